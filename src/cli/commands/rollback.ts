@@ -1,0 +1,21 @@
+import { integerOption } from '../args.js';
+import type { CommandContext } from '../command-context.js';
+import { showProgress } from '../output.js';
+import { attachDryRunPrinter } from './dry-run.js';
+import { summarise } from './migrate.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { values, output, positionals } = ctx;
+  const migrator = await ctx.migrator();
+  const dryRun = values['dry-run'] === true;
+  const printed = dryRun ? attachDryRunPrinter(migrator.events, output) : undefined;
+  if (!dryRun) showProgress(migrator.events, output);
+  const report = await migrator.rollback({
+    to: positionals[0],
+    steps: integerOption(values.steps, '--steps'),
+    dryRun,
+  });
+  output.data({ ...report, ...(printed ? { plan: printed.plan } : {}) });
+  summarise(report, output, (await ctx.config()).db);
+  return 0;
+}

@@ -1,0 +1,130 @@
+/**
+ * Settings for a CLI run, from (highest first): flags, DATABASE_URL (for the database only),
+ * the config file, defaults. The config file is `strata.config.{ts,mts,js,mjs,json}` in the
+ * current folder or --config; its relative paths are relative to the file.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../defaults.js';
+import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { importFile } from '../sources/module-loader.js';
+import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
+
+export interface StrataConfig {
+  db?: string;
+  dir?: string;
+  table?: string;
+  lockTimeoutMs?: number;
+  allowChanged?: boolean;
+  allowMissing?: boolean;
+  allowOutOfOrder?: boolean;
+  pragmas?: SqlitePragmas;
+}
+
+export interface ResolvedConfig extends StrataConfig {
+  db: string;
+  dir: string;
+  /** The file the settings came from, if any. */
+  file: string | undefined;
+}
+
+export const CONFIG_FILE_NAMES = ['strata.config.ts', 'strata.config.mts', 'strata.config.js', 'strata.config.mjs', 'strata.config.json'];
+
+const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | 'object'> = {
+  db: 'string',
+  dir: 'string',
+  table: 'string',
+  lockTimeoutMs: 'number',
+  allowChanged: 'boolean',
+  allowMissing: 'boolean',
+  allowOutOfOrder: 'boolean',
+  pragmas: 'object',
+};
+
+export interface ConfigFlags {
+  db?: string;
+  dir?: string;
+  config?: string;
+  table?: string;
+  lockTimeoutMs?: number;
+  allowChanged?: boolean;
+  allowMissing?: boolean;
+  allowOutOfOrder?: boolean;
+}
+
+export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ResolvedConfig> {
+  const file = flags.config ? resolve(cwd, flags.config) : CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
+  const fromFile = file ? await readConfigFile(file) : {};
+  const base = file ? dirname(file) : cwd;
+  const relativeTo = (value: string) => (isUrl(value) || value === ':memory:' ? value : resolve(base, value));
+  const fromEnv = env.DATABASE_URL || undefined;
+  const pick = <T>(flag: T | undefined, configured: T | undefined) => (flag !== undefined ? flag : configured);
+  return {
+    file,
+    db: flags.db !== undefined ? flags.db : fromEnv ?? (fromFile.db !== undefined ? relativeTo(fromFile.db) : DEFAULT_DATABASE),
+    dir: flags.dir !== undefined ? resolve(cwd, flags.dir) : fromFile.dir !== undefined ? relativeTo(fromFile.dir) : resolve(cwd, DEFAULT_MIGRATIONS_DIR),
+    table: pick(flags.table, fromFile.table),
+    lockTimeoutMs: pick(flags.lockTimeoutMs, fromFile.lockTimeoutMs),
+    allowChanged: flags.allowChanged || fromFile.allowChanged,
+    allowMissing: flags.allowMissing || fromFile.allowMissing,
+    allowOutOfOrder: flags.allowOutOfOrder || fromFile.allowOutOfOrder,
+    pragmas: fromFile.pragmas,
+  };
+}
+
+function isUrl(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value);
+}
+
+async function readConfigFile(file: string): Promise<StrataConfig> {
+  if (!existsSync(file)) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `config file ${file} does not exist`, { hint: 'check the --config path' });
+  }
+  let loaded: unknown;
+  if (file.endsWith('.json')) {
+    try {
+      loaded = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} is not valid JSON: ${messageOf(error)}`, { hint: 'fix the JSON syntax', cause: error });
+    }
+  } else {
+    const module = await importFile(file).catch((error: StrataError) => {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
+    });
+    loaded = module.default ?? module;
+  }
+  return checkConfig(loaded, file);
+}
+
+export function checkConfig(value: unknown, file: string): StrataConfig {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} must export an object of settings`, { hint: `e.g. export default { db: './app.db', dir: './migrations' }` });
+  }
+  for (const [key, setting] of Object.entries(value)) {
+    const expected = KNOWN_KEYS[key as keyof StrataConfig];
+    if (!expected) {
+      const near = Object.keys(KNOWN_KEYS).find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known, key) <= 2);
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown setting "${key}"${near ? `; did you mean "${near}"?` : ''}`, {
+        hint: `known settings: ${Object.keys(KNOWN_KEYS).join(', ')}`,
+      });
+    }
+    if (typeof setting !== expected || setting === null) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${expected}, got ${setting === null ? 'null' : typeof setting}`);
+    }
+  }
+  return value as StrataConfig;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, k) => k);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The `strata` command: a thin client of the public API. Each command lives in its own module,
+ * imported only when it runs, so a no-op `strata migrate` loads nothing it does not use.
+ */
+import { StrataError } from '../model/errors.js';
+import { helpText, parseCommandLine, type CommandName } from './args.js';
+import type { CommandContext } from './command-context.js';
+import { Output } from './output.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+const LOADERS: Record<CommandName, () => Promise<{ run: (ctx: CommandContext) => Promise<number> }>> = {
+  migrate: () => import('./commands/migrate.js'),
+  rollback: () => import('./commands/rollback.js'),
+  status: () => import('./commands/status.js'),
+  validate: () => import('./commands/validate.js'),
+  create: () => import('./commands/create.js'),
+  repair: () => import('./commands/repair.js'),
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  let output = new Output({ json: wantsJson, verbose: argv.includes('--verbose') });
+  try {
+    const parsed = parseCommandLine(argv);
+    output = new Output({ json: parsed.values.json === true, verbose: parsed.values.verbose === true });
+    if (parsed.values.help || !parsed.command) {
+      process.stdout.write(helpText(parsed.command));
+      return parsed.command || parsed.values.help ? EXIT.ok : EXIT.usage;
+    }
+    const { createCommandContext } = await import('./command-context.js');
+    const command = await LOADERS[parsed.command]();
+    const context = createCommandContext(parsed, output);
+    try {
+      return await command.run(context);
+    } finally {
+      await context.close();
+    }
+  } catch (error) {
+    output.error(error);
+    return error instanceof StrataError && error.code === 'USAGE' ? EXIT.usage : EXIT.failure;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,68 @@
+/**
+ * The programmatic entry point for SQL databases: a Migrator over a folder of migrations and/or
+ * migrations registered in code, on SQLite by default.
+ *
+ * @example
+ * import { createMigrator } from 'strata';
+ * const migrator = createMigrator({ db: './app.db', dir: './migrations' });
+ * const report = await migrator.migrate();
+ * console.log(report.results); // [{ version: '1', name: 'create_users', direction: 'up', status: 'applied', durationMs: 0.4 }]
+ * await migrator.close();
+ */
+import type Database from 'better-sqlite3';
+import { resolve } from 'node:path';
+import { Migrator } from './engine/migrator.js';
+import type { ProblemPolicy } from './model/plan.js';
+import { checksumMatches } from './sources/checksum.js';
+import { codeMigration } from './sources/code-source.js';
+import { readMigrationFolder } from './sources/folder-source.js';
+import type { SqlContext, SqlDriver } from './targets/sql/driver.js';
+import { openDriver } from './targets/sql/open-driver.js';
+import { SqliteDriver, type SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
+import { SqlTarget } from './targets/sql/sql-target.js';
+
+export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
+
+export interface CreateMigratorOptions extends ProblemPolicy {
+  /** A SQLite path, `:memory:`, a `sqlite:` URL, an open better-sqlite3 Database, or a driver. */
+  db: string | Database.Database | SqlDriver;
+  /** The migrations folder. Omit it to use only migrations given to register(). */
+  dir?: string;
+  /** Ledger table name (default strata_migrations). */
+  table?: string;
+  /** How long to wait for another process's migration lock (default 60 s). */
+  lockTimeoutMs?: number;
+  /** SQLite connection settings when Strata opens the file (default WAL, NORMAL, FKs on, 5 s busy timeout). */
+  pragmas?: SqlitePragmas;
+  /** For tests: the clock used for applied_at. */
+  now?: () => Date;
+}
+
+export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
+
+export function createMigrator<Connection = Database.Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
+  const driver = toDriver(options);
+  const dir = options.dir === undefined ? undefined : resolve(options.dir);
+  return new Migrator<SqlContext<Connection>>({
+    target: new SqlTarget(driver as SqlDriver<Connection>, options.table),
+    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect }) : []),
+    define: codeMigration,
+    checksumMatches,
+    lockTimeoutMs: options.lockTimeoutMs,
+    allowChanged: options.allowChanged,
+    allowMissing: options.allowMissing,
+    allowOutOfOrder: options.allowOutOfOrder,
+    now: options.now,
+  });
+}
+
+function toDriver(options: CreateMigratorOptions): SqlDriver {
+  const { db } = options;
+  if (typeof db === 'string') return openDriver(db, { pragmas: options.pragmas });
+  if (isDriver(db)) return db;
+  return new SqliteDriver(db, { pragmas: options.pragmas });
+}
+
+function isDriver(db: unknown): db is SqlDriver {
+  return typeof (db as SqlDriver).connect === 'function' && typeof (db as SqlDriver).dialect === 'string';
+}

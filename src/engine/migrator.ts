@@ -1,0 +1,566 @@
+/**
+ * The one engine loop: load -> plan -> lock -> apply each step atomically with its ledger row
+ * -> unlock. Stores differ behind Target; migrations come from a source function.
+ */
+import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
+import type { LedgerEntry } from '../model/ledger.js';
+import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition } from '../model/migration.js';
+import {
+  findProblems,
+  planDown,
+  planUp,
+  problemsError,
+  reconcile,
+  type ChecksumMatcher,
+  type MigrationStatus,
+  type Problem,
+  type ProblemPolicy,
+  type Reconciled,
+  type RollbackTarget,
+} from '../model/plan.js';
+import { canonicalVersion, compareVersions } from '../model/version.js';
+import { EventChannel, type Listener, type StepEvent, type StrataEventName } from './events.js';
+import type { Target } from './target.js';
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+
+export interface MigratorOptions<Ctx> extends ProblemPolicy {
+  target: Target<Ctx>;
+  /** Reads the migrations; called by every command, so edits between runs are seen. */
+  source: () => Migration<Ctx>[] | Promise<Migration<Ctx>[]>;
+  /** Turns register() definitions into migrations (checksums need a hash the engine does not own). */
+  define?: (definition: MigrationDefinition<Ctx>) => Migration<Ctx>;
+  lockTimeoutMs?: number;
+  checksumMatches?: ChecksumMatcher<Ctx>;
+  now?: () => Date;
+}
+
+export interface MigrateOptions {
+  /** Apply pending migrations up to and including this version. */
+  to?: string | number;
+  /** Plan and emit every statement; change nothing. */
+  dryRun?: boolean;
+  /** All pending steps in one transaction: all or nothing. */
+  singleTransaction?: boolean;
+}
+
+export interface RollbackOptions {
+  /** Roll back to this version (0 = everything). */
+  to?: string | number;
+  /** Roll back the last N. Default: the last one. */
+  steps?: number;
+  dryRun?: boolean;
+}
+
+export interface RunReport {
+  direction: 'up' | 'down';
+  dryRun: boolean;
+  results: StepResult[];
+  currentVersion: string | null;
+  durationMs: number;
+}
+
+export interface StatusReport {
+  target: string;
+  exists: boolean;
+  currentVersion: string | null;
+  migrations: MigrationStatus[];
+  pending: number;
+  problems: Problem[];
+}
+
+export interface ValidationReport {
+  ok: boolean;
+  target: string;
+  problems: Problem[];
+  integrity: string[];
+  pending: number;
+}
+
+export type RepairOutcome = 'applied' | 'rolled-back';
+
+export class Migrator<Ctx> {
+  readonly events = new EventChannel();
+  private readonly target: Target<Ctx>;
+  private readonly registered: Migration<Ctx>[] = [];
+  private readonly options: MigratorOptions<Ctx>;
+
+  constructor(options: MigratorOptions<Ctx>) {
+    this.options = options;
+    this.target = options.target;
+  }
+
+  on<K extends StrataEventName>(event: K, listener: Listener<K>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Adds a migration defined in code; it runs with the folder's, in version order. */
+  register(definition: MigrationDefinition<Ctx>): this {
+    if (!this.options.define) throw new StrataError(ErrorCode.MIGRATION_INVALID, 'this migrator does not accept register()');
+    this.registered.push(this.options.define(definition));
+    return this;
+  }
+
+  async migrate(options: MigrateOptions = {}): Promise<RunReport> {
+    const started = performance.now();
+    const sources = await this.sources();
+    const to = options.to === undefined ? undefined : this.knownVersion(options.to, sources, []);
+    if (options.dryRun) {
+      const reconciled = await this.readOnly(sources);
+      this.throwProblems(reconciled);
+      const steps = planUp(reconciled, to);
+      return this.dryRun('up', steps, reconciled, started);
+    }
+    await this.target.open('write');
+    const release = await this.lock();
+    try {
+      const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
+      this.throwProblems(reconciled);
+      const steps = planUp(reconciled, to);
+      this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
+      const loaded = await Promise.all(steps.map((step) => step.load()));
+      const results = options.singleTransaction
+        ? await this.applyAllInOneTransaction(steps, loaded)
+        : await this.applyEach(steps, loaded);
+      return this.finish('up', results, started);
+    } finally {
+      await release();
+    }
+  }
+
+  async rollback(options: RollbackOptions = {}): Promise<RunReport> {
+    const started = performance.now();
+    if (options.to !== undefined && options.steps !== undefined) {
+      throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or --steps, not both');
+    }
+    if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
+      throw new StrataError(ErrorCode.USAGE, `--steps must be a positive integer, got ${options.steps}`);
+    }
+    const sources = await this.sources();
+    const readOnly = await this.readOnly(sources);
+    const target: RollbackTarget =
+      options.to !== undefined
+        ? { kind: 'to', version: this.knownVersion(options.to, sources, readOnly.applied) }
+        : options.steps !== undefined
+          ? { kind: 'steps', steps: options.steps }
+          : { kind: 'last' };
+    if (options.dryRun || readOnly.applied.length === 0) {
+      return this.dryRun('down', this.downSteps(readOnly, target, sources), readOnly, started, !options.dryRun);
+    }
+    await this.target.open('write');
+    const release = await this.lock();
+    try {
+      const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
+      const steps = this.downSteps(reconciled, target, sources);
+      this.events.emit('plan', { direction: 'down', steps: steps.map(identity), dryRun: false });
+      const loaded = await this.loadDowns(steps);
+      return this.finish('down', await this.applyEach(steps, loaded, 'down'), started);
+    } finally {
+      await release();
+    }
+  }
+
+  async status(): Promise<StatusReport> {
+    const sources = await this.sources();
+    const { exists } = await this.target.open('read');
+    const reconciled = reconcile(sources, exists ? await this.target.readLedger() : [], this.options.checksumMatches);
+    return {
+      target: this.target.description,
+      exists,
+      currentVersion: reconciled.currentVersion,
+      migrations: reconciled.statuses,
+      pending: reconciled.pending.length,
+      problems: findProblems(reconciled, this.options),
+    };
+  }
+
+  async validate(): Promise<ValidationReport> {
+    const status = await this.status();
+    const integrity = status.exists ? await this.target.integrityProblems() : [];
+    return {
+      ok: status.problems.length === 0 && integrity.length === 0,
+      target: status.target,
+      problems: status.problems,
+      integrity,
+      pending: status.pending,
+    };
+  }
+
+  /** Records the outcome of a step that failed outside a transaction, after a person looked. */
+  async repair(version: string | number, outcome: RepairOutcome): Promise<LedgerEntry | null> {
+    const wanted = canonicalVersion(String(version));
+    const sources = await this.sources();
+    await this.target.open('write');
+    const release = await this.lock();
+    try {
+      const entry = (await this.target.readLedger()).find((e) => e.version === wanted);
+      if (!entry || entry.status === 'applied') {
+        throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, `migration ${wanted} is ${entry ? 'applied' : 'not in the ledger'}: there is nothing to repair`, {
+          hint: "'strata status' shows which steps are failed or running",
+        });
+      }
+      if (outcome === 'rolled-back') {
+        await this.target.deleteLedger(wanted);
+        return null;
+      }
+      const source = sources.find((m) => m.version === wanted);
+      const repaired: LedgerEntry = {
+        ...entry,
+        checksum: source?.checksum ?? entry.checksum,
+        status: 'applied',
+        operation: 'up',
+        error: null,
+      };
+      await this.target.writeLedger(repaired);
+      return repaired;
+    } finally {
+      await release();
+    }
+  }
+
+  /** Accepts edited files: the ledger's checksums are set to the files' current ones. */
+  async repairChecksums(): Promise<{ version: string; name: string }[]> {
+    const sources = await this.sources();
+    await this.target.open('write');
+    const release = await this.lock();
+    try {
+      const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
+      const byVersion = new Map(sources.map((m) => [m.version, m]));
+      const updated: { version: string; name: string }[] = [];
+      for (const entry of reconciled.applied) {
+        const source = byVersion.get(entry.version);
+        if (!source || reconciled.statuses.find((s) => s.version === entry.version)?.state !== 'changed') continue;
+        await this.target.writeLedger({ ...entry, checksum: source.checksum, name: source.name });
+        updated.push({ version: entry.version, name: source.name });
+      }
+      return updated;
+    } finally {
+      await release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.target.close();
+  }
+
+  // ---- steps -----------------------------------------------------------------------------
+
+  private async applyEach(
+    steps: readonly Identity[],
+    loaded: readonly LoadedMigration<Ctx>[],
+    direction: 'up' | 'down' = 'up',
+  ): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k]!;
+      const migration = loaded[k]!;
+      const body = direction === 'up' ? migration.up : migration.down!;
+      results.push(await this.applyStep(step, body, direction, { index: k + 1, total: steps.length }, results));
+    }
+    return results;
+  }
+
+  private async applyStep(
+    step: Identity,
+    body: MigrationBody<Ctx>,
+    direction: 'up' | 'down',
+    position: { index: number; total: number },
+    done: readonly StepResult[],
+  ): Promise<StepResult> {
+    const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
+    this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
+    const started = performance.now();
+    const atomic = body.transaction && this.target.transactionalSteps;
+    const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
+    let statementsApplied = 0;
+    try {
+      if (atomic) {
+        await this.target.transaction(async () => {
+          await this.runBody(step, body, direction, true);
+          if (direction === 'up') await this.target.writeLedger({ ...entry, durationMs: elapsed(started) });
+          else await this.target.deleteLedger(step.version);
+        }, body);
+      } else {
+        const mark = (status: LedgerEntry['status'], error: string | null) =>
+          this.target.writeLedger({ ...entry, status, operation: direction, statementsApplied, error, durationMs: elapsed(started) });
+        await mark('running', null);
+        await this.target.withoutTransaction(
+          () =>
+            this.runBody(step, body, direction, false, async (count) => {
+              statementsApplied = count;
+              await mark('running', null);
+            }),
+          body,
+        );
+        if (direction === 'up') await this.target.writeLedger({ ...entry, durationMs: elapsed(started) });
+        else await this.target.deleteLedger(step.version);
+      }
+    } catch (caught) {
+      const durationMs = elapsed(started);
+      const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
+      if (!atomic) {
+        // Best effort: the row already says 'running', which status reports just as clearly.
+        await this.target
+          .writeLedger({ ...entry, status: 'failed', operation: direction, statementsApplied, error: messageOf(caught), durationMs })
+          .catch(() => undefined);
+      }
+      const error = stepError(caught, step, direction, atomic, statementsApplied, [...done, failedResult]);
+      this.events.emit('failed', { ...event, error, durationMs });
+      throw error;
+    }
+    const durationMs = elapsed(started);
+    this.events.emit(direction === 'up' ? 'migrated' : 'reverted', { ...event, durationMs });
+    return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+  }
+
+  private async applyAllInOneTransaction(steps: readonly Migration<Ctx>[], loaded: readonly LoadedMigration<Ctx>[]): Promise<StepResult[]> {
+    const outside = steps.filter((_, k) => !loaded[k]!.up.transaction);
+    if (outside.length || (steps.length && !this.target.transactionalSteps)) {
+      throw new StrataError(
+        ErrorCode.TRANSACTION_REQUIRED,
+        outside.length
+          ? `--single-transaction cannot include ${outside.map((m) => m.origin).join(', ')}: it opts out of transactions`
+          : `${this.target.description} cannot run migrations in one transaction`,
+        { hint: 'run without --single-transaction, or apply up to the version before it with --to' },
+      );
+    }
+    const results: StepResult[] = [];
+    const foreignKeys = loaded.every((m) => m.up.foreignKeys);
+    let current: { step: Migration<Ctx>; event: StepEvent; started: number } | undefined;
+    try {
+      await this.target.transaction(async () => {
+        for (let k = 0; k < steps.length; k++) {
+          const step = steps[k]!;
+          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
+          current = { step, event, started: performance.now() };
+          this.events.emit('migrating', event);
+          await this.runBody(step, loaded[k]!.up, 'up', true);
+          await this.target.writeLedger({ ...this.ledgerEntry(step), durationMs: elapsed(current.started) });
+          const durationMs = elapsed(current.started);
+          results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
+          this.events.emit('migrated', { ...event, durationMs });
+        }
+        current = undefined;
+      }, { foreignKeys });
+    } catch (caught) {
+      const failing = current ?? { step: steps.at(-1)!, event: undefined, started: performance.now() };
+      const durationMs = elapsed(failing.started);
+      const error = stepError(caught, failing.step, 'up', true, 0, [
+        { version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs },
+      ]);
+      const rolledBack = `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied`;
+      const wrapped = new StrataError(error.code, error.message, {
+        hint: `${rolledBack}; fix it and run 'strata migrate' again`,
+        cause: error.cause,
+        results: error.results,
+        details: error.details,
+      });
+      if (failing.event) this.events.emit('failed', { ...failing.event, error: wrapped, durationMs });
+      throw wrapped;
+    }
+    return results;
+  }
+
+  private async runBody(
+    step: Identity,
+    body: MigrationBody<Ctx>,
+    direction: 'up' | 'down',
+    inTransaction: boolean,
+    onStatement?: (count: number) => Promise<void>,
+  ): Promise<void> {
+    if (body.kind === 'code') {
+      try {
+        await body.run(this.target.context());
+      } catch (error) {
+        throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${direction}() threw: ${messageOf(error)}`, {
+          cause: error,
+          details: { file: originOf(step), version: step.version },
+        });
+      }
+      return;
+    }
+    const file = body.file ?? originOf(step);
+    const announce = this.events.has('statement');
+    let count = 0;
+    for (const statement of body.statements) {
+      if (statement.control && inTransaction) continue;
+      if (announce) this.events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
+      try {
+        await this.target.execute(statement.sql);
+      } catch (error) {
+        throw new StrataError(
+          ErrorCode.MIGRATION_FAILED,
+          `${file}: statement ${statement.index} (line ${statement.line}) failed: ${messageOf(error)}`,
+          { cause: error, details: { file, version: step.version, statement: statement.index, line: statement.line, sql: statement.sql } },
+        );
+      }
+      count++;
+      if (onStatement) await onStatement(count);
+    }
+  }
+
+  // ---- planning helpers ------------------------------------------------------------------
+
+  private async sources(): Promise<Migration<Ctx>[]> {
+    const fromSource = await this.options.source();
+    if (this.registered.length === 0) return fromSource;
+    const all = [...fromSource, ...this.registered].sort((a, b) => compareVersions(a.version, b.version));
+    for (let k = 1; k < all.length; k++) {
+      if (all[k]!.version === all[k - 1]!.version) {
+        throw new StrataError(ErrorCode.MIGRATION_VERSION_DUPLICATE, `version ${all[k]!.version} is used by more than one migration: ${all[k - 1]!.origin}, ${all[k]!.origin}`, {
+          hint: 'give each migration its own version number',
+        });
+      }
+    }
+    return all;
+  }
+
+  private async readOnly(sources: Migration<Ctx>[]): Promise<Reconciled<Ctx>> {
+    const { exists } = await this.target.open('read');
+    return reconcile(sources, exists ? await this.target.readLedger() : [], this.options.checksumMatches);
+  }
+
+  private throwProblems(reconciled: Reconciled<Ctx>): void {
+    const problems = findProblems(reconciled, this.options);
+    if (problems.length) throw problemsError(problems);
+  }
+
+  private knownVersion(version: string | number, sources: readonly Migration<Ctx>[], applied: readonly LedgerEntry[]): string {
+    const wanted = canonicalVersion(String(version));
+    if (wanted === '0' || sources.some((m) => m.version === wanted) || applied.some((e) => e.version === wanted)) return wanted;
+    throw new StrataError(ErrorCode.VERSION_UNKNOWN, `there is no migration with version ${version}`, {
+      hint: "'strata status' lists the versions (0 means before the first migration)",
+    });
+  }
+
+  /** The ledger rows to revert, each checked: file present and unchanged (unless allowed). */
+  private downSteps(reconciled: Reconciled<Ctx>, target: RollbackTarget, sources: readonly Migration<Ctx>[]): DownStep<Ctx>[] {
+    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true });
+    if (incomplete.length) throw problemsError(incomplete);
+    const byVersion = new Map(sources.map((m) => [m.version, m]));
+    const steps = planDown(reconciled, target);
+    const problems = findProblems(reconciled, this.options).filter(
+      (p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version),
+    );
+    const missing = steps.filter((s) => !byVersion.has(s.version));
+    if (missing.length) {
+      throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `cannot roll back ${missing.map(migrationLabel).join(', ')}: the migration file is gone`, {
+        hint: 'restore the file (its down is needed to roll back)',
+      });
+    }
+    if (problems.length) throw problemsError(problems);
+    return steps.map((entry) => ({ ...entry, migration: byVersion.get(entry.version)! }));
+  }
+
+  private async loadDowns(steps: readonly DownStep<Ctx>[]): Promise<LoadedMigration<Ctx>[]> {
+    const loaded = await Promise.all(steps.map((s) => s.migration.load()));
+    const withoutDown = steps.filter((_, k) => !loaded[k]!.down);
+    if (withoutDown.length) {
+      throw new StrataError(ErrorCode.MIGRATION_DOWN_MISSING, `cannot roll back: ${withoutDown.map((s) => s.migration.origin).join(', ')} ${withoutDown.length > 1 ? 'have' : 'has'} no down migration`, {
+        hint: 'add a -- migrate:down section (or a .down.sql file, or export down()), or roll back to a later version',
+        details: { versions: withoutDown.map((s) => s.version) },
+      });
+    }
+    return loaded;
+  }
+
+  private async dryRun(
+    direction: 'up' | 'down',
+    steps: readonly (Migration<Ctx> | DownStep<Ctx>)[],
+    reconciled: Reconciled<Ctx>,
+    started: number,
+    nothingApplied = false,
+  ): Promise<RunReport> {
+    if (nothingApplied) return this.finish(direction, [], started, reconciled.currentVersion, false);
+    this.events.emit('plan', { direction, steps: steps.map(identity), dryRun: true });
+    const loaded = direction === 'up' ? await Promise.all(steps.map((s) => (s as Migration<Ctx>).load())) : await this.loadDowns(steps as DownStep<Ctx>[]);
+    const results: StepResult[] = [];
+    steps.forEach((step, k) => {
+      const body = direction === 'up' ? loaded[k]!.up : loaded[k]!.down!;
+      if (body.kind === 'sql') {
+        for (const s of body.statements) {
+          this.events.emit('statement', { version: step.version, name: step.name, direction, index: s.index, line: s.line, sql: s.sql });
+        }
+      }
+      results.push({ version: step.version, name: step.name, direction, status: 'planned', durationMs: 0 });
+    });
+    return this.finish(direction, results, started, reconciled.currentVersion, true);
+  }
+
+  private async finish(
+    direction: 'up' | 'down',
+    results: StepResult[],
+    started: number,
+    currentVersion?: string | null,
+    dryRun = false,
+  ): Promise<RunReport> {
+    const version = currentVersion !== undefined ? currentVersion : reconcile([], await this.target.readLedger()).currentVersion;
+    const report: RunReport = { direction, dryRun, results, currentVersion: version, durationMs: elapsed(started) };
+    this.events.emit('done', { direction, results, durationMs: report.durationMs });
+    return report;
+  }
+
+  private async lock(): Promise<() => Promise<void>> {
+    const description = this.target.description;
+    const started = performance.now();
+    const release = await this.target.lock(this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, () =>
+      this.events.emit('lock:waiting', { target: description }),
+    );
+    this.events.emit('lock:acquired', { target: description, waitedMs: elapsed(started) });
+    return release;
+  }
+
+  private ledgerEntry(migration: Migration<Ctx>): LedgerEntry {
+    return {
+      version: migration.version,
+      name: migration.name,
+      checksum: migration.checksum,
+      appliedAt: (this.options.now?.() ?? new Date()).toISOString(),
+      durationMs: 0,
+      status: 'applied',
+      operation: 'up',
+      statementsApplied: 0,
+      error: null,
+    };
+  }
+}
+
+interface Identity {
+  version: string;
+  name: string;
+}
+
+type DownStep<Ctx> = LedgerEntry & { migration: Migration<Ctx> };
+
+function identity(step: Identity): Identity {
+  return { version: step.version, name: step.name };
+}
+
+function originOf(step: Identity): string {
+  const withOrigin = step as Partial<Migration<unknown>> & { migration?: Migration<unknown> };
+  return withOrigin.origin ?? withOrigin.migration?.origin ?? migrationLabel(step);
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
+function stepError(
+  caught: unknown,
+  step: Identity,
+  direction: 'up' | 'down',
+  atomic: boolean,
+  statementsApplied: number,
+  results: StepResult[],
+): StrataError {
+  const base = caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
+  const hint = atomic
+    ? `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run 'strata ${direction === 'up' ? 'migrate' : 'rollback'}' again`
+    : `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): inspect the database, then run 'strata repair ${step.version} --applied' or 'strata repair ${step.version} --rolled-back'`;
+  return new StrataError(base.code, base.message, {
+    hint: base.hint ?? hint,
+    cause: base.cause ?? caught,
+    results,
+    details: { ...base.details, direction, transaction: atomic },
+  });
+}

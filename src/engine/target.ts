@@ -1,0 +1,39 @@
+/**
+ * The seam between the engine and a store. How to implement one:
+ * 1. `open(mode)`: connect. In 'read' mode create nothing (status, validate, dry runs); report
+ *    whether the store exists. In 'write' mode create the ledger if missing.
+ * 2. `lock()`: one holder per store across processes; a crashed holder must never block
+ *    forever; call `onWaiting` once if you have to wait; throw LOCK_TIMEOUT past `timeoutMs`.
+ * 3. `readLedger()` / `writeLedger()` (insert or replace by version) / `deleteLedger()`.
+ * 4. `transaction(fn, options)`: run fn atomically. With `foreignKeys: false`, enforcement is
+ *    off while fn runs and violations are checked before commit.
+ * 5. `execute(statement)`: one SQL statement (SQL stores only); `context()`: what code
+ *    migrations receive as `ctx`.
+ * 6. `integrityProblems()`: the store's own consistency checks, as readable lines.
+ */
+import type { LedgerEntry } from '../model/ledger.js';
+
+export type Release = () => Promise<void>;
+
+export interface TransactionOptions {
+  foreignKeys: boolean;
+}
+
+export interface Target<Ctx> {
+  /** For messages: `sqlite:./app.db`. */
+  readonly description: string;
+  /** A step and its ledger row can commit together (false for MySQL DDL, for instance). */
+  readonly transactionalSteps: boolean;
+  open(mode: 'read' | 'write'): Promise<{ exists: boolean }>;
+  lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
+  readLedger(): Promise<LedgerEntry[]>;
+  writeLedger(entry: LedgerEntry): Promise<void>;
+  deleteLedger(version: string): Promise<void>;
+  transaction<T>(fn: () => Promise<T>, options: TransactionOptions): Promise<T>;
+  /** Runs fn outside any transaction, with foreign keys as asked (restored afterwards). */
+  withoutTransaction<T>(fn: () => Promise<T>, options: TransactionOptions): Promise<T>;
+  execute(sql: string): Promise<void>;
+  context(): Ctx;
+  integrityProblems(): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+/** One row of the ledger: the truth about what ran. Pending = not in the ledger. */
+export interface LedgerEntry {
+  version: string;
+  name: string;
+  checksum: string;
+  /** ISO 8601, UTC. */
+  appliedAt: string;
+  durationMs: number;
+  /**
+   * applied: done. running: started outside a transaction and never finished (a crash).
+   * failed: a step outside a transaction threw part-way. Both need `strata repair`.
+   */
+  status: LedgerStatus;
+  /** The direction of the last operation on this row: a failed `down` leaves 'down'. */
+  operation: 'up' | 'down';
+  /** Statements that completed, for steps outside a transaction: where a failure stopped. */
+  statementsApplied: number;
+  error: string | null;
+}
+
+export const LedgerStatus = { applied: 'applied', running: 'running', failed: 'failed' } as const;
+export type LedgerStatus = (typeof LedgerStatus)[keyof typeof LedgerStatus];

@@ -1,0 +1,141 @@
+/**
+ * Migrations from a folder, in any mix of dbmate files, golang-migrate pairs, plain SQL and
+ * modules. Reading is eager (every file is hashed: checksums are compared on every run);
+ * parsing SQL and importing modules are lazy (only for steps that run).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
+import { compareVersions } from '../model/version.js';
+import { checksumOf, normaliseSource } from './checksum.js';
+import { isIgnoredFile, parseFileName, type ParsedFileName } from './file-name.js';
+import { importFile, migrationExports } from './module-loader.js';
+import { parseSqlMigration } from './sql/parse-sql-migration.js';
+import type { SqlDialect } from './sql/split-statements.js';
+
+export interface FolderSourceOptions {
+  dialect: SqlDialect;
+  /** Base for the paths shown in messages (default: the current directory). */
+  displayRoot?: string;
+}
+
+interface FoundFile extends ParsedFileName {
+  path: string;
+  display: string;
+  text: string;
+}
+
+export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptions): Migration<Ctx>[] {
+  const displayRoot = options.displayRoot ?? process.cwd();
+  const shown = (path: string) => relative(displayRoot, path) || path;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StrataError(
+      ErrorCode.MIGRATIONS_DIR_MISSING,
+      code === 'ENOENT' ? `the migrations folder ${shown(dir)} does not exist` : `the migrations folder ${shown(dir)} cannot be read (${code})`,
+      { hint: `create it with 'strata create <name>', or point at yours with --dir <folder>`, cause: error, details: { dir } },
+    );
+  }
+
+  const byVersion = new Map<string, FoundFile[]>();
+  const badNames: string[] = [];
+  for (const entry of entries) {
+    if (isIgnoredFile(entry)) continue;
+    const parsed = parseFileName(entry);
+    const path = join(dir, entry);
+    if (!parsed) {
+      badNames.push(shown(path));
+      continue;
+    }
+    const text = normaliseSource(readFileSync(path, 'utf8'));
+    const files = byVersion.get(parsed.version);
+    const found = { ...parsed, path, display: shown(path), text };
+    if (files) files.push(found);
+    else byVersion.set(parsed.version, [found]);
+  }
+  if (badNames.length) {
+    throw new StrataError(ErrorCode.MIGRATION_NAME_INVALID, `migration file name${badNames.length > 1 ? 's do' : ' does'} not parse: ${badNames.join(', ')}`, {
+      hint: "name migrations NNNN_name.sql, NNNN_name.up.sql/.down.sql or NNNN_name.ts (prefix helpers with '_' to have them ignored)",
+      details: { files: badNames },
+    });
+  }
+
+  const migrations: Migration<Ctx>[] = [];
+  for (const [version, files] of byVersion) {
+    migrations.push(fromFiles<Ctx>(version, files, options.dialect));
+  }
+  return migrations.sort((a, b) => compareVersions(a.version, b.version));
+}
+
+function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect): Migration<Ctx> {
+  const up = files.find((f) => f.part === 'up');
+  const down = files.find((f) => f.part === 'down');
+  const isPair = files.length === 2 && up && down && up.name === down.name;
+  if (files.length > 1 && !isPair) {
+    throw new StrataError(ErrorCode.MIGRATION_VERSION_DUPLICATE, `version ${version} is used by more than one migration: ${files.map((f) => f.display).join(', ')}`, {
+      hint: 'give each migration its own version number (rename one of the files)',
+      details: { version, files: files.map((f) => f.display) },
+    });
+  }
+  if (files.length === 1 && down) {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${down.display} has no matching .up.sql file`, {
+      hint: `add ${down.display.replace(/\.down\.sql$/, '.up.sql')}, or remove the down file`,
+    });
+  }
+
+  const main = up ?? files[0]!;
+  const source = isPair ? `${up!.text}\n-- strata:down-file\n${down!.text}` : main.text;
+  const base = {
+    version,
+    name: main.name,
+    checksum: checksumOf(source)!,
+    origin: main.display,
+    checksumWith: (algorithm: string) => checksumOf(source, algorithm),
+  };
+
+  if (main.kind === 'sql') {
+    let loaded: LoadedMigration<Ctx> | undefined;
+    return {
+      ...base,
+      load: async () => (loaded ??= loadSql<Ctx>(main, isPair ? down : undefined, dialect)),
+    };
+  }
+  let loading: Promise<LoadedMigration<Ctx>> | undefined;
+  return { ...base, load: () => (loading ??= loadModule<Ctx>(main)) };
+}
+
+function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect): LoadedMigration<Ctx> {
+  if (downFile) {
+    const up = parseSqlMigration(file.text, dialect).up;
+    const down = parseSqlMigration(downFile.text, dialect).up;
+    return { up: { ...up, file: file.display }, down: { ...down, file: downFile.display } };
+  }
+  const parsed = parseSqlMigration(file.text, dialect);
+  return { up: parsed.up, down: parsed.down };
+}
+
+async function loadModule<Ctx>(file: FoundFile): Promise<LoadedMigration<Ctx>> {
+  const exported = migrationExports(await importFile(file.path));
+  const { up, down } = exported;
+  if (typeof up !== 'function') {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} does not export an up(ctx) function`, {
+      hint: 'export async function up(ctx) { ... } (and optionally down(ctx)) from the module',
+      details: { file: file.display },
+    });
+  }
+  if (down !== undefined && typeof down !== 'function') {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} exports a down that is not a function`, {
+      details: { file: file.display },
+    });
+  }
+  const options = { transaction: exported.transaction !== false, foreignKeys: exported.foreignKeys !== false };
+  const upBody: CodeBody<Ctx> = { kind: 'code', run: up as CodeBody<Ctx>['run'], ...options };
+  const downBody: CodeBody<Ctx> | undefined = down
+    ? { kind: 'code', run: down as CodeBody<Ctx>['run'], ...options }
+    : undefined;
+  return { up: upBody, down: downBody };
+}

@@ -1,0 +1,41 @@
+/**
+ * Imports migration modules. `.ts` files load through tsx at run time (no build step); tsx is
+ * imported only when a TypeScript file actually has to run, so `status` and a no-op `migrate`
+ * never pay for it.
+ */
+import { pathToFileURL } from 'node:url';
+import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+
+const TYPESCRIPT = /\.[mc]?ts$/;
+
+export async function importFile(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    if (TYPESCRIPT.test(file)) {
+      const { tsImport } = await import('tsx/esm/api');
+      return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+    }
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file} could not be loaded: ${messageOf(error)}`, {
+      hint: 'fix the syntax or import error in that file and run the command again',
+      cause: error,
+      details: { file },
+    });
+  }
+}
+
+/** `export function up` / `export default { up }` / CommonJS `module.exports = { up }`. */
+export function migrationExports(loaded: Record<string, unknown>): Record<string, unknown> {
+  if (typeof loaded.up === 'function') return loaded;
+  const fallback = loaded.default;
+  if (fallback && typeof fallback === 'object') {
+    const inner = fallback as Record<string, unknown>;
+    // tsx may wrap CommonJS output twice (default.default).
+    if (typeof inner.up !== 'function' && inner.default && typeof inner.default === 'object') {
+      return inner.default as Record<string, unknown>;
+    }
+    return inner;
+  }
+  return loaded;
+}

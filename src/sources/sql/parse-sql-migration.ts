@@ -1,0 +1,78 @@
+/**
+ * Turns the text of a SQL migration file into up/down bodies:
+ * - dbmate's format: `-- migrate:up [transaction:false]` / `-- migrate:down` sections;
+ * - a plain file with no markers: everything is `up`, there is no `down`;
+ * - `-- strata:no-transaction` anywhere opts the file out of the wrapping transaction;
+ * - `BEGIN; ... COMMIT;` written in the file: dropped when Strata wraps the step in its own
+ *   transaction (so the step and its ledger row still commit together), kept when it does not;
+ * - SQLite `PRAGMA foreign_keys = OFF/ON`: a no-op inside a transaction, so it is lifted out and
+ *   the engine sets it around the transaction (and checks foreign keys before commit).
+ */
+import type { SqlBody, SqlStatement } from '../../model/migration.js';
+import { splitStatements, type SqlDialect } from './split-statements.js';
+
+export interface ParsedSqlFile {
+  up: SqlBody;
+  /** undefined when the file has no down section. */
+  down: SqlBody | undefined;
+}
+
+const SECTION_MARKER = /^--\s*migrate:(up|down)\b(.*)$/gm;
+const NO_TRANSACTION_MARKER = /^--\s*strata:no-transaction\b/m;
+const FOREIGN_KEYS_PRAGMA = /^PRAGMA\s+(?:main\.)?foreign_keys\s*=\s*['"]?(\w+)['"]?\s*$/i;
+const BEGIN_STATEMENT = /^(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+(TRANSACTION|WORK))?|START\s+TRANSACTION)$/i;
+const COMMIT_STATEMENT = /^(COMMIT|END)(\s+(TRANSACTION|WORK))?$/i;
+
+export function parseSqlMigration(text: string, dialect: SqlDialect): ParsedSqlFile {
+  const noTransaction = NO_TRANSACTION_MARKER.test(text);
+  const markers = [...text.matchAll(SECTION_MARKER)];
+  if (markers.length === 0) {
+    return { up: body(text, 0, dialect, !noTransaction), down: undefined };
+  }
+
+  let up: SqlBody | undefined;
+  let down: SqlBody | undefined;
+  markers.forEach((marker, k) => {
+    const contentStart = (marker.index ?? 0) + marker[0].length;
+    const contentEnd = markers[k + 1]?.index ?? text.length;
+    const lineOffset = countLines(text, contentStart) - 1;
+    const options = marker[2] ?? '';
+    const transaction = !noTransaction && !/\btransaction:false\b/.test(options);
+    const section = body(text.slice(contentStart, contentEnd), lineOffset, dialect, transaction);
+    if (marker[1] === 'up') up = section;
+    else down = section;
+  });
+  // A file with only a down marker has an empty up; the loader reports that as an error.
+  return { up: up ?? { kind: 'sql', statements: [], transaction: true, foreignKeys: true }, down };
+}
+
+function body(text: string, lineOffset: number, dialect: SqlDialect, transaction: boolean): SqlBody {
+  let foreignKeys = true;
+  const statements: SqlStatement[] = [];
+  for (const statement of splitStatements(text, { dialect, lineOffset })) {
+    const pragma = dialect === 'sqlite' ? FOREIGN_KEYS_PRAGMA.exec(statement.sql) : null;
+    if (pragma) {
+      // Only OFF changes anything: the engine restores the connection's setting afterwards.
+      if (/^(off|0|false|no)$/i.test(pragma[1] ?? '')) foreignKeys = false;
+      continue;
+    }
+    const control = BEGIN_STATEMENT.test(statement.sql)
+      ? 'begin'
+      : COMMIT_STATEMENT.test(statement.sql)
+        ? 'commit'
+        : undefined;
+    statements.push({
+      index: statement.index,
+      line: statement.line,
+      sql: statement.sql,
+      ...(control ? { control } : {}),
+    });
+  }
+  return { kind: 'sql', statements, transaction, foreignKeys };
+}
+
+function countLines(text: string, end: number): number {
+  let lines = 1;
+  for (let k = 0; k < end; k++) if (text.charCodeAt(k) === 10) lines++;
+  return lines;
+}

@@ -1,0 +1,216 @@
+/**
+ * Splits a SQL script into statements without a full parser: it understands what can hide a `;`
+ * (string literals, quoted identifiers, comments, PostgreSQL dollar quotes, trigger and routine
+ * bodies `BEGIN ... END`, `CASE ... END` inside them) and remembers where each statement starts,
+ * so a failure can name its statement number and line.
+ */
+
+export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
+
+export interface SplitStatement {
+  /** 1-based position in the script. */
+  index: number;
+  /** 1-based line (plus the caller's offset) where the statement's first token stands. */
+  line: number;
+  /** 1-based column of that token. */
+  column: number;
+  /** The statement without its terminating delimiter. Inner comments are kept. */
+  sql: string;
+}
+
+export interface SplitOptions {
+  dialect?: SqlDialect;
+  /** Added to every line number: the script's first line within its file, minus one. */
+  lineOffset?: number;
+}
+
+/** Statements that may contain `BEGIN ... END` blocks whose `;` do not end the statement. */
+const BLOCK_OWNERS = new Set(['TRIGGER', 'PROCEDURE', 'FUNCTION', 'EVENT']);
+
+export function splitStatements(text: string, options: SplitOptions = {}): SplitStatement[] {
+  const dialect = options.dialect ?? 'sqlite';
+  const lineOffset = options.lineOffset ?? 0;
+  const statements: SplitStatement[] = [];
+
+  let delimiter = ';';
+  let line = 1;
+  let lineStart = 0;
+  let start = -1; // index of the current statement's first token, -1 before it
+  let startLine = 0;
+  let startColumn = 0;
+  let words: string[] = []; // the first words of the current statement, upper-cased
+  let ownsBlocks = false;
+  let depth = 0;
+
+  const markStart = (at: number): void => {
+    if (start !== -1) return;
+    start = at;
+    startLine = line;
+    startColumn = at - lineStart + 1;
+  };
+  const finish = (end: number): void => {
+    if (start !== -1) {
+      const sql = text.slice(start, end).trim();
+      if (sql) {
+        statements.push({ index: statements.length + 1, line: startLine + lineOffset, column: startColumn, sql });
+      }
+    }
+    start = -1;
+    words = [];
+    ownsBlocks = false;
+    depth = 0;
+  };
+  /** Advances over text[from, to) counting newlines; returns `to`. */
+  const advance = (from: number, to: number): number => {
+    for (let k = from; k < to; k++) {
+      if (text.charCodeAt(k) === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    return to;
+  };
+
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const ch = text[i]!;
+
+    // mysql's client-side DELIMITER directive, honoured at a statement boundary.
+    if (dialect === 'mysql' && start === -1 && /^delimiter[ \t]/i.test(text.slice(i, i + 10))) {
+      const eol = text.indexOf('\n', i);
+      const lineEnd = eol === -1 ? n : eol;
+      delimiter = text.slice(i + 9, lineEnd).trim() || ';';
+      i = advance(i, lineEnd);
+      continue;
+    }
+
+    if (ch === '\n') {
+      line++;
+      lineStart = i + 1;
+      i++;
+      continue;
+    }
+    if (ch === ' ' || ch === '\t' || ch === '\r') {
+      i++;
+      continue;
+    }
+
+    // Comments.
+    if ((ch === '-' && text[i + 1] === '-') || (ch === '#' && dialect === 'mysql')) {
+      const eol = text.indexOf('\n', i);
+      i = eol === -1 ? n : eol;
+      continue;
+    }
+    if (ch === '/' && text[i + 1] === '*') {
+      i = advance(i, skipBlockComment(text, i, dialect === 'postgres'));
+      continue;
+    }
+
+    // Statement delimiter (outside blocks).
+    if (depth === 0 && text.startsWith(delimiter, i)) {
+      finish(i);
+      i += delimiter.length;
+      continue;
+    }
+
+    markStart(i);
+
+    // Quoted text: strings and identifiers.
+    if (ch === "'") {
+      const backslashes = dialect === 'mysql' || (dialect === 'postgres' && /[eE]/.test(text[i - 1] ?? ''));
+      i = advance(i, skipQuoted(text, i, "'", backslashes));
+      continue;
+    }
+    if (ch === '"' || ch === '`') {
+      i = advance(i, skipQuoted(text, i, ch, dialect === 'mysql' && ch === '"'));
+      continue;
+    }
+    if (ch === '[' && dialect === 'sqlite') {
+      const close = text.indexOf(']', i + 1);
+      i = advance(i, close === -1 ? n : close + 1);
+      continue;
+    }
+    if (ch === '$' && dialect === 'postgres') {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
+      if (tag && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
+        const close = text.indexOf(tag[0], i + tag[0].length);
+        i = advance(i, close === -1 ? n : close + tag[0].length);
+        continue;
+      }
+    }
+
+    // Words: they decide whether `;` ends the statement.
+    if (isWordStart(ch)) {
+      let end = i + 1;
+      while (end < n && isWordPart(text[end]!)) end++;
+      const word = text.slice(i, end).toUpperCase();
+      if (words.length < 8) {
+        words.push(word);
+        if (words[0] === 'CREATE' && BLOCK_OWNERS.has(word)) ownsBlocks = true;
+      }
+      if (ownsBlocks) {
+        if (word === 'BEGIN' || (word === 'CASE' && depth > 0)) depth++;
+        else if (word === 'END' && depth > 0) {
+          // mysql closes blocks with `END IF`, `END LOOP`...: swallow the keyword so it does not
+          // open a block. IF never opened one (IF() is also a function), so `END IF` closes none.
+          const after = dialect === 'mysql' ? /^\s+(IF|LOOP|WHILE|REPEAT|CASE)\b/i.exec(text.slice(end, end + 16)) : null;
+          if (after) end += after[0].length;
+          if (after?.[1]?.toUpperCase() !== 'IF') depth--;
+        } else if (dialect === 'mysql' && depth > 0 && (word === 'LOOP' || word === 'REPEAT' || word === 'WHILE')) {
+          depth++;
+        }
+      }
+      i = end;
+      continue;
+    }
+    i++;
+  }
+  finish(n);
+  return statements;
+}
+
+function isWordStart(ch: string): boolean {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch === '_';
+}
+
+function isWordPart(ch: string): boolean {
+  return isWordStart(ch) || (ch >= '0' && ch <= '9') || ch === '$';
+}
+
+/** Index just past the closing quote (doubled quotes escape; optionally backslashes too). */
+function skipQuoted(text: string, open: number, quote: string, backslashEscapes: boolean): number {
+  let k = open + 1;
+  while (k < text.length) {
+    const c = text[k]!;
+    if (backslashEscapes && c === '\\') {
+      k += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (text[k + 1] === quote) {
+        k += 2;
+        continue;
+      }
+      return k + 1;
+    }
+    k++;
+  }
+  return text.length;
+}
+
+/** Index just past the comment; PostgreSQL block comments nest. */
+function skipBlockComment(text: string, open: number, nests: boolean): number {
+  let depth = 1;
+  let k = open + 2;
+  while (k < text.length && depth > 0) {
+    if (text[k] === '*' && text[k + 1] === '/') {
+      depth--;
+      k += 2;
+    } else if (nests && text[k] === '/' && text[k + 1] === '*') {
+      depth++;
+      k += 2;
+    } else k++;
+  }
+  return k;
+}

@@ -1,0 +1,48 @@
+/**
+ * How the SQL target talks to one database. Kept "dumb", like golang-migrate's drivers: the
+ * engine and the SQL target hold the logic; a dialect is a driver plus a few SQL strings.
+ *
+ * How to implement one:
+ * 1. `connect(mode)`: 'read' must create nothing and report `exists: false` for a missing
+ *    database; 'write' may create it. Called again with 'write' after 'read': upgrade.
+ * 2. `exec` runs one statement (or a script, where the library allows); `query` returns rows.
+ * 3. `begin` / `commit` / `rollback`: one transaction at a time on one connection.
+ * 4. `lock`: exclusive across processes, released by the server/OS if the holder dies.
+ * 5. `setForeignKeys` returns the previous setting; `foreignKeyViolations` and
+ *    `integrityProblems` return readable lines (empty when all holds).
+ */
+import type { Release } from '../../engine/target.js';
+import type { SqlDialect } from '../../sources/sql/split-statements.js';
+
+export interface SqlDriver<Connection = unknown> {
+  readonly dialect: SqlDialect;
+  /** For messages: `sqlite:./app.db`. */
+  readonly description: string;
+  /** DDL inside a transaction rolls back with it (SQLite, PostgreSQL: yes; MySQL: no). */
+  readonly transactionalDdl: boolean;
+  /** The library's connection object, for code migrations that want it. */
+  readonly connection: Connection;
+  connect(mode: 'read' | 'write'): Promise<{ exists: boolean }>;
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
+  tableExists(table: string): Promise<boolean>;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
+  setForeignKeys(enabled: boolean): Promise<boolean>;
+  foreignKeyViolations(): Promise<string[]>;
+  integrityProblems(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** What code migrations receive as `ctx` on SQL targets. */
+export interface SqlContext<Connection = unknown> {
+  dialect: SqlDialect;
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
+  /** better-sqlite3's Database on SQLite. */
+  connection: Connection;
+}

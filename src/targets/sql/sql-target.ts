@@ -1,0 +1,164 @@
+/**
+ * The engine's Target for every SQL dialect: the ledger, transactions and statement execution
+ * over a SqlDriver. One implementation; dialects differ only inside their drivers and ledger SQL.
+ */
+import type { Release, Target, TransactionOptions } from '../../engine/target.js';
+import { ErrorCode, StrataError } from '../../model/errors.js';
+import type { LedgerEntry } from '../../model/ledger.js';
+import type { SqlContext, SqlDriver } from './driver.js';
+import { DEFAULT_LEDGER_TABLE, ledgerSql, type LedgerSql } from './ledger-sql.js';
+
+interface LedgerRow {
+  version: string;
+  name: string;
+  checksum: string;
+  applied_at: string;
+  duration_ms: number;
+  status: LedgerEntry['status'];
+  operation: LedgerEntry['operation'];
+  statements_applied: number;
+  error: string | null;
+}
+
+export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
+  readonly description: string;
+  readonly transactionalSteps: boolean;
+  private readonly sql: LedgerSql;
+  private mode: 'read' | 'write' | undefined;
+  private exists = false;
+  private ledgerPresent = false;
+  private readonly ctx: SqlContext<Connection>;
+
+  constructor(
+    private readonly driver: SqlDriver<Connection>,
+    private readonly table = DEFAULT_LEDGER_TABLE,
+  ) {
+    this.description = driver.description;
+    this.transactionalSteps = driver.transactionalDdl;
+    this.sql = ledgerSql(driver.dialect, table);
+    this.ctx = {
+      dialect: driver.dialect,
+      exec: (text) => driver.exec(text),
+      query: (text, params) => driver.query(text, params),
+      run: (text, params) => driver.run(text, params),
+      get connection() {
+        return driver.connection;
+      },
+    };
+  }
+
+  async open(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
+    if (this.mode === 'write' || this.mode === mode) return { exists: this.exists };
+    ({ exists: this.exists } = await this.driver.connect(mode));
+    this.mode = mode;
+    if (mode === 'write') {
+      await this.driver.exec(this.sql.create);
+      this.ledgerPresent = true;
+    } else {
+      this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
+    }
+    return { exists: this.exists };
+  }
+
+  lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
+    return this.driver.lock(timeoutMs, onWaiting);
+  }
+
+  async readLedger(): Promise<LedgerEntry[]> {
+    if (!this.ledgerPresent) return [];
+    const rows = await this.driver.query<LedgerRow>(this.sql.select);
+    return rows.map((row) => ({
+      version: String(row.version),
+      name: row.name,
+      checksum: row.checksum,
+      appliedAt: row.applied_at,
+      durationMs: Number(row.duration_ms),
+      status: row.status,
+      operation: row.operation,
+      statementsApplied: Number(row.statements_applied),
+      error: row.error,
+    }));
+  }
+
+  async writeLedger(entry: LedgerEntry): Promise<void> {
+    await this.driver.run(this.sql.upsert, [
+      entry.version,
+      entry.name,
+      entry.checksum,
+      entry.appliedAt,
+      entry.durationMs,
+      entry.status,
+      entry.operation,
+      entry.statementsApplied,
+      entry.error,
+    ]);
+  }
+
+  async deleteLedger(version: string): Promise<void> {
+    await this.driver.run(this.sql.delete, [version]);
+  }
+
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions): Promise<T> {
+    return this.withForeignKeys(options, async (checkForeignKeys) => {
+      await this.driver.begin();
+      try {
+        const result = await fn();
+        if (checkForeignKeys) await this.assertForeignKeys();
+        await this.driver.commit();
+        return result;
+      } catch (error) {
+        await this.driver.rollback();
+        throw error;
+      }
+    });
+  }
+
+  withoutTransaction<T>(fn: () => Promise<T>, options: TransactionOptions): Promise<T> {
+    return this.withForeignKeys(options, async (checkForeignKeys) => {
+      const result = await fn();
+      if (checkForeignKeys) await this.assertForeignKeys();
+      return result;
+    });
+  }
+
+  execute(sql: string): Promise<void> {
+    return this.driver.exec(sql);
+  }
+
+  context(): SqlContext<Connection> {
+    return this.ctx;
+  }
+
+  integrityProblems(): Promise<string[]> {
+    return this.driver.integrityProblems();
+  }
+
+  async close(): Promise<void> {
+    this.mode = undefined;
+    await this.driver.close();
+  }
+
+  /**
+   * Foreign key enforcement cannot change inside a transaction (SQLite ignores the pragma there),
+   * so it is switched outside and restored in `finally`; violations are checked before commit,
+   * because a table rebuild with enforcement off must not silently orphan rows.
+   */
+  private async withForeignKeys<T>(options: TransactionOptions, fn: (checkForeignKeys: boolean) => Promise<T>): Promise<T> {
+    if (options.foreignKeys) return fn(false);
+    const previous = await this.driver.setForeignKeys(false);
+    try {
+      return await fn(previous);
+    } finally {
+      if (previous) await this.driver.setForeignKeys(true);
+    }
+  }
+
+  private async assertForeignKeys(): Promise<void> {
+    const violations = await this.driver.foreignKeyViolations();
+    if (violations.length) {
+      throw new StrataError(ErrorCode.FOREIGN_KEY_VIOLATION, `foreign key check failed after the migration: ${violations.slice(0, 5).join('; ')}${violations.length > 5 ? ` (and ${violations.length - 5} more)` : ''}`, {
+        details: { violations },
+      });
+    }
+  }
+}

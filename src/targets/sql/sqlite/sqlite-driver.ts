@@ -1,0 +1,192 @@
+/**
+ * SQLite through better-sqlite3: the embedded default. Opens a path (or `:memory:`) with WAL,
+ * foreign keys on and a busy timeout, or wraps a connection the application already has
+ * (left as it is, and not closed by us).
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import type { Release } from '../../../engine/target.js';
+import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { SqlDriver } from '../driver.js';
+import { acquireFileLock } from './sqlite-lock.js';
+
+export interface SqlitePragmas {
+  journalMode?: 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
+  synchronous?: 'off' | 'normal' | 'full' | 'extra';
+  busyTimeoutMs?: number;
+  foreignKeys?: boolean;
+}
+
+/** WAL with synchronous=NORMAL: atomic and consistent; a power cut may lose the last commits, never mix them. */
+export const DEFAULT_SQLITE_PRAGMAS: Required<SqlitePragmas> = {
+  journalMode: 'wal',
+  synchronous: 'normal',
+  busyTimeoutMs: 5000,
+  foreignKeys: true,
+};
+
+export interface SqliteDriverOptions {
+  pragmas?: SqlitePragmas;
+}
+
+type Statement = Database.Statement<unknown[]>;
+
+export class SqliteDriver implements SqlDriver<Database.Database> {
+  readonly dialect = 'sqlite' as const;
+  readonly transactionalDdl = true;
+  readonly description: string;
+  private db: Database.Database | undefined;
+  private readonly owned: boolean;
+  private readonly path: string;
+  private readonly pragmas: Required<SqlitePragmas>;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(database: string | Database.Database, options: SqliteDriverOptions = {}) {
+    this.pragmas = { ...DEFAULT_SQLITE_PRAGMAS, ...options.pragmas };
+    if (typeof database === 'string') {
+      this.path = database;
+      this.owned = true;
+    } else {
+      this.db = database;
+      this.path = database.memory ? ':memory:' : database.name;
+      this.owned = false;
+    }
+    this.description = `sqlite:${this.path === ':memory:' ? this.path : relative(process.cwd(), this.path) || this.path}`;
+  }
+
+  get connection(): Database.Database {
+    if (!this.db) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
+    return this.db;
+  }
+
+  async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
+    if (this.db) {
+      if (mode === 'write' && this.owned && !this.db.readonly) this.applyPragmas(this.db);
+      return { exists: true };
+    }
+    const memory = this.path === ':memory:';
+    if (mode === 'read' && !memory && !existsSync(this.path)) return { exists: false };
+    if (mode === 'write' && !memory && !existsSync(dirname(this.path))) {
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create ${this.path}: the folder ${dirname(this.path)} does not exist`, {
+        hint: 'create the folder first, or point --db at an existing one',
+      });
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(this.path, { fileMustExist: mode === 'read', timeout: this.pragmas.busyTimeoutMs });
+    } catch (error) {
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot open ${this.path}: ${messageOf(error)}`, {
+        hint: 'check that the path is right and that this user may read and write it and its folder',
+        cause: error,
+      });
+    }
+    try {
+      // The first read is what tells a SQLite file from anything else.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      if (mode === 'write') this.applyPragmas(db);
+    } catch (error) {
+      db.close();
+      throw openError(this.path, error);
+    }
+    this.db = db;
+    return { exists: true };
+  }
+
+  private applyPragmas(db: Database.Database): void {
+    if (this.path !== ':memory:') db.pragma(`journal_mode = ${this.pragmas.journalMode}`);
+    db.pragma(`synchronous = ${this.pragmas.synchronous}`);
+    db.pragma(`foreign_keys = ${this.pragmas.foreignKeys ? 'ON' : 'OFF'}`);
+    db.pragma(`busy_timeout = ${this.pragmas.busyTimeoutMs}`);
+  }
+
+  private prepared(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.connection.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.connection.exec(sql);
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.prepared(sql).all(...params) as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    return { changes: this.prepared(sql).run(...params).changes };
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const [schema, name] = table.includes('.') ? table.split('.') : ['main', table];
+    const row = this.connection.prepare(`SELECT 1 FROM "${schema}".sqlite_master WHERE type = 'table' AND name = ?`).get(name);
+    return row !== undefined;
+  }
+
+  async begin(): Promise<void> {
+    // IMMEDIATE: take the write lock now, so an application writing at the same time makes us
+    // wait (busy timeout) instead of failing at the first write.
+    this.prepared('BEGIN IMMEDIATE').run();
+  }
+
+  async commit(): Promise<void> {
+    this.prepared('COMMIT').run();
+  }
+
+  async rollback(): Promise<void> {
+    if (this.connection.inTransaction) this.prepared('ROLLBACK').run();
+  }
+
+  async lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
+    // One connection to an in-memory database cannot be reached by another process.
+    if (this.path === ':memory:' || this.path === '') return async () => undefined;
+    return acquireFileLock(this.path, timeoutMs, onWaiting);
+  }
+
+  async setForeignKeys(enabled: boolean): Promise<boolean> {
+    const previous = this.connection.pragma('foreign_keys', { simple: true }) === 1;
+    this.connection.pragma(`foreign_keys = ${enabled ? 'ON' : 'OFF'}`);
+    return previous;
+  }
+
+  async foreignKeyViolations(): Promise<string[]> {
+    try {
+      const rows = this.connection.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string; fkid: number }[];
+      return rows.map((r) => `${r.table} row ${r.rowid ?? '?'} references a missing row in ${r.parent}`);
+    } catch (error) {
+      // "foreign key mismatch": a foreign key whose parent columns are not unique.
+      return [messageOf(error)];
+    }
+  }
+
+  async integrityProblems(): Promise<string[]> {
+    const integrity = (this.connection.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .filter((line) => line !== 'ok');
+    return [...integrity.map((line) => `integrity_check: ${line}`), ...(await this.foreignKeyViolations()).map((line) => `foreign_key_check: ${line}`)];
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (this.db && this.owned) this.db.close();
+    if (this.owned) this.db = undefined;
+  }
+}
+
+function openError(path: string, error: unknown): StrataError {
+  const code = (error as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB') {
+    return new StrataError(ErrorCode.NOT_A_DATABASE, `${path} is not a SQLite database`, {
+      hint: 'point --db at a SQLite file, or at a path where a new database may be created',
+      cause: error,
+    });
+  }
+  return new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot use ${path}: ${messageOf(error)}`, {
+    hint: 'check the path and its permissions (the folder must be writable for WAL mode)',
+    cause: error,
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The migration lock for a SQLite file: an exclusive transaction held on a small sidecar
+ * database (`app.db.strata-lock`). SQLite's file locks belong to the process, so the kernel
+ * drops them the moment a holder dies: a crashed migrator can never leave a stale lock, with no
+ * heartbeat or pid guessing. A sidecar (not the database itself) because the lock is held for the
+ * whole run while each migration commits its own transaction on the real file.
+ */
+import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Release } from '../../../engine/target.js';
+import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+
+const POLL_MS = 25;
+
+export function lockPathFor(databasePath: string): string {
+  return `${databasePath}.strata-lock`;
+}
+
+export async function acquireFileLock(databasePath: string, timeoutMs: number, onWaiting: () => void): Promise<Release> {
+  const path = lockPathFor(databasePath);
+  let lockDb: Database.Database;
+  try {
+    lockDb = new Database(path, { timeout: 0 });
+  } catch (error) {
+    throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create the migration lock file ${path}: ${messageOf(error)}`, {
+      hint: 'the folder holding the database must be writable by this user',
+      cause: error,
+    });
+  }
+  const begin = lockDb.prepare('BEGIN EXCLUSIVE');
+  const deadline = Date.now() + timeoutMs;
+  let announced = false;
+  for (;;) {
+    try {
+      begin.run();
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
+        lockDb.close();
+        throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot take the migration lock ${path}: ${messageOf(error)}`, { cause: error });
+      }
+      if (Date.now() >= deadline) {
+        lockDb.close();
+        throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${databasePath} for longer than ${timeoutMs} ms`, {
+          hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
+        });
+      }
+      if (!announced) {
+        announced = true;
+        onWaiting();
+      }
+      await sleep(POLL_MS);
+    }
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      lockDb.exec('ROLLBACK');
+    } finally {
+      lockDb.close();
+    }
+  };
+}
