@@ -24,5 +24,10 @@ export function attachDryRunPrinter(events: EventChannel, output: Output): { pla
     output.line(`-- statement ${e.index} (line ${e.line})`);
     output.line(`${e.sql};`);
   });
+  events.on('done', () => {
+    for (const step of plan) {
+      if (step.statements.length === 0) output.line(`-- ${migrationLabel(step)}: a code migration (or an empty one); its SQL is known only when it runs`);
+    }
+  });
   return { plan };
 }

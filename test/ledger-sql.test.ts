@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ledgerSql, quoteTableName } from '../src/targets/sql/ledger-sql.js';
+
+describe('ledger SQL', () => {
+  it('sqlite', () => {
+    assert.deepEqual(ledgerSql('sqlite'), {
+      create:
+        'CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, ' +
+        "status VARCHAR(16) NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'running', 'failed')), operation VARCHAR(8) NOT NULL DEFAULT 'up' CHECK (operation IN ('up', 'down')), statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)",
+      select: 'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM "strata_migrations"',
+      upsert:
+        'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, status = excluded.status, operation = excluded.operation, statements_applied = excluded.statements_applied, error = excluded.error',
+      delete: 'DELETE FROM "strata_migrations" WHERE version = ?',
+    });
+  });
+
+  it('postgres uses numbered placeholders and a schema-qualified name', () => {
+    const sql = ledgerSql('postgres', 'app.migrations');
+    assert.equal(sql.delete, 'DELETE FROM "app"."migrations" WHERE version = $1');
+    assert.match(sql.upsert, /VALUES \(\$1, \$2, \$3, \$4, \$5, \$6, \$7, \$8, \$9\) ON CONFLICT \(version\)/);
+  });
+
+  it('mysql uses backticks and ON DUPLICATE KEY UPDATE', () => {
+    const sql = ledgerSql('mysql');
+    assert.equal(sql.select.endsWith('FROM `strata_migrations`'), true);
+    assert.match(sql.upsert, /ON DUPLICATE KEY UPDATE name = VALUES\(name\), checksum = VALUES\(checksum\)/);
+  });
+
+  it('refuses table names that are not plain identifiers', () => {
+    for (const bad of ['x; DROP TABLE y', 'a.b.c', '"quoted"', '']) {
+      assert.throws(() => quoteTableName(bad, 'sqlite'), { code: 'CONFIG_INVALID' });
+    }
+  });
+});
