@@ -15,7 +15,7 @@ import { Migrator } from './engine/migrator.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
-import { readMigrationFolder } from './sources/folder-source.js';
+import { createFolderReadCache, readMigrationFolder } from './sources/folder-source.js';
 import type { SqlContext, SqlDriver } from './targets/sql/driver.js';
 import { openDriver } from './targets/sql/open-driver.js';
 import { SqliteDriver, type SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
@@ -43,9 +43,10 @@ export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>
 export function createMigrator<Connection = Database.Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
   const driver = toDriver(options);
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
+  const cache = createFolderReadCache();
   return new Migrator<SqlContext<Connection>>({
     target: new SqlTarget(driver as SqlDriver<Connection>, options.table),
-    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect }) : []),
+    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect, cache }) : []),
     define: codeMigration,
     checksumMatches,
     lockTimeoutMs: options.lockTimeoutMs,

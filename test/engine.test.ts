@@ -255,4 +255,16 @@ describe('migrate', () => {
     await a.close();
     await b.close();
   });
+
+  it('a long-lived migrator sees edits to files, modules included', async () => {
+    const p = project({ '0001_mod.mjs': "export const up = (ctx) => ctx.exec('CREATE TABLE first (x)');\nexport const down = (ctx) => ctx.exec('DROP TABLE first');\n" });
+    const migrator = createMigrator({ db: p.db, dir: p.migrations });
+    await migrator.migrate();
+    await migrator.rollback();
+    writeFiles(p.migrations, { '0001_mod.mjs': "export const up = (ctx) => ctx.exec('CREATE TABLE second (x)');\n" });
+    writeFiles(p.migrations, { '0002_more.sql': 'CREATE TABLE more (x);' });
+    await migrator.migrate();
+    assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('first', 'second', 'more') ORDER BY name"), [{ name: 'more' }, { name: 'second' }]);
+    await migrator.close();
+  });
 });

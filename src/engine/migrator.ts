@@ -111,6 +111,13 @@ export class Migrator<Ctx> {
       const steps = planUp(reconciled, to);
       return this.dryRun('up', steps, reconciled, started);
     }
+    // Read first without the lock: when everything is applied and nothing is wrong, that is the
+    // answer (a committed ledger row is final), and the common no-op run takes no lock and
+    // writes nothing. Anything else is decided again under the lock.
+    const unlocked = await this.readOnly(sources);
+    if (planUp(unlocked, to).length === 0 && findProblems(unlocked, this.options).length === 0) {
+      return this.finish('up', [], started, unlocked.currentVersion);
+    }
     await this.target.open('write');
     const release = await this.lock();
     try {
@@ -122,7 +129,7 @@ export class Migrator<Ctx> {
       const results = options.singleTransaction
         ? await this.applyAllInOneTransaction(steps, loaded)
         : await this.applyEach(steps, loaded);
-      return this.finish('up', results, started);
+      return this.finish('up', results, started, currentAfter(reconciled, results));
     } finally {
       await release();
     }
@@ -154,7 +161,8 @@ export class Migrator<Ctx> {
       const steps = this.downSteps(reconciled, target, sources);
       this.events.emit('plan', { direction: 'down', steps: steps.map(identity), dryRun: false });
       const loaded = await this.loadDowns(steps);
-      return this.finish('down', await this.applyEach(steps, loaded, 'down'), started);
+      const results = await this.applyEach(steps, loaded, 'down');
+      return this.finish('down', results, started, currentAfter(reconciled, results));
     } finally {
       await release();
     }
@@ -487,15 +495,8 @@ export class Migrator<Ctx> {
     return this.finish(direction, results, started, reconciled.currentVersion, true);
   }
 
-  private async finish(
-    direction: 'up' | 'down',
-    results: StepResult[],
-    started: number,
-    currentVersion?: string | null,
-    dryRun = false,
-  ): Promise<RunReport> {
-    const version = currentVersion !== undefined ? currentVersion : reconcile([], await this.target.readLedger()).currentVersion;
-    const report: RunReport = { direction, dryRun, results, currentVersion: version, durationMs: elapsed(started) };
+  private finish(direction: 'up' | 'down', results: StepResult[], started: number, currentVersion: string | null, dryRun = false): RunReport {
+    const report: RunReport = { direction, dryRun, results, currentVersion, durationMs: elapsed(started) };
     this.events.emit('done', { direction, results, durationMs: report.durationMs });
     return report;
   }
@@ -539,6 +540,16 @@ function identity(step: Identity): Identity {
 function originOf(step: Identity): string {
   const withOrigin = step as Partial<Migration<unknown>> & { migration?: Migration<unknown> };
   return withOrigin.origin ?? withOrigin.migration?.origin ?? migrationLabel(step);
+}
+
+/** The highest applied version once `results` (all successful) are done. */
+function currentAfter<Ctx>(before: Reconciled<Ctx>, results: readonly StepResult[]): string | null {
+  const applied = new Set(before.applied.map((entry) => entry.version));
+  for (const result of results) {
+    if (result.status === 'applied') applied.add(result.version);
+    else if (result.status === 'reverted') applied.delete(result.version);
+  }
+  return [...applied].sort(compareVersions).at(-1) ?? null;
 }
 
 function elapsed(started: number): number {

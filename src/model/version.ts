@@ -17,10 +17,19 @@ export function canonicalVersion(text: string): string {
   return trimmed;
 }
 
+function allDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Numeric order for integers (of any length: no precision loss past 2^53), text order otherwise. */
 export function compareVersions(a: string, b: string): number {
-  const aInt = INTEGER.test(a);
-  const bInt = INTEGER.test(b);
+  const aInt = allDigits(a);
+  const bInt = allDigits(b);
   if (aInt && bInt) {
     if (a.length !== b.length) return a.length - b.length;
     return a < b ? -1 : a > b ? 1 : 0;

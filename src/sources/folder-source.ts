@@ -3,8 +3,8 @@
  * modules. Reading is eager (every file is hashed: checksums are compared on every run);
  * parsing SQL and importing modules are lazy (only for steps that run).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
 import { compareVersions } from '../model/version.js';
@@ -18,17 +18,42 @@ export interface FolderSourceOptions {
   dialect: SqlDialect;
   /** Base for the paths shown in messages (default: the current directory). */
   displayRoot?: string;
+  /**
+   * Lets a long-lived migrator re-read only files that changed: each call still lists the
+   * folder and stats every file (size, inode, modification and change times), but unchanged
+   * files are not read and hashed again, and an unchanged folder returns the same migrations.
+   * A process starting afresh has no cache and reads everything.
+   */
+  cache?: FolderReadCache;
+}
+
+interface CachedFile {
+  stamp: string;
+  text: string;
+  checksum: string;
+}
+
+export interface FolderReadCache {
+  files: Map<string, CachedFile>;
+  listing: readonly string[] | undefined;
+  migrations: readonly Migration<never>[] | undefined;
+}
+
+export function createFolderReadCache(): FolderReadCache {
+  return { files: new Map(), listing: undefined, migrations: undefined };
 }
 
 interface FoundFile extends ParsedFileName {
   path: string;
   display: string;
   text: string;
+  checksum: string;
 }
 
 export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptions): Migration<Ctx>[] {
   const displayRoot = options.displayRoot ?? process.cwd();
   const shown = (path: string) => relative(displayRoot, path) || path;
+  const cache = options.cache;
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -40,23 +65,33 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       { hint: `create it with 'strata create <name>', or point at yours with --dir <folder>`, cause: error, details: { dir } },
     );
   }
+  const candidates = entries.filter((entry) => !isIgnoredFile(entry));
+  const base = dir.endsWith(sep) ? dir : dir + sep;
+  // A first read (empty cache) needs no stat: reading the file yields its stamp.
+  const stamps = cache?.migrations ? candidates.map((entry) => stampOf(base + entry)) : undefined;
+  if (cache && stamps && cache.migrations && sameListing(candidates, cache.listing)) {
+    if (candidates.every((entry, k) => cache.files.get(base + entry)?.stamp === stamps[k])) {
+      return cache.migrations as readonly Migration<Ctx>[] as Migration<Ctx>[];
+    }
+  }
 
+  // Computed once: relative() per file is measurable with a thousand files.
+  const shownDir = shown(dir);
   const byVersion = new Map<string, FoundFile[]>();
   const badNames: string[] = [];
-  for (const entry of entries) {
-    if (isIgnoredFile(entry)) continue;
+  candidates.forEach((entry, k) => {
     const parsed = parseFileName(entry);
-    const path = join(dir, entry);
+    const path = base + entry;
     if (!parsed) {
       badNames.push(shown(path));
-      continue;
+      return;
     }
-    const text = normaliseSource(readFileSync(path, 'utf8'));
+    const { text, checksum } = readSource(path, cache, stamps?.[k]);
     const files = byVersion.get(parsed.version);
-    const found = { ...parsed, path, display: shown(path), text };
+    const found: FoundFile = { ...parsed, path, display: shownDir + sep + entry, text, checksum };
     if (files) files.push(found);
     else byVersion.set(parsed.version, [found]);
-  }
+  });
   if (badNames.length) {
     throw new StrataError(ErrorCode.MIGRATION_NAME_INVALID, `migration file name${badNames.length > 1 ? 's do' : ' does'} not parse: ${badNames.join(', ')}`, {
       hint: "name migrations NNNN_name.sql, NNNN_name.up.sql/.down.sql or NNNN_name.ts (prefix helpers with '_' to have them ignored)",
@@ -68,7 +103,50 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   for (const [version, files] of byVersion) {
     migrations.push(fromFiles<Ctx>(version, files, options.dialect));
   }
-  return migrations.sort((a, b) => compareVersions(a.version, b.version));
+  migrations.sort((a, b) => compareVersions(a.version, b.version));
+  if (cache) {
+    cache.listing = candidates;
+    cache.migrations = migrations as Migration<never>[];
+  }
+  return migrations;
+}
+
+function stampOf(path: string): string {
+  return stampOfStats(statSync(path));
+}
+
+function stampOfStats(stat: Stats): string {
+  return `${stat.size}:${stat.ino}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
+function sameListing(a: readonly string[], b: readonly string[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((entry, k) => entry === b[k]);
+}
+
+function readSource(path: string, cache: FolderReadCache | undefined, stamp: string | undefined): { text: string; checksum: string } {
+  const cached = cache?.files.get(path);
+  if (cached && cached.stamp === stamp) return cached;
+  // open + fstat + read: what readFileSync does, keeping the stat for the cache's stamp.
+  const fd = openSync(path, 'r');
+  let bytes: Buffer;
+  let stat: Stats;
+  try {
+    stat = fstatSync(fd);
+    bytes = Buffer.allocUnsafe(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    bytes = bytes.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+  const text = normaliseSource(bytes.toString('utf8'));
+  const fresh = { stamp: stampOfStats(stat), text, checksum: checksumOf(text)! };
+  cache?.files.set(path, fresh);
+  return fresh;
 }
 
 function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect): Migration<Ctx> {
@@ -92,7 +170,7 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect
   const base = {
     version,
     name: main.name,
-    checksum: checksumOf(source)!,
+    checksum: isPair ? checksumOf(source)! : main.checksum,
     origin: main.display,
     checksumWith: (algorithm: string) => checksumOf(source, algorithm),
   };
@@ -119,7 +197,7 @@ function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect:
 }
 
 async function loadModule<Ctx>(file: FoundFile): Promise<LoadedMigration<Ctx>> {
-  const exported = migrationExports(await importFile(file.path));
+  const exported = migrationExports(await importFile(file.path, file.checksum));
   const { up, down } = exported;
   if (typeof up !== 'function') {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} does not export an up(ctx) function`, {

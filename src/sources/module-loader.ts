@@ -8,8 +8,13 @@ import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 
 const TYPESCRIPT = /\.[mc]?ts$/;
 
-export async function importFile(file: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(file).href;
+/**
+ * `version` (e.g. the file's checksum) becomes part of the URL: Node caches ES modules by URL
+ * for the life of the process, so a long-lived migrator would otherwise run a stale copy of an
+ * edited file.
+ */
+export async function importFile(file: string, version?: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href + (version ? `?v=${encodeURIComponent(version.slice(-16))}` : '');
   try {
     if (TYPESCRIPT.test(file)) {
       const { tsImport } = await import('tsx/esm/api');
