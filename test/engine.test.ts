@@ -38,7 +38,9 @@ describe('migrate', () => {
     });
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     const seen: string[] = [];
-    for (const name of ['plan', 'migrating', 'migrated', 'done'] as StrataEventName[]) migrator.on(name, (e: { version?: string }) => seen.push(`${name}${e.version ? `:${e.version}` : ''}`));
+    for (const name of ['plan', 'migrating', 'migrated', 'done'] as const satisfies StrataEventName[]) {
+      migrator.on(name, (e) => seen.push(`${name}${'version' in e ? `:${e.version}` : ''}`));
+    }
     const report = await migrator.migrate();
     await migrator.close();
     assert.deepEqual(report.results.map((r) => [r.version, r.name, r.direction, r.status]), [

@@ -95,29 +95,39 @@ export interface ParsedCommand {
 }
 
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
-  const first = argv.find((arg) => !arg.startsWith('-'));
-  const command = first && first in COMMANDS ? (first as CommandName) : undefined;
-  if (first && !command) {
-    throw usage(`unknown command '${first}'`, `the commands are: ${Object.keys(COMMANDS).join(', ')}`);
-  }
+  const command = findCommand(argv);
   const spec: CommandSpec | undefined = command ? COMMANDS[command] : undefined;
   const options = { ...GLOBAL_OPTIONS, ...spec?.options };
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, { type: v.type, ...('short' in v ? { short: v.short } : {}) }])),
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ args: [...argv], options: parseArgsOptions(options), allowPositionals: true, strict: true });
   } catch (error) {
     throw usage((error as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''), command ? `see 'strata ${command} --help'` : "see 'strata --help'");
   }
-  const positionals = parsed.positionals.slice(command ? 1 : 0);
+  const positionals = [...parsed.positionals];
+  if (command) positionals.splice(positionals.indexOf(command), 1);
   if (spec && positionals.length > spec.positionals) {
     throw usage(`unexpected argument '${positionals[spec.positionals]}'`, `usage: ${spec.usage}`);
   }
   return { command, values: parsed.values as ParsedCommand['values'], positionals };
+}
+
+/**
+ * The first positional, knowing which flags take a value, so `strata --dir db/migrations migrate`
+ * finds `migrate` and not the folder.
+ */
+function findCommand(argv: readonly string[]): CommandName | undefined {
+  const everyOption: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
+  for (const spec of Object.values(COMMANDS) as CommandSpec[]) Object.assign(everyOption, spec.options);
+  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(everyOption), allowPositionals: true, strict: false, tokens: true });
+  const first = tokens.find((token) => token.kind === 'positional');
+  if (!first || first.kind !== 'positional') return undefined;
+  if (first.value in COMMANDS) return first.value as CommandName;
+  throw usage(`unknown command '${first.value}'`, `the commands are: ${Object.keys(COMMANDS).join(', ')}`);
+}
+
+function parseArgsOptions(options: Record<string, OptionSpec>): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, { type: v.type, ...('short' in v ? { short: v.short } : {}) }]));
 }
 
 export function usage(message: string, hint?: string): StrataError {

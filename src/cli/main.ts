@@ -19,6 +19,13 @@ const LOADERS: Record<CommandName, () => Promise<{ run: (ctx: CommandContext) =>
   repair: () => import('./commands/repair.js'),
 };
 
+// `strata status | head`: a closed pipe ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   let output = new Output({ json: wantsJson, verbose: argv.includes('--verbose') });

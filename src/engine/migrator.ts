@@ -284,8 +284,8 @@ export class Migrator<Ctx> {
     try {
       if (atomic) {
         await this.target.transaction(async () => {
-          await this.runBody(step, body, direction, true);
-          if (direction === 'up') await this.target.writeLedger({ ...entry, durationMs: elapsed(started) });
+          statementsApplied = await this.runBody(step, body, direction, true);
+          if (direction === 'up') await this.target.writeLedger({ ...entry, statementsApplied, durationMs: elapsed(started) });
           else await this.target.deleteLedger(step.version);
         }, body);
       } else {
@@ -300,7 +300,7 @@ export class Migrator<Ctx> {
             }),
           body,
         );
-        if (direction === 'up') await this.target.writeLedger({ ...entry, durationMs: elapsed(started) });
+        if (direction === 'up') await this.target.writeLedger({ ...entry, statementsApplied, durationMs: elapsed(started) });
         else await this.target.deleteLedger(step.version);
       }
     } catch (caught) {
@@ -342,8 +342,8 @@ export class Migrator<Ctx> {
           const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
           current = { step, event, started: performance.now() };
           this.events.emit('migrating', event);
-          await this.runBody(step, loaded[k]!.up, 'up', true);
-          await this.target.writeLedger({ ...this.ledgerEntry(step), durationMs: elapsed(current.started) });
+          const statementsApplied = await this.runBody(step, loaded[k]!.up, 'up', true);
+          await this.target.writeLedger({ ...this.ledgerEntry(step), statementsApplied, durationMs: elapsed(current.started) });
           const durationMs = elapsed(current.started);
           results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
           this.events.emit('migrated', { ...event, durationMs });
@@ -375,7 +375,7 @@ export class Migrator<Ctx> {
     direction: 'up' | 'down',
     inTransaction: boolean,
     onStatement?: (count: number) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<number> {
     if (body.kind === 'code') {
       try {
         await body.run(this.target.context());
@@ -385,7 +385,7 @@ export class Migrator<Ctx> {
           details: { file: originOf(step), version: step.version },
         });
       }
-      return;
+      return 0;
     }
     const file = body.file ?? originOf(step);
     const announce = this.events.has('statement');
@@ -405,6 +405,7 @@ export class Migrator<Ctx> {
       count++;
       if (onStatement) await onStatement(count);
     }
+    return count;
   }
 
   // ---- planning helpers ------------------------------------------------------------------

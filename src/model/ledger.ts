@@ -13,7 +13,7 @@ export interface LedgerEntry {
   status: LedgerStatus;
   /** The direction of the last operation on this row: a failed `down` leaves 'down'. */
   operation: 'up' | 'down';
-  /** Statements that completed, for steps outside a transaction: where a failure stopped. */
+  /** SQL statements that completed (0 for code): outside a transaction, where a failure stopped. */
   statementsApplied: number;
   error: string | null;
 }

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
@@ -49,7 +49,8 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
       this.owned = true;
     } else {
       this.db = database;
-      this.path = database.memory ? ':memory:' : database.name;
+      // Resolved now: better-sqlite3 keeps the name as given, relative to the cwd of that moment.
+      this.path = database.memory ? ':memory:' : resolve(database.name);
       this.owned = false;
     }
     this.description = `sqlite:${this.path === ':memory:' ? this.path : relative(process.cwd(), this.path) || this.path}`;
