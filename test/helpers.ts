@@ -82,3 +82,69 @@ export function query<T = Record<string, unknown>>(path: string, sql: string, pa
     db.close();
   }
 }
+
+// ---- Assertions and readers shared by the CLI suites ----------------------------------------
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+
+/** The JSON document a `--json` run printed on stdout (fails with both streams when it is not JSON). */
+export function parseJson<T = any>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch (error) {
+    assert.fail(`stdout is not JSON (${(error as Error).message})\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  }
+}
+
+/** Both streams, for assertion messages. */
+export function describeRun(result: CliResult): string {
+  return `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+/** A run that succeeded (exit 0). */
+export function assertOk(result: CliResult): void {
+  assert.equal(result.code, 0, describeRun(result));
+}
+
+/**
+ * A failure as users must see it: the exit code, `error CODE: message` on stderr, no stack trace
+ * (those are for --verbose only) and, for failures (exit 1), the hint line. Usage errors (exit 2)
+ * are checked for a hint only with `{ hint: true }`.
+ */
+export function assertFailure(result: CliResult, code: string, exitCode = 1, options: { hint?: boolean } = {}): void {
+  assert.equal(result.code, exitCode, describeRun(result));
+  assert.match(result.stderr, new RegExp(`^error ${code}: `, 'm'), describeRun(result));
+  if (options.hint ?? exitCode === 1) assert.match(result.stderr, /^ {2}hint: \S/m, `no hint line\n${describeRun(result)}`);
+  assert.doesNotMatch(result.stderr, /^ {4}at /m, `stack trace without --verbose\n${describeRun(result)}`);
+}
+
+export interface LedgerRow {
+  version: string;
+  name: string;
+  checksum: string;
+  status: string;
+  operation: string;
+  statements_applied: number;
+  error: string | null;
+}
+
+/** The ledger in version order ([] when the table does not exist). */
+export function ledger(path: string, table = 'strata_migrations'): LedgerRow[] {
+  if (!existsSync(path)) return [];
+  const present = query(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+  if (present.length === 0) return [];
+  return query<LedgerRow>(path, `SELECT * FROM "${table}" ORDER BY length(version), version`);
+}
+
+/** Tables other than SQLite's own and the ledger, sorted. */
+export function userTables(path: string): string[] {
+  return query<{ name: string }>(
+    path,
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'strata_migrations' ORDER BY name",
+  ).map((r) => r.name);
+}
+
+/** Files in `dir` whose name starts with `prefix` (a database and its -wal, -shm, .strata-lock). */
+export function filesStartingWith(dir: string, prefix: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix)).sort() : [];
+}
