@@ -269,4 +269,15 @@ describe('migrate', () => {
     assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('first', 'second', 'more') ORDER BY name"), [{ name: 'more' }, { name: 'second' }]);
     await migrator.close();
   });
+
+  it('a step outside the wrapping transaction that leaves its own BEGIN open fails and is rolled back', async () => {
+    const p = project({ ...BASE, '0002_open.sql': '-- strata:no-transaction\nCREATE TABLE before_begin (x);\nBEGIN;\nCREATE TABLE inside (x);\n' });
+    const migrator = createMigrator({ db: p.db, dir: p.migrations });
+    await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED', /left a transaction open/);
+    const status = await migrator.status();
+    assert.equal(status.migrations[1]!.state, 'failed');
+    assert.deepEqual(query(p.db, 'SELECT statements_applied AS n FROM strata_migrations WHERE version = ?', ['2']), [{ n: 1 }]);
+    assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE name IN ('before_begin', 'inside')"), [{ name: 'before_begin' }]);
+    await migrator.close();
+  });
 });

@@ -81,7 +81,8 @@ describe('strata create numbering', () => {
   it('continues a sequence with its padding', () => {
     assert.equal(nextVersion([], now), '0001');
     assert.equal(nextVersion(['0001_a.sql', '0009_b.sql', 'README.md'], now), '0010');
-    assert.equal(nextVersion(['001_a.sql'], now), '0002');
+    assert.equal(nextVersion(['001_a.sql'], now), '002');
+    assert.equal(nextVersion(['1_a.sql', '2_b.sql'], now), '3');
     assert.equal(nextVersion(['000001_a.sql'], now), '000002');
   });
   it('uses a UTC timestamp in timestamp folders, always above the highest', () => {

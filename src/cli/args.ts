@@ -150,8 +150,10 @@ export function helpText(command?: CommandName): string {
   return `Usage: strata <command> [options]\n\nCommands:\n${commands}\n\nGlobal options:\n${describe(GLOBAL_OPTIONS)}\n\nRun 'strata <command> --help' for a command's options.\n`;
 }
 
-export function integerOption(value: string | boolean | undefined, flag: string): number | undefined {
+export function integerOption(value: string | boolean | undefined, flag: string, minimum = 0): number | undefined {
   if (value === undefined || typeof value === 'boolean') return undefined;
-  if (!/^\d+$/.test(value)) throw usage(`${flag} expects a non-negative integer, got '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) < minimum) {
+    throw usage(`${flag} expects ${minimum > 0 ? 'a positive' : 'a non-negative'} integer, got '${value}'`, `e.g. ${flag} ${Math.max(minimum, 1)}`);
+  }
   return Number(value);
 }

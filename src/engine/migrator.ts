@@ -138,10 +138,14 @@ export class Migrator<Ctx> {
   async rollback(options: RollbackOptions = {}): Promise<RunReport> {
     const started = performance.now();
     if (options.to !== undefined && options.steps !== undefined) {
-      throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or --steps, not both');
+      throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or --steps, not both', {
+        hint: "'strata rollback 3' rolls back to version 3; 'strata rollback --steps 2' rolls back the last two",
+      });
     }
     if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
-      throw new StrataError(ErrorCode.USAGE, `--steps must be a positive integer, got ${options.steps}`);
+      throw new StrataError(ErrorCode.USAGE, `--steps must be a positive integer, got ${options.steps}`, {
+        hint: "e.g. 'strata rollback --steps 1'; to roll back everything use 'strata rollback 0'",
+      });
     }
     const sources = await this.sources();
     const readOnly = await this.readOnly(sources);
@@ -281,6 +285,8 @@ export class Migrator<Ctx> {
     const atomic = body.transaction && this.target.transactionalSteps;
     const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
     let statementsApplied = 0;
+    // Statements done before a file's own still-open BEGIN: all that survives if it fails there.
+    let statementsBeforeOpen: number | undefined;
     try {
       if (atomic) {
         await this.target.transaction(async () => {
@@ -294,12 +300,18 @@ export class Migrator<Ctx> {
         await mark('running', null);
         await this.target.withoutTransaction(
           () =>
-            this.runBody(step, body, direction, false, async (count) => {
+            this.runBody(step, body, direction, false, async (count, openedAt) => {
               statementsApplied = count;
+              statementsBeforeOpen = openedAt;
               await mark('running', null);
             }),
           body,
         );
+        if (await this.target.abortOpenTransaction()) {
+          throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)} left a transaction open (BEGIN without COMMIT); it was rolled back`, {
+            details: { file: originOf(step), version: step.version },
+          });
+        }
         if (direction === 'up') await this.target.writeLedger({ ...entry, statementsApplied, durationMs: elapsed(started) });
         else await this.target.deleteLedger(step.version);
       }
@@ -307,6 +319,9 @@ export class Migrator<Ctx> {
       const durationMs = elapsed(started);
       const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
       if (!atomic) {
+        // A file's own BEGIN may still be open: end it first, or the failure record would be
+        // written inside it and vanish with it. What it held is gone, so it does not count.
+        if (await this.target.abortOpenTransaction().catch(() => false)) statementsApplied = statementsBeforeOpen ?? statementsApplied;
         // Best effort: the row already says 'running', which status reports just as clearly.
         await this.target
           .writeLedger({ ...entry, status: 'failed', operation: direction, statementsApplied, error: messageOf(caught), durationMs })
@@ -374,7 +389,7 @@ export class Migrator<Ctx> {
     body: MigrationBody<Ctx>,
     direction: 'up' | 'down',
     inTransaction: boolean,
-    onStatement?: (count: number) => Promise<void>,
+    onStatement?: (count: number, openedAt: number | undefined) => Promise<void>,
   ): Promise<number> {
     if (body.kind === 'code') {
       try {
@@ -390,8 +405,11 @@ export class Migrator<Ctx> {
     const file = body.file ?? originOf(step);
     const announce = this.events.has('statement');
     let count = 0;
+    let openedAt: number | undefined;
     for (const statement of body.statements) {
       if (statement.control && inTransaction) continue;
+      if (statement.control === 'begin') openedAt = count;
+      else if (statement.control === 'commit') openedAt = undefined;
       if (announce) this.events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
       try {
         await this.target.execute(statement.sql);
@@ -403,7 +421,7 @@ export class Migrator<Ctx> {
         );
       }
       count++;
-      if (onStatement) await onStatement(count);
+      if (onStatement) await onStatement(count, openedAt);
     }
     return count;
   }

@@ -10,6 +10,8 @@
  * 5. `execute(statement)`: one SQL statement (SQL stores only); `context()`: what code
  *    migrations receive as `ctx`.
  * 6. `integrityProblems()`: the store's own consistency checks, as readable lines.
+ * 7. `abortOpenTransaction()`: roll back a transaction that a step outside Strata's transaction
+ *    opened itself (a file's own `BEGIN`) and left open; say whether there was one.
  */
 import type { LedgerEntry } from '../model/ledger.js';
 
@@ -35,5 +37,6 @@ export interface Target<Ctx> {
   execute(sql: string): Promise<void>;
   context(): Ctx;
   integrityProblems(): Promise<string[]>;
+  abortOpenTransaction(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -33,7 +33,7 @@ export async function down(ctx: SqlContext): Promise<void> {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, positionals, output } = ctx;
-  if (values.sql && values.ts) throw usage('--sql and --ts exclude each other');
+  if (values.sql && values.ts) throw usage('--sql and --ts exclude each other', 'choose one: --sql (the default) or --ts');
   const name = slug(positionals[0] ?? '');
   if (!name) throw usage('create needs a NAME made of letters or digits', 'e.g. strata create add_users_table');
   const { dir } = await ctx.config();
@@ -68,6 +68,7 @@ export function nextVersion(fileNames: readonly string[], now: Date): string {
     const stamp = now.toISOString().replace(/\D/g, '').slice(0, TIMESTAMP_DIGITS);
     return highest !== undefined && compareVersions(stamp, highest) <= 0 ? (BigInt(highest) + 1n).toString() : stamp;
   }
-  const width = Math.max(4, ...digits.map((d) => d.length));
+  // Four digits for a new folder; otherwise the width the folder already uses.
+  const width = digits.length ? Math.max(...digits.map((d) => d.length)) : 4;
   return (BigInt(highest ?? '0') + 1n).toString().padStart(width, '0');
 }

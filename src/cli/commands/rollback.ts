@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (!dryRun) showProgress(migrator.events, output);
   const report = await migrator.rollback({
     to: positionals[0],
-    steps: integerOption(values.steps, '--steps'),
+    steps: integerOption(values.steps, '--steps', 1),
     dryRun,
   });
   output.data({ ...report, ...(printed ? { plan: printed.plan } : {}) });

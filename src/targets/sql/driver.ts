@@ -7,6 +7,7 @@
  *    database; 'write' may create it. Called again with 'write' after 'read': upgrade.
  * 2. `exec` runs one statement (or a script, where the library allows); `query` returns rows.
  * 3. `begin` / `commit` / `rollback`: one transaction at a time on one connection.
+ *    `rollbackIfOpen` ends a transaction a migration's own SQL opened; true if there was one.
  * 4. `lock`: exclusive across processes, released by the server/OS if the holder dies.
  * 5. `setForeignKeys` returns the previous setting; `foreignKeyViolations` and
  *    `integrityProblems` return readable lines (empty when all holds).
@@ -30,6 +31,7 @@ export interface SqlDriver<Connection = unknown> {
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  rollbackIfOpen(): Promise<boolean>;
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
   setForeignKeys(enabled: boolean): Promise<boolean>;
   foreignKeyViolations(): Promise<string[]>;

@@ -133,6 +133,10 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     return this.driver.integrityProblems();
   }
 
+  abortOpenTransaction(): Promise<boolean> {
+    return this.driver.rollbackIfOpen();
+  }
+
   async close(): Promise<void> {
     this.mode = undefined;
     await this.driver.close();

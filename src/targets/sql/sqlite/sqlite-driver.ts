@@ -139,7 +139,13 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
   }
 
   async rollback(): Promise<void> {
-    if (this.connection.inTransaction) this.prepared('ROLLBACK').run();
+    await this.rollbackIfOpen();
+  }
+
+  async rollbackIfOpen(): Promise<boolean> {
+    if (!this.connection.inTransaction) return false;
+    this.connection.exec('ROLLBACK');
+    return true;
   }
 
   async lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
