@@ -308,6 +308,7 @@ export class Migrator<Ctx> {
           body,
         );
         if (await this.target.abortOpenTransaction()) {
+          statementsApplied = statementsBeforeOpen ?? statementsApplied;
           throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)} left a transaction open (BEGIN without COMMIT); it was rolled back`, {
             details: { file: originOf(step), version: step.version },
           });
