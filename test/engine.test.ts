@@ -280,4 +280,18 @@ describe('migrate', () => {
     assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE name IN ('before_begin', 'inside')"), [{ name: 'before_begin' }]);
     await migrator.close();
   });
+
+  it('sees ledger changes made by another connection between calls', async () => {
+    const p = project({ ...BASE, '0002_b.sql': 'CREATE TABLE b (x);' });
+    const migrator = createMigrator({ db: p.db, dir: p.migrations });
+    await migrator.migrate();
+    assert.equal((await migrator.status()).pending, 0);
+    const other = new Database(p.db);
+    other.prepare("DELETE FROM strata_migrations WHERE version = '2'").run();
+    other.close();
+    assert.equal((await migrator.status()).pending, 1);
+    const again = await migrator.migrate({ to: 1 });
+    assert.deepEqual(again.results, []);
+    await migrator.close();
+  });
 });

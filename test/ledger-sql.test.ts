@@ -7,11 +7,12 @@ describe('ledger SQL', () => {
     assert.deepEqual(ledgerSql('sqlite'), {
       create:
         'CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, ' +
-        "status VARCHAR(16) NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'running', 'failed')), operation VARCHAR(8) NOT NULL DEFAULT 'up' CHECK (operation IN ('up', 'down')), statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)",
+        "status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)",
       select: 'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM "strata_migrations"',
       upsert:
         'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, status = excluded.status, operation = excluded.operation, statements_applied = excluded.statements_applied, error = excluded.error',
+      insertApplied: 'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied) VALUES (?, ?, ?, ?, ?, ?)',
       delete: 'DELETE FROM "strata_migrations" WHERE version = ?',
     });
   });

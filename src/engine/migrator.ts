@@ -291,7 +291,8 @@ export class Migrator<Ctx> {
       if (atomic) {
         await this.target.transaction(async () => {
           statementsApplied = await this.runBody(step, body, direction, true);
-          if (direction === 'up') await this.target.writeLedger({ ...entry, statementsApplied, durationMs: elapsed(started) });
+          // Pending means "no ledger row", and the lock is held: a plain insert, not an upsert.
+          if (direction === 'up') await this.target.insertApplied({ ...entry, statementsApplied, durationMs: elapsed(started) });
           else await this.target.deleteLedger(step.version);
         }, body);
       } else {
@@ -359,7 +360,7 @@ export class Migrator<Ctx> {
           current = { step, event, started: performance.now() };
           this.events.emit('migrating', event);
           const statementsApplied = await this.runBody(step, loaded[k]!.up, 'up', true);
-          await this.target.writeLedger({ ...this.ledgerEntry(step), statementsApplied, durationMs: elapsed(current.started) });
+          await this.target.insertApplied({ ...this.ledgerEntry(step), statementsApplied, durationMs: elapsed(current.started) });
           const durationMs = elapsed(current.started);
           results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
           this.events.emit('migrated', { ...event, durationMs });

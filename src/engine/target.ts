@@ -4,7 +4,8 @@
  *    whether the store exists. In 'write' mode create the ledger if missing.
  * 2. `lock()`: one holder per store across processes; a crashed holder must never block
  *    forever; call `onWaiting` once if you have to wait; throw LOCK_TIMEOUT past `timeoutMs`.
- * 3. `readLedger()` / `writeLedger()` (insert or replace by version) / `deleteLedger()`.
+ * 3. `readLedger()` / `writeLedger()` (insert or replace by version) / `insertApplied()` (a
+ *    new row, known not to exist: the fast path) / `deleteLedger()`.
  * 4. `transaction(fn, options)`: run fn atomically. With `foreignKeys: false`, enforcement is
  *    off while fn runs and violations are checked before commit.
  * 5. `execute(statement)`: one SQL statement (SQL stores only); `context()`: what code
@@ -30,6 +31,7 @@ export interface Target<Ctx> {
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
   readLedger(): Promise<LedgerEntry[]>;
   writeLedger(entry: LedgerEntry): Promise<void>;
+  insertApplied(entry: LedgerEntry): Promise<void>;
   deleteLedger(version: string): Promise<void>;
   transaction<T>(fn: () => Promise<T>, options: TransactionOptions): Promise<T>;
   /** Runs fn outside any transaction, with foreign keys as asked (restored afterwards). */

@@ -3,8 +3,8 @@
  * modules. Reading is eager (every file is hashed: checksums are compared on every run);
  * parsing SQL and importing modules are lazy (only for steps that run).
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
 import { compareVersions } from '../model/version.js';
@@ -28,9 +28,17 @@ export interface FolderSourceOptions {
 }
 
 interface CachedFile {
-  stamp: string;
+  /** undefined until a later call has stat'ed the file: the first read skips the stat. */
+  stamp: Stamp | undefined;
   text: string;
   checksum: string;
+}
+
+interface Stamp {
+  size: number;
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
 }
 
 export interface FolderReadCache {
@@ -67,10 +75,11 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   }
   const candidates = entries.filter((entry) => !isIgnoredFile(entry));
   const base = dir.endsWith(sep) ? dir : dir + sep;
-  // A first read (empty cache) needs no stat: reading the file yields its stamp.
-  const stamps = cache?.migrations ? candidates.map((entry) => stampOf(base + entry)) : undefined;
+  // The first read of a process stats nothing (a one-shot CLI run would pay for it in vain);
+  // later reads stat every file and re-read only those whose stamp moved or was never taken.
+  const stamps = cache?.migrations ? candidates.map((entry) => statSync(base + entry)) : undefined;
   if (cache && stamps && cache.migrations && sameListing(candidates, cache.listing)) {
-    if (candidates.every((entry, k) => cache.files.get(base + entry)?.stamp === stamps[k])) {
+    if (candidates.every((entry, k) => sameStamp(cache.files.get(base + entry)?.stamp, stamps[k]!))) {
       return cache.migrations as readonly Migration<Ctx>[] as Migration<Ctx>[];
     }
   }
@@ -88,7 +97,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
     }
     const { text, checksum } = readSource(path, cache, stamps?.[k]);
     const files = byVersion.get(parsed.version);
-    const found: FoundFile = { ...parsed, path, display: shownDir + sep + entry, text, checksum };
+    const found: FoundFile = { version: parsed.version, name: parsed.name, kind: parsed.kind, part: parsed.part, path, display: shownDir + sep + entry, text, checksum };
     if (files) files.push(found);
     else byVersion.set(parsed.version, [found]);
   });
@@ -111,40 +120,21 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   return migrations;
 }
 
-function stampOf(path: string): string {
-  return stampOfStats(statSync(path));
-}
-
-function stampOfStats(stat: Stats): string {
-  return `${stat.size}:${stat.ino}:${stat.mtimeMs}:${stat.ctimeMs}`;
+function sameStamp(stamp: Stamp | undefined, stat: Stats): boolean {
+  return stamp !== undefined && stamp.size === stat.size && stamp.ino === stat.ino && stamp.mtimeMs === stat.mtimeMs && stamp.ctimeMs === stat.ctimeMs;
 }
 
 function sameListing(a: readonly string[], b: readonly string[] | undefined): boolean {
   return b !== undefined && a.length === b.length && a.every((entry, k) => entry === b[k]);
 }
 
-function readSource(path: string, cache: FolderReadCache | undefined, stamp: string | undefined): { text: string; checksum: string } {
+function readSource(path: string, cache: FolderReadCache | undefined, stat: Stats | undefined): { text: string; checksum: string } {
   const cached = cache?.files.get(path);
-  if (cached && cached.stamp === stamp) return cached;
-  // open + fstat + read: what readFileSync does, keeping the stat for the cache's stamp.
-  const fd = openSync(path, 'r');
-  let bytes: Buffer;
-  let stat: Stats;
-  try {
-    stat = fstatSync(fd);
-    bytes = Buffer.allocUnsafe(stat.size);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    bytes = bytes.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-  const text = normaliseSource(bytes.toString('utf8'));
-  const fresh = { stamp: stampOfStats(stat), text, checksum: checksumOf(text)! };
+  if (cached && stat && sameStamp(cached.stamp, stat)) return cached;
+  // Stat'ed before the read: if the file changes in between, the next stat differs and re-reads.
+  const text = normaliseSource(readFileSync(path, 'utf8'));
+  const stamp = stat && { size: stat.size, ino: stat.ino, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs };
+  const fresh = { stamp, text, checksum: checksumOf(text)! };
   cache?.files.set(path, fresh);
   return fresh;
 }

@@ -9,7 +9,9 @@
  * 3. `begin` / `commit` / `rollback`: one transaction at a time on one connection.
  *    `rollbackIfOpen` ends a transaction a migration's own SQL opened; true if there was one.
  * 4. `lock`: exclusive across processes, released by the server/OS if the holder dies.
- * 5. `setForeignKeys` returns the previous setting; `foreignKeyViolations` and
+ * 5. Optional `changeStamp`: a cheap value that differs whenever anything may have written to
+ *    the database since it was last taken (lets the target reuse the ledger it last read).
+ * 6. `setForeignKeys` returns the previous setting; `foreignKeyViolations` and
  *    `integrityProblems` return readable lines (empty when all holds).
  */
 import type { Release } from '../../engine/target.js';
@@ -28,6 +30,7 @@ export interface SqlDriver<Connection = unknown> {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
   tableExists(table: string): Promise<boolean>;
+  changeStamp?(): Promise<string>;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;

@@ -12,11 +12,18 @@ export interface LedgerSql {
   select: string;
   /** Parameters: version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error. */
   upsert: string;
+  /**
+   * A newly applied row (status, operation and error take their defaults). Parameters: version,
+   * name, checksum, applied_at, duration_ms, statements_applied. The hot path of `migrate`: every
+   * DDL step invalidates prepared statements, so this one is re-prepared once per step and kept short.
+   */
+  insertApplied: string;
   /** Parameter: version. */
   delete: string;
 }
 
 const COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
+const INSERT_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'statements_applied'] as const;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `name` or `schema.name`, each part a plain identifier (anything else is refused, not escaped). */
@@ -41,8 +48,8 @@ export function ledgerSql(dialect: SqlDialect, table = DEFAULT_LEDGER_TABLE): Le
     `checksum ${text} NOT NULL, ` +
     `applied_at ${dialect === 'sqlite' ? 'TEXT' : 'VARCHAR(32)'} NOT NULL, ` +
     `duration_ms ${dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION'} NOT NULL, ` +
-    `status VARCHAR(16) NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'running', 'failed')), ` +
-    `operation VARCHAR(8) NOT NULL DEFAULT 'up' CHECK (operation IN ('up', 'down')), ` +
+    `status VARCHAR(16) NOT NULL DEFAULT 'applied', ` +
+    `operation VARCHAR(8) NOT NULL DEFAULT 'up', ` +
     `statements_applied INTEGER NOT NULL DEFAULT 0, ` +
     'error TEXT)';
   const placeholders = COLUMNS.map((_, k) => (dialect === 'postgres' ? `$${k + 1}` : '?')).join(', ');
@@ -54,6 +61,7 @@ export function ledgerSql(dialect: SqlDialect, table = DEFAULT_LEDGER_TABLE): Le
     create,
     select: `SELECT ${COLUMNS.join(', ')} FROM ${name}`,
     upsert: `INSERT INTO ${name} (${COLUMNS.join(', ')}) VALUES (${placeholders}) ${conflict}`,
+    insertApplied: `INSERT INTO ${name} (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, k) => (dialect === 'postgres' ? `$${k + 1}` : '?')).join(', ')})`,
     delete: `DELETE FROM ${name} WHERE version = ${dialect === 'postgres' ? '$1' : '?'}`,
   };
 }

@@ -28,6 +28,8 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   private exists = false;
   private ledgerPresent = false;
   private readonly ctx: SqlContext<Connection>;
+  /** The ledger as last read, valid while the driver's change stamp stays the same. */
+  private ledgerCache: { stamp: string; entries: LedgerEntry[] } | undefined;
 
   constructor(
     private readonly driver: SqlDriver<Connection>,
@@ -66,18 +68,26 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
 
   async readLedger(): Promise<LedgerEntry[]> {
     if (!this.ledgerPresent) return [];
+    const stamp = await this.driver.changeStamp?.();
+    if (stamp !== undefined && this.ledgerCache?.stamp === stamp) return this.ledgerCache.entries;
     const rows = await this.driver.query<LedgerRow>(this.sql.select);
-    return rows.map((row) => ({
-      version: String(row.version),
-      name: row.name,
-      checksum: row.checksum,
-      appliedAt: row.applied_at,
-      durationMs: Number(row.duration_ms),
-      status: row.status,
-      operation: row.operation,
-      statementsApplied: Number(row.statements_applied),
-      error: row.error,
-    }));
+    const entries = rows.map((row): LedgerEntry => {
+      // Written only by Strata; a hand-edited status is reported, not trusted.
+      const known = row.status === 'applied' || row.status === 'running' || row.status === 'failed';
+      return {
+        version: String(row.version),
+        name: row.name,
+        checksum: row.checksum,
+        appliedAt: row.applied_at,
+        durationMs: Number(row.duration_ms),
+        status: known ? row.status : 'failed',
+        operation: row.operation === 'down' ? 'down' : 'up',
+        statementsApplied: Number(row.statements_applied),
+        error: known ? row.error : `the ledger row has an unknown status ${JSON.stringify(row.status)}`,
+      };
+    });
+    this.ledgerCache = stamp === undefined ? undefined : { stamp, entries };
+    return entries;
   }
 
   async writeLedger(entry: LedgerEntry): Promise<void> {
@@ -92,6 +102,10 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       entry.statementsApplied,
       entry.error,
     ]);
+  }
+
+  async insertApplied(entry: LedgerEntry): Promise<void> {
+    await this.driver.run(this.sql.insertApplied, [entry.version, entry.name, entry.checksum, entry.appliedAt, entry.durationMs, entry.statementsApplied]);
   }
 
   async deleteLedger(version: string): Promise<void> {
@@ -139,6 +153,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
 
   async close(): Promise<void> {
     this.mode = undefined;
+    this.ledgerCache = undefined;
     await this.driver.close();
   }
 

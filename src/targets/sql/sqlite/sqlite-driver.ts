@@ -128,6 +128,15 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
     return row !== undefined;
   }
 
+  /**
+   * data_version moves when another connection commits; total_changes() counts this
+   * connection's own writes. Together: unchanged means nobody wrote anything in between.
+   */
+  async changeStamp(): Promise<string> {
+    const row = this.prepared('SELECT data_version AS v, total_changes() AS c FROM pragma_data_version').get() as { v: number; c: number };
+    return `${row.v}:${row.c}`;
+  }
+
   async begin(): Promise<void> {
     // IMMEDIATE: take the write lock now, so an application writing at the same time makes us
     // wait (busy timeout) instead of failing at the first write.
