@@ -19,8 +19,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createMigrator } from '../dist/index.js';
-import { tools as peers, type NoopSession, type Tool } from './tools.mjs';
+import { createMigrator, ledgerSql } from '../dist/index.js';
+import { RAW_INSERT, RAW_LEDGER, tools as peers, type NoopSession, type Tool } from './tools.mjs';
+
+// The limit must write exactly Strata's ledger row, or the apply ratios compare different work.
+if (RAW_LEDGER !== ledgerSql('sqlite').create || RAW_INSERT !== ledgerSql('sqlite').insertApplied) {
+  throw new Error("bench/tools.mjs: RAW_LEDGER / RAW_INSERT no longer match Strata's ledgerSql('sqlite'); copy them again");
+}
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');

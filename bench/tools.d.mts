@@ -14,6 +14,8 @@ export interface Tool {
 }
 
 export declare const PRAGMAS: string[];
+export declare const RAW_LEDGER: string;
+export declare const RAW_INSERT: string;
 export declare function openDatabase(file: string): Database.Database;
 
 export declare const raw: Tool;

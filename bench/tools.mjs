@@ -44,8 +44,16 @@ function sha256(text) {
 
 // ---- raw better-sqlite3: the limit ------------------------------------------------------------
 
-const RAW_LEDGER =
-  'CREATE TABLE IF NOT EXISTS raw_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)';
+/**
+ * The limit writes the same ledger row Strata writes (same table, same insert), so the apply rows
+ * measure Strata's engine and not the information its ledger keeps. The harness checks these two
+ * strings against dist/'s ledgerSql('sqlite'); they are copied, not imported, so the raw
+ * whole-process no-op does not load Strata's modules.
+ */
+export const RAW_LEDGER =
+  `CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)`;
+export const RAW_INSERT =
+  'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied) VALUES (?, ?, ?, ?, ?, ?)';
 
 /**
  * Prepared statements, one BEGIN IMMEDIATE / exec / ledger INSERT / COMMIT per migration (or one
@@ -56,23 +64,24 @@ async function rawApply(file, dir, { single }) {
   const db = openDatabase(file);
   try {
     db.exec(RAW_LEDGER);
-    const applied = new Set(db.prepare('SELECT version FROM raw_migrations').pluck().all());
+    const applied = new Set(db.prepare('SELECT version FROM "strata_migrations"').pluck().all());
     const pending = [];
     for (const name of readdirSync(dir)) {
       const match = MIGRATION_FILE.exec(name);
-      if (!match || applied.has(Number(match[1]))) continue;
+      if (!match || applied.has(String(Number(match[1])))) continue;
       const text = readSql(dir, name);
       pending.push({ version: Number(match[1]), name: match[2], text, checksum: `sha256:${sha256(text)}` });
     }
     pending.sort((a, b) => a.version - b.version);
     const begin = db.prepare('BEGIN IMMEDIATE');
     const commit = db.prepare('COMMIT');
-    const insert = db.prepare('INSERT INTO raw_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
+    const insert = db.prepare(RAW_INSERT);
     if (single) begin.run();
     for (const m of pending) {
       if (!single) begin.run();
+      const started = performance.now();
       db.exec(m.text);
-      insert.run(m.version, m.name, m.checksum, new Date().toISOString());
+      insert.run(String(m.version), m.name, m.checksum, new Date().toISOString(), performance.now() - started, 1);
       if (!single) commit.run();
     }
     if (single) commit.run();
@@ -90,8 +99,8 @@ async function rawApply(file, dir, { single }) {
 function rawOpen(file, dir, { hash }) {
   const db = openDatabase(file);
   db.exec(RAW_LEDGER);
-  const selectVersions = db.prepare('SELECT version FROM raw_migrations').pluck();
-  const selectChecksums = db.prepare('SELECT version, checksum FROM raw_migrations').raw();
+  const selectVersions = db.prepare('SELECT version FROM "strata_migrations"').pluck();
+  const selectChecksums = db.prepare('SELECT version, checksum FROM "strata_migrations"').raw();
   return {
     async noop() {
       let pending = 0;
@@ -101,7 +110,7 @@ function rawOpen(file, dir, { hash }) {
         for (const name of readdirSync(dir)) {
           const match = MIGRATION_FILE.exec(name);
           if (!match) continue;
-          const recorded = checksums.get(Number(match[1]));
+          const recorded = checksums.get(String(Number(match[1])));
           if (recorded === undefined) {
             pending++;
             continue;
@@ -115,7 +124,7 @@ function rawOpen(file, dir, { hash }) {
         for (const name of readdirSync(dir)) {
           const match = MIGRATION_FILE.exec(name);
           if (!match) continue;
-          if (versions.has(Number(match[1]))) matched++;
+          if (versions.has(String(Number(match[1])))) matched++;
           else pending++;
         }
         if (matched !== versions.size) throw new Error('a migration file is missing');
