@@ -637,6 +637,17 @@ describe('configuration', () => {
     assert.deepEqual(ledger(db, 'schema_history').map((r) => r.version), ['1']);
   });
 
+  test('strata.config.ts loads without a build step, in a folder that is not an ES module package', () => {
+    const dir = tempDir('strata-cli-');
+    writeFiles(dir, {
+      ...migration,
+      'strata.config.ts': "const config: { db: string; dir: string } = { db: './from-ts.db', dir: './db/migs' };\nexport default config;\n",
+      'db/migs/0002_b.ts': "export async function up(ctx: { exec(sql: string): Promise<void> }) {\n  await ctx.exec('CREATE TABLE b (x)');\n}\n",
+    });
+    assertOk(cli(['migrate'], { cwd: dir }));
+    assert.deepEqual(userTables(join(dir, 'from-ts.db')), ['a', 'b']);
+  });
+
   test('--config names the file; its relative paths are relative to that file', () => {
     const dir = tempDir('strata-cli-');
     writeFiles(dir, {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../defaults.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
-import { importFile } from '../sources/module-loader.js';
+import { defaultExport, importFile } from '../sources/module-loader.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 
 export interface StrataConfig {
@@ -91,7 +91,7 @@ async function readConfigFile(file: string): Promise<StrataConfig> {
     const module = await importFile(file).catch((error: StrataError) => {
       throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
     });
-    loaded = module.default ?? module;
+    loaded = defaultExport(module) ?? module;
   }
   return checkConfig(loaded, file);
 }

@@ -30,6 +30,18 @@ export async function importFile(file: string, version?: string): Promise<Record
   }
 }
 
+/**
+ * A module's default export. A .ts file outside a `"type": "module"` package is compiled to
+ * CommonJS by tsx, whose `export default x` then arrives as `{ default: { default: x } }`.
+ */
+export function defaultExport(loaded: Record<string, unknown>): unknown {
+  const outer = loaded.default;
+  if (outer && typeof outer === 'object' && 'default' in outer && (outer as { __esModule?: boolean }).__esModule) {
+    return (outer as { default: unknown }).default;
+  }
+  return outer;
+}
+
 /** `export function up` / `export default { up }` / CommonJS `module.exports = { up }`. */
 export function migrationExports(loaded: Record<string, unknown>): Record<string, unknown> {
   if (typeof loaded.up === 'function') return loaded;
