@@ -155,9 +155,9 @@ export class Migrator<Ctx> {
         : options.steps !== undefined
           ? { kind: 'steps', steps: options.steps }
           : { kind: 'last' };
-    if (options.dryRun || readOnly.applied.length === 0) {
-      return this.dryRun('down', this.downSteps(readOnly, target, sources), readOnly, started, !options.dryRun);
-    }
+    const planned = this.downSteps(readOnly, target, sources);
+    if (options.dryRun) return this.dryRun('down', planned, readOnly, started);
+    if (planned.length === 0) return this.finish('down', [], started, readOnly.currentVersion);
     await this.target.open('write');
     const release = await this.lock();
     try {
@@ -173,9 +173,7 @@ export class Migrator<Ctx> {
   }
 
   async status(): Promise<StatusReport> {
-    const sources = await this.sources();
-    const { exists } = await this.target.open('read');
-    const reconciled = reconcile(sources, exists ? await this.target.readLedger() : [], this.options.checksumMatches);
+    const { exists, reconciled } = await this.readOnlyState(await this.sources());
     return {
       target: this.target.description,
       exists,
@@ -444,9 +442,14 @@ export class Migrator<Ctx> {
     return all;
   }
 
-  private async readOnly(sources: Migration<Ctx>[]): Promise<Reconciled<Ctx>> {
+  /** The store as it is, without creating it (nor its ledger) and without the lock. */
+  private async readOnlyState(sources: Migration<Ctx>[]): Promise<{ exists: boolean; reconciled: Reconciled<Ctx> }> {
     const { exists } = await this.target.open('read');
-    return reconcile(sources, exists ? await this.target.readLedger() : [], this.options.checksumMatches);
+    return { exists, reconciled: reconcile(sources, exists ? await this.target.readLedger() : [], this.options.checksumMatches) };
+  }
+
+  private async readOnly(sources: Migration<Ctx>[]): Promise<Reconciled<Ctx>> {
+    return (await this.readOnlyState(sources)).reconciled;
   }
 
   private throwProblems(reconciled: Reconciled<Ctx>): void {
@@ -498,9 +501,7 @@ export class Migrator<Ctx> {
     steps: readonly (Migration<Ctx> | DownStep<Ctx>)[],
     reconciled: Reconciled<Ctx>,
     started: number,
-    nothingApplied = false,
   ): Promise<RunReport> {
-    if (nothingApplied) return this.finish(direction, [], started, reconciled.currentVersion, false);
     this.events.emit('plan', { direction, steps: steps.map(identity), dryRun: true });
     const loaded = direction === 'up' ? await Promise.all(steps.map((s) => (s as Migration<Ctx>).load())) : await this.loadDowns(steps as DownStep<Ctx>[]);
     const results: StepResult[] = [];
