@@ -79,8 +79,8 @@ export const COMMANDS = {
     usage: 'strata repair V --applied | --rolled-back    |    strata repair --checksums',
     positionals: 1,
     options: {
-      applied: { type: 'boolean', description: 'the step took effect: mark it applied' },
-      'rolled-back': { type: 'boolean', description: 'the step left no trace: remove it from the ledger (it becomes pending)' },
+      applied: { type: 'boolean', description: "the migration's changes are in the database: mark it applied" },
+      'rolled-back': { type: 'boolean', description: 'they are not (or were undone by hand): remove it from the ledger, it becomes pending' },
       checksums: { type: 'boolean', description: "set the ledger's checksums to the current files' (after intended edits)" },
     },
   },

@@ -236,10 +236,11 @@ export class Migrator<Ctx> {
     try {
       const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
       const byVersion = new Map(sources.map((m) => [m.version, m]));
+      const changed = new Set(reconciled.statuses.filter((s) => s.state === 'changed').map((s) => s.version));
       const updated: { version: string; name: string }[] = [];
       for (const entry of reconciled.applied) {
         const source = byVersion.get(entry.version);
-        if (!source || reconciled.statuses.find((s) => s.version === entry.version)?.state !== 'changed') continue;
+        if (!source || !changed.has(entry.version)) continue;
         await this.target.writeLedger({ ...entry, checksum: source.checksum, name: source.name });
         updated.push({ version: entry.version, name: source.name });
       }
