@@ -539,7 +539,7 @@ export class Migrator<Ctx> {
       version: migration.version,
       name: migration.name,
       checksum: migration.checksum,
-      appliedAt: (this.options.now?.() ?? new Date()).toISOString(),
+      appliedAt: this.options.now ? this.options.now().toISOString() : isoNow(),
       durationMs: 0,
       status: 'applied',
       operation: 'up',
@@ -573,6 +573,18 @@ function currentAfter<Ctx>(before: Reconciled<Ctx>, results: readonly StepResult
     else if (result.status === 'reverted') applied.delete(result.version);
   }
   return [...applied].sort(compareVersions).at(-1) ?? null;
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** toISOString() costs ~1 µs, once per step; steps that share a millisecond share the string. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 function elapsed(started: number): number {
