@@ -41,4 +41,17 @@ describe('parseSqlMigration', () => {
     assert.deepEqual(parsed.up.statements.map((s) => s.sql), ['CREATE TABLE b (x)']);
     assert.equal(parseSqlMigration('PRAGMA foreign_keys = ON; SELECT 1;', 'sqlite').up.foreignKeys, true);
   });
+
+  it('refuses SQL before the first section and repeated sections, naming the file and lines', () => {
+    assert.throws(() => parseSqlMigration('CREATE TABLE lost (x);\n-- migrate:up\nSELECT 1;', 'sqlite', 'm/1_a.sql'), {
+      code: 'MIGRATION_INVALID',
+      message: "m/1_a.sql: a statement at line 1 comes before '-- migrate:up' and belongs to no section",
+    });
+    assert.throws(() => parseSqlMigration('-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;', 'sqlite', 'm/1_a.sql'), {
+      code: 'MIGRATION_INVALID',
+      message: "m/1_a.sql has 2 '-- migrate:up' sections (lines 1, 3)",
+    });
+    // Comments before the first marker are fine.
+    assert.equal(parseSqlMigration('-- about this file\n-- migrate:up\nSELECT 1;', 'sqlite').up.statements.length, 1);
+  });
 });

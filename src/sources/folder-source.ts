@@ -178,11 +178,11 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect
 
 function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect): LoadedMigration<Ctx> {
   if (downFile) {
-    const up = parseSqlMigration(file.text, dialect).up;
-    const down = parseSqlMigration(downFile.text, dialect).up;
+    const up = parseSqlMigration(file.text, dialect, file.display).up;
+    const down = parseSqlMigration(downFile.text, dialect, downFile.display).up;
     return { up: { ...up, file: file.display }, down: { ...down, file: downFile.display } };
   }
-  const parsed = parseSqlMigration(file.text, dialect);
+  const parsed = parseSqlMigration(file.text, dialect, file.display);
   return { up: parsed.up, down: parsed.down };
 }
 

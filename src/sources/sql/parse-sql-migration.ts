@@ -8,6 +8,7 @@
  * - SQLite `PRAGMA foreign_keys = OFF/ON`: a no-op inside a transaction, so it is lifted out and
  *   the engine sets it around the transaction (and checks foreign keys before commit).
  */
+import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { SqlBody, SqlStatement } from '../../model/migration.js';
 import { splitStatements, type SqlDialect } from './split-statements.js';
 
@@ -23,11 +24,27 @@ const FOREIGN_KEYS_PRAGMA = /^PRAGMA\s+(?:main\.)?foreign_keys\s*=\s*['"]?(\w+)[
 const BEGIN_STATEMENT = /^(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+(TRANSACTION|WORK))?|START\s+TRANSACTION)$/i;
 const COMMIT_STATEMENT = /^(COMMIT|END)(\s+(TRANSACTION|WORK))?$/i;
 
-export function parseSqlMigration(text: string, dialect: SqlDialect): ParsedSqlFile {
+/** `file` names the file in errors. */
+export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the migration'): ParsedSqlFile {
   const noTransaction = NO_TRANSACTION_MARKER.test(text);
   const markers = [...text.matchAll(SECTION_MARKER)];
   if (markers.length === 0) {
     return { up: body(text, 0, dialect, !noTransaction), down: undefined };
+  }
+  for (const direction of ['up', 'down']) {
+    const repeated = markers.filter((m) => m[1] === direction);
+    if (repeated.length > 1) {
+      throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file} has ${repeated.length} '-- migrate:${direction}' sections (lines ${repeated.map((m) => countLines(text, m.index ?? 0)).join(', ')})`, {
+        hint: `keep one '-- migrate:${direction}' section`,
+      });
+    }
+  }
+  // As dbmate does: SQL before the first marker would silently belong to no section.
+  const before = splitStatements(text.slice(0, markers[0]!.index ?? 0), { dialect });
+  if (before.length) {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file}: a statement at line ${before[0]!.line} comes before '-- migrate:${markers[0]![1]}' and belongs to no section`, {
+      hint: "move it below '-- migrate:up' (or into '-- migrate:down')",
+    });
   }
 
   let up: SqlBody | undefined;
