@@ -308,7 +308,6 @@ export class Migrator<Ctx> {
           body,
         );
         if (await this.target.abortOpenTransaction()) {
-          statementsApplied = statementsBeforeOpen ?? statementsApplied;
           throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)} left a transaction open (BEGIN without COMMIT); it was rolled back`, {
             details: { file: originOf(step), version: step.version },
           });
@@ -322,7 +321,8 @@ export class Migrator<Ctx> {
       if (!atomic) {
         // A file's own BEGIN may still be open: end it first, or the failure record would be
         // written inside it and vanish with it. What it held is gone, so it does not count.
-        if (await this.target.abortOpenTransaction().catch(() => false)) statementsApplied = statementsBeforeOpen ?? statementsApplied;
+        await this.target.abortOpenTransaction().catch(() => false);
+        if (statementsBeforeOpen !== undefined) statementsApplied = statementsBeforeOpen;
         // Best effort: the row already says 'running', which status reports just as clearly.
         await this.target
           .writeLedger({ ...entry, status: 'failed', operation: direction, statementsApplied, error: messageOf(caught), durationMs })
@@ -369,18 +369,17 @@ export class Migrator<Ctx> {
     } catch (caught) {
       const failing = current ?? { step: steps.at(-1)!, event: undefined, started: performance.now() };
       const durationMs = elapsed(failing.started);
-      const error = stepError(caught, failing.step, 'up', true, 0, [
-        { version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs },
-      ]);
-      const rolledBack = `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied`;
-      const wrapped = new StrataError(error.code, error.message, {
-        hint: `${rolledBack}; fix it and run 'strata migrate' again`,
-        cause: error.cause,
-        results: error.results,
-        details: error.details,
-      });
-      if (failing.event) this.events.emit('failed', { ...failing.event, error: wrapped, durationMs });
-      throw wrapped;
+      const error = stepError(
+        caught,
+        failing.step,
+        'up',
+        true,
+        0,
+        [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }],
+        `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run 'strata migrate' again`,
+      );
+      if (failing.event) this.events.emit('failed', { ...failing.event, error, durationMs });
+      throw error;
     }
     return results;
   }
@@ -598,13 +597,15 @@ function stepError(
   atomic: boolean,
   statementsApplied: number,
   results: StepResult[],
+  /** Replaces the default remedy (the single-transaction run says what it rolled back). */
+  hintOverride?: string,
 ): StrataError {
   const base = caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
   const hint = atomic
     ? `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run 'strata ${direction === 'up' ? 'migrate' : 'rollback'}' again`
     : `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): inspect the database, then run 'strata repair ${step.version} --applied' or 'strata repair ${step.version} --rolled-back'`;
   return new StrataError(base.code, base.message, {
-    hint: base.hint ?? hint,
+    hint: hintOverride ?? base.hint ?? hint,
     cause: base.cause ?? caught,
     results,
     details: { ...base.details, direction, transaction: atomic },
