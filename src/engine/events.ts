@@ -25,6 +25,12 @@ export interface StrataEvents {
   reverting: StepEvent;
   reverted: StepEvent & { durationMs: number };
   failed: StepEvent & { error: StrataError; durationMs: number };
+  /** A copy of the store taken before a run changed it. */
+  backup: { target: string; id: string; location: string };
+  /** Bytes through a backup phase; `totalBytes` is 0 while unknown. */
+  'backup:progress': { id: string; phase: 'snapshot' | 'write' | 'verify' | 'restore'; bytes: number; totalBytes: number };
+  /** A backup was written back into the store (automatic: after a run the store could not undo). */
+  restore: { target: string; id: string; automatic: boolean };
   done: { direction: 'up' | 'down'; results: StepResult[]; durationMs: number };
 }
 

@@ -26,6 +26,23 @@ export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
   FILE_EXISTS: 'FILE_EXISTS',
+  /** A stored document that cannot be read as the layout expects (bad JSON, wrong shape). */
+  DOCUMENT_INVALID: 'DOCUMENT_INVALID',
+  /** The stored document is at a version newer than any migration this app knows. */
+  DOCUMENT_NEWER: 'DOCUMENT_NEWER',
+  /** A step returned a promise to the synchronous applyMigrations(). */
+  MIGRATION_ASYNC: 'MIGRATION_ASYNC',
+  BACKUP_FAILED: 'BACKUP_FAILED',
+  BACKUP_NOT_FOUND: 'BACKUP_NOT_FOUND',
+  /** Stored bytes that do not match the manifest (flipped, truncated, tampered, swapped). */
+  BACKUP_CORRUPT: 'BACKUP_CORRUPT',
+  /** An encrypted backup and no key, or the wrong one. */
+  BACKUP_KEY_MISSING: 'BACKUP_KEY_MISSING',
+  BACKUP_KEY_INVALID: 'BACKUP_KEY_INVALID',
+  /** A target that cannot be backed up this way (an in-memory database). */
+  BACKUP_UNSUPPORTED: 'BACKUP_UNSUPPORTED',
+  RESTORE_FAILED: 'RESTORE_FAILED',
+  STORE_WRITE_FAILED: 'STORE_WRITE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

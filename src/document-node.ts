@@ -1,0 +1,6 @@
+/** `strata/document/node`: everything in `strata/document`, plus the JSON-file store (Node, Electron main). */
+export * from './document.js';
+export { jsonFileStore } from './targets/document-file/json-file-store.js';
+export type { JsonFileStoreOptions } from './targets/document-file/json-file-store.js';
+export { writeFileAtomic, copyFileAtomic } from './fs/atomic-write.js';
+export { acquireFileLock } from './targets/document-file/file-lock.js';

@@ -1,0 +1,23 @@
+/**
+ * `strata/document`: versioned JSON state migrations that run unchanged in a browser, a VS Code
+ * extension host, an Electron renderer or Node. No node: imports and no dependencies; the
+ * JSON-file store is in `strata/document/node`.
+ */
+export { MigrationManager, migrationManager } from './targets/document/migration-manager.js';
+export type { DocumentStep } from './targets/document/migration-manager.js';
+export { DocumentMigrator, DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS } from './targets/document/document-migrator.js';
+export type { DocumentMigratorOptions, DocumentRunReport, DocumentStatus, DocumentMigrationState } from './targets/document/document-migrator.js';
+export type { DocumentMigration, RegisteredMigration } from './targets/document/document-migration.js';
+export { compareDocumentVersions } from './targets/document/document-version.js';
+export type { DocumentVersion } from './targets/document/document-version.js';
+export type { DocumentStore, BackupRecord, BackupOptions } from './targets/document/document-store.js';
+export { keyValueStore, webStorageStore, mementoStore, memoryStore } from './targets/document/key-value-store.js';
+export type { KeyValueBackend, KeyValueStoreOptions, WebStorageLike, MementoLike } from './targets/document/key-value-store.js';
+export { envelope, versionAt, versionKey, reduxPersist } from './targets/document/layouts.js';
+export type { DocumentLayout, EnvelopeOptions, VersionAtOptions } from './targets/document/layouts.js';
+export type { StoredDocument, HistoryEntry } from './targets/document/stored-document.js';
+export type { StandardSchemaV1, StandardIssue } from './targets/document/standard-schema.js';
+export { acquireLock } from './targets/document/locks.js';
+export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
+export type { StepResult } from './model/errors.js';
+export type { StrataEvents, StrataEventName } from './engine/events.js';
