@@ -1,0 +1,325 @@
+/**
+ * Backups of one store (a SQLite database, a JSON file): create, list, verify, restore, delete,
+ * prune. Every file is written to a temp name, synced and then put in place without clobbering;
+ * a backup exists once its manifest does, so a crash leaves nothing that lists as valid.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { EventChannel } from '../engine/events.js';
+import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js';
+import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
+import { checkBackupId, fileStamp, manifestMismatch, manifestPath, MANIFEST_SUFFIX, readManifests, writeManifest, type BackupEntry } from './backup-manifest.js';
+import { backupsToPrune, type RetentionPolicy } from './retention.js';
+import type { BackupProvider } from './providers/backup-provider.js';
+import { hashFileInWorker } from './worker-task.js';
+
+export interface BackupManagerOptions {
+  provider: BackupProvider;
+  /** Default: `backups/` beside the source. */
+  dir?: string;
+  retention?: RetentionPolicy;
+  /** gzip level 1-9 for new backups; false or 0 for none (default none: fastest, see bench). */
+  compression?: number | false;
+  /** Encrypt new backups (AES-256-GCM) with `key` (default: $STRATA_BACKUP_KEY). */
+  encrypt?: boolean;
+  /** Where the key comes from, for new encrypted backups and for reading encrypted ones. */
+  key?: KeySource;
+  events?: EventChannel;
+  now?: () => Date;
+}
+
+export interface CreateBackupOptions {
+  description?: string;
+  /** Recorded in the manifest when the caller knows it better than the provider. */
+  schemaVersion?: string | null;
+}
+
+export interface BackupListing {
+  backups: (BackupEntry & { missing: boolean })[];
+  /** Manifest files that could not be read (listed, never trusted). */
+  unreadable: string[];
+}
+
+export interface RestoreOutcome {
+  restored: BackupEntry;
+  /** The backup taken of what the restore replaced (null when restoring to a new path). */
+  safety: BackupEntry | null;
+  target: string;
+}
+
+/** Orphans (data without manifest) younger than this may belong to a backup in progress. */
+const ORPHAN_AGE_MS = 60 * 60 * 1000;
+const PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
+
+export class BackupManager {
+  readonly dir: string;
+  readonly events: EventChannel;
+  readonly provider: BackupProvider;
+  private readonly options: BackupManagerOptions;
+
+  constructor(options: BackupManagerOptions) {
+    this.options = options;
+    this.provider = options.provider;
+    this.dir = resolve(options.dir ?? options.provider.defaultDir);
+    this.events = options.events ?? new EventChannel();
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  async create(options: CreateBackupOptions = {}): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const level = this.options.compression || null;
+    const key = this.options.encrypt ? this.writeKey() : null;
+    const createdAt = this.now();
+    const suffix = `.bak${level ? '.gz' : ''}${key ? '.enc' : ''}`;
+    const plain = this.tempPath('snapshot');
+    const temps = [plain];
+    try {
+      const progressId = `${this.provider.name}.${fileStamp(createdAt)}`;
+      this.progress(progressId, 'snapshot', 0, 0);
+      let snapshot: { schemaVersion: string | null };
+      try {
+        snapshot = await this.provider.snapshot(plain);
+      } catch (error) {
+        throw error instanceof StrataError ? error : new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} failed: ${messageOf(error)}`, { cause: error, hint: 'nothing was changed' });
+      }
+      const plainSize = (await stat(plain)).size;
+      this.progress(progressId, 'snapshot', plainSize, plainSize);
+      // The check (integrity_check) and the hashing/encoding run side by side, on both cores.
+      let stored = plain;
+      let facts: StoredFacts;
+      const checking = this.provider.check(plain);
+      if (level === null && key === null) {
+        const hashed = await hashFileInWorker(plain);
+        facts = { size: hashed.size, sha256: hashed.sha256, plainSize: hashed.size, plainSha256: hashed.sha256 };
+      } else {
+        stored = this.tempPath('stored');
+        temps.push(stored);
+        facts = await encodeBackup(plain, stored, { gzipLevel: level, key, onBytes: this.throttled(progressId, 'write', plainSize) });
+      }
+      const problems = await checking;
+      const placed = await this.place(stored, createdAt, suffix);
+      const entry: BackupEntry = {
+        id: placed.id,
+        file: placed.file,
+        source: this.provider.source,
+        kind: this.provider.kind,
+        createdAt: createdAt.toISOString(),
+        description: options.description ?? '',
+        schemaVersion: options.schemaVersion !== undefined ? options.schemaVersion : snapshot.schemaVersion,
+        ...facts,
+        compression: level ? 'gzip' : null,
+        compressionLevel: level,
+        encryption: key ? 'aes-256-gcm' : null,
+        kdf: key ? key.kdf : null,
+        verified: problems.length === 0,
+      };
+      await writeManifest(this.dir, entry);
+      this.events.emit('backup', { target: this.provider.source, id: entry.id, location: join(this.dir, entry.file) });
+      if (problems.length) {
+        throw new StrataError(ErrorCode.BACKUP_FAILED, `${this.provider.source} fails its integrity check (${problems.slice(0, 3).join('; ')}); the copy was kept as backup ${entry.id}, marked unverified`, {
+          hint: 'the database itself is damaged: nothing was migrated; repair it or restore an earlier backup',
+          details: { id: entry.id, problems },
+        });
+      }
+      return { backup: entry, pruned: await this.prune() };
+    } finally {
+      for (const temp of temps) await rm(temp, { force: true });
+    }
+  }
+
+  async list(): Promise<BackupListing> {
+    const { entries, unreadable } = await readManifests(this.dir);
+    const mine = entries.filter((entry) => entry.source === this.provider.source);
+    const backups = await Promise.all(
+      mine.map(async (entry) => ({ ...entry, missing: !(await stat(join(this.dir, entry.file)).catch(() => null)) })),
+    );
+    return { backups, unreadable };
+  }
+
+  /** Reads the backup back and checks every layer; throws a coded error on the first problem. */
+  async verify(id: string): Promise<BackupEntry> {
+    const entry = await this.entry(id);
+    const plain = this.tempPath('verify');
+    try {
+      await this.decode(entry, plain, 'verify');
+      const problems = await this.provider.check(plain);
+      if (problems.length) throw corruptContent(entry, problems);
+      return entry;
+    } finally {
+      await rm(plain, { force: true });
+    }
+  }
+
+  /**
+   * Restores a backup into the source (after backing up what it replaces) or to a new path.
+   * The backup is decoded and checked in full before anything is replaced.
+   */
+  async restore(id: string, options: { to?: string; automatic?: boolean } = {}): Promise<RestoreOutcome> {
+    const entry = await this.entry(id);
+    const to = options.to === undefined ? undefined : resolve(options.to);
+    if (to && (await stat(to).catch(() => null))) {
+      throw new StrataError(ErrorCode.FILE_EXISTS, `${to} already exists`, { hint: 'restore to a new path, or restore in place without --to' });
+    }
+    const plain = to ? join(dirname(to), `.${entry.id}.${process.pid}-${randomBytes(4).toString('hex')}.restore`) : this.tempPath('restore');
+    try {
+      await this.decode(entry, plain, 'restore');
+      const problems = await this.provider.check(plain);
+      if (problems.length) throw corruptContent(entry, problems);
+      let safety: BackupEntry | null = null;
+      if (to) await this.provider.restoreTo(plain, to);
+      else {
+        if (!options.automatic) safety = await this.safetyBackup(entry);
+        await this.provider.restoreInto(plain);
+      }
+      this.events.emit('restore', { target: to ?? this.provider.source, id: entry.id, automatic: options.automatic === true });
+      return { restored: entry, safety, target: to ?? this.provider.source };
+    } finally {
+      await rm(plain, { force: true });
+    }
+  }
+
+  async delete(id: string): Promise<BackupEntry> {
+    const entry = await this.entry(id);
+    await this.remove(entry);
+    return entry;
+  }
+
+  /** Applies the retention policy to this source's backups (never the newest verified one). */
+  async prune(): Promise<BackupEntry[]> {
+    const { backups } = await this.list();
+    const doomed = backupsToPrune(backups, this.options.retention ?? {}, this.now());
+    for (const entry of doomed) await this.remove(entry);
+    await this.removeOrphans();
+    return doomed;
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private async entry(id: string): Promise<BackupEntry> {
+    checkBackupId(id);
+    let entry: BackupEntry;
+    try {
+      entry = JSON.parse(await readFile(manifestPath(this.dir, id), 'utf8')) as BackupEntry;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `there is no backup ${id} in ${this.dir}`, { hint: "'strata backup list' shows the backups" });
+      }
+      throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the manifest of backup ${id} cannot be read: ${messageOf(error)}`, { hint: 'use another backup' });
+    }
+    const mismatch = manifestMismatch(entry, id);
+    if (mismatch) throw new StrataError(ErrorCode.BACKUP_CORRUPT, `backup ${id} cannot be trusted: ${mismatch}`, { hint: 'manifests were moved or edited; use another backup', details: { id } });
+    if (entry.source !== this.provider.source) {
+      throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `backup ${id} is of ${entry.source}, not ${this.provider.source}`, { hint: 'restore it with --db pointing at that source, or with --to PATH' });
+    }
+    return entry;
+  }
+
+  private async decode(entry: BackupEntry, plain: string, phase: 'verify' | 'restore'): Promise<void> {
+    const stored = join(this.dir, entry.file);
+    if (!(await stat(stored).catch(() => null))) {
+      throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the data file of backup ${entry.id} (${entry.file}) is missing`, { hint: 'use another backup', details: { id: entry.id } });
+    }
+    const key = entry.encryption ? this.readKey() : null;
+    await decodeBackup(stored, plain, { ...entry, id: entry.id }, key, this.throttled(entry.id, phase, entry.plainSize));
+  }
+
+  private async safetyBackup(restoring: BackupEntry): Promise<BackupEntry | null> {
+    const exists = await stat(this.provider.source.replace(/^[a-z]+:/, '')).catch(() => null);
+    if (!exists) return null;
+    return (await this.create({ description: `before restoring ${restoring.id}` })).backup;
+  }
+
+  /** Puts the finished file in place under a fresh id without ever replacing another backup. */
+  private async place(stored: string, createdAt: Date, suffix: string): Promise<{ id: string; file: string }> {
+    const base = `${this.provider.name}.${fileStamp(createdAt)}`;
+    for (let n = 1; n < 1000; n++) {
+      const id = n === 1 ? base : `${base}-${n}`;
+      if (await stat(manifestPath(this.dir, id)).catch(() => null)) continue;
+      const file = `${id}${suffix}`;
+      try {
+        await link(stored, join(this.dir, file));
+        return { id, file };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    throw new StrataError(ErrorCode.BACKUP_FAILED, `too many backups of ${this.provider.name} in one second`, { hint: 'retry in a second' });
+  }
+
+  private async remove(entry: BackupEntry): Promise<void> {
+    // The manifest goes first: from then on the backup is no longer listed, whatever follows.
+    await unlink(manifestPath(this.dir, entry.id)).catch(ignoreMissing);
+    await unlink(join(this.dir, entry.file)).catch(ignoreMissing);
+  }
+
+  /** Temp files of dead processes, and data files whose manifest never came (an old crash). */
+  private async removeOrphans(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const manifests = new Set(names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).map((n) => n.slice(0, -MANIFEST_SUFFIX.length)));
+    const prefix = `${this.provider.name}.`;
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const temp = /^\.strata-(\d+)-[0-9a-f]{8}\.(snapshot|stored|verify|restore)(-wal|-shm)?$/.exec(name);
+      if (temp) {
+        if (!isAlive(Number(temp[1]))) await rm(path, { force: true });
+        continue;
+      }
+      const data = /^(.+)\.bak(\.gz)?(\.enc)?$/.exec(name);
+      if (!data || !name.startsWith(prefix) || manifests.has(data[1]!)) continue;
+      const info = await stat(path).catch(() => null);
+      if (info && this.now().getTime() - info.mtimeMs > ORPHAN_AGE_MS) await rm(path, { force: true });
+    }
+  }
+
+  private tempPath(kind: string): string {
+    return join(this.dir, `.strata-${process.pid}-${randomBytes(4).toString('hex')}.${kind}`);
+  }
+
+  private writeKey(): BackupKey {
+    return resolveKey(this.options.key ?? { keyEnv: DEFAULT_KEY_ENV });
+  }
+
+  private readKey(): BackupKey | null {
+    if (this.options.key) return resolveKey(this.options.key);
+    return process.env[DEFAULT_KEY_ENV] ? resolveKey({ keyEnv: DEFAULT_KEY_ENV }) : null;
+  }
+
+  private progress(id: string, phase: 'snapshot' | 'write' | 'verify' | 'restore', bytes: number, totalBytes: number): void {
+    this.events.emit('backup:progress', { id, phase, bytes, totalBytes });
+  }
+
+  private throttled(id: string, phase: 'write' | 'verify' | 'restore', totalBytes: number): ((bytes: number) => void) | undefined {
+    if (!this.events.has('backup:progress')) return undefined;
+    let last = -PROGRESS_EVERY_BYTES;
+    return (bytes) => {
+      if (bytes - last < PROGRESS_EVERY_BYTES && bytes < totalBytes) return;
+      last = bytes;
+      this.progress(id, phase, bytes, totalBytes);
+    };
+  }
+}
+
+function corruptContent(entry: BackupEntry, problems: string[]): StrataError {
+  return new StrataError(ErrorCode.BACKUP_CORRUPT, `backup ${entry.id} decodes but fails its check: ${problems.slice(0, 3).join('; ')}`, {
+    hint: 'it was not restored; use another backup',
+    details: { id: entry.id, problems },
+  });
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}

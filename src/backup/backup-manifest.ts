@@ -1,0 +1,97 @@
+/**
+ * Each backup is two files: the data (`<id>.bak[.gz][.enc]`) and its manifest
+ * (`<id>.manifest.json`), written after the data is complete and synced. A backup without a
+ * manifest (a process killed mid-backup) never lists as valid. Manifests name their own id and
+ * file, so two swapped manifests are caught as well as changed bytes.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+
+export interface BackupEntry {
+  id: string;
+  /** The data file's name, in the backups folder. */
+  file: string;
+  /** What was backed up: `sqlite:/path/app.db`, `file:/path/state.json`. */
+  source: string;
+  kind: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  description: string;
+  /** The applied schema / document version when the backup was taken (null: none yet). */
+  schemaVersion: string | null;
+  /** Stored bytes: size and sha256. */
+  size: number;
+  sha256: string;
+  /** The snapshot's own bytes (what a restore produces). */
+  plainSize: number;
+  plainSha256: string;
+  compression: 'gzip' | null;
+  compressionLevel: number | null;
+  encryption: 'aes-256-gcm' | null;
+  kdf: 'none' | 'scrypt' | null;
+  /** Whether the snapshot passed the provider's check (SQLite: integrity_check) when it was made. */
+  verified: boolean;
+}
+
+export const MANIFEST_SUFFIX = '.manifest.json';
+
+/** `<name>.<YYYY-MM-DD_HH-mm-ss>` with an optional `-N` for a second backup in the same second. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(?:-\d+)?$/;
+
+export function isBackupId(text: string): boolean {
+  return ID.test(text) && !text.includes('..');
+}
+
+/** A user-supplied id, checked before it comes near a path. */
+export function checkBackupId(text: string): string {
+  if (!isBackupId(text)) {
+    throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `${JSON.stringify(text)} is not a backup id`, {
+      hint: "ids look like app.2026-01-15_14-30-45; 'strata backup list' shows them",
+    });
+  }
+  return text;
+}
+
+export function fileStamp(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-');
+}
+
+export function manifestPath(dir: string, id: string): string {
+  return join(dir, `${id}${MANIFEST_SUFFIX}`);
+}
+
+export async function writeManifest(dir: string, entry: BackupEntry): Promise<void> {
+  await writeFileAtomic(manifestPath(dir, entry.id), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Every manifest in the folder, oldest first; unreadable ones are reported, not skipped. */
+export async function readManifests(dir: string): Promise<{ entries: BackupEntry[]; unreadable: string[] }> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  const entries: BackupEntry[] = [];
+  const unreadable: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith(MANIFEST_SUFFIX)) continue;
+    const id = name.slice(0, -MANIFEST_SUFFIX.length);
+    try {
+      const entry = JSON.parse(await readFile(join(dir, name), 'utf8')) as BackupEntry;
+      if (!isBackupId(id) || typeof entry.sha256 !== 'string' || typeof entry.file !== 'string') throw new Error('not a manifest');
+      entries.push(entry);
+    } catch {
+      unreadable.push(name);
+    }
+  }
+  entries.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  return { entries, unreadable };
+}
+
+/** Whether a manifest belongs to the file beside it: its id and file name agree with its own name. */
+export function manifestMismatch(entry: BackupEntry, idFromName: string): string | null {
+  if (entry.id !== idFromName) return `its manifest describes backup ${entry.id}`;
+  if (!entry.file.startsWith(`${entry.id}.bak`) || entry.file.includes('/') || entry.file.includes('\\')) return `its manifest names the file ${entry.file}`;
+  return null;
+}

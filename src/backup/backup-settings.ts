@@ -1,0 +1,60 @@
+/**
+ * Backup settings as users give them (API options, config file, CLI flags), and the hook that
+ * plugs a BackupManager into the engine: a verified backup before every run that changes
+ * something, an automatic restore after a failure the store cannot undo.
+ */
+import type { EventChannel } from '../engine/events.js';
+import type { BackupHook } from '../engine/migrator.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import type { KeySource } from './backup-key.js';
+import { BackupManager } from './backup-manager.js';
+import type { RetentionPolicy } from './retention.js';
+import type { BackupProvider } from './providers/backup-provider.js';
+
+export interface BackupSettings extends RetentionPolicy {
+  /** Default: `backups/` beside the database. */
+  dir?: string;
+  /** gzip level 1-9; false or 0 for none (default). */
+  compression?: number | false;
+  encrypt?: boolean;
+  key?: KeySource;
+  now?: () => Date;
+}
+
+export function backupManagerFor(provider: BackupProvider, settings: BackupSettings = {}, events?: EventChannel): BackupManager {
+  return new BackupManager({
+    provider,
+    dir: settings.dir,
+    retention: { keepDays: settings.keepDays, keepCount: settings.keepCount },
+    compression: settings.compression,
+    encrypt: settings.encrypt,
+    key: settings.key,
+    events,
+    now: settings.now,
+  });
+}
+
+export function backupHook(manager: () => BackupManager): BackupHook {
+  return {
+    async before({ direction, steps }) {
+      const backups = manager();
+      if (await backups.provider.isEmpty()) return null;
+      const names = steps.map((s) => `${s.version}_${s.name}`);
+      const listed = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+      try {
+        const { backup } = await backups.create({ description: `before ${direction === 'up' ? 'migrate' : 'rollback'}: ${listed}` });
+        return { id: backup.id };
+      } catch (error) {
+        if (error instanceof StrataError && error.code === ErrorCode.BACKUP_FAILED) throw error;
+        throw new StrataError(ErrorCode.BACKUP_FAILED, `the backup before this run failed: ${error instanceof Error ? error.message : String(error)}`, {
+          hint: 'nothing was migrated; fix the cause, or run with --no-backup to migrate without a backup',
+          cause: error,
+          details: error instanceof StrataError ? { code: error.code } : {},
+        });
+      }
+    },
+    async restore(id) {
+      await manager().restore(id, { automatic: true });
+    },
+  };
+}

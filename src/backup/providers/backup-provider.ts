@@ -1,0 +1,22 @@
+/**
+ * One provider per kind of store. How to implement one (PostgreSQL's pg_dump and MySQL's
+ * mysqldump plug in here): `snapshot` writes a consistent copy of the source to a new file;
+ * `check` says what is wrong with such a copy ([] when it is sound); `restoreInto` replaces the
+ * source's content with a checked copy atomically, as other users of the source see it;
+ * `restoreTo` writes a checked copy to a new path.
+ */
+export interface BackupProvider {
+  readonly kind: string;
+  /** `sqlite:/abs/app.db`: recorded in manifests and messages. */
+  readonly source: string;
+  /** The `{db_name}` part of backup ids. */
+  readonly name: string;
+  /** Where backups go unless told otherwise: `backups/` beside the source. */
+  readonly defaultDir: string;
+  /** True when there is nothing worth a backup yet (no file, or a database with no tables). */
+  isEmpty(): Promise<boolean>;
+  snapshot(plainPath: string): Promise<{ schemaVersion: string | null }>;
+  check(plainPath: string): Promise<string[]>;
+  restoreInto(plainPath: string): Promise<void>;
+  restoreTo(plainPath: string, to: string): Promise<void>;
+}

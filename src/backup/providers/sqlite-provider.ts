@@ -1,0 +1,121 @@
+/**
+ * SQLite backups through SQLite's online backup API (better-sqlite3's `db.backup()`): a copy made
+ * while the app keeps writing is still one consistent snapshot. The copy runs as one backup step,
+ * i.e. one read transaction: in WAL mode (Strata's default) writers are never blocked by it, and
+ * a write by another connection cannot make it restart over and over as small steps would.
+ * Restores go back in through the same API, so connections that have the database open see the
+ * restored content (a file rename would leave them on the old inode with a stale -wal).
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
+import { compareVersions } from '../../model/version.js';
+import { copyFileAtomic } from '../../fs/atomic-write.js';
+import { sqliteIntegrityInWorker } from '../worker-task.js';
+import type { BackupProvider } from './backup-provider.js';
+
+export interface SqliteProviderOptions {
+  /** The ledger table that holds the schema version (default strata_migrations). */
+  ledgerTable?: string;
+}
+
+/** All remaining pages in one step: one read transaction, no restarts. */
+const ALL_PAGES = 2 ** 31 - 1;
+
+export class SqliteBackupProvider implements BackupProvider {
+  readonly kind = 'sqlite';
+  readonly source: string;
+  readonly name: string;
+  readonly defaultDir: string;
+  private readonly path: string;
+  private readonly ledgerTable: string;
+
+  constructor(path: string, options: SqliteProviderOptions = {}) {
+    if (path === ':memory:' || path === '') {
+      throw new StrataError(ErrorCode.BACKUP_UNSUPPORTED, 'an in-memory database has no file to back up', {
+        hint: 'use a database file, or run with --no-backup',
+      });
+    }
+    this.path = resolve(path);
+    this.source = `sqlite:${this.path}`;
+    this.name = basename(this.path, extname(this.path)) || basename(this.path);
+    this.defaultDir = join(dirname(this.path), 'backups');
+    this.ledgerTable = options.ledgerTable ?? 'strata_migrations';
+  }
+
+  async isEmpty(): Promise<boolean> {
+    if (!existsSync(this.path)) return true;
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() === 0;
+    } finally {
+      db.close();
+    }
+  }
+
+  async snapshot(plainPath: string): Promise<{ schemaVersion: string | null }> {
+    let db: Database.Database;
+    try {
+      await access(this.path);
+      db = new Database(this.path, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new StrataError(ErrorCode.BACKUP_FAILED, `cannot open ${this.path} to back it up: ${messageOf(error)}`, {
+        hint: 'check the path (a database that does not exist yet has nothing to back up)',
+        cause: error,
+      });
+    }
+    try {
+      const schemaVersion = this.schemaVersion(db);
+      await db.backup(plainPath, { progress: () => ALL_PAGES });
+      return { schemaVersion };
+    } finally {
+      db.close();
+    }
+  }
+
+  private schemaVersion(db: Database.Database): string | null {
+    try {
+      const rows = db.prepare(`SELECT version FROM "${this.ledgerTable.replace(/"/g, '""')}" WHERE status = 'applied'`).pluck().all() as string[];
+      return rows.map(String).sort(compareVersions).at(-1) ?? null;
+    } catch {
+      return null; // no ledger yet
+    }
+  }
+
+  async check(plainPath: string): Promise<string[]> {
+    try {
+      return await sqliteIntegrityInWorker(plainPath);
+    } finally {
+      await removeSidecars(plainPath);
+    }
+  }
+
+  async restoreInto(plainPath: string): Promise<void> {
+    const source = new Database(plainPath, { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(this.path, { progress: () => ALL_PAGES });
+    } catch (error) {
+      throw new StrataError(ErrorCode.RESTORE_FAILED, `could not write the backup into ${this.path}: ${messageOf(error)}`, {
+        hint: 'the database is as it was before the restore (SQLite applies a backup in one transaction); retry when no other connection is writing',
+        cause: error,
+      });
+    } finally {
+      source.close();
+      await removeSidecars(plainPath);
+    }
+  }
+
+  async restoreTo(plainPath: string, to: string): Promise<void> {
+    await copyFileAtomic(plainPath, to, { mode: 0o600 });
+    await removeSidecars(to);
+  }
+}
+
+/** A checked or restored copy may have grown -wal / -shm files; they belong to the temp copy. */
+async function removeSidecars(path: string): Promise<void> {
+  await rm(`${path}-wal`, { force: true });
+  await rm(`${path}-shm`, { force: true });
+}
+

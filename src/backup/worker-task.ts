@@ -1,0 +1,62 @@
+/**
+ * Runs a small CPU-bound task (hashing a file, an SQLite integrity check) on a worker thread so
+ * that it uses the second core while the main thread streams. Eval workers keep the CLI a single
+ * bundled file; modules they need are passed as resolved paths.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+
+function runWorker<T>(code: string, workerData: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData });
+    worker.once('message', (message: { ok: boolean; value?: T; error?: string }) => {
+      if (message.ok) resolve(message.value as T);
+      else reject(new Error(message.error));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+    });
+  });
+}
+
+const HASH_FILE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const hash = createHash('sha256');
+let bytes = 0;
+createReadStream(workerData.path, { highWaterMark: 1 << 20 })
+  .on('data', (chunk) => { hash.update(chunk); bytes += chunk.length; })
+  .on('error', (error) => parentPort.postMessage({ ok: false, error: error.message }))
+  .on('end', () => parentPort.postMessage({ ok: true, value: { sha256: hash.digest('hex'), size: bytes } }));
+`;
+
+/** sha256 and size of a file, computed on another thread. */
+export function hashFileInWorker(path: string): Promise<{ sha256: string; size: number }> {
+  return runWorker(HASH_FILE, { path });
+}
+
+const SQLITE_CHECK = `
+const { parentPort, workerData } = require('node:worker_threads');
+try {
+  const Database = require(workerData.driver);
+  const db = new Database(workerData.path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.pragma('integrity_check');
+    const lines = rows.map((row) => String(Object.values(row)[0])).filter((line) => line !== 'ok');
+    parentPort.postMessage({ ok: true, value: lines });
+  } finally {
+    db.close();
+  }
+} catch (error) {
+  parentPort.postMessage({ ok: true, value: [String(error && error.message || error)] });
+}
+`;
+
+/** `PRAGMA integrity_check` of a database file on another thread: the problems, [] when sound. */
+export function sqliteIntegrityInWorker(path: string): Promise<string[]> {
+  return runWorker(SQLITE_CHECK, { path, driver: require.resolve('better-sqlite3') });
+}
