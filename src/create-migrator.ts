@@ -11,6 +11,9 @@
  */
 import type Database from 'better-sqlite3';
 import { resolve } from 'node:path';
+import { backupHook, backupManagerFor, type BackupSettings } from './backup/backup-settings.js';
+import type { BackupManager } from './backup/backup-manager.js';
+import { SqliteBackupProvider } from './backup/providers/sqlite-provider.js';
 import { Migrator } from './engine/migrator.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
@@ -36,6 +39,12 @@ export interface CreateMigratorOptions extends ProblemPolicy {
   pragmas?: SqlitePragmas;
   /** For tests: the clock used for applied_at. */
   now?: () => Date;
+  /**
+   * A verified backup before every migrate / rollback that changes something (default on for
+   * SQLite files), restored automatically when a run fails in a way the database cannot undo.
+   * false turns it off.
+   */
+  backup?: false | BackupSettings;
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
@@ -44,7 +53,8 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
   const driver = toDriver(options);
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   const cache = createFolderReadCache();
-  return new Migrator<SqlContext<Connection>>({
+  let backups: BackupManager | undefined;
+  const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
     target: new SqlTarget(driver as SqlDriver<Connection>, options.table),
     source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect, cache }) : []),
     define: codeMigration,
@@ -54,7 +64,14 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
     allowMissing: options.allowMissing,
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
+    backups: options.backup === false || !hasBackupFile(driver) ? undefined : backupHook(() => (backups ??= backupManagerFor(new SqliteBackupProvider(driver.path, { ledgerTable: options.table }), options.backup || {}, migrator.events))),
   });
+  return migrator;
+}
+
+/** A SQLite database in a file: what the built-in backup provider can copy. */
+function hasBackupFile(driver: SqlDriver): driver is SqliteDriver {
+  return driver instanceof SqliteDriver && driver.path !== ':memory:' && driver.path !== '';
 }
 
 function toDriver(options: CreateMigratorOptions): SqlDriver {

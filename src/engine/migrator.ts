@@ -33,6 +33,17 @@ export interface MigratorOptions<Ctx> extends ProblemPolicy {
   lockTimeoutMs?: number;
   checksumMatches?: ChecksumMatcher<Ctx>;
   now?: () => Date;
+  /** Backs the store up before a run that changes it, and restores it when the store cannot undo a failure. */
+  backups?: BackupHook;
+}
+
+/**
+ * The engine's view of backups: it knows when (before a run that changes something; after a
+ * failure the store could not undo), the backup manager knows how.
+ */
+export interface BackupHook {
+  before(run: { direction: 'up' | 'down'; steps: { version: string; name: string }[] }): Promise<{ id: string } | null>;
+  restore(id: string): Promise<void>;
 }
 
 export interface MigrateOptions {
@@ -42,6 +53,8 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /** All pending steps in one transaction: all or nothing. */
   singleTransaction?: boolean;
+  /** Skip the backup taken before the run (when backups are configured). */
+  backup?: boolean;
 }
 
 export interface RollbackOptions {
@@ -50,6 +63,8 @@ export interface RollbackOptions {
   /** Roll back the last N. Default: the last one. */
   steps?: number;
   dryRun?: boolean;
+  /** Skip the backup taken before the run (when backups are configured). */
+  backup?: boolean;
 }
 
 export interface RunReport {
@@ -126,9 +141,10 @@ export class Migrator<Ctx> {
       const steps = planUp(reconciled, to);
       this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
       const loaded = await Promise.all(steps.map((step) => step.load()));
-      const results = options.singleTransaction
-        ? await this.applyAllInOneTransaction(steps, loaded)
-        : await this.applyEach(steps, loaded);
+      const backup = await this.backupBefore('up', steps, options.backup);
+      const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
+        options.singleTransaction ? this.applyAllInOneTransaction(steps, loaded) : this.applyEach(steps, loaded),
+      );
       return this.finish('up', results, started, currentAfter(reconciled, results));
     } finally {
       await release();
@@ -165,7 +181,8 @@ export class Migrator<Ctx> {
       const steps = this.downSteps(reconciled, target, sources);
       this.events.emit('plan', { direction: 'down', steps: steps.map(identity), dryRun: false });
       const loaded = await this.loadDowns(steps);
-      const results = await this.applyEach(steps, loaded, 'down');
+      const backup = await this.backupBefore('down', steps, options.backup);
+      const results = await this.restoringOnFailure(backup, false, () => this.applyEach(steps, loaded, 'down'));
       return this.finish('down', results, started, currentAfter(reconciled, results));
     } finally {
       await release();
@@ -252,6 +269,44 @@ export class Migrator<Ctx> {
 
   async close(): Promise<void> {
     await this.target.close();
+  }
+
+  // ---- backups ---------------------------------------------------------------------------
+
+  private async backupBefore(direction: 'up' | 'down', steps: readonly Identity[], wanted: boolean | undefined): Promise<{ id: string } | null> {
+    if (!this.options.backups || wanted === false || steps.length === 0) return null;
+    return this.options.backups.before({ direction, steps: steps.map(identity) });
+  }
+
+  /**
+   * Runs the steps; if they fail in a way the store could not undo by itself (a step outside a
+   * transaction, or an all-or-nothing run on a store without transactional steps), puts the
+   * pre-run backup back and says so in the error.
+   */
+  private async restoringOnFailure(backup: { id: string } | null, allOrNothing: boolean, run: () => Promise<StepResult[]>): Promise<StepResult[]> {
+    try {
+      return await run();
+    } catch (caught) {
+      if (!backup || !(caught instanceof StrataError)) throw caught;
+      const undoable = caught.details.transaction !== false && !(allOrNothing && !this.target.transactionalSteps);
+      if (undoable) throw caught;
+      try {
+        await this.options.backups!.restore(backup.id);
+      } catch (restoreError) {
+        throw new StrataError(caught.code, caught.message, {
+          hint: `the automatic restore of backup ${backup.id} failed too (${messageOf(restoreError)}): restore it with 'strata backup restore ${backup.id}'`,
+          cause: caught.cause,
+          results: caught.results,
+          details: { ...caught.details, backup: backup.id, restored: false },
+        });
+      }
+      throw new StrataError(caught.code, caught.message, {
+        hint: `Strata restored backup ${backup.id}, taken before this run: the database is exactly as it was before it; fix the migration and run again`,
+        cause: caught.cause,
+        results: caught.results,
+        details: { ...caught.details, backup: backup.id, restored: true },
+      });
+    }
   }
 
   // ---- steps -----------------------------------------------------------------------------

@@ -38,7 +38,8 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
   readonly description: string;
   private db: Database.Database | undefined;
   private readonly owned: boolean;
-  private readonly path: string;
+  /** The database file (resolved), or `:memory:`. */
+  readonly path: string;
   private readonly pragmas: Required<SqlitePragmas>;
   private readonly statements = new Map<string, Statement>();
 
