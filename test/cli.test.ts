@@ -390,7 +390,8 @@ describe('status', () => {
       '0004_fails.sql': '-- strata:no-transaction\nCREATE TABLE half (id INTEGER);\nINSERT INTO nowhere VALUES (1);\n',
       '0005_e.sql': tableMigration('e'),
     });
-    assertFailure(ws.run('migrate'), 'MIGRATION_FAILED');
+    // --no-backup: keep the failed step in the ledger (a backup would be restored instead).
+    assertFailure(ws.run('migrate', '--no-backup'), 'MIGRATION_FAILED');
     writeFileSync(join(ws.migrations, '0002_b.sql'), tableMigration('b', '-- edited after it was applied'));
     ws.remove('0003_c.sql');
 
@@ -565,12 +566,13 @@ describe('create', () => {
 
 // ---- repair -------------------------------------------------------------------------------------
 
+// The failures below run with --no-backup: with a backup, Strata restores it instead.
 describe('repair', () => {
   const failing = '-- strata:no-transaction\nCREATE TABLE half (id INTEGER);\nINSERT INTO nowhere VALUES (1);\n';
 
   test('repair V --rolled-back makes a failed step pending again', () => {
     const ws = workspace({ '0001_a.sql': tableMigration('a'), '0002_half.sql': failing });
-    assertFailure(ws.run('migrate'), 'MIGRATION_FAILED');
+    assertFailure(ws.run('migrate', '--no-backup'), 'MIGRATION_FAILED');
     assert.equal(ledger(ws.db)[1]!.status, 'failed');
     const json = parseJson(ws.run('repair', '2', '--rolled-back', '--json'));
     assert.equal(json.outcome, 'rolled-back');
@@ -586,7 +588,7 @@ describe('repair', () => {
 
   test('repair V --applied marks a failed step applied', () => {
     const ws = workspace({ '0001_a.sql': tableMigration('a'), '0002_half.sql': failing, '0003_c.sql': tableMigration('c') });
-    assertFailure(ws.run('migrate'), 'MIGRATION_FAILED');
+    assertFailure(ws.run('migrate', '--no-backup'), 'MIGRATION_FAILED');
     const result = ws.run('repair', '2', '--applied');
     assertOk(result);
     assert.match(result.stdout, /marked 2 as applied/);

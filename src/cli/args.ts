@@ -24,6 +24,21 @@ const POLICY_OPTIONS = {
   'allow-out-of-order': { type: 'boolean', description: 'apply pending migrations older than the current version' },
 } as const satisfies Record<string, OptionSpec>;
 
+const BACKUP_OPTIONS = {
+  'backup-dir': { type: 'string', description: 'backups folder (default: backups/ beside the database)', value: 'folder' },
+  compress: { type: 'string', description: 'gzip new backups at this level, 1 (fast) to 9 (small)', value: 'level' },
+  encrypt: { type: 'boolean', description: 'encrypt new backups (AES-256-GCM; key from $STRATA_BACKUP_KEY unless --key-file / --passphrase-env)' },
+  'key-file': { type: 'string', description: 'file holding the 32-byte backup key (hex, base64 or raw)', value: 'path' },
+  'key-env': { type: 'string', description: 'environment variable holding the backup key (default STRATA_BACKUP_KEY)', value: 'name' },
+  'passphrase-env': { type: 'string', description: 'environment variable holding a backup passphrase (scrypt)', value: 'name' },
+  'keep-days': { type: 'string', description: 'retention: remove backups older than N days (default 30)', value: 'N' },
+  'keep-count': { type: 'string', description: 'retention: keep at most N backups (default 10)', value: 'N' },
+} as const satisfies Record<string, OptionSpec>;
+
+const NO_BACKUP = {
+  'no-backup': { type: 'boolean', description: 'do not back up the database before this run' },
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   summary: string;
   usage: string;
@@ -41,6 +56,8 @@ export const COMMANDS = {
       'dry-run': { type: 'boolean', description: 'print the plan and every SQL statement; change nothing' },
       'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
       ...POLICY_OPTIONS,
+      ...NO_BACKUP,
+      ...BACKUP_OPTIONS,
     },
   },
   rollback: {
@@ -51,6 +68,8 @@ export const COMMANDS = {
       steps: { type: 'string', description: 'roll back the last N migrations', value: 'N' },
       'dry-run': { type: 'boolean', description: 'print the plan and every SQL statement; change nothing' },
       'allow-changed': POLICY_OPTIONS['allow-changed'],
+      ...NO_BACKUP,
+      ...BACKUP_OPTIONS,
     },
   },
   status: {
@@ -82,6 +101,16 @@ export const COMMANDS = {
       applied: { type: 'boolean', description: "the migration's changes are in the database: mark it applied" },
       'rolled-back': { type: 'boolean', description: 'they are not (or were undone by hand): remove it from the ledger, it becomes pending' },
       checksums: { type: 'boolean', description: "set the ledger's checksums to the current files' (after intended edits)" },
+    },
+  },
+  backup: {
+    summary: 'back up the database, or list, verify, restore, delete and prune its backups',
+    usage: 'strata backup create [--description TEXT] | list | verify ID | restore ID [--to PATH] | delete ID | prune',
+    positionals: 2,
+    options: {
+      description: { type: 'string', description: 'create: what this backup is for', value: 'text' },
+      to: { type: 'string', description: 'restore: write the database to this new path instead of replacing it', value: 'path' },
+      ...BACKUP_OPTIONS,
     },
   },
 } as const satisfies Record<string, CommandSpec>;

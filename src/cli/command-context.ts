@@ -1,5 +1,11 @@
 /** What every command gets: its parsed flags, the output, and the migrator built from config. */
+import { backupManagerFor } from '../backup/backup-settings.js';
+import type { BackupManager } from '../backup/backup-manager.js';
+import { SqliteBackupProvider } from '../backup/providers/sqlite-provider.js';
 import { createMigrator, type SqlMigrator } from '../create-migrator.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import { sqlitePathOf } from '../targets/sql/open-driver.js';
+import { backupSettings } from './backup-options.js';
 import { integerOption, type ParsedCommand } from './args.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import type { Output } from './output.js';
@@ -10,6 +16,8 @@ export interface CommandContext {
   output: Output;
   config(): Promise<ResolvedConfig>;
   migrator(): Promise<SqlMigrator>;
+  /** The backups of the configured database. */
+  backups(): Promise<BackupManager>;
   close(): Promise<void>;
 }
 
@@ -37,8 +45,19 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
     async migrator() {
       if (migrator) return migrator;
       const settings = await context.config();
-      migrator = createMigrator({ ...settings });
+      const backup = values['no-backup'] === true || settings.backup === false ? false : backupSettings(values, settings.backup);
+      migrator = createMigrator({ ...settings, backup });
       return migrator;
+    },
+    async backups() {
+      const settings = await context.config();
+      const path = sqlitePathOf(settings.db);
+      if (!path) {
+        throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, `backups of ${settings.db.slice(0, settings.db.indexOf(':'))}: databases are not supported yet`, {
+          hint: 'strata backup works on SQLite files',
+        });
+      }
+      return backupManagerFor(new SqliteBackupProvider(path, { ledgerTable: settings.table }), backupSettings(values, settings.backup || undefined));
     },
     async close() {
       await migrator?.close();

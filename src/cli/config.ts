@@ -10,6 +10,30 @@ import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { defaultExport, importFile } from '../sources/module-loader.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 
+/** The `backup` setting of a config file: false, or how backups are made and kept. */
+export interface BackupConfig {
+  dir?: string;
+  keepDays?: number;
+  keepCount?: number;
+  /** gzip level 1-9 (absent or false: none). */
+  compression?: number | false;
+  encrypt?: boolean;
+  keyFile?: string;
+  keyEnv?: string;
+  passphraseEnv?: string;
+}
+
+const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> = {
+  dir: 'string',
+  keepDays: 'number',
+  keepCount: 'number',
+  compression: 'number',
+  encrypt: 'boolean',
+  keyFile: 'string',
+  keyEnv: 'string',
+  passphraseEnv: 'string',
+};
+
 export interface StrataConfig {
   db?: string;
   dir?: string;
@@ -19,6 +43,7 @@ export interface StrataConfig {
   allowMissing?: boolean;
   allowOutOfOrder?: boolean;
   pragmas?: SqlitePragmas;
+  backup?: false | BackupConfig;
 }
 
 export interface ResolvedConfig extends StrataConfig {
@@ -39,6 +64,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   allowMissing: 'boolean',
   allowOutOfOrder: 'boolean',
   pragmas: 'object',
+  backup: 'object',
 };
 
 export interface ConfigFlags {
@@ -69,7 +95,12 @@ export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv =
     allowMissing: flags.allowMissing || fromFile.allowMissing,
     allowOutOfOrder: flags.allowOutOfOrder || fromFile.allowOutOfOrder,
     pragmas: fromFile.pragmas,
+    backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
+}
+
+function resolveBackupPaths(backup: BackupConfig, relativeTo: (value: string) => string): BackupConfig {
+  return { ...backup, ...(backup.dir ? { dir: relativeTo(backup.dir) } : {}), ...(backup.keyFile ? { keyFile: relativeTo(backup.keyFile) } : {}) };
 }
 
 function isUrl(value: string): boolean {
@@ -108,11 +139,25 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
         hint: `known settings: ${Object.keys(KNOWN_KEYS).join(', ')}`,
       });
     }
+    if (key === 'backup' && setting === false) continue;
     if (typeof setting !== expected || setting === null) {
       throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${expected}, got ${setting === null ? 'null' : typeof setting}`);
     }
   }
+  const backup = (value as StrataConfig).backup;
+  if (backup) checkBackupConfig(backup, file);
   return value as StrataConfig;
+}
+
+function checkBackupConfig(backup: BackupConfig, file: string): void {
+  for (const [key, setting] of Object.entries(backup)) {
+    const expected = BACKUP_KEYS[key as keyof BackupConfig];
+    if (!expected) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown backup setting "${key}"`, { hint: `known backup settings: ${Object.keys(BACKUP_KEYS).join(', ')}` });
+    }
+    if (key === 'compression' && setting === false) continue;
+    if (typeof setting !== expected) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.${key} must be a ${expected}, got ${typeof setting}`);
+  }
 }
 
 function editDistance(a: string, b: string): number {

@@ -17,6 +17,7 @@ const LOADERS: Record<CommandName, () => Promise<{ run: (ctx: CommandContext) =>
   validate: () => import('./commands/validate.js'),
   create: () => import('./commands/create.js'),
   repair: () => import('./commands/repair.js'),
+  backup: () => import('./commands/backup.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -82,6 +82,38 @@ export function showProgress(events: EventChannel, output: Output): void {
   events.on('reverting', (e) => output.transient(`${count(e)}reverting ${migrationLabel(e)}...`));
   events.on('reverted', (e) => output.settle(`reverted  ${migrationLabel(e)} (${formatMs(e.durationMs)})`));
   events.on('failed', (e) => output.settle(`failed    ${migrationLabel(e)} (${formatMs(e.durationMs)})`));
+  showBackupProgress(events, output);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+const BAR_WIDTH = 24;
+const PHASES = { snapshot: 'snapshot', write: 'writing', verify: 'verifying', restore: 'restoring' } as const;
+
+/**
+ * A bar for backup phases on a terminal (redrawn in place; a few lines, so no dependency), the
+ * backup and restore outcomes as lines elsewhere.
+ */
+export function showBackupProgress(events: EventChannel, output: Output): void {
+  if (output.json) return;
+  events.on('backup:progress', (e) => {
+    if (!output.live || e.totalBytes === 0) return;
+    const share = Math.min(1, e.bytes / e.totalBytes);
+    const filled = Math.round(share * BAR_WIDTH);
+    output.transient(`${PHASES[e.phase].padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${formatBytes(e.bytes)} / ${formatBytes(e.totalBytes)}`);
+  });
+  events.on('backup', (e) => output.settle(`backup    ${e.id} (${e.location})`));
+  events.on('restore', (e) => output.settle(`restored  backup ${e.id} into ${e.target}${e.automatic ? ' (automatically, after the failure)' : ''}`));
 }
 
 export function table(rows: string[][]): string[] {

@@ -1,0 +1,36 @@
+/** Backup settings for a CLI run: flags over the config file's `backup` over the defaults. */
+import type { KeySource } from '../backup/backup-key.js';
+import type { BackupSettings } from '../backup/backup-settings.js';
+import { integerOption, usage, type ParsedCommand } from './args.js';
+import type { BackupConfig } from './config.js';
+
+export function backupSettings(values: ParsedCommand['values'], configured: false | BackupConfig | undefined): BackupSettings {
+  const file = configured || {};
+  const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const level = integerOption(values.compress, '--compress', 1);
+  if (level !== undefined && level > 9) throw usage(`--compress expects a gzip level from 1 to 9, got ${level}`, 'e.g. --compress 1 (fast) or --compress 9 (small)');
+  const keyFile = string('key-file') ?? file.keyFile;
+  const passphraseEnv = string('passphrase-env') ?? file.passphraseEnv;
+  const keyEnv = string('key-env') ?? file.keyEnv;
+  const key: KeySource | undefined = string('key-file')
+    ? { keyFile: string('key-file')! }
+    : string('passphrase-env')
+      ? { passphraseEnv: string('passphrase-env')! }
+      : string('key-env')
+        ? { keyEnv: string('key-env')! }
+        : keyFile
+          ? { keyFile }
+          : passphraseEnv
+            ? { passphraseEnv }
+            : keyEnv
+              ? { keyEnv }
+              : undefined;
+  return {
+    dir: string('backup-dir') ?? file.dir,
+    compression: level ?? file.compression ?? false,
+    encrypt: values.encrypt === true || file.encrypt === true,
+    key,
+    keepDays: integerOption(values['keep-days'], '--keep-days', 1) ?? file.keepDays,
+    keepCount: integerOption(values['keep-count'], '--keep-count', 1) ?? file.keepCount,
+  };
+}
