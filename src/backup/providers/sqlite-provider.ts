@@ -49,7 +49,11 @@ export class SqliteBackupProvider implements BackupProvider {
     if (!existsSync(this.path)) return true;
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() === 0;
+      // The ledger alone (created by the run that is about to migrate) is not worth a backup.
+      const userObjects = db.prepare("SELECT count(*) FROM sqlite_master WHERE tbl_name <> ? AND name NOT LIKE 'sqlite_%'").pluck().get(this.ledgerTable) as number;
+      if (userObjects > 0) return false;
+      const ledger = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(this.ledgerTable) as number;
+      return ledger === 0 || db.prepare(`SELECT count(*) FROM "${this.ledgerTable.replace(/"/g, '""')}"`).pluck().get() === 0;
     } finally {
       db.close();
     }
