@@ -167,7 +167,9 @@ export function mementoStore(memento: MementoLike, options: KeyValueStoreOptions
   return keyValueStore(
     {
       description: options.name ?? 'memento',
-      get: (key) => memento.get(key),
+      // VS Code's get() returns its live cache: steps must never change it in place (a failed run
+      // would leave it changed, and the next update() of any key would persist that).
+      get: (key) => clone(memento.get(key)),
       async set(entries) {
         // update() applies in memory at once and persists later; issue them together.
         await Promise.all(entries.map(([key, value]) => memento.update(key, value)));
