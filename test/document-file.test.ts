@@ -135,12 +135,18 @@ describe('jsonFileStore across processes', () => {
     const path = join(dir, 'big.json');
     // ~8 MB documents that differ everywhere: a torn write could not parse as either.
     const script = `
+import { existsSync, readFileSync } from 'node:fs';
 const path = ${JSON.stringify(path)};
 const store = strata.jsonFileStore(path);
 const doc = (n) => ({ version: n, data: { rows: Array.from({ length: 80000 }, (_, i) => ({ i, n, text: 'v' + n + '-'.repeat(60) })) }, history: [] });
-await store.write(doc(0));
+// Each writer carries on from the version on disk, so versions only grow across rounds.
+let n = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')).version + 1 : 0;
+if (n === 0) await store.write(doc(n++));
 process.stdout.write('ready\\n');
-for (let n = 1; ; n++) await store.write(doc(n));
+for (; ; n++) {
+  await store.write(doc(n));
+  process.stdout.write('wrote ' + n + '\\n');
+}
 `;
     const seen = new Set<number>();
     let tornTemps = 0;
@@ -148,10 +154,13 @@ for (let n = 1; ; n++) await store.write(doc(n));
       const tempsBefore = new Set(readdirSync(dir).filter((n) => n.endsWith('.tmp')));
       const child = runScript(dir, `writer-${round}.mts`, script);
       await waitFor(child, 'ready');
-      // Even rounds kill the moment a temp file exists (certainly mid-write, however fast the
-      // disk); odd rounds kill at a random moment, between or during writes.
+      // Even rounds kill the moment a temp file exists (mid-write, however fast or slow the
+      // machine); odd rounds kill at a random moment after a write completed.
       if (round % 2 === 0) await waitForNewTemp(dir);
-      else await new Promise((r) => setTimeout(r, 50 + Math.random() * 400));
+      else {
+        await waitFor(child, 'wrote');
+        await new Promise((r) => setTimeout(r, Math.random() * 150));
+      }
       child.kill('SIGKILL');
       await once(child, 'exit');
       const text = readFileSync(path, 'utf8');
@@ -164,7 +173,7 @@ for (let n = 1; ; n++) await store.write(doc(n));
     // Killed writers leave temp files; the next locked run removes them.
     await jsonFileStore(path).lock(1000, () => undefined).then((release) => release());
     assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
-    assert.ok(tornTemps >= 3, `kills that landed during a write: ${tornTemps}`);
+    assert.ok(tornTemps >= 2, `kills that landed during a write: ${tornTemps}`);
     assert.ok(seen.size >= 2, `versions seen: ${[...seen]}`);
   });
 

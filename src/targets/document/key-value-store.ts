@@ -87,6 +87,8 @@ export function keyValueStore(backend: KeyValueBackend, options: KeyValueStoreOp
         ]);
         for (const old of existing) if (!kept.includes(old)) await backend.remove(old.location);
       } catch (error) {
+        // A copy written without its index entry would never be listed or pruned.
+        await Promise.resolve(backend.remove(record.location)).catch(() => undefined);
         throw new StrataError(ErrorCode.BACKUP_FAILED, `could not back up ${description} before migrating: ${messageOf(error)}`, {
           hint: 'nothing was migrated; free storage space, or set backups: { keep: 0 } to migrate without a backup',
           cause: error,
@@ -141,15 +143,27 @@ export function webStorageStore(storage: WebStorageLike, options: KeyValueStoreO
           });
         }
       },
-      set(entries) {
-        // Texts first, then setItem in one go: a stringify error must not leave half the keys written.
+      async set(entries) {
+        // Texts first: a stringify error must not leave half the keys written. Then each key in
+        // turn; if one fails (a full localStorage), the keys already written get their old text
+        // back, so a version key never runs ahead of its data.
         const texts = entries.map(([key, value]) => [key, JSON.stringify(value)] as const);
-        let pending: Promise<void> | undefined;
-        for (const [key, text] of texts) {
-          const done = pending ? pending.then(() => storage.setItem(key, text)) : storage.setItem(key, text);
-          if (done && typeof (done as Promise<void>).then === 'function') pending = done as Promise<void>;
+        const previous: [string, string | null | undefined][] = [];
+        try {
+          for (const [key, text] of texts) {
+            previous.push([key, await storage.getItem(key)]);
+            await storage.setItem(key, text);
+          }
+        } catch (error) {
+          for (const [key, text] of previous.reverse()) {
+            try {
+              await (text === null || text === undefined ? storage.removeItem(key) : storage.setItem(key, text));
+            } catch {
+              // Putting back an old value never needs more room than the value it replaces had.
+            }
+          }
+          throw error;
         }
-        return pending;
       },
       remove: (key) => storage.removeItem(key),
     },
