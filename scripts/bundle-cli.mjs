@@ -1,7 +1,7 @@
 // Bundles the CLI into one file. A whole-process `strata migrate` that finds nothing to do is
 // dominated by start-up, and loading ~27 separate ES modules cost ~13 ms of it (bench/README.md);
-// one file parses in one go. better-sqlite3 (native) and tsx (loaded only for .ts files) stay
-// outside the bundle.
+// one file parses in one go. better-sqlite3 (native), pg and mysql2 (loaded only for server URLs)
+// and tsx (loaded only for .ts files) stay outside the bundle.
 import { build } from 'esbuild';
 
 await build({
@@ -11,7 +11,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'tsx', 'tsx/*'],
+  external: ['better-sqlite3', 'pg', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*'],
   // better-sqlite3 is CommonJS: give the bundle a require() for it.
   banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -19,18 +19,40 @@ import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
 import { createFolderReadCache, readMigrationFolder } from './sources/folder-source.js';
+import { compilePlaceholderPattern } from './sources/sql/placeholders.js';
 import type { SqlContext, SqlDriver } from './targets/sql/driver.js';
 import { openDriver } from './targets/sql/open-driver.js';
 import { SqliteDriver, type SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
 import { SqlTarget } from './targets/sql/sql-target.js';
+import { DEFAULT_LEDGER_TABLE } from './targets/sql/ledger-sql.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
 
 export interface CreateMigratorOptions extends ProblemPolicy {
-  /** A SQLite path, `:memory:`, a `sqlite:` URL, an open better-sqlite3 Database, or a driver. */
+  /**
+   * A SQLite path, `:memory:`, a `sqlite:` URL, a `postgres://` / `postgresql://` /
+   * `mysql://` / `mariadb://` URL, an open better-sqlite3 Database, or a driver.
+   */
   db: string | Database.Database | SqlDriver;
+  /** PostgreSQL: the schema to migrate (created if missing, first on search_path, home of the ledger). */
+  schema?: string;
+  /** PostgreSQL: the session's `statement_timeout` (ms, or an interval such as '30s'). */
+  statementTimeout?: number | string;
+  /** PostgreSQL: the session's `lock_timeout`, how long one statement waits for a table lock (ms or interval). */
+  dbLockTimeout?: number | string;
   /** The migrations folder. Omit it to use only migrations given to register(). */
   dir?: string;
+  /**
+   * Values for placeholders in SQL files (`${schema}` becomes `app` with `{ schema: 'app' }`),
+   * inserted verbatim when a file is loaded; a placeholder with no value is an error.
+   */
+  placeholders?: Readonly<Record<string, string>>;
+  /**
+   * How a placeholder is written: a template with `name` (any identifier) or `NAME` (upper case
+   * only) where the name goes, `${name}` by default, e.g. `:NAME` or `{{name}}`; or a RegExp
+   * (or `/source/flags` string) with one capture group for the name. false: no replacement.
+   */
+  placeholderPattern?: string | RegExp | false;
   /** Ledger table name (default strata_migrations). */
   table?: string;
   /** How long to wait for another process's migration lock (default 60 s). */
@@ -50,13 +72,16 @@ export interface CreateMigratorOptions extends ProblemPolicy {
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
 
 export function createMigrator<Connection = Database.Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
+  // Compiled now so a bad pattern fails here (before a connection is opened), not at the first migration that is loaded.
+  const placeholders = options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
   const driver = toDriver(options);
+  const table = ledgerTableOf(options);
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
-    target: new SqlTarget(driver as SqlDriver<Connection>, options.table),
-    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect, cache }) : []),
+    target: new SqlTarget(driver as SqlDriver<Connection>, table),
+    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect, cache, placeholders }) : []),
     define: codeMigration,
     checksumMatches,
     lockTimeoutMs: options.lockTimeoutMs,
@@ -76,9 +101,22 @@ function hasBackupFile(driver: SqlDriver): driver is SqliteDriver {
 
 function toDriver(options: CreateMigratorOptions): SqlDriver {
   const { db } = options;
-  if (typeof db === 'string') return openDriver(db, { pragmas: options.pragmas });
+  if (typeof db === 'string') {
+    const table = ledgerTableOf(options);
+    return openDriver(db, {
+      pragmas: options.pragmas,
+      postgres: { schema: options.schema, statementTimeout: options.statementTimeout, lockTimeout: options.dbLockTimeout, lockKey: table },
+      mysql: { lockName: table },
+    });
+  }
   if (isDriver(db)) return db;
   return new SqliteDriver(db, { pragmas: options.pragmas });
+}
+
+/** With a schema, the ledger lives in it (unless the table name says otherwise). */
+function ledgerTableOf(options: CreateMigratorOptions): string {
+  const table = options.table ?? DEFAULT_LEDGER_TABLE;
+  return options.schema && !table.includes('.') ? `${options.schema}.${table}` : table;
 }
 
 function isDriver(db: unknown): db is SqlDriver {

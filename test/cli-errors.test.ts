@@ -305,10 +305,19 @@ describe('the database and the folder themselves', () => {
   test('DATABASE_URL naming a database Strata has no driver for: DRIVER_UNSUPPORTED', () => {
     const dir = tempDir('strata-errors-');
     writeFiles(dir, { 'migrations/0001_a.sql': table('a') });
-    const result = cli(['migrate'], { cwd: dir, env: { DATABASE_URL: 'postgres://app@localhost/app' } });
+    const result = cli(['migrate'], { cwd: dir, env: { DATABASE_URL: 'mongodb://app@localhost/app' } });
     assertFailure(result, 'DRIVER_UNSUPPORTED');
-    assert.match(result.stderr, /postgres/);
+    assert.match(result.stderr, /mongodb/);
     assert.deepEqual(filesStartingWith(dir, 'strata.db'), []);
+  });
+
+  test('a server URL whose server is not there: DB_OPEN_FAILED naming the URL without its password', () => {
+    const dir = tempDir('strata-errors-');
+    writeFiles(dir, { 'migrations/0001_a.sql': table('a') });
+    const result = cli(['migrate', '--no-backup'], { cwd: dir, env: { DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/app' } });
+    assertFailure(result, 'DB_OPEN_FAILED');
+    assert.match(result.stderr, /postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/);
+    assert.doesNotMatch(result.stdout + result.stderr, /s3cret/);
   });
 
   test('a config file that is not valid JSON: CONFIG_INVALID', () => {

@@ -160,7 +160,8 @@ describe('the migration lock', () => {
     const dir = tempDir('strata-lock-');
     writeFiles(join(dir, 'migrations'), migrations(3));
     const db = join(dir, 'strata.db');
-    const holder = await lockHolder(db, 600);
+    // Held long enough that a CLI starting on a loaded machine still finds it held.
+    const holder = await lockHolder(db, 2500);
     const result = await cliAsync(['migrate', '--lock-timeout', '10000'], { cwd: dir });
     assertOk(result);
     assert.match(result.stderr, /waiting for another migration on sqlite:strata\.db to finish/);

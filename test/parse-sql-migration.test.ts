@@ -5,8 +5,8 @@ import { parseSqlMigration } from '../src/sources/sql/parse-sql-migration.js';
 describe('parseSqlMigration', () => {
   it('reads dbmate sections with file line numbers', () => {
     const parsed = parseSqlMigration('-- migrate:up\nCREATE TABLE a (x);\n\n-- migrate:down\nDROP TABLE a;\n', 'sqlite');
-    assert.deepEqual(parsed.up.statements, [{ index: 1, line: 2, sql: 'CREATE TABLE a (x)' }]);
-    assert.deepEqual(parsed.down?.statements, [{ index: 1, line: 5, sql: 'DROP TABLE a' }]);
+    assert.deepEqual(parsed.up.statements, [{ index: 1, line: 2, column: 1, sql: 'CREATE TABLE a (x)' }]);
+    assert.deepEqual(parsed.down?.statements, [{ index: 1, line: 5, column: 1, sql: 'DROP TABLE a' }]);
     assert.equal(parsed.up.transaction, true);
   });
 

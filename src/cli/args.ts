@@ -8,11 +8,15 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; value?: string };
 
 export const GLOBAL_OPTIONS = {
-  db: { type: 'string', description: 'SQLite path or sqlite: URL (default: $DATABASE_URL, then ./strata.db)', value: 'path|url' },
+  db: { type: 'string', description: 'SQLite path, or a sqlite:, postgres://, mysql:// or mariadb:// URL (default: $DATABASE_URL, then ./strata.db)', value: 'path|url' },
   dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
   config: { type: 'string', description: 'config file (default: strata.config.{ts,mts,js,mjs,json} in this folder)', value: 'file' },
   table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
   'lock-timeout': { type: 'string', description: 'ms to wait for another migration to finish (default 60000)', value: 'ms' },
+  schema: { type: 'string', description: 'PostgreSQL: the schema to migrate (created if missing; holds the ledger)', value: 'name' },
+  'statement-timeout': { type: 'string', description: "PostgreSQL: the session's statement_timeout (ms or e.g. 30s)", value: 'ms' },
+  'db-lock-timeout': { type: 'string', description: "PostgreSQL: the session's lock_timeout, how long a statement waits for a table lock", value: 'ms' },
+  var: { type: 'string', multiple: true, description: 'a value for a placeholder in SQL files (repeatable; overrides the config)', value: 'name=value' },
   json: { type: 'boolean', description: 'machine-readable output on stdout' },
   verbose: { type: 'boolean', description: 'stack traces and more detail on errors' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
@@ -49,12 +53,13 @@ export interface CommandSpec {
 export const COMMANDS = {
   migrate: {
     summary: 'apply pending migrations',
-    usage: 'strata migrate [--to V] [--dry-run] [--single-transaction]',
+    usage: 'strata migrate [--to V] [--dry-run] [--single-transaction] [--resume]',
     positionals: 0,
     options: {
       to: { type: 'string', description: 'apply up to and including version V', value: 'V' },
       'dry-run': { type: 'boolean', description: 'print the plan and every SQL statement; change nothing' },
       'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
+      resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
       ...POLICY_OPTIONS,
       ...NO_BACKUP,
       ...BACKUP_OPTIONS,
@@ -121,6 +126,8 @@ export interface ParsedCommand {
   command: CommandName | undefined;
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
+  /** Every `--var name=value`, in order. */
+  vars?: string[];
 }
 
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
@@ -138,7 +145,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (spec && positionals.length > spec.positionals) {
     throw usage(`unexpected argument '${positionals[spec.positionals]}'`, `usage: ${spec.usage}`);
   }
-  return { command, values: parsed.values as ParsedCommand['values'], positionals };
+  const { var: vars, ...values } = parsed.values;
+  return { command, values: values as ParsedCommand['values'], positionals, vars: vars as string[] | undefined };
 }
 
 /**
@@ -156,7 +164,7 @@ function findCommand(argv: readonly string[]): CommandName | undefined {
 }
 
 function parseArgsOptions(options: Record<string, OptionSpec>): NonNullable<ParseArgsConfig['options']> {
-  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, { type: v.type, ...('short' in v ? { short: v.short } : {}) }]));
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, { type: v.type, ...('short' in v ? { short: v.short } : {}), ...('multiple' in v ? { multiple: v.multiple } : {}) }]));
 }
 
 export function usage(message: string, hint?: string): StrataError {
@@ -177,6 +185,18 @@ export function helpText(command?: CommandName): string {
     .map(([name, spec]) => `  ${name.padEnd(10)} ${spec.summary}`)
     .join('\n');
   return `Usage: strata <command> [options]\n\nCommands:\n${commands}\n\nGlobal options:\n${describe(GLOBAL_OPTIONS)}\n\nRun 'strata <command> --help' for a command's options.\n`;
+}
+
+/** `--var name=value` flags as placeholder values (a later one wins). */
+export function varOptions(vars: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!vars?.length) return undefined;
+  const values: Record<string, string> = {};
+  for (const pair of vars) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw usage(`--var expects name=value, got '${pair}'`, 'e.g. --var schema=app (the value may be empty: --var suffix=)');
+    values[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return values;
 }
 
 export function integerOption(value: string | boolean | undefined, flag: string, minimum = 0): number | undefined {

@@ -6,7 +6,7 @@ import { createMigrator, type SqlMigrator } from '../create-migrator.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import { sqlitePathOf } from '../targets/sql/open-driver.js';
 import { backupSettings } from './backup-options.js';
-import { integerOption, type ParsedCommand } from './args.js';
+import { integerOption, varOptions, type ParsedCommand } from './args.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import type { Output } from './output.js';
 
@@ -19,6 +19,11 @@ export interface CommandContext {
   /** The backups of the configured database. */
   backups(): Promise<BackupManager>;
   close(): Promise<void>;
+}
+
+/** A bare number is ms; anything else goes to PostgreSQL as an interval ('5s'), checked there. */
+function durationOption(text: string | undefined): number | string | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : text;
 }
 
 export function createCommandContext(parsed: ParsedCommand, output: Output): CommandContext {
@@ -38,9 +43,13 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         config: string('config'),
         table: string('table'),
         lockTimeoutMs: integerOption(values['lock-timeout'], '--lock-timeout'),
+        schema: string('schema'),
+        statementTimeout: durationOption(string('statement-timeout')),
+        dbLockTimeout: durationOption(string('db-lock-timeout')),
         allowChanged: flag('allow-changed'),
         allowMissing: flag('allow-missing'),
         allowOutOfOrder: flag('allow-out-of-order'),
+        placeholders: varOptions(parsed.vars),
       })),
     async migrator() {
       if (migrator) return migrator;

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../defaults.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { defaultExport, importFile } from '../sources/module-loader.js';
+import { compilePlaceholderPattern } from '../sources/sql/placeholders.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 
 /** The `backup` setting of a config file: false, or how backups are made and kept. */
@@ -43,7 +44,17 @@ export interface StrataConfig {
   allowMissing?: boolean;
   allowOutOfOrder?: boolean;
   pragmas?: SqlitePragmas;
+  /** PostgreSQL: the schema to migrate. */
+  schema?: string;
+  /** PostgreSQL: statement_timeout (ms, or an interval string such as '30s'). */
+  statementTimeout?: number | string;
+  /** PostgreSQL: lock_timeout (ms, or an interval string). */
+  dbLockTimeout?: number | string;
   backup?: false | BackupConfig;
+  /** Values for placeholders in SQL files; `--var name=value` overrides one. */
+  placeholders?: Record<string, string>;
+  /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
+  placeholderPattern?: string | RegExp | false;
 }
 
 export interface ResolvedConfig extends StrataConfig {
@@ -64,7 +75,12 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   allowMissing: 'boolean',
   allowOutOfOrder: 'boolean',
   pragmas: 'object',
+  schema: 'string',
+  statementTimeout: 'number',
+  dbLockTimeout: 'number',
   backup: 'object',
+  placeholders: 'object',
+  placeholderPattern: 'string',
 };
 
 export interface ConfigFlags {
@@ -76,6 +92,11 @@ export interface ConfigFlags {
   allowChanged?: boolean;
   allowMissing?: boolean;
   allowOutOfOrder?: boolean;
+  schema?: string;
+  statementTimeout?: number | string;
+  dbLockTimeout?: number | string;
+  /** From `--var`: merged over the config's placeholders. */
+  placeholders?: Record<string, string>;
 }
 
 export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ResolvedConfig> {
@@ -95,6 +116,11 @@ export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv =
     allowMissing: flags.allowMissing || fromFile.allowMissing,
     allowOutOfOrder: flags.allowOutOfOrder || fromFile.allowOutOfOrder,
     pragmas: fromFile.pragmas,
+    schema: pick(flags.schema, fromFile.schema),
+    statementTimeout: pick(flags.statementTimeout, fromFile.statementTimeout),
+    dbLockTimeout: pick(flags.dbLockTimeout, fromFile.dbLockTimeout),
+    placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
+    placeholderPattern: fromFile.placeholderPattern,
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
 }
@@ -140,13 +166,28 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
       });
     }
     if (key === 'backup' && setting === false) continue;
+    if ((key === 'statementTimeout' || key === 'dbLockTimeout') && typeof setting === 'string') continue;
+    if (key === 'placeholderPattern' && (setting === false || setting instanceof RegExp)) continue;
     if (typeof setting !== expected || setting === null) {
       throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${expected}, got ${setting === null ? 'null' : typeof setting}`);
     }
   }
   const backup = (value as StrataConfig).backup;
   if (backup) checkBackupConfig(backup, file);
+  checkPlaceholders(value as StrataConfig, file);
   return value as StrataConfig;
+}
+
+function checkPlaceholders({ placeholders, placeholderPattern }: StrataConfig, file: string): void {
+  if (Array.isArray(placeholders)) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "placeholders" must be an object of name: value, got an array`);
+  for (const [name, setting] of Object.entries(placeholders ?? {})) {
+    if (typeof setting !== 'string') {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: placeholders.${name} must be a string, got ${setting === null ? 'null' : typeof setting}`, {
+        hint: `quote it: "${name}": "${String(setting)}" (values are inserted into the SQL as written)`,
+      });
+    }
+  }
+  if (placeholderPattern !== undefined && placeholderPattern !== false) compilePlaceholderPattern(placeholderPattern, file);
 }
 
 function checkBackupConfig(backup: BackupConfig, file: string): void {

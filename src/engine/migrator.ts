@@ -4,7 +4,7 @@
  */
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
 import type { LedgerEntry } from '../model/ledger.js';
-import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition } from '../model/migration.js';
+import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition, type SqlStatement } from '../model/migration.js';
 import {
   findProblems,
   planDown,
@@ -55,6 +55,12 @@ export interface MigrateOptions {
   singleTransaction?: boolean;
   /** Skip the backup taken before the run (when backups are configured). */
   backup?: boolean;
+  /**
+   * Continue a step that failed outside a transaction from the statement after the last one it
+   * completed (the ledger counts them), then apply the rest. For stores whose DDL cannot roll
+   * back (MySQL): fix the failing statement in the file, then resume.
+   */
+  resume?: boolean;
 }
 
 export interface RollbackOptions {
@@ -130,20 +136,27 @@ export class Migrator<Ctx> {
     // answer (a committed ledger row is final), and the common no-op run takes no lock and
     // writes nothing. Anything else is decided again under the lock.
     const unlocked = await this.readOnly(sources);
-    if (planUp(unlocked, to).length === 0 && findProblems(unlocked, this.options).length === 0) {
+    if (!options.resume && planUp(unlocked, to).length === 0 && findProblems(unlocked, this.options).length === 0) {
       return this.finish('up', [], started, unlocked.currentVersion);
     }
     await this.target.open('write');
     const release = await this.lock();
     try {
-      const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
+      const ledger = await this.target.readLedger();
+      const resumed = options.resume ? this.resumableStep(ledger, sources) : undefined;
+      // The resumed step plans as pending; its ledger row is rewritten as it continues.
+      const reconciled = reconcile(sources, resumed ? ledger.filter((e) => e !== resumed.entry) : ledger, this.options.checksumMatches);
       this.throwProblems(reconciled);
       const steps = planUp(reconciled, to);
+      if (resumed && steps[0]?.version !== resumed.entry.version) {
+        throw new StrataError(ErrorCode.USAGE, `--to ${String(options.to)} stops before ${migrationLabel(resumed.entry)}, the step to resume`, { hint: 'resume without --to, or with a --to at or above it' });
+      }
       this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
       const loaded = await Promise.all(steps.map((step) => step.load()));
+      if (resumed) this.checkResumable(resumed.entry, loaded[0]!.up);
       const backup = await this.backupBefore('up', steps, options.backup);
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
-        options.singleTransaction ? this.applyAllInOneTransaction(steps, loaded) : this.applyEach(steps, loaded),
+        options.singleTransaction ? this.applyAllInOneTransaction(steps, loaded) : this.applyEach(steps, loaded, 'up', resumed?.entry.statementsApplied ?? 0),
       );
       return this.finish('up', results, started, currentAfter(reconciled, results));
     } finally {
@@ -309,19 +322,58 @@ export class Migrator<Ctx> {
     }
   }
 
+  // ---- resume ----------------------------------------------------------------------------
+
+  /** The one step a `--resume` continues: an up that failed (or stopped) outside a transaction. */
+  private resumableStep(ledger: readonly LedgerEntry[], sources: readonly Migration<Ctx>[]): { entry: LedgerEntry } {
+    const incomplete = ledger.filter((e) => e.status !== 'applied');
+    const entry = incomplete[0];
+    if (!entry) {
+      throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, 'there is no failed step to resume: every step in the ledger is applied', {
+        hint: "run 'strata migrate' to apply pending migrations",
+      });
+    }
+    if (incomplete.length > 1 || entry.operation !== 'up') {
+      throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} stopped part-way through a ${entry.operation === 'down' ? 'rollback' : 'run'} that --resume cannot continue${incomplete.length > 1 ? ` (and ${incomplete.length - 1} more steps are incomplete)` : ''}`, {
+        hint: `inspect the database, then run 'strata repair ${entry.version} --applied' or 'strata repair ${entry.version} --rolled-back'`,
+      });
+    }
+    if (!sources.some((m) => m.version === entry.version)) {
+      throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `${migrationLabel(entry)} is the step to resume, but its file is gone`, { hint: 'restore the file, then resume' });
+    }
+    return { entry };
+  }
+
+  private checkResumable(entry: LedgerEntry, body: MigrationBody<Ctx>): void {
+    if (body.kind === 'code' && entry.statementsApplied === 0) return;
+    if (body.kind === 'code') {
+      throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} is code: it cannot continue part-way`, {
+        hint: `inspect the database, then run 'strata repair ${entry.version} --applied' or 'strata repair ${entry.version} --rolled-back'`,
+      });
+    }
+    const statements = body.statements.filter((s) => !s.control).length;
+    if (entry.statementsApplied > statements) {
+      throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} completed ${entry.statementsApplied} statements, but its file now has ${statements}`, {
+        hint: `keep the statements that ran as they were; or record the outcome with 'strata repair ${entry.version} --applied' or '--rolled-back'`,
+      });
+    }
+  }
+
   // ---- steps -----------------------------------------------------------------------------
 
   private async applyEach(
     steps: readonly Identity[],
     loaded: readonly LoadedMigration<Ctx>[],
     direction: 'up' | 'down' = 'up',
+    /** Statements of the first step already done (a resumed step). */
+    firstStepDone = 0,
   ): Promise<StepResult[]> {
     const results: StepResult[] = [];
     for (let k = 0; k < steps.length; k++) {
       const step = steps[k]!;
       const migration = loaded[k]!;
       const body = direction === 'up' ? migration.up : migration.down!;
-      results.push(await this.applyStep(step, body, direction, { index: k + 1, total: steps.length }, results));
+      results.push(await this.applyStep(step, body, direction, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0));
     }
     return results;
   }
@@ -332,13 +384,15 @@ export class Migrator<Ctx> {
     direction: 'up' | 'down',
     position: { index: number; total: number },
     done: readonly StepResult[],
+    alreadyDone = 0,
   ): Promise<StepResult> {
     const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
     this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
     const started = performance.now();
-    const atomic = body.transaction && this.target.transactionalSteps;
+    // A resumed step continues outside a transaction, as it began.
+    const atomic = body.transaction && this.target.transactionalSteps && alreadyDone === 0;
     const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
-    let statementsApplied = 0;
+    let statementsApplied = alreadyDone;
     // Statements done before a file's own still-open BEGIN: all that survives if it fails there.
     let statementsBeforeOpen: number | undefined;
     try {
@@ -355,11 +409,18 @@ export class Migrator<Ctx> {
         await mark('running', null);
         await this.target.withoutTransaction(
           () =>
-            this.runBody(step, body, direction, false, async (count, openedAt) => {
-              statementsApplied = count;
-              statementsBeforeOpen = openedAt;
-              await mark('running', null);
-            }),
+            this.runBody(
+              step,
+              body,
+              direction,
+              false,
+              async (count, openedAt) => {
+                statementsApplied = count;
+                statementsBeforeOpen = openedAt;
+                await mark('running', null);
+              },
+              alreadyDone,
+            ),
           body,
         );
         if (await this.target.abortOpenTransaction()) {
@@ -445,6 +506,8 @@ export class Migrator<Ctx> {
     direction: 'up' | 'down',
     inTransaction: boolean,
     onStatement?: (count: number, openedAt: number | undefined) => Promise<void>,
+    /** Statements already done by an earlier, failed run of this step: not run again. */
+    skip = 0,
   ): Promise<number> {
     if (body.kind === 'code') {
       try {
@@ -463,16 +526,21 @@ export class Migrator<Ctx> {
     let openedAt: number | undefined;
     for (const statement of body.statements) {
       if (statement.control && inTransaction) continue;
+      if (count < skip) {
+        count++;
+        continue;
+      }
       if (statement.control === 'begin') openedAt = count;
       else if (statement.control === 'commit') openedAt = undefined;
       if (announce) this.events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
       try {
         await this.target.execute(statement.sql);
       } catch (error) {
+        const { line, column } = statementPosition(statement, this.target.locateError?.(error, statement.sql));
         throw new StrataError(
           ErrorCode.MIGRATION_FAILED,
-          `${file}: statement ${statement.index} (line ${statement.line}) failed: ${messageOf(error)}`,
-          { cause: error, details: { file, version: step.version, statement: statement.index, line: statement.line, sql: statement.sql } },
+          `${file}: statement ${statement.index} (line ${line}${column === undefined ? '' : `, column ${column}`}) failed: ${messageOf(error)}`,
+          { cause: error, details: { file, version: step.version, statement: statement.index, line, column: column ?? null, sql: statement.sql } },
         );
       }
       count++;
@@ -641,6 +709,14 @@ function isoNow(): string {
   return lastIso;
 }
 
+/** The file position of a failure: the statement's start, moved to where the store says it stopped. */
+function statementPosition(statement: SqlStatement, within: { line: number; column?: number } | undefined): { line: number; column: number | undefined } {
+  if (!within) return { line: statement.line, column: undefined };
+  const line = statement.line + within.line - 1;
+  if (within.column === undefined) return { line, column: undefined };
+  return { line, column: within.line === 1 ? (statement.column ?? 1) + within.column - 1 : within.column };
+}
+
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;
 }
@@ -658,7 +734,9 @@ function stepError(
   const base = caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
   const hint = atomic
     ? `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run 'strata ${direction === 'up' ? 'migrate' : 'rollback'}' again`
-    : `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): inspect the database, then run 'strata repair ${step.version} --applied' or 'strata repair ${step.version} --rolled-back'`;
+    : `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): ${
+        direction === 'up' ? `fix the failing statement and run 'strata migrate --resume' to continue from it, or inspect the database and` : 'inspect the database, then'
+      } run 'strata repair ${step.version} --applied' or 'strata repair ${step.version} --rolled-back'`;
   return new StrataError(base.code, base.message, {
     hint: hintOverride ?? base.hint ?? hint,
     cause: base.cause ?? caught,

@@ -13,6 +13,8 @@
  * 6. `integrityProblems()`: the store's own consistency checks, as readable lines.
  * 7. `abortOpenTransaction()`: roll back a transaction that a step outside Strata's transaction
  *    opened itself (a file's own `BEGIN`) and left open; say whether there was one.
+ * 8. Optional `locateError()`: the position of a failure inside the statement, when the store
+ *    reports one (PostgreSQL's `position`, MySQL's "at line N").
  */
 import type { LedgerEntry } from '../model/ledger.js';
 
@@ -40,5 +42,7 @@ export interface Target<Ctx> {
   context(): Ctx;
   integrityProblems(): Promise<string[]>;
   abortOpenTransaction(): Promise<boolean>;
+  /** Where within `sql` the store says `error` happened (1-based line, and column when known). */
+  locateError?(error: unknown, sql: string): { line: number; column?: number } | undefined;
   close(): Promise<void>;
 }

@@ -10,6 +10,8 @@ export interface SqlStatement {
   index: number;
   /** 1-based line in the file where the statement starts. */
   line: number;
+  /** 1-based column of its first token on that line (1 when unknown). */
+  column?: number;
   sql: string;
   /**
    * A transaction statement written in the file (`BEGIN`, `COMMIT`): skipped when the engine

@@ -126,7 +126,7 @@ export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemPo
         code: ErrorCode.MIGRATION_INCOMPLETE,
         version: status.version,
         message: what,
-        hint: `inspect the database, then run 'strata repair ${status.version} --applied' or 'strata repair ${status.version} --rolled-back'`,
+        hint: `fix the failing statement and run 'strata migrate --resume' to continue from it; or inspect the database, then run 'strata repair ${status.version} --applied' or 'strata repair ${status.version} --rolled-back'`,
       });
     } else if (status.state === 'changed' && !policy.allowChanged) {
       problems.push({

@@ -12,6 +12,7 @@ import { checksumOf, normaliseSource } from './checksum.js';
 import { isIgnoredFile, parseFileName, type ParsedFileName } from './file-name.js';
 import { importFile, migrationExports } from './module-loader.js';
 import { parseSqlMigration } from './sql/parse-sql-migration.js';
+import { replacePlaceholders, type PlaceholderPattern, type PlaceholderValues } from './sql/placeholders.js';
 import type { SqlDialect } from './sql/split-statements.js';
 
 export interface FolderSourceOptions {
@@ -25,6 +26,11 @@ export interface FolderSourceOptions {
    * A process starting afresh has no cache and reads everything.
    */
   cache?: FolderReadCache;
+  /**
+   * Replaces placeholders in SQL files when they are loaded (checksums stay over the file as
+   * written); absent: SQL files run as written.
+   */
+  placeholders?: { values: PlaceholderValues; pattern: PlaceholderPattern };
 }
 
 interface CachedFile {
@@ -110,7 +116,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
 
   const migrations: Migration<Ctx>[] = [];
   for (const [version, files] of byVersion) {
-    migrations.push(fromFiles<Ctx>(version, files, options.dialect));
+    migrations.push(fromFiles<Ctx>(version, files, options.dialect, options.placeholders));
   }
   migrations.sort((a, b) => compareVersions(a.version, b.version));
   if (cache) {
@@ -139,7 +145,7 @@ function readSource(path: string, cache: FolderReadCache | undefined, stat: Stat
   return fresh;
 }
 
-function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect): Migration<Ctx> {
+function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect, placeholders: FolderSourceOptions['placeholders']): Migration<Ctx> {
   const up = files.find((f) => f.part === 'up');
   const down = files.find((f) => f.part === 'down');
   const isPair = files.length === 2 && up && down && up.name === down.name;
@@ -169,20 +175,22 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect
     let loaded: LoadedMigration<Ctx> | undefined;
     return {
       ...base,
-      load: async () => (loaded ??= loadSql<Ctx>(main, isPair ? down : undefined, dialect)),
+      load: async () => (loaded ??= loadSql<Ctx>(main, isPair ? down : undefined, dialect, placeholders)),
     };
   }
   let loading: Promise<LoadedMigration<Ctx>> | undefined;
   return { ...base, load: () => (loading ??= loadModule<Ctx>(main)) };
 }
 
-function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect): LoadedMigration<Ctx> {
+function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect, placeholders: FolderSourceOptions['placeholders']): LoadedMigration<Ctx> {
+  // Before splitting, so statement line numbers are the file's (a value with line breaks shifts later ones).
+  const sql = (f: FoundFile) => (placeholders ? replacePlaceholders(f.text, placeholders.values, placeholders.pattern, f.display, dialect) : f.text);
   if (downFile) {
-    const up = parseSqlMigration(file.text, dialect, file.display).up;
-    const down = parseSqlMigration(downFile.text, dialect, downFile.display).up;
+    const up = parseSqlMigration(sql(file), dialect, file.display).up;
+    const down = parseSqlMigration(sql(downFile), dialect, downFile.display).up;
     return { up: { ...up, file: file.display }, down: { ...down, file: downFile.display } };
   }
-  const parsed = parseSqlMigration(file.text, dialect, file.display);
+  const parsed = parseSqlMigration(sql(file), dialect, file.display);
   return { up: parsed.up, down: parsed.down };
 }
 

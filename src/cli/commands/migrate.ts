@@ -14,6 +14,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     to: typeof values.to === 'string' ? values.to : undefined,
     dryRun,
     singleTransaction: values['single-transaction'] === true,
+    resume: values['resume'] === true,
   });
   output.data({ ...report, ...(printed ? { plan: printed.plan } : {}) });
   summarise(report, output, (await ctx.config()).db);

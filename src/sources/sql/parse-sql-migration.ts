@@ -81,6 +81,7 @@ function body(text: string, lineOffset: number, dialect: SqlDialect, transaction
     statements.push({
       index: statement.index,
       line: statement.line,
+      column: statement.column,
       sql: statement.sql,
       ...(control ? { control } : {}),
     });

@@ -179,7 +179,7 @@ function isWordPart(ch: string): boolean {
 }
 
 /** Index just past the closing quote (doubled quotes escape; optionally backslashes too). */
-function skipQuoted(text: string, open: number, quote: string, backslashEscapes: boolean): number {
+export function skipQuoted(text: string, open: number, quote: string, backslashEscapes: boolean): number {
   let k = open + 1;
   while (k < text.length) {
     const c = text[k]!;
@@ -200,7 +200,7 @@ function skipQuoted(text: string, open: number, quote: string, backslashEscapes:
 }
 
 /** Index just past the comment; PostgreSQL block comments nest. */
-function skipBlockComment(text: string, open: number, nests: boolean): number {
+export function skipBlockComment(text: string, open: number, nests: boolean): number {
   let depth = 1;
   let k = open + 2;
   while (k < text.length && depth > 0) {

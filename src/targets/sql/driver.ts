@@ -13,6 +13,8 @@
  *    the database since it was last taken (lets the target reuse the ledger it last read).
  * 6. `setForeignKeys` returns the previous setting; `foreignKeyViolations` and
  *    `integrityProblems` return readable lines (empty when all holds).
+ * 7. Optional `errorOffset` / `errorLine`: where the server says a statement failed, so the
+ *    error can name the line and column in the file.
  */
 import type { Release } from '../../engine/target.js';
 import type { SqlDialect } from '../../sources/sql/split-statements.js';
@@ -39,6 +41,10 @@ export interface SqlDriver<Connection = unknown> {
   setForeignKeys(enabled: boolean): Promise<boolean>;
   foreignKeyViolations(): Promise<string[]>;
   integrityProblems(): Promise<string[]>;
+  /** Where in the failed statement the server says it stopped: a 0-based character offset (PostgreSQL). */
+  errorOffset?(error: unknown): number | undefined;
+  /** Or only the 1-based line within the statement (MySQL's "at line N"). */
+  errorLine?(error: unknown): number | undefined;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,6 @@ export interface SqlContext<Connection = unknown> {
   exec(sql: string): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
-  /** better-sqlite3's Database on SQLite. */
+  /** better-sqlite3's Database on SQLite, pg's Client on PostgreSQL, mysql2's Connection on MySQL. */
   connection: Connection;
 }

@@ -54,7 +54,13 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     ({ exists: this.exists } = await this.driver.connect(mode));
     this.mode = mode;
     if (mode === 'write') {
-      await this.driver.exec(this.sql.create);
+      try {
+        await this.driver.exec(this.sql.create);
+      } catch (error) {
+        // Two processes creating the ledger at once (before either holds the lock): PostgreSQL's
+        // CREATE TABLE IF NOT EXISTS can fail on the catalog's unique index. The table exists.
+        if (!(await this.driver.tableExists(this.table))) throw error;
+      }
       this.ledgerPresent = true;
     } else {
       this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
@@ -149,6 +155,18 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
 
   abortOpenTransaction(): Promise<boolean> {
     return this.driver.rollbackIfOpen();
+  }
+
+  locateError(error: unknown, sql: string): { line: number; column?: number } | undefined {
+    const offset = this.driver.errorOffset?.(error);
+    if (offset !== undefined && offset <= sql.length) {
+      const lineStart = sql.lastIndexOf('\n', offset - 1) + 1;
+      let line = 1;
+      for (let k = 0; k < lineStart; k++) if (sql.charCodeAt(k) === 10) line++;
+      return { line, column: offset - lineStart + 1 };
+    }
+    const line = this.driver.errorLine?.(error);
+    return line === undefined ? undefined : { line };
   }
 
   async close(): Promise<void> {

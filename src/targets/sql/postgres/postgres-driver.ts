@@ -1,0 +1,265 @@
+/**
+ * PostgreSQL through `pg`: one connection runs the migrations; the migration lock lives on a
+ * second one, as a transaction-scoped advisory lock held by a transaction that stays open for
+ * the whole run (Flyway's design since 9.x). Why not `pg_advisory_lock` on the migration
+ * connection: behind a transaction-pooling proxy (PgBouncer `pool_mode = transaction`) a session
+ * lock is taken on one server connection and released, or not, on another; an open transaction
+ * pins its server connection, so the lock is held exactly as long as the run, and the server
+ * drops it the moment the holder's connection goes (a killed process, a lost network).
+ * Exactly-once follows: the plan is made under the lock, from the ledger as committed.
+ */
+import type pg from 'pg';
+import type { Release } from '../../../engine/target.js';
+import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { SqlDriver } from '../driver.js';
+import { fnv1a32, redactUrl, sleep } from '../server-url.js';
+
+export interface PostgresDriverOptions {
+  /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
+  schema?: string;
+  /** The session's `lock_timeout` (ms or a PostgreSQL interval such as '5s'): how long one statement waits for a table lock. */
+  lockTimeout?: number | string;
+  /** The session's `statement_timeout` (ms or an interval). */
+  statementTimeout?: number | string;
+  /** Names the advisory lock; runs with the same key exclude each other. Default: schema and ledger table. */
+  lockKey?: string;
+}
+
+const LOCK_POLL_MS = 100;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+export class PostgresDriver implements SqlDriver<pg.Client> {
+  readonly dialect = 'postgres' as const;
+  readonly transactionalDdl = true;
+  readonly description: string;
+  readonly schema: string | undefined;
+  private client: pg.Client | undefined;
+  private schemaReady = false;
+
+  constructor(
+    readonly url: string,
+    private readonly options: PostgresDriverOptions = {},
+  ) {
+    this.description = redactUrl(url);
+    this.schema = options.schema;
+    if (this.schema !== undefined && !IDENTIFIER.test(this.schema)) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `schema ${JSON.stringify(this.schema)} is not a plain identifier`, {
+        hint: 'use letters, digits and underscores (e.g. app or graphile_worker)',
+      });
+    }
+  }
+
+  get connection(): pg.Client {
+    if (!this.client) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
+    return this.client;
+  }
+
+  async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
+    if (!this.client) {
+      const client = await this.newClient(mode);
+      if (!client) return { exists: false };
+      this.client = client;
+      try {
+        const settings: string[] = [];
+        if (this.options.lockTimeout !== undefined) settings.push(`SET lock_timeout = ${interval(this.options.lockTimeout)}`);
+        if (this.options.statementTimeout !== undefined) settings.push(`SET statement_timeout = ${interval(this.options.statementTimeout)}`);
+        for (const sql of settings) await client.query(sql);
+      } catch (error) {
+        await this.close();
+        throw new StrataError(ErrorCode.CONFIG_INVALID, `cannot apply the session settings on ${this.description}: ${messageOf(error)}`, {
+          hint: "timeouts are milliseconds or PostgreSQL intervals such as '5s'",
+          cause: error,
+        });
+      }
+    }
+    if (this.schema === undefined) return { exists: true };
+    if (!this.schemaReady) {
+      const present = (await this.client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).rowCount! > 0;
+      if (!present && mode === 'read') return { exists: false };
+      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      // The schema first: objects a migration creates unqualified land there; public stays
+      // reachable for extensions' functions.
+      await this.client.query(`SET search_path TO "${this.schema}", public`);
+      this.schemaReady = true;
+    }
+    return { exists: true };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.connection.query(sql);
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.connection.query(sql, params as unknown[])).rows as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    return { changes: (await this.connection.query(sql, params as unknown[])).rowCount ?? 0 };
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
+    const quoted = qualified.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+    const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
+    return rows[0]?.present === true;
+  }
+
+  async begin(): Promise<void> {
+    await this.connection.query('BEGIN');
+  }
+
+  async commit(): Promise<void> {
+    await this.connection.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.rollbackIfOpen();
+  }
+
+  async rollbackIfOpen(): Promise<boolean> {
+    // 'T' in a transaction, 'E' in a failed one, 'I' idle: the server says so after every query.
+    const status = this.connection.getTransactionStatus();
+    if (status !== 'T' && status !== 'E') return false;
+    await this.connection.query('ROLLBACK');
+    return true;
+  }
+
+  async lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
+    const key = this.options.lockKey ?? `${this.schema ?? 'public'}`;
+    const [classId, objectId] = [fnv1a32('strata'), fnv1a32(key)];
+    const holder = await this.newClient('write');
+    if (!holder) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot connect to ${this.description} for the migration lock`);
+    // The connection may drop while we hold it; the server then frees the lock, and the run's
+    // next statement or its release reports the loss.
+    let lost: unknown;
+    holder.on('error', (error) => (lost = error));
+    try {
+      await holder.query('BEGIN');
+      // An idle transaction must not be ended by the server's idle timeouts while the run goes on.
+      await holder.query("SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0; SET LOCAL application_name = 'strata migration lock'");
+      const started = Date.now();
+      let announced = false;
+      for (;;) {
+        const { rows } = await holder.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [classId, objectId]);
+        if (rows[0]?.locked) break;
+        if (Date.now() - started >= timeoutMs) {
+          const by = await lockHolder(holder, classId, objectId);
+          throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${this.description} for longer than ${timeoutMs} ms${by ? ` (${by})` : ''}`, {
+            hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
+          });
+        }
+        if (!announced) {
+          announced = true;
+          onWaiting();
+        }
+        await sleep(LOCK_POLL_MS);
+      }
+    } catch (error) {
+      await holder.end().catch(() => undefined);
+      throw error;
+    }
+    return async () => {
+      try {
+        if (lost === undefined) await holder.query('COMMIT');
+      } finally {
+        await holder.end().catch(() => undefined);
+      }
+    };
+  }
+
+  /** PostgreSQL enforces foreign keys always; SQL files cannot switch them off here. */
+  async setForeignKeys(): Promise<boolean> {
+    return true;
+  }
+
+  async foreignKeyViolations(): Promise<string[]> {
+    return [];
+  }
+
+  /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
+  async integrityProblems(): Promise<string[]> {
+    const schemaFilter = this.schema === undefined ? "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'" : 'n.nspname = $1';
+    const params = this.schema === undefined ? [] : [this.schema];
+    const constraints = await this.query<{ name: string; tbl: string }>(
+      `SELECT c.conname AS name, t.relname AS tbl FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE NOT c.convalidated AND ${schemaFilter}`,
+      params,
+    );
+    const indexes = await this.query<{ name: string }>(
+      `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace WHERE NOT x.indisvalid AND ${schemaFilter}`,
+      params,
+    );
+    return [
+      ...constraints.map((c) => `constraint ${c.name} on ${c.tbl} is NOT VALID (run ALTER TABLE ${c.tbl} VALIDATE CONSTRAINT ${c.name})`),
+      ...indexes.map((i) => `index ${i.name} is invalid (a CREATE INDEX CONCURRENTLY that failed: drop it and create it again)`),
+    ];
+  }
+
+  /** PostgreSQL reports where in the statement it failed: a 1-based character position. */
+  errorOffset(error: unknown): number | undefined {
+    const position = Number((error as { position?: string }).position);
+    return Number.isInteger(position) && position > 0 ? position - 1 : undefined;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.schemaReady = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** A connected client; undefined in 'read' mode when the database does not exist. */
+  private async newClient(mode: 'read' | 'write'): Promise<pg.Client | undefined> {
+    const { default: pgModule } = await import('pg');
+    const client = new pgModule.Client({ connectionString: this.url, application_name: 'strata' });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      if (code === '3D000' && mode === 'read') return undefined;
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot connect to ${this.description}: ${messageOf(error)}`, {
+        hint:
+          code === '3D000'
+            ? `create the database first (e.g. createdb ${databaseName(this.url)}), or point --db at an existing one`
+            : 'check that the server is running and that the URL (host, port, user, password, database) is right',
+        cause: error,
+      });
+    }
+  }
+}
+
+function interval(value: number | string): string {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0) throw new StrataError(ErrorCode.CONFIG_INVALID, `a timeout must be a whole number of ms, got ${value}`);
+    return String(value);
+  }
+  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim())) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `timeout ${JSON.stringify(value)} is not a PostgreSQL interval`, { hint: "use ms as a number or e.g. '500ms', '5s', '1min'" });
+  }
+  return `'${value.trim()}'`;
+}
+
+async function lockHolder(client: pg.Client, classId: number, objectId: number): Promise<string | undefined> {
+  try {
+    const { rows } = await client.query<{ pid: number; app: string; addr: string | null; since: Date | null }>(
+      `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.xact_start AS since
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.classid::int = $1 AND l.objid::int = $2 AND l.granted`,
+      [classId, objectId],
+    );
+    const row = rows[0];
+    return row ? `held by backend pid ${row.pid}${row.addr ? ` from ${row.addr}` : ''}${row.since ? ` since ${row.since.toISOString()}` : ''}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function databaseName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || 'NAME';
+  } catch {
+    return 'NAME';
+  }
+}

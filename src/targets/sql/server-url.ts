@@ -1,0 +1,40 @@
+/**
+ * Server connection URLs: which dialect a scheme names, and the URL as it may be shown (in
+ * messages, manifests, `status`): without its password.
+ */
+import type { SqlDialect } from '../../sources/sql/split-statements.js';
+
+const SCHEMES: Record<string, Exclude<SqlDialect, 'sqlite'>> = {
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+};
+
+/** The server dialect of `postgres://`, `postgresql://`, `mysql://` or `mariadb://` URLs. */
+export function serverDialectOf(url: string): Exclude<SqlDialect, 'sqlite'> | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  return scheme ? SCHEMES[scheme] : undefined;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}
+
+/** A stable 32-bit FNV-1a hash (lock keys must be the same in every process and version). */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) {
+    hash ^= text.charCodeAt(k);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
