@@ -147,7 +147,10 @@ export async function decodeBackup(storedPath: string, plainPath: string, expect
       await pipeline([createReadStream(storedPath, { highWaterMark: READ_CHUNK }), ...stages, sink.stream] as never);
     } catch (error) {
       // The stored bytes decide what went wrong: changed bytes are corruption, whatever layer noticed.
-      if (storedHash.copy().digest('hex') !== expected.sha256 || /auth|unexpected end|incorrect header|invalid/i.test(messageOf(error))) {
+      // zlib's errors (Z_DATA_ERROR "incorrect data check", ...) mean bytes that do not decode
+      // even when the manifest was edited to match them.
+      const zlibCode = /^Z_/.test(String((error as NodeJS.ErrnoException).code ?? ''));
+      if (storedHash.copy().digest('hex') !== expected.sha256 || zlibCode || /auth|unexpected end|incorrect header|incorrect data check|invalid/i.test(messageOf(error))) {
         throw corrupt(expected.id, `${storedPath} cannot be decoded (${messageOf(error)}): its bytes were changed`);
       }
       throw error;

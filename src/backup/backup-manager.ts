@@ -4,7 +4,7 @@
  * a backup exists once its manifest does, so a crash leaves nothing that lists as valid.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { EventChannel } from '../engine/events.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
@@ -71,6 +71,24 @@ export class BackupManager {
   }
 
   async create(options: CreateBackupOptions = {}): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+    return this.createBackup(options, true);
+  }
+
+  /** `prune: false` for the backup a restore takes first: pruning then could remove the very backup being restored. */
+  private async createBackup(options: CreateBackupOptions, prune: boolean): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+    try {
+      return await this.write(options, prune);
+    } catch (error) {
+      // A backups folder that is a file, or cannot be written: a coded error, not a crash.
+      if (error instanceof StrataError) throw error;
+      throw new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} into ${this.dir} failed: ${messageOf(error)}`, {
+        hint: `nothing was changed; the backups folder must be a folder Strata can write to (set another with --backup-dir or backup.dir)`,
+        cause: error,
+      });
+    }
+  }
+
+  private async write(options: CreateBackupOptions, prune: boolean): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const level = this.options.compression || null;
     const key = this.options.encrypt ? this.writeKey() : null;
@@ -87,6 +105,9 @@ export class BackupManager {
       } catch (error) {
         throw error instanceof StrataError ? error : new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} failed: ${messageOf(error)}`, { cause: error, hint: 'nothing was changed' });
       }
+      // The snapshot is created by SQLite (0644 & ~umask) or copied with the source's mode; the
+      // plain format links this very file into place, so it must be private before that.
+      await chmod(plain, 0o600);
       const plainSize = (await stat(plain)).size;
       this.progress(progressId, 'snapshot', plainSize, plainSize);
       // The check (integrity_check) and the hashing/encoding run side by side, on both cores.
@@ -126,14 +147,19 @@ export class BackupManager {
           details: { id: entry.id, problems },
         });
       }
-      return { backup: entry, pruned: await this.prune() };
+      return { backup: entry, pruned: prune ? await this.pruneKeeping(entry.id) : [] };
     } finally {
       for (const temp of temps) await rm(temp, { force: true });
     }
   }
 
   async list(): Promise<BackupListing> {
-    const { entries, unreadable } = await readManifests(this.dir);
+    const { entries, unreadable } = await readManifests(this.dir).catch((error: unknown) => {
+      throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `the backups folder ${this.dir} cannot be read: ${messageOf(error)}`, {
+        hint: 'it must be a folder (set another with --backup-dir or backup.dir)',
+        cause: error,
+      });
+    });
     const mine = entries.filter((entry) => entry.source === this.provider.source);
     const backups = await Promise.all(
       mine.map(async (entry) => ({ ...entry, missing: !(await stat(join(this.dir, entry.file)).catch(() => null)) })),
@@ -160,6 +186,19 @@ export class BackupManager {
    * The backup is decoded and checked in full before anything is replaced.
    */
   async restore(id: string, options: { to?: string; automatic?: boolean } = {}): Promise<RestoreOutcome> {
+    try {
+      return await this.restoreChecked(id, options);
+    } catch (error) {
+      // E.g. --to in a folder that does not exist: a coded error, not a crash.
+      if (error instanceof StrataError) throw error;
+      throw new StrataError(ErrorCode.RESTORE_FAILED, `restoring backup ${id}${options.to === undefined ? '' : ` to ${resolve(options.to)}`} failed: ${messageOf(error)}`, {
+        hint: 'nothing was replaced; with --to, the folder must exist and be writable',
+        cause: error,
+      });
+    }
+  }
+
+  private async restoreChecked(id: string, options: { to?: string; automatic?: boolean }): Promise<RestoreOutcome> {
     const entry = await this.entry(id);
     const to = options.to === undefined ? undefined : resolve(options.to);
     if (to && (await stat(to).catch(() => null))) {
@@ -191,7 +230,29 @@ export class BackupManager {
 
   /** Applies the retention policy to this source's backups (never the newest verified one). */
   async prune(): Promise<BackupEntry[]> {
+    return this.pruneKeeping(null);
+  }
+
+  /**
+   * `verified` in a manifest says the snapshot was sound when it was made; the last good backup
+   * is the newest one that still verifies now (its file may since have gone, been truncated or
+   * changed). `knownGood` is one just made and checked, which need not be read back again.
+   */
+  private async pruneKeeping(knownGood: string | null): Promise<BackupEntry[]> {
     const { backups } = await this.list();
+    const newestFirst = [...backups].reverse();
+    for (const entry of newestFirst) {
+      if (!entry.verified) continue;
+      if (entry.id === knownGood) break;
+      try {
+        if (entry.missing) throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the data file of backup ${entry.id} is missing`);
+        await this.verify(entry.id);
+        break;
+      } catch (error) {
+        if (!(error instanceof StrataError) || error.code !== ErrorCode.BACKUP_CORRUPT) throw error;
+        entry.verified = false; // for retention only: it does not count as the good one
+      }
+    }
     const doomed = backupsToPrune(backups, this.options.retention ?? {}, this.now());
     for (const entry of doomed) await this.remove(entry);
     await this.removeOrphans();
@@ -231,7 +292,7 @@ export class BackupManager {
   private async safetyBackup(restoring: BackupEntry): Promise<BackupEntry | null> {
     const exists = await stat(this.provider.source.replace(/^[a-z]+:/, '')).catch(() => null);
     if (!exists) return null;
-    return (await this.create({ description: `before restoring ${restoring.id}` })).backup;
+    return (await this.createBackup({ description: `before restoring ${restoring.id}` }, false)).backup;
   }
 
   /** Puts the finished file in place under a fresh id without ever replacing another backup. */
@@ -262,17 +323,27 @@ export class BackupManager {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const manifests = new Set(names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).map((n) => n.slice(0, -MANIFEST_SUFFIX.length)));
     const prefix = `${this.provider.name}.`;
+    // A data file is a hard link of its writer's temp file until the manifest is written: one
+    // that shares its inode with a dead process's temp file was killed between the two.
+    const deadWriters = new Set<number>();
     for (const name of names) {
       const path = join(this.dir, name);
-      const temp = /^\.strata-(\d+)-[0-9a-f]{8}\.(snapshot|stored|verify|restore)(-wal|-shm)?$/.exec(name);
-      if (temp) {
-        if (!isAlive(Number(temp[1]))) await rm(path, { force: true });
-        continue;
-      }
+      // SQLite writes the snapshot with a rollback journal (-journal) until it is complete; a
+      // manifest is written through a `.<id>.manifest.json.<pid>-<hex>.tmp` file.
+      const temp =
+        /^\.strata-(\d+)-[0-9a-f]{8}\.(?:snapshot|stored|verify|restore)(?:-wal|-shm|-journal)?$/.exec(name) ??
+        /^\..+\.manifest\.json\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
+      if (!temp || isAlive(Number(temp[1]))) continue;
+      const info = await stat(path).catch(() => null);
+      if (info) deadWriters.add(info.ino);
+      await rm(path, { force: true });
+    }
+    for (const name of names) {
+      const path = join(this.dir, name);
       const data = /^(.+)\.bak(\.gz)?(\.enc)?$/.exec(name);
       if (!data || !name.startsWith(prefix) || manifests.has(data[1]!)) continue;
       const info = await stat(path).catch(() => null);
-      if (info && this.now().getTime() - info.mtimeMs > ORPHAN_AGE_MS) await rm(path, { force: true });
+      if (info && (deadWriters.has(info.ino) || this.now().getTime() - info.mtimeMs > ORPHAN_AGE_MS)) await rm(path, { force: true });
     }
   }
 

@@ -45,7 +45,8 @@ export function backupHook(manager: () => BackupManager): BackupHook {
         const { backup } = await backups.create({ description: `before ${direction === 'up' ? 'migrate' : 'rollback'}: ${listed}` });
         return { id: backup.id };
       } catch (error) {
-        if (error instanceof StrataError && error.code === ErrorCode.BACKUP_FAILED) throw error;
+        // Errors that already say what happened to the run pass as they are.
+        if (error instanceof StrataError && error.code === ErrorCode.BACKUP_FAILED && /nothing was migrated/.test(error.hint ?? '')) throw error;
         throw new StrataError(ErrorCode.BACKUP_FAILED, `the backup before this run failed: ${error instanceof Error ? error.message : String(error)}`, {
           hint: 'nothing was migrated; fix the cause, or run with --no-backup to migrate without a backup',
           cause: error,

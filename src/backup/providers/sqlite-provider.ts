@@ -72,7 +72,7 @@ export class SqliteBackupProvider implements BackupProvider {
     }
     try {
       const schemaVersion = this.schemaVersion(db);
-      await db.backup(plainPath, { progress: () => ALL_PAGES });
+      await backupAll(db, plainPath);
       return { schemaVersion };
     } finally {
       db.close();
@@ -99,7 +99,7 @@ export class SqliteBackupProvider implements BackupProvider {
   async restoreInto(plainPath: string): Promise<void> {
     const source = new Database(plainPath, { readonly: true, fileMustExist: true });
     try {
-      await source.backup(this.path, { progress: () => ALL_PAGES });
+      await backupAll(source, this.path);
     } catch (error) {
       throw new StrataError(ErrorCode.RESTORE_FAILED, `could not write the backup into ${this.path}: ${messageOf(error)}`, {
         hint: 'the database is as it was before the restore (SQLite applies a backup in one transaction); retry when no other connection is writing',
@@ -114,6 +114,30 @@ export class SqliteBackupProvider implements BackupProvider {
   async restoreTo(plainPath: string, to: string): Promise<void> {
     await copyFileAtomic(plainPath, to, { mode: 0o600 });
     await removeSidecars(to);
+  }
+}
+
+/** How long a backup waits for a database another connection is writing (Strata's busy timeout). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * `db.backup(to)` with every page in one step. better-sqlite3 reports a first step that found a
+ * database locked (SQLITE_BUSY) as a finished backup of 0 pages, having copied nothing, and
+ * retries a later busy step forever: this retries until BUSY_TIMEOUT_MS, then throws.
+ */
+async function backupAll(db: Database.Database, to: string): Promise<void> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const locked = () => new Error(`${to} stayed locked by another connection (SQLITE_BUSY) for ${BUSY_TIMEOUT_MS} ms`);
+  for (;;) {
+    const progress = await db.backup(to, {
+      progress: () => {
+        if (Date.now() > deadline) throw locked();
+        return ALL_PAGES;
+      },
+    });
+    if (progress.totalPages > 0 && progress.remainingPages === 0) return;
+    if (Date.now() > deadline) throw locked();
+    await new Promise((done) => setTimeout(done, 20));
   }
 }
 
