@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import { resolve } from 'node:path';
 import { backupHook, backupManagerFor, type BackupSettings } from './backup/backup-settings.js';
 import type { BackupManager } from './backup/backup-manager.js';
-import { SqliteBackupProvider } from './backup/providers/sqlite-provider.js';
+import { backupProviderFor } from './backup/providers/provider-for.js';
 import { Migrator } from './engine/migrator.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
@@ -63,8 +63,8 @@ export interface CreateMigratorOptions extends ProblemPolicy {
   now?: () => Date;
   /**
    * A verified backup before every migrate / rollback that changes something (default on for
-   * SQLite files), restored automatically when a run fails in a way the database cannot undo.
-   * false turns it off.
+   * SQLite files, and for PostgreSQL and MySQL through pg_dump / mysqldump), restored
+   * automatically when a run fails in a way the database cannot undo. false turns it off.
    */
   backup?: false | BackupSettings;
 }
@@ -76,6 +76,7 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
   const placeholders = options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
   const driver = toDriver(options);
   const table = ledgerTableOf(options);
+  const provider = backupProviderFor(driver, table);
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
@@ -89,14 +90,9 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
     allowMissing: options.allowMissing,
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
-    backups: options.backup === false || !hasBackupFile(driver) ? undefined : backupHook(() => (backups ??= backupManagerFor(new SqliteBackupProvider(driver.path, { ledgerTable: options.table }), options.backup || {}, migrator.events))),
+    backups: options.backup === false || !provider ? undefined : backupHook(() => (backups ??= backupManagerFor(provider, options.backup || {}, migrator.events))),
   });
   return migrator;
-}
-
-/** A SQLite database in a file: what the built-in backup provider can copy. */
-function hasBackupFile(driver: SqlDriver): driver is SqliteDriver {
-  return driver instanceof SqliteDriver && driver.path !== ':memory:' && driver.path !== '';
 }
 
 function toDriver(options: CreateMigratorOptions): SqlDriver {

@@ -824,6 +824,20 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
     assert.deepEqual(dump(p.db), before);
   });
 
+  test('a failed backup of a database Strata has never migrated leaves it without a ledger table', async () => {
+    const dir = tempDir('strata-backup-engine-');
+    const db = join(dir, 'app.db');
+    exec(db, "CREATE TABLE existing (id INTEGER PRIMARY KEY); INSERT INTO existing VALUES (1);");
+    writeFiles(join(dir, 'migrations'), { '0001_more.sql': 'CREATE TABLE more (id INTEGER);' });
+    writeFileSync(join(dir, 'backups'), 'a file where the backups folder should be');
+    const before = dump(db);
+    const migrator = createMigrator({ db, dir: join(dir, 'migrations') });
+    await rejectsWith(migrator.migrate(), 'BACKUP_FAILED');
+    await migrator.close();
+    // The ledger is created under the lock after the backup, so nothing at all was written.
+    assert.deepEqual(dump(db), before);
+  });
+
   test('backup: false and migrate({ backup: false }) take none; an empty database needs none', async () => {
     const dir = tempDir('strata-backup-engine-');
     writeFiles(join(dir, 'migrations'), BASE);

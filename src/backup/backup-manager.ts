@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { EventChannel } from '../engine/events.js';
+import { redactUrl } from '../targets/sql/server-url.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js';
 import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
@@ -191,7 +192,7 @@ export class BackupManager {
     } catch (error) {
       // E.g. --to in a folder that does not exist: a coded error, not a crash.
       if (error instanceof StrataError) throw error;
-      throw new StrataError(ErrorCode.RESTORE_FAILED, `restoring backup ${id}${options.to === undefined ? '' : ` to ${resolve(options.to)}`} failed: ${messageOf(error)}`, {
+      throw new StrataError(ErrorCode.RESTORE_FAILED, `restoring backup ${id}${options.to === undefined ? '' : ` to ${/^[a-z][a-z0-9+.-]*:\/\//i.test(options.to) ? redactUrl(options.to) : resolve(options.to)}`} failed: ${messageOf(error)}`, {
         hint: 'nothing was replaced; with --to, the folder must exist and be writable',
         cause: error,
       });
@@ -200,11 +201,13 @@ export class BackupManager {
 
   private async restoreChecked(id: string, options: { to?: string; automatic?: boolean }): Promise<RestoreOutcome> {
     const entry = await this.entry(id);
-    const to = options.to === undefined ? undefined : resolve(options.to);
-    if (to && (await stat(to).catch(() => null))) {
+    // A server URL (--to postgres://.../other) is the provider's to check; a path must be new.
+    const toUrl = options.to !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(options.to);
+    const to = options.to === undefined ? undefined : toUrl ? options.to : resolve(options.to);
+    if (to && !toUrl && (await stat(to).catch(() => null))) {
       throw new StrataError(ErrorCode.FILE_EXISTS, `${to} already exists`, { hint: 'restore to a new path, or restore in place without --to' });
     }
-    const plain = to ? join(dirname(to), `.${entry.id}.${process.pid}-${randomBytes(4).toString('hex')}.restore`) : this.tempPath('restore');
+    const plain = to && !toUrl ? join(dirname(to), `.${entry.id}.${process.pid}-${randomBytes(4).toString('hex')}.restore`) : this.tempPath('restore');
     try {
       await this.decode(entry, plain, 'restore');
       const problems = await this.provider.check(plain);
@@ -215,8 +218,9 @@ export class BackupManager {
         if (!options.automatic) safety = await this.safetyBackup(entry);
         await this.provider.restoreInto(plain);
       }
-      this.events.emit('restore', { target: to ?? this.provider.source, id: entry.id, automatic: options.automatic === true });
-      return { restored: entry, safety, target: to ?? this.provider.source };
+      const shownTarget = to === undefined ? this.provider.source : toUrl ? redactUrl(to) : to;
+      this.events.emit('restore', { target: shownTarget, id: entry.id, automatic: options.automatic === true });
+      return { restored: entry, safety, target: shownTarget };
     } finally {
       await rm(plain, { force: true });
     }
@@ -290,8 +294,8 @@ export class BackupManager {
   }
 
   private async safetyBackup(restoring: BackupEntry): Promise<BackupEntry | null> {
-    const exists = await stat(this.provider.source.replace(/^[a-z]+:/, '')).catch(() => null);
-    if (!exists) return null;
+    // Nothing there (no file, no tables): nothing to keep. Works for files and servers alike.
+    if (await this.provider.isEmpty()) return null;
     return (await this.createBackup({ description: `before restoring ${restoring.id}` }, false)).backup;
   }
 

@@ -1,10 +1,11 @@
 /** What every command gets: its parsed flags, the output, and the migrator built from config. */
 import { backupManagerFor } from '../backup/backup-settings.js';
 import type { BackupManager } from '../backup/backup-manager.js';
-import { SqliteBackupProvider } from '../backup/providers/sqlite-provider.js';
+import { backupProviderFor } from '../backup/providers/provider-for.js';
 import { createMigrator, type SqlMigrator } from '../create-migrator.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
-import { sqlitePathOf } from '../targets/sql/open-driver.js';
+import { DEFAULT_LEDGER_TABLE } from '../targets/sql/ledger-sql.js';
+import { openDriver } from '../targets/sql/open-driver.js';
 import { backupSettings } from './backup-options.js';
 import { integerOption, varOptions, type ParsedCommand } from './args.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
@@ -60,13 +61,12 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
     },
     async backups() {
       const settings = await context.config();
-      const path = sqlitePathOf(settings.db);
-      if (!path) {
-        throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, `backups of ${settings.db.slice(0, settings.db.indexOf(':'))}: databases are not supported yet`, {
-          hint: 'strata backup works on SQLite files',
-        });
+      const table = settings.schema && !(settings.table ?? '').includes('.') ? `${settings.schema}.${settings.table ?? DEFAULT_LEDGER_TABLE}` : settings.table;
+      const provider = backupProviderFor(openDriver(settings.db, { postgres: { schema: settings.schema } }), table);
+      if (!provider) {
+        throw new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `${settings.db} has no file to back up`, { hint: 'backups need a database file or a server URL' });
       }
-      return backupManagerFor(new SqliteBackupProvider(path, { ledgerTable: settings.table }), backupSettings(values, settings.backup || undefined));
+      return backupManagerFor(provider, backupSettings(values, settings.backup || undefined));
     },
     async close() {
       await migrator?.close();

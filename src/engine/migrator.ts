@@ -155,6 +155,7 @@ export class Migrator<Ctx> {
       const loaded = await Promise.all(steps.map((step) => step.load()));
       if (resumed) this.checkResumable(resumed.entry, loaded[0]!.up);
       const backup = await this.backupBefore('up', steps, options.backup);
+      if (steps.length) await this.target.ensureLedger();
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
         options.singleTransaction ? this.applyAllInOneTransaction(steps, loaded) : this.applyEach(steps, loaded, 'up', resumed?.entry.statementsApplied ?? 0),
       );

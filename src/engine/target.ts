@@ -1,7 +1,9 @@
 /**
  * The seam between the engine and a store. How to implement one:
  * 1. `open(mode)`: connect. In 'read' mode create nothing (status, validate, dry runs); report
- *    whether the store exists. In 'write' mode create the ledger if missing.
+ *    whether the store exists. 'write' may create the store itself; `ensureLedger()` creates
+ *    the ledger, which the engine calls under the lock after the pre-run backup, so a run
+ *    that stops before its first step (a failed backup) leaves the store as it found it.
  * 2. `lock()`: one holder per store across processes; a crashed holder must never block
  *    forever; call `onWaiting` once if you have to wait; throw LOCK_TIMEOUT past `timeoutMs`.
  * 3. `readLedger()` / `writeLedger()` (insert or replace by version) / `insertApplied()` (a
@@ -30,6 +32,7 @@ export interface Target<Ctx> {
   /** A step and its ledger row can commit together (false for MySQL DDL, for instance). */
   readonly transactionalSteps: boolean;
   open(mode: 'read' | 'write'): Promise<{ exists: boolean }>;
+  ensureLedger(): Promise<void>;
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
   readLedger(): Promise<LedgerEntry[]>;
   writeLedger(entry: LedgerEntry): Promise<void>;

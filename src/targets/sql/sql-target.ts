@@ -53,19 +53,20 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     if (this.mode === 'write' || this.mode === mode) return { exists: this.exists };
     ({ exists: this.exists } = await this.driver.connect(mode));
     this.mode = mode;
-    if (mode === 'write') {
-      try {
-        await this.driver.exec(this.sql.create);
-      } catch (error) {
-        // Two processes creating the ledger at once (before either holds the lock): PostgreSQL's
-        // CREATE TABLE IF NOT EXISTS can fail on the catalog's unique index. The table exists.
-        if (!(await this.driver.tableExists(this.table))) throw error;
-      }
-      this.ledgerPresent = true;
-    } else {
-      this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
-    }
+    this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
     return { exists: this.exists };
+  }
+
+  async ensureLedger(): Promise<void> {
+    if (this.ledgerPresent) return;
+    try {
+      await this.driver.exec(this.sql.create);
+    } catch (error) {
+      // Another process created it between our check and our CREATE (PostgreSQL's CREATE TABLE
+      // IF NOT EXISTS can then fail on the catalog's unique index): the table exists.
+      if (!(await this.driver.tableExists(this.table))) throw error;
+    }
+    this.ledgerPresent = true;
   }
 
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
@@ -73,6 +74,8 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   }
 
   async readLedger(): Promise<LedgerEntry[]> {
+    // Another process may have created it since open() (while we waited for the lock).
+    if (!this.ledgerPresent) this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
     if (!this.ledgerPresent) return [];
     const stamp = await this.driver.changeStamp?.();
     if (stamp !== undefined && this.ledgerCache?.stamp === stamp) return this.ledgerCache.entries;

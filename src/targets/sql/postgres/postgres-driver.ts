@@ -140,7 +140,10 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
       const started = Date.now();
       let announced = false;
       for (;;) {
-        const { rows } = await holder.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [classId, objectId]);
+        // The simple protocol (no parameters): an extended-protocol query leaves its unnamed
+        // portal's snapshot registered, so this idle transaction would keep an xmin, and
+        // CREATE INDEX CONCURRENTLY in the run would wait for it forever.
+        const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${classId}, ${objectId}) AS locked`);
         if (rows[0]?.locked) break;
         if (Date.now() - started >= timeoutMs) {
           const by = await lockHolder(holder, classId, objectId);
