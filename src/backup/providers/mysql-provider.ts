@@ -29,7 +29,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
+import type * as mysql from 'mysql2/promise';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
@@ -254,6 +254,8 @@ export class MysqlBackupProvider implements BackupProvider {
 
   private async connect(conn: MysqlConnection): Promise<mysql.Connection> {
     try {
+      // Loaded here: a SQLite or PostgreSQL run never pays for mysql2 (~100 modules).
+      const { default: mysql } = await import('mysql2/promise');
       const c = await mysql.createConnection({
         host: conn.host,
         port: conn.port,

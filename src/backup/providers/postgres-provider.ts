@@ -31,7 +31,7 @@ import { open, stat } from 'node:fs/promises';
 import { devNull } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import pg from 'pg';
+import type pg from 'pg';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
@@ -234,7 +234,9 @@ $strata$;`;
   }
 
   private async connect(url: string): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: url });
+    // Loaded here: a SQLite or MySQL run never pays for pg.
+    const { default: pgModule } = await import('pg');
+    const client = new pgModule.Client({ connectionString: url });
     client.on('error', () => undefined);
     await client.connect();
     return client;
