@@ -166,8 +166,13 @@ for (const dialect of dialects) {
         const status = await migrator.status();
         const four = status.migrations.find((m) => m.version === '4')!;
         if (dialect.transactionalDdl) {
-          // Its transaction rolled back: no table, no ledger row; the three before it stay.
-          assert.equal(four.state, 'pending');
+          // Its transaction rolled back: no table; the ledger only notes when and why it failed
+          // (status 'aborted'), and the next migrate runs it again. The three before it stay.
+          assert.equal(four.state, 'failed');
+          assert.equal(four.rolledBack, true);
+          assert.match(four.error ?? '', /missing_table/);
+          assert.equal(status.pending, 1);
+          assert.deepEqual(status.problems, []);
           assert.deepEqual(await tables(dialect.name, db), ['items', 'strata_migrations', 'tags']);
           assert.equal(error.details.transaction, true);
         } else {

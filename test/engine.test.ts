@@ -129,7 +129,10 @@ describe('migrate', () => {
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     const error = await rejectsWith(migrator.migrate({ singleTransaction: true }), 'MIGRATION_FAILED', /0003_bad\.sql: statement 2 \(line 2\)/);
     assert.match(error.hint ?? '', /whole run was rolled back/);
-    assert.deepEqual((await migrator.status()).migrations.map((m) => m.state), ['pending', 'pending', 'pending']);
+    // The failing step is shown as failed (when and why), rolled back: nothing of it applied.
+    const states = (await migrator.status()).migrations.map((m) => `${m.state}${m.rolledBack ? ' (rolled back)' : ''}`);
+    assert.deepEqual(states, ['pending', 'pending', 'failed (rolled back)']);
+    assert.equal((await migrator.status()).pending, 3);
     assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE name IN ('users', 'ok', 'bad')"), []);
     writeFiles(p.migrations, { '0003_bad.sql': '-- strata:no-transaction\nVACUUM;' });
     await rejectsWith(migrator.migrate({ singleTransaction: true }), 'TRANSACTION_REQUIRED', /0003_bad\.sql/);

@@ -66,7 +66,10 @@ export function snapshot(path: string): { schema: unknown[]; rows: Record<string
     const schema = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all();
     const rows: Record<string, unknown[]> = {};
     for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]) {
-      rows[name] = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all();
+      // An aborted attempt's ledger row only notes when and why a step failed (its transaction
+      // rolled back, nothing of it applied): not part of the state a failure must leave alone.
+      const where = name === 'strata_migrations' ? " WHERE status <> 'aborted'" : '';
+      rows[name] = db.prepare(`SELECT * FROM "${name}"${where} ORDER BY rowid`).all();
     }
     return { schema, rows };
   } finally {
@@ -133,7 +136,13 @@ export function ledger(path: string, table = 'strata_migrations'): LedgerRow[] {
   if (!existsSync(path)) return [];
   const present = query(path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
   if (present.length === 0) return [];
-  return query<LedgerRow>(path, `SELECT * FROM "${table}" ORDER BY length(version), version`);
+  return query<LedgerRow>(path, `SELECT * FROM "${table}" WHERE status <> 'aborted' ORDER BY length(version), version`);
+}
+
+/** Ledger rows of steps that failed inside their transaction (nothing of them applied). */
+export function abortedAttempts(path: string, table = 'strata_migrations'): LedgerRow[] {
+  if (!existsSync(path)) return [];
+  return query<LedgerRow>(path, `SELECT * FROM "${table}" WHERE status = 'aborted' ORDER BY length(version), version`);
 }
 
 /** Tables other than SQLite's own and the ledger, sorted. */

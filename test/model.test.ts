@@ -41,6 +41,10 @@ describe('versions', () => {
     assert.equal(parseFileName('3_seed.ts')?.kind, 'module');
     assert.equal(parseFileName('create_users.sql'), undefined);
     assert.equal(parseFileName('v1_init.sql'), undefined);
+    assert.equal(parseFileName('V1__init.sql'), undefined);
+    assert.deepEqual(parseFileName('task001_initial_schema.sql'), { version: 'task001', name: 'initial_schema', kind: 'sql', part: undefined });
+    assert.deepEqual(parseFileName('knowledge2_embeddings.ts'), { version: 'knowledge002', name: 'embeddings', kind: 'module', part: undefined });
+    assert.deepEqual(parseFileName('my_feature_0003_x.sql')?.version, 'my_feature003');
     assert.equal(parseFileName('1_x.up.ts'), undefined);
   });
 });

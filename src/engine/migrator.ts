@@ -18,7 +18,7 @@ import {
   type Reconciled,
   type RollbackTarget,
 } from '../model/plan.js';
-import { canonicalVersion, compareVersions } from '../model/version.js';
+import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
 import { EventChannel, type Listener, type StepEvent, type StrataEventName } from './events.js';
 import type { Target } from './target.js';
 
@@ -105,6 +105,8 @@ export class Migrator<Ctx> {
   private readonly target: Target<Ctx>;
   private readonly registered: Migration<Ctx>[] = [];
   private readonly options: MigratorOptions<Ctx>;
+  /** Versions of this run with an aborted attempt in the ledger: their row is replaced. */
+  private retried: ReadonlySet<string> = new Set();
 
   constructor(options: MigratorOptions<Ctx>) {
     this.options = options;
@@ -156,6 +158,7 @@ export class Migrator<Ctx> {
       if (resumed) this.checkResumable(resumed.entry, loaded[0]!.up);
       const backup = await this.backupBefore('up', steps, options.backup);
       if (steps.length) await this.target.ensureLedger();
+      this.retried = reconciled.aborted;
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
         options.singleTransaction ? this.applyAllInOneTransaction(steps, loaded) : this.applyEach(steps, loaded, 'up', resumed?.entry.statementsApplied ?? 0),
       );
@@ -235,8 +238,8 @@ export class Migrator<Ctx> {
     const release = await this.lock();
     try {
       const entry = (await this.target.readLedger()).find((e) => e.version === wanted);
-      if (!entry || entry.status === 'applied') {
-        throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, `migration ${wanted} is ${entry ? 'applied' : 'not in the ledger'}: there is nothing to repair`, {
+      if (!entry || entry.status === 'applied' || entry.status === 'aborted') {
+        throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, `migration ${wanted} is ${!entry ? 'not in the ledger' : entry.status === 'aborted' ? 'pending (its last attempt rolled back)' : 'applied'}: there is nothing to repair`, {
           hint: "'strata status' shows which steps are failed or running",
         });
       }
@@ -327,7 +330,7 @@ export class Migrator<Ctx> {
 
   /** The one step a `--resume` continues: an up that failed (or stopped) outside a transaction. */
   private resumableStep(ledger: readonly LedgerEntry[], sources: readonly Migration<Ctx>[]): { entry: LedgerEntry } {
-    const incomplete = ledger.filter((e) => e.status !== 'applied');
+    const incomplete = ledger.filter((e) => e.status === 'failed' || e.status === 'running');
     const entry = incomplete[0];
     if (!entry) {
       throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, 'there is no failed step to resume: every step in the ledger is applied', {
@@ -400,7 +403,9 @@ export class Migrator<Ctx> {
       if (atomic) {
         await this.target.transaction(async () => {
           statementsApplied = await this.runBody(step, body, direction, true);
-          // Pending means "no ledger row", and the lock is held: a plain insert, not an upsert.
+          // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a
+          // plain insert, not an upsert.
+          if (direction === 'up' && this.retried.has(step.version)) await this.target.deleteLedger(step.version);
           if (direction === 'up') await this.target.insertApplied({ ...entry, statementsApplied, durationMs: elapsed(started) });
           else await this.target.deleteLedger(step.version);
         }, body);
@@ -435,6 +440,7 @@ export class Migrator<Ctx> {
     } catch (caught) {
       const durationMs = elapsed(started);
       const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
+      if (atomic && direction === 'up') await this.recordAborted(entry, caught, durationMs);
       if (!atomic) {
         // A file's own BEGIN may still be open: end it first, or the failure record would be
         // written inside it and vanish with it. What it held is gone, so it does not count.
@@ -452,6 +458,11 @@ export class Migrator<Ctx> {
     const durationMs = elapsed(started);
     this.events.emit(direction === 'up' ? 'migrated' : 'reverted', { ...event, durationMs });
     return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+  }
+
+  /** After a transaction rolled back: when and why, so status can say it (best effort). */
+  private async recordAborted(entry: LedgerEntry, caught: unknown, durationMs: number): Promise<void> {
+    await this.target.writeLedger({ ...entry, status: 'aborted', operation: 'up', statementsApplied: 0, error: messageOf(caught), durationMs }).catch(() => undefined);
   }
 
   private async applyAllInOneTransaction(steps: readonly Migration<Ctx>[], loaded: readonly LoadedMigration<Ctx>[]): Promise<StepResult[]> {
@@ -476,6 +487,7 @@ export class Migrator<Ctx> {
           current = { step, event, started: performance.now() };
           this.events.emit('migrating', event);
           const statementsApplied = await this.runBody(step, loaded[k]!.up, 'up', true);
+          if (this.retried.has(step.version)) await this.target.deleteLedger(step.version);
           await this.target.insertApplied({ ...this.ledgerEntry(step), statementsApplied, durationMs: elapsed(current.started) });
           const durationMs = elapsed(current.started);
           results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
@@ -495,6 +507,7 @@ export class Migrator<Ctx> {
         [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }],
         `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run 'strata migrate' again`,
       );
+      await this.recordAborted(this.ledgerEntry(failing.step), caught, durationMs);
       if (failing.event) this.events.emit('failed', { ...failing.event, error, durationMs });
       throw error;
     }
@@ -584,8 +597,11 @@ export class Migrator<Ctx> {
   private knownVersion(version: string | number, sources: readonly Migration<Ctx>[], applied: readonly LedgerEntry[]): string {
     const wanted = canonicalVersion(String(version));
     if (wanted === '0' || sources.some((m) => m.version === wanted) || applied.some((e) => e.version === wanted)) return wanted;
+    // `knowledge000`: before the first migration of a category that exists.
+    const { category, number } = versionParts(wanted);
+    if (category && number === '0' && [...sources, ...applied].some((m) => versionParts(m.version).category === category)) return wanted;
     throw new StrataError(ErrorCode.VERSION_UNKNOWN, `there is no migration with version ${version}`, {
-      hint: "'strata status' lists the versions (0 means before the first migration)",
+      hint: "'strata status' lists the versions (0 means before the first migration; knowledge000 before a category's first)",
     });
   }
 
@@ -688,14 +704,15 @@ function originOf(step: Identity): string {
   return withOrigin.origin ?? withOrigin.migration?.origin ?? migrationLabel(step);
 }
 
-/** The highest applied version once `results` (all successful) are done. */
+/** The last applied version in plan order once `results` (all successful) are done. */
 function currentAfter<Ctx>(before: Reconciled<Ctx>, results: readonly StepResult[]): string | null {
   const applied = new Set(before.applied.map((entry) => entry.version));
   for (const result of results) {
     if (result.status === 'applied') applied.add(result.version);
     else if (result.status === 'reverted') applied.delete(result.version);
   }
-  return [...applied].sort(compareVersions).at(-1) ?? null;
+  const { position } = before.graph;
+  return [...applied].sort((a, b) => (position.get(a) ?? -1) - (position.get(b) ?? -1) || compareVersions(a, b)).at(-1) ?? null;
 }
 
 let lastMs = 0;

@@ -9,6 +9,8 @@ export interface LedgerEntry {
   /**
    * applied: done. running: started outside a transaction and never finished (a crash).
    * failed: a step outside a transaction threw part-way. Both need `strata repair`.
+   * aborted: an up that threw inside its transaction, which rolled back: nothing of it is
+   * applied, the row only says when and why it failed; the next migrate runs it again.
    */
   status: LedgerStatus;
   /** The direction of the last operation on this row: a failed `down` leaves 'down'. */
@@ -18,5 +20,5 @@ export interface LedgerEntry {
   error: string | null;
 }
 
-export const LedgerStatus = { applied: 'applied', running: 'running', failed: 'failed' } as const;
+export const LedgerStatus = { applied: 'applied', running: 'running', failed: 'failed', aborted: 'aborted' } as const;
 export type LedgerStatus = (typeof LedgerStatus)[keyof typeof LedgerStatus];

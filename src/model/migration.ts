@@ -55,6 +55,8 @@ export interface Migration<Ctx = unknown> {
   checksum: string;
   /** Where it came from, for messages: a file path or `register()`. */
   origin: string;
+  /** Versions (canonical) that must be applied before this one, beyond its own category's order. */
+  dependsOn?: readonly string[];
   /** Recomputes the checksum with another algorithm (for ledgers written with an older one). */
   checksumWith?(algorithm: string): string | undefined;
   load(): Promise<LoadedMigration<Ctx>>;
@@ -68,6 +70,8 @@ export interface MigrationDefinition<Ctx = unknown> {
   down?: (ctx: Ctx) => unknown;
   transaction?: boolean;
   foreignKeys?: boolean;
+  /** Migrations (in other categories) that must be applied first: `['knowledge001']`. */
+  dependsOn?: readonly (string | number)[];
   /** Overrides the checksum derived from the functions' source text. */
   checksum?: string;
 }

@@ -5,7 +5,8 @@
 import { ErrorCode, StrataError } from './errors.js';
 import type { LedgerEntry } from './ledger.js';
 import { migrationLabel, type Migration } from './migration.js';
-import { compareVersions } from './version.js';
+import { buildGraph, withDependencies, withDependents, type MigrationGraph } from './graph.js';
+import { compareVersions, versionParts } from './version.js';
 
 export const MigrationState = {
   applied: 'applied',
@@ -22,19 +23,30 @@ export interface MigrationStatus {
   name: string;
   state: MigrationState;
   origin: string | null;
+  /** When it was applied; for a failed step, when it failed. */
   appliedAt: string | null;
   durationMs: number | null;
   error: string | null;
+  /** A failed up whose transaction rolled back: nothing of it is applied, migrate retries it. */
+  rolledBack?: boolean;
+  /** Declared dependencies (other categories). */
+  dependsOn?: readonly string[];
+  /** For a pending step: the dependencies that stop it (failed, or stopped part-way). */
+  blockedBy?: string[];
 }
 
 export interface Reconciled<Ctx> {
+  /** Every migration, in plan order. */
   statuses: MigrationStatus[];
-  /** Sources not in the ledger, in version order. */
+  /** Sources not applied (not in the ledger, or an aborted attempt), in plan order. */
   pending: Migration<Ctx>[];
-  /** Ledger rows whose status is applied, in version order. */
+  /** Ledger rows whose status is applied, in plan order. */
   applied: LedgerEntry[];
-  /** Highest applied version, or null when nothing is applied. */
+  /** The last applied version in plan order (the highest, for integer versions), or null. */
   currentVersion: string | null;
+  /** Versions with an aborted attempt in the ledger (its row is replaced when it runs again). */
+  aborted: ReadonlySet<string>;
+  graph: MigrationGraph;
 }
 
 export interface Problem {
@@ -63,34 +75,54 @@ export function reconcile<Ctx>(
   matches: ChecksumMatcher<Ctx> = sameChecksum,
 ): Reconciled<Ctx> {
   const byVersion = new Map(ledger.map((entry) => [entry.version, entry]));
-  const sourceVersions = new Set<string>();
+  const sourceVersions = new Set(sources.map((m) => m.version));
+  // Applied rows whose files are gone still satisfy dependencies (and are ordered among them).
+  const gone = ledger.filter((entry) => !sourceVersions.has(entry.version) && entry.status !== 'aborted');
+  const graph = buildGraph([...sources, ...gone.map((entry) => ({ version: entry.version }))], new Set(gone.map((e) => e.version)));
+  const byOrder = (a: { version: string }, b: { version: string }) => graph.position.get(a.version)! - graph.position.get(b.version)!;
   const statuses: MigrationStatus[] = [];
   const pending: Migration<Ctx>[] = [];
+  const aborted = new Set<string>();
 
   for (const migration of sources) {
-    sourceVersions.add(migration.version);
     const entry = byVersion.get(migration.version);
-    if (!entry) {
+    const dependsOn = migration.dependsOn?.length ? { dependsOn: migration.dependsOn } : {};
+    if (!entry || entry.status === 'aborted') {
       pending.push(migration);
-      statuses.push(statusOf(migration.version, migration.name, 'pending', migration.origin, null));
+      if (entry) aborted.add(migration.version);
+      statuses.push({ ...statusOf(migration.version, migration.name, entry ? 'failed' : 'pending', migration.origin, entry ?? null), ...(entry ? { rolledBack: true } : {}), ...dependsOn });
       continue;
     }
     let state: MigrationState = entry.status;
     if (state === 'applied' && !matches(migration, entry.checksum)) state = 'changed';
-    statuses.push(statusOf(migration.version, migration.name, state, migration.origin, entry));
+    statuses.push({ ...statusOf(migration.version, migration.name, state, migration.origin, entry), ...dependsOn });
   }
-  for (const entry of ledger) {
-    if (sourceVersions.has(entry.version)) continue;
-    const state = entry.status === 'applied' ? 'missing' : entry.status;
+  for (const entry of gone) {
+    const state: MigrationState = entry.status === 'applied' ? 'missing' : entry.status === 'aborted' ? 'failed' : entry.status;
     statuses.push(statusOf(entry.version, entry.name, state, null, entry));
   }
 
-  statuses.sort((a, b) => compareVersions(a.version, b.version));
-  pending.sort((a, b) => compareVersions(a.version, b.version));
-  const applied = ledger
-    .filter((entry) => entry.status === 'applied')
-    .sort((a, b) => compareVersions(a.version, b.version));
-  return { statuses, pending, applied, currentVersion: applied.at(-1)?.version ?? null };
+  statuses.sort(byOrder);
+  pending.sort(byOrder);
+  markBlocked(statuses, graph);
+  const applied = ledger.filter((entry) => entry.status === 'applied').sort(byOrder);
+  return { statuses, pending, applied, currentVersion: applied.at(-1)?.version ?? null, aborted, graph };
+}
+
+/**
+ * A pending step is blocked by a dependency that failed (even rolled back: it will fail again
+ * unless fixed), stopped part-way, or is itself blocked.
+ */
+function markBlocked(statuses: MigrationStatus[], graph: MigrationGraph): void {
+  const byVersion = new Map(statuses.map((s) => [s.version, s]));
+  for (const status of statuses) {
+    if (status.state !== 'pending' && !status.rolledBack) continue;
+    const blockers = (graph.dependencies.get(status.version) ?? []).filter((dep) => {
+      const other = byVersion.get(dep);
+      return other !== undefined && (other.state === 'failed' || other.state === 'running' || (other.blockedBy?.length ?? 0) > 0);
+    });
+    if (blockers.length) status.blockedBy = blockers;
+  }
 }
 
 function statusOf(
@@ -117,7 +149,7 @@ export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemPo
   for (const status of reconciled.statuses) {
     const label = migrationLabel(status);
     const where = status.origin ?? label;
-    if (status.state === 'failed' || status.state === 'running') {
+    if ((status.state === 'failed' && !status.rolledBack) || status.state === 'running') {
       const what =
         status.state === 'running'
           ? `${label} was started outside a transaction and never finished (the process stopped part-way)`
@@ -144,16 +176,22 @@ export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemPo
       });
     }
   }
-  if (!policy.allowOutOfOrder && reconciled.currentVersion !== null) {
-    const current = reconciled.currentVersion;
-    const currentStatus = reconciled.statuses.find((s) => s.version === current);
+  if (!policy.allowOutOfOrder) {
+    // Per category: a pending step older than one already applied in its own sequence.
+    const highest = new Map<string, LedgerEntry>();
+    for (const entry of reconciled.applied) {
+      const { category } = versionParts(entry.version);
+      const known = highest.get(category);
+      if (!known || compareVersions(entry.version, known.version) > 0) highest.set(category, entry);
+    }
     for (const migration of reconciled.pending) {
-      if (compareVersions(migration.version, current) >= 0) continue;
+      const current = highest.get(versionParts(migration.version).category);
+      if (!current || compareVersions(migration.version, current.version) >= 0) continue;
       problems.push({
         code: ErrorCode.OUT_OF_ORDER,
         version: migration.version,
-        message: `${migration.origin} is pending but older than the applied ${currentStatus ? migrationLabel(currentStatus) : current}`,
-        hint: `give it a version above ${current}, or pass --allow-out-of-order to apply it anyway`,
+        message: `${migration.origin} is pending but older than the applied ${migrationLabel(current)}`,
+        hint: `give it a version above ${current.version}, or pass --allow-out-of-order to apply it anyway`,
       });
     }
   }
@@ -172,15 +210,27 @@ export function problemsError(problems: readonly Problem[]): StrataError {
   });
 }
 
-/** Pending migrations up to and including `to` (all when undefined). */
+/**
+ * Pending migrations, in plan order: all, or those `to` needs: itself and what it depends on,
+ * its own category's earlier versions included (for integer versions: everything up to `to`).
+ */
 export function planUp<Ctx>(reconciled: Reconciled<Ctx>, to?: string): Migration<Ctx>[] {
   if (to === undefined) return reconciled.pending;
-  return reconciled.pending.filter((m) => compareVersions(m.version, to) <= 0);
+  if (!reconciled.graph.position.has(to)) {
+    // A version that names no migration (integers between files, or 0): everything below it.
+    return reconciled.pending.filter((m) => versionParts(m.version).category === versionParts(to).category && compareVersions(m.version, to) <= 0);
+  }
+  const needed = withDependencies(reconciled.graph, to);
+  return reconciled.pending.filter((m) => needed.has(m.version));
 }
 
 export type RollbackTarget = { kind: 'last' } | { kind: 'steps'; steps: number } | { kind: 'to'; version: string };
 
-/** Applied ledger rows to revert, newest version first. */
+/**
+ * Applied ledger rows to revert, dependents before what they depend on (reverse plan order).
+ * `to: V` keeps V and reverts what comes after it in V's category, and everything that depends
+ * on those; `to: 0` (or `knowledge000`) reverts everything (in that category, and its dependents).
+ */
 export function planDown<Ctx>(reconciled: Reconciled<Ctx>, target: RollbackTarget): LedgerEntry[] {
   const newestFirst = [...reconciled.applied].reverse();
   switch (target.kind) {
@@ -188,7 +238,12 @@ export function planDown<Ctx>(reconciled: Reconciled<Ctx>, target: RollbackTarge
       return newestFirst.slice(0, 1);
     case 'steps':
       return newestFirst.slice(0, target.steps);
-    case 'to':
-      return newestFirst.filter((entry) => compareVersions(entry.version, target.version) > 0);
+    case 'to': {
+      if (target.version === '0') return newestFirst;
+      const { category } = versionParts(target.version);
+      const after = reconciled.applied.filter((entry) => versionParts(entry.version).category === category && compareVersions(entry.version, target.version) > 0);
+      const doomed = withDependents(reconciled.graph, after.map((entry) => entry.version));
+      return newestFirst.filter((entry) => doomed.has(entry.version));
+    }
   }
 }

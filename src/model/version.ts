@@ -1,20 +1,42 @@
 /**
  * Versions are kept as canonical strings (how the ledger stores them) and ordered here.
- * Integer versions ("0001", "20250115143045") compare numerically; leading zeros are not part
- * of the identity, so `0001_a.sql` and `1_b.sql` are the same version.
+ * - Integers ("0001", "20250115143045") compare numerically; leading zeros are not part of the
+ *   identity, so `0001_a.sql` and `1_b.sql` are the same version.
+ * - Category versions (`task001`, `knowledge002`, seed 002): a lower-case name and a number,
+ *   each category its own sequence. Canonical form pads the number to three digits
+ *   (`task1` and `task0001` are `task001`).
+ * The total order (integers first, then categories by name, then number) is only the
+ * tie-break: the plan is a topological order over dependencies (model/graph.ts).
  */
 
 const INTEGER = /^\d+$/;
+/** Two or more characters, then digits: `task001`, `my_feature_002` (not `v1`: see file-name.ts). */
+const CATEGORY = /^([A-Za-z][A-Za-z0-9_]*?[A-Za-z])_?(\d+)$/;
 
 export function isIntegerVersion(text: string): boolean {
   return INTEGER.test(text);
+}
+
+/** A version as written in a file name, a definition or on the command line: integer or category. */
+export function isVersion(text: string): boolean {
+  return INTEGER.test(text.trim()) || CATEGORY.test(text.trim());
 }
 
 /** The canonical form of a version as written in a file name or on the command line. */
 export function canonicalVersion(text: string): string {
   const trimmed = text.trim();
   if (INTEGER.test(trimmed)) return trimmed.replace(/^0+(?=\d)/, '');
+  const category = CATEGORY.exec(trimmed);
+  if (category) return `${category[1]!.toLowerCase()}${category[2]!.replace(/^0+(?=\d)/, '').padStart(3, '0')}`;
   return trimmed;
+}
+
+/** `task003` → { category: 'task', number: '3' }; integers have the category ''. */
+export function versionParts(version: string): { category: string; number: string } {
+  if (allDigits(version)) return { category: '', number: version };
+  const category = CATEGORY.exec(version);
+  if (category) return { category: category[1]!.toLowerCase(), number: category[2]!.replace(/^0+(?=\d)/, '') };
+  return { category: version, number: '0' };
 }
 
 function allDigits(text: string): boolean {
@@ -26,14 +48,20 @@ function allDigits(text: string): boolean {
   return true;
 }
 
-/** Numeric order for integers (of any length: no precision loss past 2^53), text order otherwise. */
+/** Numbers of any length, without precision loss past 2^53. */
+function compareNumbers(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Integers first (numerically), then category versions by category name, then number. */
 export function compareVersions(a: string, b: string): number {
   const aInt = allDigits(a);
   const bInt = allDigits(b);
-  if (aInt && bInt) {
-    if (a.length !== b.length) return a.length - b.length;
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
+  if (aInt && bInt) return compareNumbers(a, b);
   if (aInt !== bInt) return aInt ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  const pa = versionParts(a);
+  const pb = versionParts(b);
+  if (pa.category !== pb.category) return pa.category < pb.category ? -1 : 1;
+  return compareNumbers(pa.number, pb.number);
 }

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, StrataError } from '../model/errors.js';
 import type { CodeBody, Migration, MigrationDefinition } from '../model/migration.js';
-import { canonicalVersion, isIntegerVersion } from '../model/version.js';
+import { canonicalVersion, isVersion } from '../model/version.js';
 import { checksumOf, normaliseSource } from './checksum.js';
 
 export function codeMigration<Ctx>(definition: MigrationDefinition<Ctx>): Migration<Ctx> {
@@ -13,11 +13,12 @@ export function codeMigration<Ctx>(definition: MigrationDefinition<Ctx>): Migrat
     throw new StrataError(ErrorCode.MIGRATION_INVALID, 'register() expects { version, name, up, down? }');
   }
   const version = canonicalVersion(String(definition.version ?? ''));
-  if (!isIntegerVersion(version)) {
-    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: version ${JSON.stringify(definition.version)} is not a non-negative integer`, {
-      hint: 'use an integer version such as 3 or a timestamp such as 20250115143045',
+  if (!isVersion(version)) {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: version ${JSON.stringify(definition.version)} is not a version`, {
+      hint: 'use an integer version such as 3, a timestamp such as 20250115143045, or a category version such as task001',
     });
   }
+  const dependsOn = dependenciesOf(definition.dependsOn, origin);
   if (typeof definition.name !== 'string' || !definition.name) {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `register(): migration ${version} needs a non-empty name`);
   }
@@ -36,7 +37,19 @@ export function codeMigration<Ctx>(definition: MigrationDefinition<Ctx>): Migrat
     name: definition.name,
     checksum: definition.checksum ?? checksumOf(source)!,
     origin,
+    ...(dependsOn.length ? { dependsOn } : {}),
     checksumWith: (algorithm) => (definition.checksum ? undefined : checksumOf(source, algorithm)),
     load: () => Promise.resolve({ up, down }),
   };
+}
+
+/** Checked and canonical dependency versions, from a definition or a file's header. */
+export function dependenciesOf(list: unknown, origin: string): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: dependsOn must be a list of versions`, { hint: "e.g. dependsOn: ['knowledge001']" });
+  return list.map((item) => {
+    const text = String(item);
+    if (!isVersion(text)) throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: dependsOn names ${JSON.stringify(item)}, which is not a version`, { hint: "e.g. dependsOn: ['knowledge001', 'task002']" });
+    return canonicalVersion(text);
+  });
 }

@@ -17,7 +17,10 @@ export interface ParsedFileName {
 
 const SQL_EXTENSIONS = ['sql'];
 const MODULE_EXTENSIONS = ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'];
-const MIGRATION_FILE = /^(\d+)(?:[_-](.+?))?(?:\.(up|down))?\.([a-z]+)$/;
+// A version is digits (`0001`) or a category of two or more characters and digits (`task001`;
+// a single letter is refused so Flyway's `V1__init.sql` is not mistaken for a category `v`).
+// The name follows after `_` or `-`.
+const MIGRATION_FILE = /^(\d+|[A-Za-z][A-Za-z0-9_]*?[A-Za-z_]\d+)(?:[_-](.+?))?(?:\.(up|down))?\.([a-z]+)$/;
 
 /** Files that are not migrations and are passed over silently. */
 export function isIgnoredFile(fileName: string): boolean {

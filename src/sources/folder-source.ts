@@ -9,6 +9,7 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
 import { compareVersions } from '../model/version.js';
 import { checksumOf, normaliseSource } from './checksum.js';
+import { dependenciesOf } from './code-source.js';
 import { isIgnoredFile, parseFileName, type ParsedFileName } from './file-name.js';
 import { importFile, migrationExports } from './module-loader.js';
 import { parseSqlMigration } from './sql/parse-sql-migration.js';
@@ -109,7 +110,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   });
   if (badNames.length) {
     throw new StrataError(ErrorCode.MIGRATION_NAME_INVALID, `migration file name${badNames.length > 1 ? 's do' : ' does'} not parse: ${badNames.join(', ')}`, {
-      hint: "name migrations NNNN_name.sql, NNNN_name.up.sql/.down.sql or NNNN_name.ts (prefix helpers with '_' to have them ignored)",
+      hint: "name migrations NNNN_name.sql (or category versions such as task001_name.sql), NNNN_name.up.sql/.down.sql or NNNN_name.ts (prefix helpers with '_' to have them ignored)",
       details: { files: badNames },
     });
   }
@@ -163,11 +164,13 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect
 
   const main = up ?? files[0]!;
   const source = isPair ? `${up!.text}\n-- strata:down-file\n${down!.text}` : main.text;
+  const dependsOn = declaredDependencies(main);
   const base = {
     version,
     name: main.name,
     checksum: isPair ? checksumOf(source)! : main.checksum,
     origin: main.display,
+    ...(dependsOn.length ? { dependsOn } : {}),
     checksumWith: (algorithm: string) => checksumOf(source, algorithm),
   };
 
@@ -180,6 +183,19 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect
   }
   let loading: Promise<LoadedMigration<Ctx>> | undefined;
   return { ...base, load: () => (loading ??= loadModule<Ctx>(main)) };
+}
+
+/**
+ * Dependencies are needed to plan, before anything is loaded, so they are read from the text:
+ * `-- strata:depends-on knowledge001, task002` in SQL, `export const dependsOn = ['knowledge001']`
+ * (string literals) in modules.
+ */
+function declaredDependencies(file: FoundFile): string[] {
+  const lists =
+    file.kind === 'sql'
+      ? [...file.text.matchAll(/^--\s*strata:depends-on\s+(.+)$/gm)].map((m) => m[1]!.split(/[\s,]+/).filter(Boolean))
+      : [...file.text.matchAll(/export\s+const\s+dependsOn\s*(?::[^=]+)?=\s*\[([^\]]*)\]/g)].map((m) => [...m[1]!.matchAll(/['"`]([^'"`]+)['"`]/g)].map((s) => s[1]!));
+  return dependenciesOf(lists.flat(), file.display);
 }
 
 function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect, placeholders: FolderSourceOptions['placeholders']): LoadedMigration<Ctx> {

@@ -1,15 +1,35 @@
+import type { StatusReport } from '../../engine/migrator.js';
 import type { CommandContext } from '../command-context.js';
-import { formatMs, table } from '../output.js';
+import { eachDatabase } from '../multi-database.js';
+import { formatMs, table, type Output } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { output } = ctx;
+  if ((await ctx.project()).multi) {
+    // Every database, even after one that cannot be read: status only reads.
+    const outcomes = await eachDatabase(ctx, { stopOnFailure: false }, async (db) => {
+      const report = await db.migrator().status();
+      printStatus(report, output);
+      return report;
+    });
+    output.data({ databases: outcomes.map((o) => ({ name: o.name, ...(o.error ? { error: o.error } : o.value) })) });
+    return outcomes.some((o) => o.error) ? 1 : 0;
+  }
   const report = await (await ctx.migrator()).status();
   output.data(report);
+  printStatus(report, output);
+  return 0;
+}
+
+function printStatus(report: StatusReport, output: Output): void {
   output.line(`${report.target}${report.exists ? '' : ' (does not exist yet)'}: current version ${report.currentVersion ?? '0 (nothing applied)'}`);
   if (report.migrations.length) {
-    const rows = [['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'DURATION']];
+    // Graph projects (dependsOn) get a column saying what each step needs and what blocks it.
+    const graph = report.migrations.some((m) => m.dependsOn?.length || m.blockedBy?.length);
+    const rows = [['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'DURATION', ...(graph ? ['NEEDS'] : [])]];
     for (const m of report.migrations) {
-      rows.push([m.version, m.name, m.state, m.appliedAt ?? '', m.durationMs === null ? '' : formatMs(m.durationMs)]);
+      const state = m.rolledBack ? 'failed (rolled back)' : m.blockedBy?.length ? `${m.state} (blocked by ${m.blockedBy.join(', ')})` : m.state;
+      rows.push([m.version, m.name, state, m.appliedAt ?? '', m.durationMs === null ? '' : formatMs(m.durationMs), ...(graph ? [m.dependsOn?.join(', ') ?? ''] : [])]);
     }
     output.line();
     for (const line of table(rows)) output.line(line);
@@ -24,5 +44,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     output.line(`! ${problem.message}`);
     output.line(`  fix: ${problem.hint}`);
   }
-  return 0;
+  for (const m of report.migrations.filter((s) => s.rolledBack)) {
+    output.line(`! ${m.version}_${m.name} failed at ${m.appliedAt} and was rolled back: ${m.error}`);
+    output.line("  fix: correct it and run 'strata migrate' again (nothing of it was applied)");
+  }
 }

@@ -82,7 +82,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     const rows = await this.driver.query<LedgerRow>(this.sql.select);
     const entries = rows.map((row): LedgerEntry => {
       // Written only by Strata; a hand-edited status is reported, not trusted.
-      const known = row.status === 'applied' || row.status === 'running' || row.status === 'failed';
+      const known = row.status === 'applied' || row.status === 'running' || row.status === 'failed' || row.status === 'aborted';
       return {
         version: String(row.version),
         name: row.name,
