@@ -170,3 +170,45 @@ describe('a category project on SQLite', () => {
     }
   });
 });
+
+describe('verify (the seed\'s last step: check the schema after each step)', () => {
+  test('a -- migrate:verify section and a verify() run after up, in its transaction; a failing one rolls the step back', async () => {
+    const { migrator, db, dir } = project({
+      'task001_tasks.sql': '-- migrate:up\nCREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT);\n-- migrate:down\nDROP TABLE tasks;\n-- migrate:verify\nSELECT id, title FROM tasks WHERE 0;\n',
+      // Its up forgets the column its verify expects.
+      'task002_status.sql': "-- migrate:up\nCREATE TABLE task_status (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE task_status;\n-- migrate:verify\nSELECT id, status FROM task_status WHERE 0;\n",
+    });
+    try {
+      migrator.register({
+        version: 'task003',
+        name: 'metrics',
+        up: (ctx) => ctx.exec('CREATE TABLE task_metrics (id INTEGER PRIMARY KEY)'),
+        verify: async (ctx) => {
+          const columns = await ctx.query<{ name: string }>("SELECT name FROM pragma_table_info('task_metrics')");
+          if (!columns.some((c) => c.name === 'id')) throw new Error('task_metrics has no id column');
+        },
+      });
+      const error = (await migrator.migrate().then(
+        () => assert.fail('task002 should fail its verify'),
+        (e: unknown) => e,
+      )) as StrataError;
+      assert.equal(error.code, 'MIGRATION_VERIFY_FAILED');
+      assert.match(error.message, /task002_status\.sql: its verify failed after up: .*no such column: status/);
+      assert.deepEqual(ledger(db).map((r) => r.version), ['task001']);
+      assert.equal((await migrator.status()).migrations.find((m) => m.version === 'task002')!.rolledBack, true);
+      writeFiles(join(dir, 'migrations'), { 'task002_status.sql': "-- migrate:up\nCREATE TABLE task_status (id INTEGER PRIMARY KEY, status TEXT);\n-- migrate:down\nDROP TABLE task_status;\n-- migrate:verify\nSELECT id, status FROM task_status WHERE 0;\n" });
+      assert.deepEqual((await migrator.migrate()).results.map((r) => r.version), ['task002', 'task003']);
+      assert.deepEqual((await migrator.validate()).verify, []);
+      // validate runs every applied step's verify against the database as it is now.
+      const conn = new (await import('better-sqlite3')).default(db);
+      conn.exec('ALTER TABLE tasks DROP COLUMN title');
+      conn.close();
+      const report = await migrator.validate();
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.verify.map((v) => v.version), ['task001']);
+      assert.match(report.verify[0]!.error, /no such column: title/);
+    } finally {
+      await migrator.close();
+    }
+  });
+});

@@ -95,6 +95,8 @@ export interface ValidationReport {
   target: string;
   problems: Problem[];
   integrity: string[];
+  /** Applied migrations whose verify fails on the database as it is now. */
+  verify: { version: string; name: string; error: string }[];
   pending: number;
 }
 
@@ -219,15 +221,42 @@ export class Migrator<Ctx> {
   }
 
   async validate(): Promise<ValidationReport> {
+    const sources = await this.sources();
     const status = await this.status();
     const integrity = status.exists ? await this.target.integrityProblems() : [];
+    const verified = status.exists ? await this.verifyApplied(sources, status) : [];
     return {
-      ok: status.problems.length === 0 && integrity.length === 0,
+      ok: status.problems.length === 0 && integrity.length === 0 && verified.length === 0,
       target: status.target,
       problems: status.problems,
       integrity,
+      verify: verified,
       pending: status.pending,
     };
+  }
+
+  /**
+   * Runs the verify of every applied migration that has one, each in a transaction that is
+   * rolled back: the schema as it is now still passes the checks of the steps that made it.
+   */
+  private async verifyApplied(sources: readonly Migration<Ctx>[], status: StatusReport): Promise<{ version: string; name: string; error: string }[]> {
+    const applied = new Set(status.migrations.filter((m) => m.state === 'applied').map((m) => m.version));
+    const failures: { version: string; name: string; error: string }[] = [];
+    for (const migration of sources) {
+      if (!applied.has(migration.version)) continue;
+      const { verify } = await migration.load();
+      if (!verify) continue;
+      const rollback = new Error('verify only');
+      try {
+        await this.target.transaction(async () => {
+          await this.runVerify(migration, verify);
+          throw rollback;
+        }, { foreignKeys: true });
+      } catch (error) {
+        if (error !== rollback) failures.push({ version: migration.version, name: migration.name, error: messageOf(error) });
+      }
+    }
+    return failures;
   }
 
   /** Records the outcome of a step that failed outside a transaction, after a person looked. */
@@ -377,7 +406,8 @@ export class Migrator<Ctx> {
       const step = steps[k]!;
       const migration = loaded[k]!;
       const body = direction === 'up' ? migration.up : migration.down!;
-      results.push(await this.applyStep(step, body, direction, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0));
+      const verify = direction === 'up' ? migration.verify : undefined;
+      results.push(await this.applyStep(step, body, direction, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0, verify));
     }
     return results;
   }
@@ -389,6 +419,7 @@ export class Migrator<Ctx> {
     position: { index: number; total: number },
     done: readonly StepResult[],
     alreadyDone = 0,
+    verify?: MigrationBody<Ctx>,
   ): Promise<StepResult> {
     const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
     this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
@@ -403,6 +434,7 @@ export class Migrator<Ctx> {
       if (atomic) {
         await this.target.transaction(async () => {
           statementsApplied = await this.runBody(step, body, direction, true);
+          if (verify) await this.runVerify(step, verify);
           // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a
           // plain insert, not an upsert.
           if (direction === 'up' && this.retried.has(step.version)) await this.target.deleteLedger(step.version);
@@ -434,6 +466,7 @@ export class Migrator<Ctx> {
             details: { file: originOf(step), version: step.version },
           });
         }
+        if (verify) await this.runVerify(step, verify);
         if (direction === 'up') await this.target.writeLedger({ ...entry, statementsApplied, durationMs: elapsed(started) });
         else await this.target.deleteLedger(step.version);
       }
@@ -458,6 +491,20 @@ export class Migrator<Ctx> {
     const durationMs = elapsed(started);
     this.events.emit(direction === 'up' ? 'migrated' : 'reverted', { ...event, durationMs });
     return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+  }
+
+  /** A step's own check of what its up did; a failure fails the step like any other. */
+  private async runVerify(step: Identity, verify: MigrationBody<Ctx>): Promise<void> {
+    try {
+      await this.runBody(step, verify, 'up', true);
+    } catch (error) {
+      const cause = error instanceof StrataError ? error.message.replace(/^.*?: (?:up\(\) threw: )?/, '') : messageOf(error);
+      throw new StrataError(ErrorCode.MIGRATION_VERIFY_FAILED, `${originOf(step)}: its verify failed after up: ${cause}`, {
+        hint: 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
+        cause: error,
+        details: { file: originOf(step), version: step.version },
+      });
+    }
   }
 
   /** After a transaction rolled back: when and why, so status can say it (best effort). */
@@ -487,6 +534,8 @@ export class Migrator<Ctx> {
           current = { step, event, started: performance.now() };
           this.events.emit('migrating', event);
           const statementsApplied = await this.runBody(step, loaded[k]!.up, 'up', true);
+          const verify = loaded[k]!.verify;
+          if (verify) await this.runVerify(step, verify);
           if (this.retried.has(step.version)) await this.target.deleteLedger(step.version);
           await this.target.insertApplied({ ...this.ledgerEntry(step), statementsApplied, durationMs: elapsed(current.started) });
           const durationMs = elapsed(current.started);

@@ -45,6 +45,8 @@ export type MigrationBody<Ctx> = SqlBody | CodeBody<Ctx>;
 export interface LoadedMigration<Ctx> {
   up: MigrationBody<Ctx>;
   down: MigrationBody<Ctx> | undefined;
+  /** Checks the up did its job (Sqitch's verify): throws, or a statement fails, when it did not. */
+  verify?: MigrationBody<Ctx>;
 }
 
 export interface Migration<Ctx = unknown> {
@@ -68,6 +70,8 @@ export interface MigrationDefinition<Ctx = unknown> {
   name: string;
   up: (ctx: Ctx) => unknown;
   down?: (ctx: Ctx) => unknown;
+  /** Runs after up, in its transaction: throw if the schema is not what up should have made. */
+  verify?: (ctx: Ctx) => unknown;
   transaction?: boolean;
   foreignKeys?: boolean;
   /** Migrations (in other categories) that must be applied first: `['knowledge001']`. */

@@ -28,10 +28,14 @@ export function codeMigration<Ctx>(definition: MigrationDefinition<Ctx>): Migrat
   if (definition.down !== undefined && typeof definition.down !== 'function') {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: down must be a function when given`);
   }
-  const source = normaliseSource(`${String(definition.up)}\n${String(definition.down ?? '')}`);
+  const source = normaliseSource(`${String(definition.up)}\n${String(definition.down ?? '')}${definition.verify ? `\n${String(definition.verify)}` : ''}`);
   const options = { transaction: definition.transaction !== false, foreignKeys: definition.foreignKeys !== false };
   const up: CodeBody<Ctx> = { kind: 'code', run: definition.up, ...options };
   const down: CodeBody<Ctx> | undefined = definition.down ? { kind: 'code', run: definition.down, ...options } : undefined;
+  if (definition.verify !== undefined && typeof definition.verify !== 'function') {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: verify must be a function when given`);
+  }
+  const verify: CodeBody<Ctx> | undefined = definition.verify ? { kind: 'code', run: definition.verify, ...options } : undefined;
   return {
     version,
     name: definition.name,
@@ -39,7 +43,7 @@ export function codeMigration<Ctx>(definition: MigrationDefinition<Ctx>): Migrat
     origin,
     ...(dependsOn.length ? { dependsOn } : {}),
     checksumWith: (algorithm) => (definition.checksum ? undefined : checksumOf(source, algorithm)),
-    load: () => Promise.resolve({ up, down }),
+    load: () => Promise.resolve({ up, down, ...(verify ? { verify } : {}) }),
   };
 }
 

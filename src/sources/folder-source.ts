@@ -207,12 +207,12 @@ function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect:
     return { up: { ...up, file: file.display }, down: { ...down, file: downFile.display } };
   }
   const parsed = parseSqlMigration(sql(file), dialect, file.display);
-  return { up: parsed.up, down: parsed.down };
+  return { up: parsed.up, down: parsed.down, ...(parsed.verify ? { verify: parsed.verify } : {}) };
 }
 
 async function loadModule<Ctx>(file: FoundFile): Promise<LoadedMigration<Ctx>> {
   const exported = migrationExports(await importFile(file.path, file.checksum));
-  const { up, down } = exported;
+  const { up, down, verify } = exported;
   if (typeof up !== 'function') {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} does not export an up(ctx) function`, {
       hint: 'export async function up(ctx) { ... } (and optionally down(ctx)) from the module',
@@ -229,5 +229,9 @@ async function loadModule<Ctx>(file: FoundFile): Promise<LoadedMigration<Ctx>> {
   const downBody: CodeBody<Ctx> | undefined = down
     ? { kind: 'code', run: down as CodeBody<Ctx>['run'], ...options }
     : undefined;
-  return { up: upBody, down: downBody };
+  if (verify !== undefined && typeof verify !== 'function') {
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} exports a verify that is not a function`, { details: { file: file.display } });
+  }
+  const verifyBody: CodeBody<Ctx> | undefined = verify ? { kind: 'code', run: verify as CodeBody<Ctx>['run'], ...options } : undefined;
+  return { up: upBody, down: downBody, ...(verifyBody ? { verify: verifyBody } : {}) };
 }

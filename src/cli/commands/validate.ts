@@ -1,20 +1,45 @@
 import { ErrorCode } from '../../model/errors.js';
+import type { ValidationReport } from '../../engine/migrator.js';
 import type { CommandContext } from '../command-context.js';
+import { eachDatabase } from '../multi-database.js';
+import type { Output } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { output } = ctx;
+  if ((await ctx.project()).multi) {
+    // Every database is checked, whatever an earlier one found; exit 0 only if all are valid.
+    const outcomes = await eachDatabase(ctx, { stopOnFailure: false }, async (db) => {
+      const report = await db.migrator().validate();
+      printValidation(report, output);
+      return report;
+    });
+    const ok = outcomes.every((o) => o.value?.ok === true);
+    output.data({ ok, databases: outcomes.map((o) => ({ name: o.name, ...(o.error ? { ok: false, error: o.error } : o.value) })) });
+    const invalid = outcomes.filter((o) => o.value?.ok !== true).map((o) => o.name);
+    if (invalid.length) output.warn(`error ${ErrorCode.VALIDATION_FAILED}: ${invalid.length} of ${outcomes.length} database(s) are not valid: ${invalid.join(', ')}`);
+    return ok ? 0 : 1;
+  }
   const report = await (await ctx.migrator()).validate();
   output.data(report);
+  return printValidation(report, output) ? 0 : 1;
+}
+
+/** Prints the report; true if it is valid. */
+function printValidation(report: ValidationReport, output: Output): boolean {
   for (const problem of report.problems) {
     output.line(`✗ ${problem.code}: ${problem.message}`);
     output.line(`  fix: ${problem.hint}`);
   }
   for (const line of report.integrity) output.line(`✗ ${ErrorCode.VALIDATION_FAILED}: ${line}`);
-  const checked = 'checksums, files, order, integrity_check, foreign_key_check';
+  for (const failed of report.verify) {
+    output.line(`✗ ${ErrorCode.MIGRATION_VERIFY_FAILED}: ${failed.error}`);
+    output.line(`  fix: the database no longer has what ${failed.version}_${failed.name} made; find what changed it`);
+  }
+  const checked = 'checksums, files, order, integrity_check, foreign_key_check, migrations\' verify';
   if (report.ok) {
     output.line(`${report.target} is valid (${checked})${report.pending ? `; ${report.pending} migration(s) pending` : ''}`);
-    return 0;
+    return true;
   }
-  output.warn(`error ${ErrorCode.VALIDATION_FAILED}: ${report.problems.length + report.integrity.length} problem(s) found in ${report.target}`);
-  return 1;
+  output.warn(`error ${ErrorCode.VALIDATION_FAILED}: ${report.problems.length + report.integrity.length + report.verify.length} problem(s) found in ${report.target}`);
+  return false;
 }

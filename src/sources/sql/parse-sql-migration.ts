@@ -16,9 +16,11 @@ export interface ParsedSqlFile {
   up: SqlBody;
   /** undefined when the file has no down section. */
   down: SqlBody | undefined;
+  /** `-- migrate:verify`: statements that fail when the up did not do its job (Sqitch's verify). */
+  verify?: SqlBody;
 }
 
-const SECTION_MARKER = /^--\s*migrate:(up|down)\b(.*)$/gm;
+const SECTION_MARKER = /^--\s*migrate:(up|down|verify)\b(.*)$/gm;
 const NO_TRANSACTION_MARKER = /^--\s*strata:no-transaction\b/m;
 const FOREIGN_KEYS_PRAGMA = /^PRAGMA\s+(?:main\.)?foreign_keys\s*=\s*['"]?(\w+)['"]?\s*$/i;
 const BEGIN_STATEMENT = /^(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+(TRANSACTION|WORK))?|START\s+TRANSACTION)$/i;
@@ -31,7 +33,7 @@ export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the
   if (markers.length === 0) {
     return { up: body(text, 0, dialect, !noTransaction), down: undefined };
   }
-  for (const direction of ['up', 'down']) {
+  for (const direction of ['up', 'down', 'verify']) {
     const repeated = markers.filter((m) => m[1] === direction);
     if (repeated.length > 1) {
       throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file} has ${repeated.length} '-- migrate:${direction}' sections (lines ${repeated.map((m) => countLines(text, m.index ?? 0)).join(', ')})`, {
@@ -49,6 +51,7 @@ export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the
 
   let up: SqlBody | undefined;
   let down: SqlBody | undefined;
+  let verify: SqlBody | undefined;
   markers.forEach((marker, k) => {
     const contentStart = (marker.index ?? 0) + marker[0].length;
     const contentEnd = markers[k + 1]?.index ?? text.length;
@@ -57,10 +60,11 @@ export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the
     const transaction = !noTransaction && !/\btransaction:false\b/.test(options);
     const section = body(text.slice(contentStart, contentEnd), lineOffset, dialect, transaction);
     if (marker[1] === 'up') up = section;
-    else down = section;
+    else if (marker[1] === 'down') down = section;
+    else verify = section;
   });
   // A file with only a down marker has an empty up; the loader reports that as an error.
-  return { up: up ?? { kind: 'sql', statements: [], transaction: true, foreignKeys: true }, down };
+  return { up: up ?? { kind: 'sql', statements: [], transaction: true, foreignKeys: true }, down, ...(verify ? { verify } : {}) };
 }
 
 function body(text: string, lineOffset: number, dialect: SqlDialect, transaction: boolean): SqlBody {
