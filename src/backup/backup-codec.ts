@@ -50,8 +50,8 @@ function tap(hash: Hash, onBytes?: (total: number) => void): Transform & { bytes
   return stream;
 }
 
-/** Writes to a new file (mode 0600) and fsyncs it before reporting success. */
-async function syncedSink(path: string) {
+/** Writes to a new file (mode 0600) and, when `durable`, fsyncs it before reporting success. */
+async function syncedSink(path: string, durable = true) {
   const handle = await open(path, 'wx', 0o600);
   // The stream closes the descriptor when it ends (pipeline waits for that); fsync then goes
   // through a second descriptor, which syncs the same file.
@@ -59,6 +59,7 @@ async function syncedSink(path: string) {
   return {
     stream,
     async finish() {
+      if (!durable) return;
       const again = await open(path, 'r+');
       try {
         await again.sync();
@@ -129,7 +130,15 @@ export interface DecodeExpectation extends StoredFacts {
  * stored bytes are the ones the manifest describes and that the result is the snapshot taken.
  * On any failure `plainPath` does not exist afterwards.
  */
-export async function decodeBackup(storedPath: string, plainPath: string, expected: DecodeExpectation, key: BackupKey | null, onBytes?: (n: number) => void): Promise<void> {
+export async function decodeBackup(
+  storedPath: string,
+  plainPath: string,
+  expected: DecodeExpectation,
+  key: BackupKey | null,
+  onBytes?: (n: number) => void,
+  /** false for a copy that is checked and deleted (verify): an fsync would only cost time. */
+  durable = true,
+): Promise<void> {
   const size = (await stat(storedPath)).size;
   if (size !== expected.size) {
     throw corrupt(expected.id, `${storedPath} is ${size} bytes but its manifest says ${expected.size}: the file was ${size < expected.size ? 'truncated' : 'extended'}`);
@@ -141,7 +150,7 @@ export async function decodeBackup(storedPath: string, plainPath: string, expect
   if (expected.compression === 'gzip') stages.push(createGunzip());
   const plainTap = tap(plainHash, onBytes);
   stages.push(plainTap);
-  const sink = await syncedSink(plainPath);
+  const sink = await syncedSink(plainPath, durable);
   try {
     try {
       await pipeline([createReadStream(storedPath, { highWaterMark: READ_CHUNK }), ...stages, sink.stream] as never);

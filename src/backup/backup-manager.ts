@@ -290,7 +290,7 @@ export class BackupManager {
       throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the data file of backup ${entry.id} (${entry.file}) is missing`, { hint: 'use another backup', details: { id: entry.id } });
     }
     const key = entry.encryption ? this.readKey() : null;
-    await decodeBackup(stored, plain, { ...entry, id: entry.id }, key, this.throttled(entry.id, phase, entry.plainSize));
+    await decodeBackup(stored, plain, { ...entry, id: entry.id }, key, this.throttled(entry.id, phase, entry.plainSize), phase === 'restore');
   }
 
   private async safetyBackup(restoring: BackupEntry): Promise<BackupEntry | null> {
