@@ -1,0 +1,479 @@
+/**
+ * Reads files written by the npm package dexie-export-import (`exportDB`):
+ *
+ * ```json
+ * {"formatName":"dexie","formatVersion":1,"data":{"databaseName":"app","databaseVersion":3,
+ *   "tables":[{"name":"messages","schema":"++id,topicId","rowCount":2}],
+ *   "data":[{"tableName":"messages","inbound":true,"rows":[{...,"$types":{"createdAt":"date"}},...]}]}}
+ * ```
+ *
+ * Tables are streamed in batches with flat memory whatever the file size: the header is read with a
+ * structural cursor, row boundaries are found over raw bytes and each batch is parsed by one native
+ * JSON.parse, then revived from typeson's `$types` map. Rows of tables with inbound keys are the stored
+ * objects; rows of tables with outbound keys (written as `[key, value]` tuples) come back as
+ * `{ key, value }`.
+ */
+import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { checkTableEnd, errorFromData, parseRows, readRows, type DexieOutboundRow, type RowBatch } from './dexie-rows.js';
+import type { WorkerJob, WorkerMessage } from './dexie-worker.js';
+import { JsonCursor, invalid, type Level } from './json-cursor.js';
+import type { DexieExportReader, TableReader } from './reader-types.js';
+import type { ReviveOptions } from './typeson-revive.js';
+
+export type { DexieOutboundRow };
+
+export interface DexieTableInfo {
+  name: string;
+  schema: string;
+  rowCount: number;
+}
+
+export interface DexieExportOptions extends ReviveOptions {
+  /** Bytes read from the file at a time (default 1 MiB). */
+  chunkSize?: number;
+  /**
+   * 1: read, parse and revive in a worker thread while the caller inserts; the rows cross threads by
+   * structured clone. 0 (the default): on the calling thread. Measured on a shared 2-core machine
+   * (bench/README.md), cloning the rows cost more than the parallel parse saved, so 0 is the default.
+   */
+  workers?: number;
+  /**
+   * With a worker: 'text' (the default) has it read, find row boundaries and decode UTF-8, and this
+   * thread JSON.parse and revive; 'rows' has it do everything and send the rows by structured clone.
+   */
+  workerMode?: 'text' | 'rows';
+}
+
+/** A dexie-export-import file: its tables are DexieTableReaders. */
+export interface DexieExportFile extends DexieExportReader {
+  table<Row = Record<string, unknown>>(name: string): DexieTableReader<Row>;
+}
+
+/** A Dexie table of the export. */
+export interface DexieTableReader<Row> extends TableReader<Row> {
+  readonly schema: string;
+  /** The row count the export declares (what count() returns). */
+  readonly rowCount: number;
+  /** False for a table with outbound keys: its rows are `{ key, value }`. Known once the table's data has been reached (batches/sample/countRows). */
+  inbound(): Promise<boolean>;
+  /** Counts the rows actually in the file by a streaming pass (no JSON.parse); compare with rowCount. */
+  countRows(signal?: AbortSignal): Promise<number>;
+}
+
+interface Located {
+  /** Offset of the rows array's `[`. */
+  rowsOffset: number;
+  inbound: boolean | undefined;
+}
+
+class DexieExport implements DexieExportFile {
+  /** Tables whose data element has been found. */
+  private readonly located = new Map<string, Located>();
+  /** Where the scan of data.data stopped: the next unscanned table element. */
+  private scanFrom: { offset: number; first: boolean };
+
+  constructor(
+    readonly path: string,
+    readonly databaseName: string,
+    readonly databaseVersion: number,
+    private readonly declared: DexieTableInfo[],
+    /** The offset of data.data's `[` and the containers above it. */
+    private readonly dataOffset: number,
+    private readonly dataLevels: Level[],
+    readonly options: DexieExportOptions,
+  ) {
+    this.scanFrom = { offset: dataOffset, first: true };
+  }
+
+  async tables(): Promise<DexieTableInfo[]> {
+    return this.declared.map((table) => ({ ...table }));
+  }
+
+  table<Row = Record<string, unknown>>(name: string): DexieTableReader<Row> {
+    const info = this.declared.find((table) => table.name === name);
+    if (!info) {
+      throw new StrataError(ErrorCode.IMPORT_TABLE_UNKNOWN, `${this.path}: the Dexie export has no table "${name}"`, {
+        hint: `Its tables: ${this.declared.map((table) => table.name).join(', ') || '(none)'}.`,
+        details: { file: this.path, table: name, tables: this.declared.map((table) => table.name) },
+      });
+    }
+    return new DexieTable<Row>(this, info);
+  }
+
+  /** Where `table`'s rows are (the `[` of its rows array and the containers above it), or null when the export has no data for it. */
+  async locate(table: string): Promise<{ rowsOffset: number; inbound: boolean | undefined; levels: Level[] } | null> {
+    let found = this.located.get(table);
+    if (!found) {
+      const cursor = await JsonCursor.open(this.path, 0, this.options.chunkSize);
+      try {
+        found = (await this.scan(cursor, table)) ?? undefined;
+      } finally {
+        await cursor.close();
+      }
+    }
+    if (!found) return null;
+    // The rows array sits in its table object, in data.data: for the checks after its last row.
+    return { ...found, levels: [...this.dataLevels, { kind: 'array', first: false }, { kind: 'object', first: false }] };
+  }
+
+  /** Opens a cursor on the `[` of `table`'s rows, or null when the export has no data for it. */
+  async openRows(table: string): Promise<{ cursor: JsonCursor; inbound: boolean | undefined } | null> {
+    const found = await this.locate(table);
+    if (!found) return null;
+    const cursor = await JsonCursor.open(this.path, 0, this.options.chunkSize);
+    cursor.seek(found.rowsOffset, found.levels);
+    return { cursor, inbound: found.inbound };
+  }
+
+  /** Scans table elements of data.data from where the last scan stopped until `wanted` is found. */
+  private async scan(cursor: JsonCursor, wanted: string): Promise<Located | null> {
+    cursor.seek(this.scanFrom.offset, this.scanFrom.first ? [] : [{ kind: 'array', first: false }]);
+    if (this.scanFrom.first) await cursor.enterArray({ part: 'data.data' });
+    for (let index = 0; ; index++) {
+      if (!(await cursor.nextElement({ part: 'data.data' }))) {
+        this.scanFrom = { offset: cursor.offset, first: false };
+        return null;
+      }
+      await cursor.enterObject({ part: 'data.data' });
+      let tableName: string | undefined;
+      let inbound: boolean | undefined;
+      let rowsOffset: number | undefined;
+      for (let key = await cursor.nextKey(); key !== null; key = await cursor.nextKey()) {
+        if (key === 'tableName') tableName = String(await cursor.readValue({ part: 'data.data' }));
+        else if (key === 'inbound') inbound = (await cursor.readValue({ table: tableName })) !== false;
+        else if (key === 'rows') {
+          await cursor.peek();
+          rowsOffset = cursor.offset;
+          if (tableName === wanted) {
+            const found = { rowsOffset, inbound };
+            this.located.set(wanted, found);
+            return found;
+          }
+          await cursor.skipValue({ table: tableName });
+        } else await cursor.skipValue({ table: tableName });
+      }
+      if (tableName !== undefined && rowsOffset !== undefined) this.located.set(tableName, { rowsOffset, inbound });
+      this.scanFrom = { offset: cursor.offset, first: false };
+      if (tableName === wanted && rowsOffset !== undefined) return this.located.get(wanted)!;
+    }
+  }
+}
+
+function cancelled(path: string, table: string, row: number, signal: AbortSignal): StrataError {
+  return new StrataError(ErrorCode.IMPORT_CANCELLED, `Reading ${path}: table "${table}" cancelled at row ${row}`, {
+    details: { file: path, table, row },
+    cause: signal.reason,
+  });
+}
+
+class DexieTable<Row> implements DexieTableReader<Row> {
+  readonly name: string;
+  readonly schema: string;
+  readonly rowCount: number;
+  private knownInbound: boolean | undefined;
+
+  constructor(
+    private readonly source: DexieExport,
+    info: DexieTableInfo,
+  ) {
+    this.name = info.name;
+    this.schema = info.schema;
+    this.rowCount = info.rowCount;
+  }
+
+  async count(): Promise<number> {
+    return this.rowCount;
+  }
+
+  async inbound(): Promise<boolean> {
+    if (this.knownInbound === undefined) {
+      const opened = await this.source.openRows(this.name);
+      if (opened) await opened.cursor.close();
+      this.knownInbound = opened?.inbound ?? inboundFromSchema(this.schema);
+    }
+    return this.knownInbound;
+  }
+
+  async sample(n: number): Promise<Row[]> {
+    if (n <= 0) return [];
+    for await (const batch of this.batches(n)) return batch;
+    return [];
+  }
+
+  async countRows(signal?: AbortSignal): Promise<number> {
+    let count = 0;
+    for await (const batch of this.raw(4096, signal)) count += batch.count;
+    return count;
+  }
+
+  /** The table's batches, found but not decoded (for counting). */
+  private async *raw(size: number, signal?: AbortSignal): AsyncGenerator<RowBatch> {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`);
+    const path = this.source.path;
+    if (signal?.aborted) throw cancelled(path, this.name, 0, signal);
+    const opened = await this.source.openRows(this.name);
+    if (!opened) {
+      if (this.rowCount > 0) {
+        throw invalid(path, `table "${this.name}" declares ${this.rowCount} rows but the export has no data for it`, { table: this.name });
+      }
+      return;
+    }
+    const { cursor } = opened;
+    this.knownInbound = opened.inbound ?? inboundFromSchema(this.schema);
+    const table = this.name;
+    try {
+      await cursor.enterArray({ table, part: 'rows' });
+      let firstRow = 0;
+      for (;;) {
+        const batch = await cursor.elements(size, (index) => ({ table, row: firstRow + index + 1 }), false);
+        if (batch.count > 0) yield { ...batch, firstRow };
+        firstRow += batch.count;
+        if (batch.done) break;
+        if (signal?.aborted) throw cancelled(path, table, firstRow, signal);
+      }
+      await checkTableEnd(cursor, table);
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  async *batches(size: number, signal?: AbortSignal): AsyncGenerator<Row[]> {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`);
+    const path = this.source.path;
+    const table = this.name;
+    if (signal?.aborted) throw cancelled(path, table, 0, signal);
+    const found = await this.source.locate(table);
+    if (!found) {
+      if (this.rowCount > 0) throw invalid(path, `table "${table}" declares ${this.rowCount} rows but the export has no data for it`, { table });
+      return;
+    }
+    const inbound = found.inbound ?? inboundFromSchema(this.schema);
+    this.knownInbound = inbound;
+    const { chunkSize, workers = defaultWorkers(), workerMode = 'text', ...options } = this.source.options;
+    const ctx = { path, table, inbound, options };
+    let from = 0;
+    const script = workersWanted(workers) > 0 ? workerScript() : undefined;
+    if (script) {
+      const progress = { rows: 0, started: false };
+      const handOver = yield* this.inWorker(script, { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: 8, mode: workerMode, chunkSize, options }, signal, progress);
+      if (handOver === undefined) return;
+      from = handOver;
+    }
+    // Here: no worker, or a worker that could not start or could not send a batch.
+    const cursor = await JsonCursor.open(path, 0, chunkSize);
+    try {
+      cursor.seek(found.rowsOffset, found.levels);
+      let rows = 0;
+      for await (const batch of readRows(cursor, size, ctx)) {
+        if (rows >= from) yield batch as Row[];
+        rows += batch.length;
+        if (signal?.aborted) throw cancelled(path, table, rows, signal);
+      }
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /**
+   * Reads in a worker thread: it finds and decodes the rows (mode 'text', then parsed here) or also
+   * parses and revives them (mode 'rows'). Returns undefined when done, or the row to go on from on
+   * this thread (the worker could not start, or met values that cannot cross threads).
+   */
+  private async *inWorker(script: URL, job: WorkerJob, signal: AbortSignal | undefined, progress: { rows: number; started: boolean }): AsyncGenerator<Row[], number | undefined> {
+    const queue = new MessageQueue();
+    const worker = startWorker(script, job);
+    worker.on('message', (message: WorkerMessage) => queue.push(message));
+    worker.on('error', (error) => queue.fail(error));
+    worker.on('exit', (code) => queue.fail(new Error(`the Dexie parse worker exited (code ${code})`)));
+    try {
+      for (;;) {
+        let message: WorkerMessage;
+        try {
+          message = await queue.next();
+        } catch (error) {
+          if (!progress.started) return 0; // it could not start (no loader for its file): read here
+          throw error;
+        }
+        progress.started = true;
+        if (message.type === 'error') throw errorFromData(message.error);
+        if (message.type === 'done') return undefined;
+        if (message.type === 'uncloneable') return message.firstRow;
+        worker.postMessage('credit');
+        const rows =
+          message.type === 'text'
+            ? parseRows<Row>({ text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
+            : (message.rows as Row[]);
+        progress.rows += rows.length;
+        yield rows;
+        if (signal?.aborted) throw cancelled(job.path, job.table, progress.rows, signal);
+      }
+    } finally {
+      queue.closed = true;
+      await worker.terminate();
+    }
+  }
+}
+
+/** Messages from one worker, taken in order. */
+class MessageQueue {
+  private readonly items: WorkerMessage[] = [];
+  private waiting: { resolve: (message: WorkerMessage) => void; reject: (error: unknown) => void } | undefined;
+  private failure: unknown;
+  closed = false;
+
+  push(message: WorkerMessage): void {
+    if (this.waiting) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve(message);
+    } else this.items.push(message);
+  }
+
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.failure ??= error;
+    if (this.waiting) {
+      const { reject } = this.waiting;
+      this.waiting = undefined;
+      reject(error);
+    }
+  }
+
+  next(): Promise<WorkerMessage> {
+    const item = this.items.shift();
+    if (item) return Promise.resolve(item);
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+}
+
+/** Starts the worker; from TypeScript sources (tests under tsx), through tsx's loader, which workers do not inherit. */
+function startWorker(url: URL, job: WorkerJob): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: job });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(code, { eval: true, workerData: job });
+}
+
+/** No worker unless asked (see DexieExportOptions.workers); never on a single core. */
+function defaultWorkers(): number {
+  return 0;
+}
+
+function workersWanted(asked: number): number {
+  return asked > 0 && availableParallelism() > 1 ? 1 : 0;
+}
+
+let script: URL | null | undefined;
+
+/**
+ * The worker's file: next to this module (src/*.ts under tsx, dist/*.js), or dist/import/readers/ from
+ * a bundle in dist/cli/. Without it (another bundle), batches are parsed on the calling thread.
+ */
+function workerScript(): URL | undefined {
+  if (script === undefined) {
+    const here = import.meta.url;
+    const ext = here.endsWith('.ts') ? '.ts' : '.js';
+    script = null;
+    for (const candidate of [`./dexie-worker${ext}`, `../import/readers/dexie-worker${ext}`]) {
+      const url = new URL(candidate, here);
+      if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) {
+        script = url;
+        break;
+      }
+    }
+  }
+  return script ?? undefined;
+}
+
+/** Dexie's schema string: the primary key is the first index; outbound when it has no key path (`''`, `'++'`). */
+function inboundFromSchema(schema: string): boolean {
+  const primary = (schema.split(',')[0] ?? '').trim().replace(/^(\+\+|&|\*)/, '');
+  return primary !== '';
+}
+
+function unsupported(path: string, message: string, details: Record<string, unknown>): StrataError {
+  return new StrataError(ErrorCode.IMPORT_SOURCE_UNSUPPORTED, `${path}: ${message}`, {
+    hint: 'Give a file written by dexie-export-import (exportDB), formatName "dexie", formatVersion 1.',
+    details: { file: path, ...details },
+  });
+}
+
+/**
+ * Opens a dexie-export-import file: reads its header (format, database, tables) and stops at the
+ * table data, which table(name) streams on demand.
+ */
+export async function openDexieExport(path: string, options: DexieExportOptions = {}): Promise<DexieExportFile> {
+  const cursor = await JsonCursor.open(path, 0, options.chunkSize);
+  try {
+    const first = await cursor.peek();
+    if (first !== 0x7b) {
+      if (first === -1) throw invalid(path, 'the file is empty', { offset: 0 });
+      throw unsupported(path, 'not a Dexie export (it does not start with a JSON object)', { offset: cursor.offset });
+    }
+    await cursor.enterObject({ part: 'header' });
+    let formatName: unknown;
+    let formatVersion: unknown;
+    let databaseName: unknown;
+    let databaseVersion: unknown;
+    let tables: unknown;
+    let data: { offset: number; levels: Level[] } | undefined;
+    const checkFormat = (): void => {
+      if (formatName !== undefined && formatName !== 'dexie') {
+        throw unsupported(path, `formatName is ${JSON.stringify(formatName)}, not "dexie"`, { formatName });
+      }
+      if (formatVersion !== undefined && formatVersion !== 1) {
+        throw unsupported(path, `formatVersion ${JSON.stringify(formatVersion)} is not supported (only 1)`, { formatVersion });
+      }
+    };
+    top: for (let key = await cursor.nextKey({ part: 'header' }); key !== null; key = await cursor.nextKey({ part: 'header' })) {
+      if (key === 'formatName') formatName = await cursor.readValue({ part: 'formatName' });
+      else if (key === 'formatVersion') formatVersion = await cursor.readValue({ part: 'formatVersion' });
+      else if (key === 'data') {
+        checkFormat();
+        if ((await cursor.peek()) !== 0x7b) throw cursor.unexpected(await cursor.peek(), 'the data object', { part: 'data' });
+        await cursor.enterObject({ part: 'data' });
+        for (let inner = await cursor.nextKey({ part: 'data' }); inner !== null; inner = await cursor.nextKey({ part: 'data' })) {
+          if (inner === 'databaseName') databaseName = await cursor.readValue({ part: 'data.databaseName' });
+          else if (inner === 'databaseVersion') databaseVersion = await cursor.readValue({ part: 'data.databaseVersion' });
+          else if (inner === 'tables') tables = await cursor.readValue({ part: 'data.tables' });
+          else if (inner === 'data') {
+            await cursor.peek();
+            data = { offset: cursor.offset, levels: cursor.levels() };
+            // dexie-export-import writes the header first: nothing else is needed before the rows.
+            if (formatName !== undefined && formatVersion !== undefined && tables !== undefined) break top;
+            await cursor.skipValue({ part: 'data.data' });
+          } else await cursor.skipValue({ part: `data.${inner}` });
+        }
+      } else await cursor.skipValue({ part: key });
+      checkFormat();
+    }
+    if (formatName === undefined) throw unsupported(path, 'not a Dexie export (no formatName)', {});
+    if (formatVersion === undefined) throw unsupported(path, 'no formatVersion', {});
+    checkFormat();
+    if (!Array.isArray(tables)) throw invalid(path, 'data.tables is missing or not a list', { part: 'data.tables' });
+    const declared: DexieTableInfo[] = tables.map((table: unknown, index) => {
+      const t = table as Partial<DexieTableInfo> | null;
+      if (!t || typeof t.name !== 'string' || typeof t.rowCount !== 'number') {
+        throw invalid(path, `data.tables[${index}] is not {name, schema, rowCount}`, { part: 'data.tables', index });
+      }
+      return { name: t.name, schema: typeof t.schema === 'string' ? t.schema : '', rowCount: t.rowCount };
+    });
+    if (!data) throw invalid(path, 'data.data (the table rows) is missing', { part: 'data.data' });
+    return new DexieExport(
+      path,
+      typeof databaseName === 'string' ? databaseName : '',
+      typeof databaseVersion === 'number' ? databaseVersion : 0,
+      declared,
+      data.offset,
+      data.levels,
+      options,
+    );
+  } finally {
+    await cursor.close();
+  }
+}

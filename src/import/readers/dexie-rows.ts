@@ -1,0 +1,215 @@
+/**
+ * Parsing and reviving a batch of Dexie export rows: shared by the reader and its parse worker.
+ */
+import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
+import { invalid, jsonErrorPosition, type ElementBatch, type JsonCursor } from './json-cursor.js';
+import { ReviveError, revive, type ReviveOptions } from './typeson-revive.js';
+
+/** A row of a table with outbound keys (its schema's primary key has no key path, e.g. `''` or `'++'`). */
+export interface DexieOutboundRow<Value = unknown> {
+  key: unknown;
+  value: Value;
+}
+
+export interface RowBatch extends ElementBatch {
+  /** The 0-based index of the batch's first row in its table. */
+  firstRow: number;
+}
+
+export interface ParseContext {
+  path: string;
+  table: string;
+  inbound: boolean;
+  options: ReviveOptions;
+}
+
+/** Parses a batch of rows with one JSON.parse and revives each; errors name the row and byte. */
+export function parseRows<Row>(batch: RowBatch, ctx: ParseContext): Row[] {
+  let rows: unknown[];
+  try {
+    rows = JSON.parse(`[${batch.text}]`) as unknown[];
+  } catch (error) {
+    throw locateParseError(batch, ctx, error);
+  }
+  if (rows.length !== batch.count) {
+    throw invalid(ctx.path, `table "${ctx.table}": rows ${batch.firstRow + 1}-${batch.firstRow + batch.count} do not parse as ${batch.count} rows`, {
+      table: ctx.table,
+      row: batch.firstRow + 1,
+      offset: batch.offsets[0],
+    });
+  }
+  return finishRows<Row>(rows, ctx, batch);
+}
+
+/** Revives parsed rows in place (outbound `[key, value]` rows become `{ key, value }`). */
+export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { firstRow: number; offsets?: number[] }): Row[] {
+  for (let i = 0; i < rows.length; i++) {
+    const encoded = rows[i];
+    let row: unknown;
+    try {
+      row = revive(encoded, ctx.options);
+    } catch (error) {
+      throw reviveFailure(ctx, batch, i, error);
+    }
+    const where = () => ({ table: ctx.table, row: batch.firstRow + i + 1, offset: batch.offsets?.[i] });
+    if (ctx.inbound) {
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+        throw invalid(ctx.path, `table "${ctx.table}" row ${batch.firstRow + i + 1} is not an object at byte ${batch.offsets?.[i]}`, where());
+      }
+      rows[i] = row;
+    } else {
+      if (!Array.isArray(row) || row.length !== 2) {
+        throw invalid(ctx.path, `table "${ctx.table}" row ${batch.firstRow + i + 1} is not a [key, value] pair at byte ${batch.offsets?.[i]}`, where());
+      }
+      rows[i] = { key: row[0], value: row[1] } satisfies DexieOutboundRow;
+    }
+  }
+  return rows as Row[];
+}
+
+/** About this many bytes are parsed at a time on the fast path (then cut into batches of the size asked). */
+const SPECULATE_BYTES = 256 * 1024;
+
+/**
+ * The rows of the table whose rows array the cursor is on (its `[`), revived, in batches of exactly
+ * `size` (the last one shorter). Parses big stretches at a time through cursor.speculate() and
+ * falls back to the exact scan where that does not apply (nested `},{` inside rows, the end of the
+ * array) and to find the row and byte of any error. Then checks the rest of the file.
+ */
+export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: { speculate?: boolean } = {}): AsyncGenerator<unknown[]> {
+  const table = ctx.table;
+  await cursor.enterArray({ table, part: 'rows' });
+  let speculating = options.speculate !== false;
+  let hits = 0;
+  let misses = 0;
+  let parsed = 0;
+  let pending: unknown[] = [];
+  let taken = 0;
+  for (;;) {
+    let got: unknown[] | undefined;
+    let done = false;
+    if (speculating) {
+      const levels = cursor.levels();
+      const at = cursor.offset;
+      const fast = await cursor.speculate(SPECULATE_BYTES);
+      if (fast) {
+        try {
+          got = finishRows(fast.values, ctx, { firstRow: parsed });
+          hits++;
+        } catch {
+          // Read these rows again exactly, for an error that names the row and its byte.
+          cursor.seek(at, levels);
+          got = undefined;
+          speculating = false;
+        }
+      } else if (++misses >= 3 && misses * 4 > hits) speculating = false;
+    }
+    if (!got) {
+      const first = parsed;
+      const batch = await cursor.elements(size, (index) => ({ table, row: first + index + 1 }));
+      got = parseRows({ ...batch, firstRow: parsed }, ctx);
+      done = batch.done;
+    }
+    parsed += got.length;
+    if (taken === pending.length) {
+      pending = got;
+      taken = 0;
+    } else {
+      pending = pending.slice(taken).concat(got);
+      taken = 0;
+    }
+    while (pending.length - taken >= size) {
+      yield pending.slice(taken, taken + size);
+      taken += size;
+    }
+    if (done) break;
+  }
+  if (pending.length > taken) yield pending.slice(taken);
+  await checkTableEnd(cursor, table);
+}
+
+function reviveFailure(ctx: ParseContext, batch: { firstRow: number; offsets?: number[] }, i: number, error: unknown): StrataError {
+  const row = batch.firstRow + i + 1;
+  const offset = batch.offsets?.[i];
+  const details = { file: ctx.path, table: ctx.table, row, offset };
+  if (error instanceof ReviveError) {
+    const message = `${ctx.path}: table "${ctx.table}" row ${row} (byte ${offset}): ${error.message}`;
+    return error.unsupported
+      ? new StrataError(ErrorCode.IMPORT_SOURCE_UNSUPPORTED, message, {
+          hint: 'The export holds a value type Strata cannot rebuild in Node; export without it or transform it in the source app.',
+          details: { ...details, type: error.typeName, keyPath: error.keyPath },
+          cause: error,
+        })
+      : invalid(ctx.path, message.slice(ctx.path.length + 2), { table: ctx.table, row, offset, type: error.typeName, keyPath: error.keyPath }, error);
+  }
+  return invalid(ctx.path, `table "${ctx.table}" row ${row} (byte ${offset}): ${messageOf(error)}`, { table: ctx.table, row, offset }, error);
+}
+
+/** Finds which row of a batch JSON.parse rejected, and the byte in the file. */
+function locateParseError(batch: RowBatch, ctx: ParseContext, error: unknown): StrataError {
+  const bytes = Buffer.from(batch.text, 'utf8');
+  const base = batch.offsets[0]!;
+  for (let i = 0; i < batch.count; i++) {
+    const from = batch.offsets[i]! - base;
+    const to = i + 1 < batch.count ? batch.offsets[i + 1]! - base : bytes.length;
+    // The slice runs to the next row: drop the comma (and whitespace) between them.
+    const text = bytes.toString('utf8', from, to).replace(/[\s,]*$/, '');
+    try {
+      JSON.parse(text);
+    } catch (rowError) {
+      const at = jsonErrorPosition(rowError, text);
+      const offset = batch.offsets[i]! + (at === undefined ? 0 : Buffer.byteLength(text.slice(0, at)));
+      const row = batch.firstRow + i + 1;
+      return invalid(ctx.path, `table "${ctx.table}" row ${row} is not valid JSON at byte ${offset} (${messageOf(rowError)})`, {
+        table: ctx.table,
+        row,
+        offset,
+        rowOffset: batch.offsets[i],
+      }, rowError);
+    }
+  }
+  return invalid(ctx.path, `table "${ctx.table}" rows ${batch.firstRow + 1}-${batch.firstRow + batch.count}: ${messageOf(error)}`, {
+    table: ctx.table,
+    row: batch.firstRow + 1,
+    offset: base,
+  }, error);
+}
+
+
+/**
+ * After a table's rows: its object must close, and after the last table data.data and the two outer
+ * objects too, then the file must end. Catches a file truncated right after the last row.
+ */
+export async function checkTableEnd(cursor: JsonCursor, table: string): Promise<void> {
+  const details = { table, part: 'after the rows' };
+  for (let key = await cursor.nextKey(details); key !== null; key = await cursor.nextKey(details)) await cursor.skipValue(details);
+  const next = await cursor.peek();
+  if (next === 0x2c) return; // another table follows: reading that one checks the rest
+  if (await cursor.nextElement(details)) throw cursor.unexpected(next, '"]"', details);
+  while (cursor.depth > 0) {
+    for (let key = await cursor.nextKey(details); key !== null; key = await cursor.nextKey(details)) await cursor.skipValue(details);
+  }
+  const tail = await cursor.peek();
+  if (tail !== -1) throw cursor.unexpected(tail, 'the end of the file', details);
+}
+
+/** A StrataError as plain data, to cross a worker boundary. */
+export interface ErrorData {
+  strata: boolean;
+  code?: string;
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export function errorToData(error: unknown): ErrorData {
+  if (error instanceof StrataError) {
+    return { strata: true, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), details: error.details };
+  }
+  return { strata: false, message: messageOf(error) };
+}
+
+export function errorFromData(data: ErrorData): Error {
+  if (!data.strata) return new Error(data.message);
+  return new StrataError(data.code as ErrorCode, data.message, { ...(data.hint ? { hint: data.hint } : {}), ...(data.details ? { details: data.details } : {}) });
+}
