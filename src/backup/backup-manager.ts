@@ -15,6 +15,7 @@ import { checkBackupId, fileStamp, manifestMismatch, manifestPath, MANIFEST_SUFF
 import { backupsToPrune, type RetentionPolicy } from './retention.js';
 import type { BackupProvider } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
+import { isProcessAlive } from '../fs/process-alive.js';
 
 export interface BackupManagerOptions {
   provider: BackupProvider;
@@ -337,7 +338,7 @@ export class BackupManager {
       const temp =
         /^\.strata-(\d+)-[0-9a-f]{8}\.(?:snapshot|stored|verify|restore)(?:-wal|-shm|-journal)?$/.exec(name) ??
         /^\..+\.manifest\.json\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
-      if (!temp || isAlive(Number(temp[1]))) continue;
+      if (!temp || isProcessAlive(Number(temp[1]))) continue;
       const info = await stat(path).catch(() => null);
       if (info) deadWriters.add(info.ino);
       await rm(path, { force: true });
@@ -388,13 +389,4 @@ function corruptContent(entry: BackupEntry, problems: string[]): StrataError {
 
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }

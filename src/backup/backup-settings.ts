@@ -11,6 +11,19 @@ import { BackupManager } from './backup-manager.js';
 import type { RetentionPolicy } from './retention.js';
 import type { BackupProvider } from './providers/backup-provider.js';
 
+/** The `backup` setting of a config file (strata.config, an import config): how backups are made and kept. */
+export interface BackupConfig {
+  dir?: string;
+  keepDays?: number;
+  keepCount?: number;
+  /** gzip level 1-9 (absent or false: none). */
+  compression?: number | false;
+  encrypt?: boolean;
+  keyFile?: string;
+  keyEnv?: string;
+  passphraseEnv?: string;
+}
+
 export interface BackupSettings extends RetentionPolicy {
   /** Default: `backups/` beside the database. */
   dir?: string;

@@ -8,23 +8,15 @@
  *   "sources": { "dexie": { "type": "dexie-export", "path": "./export.json" } } }
  * ```
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
-import { defaultExport, importFile } from '../sources/module-loader.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import { defaultExport, importFile, readSettingsFile } from '../sources/module-loader.js';
+import type { BackupConfig } from '../backup/backup-settings.js';
 import type { Importer } from './types.js';
 
-/** As the `backup` setting of strata.config (dir, compression, encrypt, keyFile, keyEnv, passphraseEnv, keepDays, keepCount). */
-export interface ImportBackupConfig {
-  dir?: string;
-  keepDays?: number;
-  keepCount?: number;
-  compression?: number | false;
-  encrypt?: boolean;
-  keyFile?: string;
-  keyEnv?: string;
-  passphraseEnv?: string;
-}
+/** As the `backup` setting of strata.config. */
+export type ImportBackupConfig = BackupConfig;
 
 export interface ImportConfig {
   /** The target SQLite database. */
@@ -62,20 +54,7 @@ const KEYS: Record<keyof ImportConfig, string> = {
 
 export async function loadImportConfig(path: string): Promise<LoadedImportConfig> {
   const file = resolve(path);
-  if (!existsSync(file)) throw new StrataError(ErrorCode.CONFIG_INVALID, `import config ${file} does not exist`, { hint: 'usage: strata import <config.json|config.ts>' });
-  let loaded: unknown;
-  if (file.endsWith('.json')) {
-    try {
-      loaded = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} is not valid JSON: ${messageOf(error)}`, { hint: 'fix the JSON syntax', cause: error });
-    }
-  } else {
-    const module = await importFile(file).catch((error: StrataError) => {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
-    });
-    loaded = defaultExport(module) ?? module;
-  }
+  const loaded = await readSettingsFile(file, 'import config', 'usage: strata import <config.json|config.ts>');
   return { ...checkImportConfig(loaded, file), file, base: dirname(file) };
 }
 

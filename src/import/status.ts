@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import type { ImportStatus } from './types.js';
+import { isProcessAlive } from '../fs/process-alive.js';
 
 export const DEFAULT_STATUS_TABLE = 'app_state';
 export const DEFAULT_STATUS_KEY = 'migration_v2_status';
@@ -68,15 +69,6 @@ export function isLive(status: Extract<ImportStatus, { state: 'running' }>, stal
     return now - Date.parse(status.heartbeatAt) < staleAfterMs;
   }
   if (status.pid === process.pid) return activeRuns.has(status.runId);
-  if (!pidAlive(status.pid)) return false;
+  if (!isProcessAlive(status.pid)) return false;
   return now - Date.parse(status.heartbeatAt) < staleAfterMs;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

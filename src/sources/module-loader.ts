@@ -3,6 +3,7 @@
  * imported only when a TypeScript file actually has to run, so `status` and a no-op `migrate`
  * never pay for it.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 
@@ -55,4 +56,23 @@ export function migrationExports(loaded: Record<string, unknown>): Record<string
     return inner;
   }
   return loaded;
+}
+
+/**
+ * A settings file as a value: JSON parsed, or a module's default export (.ts through tsx).
+ * Every failure is CONFIG_INVALID naming the file; `missingHint` says what to do when it is absent.
+ */
+export async function readSettingsFile(file: string, what: string, missingHint: string): Promise<unknown> {
+  if (!existsSync(file)) throw new StrataError(ErrorCode.CONFIG_INVALID, `${what} ${file} does not exist`, { hint: missingHint });
+  if (file.endsWith('.json')) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} is not valid JSON: ${messageOf(error)}`, { hint: 'fix the JSON syntax', cause: error });
+    }
+  }
+  const module = await importFile(file).catch((error: StrataError) => {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
+  });
+  return defaultExport(module) ?? module;
 }

@@ -9,6 +9,7 @@ import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { Release } from '../document/locks.js';
+import { isProcessAlive } from '../../fs/process-alive.js';
 
 interface Holder {
   pid: number;
@@ -79,12 +80,7 @@ async function isStale(lockPath: string, text: string): Promise<boolean> {
     return info !== undefined && Date.now() - info.mtimeMs > UNREADABLE_STALE_MS;
   }
   if (holder.host !== hostname()) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !isProcessAlive(holder.pid);
 }
 
 async function breakStale(lockPath: string, staleText: string): Promise<void> {
