@@ -212,3 +212,20 @@ describe('verify (the seed\'s last step: check the schema after each step)', () 
     }
   });
 });
+
+describe('dependsOn in modules', () => {
+  test('is read from a literal; a commented-out one declares nothing; one exported through a variable is refused', async () => {
+    const { migrator, dir } = project({
+      'aa001_base.sql': 'CREATE TABLE a (x);',
+      'bb001_commented.mjs': "// export const dependsOn = ['zz999'];\n/* export const dependsOn = ['zz998']; */\nexport async function up(ctx) { await ctx.exec('CREATE TABLE b (x)'); }\n",
+    });
+    try {
+      assert.deepEqual((await migrator.migrate({ to: 'bb001' })).results.map((r) => r.version), ['bb001']);
+      writeFiles(join(dir, 'migrations'), { 'cc001_var.mjs': "const deps = ['aa001'];\nexport const dependsOn = deps;\nexport async function up(ctx) { await ctx.exec('CREATE TABLE c (x)'); }\n" });
+      await assert.rejects(migrator.migrate({ to: 'cc001' }), (e: StrataError) => e.code === 'MIGRATION_INVALID' && /cc001_var\.mjs exports dependsOn = \[aa001\], but its text reads as \[\]/.test(e.message));
+      assert.equal((await migrator.status()).migrations.find((m) => m.version === 'cc001')!.state, 'pending');
+    } finally {
+      await migrator.close();
+    }
+  });
+});

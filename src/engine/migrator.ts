@@ -249,7 +249,7 @@ export class Migrator<Ctx> {
       const rollback = new Error('verify only');
       try {
         await this.target.transaction(async () => {
-          await this.runVerify(migration, verify);
+          await this.runVerify(migration, verify, 'now');
           throw rollback;
         }, { foreignKeys: true });
       } catch (error) {
@@ -494,13 +494,13 @@ export class Migrator<Ctx> {
   }
 
   /** A step's own check of what its up did; a failure fails the step like any other. */
-  private async runVerify(step: Identity, verify: MigrationBody<Ctx>): Promise<void> {
+  private async runVerify(step: Identity, verify: MigrationBody<Ctx>, when: 'after up' | 'now' = 'after up'): Promise<void> {
     try {
       await this.runBody(step, verify, 'up', true);
     } catch (error) {
       const cause = error instanceof StrataError ? error.message.replace(/^.*?: (?:up\(\) threw: )?/, '') : messageOf(error);
-      throw new StrataError(ErrorCode.MIGRATION_VERIFY_FAILED, `${originOf(step)}: its verify failed after up: ${cause}`, {
-        hint: 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
+      throw new StrataError(ErrorCode.MIGRATION_VERIFY_FAILED, `${originOf(step)}: its verify ${when === 'now' ? 'fails on the database as it is now' : 'failed after up'}: ${cause}`, {
+        hint: when === 'now' ? 'something changed what this migration made: find what, or restore a backup' : 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
         cause: error,
         details: { file: originOf(step), version: step.version },
       });

@@ -194,8 +194,33 @@ function declaredDependencies(file: FoundFile): string[] {
   const lists =
     file.kind === 'sql'
       ? [...file.text.matchAll(/^--\s*strata:depends-on\s+(.+)$/gm)].map((m) => m[1]!.split(/[\s,]+/).filter(Boolean))
-      : [...file.text.matchAll(/export\s+const\s+dependsOn\s*(?::[^=]+)?=\s*\[([^\]]*)\]/g)].map((m) => [...m[1]!.matchAll(/['"`]([^'"`]+)['"`]/g)].map((s) => s[1]!));
+      : [...withoutComments(file.text).matchAll(/export\s+const\s+dependsOn\s*(?::[^=]+)?=\s*\[([^\]]*)\]/g)].map((m) => [...m[1]!.matchAll(/['"`]([^'"`]+)['"`]/g)].map((s) => s[1]!));
   return dependenciesOf(lists.flat(), file.display);
+}
+
+/** Line and block comments blanked (a commented-out declaration declares nothing). */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+/** What a module exports must be what its text declared (the plan was made from the text). */
+function checkExportedDependencies(file: FoundFile, exported: unknown): void {
+  if (exported === undefined) {
+    if (declaredDependencies(file).length) throw dependencyMismatch(file, 'declares dependencies its module does not export');
+    return;
+  }
+  const actual = dependenciesOf(exported, file.display);
+  const declared = declaredDependencies(file);
+  if (actual.length !== declared.length || actual.some((v, k) => v !== declared[k])) {
+    throw dependencyMismatch(file, `exports dependsOn = [${actual.join(', ')}], but its text reads as [${declared.join(', ')}]`);
+  }
+}
+
+function dependencyMismatch(file: FoundFile, what: string): StrataError {
+  return new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} ${what}`, {
+    hint: "write it as a literal: export const dependsOn = ['knowledge001'] (dependencies are read from the file's text, before it is loaded, to plan the run)",
+    details: { file: file.display },
+  });
 }
 
 function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect, placeholders: FolderSourceOptions['placeholders']): LoadedMigration<Ctx> {
@@ -213,6 +238,7 @@ function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect:
 async function loadModule<Ctx>(file: FoundFile): Promise<LoadedMigration<Ctx>> {
   const exported = migrationExports(await importFile(file.path, file.checksum));
   const { up, down, verify } = exported;
+  checkExportedDependencies(file, exported.dependsOn);
   if (typeof up !== 'function') {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} does not export an up(ctx) function`, {
       hint: 'export async function up(ctx) { ... } (and optionally down(ctx)) from the module',
