@@ -1,0 +1,74 @@
+/**
+ * `strata log`: the migration journal (the database's strata_journal table, or a document
+ * store's JSON-lines file with --journal-file), filtered, as a table, JSON or an export.
+ */
+import { existsSync } from 'node:fs';
+import { parseTimeOption, type JournalQuery } from '../../journal/entry.js';
+import { exportEntries, type JournalExportFormat } from '../../journal/export.js';
+import { Journal, type JournalSink } from '../../journal/journal.js';
+import { jsonlJournalSink } from '../../journal/jsonl-sink.js';
+import { DEFAULT_JOURNAL_TABLE, sqlJournalSink } from '../../journal/sql-sink.js';
+import { ErrorCode, StrataError } from '../../model/errors.js';
+import { openDriver } from '../../targets/sql/open-driver.js';
+import { integerOption, usage } from '../args.js';
+import type { CommandContext } from '../command-context.js';
+import { table } from '../output.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { values, output } = ctx;
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const format = text('export');
+  if (format !== undefined && format !== 'json' && format !== 'csv') throw usage(`--export expects json or csv, got '${format}'`, 'e.g. strata log --export csv > journal.csv');
+  const now = new Date();
+  const query: JournalQuery = {};
+  const level = text('level');
+  if (level !== undefined) {
+    if (!/^(debug|info|warn|error)$/i.test(level)) throw usage(`--level expects DEBUG, INFO, WARN or ERROR, got '${level}'`, 'e.g. strata log --level error');
+    query.level = level.toUpperCase() as JournalQuery['level'];
+  }
+  const since = text('since');
+  const until = text('until');
+  if (since !== undefined) query.since = parseTimeOption(since, now, '--since');
+  if (until !== undefined) query.until = parseTimeOption(until, now, '--until');
+  const limit = integerOption(values.limit, '--limit', 1);
+  if (limit !== undefined) query.limit = limit;
+  if (text('migration') !== undefined) query.migration = text('migration');
+  if (text('run') !== undefined) query.runId = text('run');
+
+  let sink: JournalSink;
+  let close = async () => {};
+  const file = text('journal-file');
+  if (file !== undefined) {
+    if (!existsSync(file)) throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
+    sink = jsonlJournalSink(file);
+  } else {
+    const config = await ctx.config();
+    const driver = openDriver(config.db, { postgres: { schema: config.schema } });
+    const { exists } = await driver.connect('read');
+    if (!exists) {
+      await driver.close();
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${driver.description} does not exist: there is no journal to show`, { hint: "run 'strata migrate' first" });
+    }
+    const base = DEFAULT_JOURNAL_TABLE;
+    sink = sqlJournalSink(driver, { table: config.schema ? `${config.schema}.${base}` : base });
+    close = () => driver.close();
+  }
+  try {
+    const entries = await new Journal(sink).queryLogs(query);
+    if (format) {
+      process.stdout.write(exportEntries(entries, format as JournalExportFormat));
+      return 0;
+    }
+    output.data({ entries });
+    if (!entries.length) {
+      output.line('no journal entries match');
+      return 0;
+    }
+    const rows = [['TIME', 'LEVEL', 'RUN', 'MIGRATION', 'EVENT', 'MESSAGE']];
+    for (const e of entries) rows.push([e.time, e.level, e.runId, e.migration ?? '', e.event, e.message.split('\n')[0]!]);
+    for (const line of table(rows)) output.line(line);
+    return 0;
+  } finally {
+    await close();
+  }
+}

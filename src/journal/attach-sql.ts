@@ -1,0 +1,82 @@
+/**
+ * `createMigrator({ journal })`: a Journal over the database's `strata_journal` table, attached
+ * to the migrator's events. The engine is not touched: the journal listens on `migrator.events`;
+ * `migrator.close()` also closes the journal (its own connection on a server), and
+ * `migrator.status()` gains a `journal` field (the last run's metrics) that `status --json` prints.
+ */
+import type { Migrator } from '../engine/migrator.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import type { SqlDriver } from '../targets/sql/driver.js';
+import { openDriver } from '../targets/sql/open-driver.js';
+import type { JournalLevel } from './entry.js';
+import { Journal, type RunMetrics } from './journal.js';
+import { DEFAULT_JOURNAL_TABLE, sqlJournalSink } from './sql-sink.js';
+
+export interface SqlJournalSettings {
+  /** The lowest level recorded (default INFO). */
+  level?: JournalLevel | Lowercase<JournalLevel>;
+  /** Default strata_journal (in the migrated schema on PostgreSQL when one is set). */
+  table?: string;
+  /**
+   * PostgreSQL / MySQL with a driver (not a URL) given as `db`: the separate connection the
+   * journal writes on. With a URL the journal opens its own.
+   */
+  driver?: SqlDriver;
+  now?: () => Date;
+  onError?: (error: unknown) => void;
+}
+
+const journals = new WeakMap<object, Journal>();
+
+/** The journal createMigrator attached to a migrator (undefined when it has none). */
+export function journalOf(migrator: object): Journal | undefined {
+  return journals.get(migrator);
+}
+
+export function attachSqlJournal(
+  migrator: Migrator<any>,
+  driver: SqlDriver,
+  settings: true | SqlJournalSettings,
+  connection: { db: unknown; schema?: string },
+): Journal {
+  const options: SqlJournalSettings = settings === true ? {} : settings;
+  const base = options.table ?? DEFAULT_JOURNAL_TABLE;
+  const table = connection.schema && !base.includes('.') ? `${connection.schema}.${base}` : base;
+  let journalDriver = driver;
+  let owns = false;
+  if (driver.dialect !== 'sqlite') {
+    if (options.driver) journalDriver = options.driver;
+    else if (typeof connection.db === 'string') {
+      journalDriver = openDriver(connection.db, { postgres: { schema: connection.schema } });
+      owns = true;
+    } else {
+      throw new StrataError(ErrorCode.USAGE, `the journal of ${driver.description} needs a connection of its own, so a rolled-back step is still recorded`, {
+        hint: 'pass journal: { driver: <a second driver to the same database> }, or give db as a URL',
+      });
+    }
+  }
+  const journal = new Journal(sqlJournalSink(journalDriver, { table, ownsDriver: owns }), {
+    target: driver.description,
+    ...(options.level ? { level: options.level } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  journal.attach(migrator.events, { target: driver.description });
+  journals.set(migrator, journal);
+  const close = migrator.close.bind(migrator);
+  migrator.close = async () => {
+    try {
+      await journal.close();
+    } finally {
+      await close();
+    }
+  };
+  const status = migrator.status.bind(migrator);
+  migrator.status = async () => {
+    const report = await status();
+    let lastRun: RunMetrics | null = null;
+    if (report.exists) lastRun = await journal.lastRunMetrics().catch(() => null);
+    return Object.assign(report, { journal: { table, lastRun } });
+  };
+  return journal;
+}
