@@ -60,6 +60,16 @@ export function cliAsync(args: string[], options: { cwd: string; env?: NodeJS.Pr
 }
 
 /** Schema and every row of every table: "exactly as before" means this is deep-equal. */
+/** In rowid order; WITHOUT ROWID tables and FTS5's virtual tables have none, so sorted by value. */
+function rowsOf(db: Database.Database, name: string, where: string): unknown[] {
+  try {
+    return db.prepare(`SELECT * FROM "${name}"${where} ORDER BY rowid`).all();
+  } catch {
+    const text = (row: unknown) => JSON.stringify(row, (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v));
+    return (db.prepare(`SELECT * FROM "${name}"${where}`).all() as unknown[]).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
+  }
+}
+
 export function snapshot(path: string): { schema: unknown[]; rows: Record<string, unknown[]> } {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
@@ -69,7 +79,7 @@ export function snapshot(path: string): { schema: unknown[]; rows: Record<string
       // An aborted attempt's ledger row only notes when and why a step failed (its transaction
       // rolled back, nothing of it applied): not part of the state a failure must leave alone.
       const where = name === 'strata_migrations' ? " WHERE status <> 'aborted'" : '';
-      rows[name] = db.prepare(`SELECT * FROM "${name}"${where} ORDER BY rowid`).all();
+      rows[name] = rowsOf(db, name, where);
     }
     return { schema, rows };
   } finally {
