@@ -25,6 +25,7 @@ import { openDriver } from './targets/sql/open-driver.js';
 import { SqliteDriver, type SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
 import { SqlTarget } from './targets/sql/sql-target.js';
 import { DEFAULT_LEDGER_TABLE } from './targets/sql/ledger-sql.js';
+import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
 
@@ -67,6 +68,12 @@ export interface CreateMigratorOptions extends ProblemPolicy {
    * automatically when a run fails in a way the database cannot undo. false turns it off.
    */
   backup?: false | BackupSettings;
+  /**
+   * Record every event (plan, each step, failures, backups, restores, per-run metrics) in a
+   * `strata_journal` table, written outside the migration's transaction; read it with
+   * journalOf(migrator).queryLogs() or `strata log`. true, or settings (level, table...).
+   */
+  journal?: boolean | SqlJournalSettings;
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
@@ -92,6 +99,7 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
     now: options.now,
     backups: options.backup === false || !provider ? undefined : backupHook(() => (backups ??= backupManagerFor(provider, options.backup || {}, migrator.events))),
   });
+  if (options.journal) attachSqlJournal(migrator, driver, options.journal, { db: options.db, schema: options.schema });
   return migrator;
 }
 

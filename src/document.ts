@@ -21,3 +21,7 @@ export { acquireLock } from './targets/document/locks.js';
 export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
 export type { StepResult } from './model/errors.js';
 export type { StrataEvents, StrataEventName } from './engine/events.js';
+export { Journal, JOURNALED_EVENTS, JOURNAL_LEVELS, memoryJournalSink, webStorageJournalSink, parseJsonLines, exportEntries, toCsv, parseCsv, parseJournalCsv, parseJournalJson, parseTimeOption } from './journal/index.js';
+export type { JournalSink, JournalOptions, JournalEntry, JournalLevel, JournalQuery, JournalExportFormat, RunMetrics, StepMetrics, StorageLike, StorageJournalOptions } from './journal/index.js';
+export { CompatibilityLayer } from './progressive/compat.js';
+export type { CompatibilityLayerOptions, CompatBackend, CompatState, MigrationStats } from './progressive/compat.js';

@@ -409,8 +409,8 @@ describe('bad input', () => {
     assert.equal(existsSync(join(ws.dir, 'no-such-folder')), false);
     assert.equal(existsSync(join(ws.dir, 'missing.db')), false);
 
-    const postgres = cli(['backup', 'list'], { cwd: ws.dir, env: { DATABASE_URL: 'postgres://app@localhost/app' } });
-    assertFailure(postgres, 'DRIVER_UNSUPPORTED');
+    const unknown = cli(['backup', 'list'], { cwd: ws.dir, env: { DATABASE_URL: 'mongodb://app@localhost/app' } });
+    assertFailure(unknown, 'DRIVER_UNSUPPORTED');
     const json = parseJson(ws.run('backup', 'restore', '../x', '--json'));
     assert.equal(json.error.code, 'BACKUP_NOT_FOUND');
   });

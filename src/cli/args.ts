@@ -11,6 +11,12 @@ export const GLOBAL_OPTIONS = {
   db: { type: 'string', description: 'SQLite path, or a sqlite:, postgres://, mysql:// or mariadb:// URL (default: $DATABASE_URL, then ./strata.db)', value: 'path|url' },
   dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
   config: { type: 'string', description: 'config file (default: strata.config.{ts,mts,js,mjs,json} in this folder)', value: 'file' },
+  database: {
+    type: 'string',
+    multiple: true,
+    description: "the config's database(s) to work on, by name (repeatable or a,b; default: all for migrate, status, validate)",
+    value: 'name',
+  },
   table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
   'lock-timeout': { type: 'string', description: 'ms to wait for another migration to finish (default 60000)', value: 'ms' },
   schema: { type: 'string', description: 'PostgreSQL: the schema to migrate (created if missing; holds the ledger)', value: 'name' },
@@ -118,6 +124,48 @@ export const COMMANDS = {
       ...BACKUP_OPTIONS,
     },
   },
+  import: {
+    summary: 'import legacy data (Dexie exports, Redux Persist, JSON config and arrays) into the database, as a config file says',
+    usage: 'strata import <config.json|config.ts> [--dry-run] [--force] [--no-backup] [--json]',
+    positionals: 1,
+    options: {
+      'dry-run': { type: 'boolean', description: "run every importer's prepare and print the counts; change nothing" },
+      force: { type: 'boolean', description: 'run an import that already completed again (from a clean target)' },
+      ...NO_BACKUP,
+      ...BACKUP_OPTIONS,
+    },
+  },
+  backfill: {
+    summary: 'run (or resume) a batched, resumable data migration over a table, or list backfills',
+    usage: 'strata backfill NAME --table T --set "col = expr" [--where COND] [--key id] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status',
+    positionals: 1,
+    options: {
+      table: { type: 'string', description: 'the table to walk (for backfill, not the ledger)', value: 'name' },
+      set: { type: 'string', description: 'the assignments of each batch\'s UPDATE, e.g. "email_lower = lower(email)"', value: 'sql' },
+      statement: { type: 'string', description: 'or a statement run per batch, with :keys, :first, :last', value: 'sql' },
+      where: { type: 'string', description: 'only rows matching this SQL condition', value: 'sql' },
+      key: { type: 'string', description: 'the column walked, unique and indexed (default id)', value: 'column' },
+      'batch-size': { type: 'string', description: 'rows per batch and per transaction (default 100)', value: 'N' },
+      'delay-ms': { type: 'string', description: 'pause between batches (default 0)', value: 'ms' },
+      restart: { type: 'boolean', description: 'start over from the first key, even if it completed' },
+      status: { type: 'boolean', description: "list every backfill's checkpoint (done, total, last key, status)" },
+    },
+  },
+  log: {
+    summary: 'show the migration journal (every run, step, failure, backup and its metrics), or export it',
+    usage: 'strata log [--level L] [--since T] [--until T] [--migration V] [--run ID] [--limit N] [--export json|csv]',
+    positionals: 0,
+    options: {
+      level: { type: 'string', description: 'the lowest level shown: DEBUG, INFO, WARN or ERROR', value: 'L' },
+      since: { type: 'string', description: 'entries at or after T (an ISO date/time, or 30m, 2h, 7d ago)', value: 'T' },
+      until: { type: 'string', description: 'entries at or before T', value: 'T' },
+      migration: { type: 'string', description: "one migration's entries, by version", value: 'V' },
+      run: { type: 'string', description: "one run's entries, by run id", value: 'ID' },
+      limit: { type: 'string', description: 'the newest N entries', value: 'N' },
+      export: { type: 'string', description: 'print the entries as json or csv', value: 'json|csv' },
+      'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
+    },
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -128,6 +176,8 @@ export interface ParsedCommand {
   positionals: string[];
   /** Every `--var name=value`, in order. */
   vars?: string[];
+  /** Every `--database` given (each may be a comma list), in order. */
+  databases?: string[];
 }
 
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
@@ -145,8 +195,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (spec && positionals.length > spec.positionals) {
     throw usage(`unexpected argument '${positionals[spec.positionals]}'`, `usage: ${spec.usage}`);
   }
-  const { var: vars, ...values } = parsed.values;
-  return { command, values: values as ParsedCommand['values'], positionals, vars: vars as string[] | undefined };
+  const { var: vars, database: databases, ...values } = parsed.values;
+  return { command, values: values as ParsedCommand['values'], positionals, vars: vars as string[] | undefined, databases: databases as string[] | undefined };
 }
 
 /**

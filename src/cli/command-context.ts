@@ -7,19 +7,43 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 import { DEFAULT_LEDGER_TABLE } from '../targets/sql/ledger-sql.js';
 import { openDriver } from '../targets/sql/open-driver.js';
 import { backupSettings } from './backup-options.js';
-import { integerOption, varOptions, type ParsedCommand } from './args.js';
-import { resolveConfig, type ResolvedConfig } from './config.js';
+import { integerOption, usage, varOptions, type ParsedCommand } from './args.js';
+import type { ConfigFlags, ResolvedConfig } from './config.js';
 import type { Output } from './output.js';
+import { resolveProject, type Project } from './project.js';
+
+/** One database of the run: its settings, and its migrator and backups, made when first asked for. */
+export interface DatabaseHandle {
+  /** Its name in a multi-database config; undefined in a single-database project. */
+  name: string | undefined;
+  config: ResolvedConfig;
+  migrator(): SqlMigrator;
+  backups(): BackupManager;
+  /** Closes its migrator (if one was made); it may be made again. */
+  close(): Promise<void>;
+}
 
 export interface CommandContext {
   values: ParsedCommand['values'];
   positionals: string[];
   output: Output;
+  /** The config file and the databases this run works on (`--database`). */
+  project(): Promise<Project>;
+  /** The selected databases, in config order (one for a single-database project). */
+  databases(): Promise<DatabaseHandle[]>;
+  /** config(), migrator() and backups() are the one selected database's; a USAGE error when several are. */
   config(): Promise<ResolvedConfig>;
   migrator(): Promise<SqlMigrator>;
   /** The backups of the configured database. */
   backups(): Promise<BackupManager>;
   close(): Promise<void>;
+}
+
+/** STRATA_JOURNAL=1 (or a level: debug, info, warn, error) records runs in strata_journal; see `strata log`. */
+function journalFromEnv(): boolean | { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } {
+  const setting = (process.env.STRATA_JOURNAL ?? '').trim().toUpperCase();
+  if (setting === 'DEBUG' || setting === 'INFO' || setting === 'WARN' || setting === 'ERROR') return { level: setting };
+  return setting === '1' || setting === 'TRUE' || setting === 'ON';
 }
 
 /** A bare number is ms; anything else goes to PostgreSQL as an interval ('5s'), checked there. */
@@ -29,48 +53,76 @@ function durationOption(text: string | undefined): number | string | undefined {
 
 export function createCommandContext(parsed: ParsedCommand, output: Output): CommandContext {
   const { values } = parsed;
-  let config: Promise<ResolvedConfig> | undefined;
-  let migrator: SqlMigrator | undefined;
+  let project: Promise<Project> | undefined;
+  let handles: Promise<DatabaseHandle[]> | undefined;
   const flag = (name: string) => (values[name] === true ? true : undefined);
   const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const context: CommandContext = {
     values,
     positionals: parsed.positionals,
     output,
-    config: () =>
-      (config ??= resolveConfig({
-        db: string('db'),
-        dir: string('dir'),
-        config: string('config'),
-        table: string('table'),
-        lockTimeoutMs: integerOption(values['lock-timeout'], '--lock-timeout'),
-        schema: string('schema'),
-        statementTimeout: durationOption(string('statement-timeout')),
-        dbLockTimeout: durationOption(string('db-lock-timeout')),
-        allowChanged: flag('allow-changed'),
-        allowMissing: flag('allow-missing'),
-        allowOutOfOrder: flag('allow-out-of-order'),
-        placeholders: varOptions(parsed.vars),
-      })),
-    async migrator() {
-      if (migrator) return migrator;
-      const settings = await context.config();
-      const backup = values['no-backup'] === true || settings.backup === false ? false : backupSettings(values, settings.backup);
-      migrator = createMigrator({ ...settings, backup });
-      return migrator;
-    },
-    async backups() {
-      const settings = await context.config();
-      const table = settings.schema && !(settings.table ?? '').includes('.') ? `${settings.schema}.${settings.table ?? DEFAULT_LEDGER_TABLE}` : settings.table;
-      const provider = backupProviderFor(openDriver(settings.db, { postgres: { schema: settings.schema } }), table);
-      if (!provider) {
-        throw new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `${settings.db} has no file to back up`, { hint: 'backups need a database file or a server URL' });
-      }
-      return backupManagerFor(provider, backupSettings(values, settings.backup || undefined));
-    },
+    project: () =>
+      (project ??= resolveProject(
+        {
+          db: string('db'),
+          dir: string('dir'),
+          config: string('config'),
+          table: string('table'),
+          lockTimeoutMs: integerOption(values['lock-timeout'], '--lock-timeout'),
+          schema: string('schema'),
+          statementTimeout: durationOption(string('statement-timeout')),
+          dbLockTimeout: durationOption(string('db-lock-timeout')),
+          allowChanged: flag('allow-changed'),
+          allowMissing: flag('allow-missing'),
+          allowOutOfOrder: flag('allow-out-of-order'),
+          placeholders: varOptions(parsed.vars),
+        } satisfies ConfigFlags,
+        parsed.databases,
+      )),
+    databases: () => (handles ??= context.project().then((p) => p.selected.map(handleFor))),
+    config: async () => (await one()).config,
+    migrator: async () => (await one()).migrator(),
+    backups: async () => (await one()).backups(),
     async close() {
-      await migrator?.close();
+      for (const handle of await (handles ?? Promise.resolve([])).catch(() => [])) await handle.close();
     },
   };
+
+  /** The run's one database; commands that change or create one thing need exactly one. */
+  async function one(): Promise<DatabaseHandle> {
+    const selected = await context.databases();
+    if (selected.length === 1) return selected[0]!;
+    const { file, names } = await context.project();
+    const command = parsed.command ?? 'this command';
+    const asked = parsed.databases?.length ? `--database selected ${selected.length}` : `${file} names ${names.length}`;
+    throw usage(`strata ${command} works on one database at a time, and ${asked}: ${selected.map((d) => d.name).join(', ')}`, `pick one with --database NAME, e.g. strata ${command} --database ${selected[0]?.name}`);
+  }
+
+  function handleFor(settings: ResolvedConfig): DatabaseHandle {
+    let migrator: SqlMigrator | undefined;
+    return {
+      name: settings.name,
+      config: settings,
+      migrator() {
+        if (migrator) return migrator;
+        const backup = values['no-backup'] === true || settings.backup === false ? false : backupSettings(values, settings.backup);
+        migrator = createMigrator({ ...settings, backup, journal: journalFromEnv() });
+        return migrator;
+      },
+      backups() {
+        const table = settings.schema && !(settings.table ?? '').includes('.') ? `${settings.schema}.${settings.table ?? DEFAULT_LEDGER_TABLE}` : settings.table;
+        const provider = backupProviderFor(openDriver(settings.db, { postgres: { schema: settings.schema } }), table);
+        if (!provider) {
+          throw new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `${settings.db} has no file to back up`, { hint: 'backups need a database file or a server URL' });
+        }
+        return backupManagerFor(provider, backupSettings(values, settings.backup || undefined));
+      },
+      async close() {
+        const open = migrator;
+        migrator = undefined;
+        await open?.close();
+      },
+    };
+  }
   return context;
 }

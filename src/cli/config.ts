@@ -3,26 +3,16 @@
  * the config file, defaults. The config file is `strata.config.{ts,mts,js,mjs,json}` in the
  * current folder or --config; its relative paths are relative to the file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import type { BackupConfig } from '../backup/backup-settings.js';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../defaults.js';
-import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
-import { defaultExport, importFile } from '../sources/module-loader.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import { readSettingsFile } from '../sources/module-loader.js';
 import { compilePlaceholderPattern } from '../sources/sql/placeholders.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 
-/** The `backup` setting of a config file: false, or how backups are made and kept. */
-export interface BackupConfig {
-  dir?: string;
-  keepDays?: number;
-  keepCount?: number;
-  /** gzip level 1-9 (absent or false: none). */
-  compression?: number | false;
-  encrypt?: boolean;
-  keyFile?: string;
-  keyEnv?: string;
-  passphraseEnv?: string;
-}
+export type { BackupConfig };
 
 const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> = {
   dir: 'string',
@@ -55,6 +45,11 @@ export interface StrataConfig {
   placeholders?: Record<string, string>;
   /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
   placeholderPattern?: string | RegExp | false;
+  /**
+   * A multi-database project: name -> that database's settings (its own `db`, and `dir`, `table`,
+   * `backup`, ... over the top-level ones, which are the defaults). See src/cli/project.ts.
+   */
+  databases?: Record<string, StrataConfig>;
 }
 
 export interface ResolvedConfig extends StrataConfig {
@@ -62,6 +57,8 @@ export interface ResolvedConfig extends StrataConfig {
   dir: string;
   /** The file the settings came from, if any. */
   file: string | undefined;
+  /** In a multi-database project: which of its databases these settings are for. */
+  name?: string;
 }
 
 export const CONFIG_FILE_NAMES = ['strata.config.ts', 'strata.config.mts', 'strata.config.js', 'strata.config.mjs', 'strata.config.json'];
@@ -81,6 +78,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   backup: 'object',
   placeholders: 'object',
   placeholderPattern: 'string',
+  databases: 'object',
 };
 
 export interface ConfigFlags {
@@ -100,8 +98,18 @@ export interface ConfigFlags {
 }
 
 export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ResolvedConfig> {
+  const { file, fromFile } = await loadConfig(flags, cwd);
+  return resolveSettings(fromFile, file, flags, env, cwd);
+}
+
+/** The config file (found, or --config) and its checked contents ({} when there is none). */
+export async function loadConfig(flags: Pick<ConfigFlags, 'config'>, cwd = process.cwd()): Promise<{ file: string | undefined; fromFile: StrataConfig }> {
   const file = flags.config ? resolve(cwd, flags.config) : CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
-  const fromFile = file ? await readConfigFile(file) : {};
+  return { file, fromFile: file ? await readConfigFile(file) : {} };
+}
+
+/** One database's settings: flags over DATABASE_URL over `fromFile` over the defaults. */
+export function resolveSettings(fromFile: StrataConfig, file: string | undefined, flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string): ResolvedConfig {
   const base = file ? dirname(file) : cwd;
   const relativeTo = (value: string) => (isUrl(value) || value === ':memory:' ? value : resolve(base, value));
   const fromEnv = env.DATABASE_URL || undefined;
@@ -134,23 +142,7 @@ function isUrl(value: string): boolean {
 }
 
 async function readConfigFile(file: string): Promise<StrataConfig> {
-  if (!existsSync(file)) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `config file ${file} does not exist`, { hint: 'check the --config path' });
-  }
-  let loaded: unknown;
-  if (file.endsWith('.json')) {
-    try {
-      loaded = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} is not valid JSON: ${messageOf(error)}`, { hint: 'fix the JSON syntax', cause: error });
-    }
-  } else {
-    const module = await importFile(file).catch((error: StrataError) => {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
-    });
-    loaded = defaultExport(module) ?? module;
-  }
-  return checkConfig(loaded, file);
+  return checkConfig(await readSettingsFile(file, 'config file', 'check the --config path'), file);
 }
 
 export function checkConfig(value: unknown, file: string): StrataConfig {
@@ -175,7 +167,43 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
   const backup = (value as StrataConfig).backup;
   if (backup) checkBackupConfig(backup, file);
   checkPlaceholders(value as StrataConfig, file);
+  if ((value as StrataConfig).databases !== undefined) checkDatabases(value as StrataConfig, file);
   return value as StrataConfig;
+}
+
+/** `databases`: a non-empty object of name -> settings, each checked like the top level, each with its own `db`. */
+function checkDatabases({ databases, db, dir, table, schema }: StrataConfig, file: string): void {
+  const hint = 'e.g. "databases": { "app": { "db": "./data/app.db", "dir": "./migrations/app" } }';
+  if (Array.isArray(databases) || Object.keys(databases!).length === 0) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "databases" must be an object of name: settings with at least one database`, { hint });
+  }
+  if (db !== undefined) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "db" and "databases" exclude each other: each database names its own db`, { hint: 'move "db" into the database it belongs to' });
+  }
+  const seen = new Map<string, string>();
+  for (const [name, entry] of Object.entries(databases!)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: database name "${name}" must be letters, digits, _, . or - (it is typed after --database)`, { hint });
+    }
+    const where = `${file}: databases.${name}`;
+    if (entry && typeof entry === 'object' && 'databases' in entry) throw new StrataError(ErrorCode.CONFIG_INVALID, `${where}: "databases" cannot be nested`);
+    const settings = checkConfig(entry, where);
+    if (typeof settings.db !== 'string' || settings.db === '') {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where} has no "db"`, { hint: `give each database its own file or URL: "${name}": { "db": "./data/${name}.db" }` });
+    }
+    if (settings.dir === undefined && dir === undefined) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where} has no "dir"`, { hint: `give it its migrations folder: "${name}": { "dir": "./migrations/${name}" } (or a top-level "dir" shared by all)` });
+    }
+    const path = isUrl(settings.db) || settings.db === ':memory:' ? settings.db : resolve(dirname(file), settings.db);
+    const ledger = `${path}\u0000${settings.schema ?? schema ?? ''}\u0000${settings.table ?? table ?? ''}`;
+    const other = seen.get(ledger);
+    if (other !== undefined) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: databases "${other}" and "${name}" name the same database and ledger table (${settings.db})`, {
+        hint: 'each database needs its own db, or its own "table" for the ledger',
+      });
+    }
+    seen.set(ledger, name);
+  }
 }
 
 function checkPlaceholders({ placeholders, placeholderPattern }: StrataConfig, file: string): void {
@@ -201,7 +229,7 @@ function checkBackupConfig(backup: BackupConfig, file: string): void {
   }
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, k) => k);
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0]!;

@@ -18,6 +18,9 @@ const LOADERS: Record<CommandName, () => Promise<{ run: (ctx: CommandContext) =>
   create: () => import('./commands/create.js'),
   repair: () => import('./commands/repair.js'),
   backup: () => import('./commands/backup.js'),
+  import: () => import('./commands/import.js'),
+  log: () => import('./commands/log.js'),
+  backfill: () => import('./commands/backfill.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -4,6 +4,8 @@
  * import node:events (it runs in browsers and extension hosts too).
  */
 import type { StepResult, StrataError } from '../model/errors.js';
+import type { ImportEvents } from '../import/import-events.js';
+import type { BackfillEvents } from '../progressive/backfill-events.js';
 
 export interface StepEvent {
   version: string;
@@ -14,7 +16,7 @@ export interface StepEvent {
   total: number;
 }
 
-export interface StrataEvents {
+export interface StrataEvents extends ImportEvents, BackfillEvents {
   'lock:waiting': { target: string };
   'lock:acquired': { target: string; waitedMs: number };
   plan: { direction: 'up' | 'down'; steps: { version: string; name: string }[]; dryRun: boolean };

@@ -10,10 +10,16 @@ export const ErrorCode = {
   MIGRATION_NAME_INVALID: 'MIGRATION_NAME_INVALID',
   MIGRATION_VERSION_DUPLICATE: 'MIGRATION_VERSION_DUPLICATE',
   MIGRATION_INVALID: 'MIGRATION_INVALID',
+  /** A migration's dependsOn names a version no migration has. */
+  MIGRATION_DEPENDENCY_MISSING: 'MIGRATION_DEPENDENCY_MISSING',
+  /** Migrations that depend on each other in a cycle. */
+  MIGRATION_DEPENDENCY_CYCLE: 'MIGRATION_DEPENDENCY_CYCLE',
   /** A SQL file uses a placeholder (`${name}`) that has no value. */
   PLACEHOLDER_UNKNOWN: 'PLACEHOLDER_UNKNOWN',
   MIGRATION_DOWN_MISSING: 'MIGRATION_DOWN_MISSING',
   MIGRATION_FAILED: 'MIGRATION_FAILED',
+  /** A migration's verify found that its up did not leave the schema it expects. */
+  MIGRATION_VERIFY_FAILED: 'MIGRATION_VERIFY_FAILED',
   MIGRATION_INCOMPLETE: 'MIGRATION_INCOMPLETE',
   MIGRATION_FILE_MISSING: 'MIGRATION_FILE_MISSING',
   CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
@@ -45,6 +51,38 @@ export const ErrorCode = {
   BACKUP_UNSUPPORTED: 'BACKUP_UNSUPPORTED',
   RESTORE_FAILED: 'RESTORE_FAILED',
   STORE_WRITE_FAILED: 'STORE_WRITE_FAILED',
+  /** Import: an importer threw while importing (the target tables were cleared). */
+  IMPORT_FAILED: 'IMPORT_FAILED',
+  /** Import: counts that do not add up, foreign-key violations, or an importer's own validation errors. */
+  IMPORT_VALIDATION_FAILED: 'IMPORT_VALIDATION_FAILED',
+  /** Import: a prepare() said the run cannot start (a missing or unreadable source). */
+  IMPORT_NOT_READY: 'IMPORT_NOT_READY',
+  /** Import: cancelled through its AbortSignal (the target tables were cleared). */
+  IMPORT_CANCELLED: 'IMPORT_CANCELLED',
+  /** Import: another live process is running an import into this database. */
+  IMPORT_IN_PROGRESS: 'IMPORT_IN_PROGRESS',
+  /** Import: a mapped row that cannot be inserted as it is (unknown column, unsupported value). */
+  IMPORT_ROW_INVALID: 'IMPORT_ROW_INVALID',
+  /** Import source: a file that is missing or cannot be opened. */
+  IMPORT_SOURCE_MISSING: 'IMPORT_SOURCE_MISSING',
+  /** Import source: truncated, not valid JSON, or not the shape the reader expects (details: file, offset, table, row). */
+  IMPORT_SOURCE_INVALID: 'IMPORT_SOURCE_INVALID',
+  /** Import source: a format name or version, or a `$types` value type, that the reader cannot read. */
+  IMPORT_SOURCE_UNSUPPORTED: 'IMPORT_SOURCE_UNSUPPORTED',
+  /** Import source: a table (or path) the source does not have. */
+  IMPORT_TABLE_UNKNOWN: 'IMPORT_TABLE_UNKNOWN',
+  /** Dual-read: cleanupLegacy() while keys are not migrated yet (details.remaining lists them). */
+  COMPAT_LEGACY_REMAINING: 'COMPAT_LEGACY_REMAINING',
+  /** Dual-read: cleanupLegacy() with no backup of the legacy data. */
+  COMPAT_BACKUP_MISSING: 'COMPAT_BACKUP_MISSING',
+  /** Dual-read: cleanupLegacy() while the dual-read window is still open. */
+  COMPAT_WINDOW_OPEN: 'COMPAT_WINDOW_OPEN',
+  /** Backfill: a batch threw; it was rolled back and the checkpoint is the last committed batch. */
+  BACKFILL_FAILED: 'BACKFILL_FAILED',
+  /** Backfill: stopped between batches by its AbortSignal (the checkpoint is consistent; run it again to resume). */
+  BACKFILL_CANCELLED: 'BACKFILL_CANCELLED',
+  /** Backfill: options that cannot work (no table, a bad identifier, no update, a name reused for another table or key). */
+  BACKFILL_INVALID: 'BACKFILL_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

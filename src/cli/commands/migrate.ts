@@ -1,12 +1,49 @@
 import type { RunReport } from '../../engine/migrator.js';
 import { migrationLabel } from '../../model/migration.js';
-import type { CommandContext } from '../command-context.js';
+import { usage } from '../args.js';
+import type { CommandContext, DatabaseHandle } from '../command-context.js';
+import { describeOutcomes, eachDatabase } from '../multi-database.js';
 import { formatMs, showProgress, type Output } from '../output.js';
 import { attachDryRunPrinter } from './dry-run.js';
 
+/**
+ * One database: as always. Several (a multi-database config): each in turn, in config order, with
+ * its own lock, ledger and backup; the first failure stops the run (the databases after it are
+ * not started) and exits 1, the report saying which succeeded, which failed and which did not run.
+ */
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output } = ctx;
-  const migrator = await ctx.migrator();
+  if (!(await ctx.project()).multi) {
+    const report = await migrateOne(await ctx.databases().then((all) => all[0]!), ctx);
+    output.data(report);
+    return 0;
+  }
+  const selected = await ctx.databases();
+  if (values.to !== undefined && selected.length > 1) {
+    throw usage(`--to names a version of one database, and this run migrates ${selected.length}: ${selected.map((d) => d.name).join(', ')}`, `pick one with --database NAME, e.g. strata migrate --to ${String(values.to)} --database ${selected[0]!.name}`);
+  }
+  const outcomes = await eachDatabase(ctx, { stopOnFailure: true }, (db) => migrateOne(db, ctx));
+  const failed = outcomes.find((o) => o.status === 'failed');
+  output.data({
+    ok: !failed,
+    databases: outcomes.map(({ name, status, value, error }) => ({ name, status, ...value, ...(error ? { error } : {}) })),
+    ...(failed ? { error: { ...failed.error, database: failed.name } } : {}),
+  });
+  if (selected.length > 1 || failed) {
+    output.line();
+    output.line(`databases: ${describeOutcomes(outcomes)}`);
+  }
+  if (failed) {
+    const later = outcomes.filter((o) => o.status === 'not-run').map((o) => o.name);
+    output.warn(`stopped at ${failed.name}${later.length ? ` (not started: ${later.join(', ')})` : ''}: fix it and run 'strata migrate' again; the databases already migrated are up to date and change nothing`);
+    return 1;
+  }
+  return 0;
+}
+
+async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
+  const { values, output } = ctx;
+  const migrator = db.migrator();
   const dryRun = values['dry-run'] === true;
   const printed = dryRun ? attachDryRunPrinter(migrator.events, output) : undefined;
   if (!dryRun) showProgress(migrator.events, output);
@@ -16,9 +53,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     singleTransaction: values['single-transaction'] === true,
     resume: values['resume'] === true,
   });
-  output.data({ ...report, ...(printed ? { plan: printed.plan } : {}) });
-  summarise(report, output, (await ctx.config()).db);
-  return 0;
+  summarise(report, output, db.config.db);
+  return { ...report, ...(printed ? { plan: printed.plan } : {}) };
 }
 
 export function summarise(report: RunReport, output: Output, db: string): void {
