@@ -1,4 +1,6 @@
 import type { StatusReport } from '../../engine/migrator.js';
+import { backfillStatus } from '../../progressive/backfill.js';
+import type { BackfillState } from '../../progressive/backfill-state.js';
 import type { CommandContext } from '../command-context.js';
 import { eachDatabase } from '../multi-database.js';
 import { formatMs, table, type Output } from '../output.js';
@@ -16,9 +18,24 @@ export async function run(ctx: CommandContext): Promise<number> {
     return outcomes.some((o) => o.error) ? 1 : 0;
   }
   const report = await (await ctx.migrator()).status();
-  output.data(report);
+  // Backfills (batched data migrations) keep their own checkpoints; status shows them too.
+  const backfills = report.exists ? await backfillStatus((await ctx.config()).db).catch(() => []) : [];
+  output.data({ ...report, backfills });
   printStatus(report, output);
+  printBackfills(backfills, output);
   return 0;
+}
+
+function printBackfills(backfills: readonly BackfillState[], output: Output): void {
+  if (!backfills.length) return;
+  output.line();
+  const rows = [['BACKFILL', 'TABLE', 'STATE', 'DONE', 'UPDATED AT']];
+  for (const b of backfills) rows.push([b.name, b.table, b.status, `${b.rowsDone}${b.total === null ? '' : ` / ${b.total}`}`, b.updatedAt]);
+  for (const line of table(rows)) output.line(line);
+  for (const b of backfills.filter((x) => x.status !== 'done')) {
+    output.line(`! backfill ${b.name} is ${b.status}${b.error ? `: ${b.error}` : ''}`);
+    output.line(`  fix: 'strata backfill ${b.name} ...' resumes it from its checkpoint`);
+  }
 }
 
 function printStatus(report: StatusReport, output: Output): void {
