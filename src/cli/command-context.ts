@@ -106,7 +106,8 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
       migrator() {
         if (migrator) return migrator;
         const backup = values['no-backup'] === true || settings.backup === false ? false : backupSettings(values, settings.backup);
-        migrator = createMigrator({ ...settings, backup, journal: journalFromEnv() });
+        // STRATA_JOURNAL overrides the config's journal setting (off unless one of them turns it on).
+        migrator = createMigrator({ ...settings, backup, journal: process.env.STRATA_JOURNAL ? journalFromEnv() : (settings.journal ?? false) });
         return migrator;
       },
       backups() {

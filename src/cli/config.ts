@@ -36,6 +36,8 @@ export interface StrataConfig {
   pragmas?: SqlitePragmas;
   /** PostgreSQL: the schema to migrate. */
   schema?: string;
+  /** Record every run in strata_journal (see `strata log`): true, or { level, table }. */
+  journal?: boolean | { level?: 'debug' | 'info' | 'warn' | 'error' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; table?: string };
   /** PostgreSQL: statement_timeout (ms, or an interval string such as '30s'). */
   statementTimeout?: number | string;
   /** PostgreSQL: lock_timeout (ms, or an interval string). */
@@ -73,6 +75,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   allowOutOfOrder: 'boolean',
   pragmas: 'object',
   schema: 'string',
+  journal: 'object',
   statementTimeout: 'number',
   dbLockTimeout: 'number',
   backup: 'object',
@@ -129,6 +132,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     dbLockTimeout: pick(flags.dbLockTimeout, fromFile.dbLockTimeout),
     placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
     placeholderPattern: fromFile.placeholderPattern,
+    journal: fromFile.journal,
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
 }
@@ -159,6 +163,7 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
     }
     if (key === 'backup' && setting === false) continue;
     if ((key === 'statementTimeout' || key === 'dbLockTimeout') && typeof setting === 'string') continue;
+    if (key === 'journal' && typeof setting === 'boolean') continue;
     if (key === 'placeholderPattern' && (setting === false || setting instanceof RegExp)) continue;
     if (typeof setting !== expected || setting === null) {
       throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${expected}, got ${setting === null ? 'null' : typeof setting}`);
