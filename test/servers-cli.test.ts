@@ -150,6 +150,24 @@ DROP TABLE accounts;
   };
   const columns = (db: string) => rows<{ c: string }>('mariadb', db, "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'accounts' ORDER BY ordinal_position");
 
+  test('with backups on (the default), the half-applied step is undone by restoring the pre-run backup', async () => {
+    const db = await freshDatabase('mariadb', 'strata_third_bk');
+    const dir = tempDir();
+    writeFiles(join(dir, 'migrations'), {
+      '0001_base.sql': '-- migrate:up\nCREATE TABLE base (id INTEGER PRIMARY KEY);\nINSERT INTO base VALUES (1);\n-- migrate:down\nDROP TABLE base;\n',
+      '0002_accounts.sql': FAILING,
+    });
+    assert.equal(cli(['migrate', '--db', db, '--to', '1'], { cwd: dir }).code, 0);
+    const failed = cli(['migrate', '--db', db], { cwd: dir });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /hint: Strata restored backup \S+, taken before this run/);
+    const tables = await rows<{ t: string }>('mariadb', db, 'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1');
+    assert.deepEqual(tables.map((r) => r.t), ['base', 'strata_migrations'], 'accounts, created by the failed step, is gone');
+    assert.deepEqual(await rows('mariadb', db, 'SELECT id FROM base'), [{ id: 1 }]);
+    const status = json(cli(['status', '--db', db, '--json'], { cwd: dir }));
+    assert.deepEqual(status.migrations.map((m: { version: string; state: string }) => `${m.version} ${m.state}`), ['1 applied', '2 pending']);
+  });
+
   test('status shows the failed step, how far it got and why; migrate refuses to go past it', async () => {
     const { db, dir } = await setUp();
     const status = json(cli(['status', '--db', db, '--json'], { cwd: dir }));
