@@ -2,7 +2,7 @@
  * Parsing and reviving a batch of Dexie export rows: shared by the reader and its parse worker.
  */
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
-import { invalid, jsonErrorPosition, type ElementBatch, type JsonCursor } from './json-cursor.js';
+import { firstInvalidElement, invalid, type ElementBatch, type JsonCursor } from './json-cursor.js';
 import { ReviveError, revive, type ReviveOptions } from './typeson-revive.js';
 
 /** A row of a table with outbound keys (its schema's primary key has no key path, e.g. `''` or `'++'`). */
@@ -147,31 +147,20 @@ function reviveFailure(ctx: ParseContext, batch: { firstRow: number; offsets?: n
 
 /** Finds which row of a batch JSON.parse rejected, and the byte in the file. */
 function locateParseError(batch: RowBatch, ctx: ParseContext, error: unknown): StrataError {
-  const bytes = Buffer.from(batch.text, 'utf8');
-  const base = batch.offsets[0]!;
-  for (let i = 0; i < batch.count; i++) {
-    const from = batch.offsets[i]! - base;
-    const to = i + 1 < batch.count ? batch.offsets[i + 1]! - base : bytes.length;
-    // The slice runs to the next row: drop the comma (and whitespace) between them.
-    const text = bytes.toString('utf8', from, to).replace(/[\s,]*$/, '');
-    try {
-      JSON.parse(text);
-    } catch (rowError) {
-      const at = jsonErrorPosition(rowError, text);
-      const offset = batch.offsets[i]! + (at === undefined ? 0 : Buffer.byteLength(text.slice(0, at)));
-      const row = batch.firstRow + i + 1;
-      return invalid(ctx.path, `table "${ctx.table}" row ${row} is not valid JSON at byte ${offset} (${messageOf(rowError)})`, {
-        table: ctx.table,
-        row,
-        offset,
-        rowOffset: batch.offsets[i],
-      }, rowError);
-    }
+  const bad = firstInvalidElement(batch);
+  if (bad) {
+    const row = batch.firstRow + bad.index + 1;
+    return invalid(ctx.path, `table "${ctx.table}" row ${row} is not valid JSON at byte ${bad.offset} (${messageOf(bad.error)})`, {
+      table: ctx.table,
+      row,
+      offset: bad.offset,
+      rowOffset: batch.offsets[bad.index],
+    }, bad.error);
   }
   return invalid(ctx.path, `table "${ctx.table}" rows ${batch.firstRow + 1}-${batch.firstRow + batch.count}: ${messageOf(error)}`, {
     table: ctx.table,
     row: batch.firstRow + 1,
-    offset: base,
+    offset: batch.offsets[0]!,
   }, error);
 }
 

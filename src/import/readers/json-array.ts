@@ -5,7 +5,7 @@
  */
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { splitPath } from './dot-path.js';
-import { JsonCursor, invalid, jsonErrorPosition, type ElementBatch } from './json-cursor.js';
+import { JsonCursor, firstInvalidElement, invalid, type ElementBatch } from './json-cursor.js';
 import type { TableReader } from './reader-types.js';
 
 export interface JsonArrayOptions {
@@ -128,25 +128,16 @@ class JsonArray<Row> implements TableReader<Row> {
   }
 
   private locate(batch: ElementBatch & { firstRow: number }, error: unknown): StrataError {
-    const bytes = Buffer.from(batch.text, 'utf8');
-    const base = batch.offsets[0]!;
-    for (let i = 0; i < batch.count; i++) {
-      const to = i + 1 < batch.count ? batch.offsets[i + 1]! - base : bytes.length;
-      const text = bytes.toString('utf8', batch.offsets[i]! - base, to).replace(/[\s,]*$/, '');
-      try {
-        JSON.parse(text);
-      } catch (rowError) {
-        const at = jsonErrorPosition(rowError, text);
-        const offset = batch.offsets[i]! + (at === undefined ? 0 : Buffer.byteLength(text.slice(0, at)));
-        const row = batch.firstRow + i + 1;
-        return invalid(this.path, `element ${row} of "${this.at.join('.') || '(top level)'}" is not valid JSON at byte ${offset} (${messageOf(rowError)})`, {
-          at: this.at.join('.'),
-          row,
-          offset,
-        }, rowError);
-      }
+    const bad = firstInvalidElement(batch);
+    if (bad) {
+      const row = batch.firstRow + bad.index + 1;
+      return invalid(this.path, `element ${row} of "${this.at.join('.') || '(top level)'}" is not valid JSON at byte ${bad.offset} (${messageOf(bad.error)})`, {
+        at: this.at.join('.'),
+        row,
+        offset: bad.offset,
+      }, bad.error);
     }
-    return invalid(this.path, messageOf(error), { at: this.at.join('.'), row: batch.firstRow + 1, offset: base }, error);
+    return invalid(this.path, messageOf(error), { at: this.at.join('.'), row: batch.firstRow + 1, offset: batch.offsets[0]! }, error);
   }
 }
 

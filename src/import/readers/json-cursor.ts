@@ -84,6 +84,27 @@ export interface ElementBatch {
   done: boolean;
 }
 
+/**
+ * The first element of a batch that JSON.parse rejects on its own: its index, the file offset
+ * where parsing stopped, and the parser's error. undefined when every element parses alone.
+ */
+export function firstInvalidElement(batch: ElementBatch): { index: number; offset: number; error: unknown } | undefined {
+  const bytes = Buffer.from(batch.text, 'utf8');
+  const base = batch.offsets[0]!;
+  for (let i = 0; i < batch.count; i++) {
+    const to = i + 1 < batch.count ? batch.offsets[i + 1]! - base : bytes.length;
+    // The slice runs to the next element: drop the comma (and whitespace) between them.
+    const text = bytes.toString('utf8', batch.offsets[i]! - base, to).replace(/[\s,]*$/, '');
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const at = jsonErrorPosition(error, text);
+      return { index: i, offset: batch.offsets[i]! + (at === undefined ? 0 : Buffer.byteLength(text.slice(0, at))), error };
+    }
+  }
+  return undefined;
+}
+
 export interface Level {
   kind: 'object' | 'array';
   first: boolean;
