@@ -137,7 +137,8 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
   };
 }
 
-function resolveBackupPaths(backup: BackupConfig, relativeTo: (value: string) => string): BackupConfig {
+/** A backup setting's dir and keyFile, relative to where the setting was written. */
+export function resolveBackupPaths(backup: BackupConfig, relativeTo: (value: string) => string): BackupConfig {
   return { ...backup, ...(backup.dir ? { dir: relativeTo(backup.dir) } : {}), ...(backup.keyFile ? { keyFile: relativeTo(backup.keyFile) } : {}) };
 }
 

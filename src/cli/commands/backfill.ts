@@ -15,6 +15,7 @@ import { defaultExport, importFile } from '../../sources/module-loader.js';
 import { openDriver } from '../../targets/sql/open-driver.js';
 import { integerOption, usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
+import { cancelOnInterrupt } from '../interrupt.js';
 import { formatBytes, formatMs, table, type Output } from '../output.js';
 
 const MODULE = /\.[mc]?[jt]s$/;
@@ -40,21 +41,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   const definition = await definitionOf(ctx);
   const events = new EventChannel();
   showBackfillProgress(events, output);
-  const controller = new AbortController();
-  const cancel = () => {
-    output.warn('\ncancelling after the current batch (Ctrl-C again to stop at once)...');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', cancel);
+  const interrupt = cancelOnInterrupt(output);
   const db = driver();
   try {
-    const report = await backfill({ ...definition, driver: db, events, signal: controller.signal, restart: values.restart === true });
+    const report = await backfill({ ...definition, driver: db, events, signal: interrupt.signal, restart: values.restart === true });
     output.data(report);
     summarise(report, output);
     return 0;
   } finally {
-    process.removeListener('SIGINT', cancel);
+    interrupt.dispose();
     await db.close();
   }
 }

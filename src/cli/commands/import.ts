@@ -13,7 +13,9 @@ import type { ImporterResult, ImportReport } from '../../import/types.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { usage } from '../args.js';
 import { backupSettings } from '../backup-options.js';
+import { resolveBackupPaths } from '../config.js';
 import type { CommandContext } from '../command-context.js';
+import { cancelOnInterrupt } from '../interrupt.js';
 import { formatMs, showBackupProgress, table, type Output } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -42,14 +44,8 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   const sources = await openSources(config.sources, config.base);
   const importers = await loadImporters(config);
-  const controller = new AbortController();
-  const cancel = () => {
-    output.warn('\ncancelling after the current batch (Ctrl-C again to stop at once)...');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', cancel);
-  const configured = config.backup ? { ...config.backup, ...(config.backup.dir ? { dir: resolve(config.base, config.backup.dir) } : {}), ...(config.backup.keyFile ? { keyFile: resolve(config.base, config.backup.keyFile) } : {}) } : undefined;
+  const interrupt = cancelOnInterrupt(output);
+  const configured = config.backup ? resolveBackupPaths(config.backup, (path) => resolve(config.base, path)) : undefined;
   const backup = values['no-backup'] === true || config.backup === false ? false : backupSettings(values, configured);
   try {
     const report = await runImport({
@@ -60,7 +56,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       statusKey: config.statusKey,
       ownedTables: config.ownedTables,
       foreignKeys: config.foreignKeys,
-      signal: controller.signal,
+      signal: interrupt.signal,
       dryRun,
       rerun: values.force === true,
       backup,
@@ -83,7 +79,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
     throw error;
   } finally {
-    process.removeListener('SIGINT', cancel);
+    interrupt.dispose();
   }
 }
 
