@@ -4,14 +4,13 @@
  * the automatic restore after a failure the database cannot undo, a backup that cannot be
  * written, --no-backup, a process killed in the middle of a backup, and bad input.
  */
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { assertFailure, assertOk, cli, CLI, describeRun, ledger, parseJson, snapshot, tempDir, userTables, writeFiles, type CliResult } from './helpers.js';
+import { assertFailure, assertOk, cli, CLI, describeRun, dump, exec, ledger, parseJson, tempDir, userTables, writeFiles, type CliResult } from './helpers.js';
 
 const BASE = `-- migrate:up
 CREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT NOT NULL);
@@ -20,25 +19,6 @@ INSERT INTO base (v) VALUES ('one'), ('two');
 DROP TABLE base;
 `;
 const ID = /^strata\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(-\d+)?$/;
-
-/** Schema, every row and user_version. */
-function dump(path: string): unknown {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return { ...snapshot(path), userVersion: db.pragma('user_version', { simple: true }) };
-  } finally {
-    db.close();
-  }
-}
-
-function exec(path: string, sql: string): void {
-  const db = new Database(path);
-  try {
-    db.exec(sql);
-  } finally {
-    db.close();
-  }
-}
 
 /** The database's bytes and its -wal's. */
 function bytesOf(path: string): Buffer {

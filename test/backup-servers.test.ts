@@ -16,25 +16,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { BackupManager, MysqlBackupProvider, PostgresBackupProvider, StrataError, type BackupManagerOptions, type BackupProvider } from '../src/index.js';
+import { BackupManager, MysqlBackupProvider, PostgresBackupProvider, type BackupManagerOptions, type BackupProvider } from '../src/index.js';
 import { findTool, redactUrl } from '../src/backup/providers/postgres-provider.js';
-import { ROOT, tempDir } from './helpers.js';
+import { rejectsWith, ROOT, tempDir } from './helpers.js';
 
 const CI = process.env.CI === 'true';
 const PG_ADMIN = process.env.STRATA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MY_ADMIN = process.env.STRATA_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 const KEY = { key: Buffer.alloc(32, 9) };
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<StrataError> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof StrataError, `expected a StrataError ${code}, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
-}
 
 function manager(provider: BackupProvider, options: Partial<BackupManagerOptions> = {}): BackupManager {
   return new BackupManager({ provider, dir: tempDir('strata-server-backup-'), ...options });

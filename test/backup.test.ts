@@ -20,21 +20,10 @@ import {
   type BackupEntry,
   type BackupManagerOptions,
 } from '../src/index.js';
-import { ledger, query, snapshot, tempDir, writeFiles } from './helpers.js';
+import { dump, exec, ledger, query, rejectsWith, snapshot, tempDir, writeFiles } from './helpers.js';
 
 const ID = /^app\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(-\d+)?$/;
 const DAY = 24 * 60 * 60 * 1000;
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<StrataError> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof StrataError, `expected a StrataError ${code}, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
-}
 
 /** A WAL database `app.db` with `rows` rows in `items` and user_version 7. */
 function makeDb(rows = 50, dir = tempDir('strata-backup-')): { dir: string; db: string } {
@@ -52,24 +41,6 @@ function makeDb(rows = 50, dir = tempDir('strata-backup-')): { dir: string; db: 
 }
 
 /** Every table's rows, the schema and user_version: "the same database" means deep-equal. */
-function dump(path: string): unknown {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return { ...snapshot(path), userVersion: db.pragma('user_version', { simple: true }) };
-  } finally {
-    db.close();
-  }
-}
-
-function exec(path: string, sql: string): void {
-  const db = new Database(path);
-  try {
-    db.exec(sql);
-  } finally {
-    db.close();
-  }
-}
-
 /** The db's bytes and those of its -wal (to show nothing was written). */
 function bytesOf(path: string): string {
   const hash = createHash('sha256');

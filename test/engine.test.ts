@@ -4,24 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createMigrator, StrataError, type StrataEventName } from '../src/index.js';
-import { query, snapshot, tempDir, writeFiles } from './helpers.js';
+import { createMigrator, type StrataEventName } from '../src/index.js';
+import { query, rejectsWith, snapshot, tempDir, writeFiles } from './helpers.js';
 
 function project(files: Record<string, string>) {
   const dir = tempDir();
   writeFiles(join(dir, 'migrations'), files);
   return { dir, db: join(dir, 'app.db'), migrations: join(dir, 'migrations') };
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<StrataError> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof StrataError, `expected a StrataError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
 }
 
 const BASE = {

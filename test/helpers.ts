@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { StrataError } from '../src/model/errors.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -166,4 +167,36 @@ export function userTables(path: string): string[] {
 /** Files in `dir` whose name starts with `prefix` (a database and its -wal, -shm, .strata-lock). */
 export function filesStartingWith(dir: string, prefix: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix)).sort() : [];
+}
+
+/** Awaits a rejection and checks it is a StrataError with `code` (and a message matching). */
+export async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<StrataError> {
+  const error = await promise.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof StrataError, `expected a StrataError ${code}, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  if (message) assert.match(error.message, message);
+  return error;
+}
+
+/** Schema, every row and user_version of a SQLite file. */
+export function dump(path: string): unknown {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return { ...snapshot(path), userVersion: db.pragma('user_version', { simple: true }) };
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs SQL on a SQLite file through a connection of its own. */
+export function exec(path: string, sql: string): void {
+  const db = new Database(path);
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { createMigrator, StrataError } from '../src/index.js';
 import { checksumOf } from '../src/sources/checksum.js';
 import { compilePlaceholderPattern, replacePlaceholders } from '../src/sources/sql/placeholders.js';
-import { assertFailure, assertOk, cli, ledger, parseJson, query, ROOT, tempDir, writeFiles } from './helpers.js';
+import { assertFailure, assertOk, cli, ledger, parseJson, query, rejectsWith, ROOT, tempDir, writeFiles } from './helpers.js';
 
 function throwsCode(run: () => unknown, code: string, message?: RegExp): StrataError {
   try {
@@ -21,17 +21,6 @@ function throwsCode(run: () => unknown, code: string, message?: RegExp): StrataE
     return error;
   }
   assert.fail(`expected ${code}`);
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<StrataError> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof StrataError, `expected a StrataError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
 }
 
 // ---- the pure function ----------------------------------------------------------------------

@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ErrorCode, MigrationManager, isStrataError, memoryJournalSink, parseJournalCsv, parseJournalJson, type WebStorageLike } from 'strata/document';
+import { ErrorCode, MigrationManager, isStrataError, memoryJournalSink, parseJournalCsv, parseJournalJson } from 'strata/document';
+import { MemoryStorage } from './memory-storage.js';
 import { APP_STATE_KEY, AIRPROMPTS_MIGRATIONS, legacySampleItems, type ItemV2 } from '../src/index.js';
 import {
   BackupService,
@@ -24,31 +25,6 @@ import {
   migrationLogger,
   type ItemV3Any,
 } from '../src/services/index.js';
-
-class MemoryStorage implements WebStorageLike {
-  private readonly items = new Map<string, string>();
-  constructor(entries: Iterable<readonly [string, string]> = []) {
-    for (const [key, value] of entries) this.setItem(key, value);
-  }
-  get length(): number {
-    return this.items.size;
-  }
-  key(index: number): string | null {
-    return [...this.items.keys()][index] ?? null;
-  }
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.items.set(String(key), String(value));
-  }
-  removeItem(key: string): void {
-    this.items.delete(key);
-  }
-  snapshot(): [string, string][] {
-    return [...this.items].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-}
 
 const dirs: string[] = [];
 after(() => {
