@@ -35,6 +35,7 @@ import type pg from 'pg';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
+import { redactUrl as redactSecrets } from '../../targets/sql/server-url.js';
 
 export interface PostgresProviderOptions {
   /** Back up and restore this schema only (default: the whole database). */
@@ -323,19 +324,9 @@ export interface ToolConnection {
   user: string;
 }
 
-const SECRET_PARAMS = /^(password|pass|pwd|sslpassword)$/i;
-
-/** The URL without its password (in the user info or as a query parameter). */
+/** The URL without its password: removed, not masked (it names backups' sources). */
 export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1@');
-  }
-  parsed.password = '';
-  for (const key of [...parsed.searchParams.keys()]) if (SECRET_PARAMS.test(key)) parsed.searchParams.delete(key);
-  return parsed.toString();
+  return redactSecrets(url, '');
 }
 
 /** `text` with every secret replaced by `***`. */

@@ -17,14 +17,27 @@ export function serverDialectOf(url: string): Exclude<SqlDialect, 'sqlite'> | un
   return scheme ? SCHEMES[scheme] : undefined;
 }
 
-export function redactUrl(url: string): string {
+const SECRET_PARAMS = /^(password|pass|pwd|sslpassword)$/i;
+
+/**
+ * The URL without its password, in the user info or as a query parameter (`?password=`).
+ * `mask` stands in for it ('***' in messages: the URL visibly had one); '' removes it, for
+ * identities such as a backup's source, which must not change with the password.
+ */
+export function redactUrl(url: string, mask = '***'): string {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    parsed = new URL(url);
   } catch {
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, mask ? `//$1:${mask}@` : '//$1@');
   }
+  if (parsed.password) parsed.password = mask;
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (!SECRET_PARAMS.test(key)) continue;
+    if (mask) parsed.searchParams.set(key, mask);
+    else parsed.searchParams.delete(key);
+  }
+  return parsed.toString();
 }
 
 /** A stable 32-bit FNV-1a hash (lock keys must be the same in every process and version). */
