@@ -40,6 +40,15 @@ export function redactUrl(url: string, mask = '***'): string {
   return parsed.toString();
 }
 
+/** The database a URL names (its path), for messages and lock names; 'NAME' when there is none. */
+export function databaseName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || 'NAME';
+  } catch {
+    return 'NAME';
+  }
+}
+
 /** A stable 32-bit FNV-1a hash (lock keys must be the same in every process and version). */
 export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;

@@ -9,7 +9,7 @@ import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
-import { fnv1a32, redactUrl } from '../server-url.js';
+import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 
 export interface MysqlDriverOptions {
   /** Names the lock within the database (runs with the same name exclude each other). Default: the ledger table. */
@@ -185,13 +185,5 @@ export class MysqlDriver implements SqlDriver<Connection> {
         cause: error,
       });
     }
-  }
-}
-
-function databaseName(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).pathname.slice(1)) || 'NAME';
-  } catch {
-    return 'NAME';
   }
 }

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
-import { fnv1a32, redactUrl, sleep } from '../server-url.js';
+import { databaseName, fnv1a32, redactUrl, sleep } from '../server-url.js';
 
 export interface PostgresDriverOptions {
   /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
@@ -256,13 +256,5 @@ async function lockHolder(client: pg.Client, classId: number, objectId: number):
     return row ? `held by backend pid ${row.pid}${row.addr ? ` from ${row.addr}` : ''}${row.since ? ` since ${row.since.toISOString()}` : ''}` : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function databaseName(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).pathname.slice(1)) || 'NAME';
-  } catch {
-    return 'NAME';
   }
 }
