@@ -209,7 +209,11 @@ export class Migrator<Ctx> {
   }
 
   async status(): Promise<StatusReport> {
-    const { exists, reconciled } = await this.readOnlyState(await this.sources());
+    return this.statusOf(await this.sources());
+  }
+
+  private async statusOf(sources: Migration<Ctx>[]): Promise<StatusReport> {
+    const { exists, reconciled } = await this.readOnlyState(sources);
     return {
       target: this.target.description,
       exists,
@@ -222,7 +226,7 @@ export class Migrator<Ctx> {
 
   async validate(): Promise<ValidationReport> {
     const sources = await this.sources();
-    const status = await this.status();
+    const status = await this.statusOf(sources);
     const integrity = status.exists ? await this.target.integrityProblems() : [];
     const verified = status.exists ? await this.verifyApplied(sources, status) : [];
     return {
