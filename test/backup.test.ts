@@ -151,7 +151,7 @@ describe('round trips', () => {
     const { backup: good } = await manager.create();
     writeFileSync(path, '{"ok": tru');
     now = new Date('2026-01-02T00:00:00Z');
-    const failed = await rejectsWith(manager.create(), 'BACKUP_FAILED', /integrity check/);
+    const failed = await rejectsWith(manager.create(), 'BACKUP_FAILED', /structure check \(not valid JSON/);
     const listed = (await manager.list()).backups;
     assert.deepEqual(listed.map((b) => [b.id, b.verified]), [[good.id, true], [failed.details.id, false]]);
     // Only a new verified backup prunes, and the good one outlives keepCount 1 anyway.
@@ -535,14 +535,14 @@ describe('a damaged database', () => {
     return { dir, db };
   }
 
-  test('its backup is kept but marked unverified, BACKUP_FAILED, nothing pruned, and it is never restored', async () => {
+  test("check: 'full': its backup is kept but marked unverified, BACKUP_FAILED, nothing pruned, and it is never restored", async () => {
     const { db } = damaged();
     let now = new Date('2026-02-01T00:00:00Z');
-    const manager = sqlite(db, { retention: { keepCount: 1 }, now: () => now });
-    const error = await rejectsWith(manager.create(), 'BACKUP_FAILED', /integrity check.*missing from index/);
+    const manager = sqlite(db, { retention: { keepCount: 1 }, now: () => now, check: 'full' });
+    const error = await rejectsWith(manager.create(), 'BACKUP_FAILED', /full check.*missing from index/);
     assert.match(error.hint ?? '', /damaged/);
     const listed = (await manager.list()).backups;
-    assert.deepEqual(listed.map((b) => [b.id, b.verified]), [[error.details.id, false]]);
+    assert.deepEqual(listed.map((b) => [b.id, b.verified, b.check]), [[error.details.id, false, 'full']]);
     await rejectsWith(manager.verify(String(error.details.id)), 'BACKUP_CORRUPT', /missing from index/);
     now = new Date('2026-02-01T00:00:05Z');
     await rejectsWith(manager.create(), 'BACKUP_FAILED');
@@ -552,11 +552,23 @@ describe('a damaged database', () => {
     assert.equal(existsSync(target), false);
   });
 
-  test('migrate stops before any migration runs', async () => {
+  test("the default structure check: the copy opens, so create succeeds; verify and restore run the full check and refuse it", async () => {
+    const { db } = damaged();
+    const manager = sqlite(db);
+    const { backup } = await manager.create();
+    assert.deepEqual([backup.verified, backup.check], [true, 'structure']);
+    await rejectsWith(manager.verify(backup.id), 'BACKUP_CORRUPT', /missing from index/);
+    const target = join(tempDir(), 'x.db');
+    await rejectsWith(manager.restore(backup.id, { to: target }), 'BACKUP_CORRUPT', /missing from index/);
+    assert.equal(existsSync(target), false);
+    assert.deepEqual(readdirSync(manager.dir).filter((name) => name.startsWith('.')), [], 'no temp file or -wal/-shm left');
+  });
+
+  test("with backup: { check: 'full' } migrate stops before any migration runs", async () => {
     const { dir, db } = damaged();
     writeFiles(join(dir, 'migrations'), { '0001_a.sql': 'CREATE TABLE a (id INTEGER);' });
     const before = snapshot(db).rows.t;
-    const migrator = createMigrator({ db, dir: join(dir, 'migrations') });
+    const migrator = createMigrator({ db, dir: join(dir, 'migrations'), backup: { check: 'full' } });
     const error = await rejectsWith(migrator.migrate(), 'BACKUP_FAILED');
     await migrator.close();
     assert.match(error.hint ?? '', /nothing was migrated/);

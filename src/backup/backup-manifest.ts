@@ -31,8 +31,10 @@ export interface BackupEntry {
   compressionLevel: number | null;
   encryption: 'aes-256-gcm' | null;
   kdf: 'none' | 'scrypt' | null;
-  /** Whether the snapshot passed the provider's check (SQLite: integrity_check) when it was made. */
+  /** Whether the snapshot passed the provider's check when it was made. */
   verified: boolean;
+  /** Which check that was (absent in manifests from before the choice existed: `full`). */
+  check?: 'full' | 'structure';
 }
 
 export const MANIFEST_SUFFIX = '.manifest.json';

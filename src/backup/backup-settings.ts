@@ -9,7 +9,7 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 import type { KeySource } from './backup-key.js';
 import { BackupManager } from './backup-manager.js';
 import type { RetentionPolicy } from './retention.js';
-import type { BackupProvider } from './providers/backup-provider.js';
+import type { BackupProvider, CheckLevel } from './providers/backup-provider.js';
 
 /** The `backup` setting of a config file (strata.config, an import config): how backups are made and kept. */
 export interface BackupConfig {
@@ -18,6 +18,8 @@ export interface BackupConfig {
   keepCount?: number;
   /** gzip level 1-9 (absent or false: none). */
   compression?: number | false;
+  /** How new backups are checked (see BackupManagerOptions.check). */
+  check?: CheckLevel;
   encrypt?: boolean;
   keyFile?: string;
   keyEnv?: string;
@@ -29,6 +31,8 @@ export interface BackupSettings extends RetentionPolicy {
   dir?: string;
   /** gzip level 1-9; false or 0 for none (default). */
   compression?: number | false;
+  /** `structure` (default) or `full` (integrity_check at create too). */
+  check?: CheckLevel;
   encrypt?: boolean;
   key?: KeySource;
   now?: () => Date;
@@ -40,6 +44,7 @@ export function backupManagerFor(provider: BackupProvider, settings: BackupSetti
     dir: settings.dir,
     retention: { keepDays: settings.keepDays, keepCount: settings.keepCount },
     compression: settings.compression,
+    check: settings.check,
     encrypt: settings.encrypt,
     key: settings.key,
     events,

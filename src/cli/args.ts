@@ -37,6 +37,7 @@ const POLICY_OPTIONS = {
 const BACKUP_OPTIONS = {
   'backup-dir': { type: 'string', description: 'backups folder (default: backups/ beside the database)', value: 'folder' },
   compress: { type: 'string', description: 'gzip new backups at this level, 1 (fast) to 9 (small)', value: 'level' },
+  'backup-check': { type: 'string', description: 'how new backups are checked: structure (default: opens, sha256) or full (also reads every page: integrity_check)', value: 'level' },
   encrypt: { type: 'boolean', description: 'encrypt new backups (AES-256-GCM; key from $STRATA_BACKUP_KEY unless --key-file / --passphrase-env)' },
   'key-file': { type: 'string', description: 'file holding the 32-byte backup key (hex, base64 or raw)', value: 'path' },
   'key-env': { type: 'string', description: 'environment variable holding the backup key (default STRATA_BACKUP_KEY)', value: 'name' },

@@ -9,6 +9,8 @@ export function backupSettings(values: ParsedCommand['values'], configured: fals
   const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const level = integerOption(values.compress, '--compress', 1);
   if (level !== undefined && level > 9) throw usage(`--compress expects a gzip level from 1 to 9, got ${level}`, 'e.g. --compress 1 (fast) or --compress 9 (small)');
+  const check = string('backup-check') ?? file.check;
+  if (check !== undefined && check !== 'full' && check !== 'structure') throw usage(`--backup-check expects full or structure, got ${JSON.stringify(check)}`, 'structure (default) checks that the backup opens; full also runs integrity_check on every page');
   const keyFile = string('key-file') ?? file.keyFile;
   const passphraseEnv = string('passphrase-env') ?? file.passphraseEnv;
   const keyEnv = string('key-env') ?? file.keyEnv;
@@ -28,6 +30,7 @@ export function backupSettings(values: ParsedCommand['values'], configured: fals
   return {
     dir: string('backup-dir') ?? file.dir,
     compression: level ?? file.compression ?? false,
+    ...(check ? { check } : {}),
     encrypt: values.encrypt === true || file.encrypt === true,
     key,
     keepDays: integerOption(values['keep-days'], '--keep-days', 1) ?? file.keepDays,

@@ -19,6 +19,7 @@ const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> =
   keepDays: 'number',
   keepCount: 'number',
   compression: 'number',
+  check: 'string',
   encrypt: 'boolean',
   keyFile: 'string',
   keyEnv: 'string',
@@ -232,6 +233,7 @@ function checkBackupConfig(backup: BackupConfig, file: string): void {
     }
     if (key === 'compression' && setting === false) continue;
     if (typeof setting !== expected) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.${key} must be a ${expected}, got ${typeof setting}`);
+    if (key === 'check' && setting !== 'full' && setting !== 'structure') throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.check must be "full" or "structure", got ${JSON.stringify(setting)}`);
   }
 }
 

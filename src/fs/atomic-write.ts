@@ -20,7 +20,7 @@ async function existingMode(path: string, fallback: number): Promise<number> {
   }
 }
 
-async function fsyncDirectory(dir: string): Promise<void> {
+export async function fsyncDirectory(dir: string): Promise<void> {
   // Windows cannot open a directory for fsync; there the rename is already durable enough.
   if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');

@@ -15,8 +15,17 @@ export interface BackupProvider {
   readonly defaultDir: string;
   /** True when there is nothing worth a backup yet (no file, or a database with no tables). */
   isEmpty(): Promise<boolean>;
-  snapshot(plainPath: string): Promise<{ schemaVersion: string | null }>;
-  check(plainPath: string): Promise<string[]>;
+  snapshot(plainPath: string): Promise<Snapshot>;
+  check(plainPath: string, level?: CheckLevel): Promise<string[]>;
   restoreInto(plainPath: string): Promise<void>;
   restoreTo(plainPath: string, to: string): Promise<void>;
+}
+
+/** How deep a check goes: `full` (the default) reads every page; `structure` only the parts that must open. */
+export type CheckLevel = 'full' | 'structure';
+
+export interface Snapshot {
+  schemaVersion: string | null;
+  /** The written file's size and sha256, when the provider hashed it while writing it. */
+  hashed?: { size: number; sha256: string };
 }
