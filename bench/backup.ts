@@ -10,8 +10,9 @@
  * which times the operation itself, node start-up excluded, and reports its peak RSS):
  * - limits: `cp --reflink=never`, fs.copyFileSync, copyFileSync + fsync, `sha256sum`,
  *   better-sqlite3 `db.backup()` in one step (what Strata's provider calls), and
- *   `PRAGMA integrity_check` alone (the check Strata runs on every create, verify and restore);
- * - Strata `create` plain, gzip 1, gzip 6, AES-256-GCM, gzip 6 + AES; `verify` of each; `restore
+ *   `PRAGMA integrity_check` alone (the check Strata runs on every verify and restore, and on
+ *   create with --backup-check full), `cp` + `sync FILE` (a durable copy);
+ * - Strata `create` plain, plain with --backup-check full, gzip 1, gzip 6, AES-256-GCM, gzip 6 + AES; `verify` of each; `restore
  *   --to` of plain and gzip+AES; plain `create` of a small database too (peak RSS must not grow
  *   with the database);
  * - writer impact: another process commits small transactions in a loop while a plain `create`
@@ -48,10 +49,13 @@ const KEY = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 interface Variant {
   gzip: number | null;
   encrypt: boolean;
+  /** The create-time check (default structure). */
+  check?: 'full';
 }
 
 const VARIANTS = {
   plain: { gzip: null, encrypt: false },
+  plainFull: { gzip: null, encrypt: false, check: 'full' },
   gzip1: { gzip: 1, encrypt: false },
   gzip6: { gzip: 6, encrypt: false },
   enc: { gzip: null, encrypt: true },
@@ -61,6 +65,7 @@ type VariantId = keyof typeof VARIANTS;
 const VARIANT_IDS = Object.keys(VARIANTS) as VariantId[];
 const VARIANT_LABELS: Record<VariantId, string> = {
   plain: 'plain',
+  plainFull: 'plain, --backup-check full',
   gzip1: 'gzip 1',
   gzip6: 'gzip 6',
   enc: 'AES-256-GCM',
@@ -105,6 +110,7 @@ function manager(db: string, dir: string, variant: VariantId, events?: EventChan
     dir,
     compression: v.gzip ?? false,
     encrypt: v.encrypt,
+    ...(v.check ? { check: v.check } : {}),
     key: { key: KEY },
     retention: { keepCount: 1000, keepDays: 1000 },
     ...(events ? { events } : {}),
@@ -490,6 +496,7 @@ async function runBench(options: Options) {
     ['cp', 'cp --reflink=never', () => runCommand('cp', ['--reflink=never', main.file, out('copy.db')]), true],
     ['copyFileSync', 'fs.copyFileSync', () => runChild({ op: 'copy', db: main.file, out: out('copy.db') }), true],
     ['copyFsync', 'fs.copyFileSync + fsync', () => runChild({ op: 'copy-fsync', db: main.file, out: out('copy.db') }), true],
+    ['cpSync', 'cp --reflink=never + sync FILE', () => runCommand('sh', ['-c', 'cp --reflink=never "$1" "$2" && sync "$2"', 'sh', main.file, out('copy.db')]), true],
     ['sha256sum', 'sha256sum (coreutils)', () => runCommand('sha256sum', [main.file]), false],
     ['hash', 'node sha256 stream (as Strata\'s worker)', () => runChild({ op: 'hash', db: main.file }), false],
     ['sqliteBackup', 'better-sqlite3 db.backup(), one step', () => runChild({ op: 'sqlite-backup', db: main.file, out: out('sqlite-backup.db') }), true],
@@ -537,7 +544,7 @@ async function runBench(options: Options) {
     }
     // Phase B: verify each backup of this round, restore two of them to a new path.
     const phaseB: [string, () => Promise<void>][] = [
-      ...VARIANT_IDS.map((variant): [string, () => Promise<void>] => [
+      ...VARIANT_IDS.filter((variant) => variant !== 'plainFull').map((variant): [string, () => Promise<void>] => [
         `verify ${variant}`,
         async () => add(`verify:${variant}`, `verify, ${VARIANT_LABELS[variant]}`, 'verify', dbBytes, await runChild({ op: 'verify', db: main.file, dir: backups, variant, id: created.get(variant)! })),
       ]),
@@ -711,8 +718,9 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
     `time: median of ${options.rounds} (order rotated every round), the operation alone, timed inside its child process (node start-up excluded); cp and sha256sum timed around the command.`,
     'x cp: time / `cp --reflink=never` time. MB/s: database bytes / time. output: bytes written (stored backup size for creates).',
     'CPU: user + system CPU time of the operation, all threads (cp, sha256sum: from bash `times`); unlike wall time it hardly moves with the load.',
-    'create = snapshot (db.backup, one step), then integrity_check (worker) side by side with sha256 (worker) or the encode stream; verify = decode to a temp file + fsync, then integrity_check;',
-    'restore --to = decode + fsync, integrity_check, then a copy to the target + fsync.',
+    'create = snapshot (from 32 MiB: a file copy in a child process under a read transaction, hashed as written, synced every 64 MB), then the structure check beside the encode stream (plain: nothing more to write);',
+    '  --backup-check full: integrity_check (worker) beside it; verify, plain = sha256 (worker) beside integrity_check of the stored file in place; others: decode to a temp file, then integrity_check;',
+    'restore --to = decode + fsync (plain: integrity_check of the stored file beside it), then a hard link to the target.',
     'peak RSS: process.resourceUsage().maxRSS of the child (node + tsx + the operation, worker threads included); cp and sha256sum not measured.',
     'where the time went: when Strata\'s progress events reported each phase complete, from the start (stream = the encode/decode pass, before its fsync).',
   );

@@ -68,6 +68,7 @@ describe('strata backup', () => {
     assert.equal(entry.description, 'before the demo');
     assert.equal(entry.schemaVersion, '1');
     assert.equal(entry.verified, true);
+    assert.equal(entry.check, 'structure');
     assert.equal(entry.missing, false);
     assert.equal(entry.source, `sqlite:${ws.db}`);
     assert.match(entry.sha256, /^[0-9a-f]{64}$/);
@@ -335,6 +336,33 @@ describe('a backup killed half-way', () => {
   });
 });
 
+describe('--backup-check full', () => {
+  test('a database damaged inside an index: migrate with --backup-check full (or "check": "full") stops before any step; the default takes the backup and migrates', () => {
+    const ws = applied();
+    exec(ws.db, "CREATE TABLE t (k TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('key-%05d', i) FROM n; CREATE INDEX t_k ON t(k); PRAGMA wal_checkpoint(TRUNCATE);");
+    const bytes = readFileSync(ws.db);
+    bytes.write('key-00999', bytes.lastIndexOf(Buffer.from('key-00500')));
+    writeFileSync(ws.db, bytes);
+    ws.write({ '0002_more.sql': 'CREATE TABLE more (id INTEGER);' });
+
+    const flagged = ws.run('migrate', '--backup-check', 'full');
+    assertFailure(flagged, 'BACKUP_FAILED');
+    assert.match(output(flagged), /full check.*missing from index/);
+    writeFileSync(join(ws.dir, 'strata.config.json'), JSON.stringify({ backup: { check: 'full' } }));
+    assertFailure(ws.run('migrate'), 'BACKUP_FAILED');
+    assert.deepEqual(userTables(ws.db).includes('more'), false, 'nothing was migrated');
+
+    writeFileSync(join(ws.dir, 'strata.config.json'), JSON.stringify({ backup: { check: 'deep' } }));
+    assertFailure(ws.run('migrate'), 'CONFIG_INVALID');
+    writeFileSync(join(ws.dir, 'strata.config.json'), '{}');
+    assertOk(ws.run('migrate'));
+    assert.ok(userTables(ws.db).includes('more'));
+    const taken = ws.list().at(-1)!;
+    assert.equal((taken as { check?: string }).check, 'structure');
+    assertFailure(ws.run('backup', 'verify', taken.id), 'BACKUP_CORRUPT');
+  });
+});
+
 describe('bad input', () => {
   test('each is a coded error, a non-zero exit, no stack trace; nothing changes', () => {
     const ws = applied();
@@ -354,6 +382,7 @@ describe('bad input', () => {
       [['backup', 'create', '--compress', '10'], 'USAGE', 2],
       [['backup', 'create', '--compress', 'fast'], 'USAGE', 2],
       [['backup', 'create', '--compress', '0'], 'USAGE', 2],
+      [['backup', 'create', '--backup-check', 'deep'], 'USAGE', 2],
       [['backup', 'create', '--keep-days', '0'], 'USAGE', 2],
       [['backup', 'create', '--keep-count', '-1'], 'USAGE', 2],
       [['backup', 'create', '--no-such-flag'], 'USAGE', 2],

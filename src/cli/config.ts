@@ -233,7 +233,9 @@ function checkBackupConfig(backup: BackupConfig, file: string): void {
     }
     if (key === 'compression' && setting === false) continue;
     if (typeof setting !== expected) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.${key} must be a ${expected}, got ${typeof setting}`);
-    if (key === 'check' && setting !== 'full' && setting !== 'structure') throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.check must be "full" or "structure", got ${JSON.stringify(setting)}`);
+    if (key === 'check' && setting !== 'full' && setting !== 'structure') throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.check must be "full" or "structure", got ${JSON.stringify(setting)}`, {
+        hint: '"structure" (default) checks that a new backup opens; "full" also runs integrity_check on every page',
+      });
   }
 }
 
