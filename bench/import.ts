@@ -12,11 +12,16 @@
  * - raw: the same rows generated in memory (no file, no parsing), inserted with a prepared
  *   statement in 1,000-row transactions. The limit.
  * - naive: readFile + JSON.parse of the whole file + the same inserts.
- * - stream: openDexieExport(...).table('messages').batches(1000) + the same inserts.
- * - stream-worker: the same with `workers: 1`: a worker thread reads, finds the row boundaries and
- *   decodes the text; this thread parses, revives and inserts.
- * - stream-worker-rows: `workers: 1, workerMode: 'rows'`: the worker also parses and revives and
- *   sends the rows by structured clone; this thread only inserts.
+ * - stream-main: openDexieExport(file, { workers: 0 }).table('messages').batches(1000) + the same
+ *   inserts: reading, parsing and reviving on the inserting thread.
+ * - stream-worker: `workers: 1` (workerMode 'auto'): a worker thread reads and sends some
+ *   stretches parsed and revived (structured clone) and some as decoded text, in the proportion
+ *   that keeps both threads busy.
+ * - stream-worker-text: `workerMode: 'text'`: the worker finds the row boundaries and decodes the
+ *   text; this thread parses, revives and inserts.
+ * - stream-worker-rows: `workerMode: 'rows'`: the worker also parses and revives and sends the
+ *   rows by structured clone; this thread only inserts.
+ * - stream (not in the default list): the reader's defaults, whichever of these they are.
  *
  * SQLite: a fresh file per run, journal_mode = WAL, synchronous = NORMAL.
  */
@@ -172,8 +177,9 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
     }
   } else if (mode.startsWith('stream')) {
     started = performance.now();
-    // stream: the reader's defaults (parsing on this thread); stream-worker: `workers: 1`.
-    const source = await openDexieExport(file, mode === 'stream-worker' ? { workers: 1 } : mode === 'stream-worker-rows' ? { workers: 1, workerMode: 'rows' } : {});
+    // stream: the reader's defaults; the others name the worker's mode.
+    const options = { stream: {}, 'stream-main': { workers: 0 }, 'stream-worker': { workers: 1 }, 'stream-worker-text': { workers: 1, workerMode: 'text' }, 'stream-worker-rows': { workers: 1, workerMode: 'rows' } } as const;
+    const source = await openDexieExport(file, options[mode as keyof typeof options]);
     for await (const batch of source.table<Message>('messages').batches(BATCH)) {
       insert(batch);
       done += batch.length;
@@ -188,7 +194,7 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
 
 // ---- the parent ----------------------------------------------------------------------------
 
-const MODES = ['raw', 'naive', 'stream', 'stream-worker', 'stream-worker-rows'] as const;
+const MODES = ['raw', 'naive', 'stream-main', 'stream-worker', 'stream-worker-text', 'stream-worker-rows'] as const;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { checkTableEnd, errorFromData, parseRows, readRows, type DexieOutboundRow, type RowBatch } from './dexie-rows.js';
+import { checkTableEnd, errorFromData, parseRows, readRows, Rebatcher, type DexieOutboundRow, type RowBatch } from './dexie-rows.js';
 import type { WorkerJob, WorkerMessage } from './dexie-worker.js';
 import { JsonCursor, invalid, type Level } from './json-cursor.js';
 import type { DexieExportReader, TableReader } from './reader-types.js';
@@ -42,10 +42,12 @@ export interface DexieExportOptions extends ReviveOptions {
    */
   workers?: number;
   /**
-   * With a worker: 'text' (the default) has it read, find row boundaries and decode UTF-8, and this
-   * thread JSON.parse and revive; 'rows' has it do everything and send the rows by structured clone.
+   * With a worker: 'auto' (the default) balances the parse between the two threads (see
+   * dexie-worker.ts); 'text' has the worker read, find row boundaries and decode UTF-8, and this
+   * thread JSON.parse and revive; 'rows' has the worker do everything and send the rows by
+   * structured clone.
    */
-  workerMode?: 'text' | 'rows';
+  workerMode?: 'auto' | 'text' | 'rows';
 }
 
 /** A dexie-export-import file: its tables are DexieTableReaders. */
@@ -253,26 +255,31 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     }
     const inbound = found.inbound ?? inboundFromSchema(this.schema);
     this.knownInbound = inbound;
-    const { chunkSize, workers = defaultWorkers(), workerMode = 'text', ...options } = this.source.options;
+    const { chunkSize, workers = defaultWorkers(), workerMode = 'auto', ...options } = this.source.options;
     const ctx = { path, table, inbound, options };
     let from = 0;
+    // Batches go out at exactly `size`, whatever stretches the worker sends and wherever it stops.
+    const batches = new Rebatcher<Row>(size);
     const script = workersWanted(workers) > 0 ? workerScript() : undefined;
     if (script) {
       const progress = { rows: 0, started: false };
-      const handOver = yield* this.inWorker(script, { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: 8, mode: workerMode, chunkSize, options }, signal, progress);
+      const handOver = yield* this.inWorker(script, { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: 8, mode: workerMode, chunkSize, options }, signal, progress, batches);
       if (handOver === undefined) return;
       from = handOver;
     }
-    // Here: no worker, or a worker that could not start or could not send a batch.
+    // Here: no worker, or a worker that could not start or could not send a stretch (from its first row on).
     const cursor = await JsonCursor.open(path, 0, chunkSize);
     try {
       cursor.seek(found.rowsOffset, found.levels);
       let rows = 0;
       for await (const batch of readRows(cursor, size, ctx)) {
-        if (rows >= from) yield batch as Row[];
+        const skip = Math.max(0, from - rows);
         rows += batch.length;
+        if (skip >= batch.length) continue;
+        yield* batches.push((skip ? batch.slice(skip) : batch) as Row[]);
         if (signal?.aborted) throw cancelled(path, table, rows, signal);
       }
+      yield* batches.flush();
     } finally {
       await cursor.close();
     }
@@ -283,7 +290,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
    * parses and revives them (mode 'rows'). Returns undefined when done, or the row to go on from on
    * this thread (the worker could not start, or met values that cannot cross threads).
    */
-  private async *inWorker(script: URL, job: WorkerJob, signal: AbortSignal | undefined, progress: { rows: number; started: boolean }): AsyncGenerator<Row[], number | undefined> {
+  private async *inWorker(script: URL, job: WorkerJob, signal: AbortSignal | undefined, progress: { rows: number; started: boolean }, batches: Rebatcher<Row>): AsyncGenerator<Row[], number | undefined> {
     const queue = new MessageQueue();
     const worker = startWorker(script, job);
     worker.on('message', (message: WorkerMessage) => queue.push(message));
@@ -292,6 +299,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     try {
       for (;;) {
         let message: WorkerMessage;
+        const waiting = queue.isEmpty();
         try {
           message = await queue.next();
         } catch (error) {
@@ -300,16 +308,23 @@ class DexieTable<Row> implements DexieTableReader<Row> {
         }
         progress.started = true;
         if (message.type === 'error') throw errorFromData(message.error);
-        if (message.type === 'done') return undefined;
+        if (message.type === 'done') {
+          yield* batches.flush();
+          return undefined;
+        }
+        // This thread goes on from that row (the rows before it wait in `batches`).
         if (message.type === 'uncloneable') return message.firstRow;
-        worker.postMessage('credit');
+        // 'credit-idle': this thread waited for the worker, which then sends more text.
+        worker.postMessage(waiting && progress.rows > 0 ? 'credit-idle' : 'credit');
         const rows =
           message.type === 'text'
             ? parseRows<Row>({ text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
             : (message.rows as Row[]);
-        progress.rows += rows.length;
-        yield rows;
-        if (signal?.aborted) throw cancelled(job.path, job.table, progress.rows, signal);
+        for (const batch of batches.push(rows)) {
+          progress.rows += batch.length;
+          yield batch;
+          if (signal?.aborted) throw cancelled(job.path, job.table, progress.rows, signal);
+        }
       }
     } finally {
       queue.closed = true;
@@ -341,6 +356,10 @@ class MessageQueue {
       this.waiting = undefined;
       reject(error);
     }
+  }
+
+  isEmpty(): boolean {
+    return this.items.length === 0;
   }
 
   next(): Promise<WorkerMessage> {

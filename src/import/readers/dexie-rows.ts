@@ -71,61 +71,109 @@ export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { fir
 const SPECULATE_BYTES = 256 * 1024;
 
 /**
- * The rows of the table whose rows array the cursor is on (its `[`), revived, in batches of exactly
- * `size` (the last one shorter). Parses big stretches at a time through cursor.speculate() and
- * falls back to the exact scan where that does not apply (nested `},{` inside rows, the end of the
- * array) and to find the row and byte of any error. Then checks the rest of the file.
+ * The rows of one table, taken in stretches from the cursor (on the table's rows array): either
+ * parsed and revived here (`parsed()`: about SPECULATE_BYTES at a time through
+ * cursor.speculate(), else `size` rows scanned exactly) or found and decoded for another thread
+ * to parse (`text()`). The exact scan also takes over where speculation keeps missing (nested
+ * `},{` inside rows) and re-reads a stretch that fails, for an error naming its row and byte.
  */
-export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: { speculate?: boolean } = {}): AsyncGenerator<unknown[]> {
-  const table = ctx.table;
-  await cursor.enterArray({ table, part: 'rows' });
-  let speculating = options.speculate !== false;
-  let hits = 0;
-  let misses = 0;
-  let parsed = 0;
-  let pending: unknown[] = [];
-  let taken = 0;
-  for (;;) {
-    let got: unknown[] | undefined;
-    let done = false;
-    if (speculating) {
+export class TableRows {
+  /** Rows taken from the file so far. */
+  taken = 0;
+  /** The rows array has been read to its `]`. */
+  done = false;
+  private speculating: boolean;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    private readonly cursor: JsonCursor,
+    private readonly size: number,
+    private readonly ctx: ParseContext,
+    options: { speculate?: boolean } = {},
+  ) {
+    this.speculating = options.speculate !== false;
+  }
+
+  open(): Promise<void> {
+    return this.cursor.enterArray({ table: this.ctx.table, part: 'rows' });
+  }
+
+  /** The next stretch, revived; [] once done. */
+  async parsed(): Promise<unknown[]> {
+    const { cursor, ctx } = this;
+    if (this.speculating && !this.done) {
       const levels = cursor.levels();
       const at = cursor.offset;
       const fast = await cursor.speculate(SPECULATE_BYTES);
       if (fast) {
         try {
-          got = finishRows(fast.values, ctx, { firstRow: parsed });
-          hits++;
+          const rows = finishRows(fast.values, ctx, { firstRow: this.taken });
+          this.hits++;
+          this.taken += rows.length;
+          return rows;
         } catch {
           // Read these rows again exactly, for an error that names the row and its byte.
           cursor.seek(at, levels);
-          got = undefined;
-          speculating = false;
+          this.speculating = false;
         }
-      } else if (++misses >= 3 && misses * 4 > hits) speculating = false;
+      } else if (++this.misses >= 3 && this.misses * 4 > this.hits) this.speculating = false;
     }
-    if (!got) {
-      const first = parsed;
-      const batch = await cursor.elements(size, (index) => ({ table, row: first + index + 1 }));
-      got = parseRows({ ...batch, firstRow: parsed }, ctx);
-      done = batch.done;
-    }
-    parsed += got.length;
-    if (taken === pending.length) {
-      pending = got;
-      taken = 0;
-    } else {
-      pending = pending.slice(taken).concat(got);
-      taken = 0;
-    }
-    while (pending.length - taken >= size) {
-      yield pending.slice(taken, taken + size);
-      taken += size;
-    }
-    if (done) break;
+    return parseRows(await this.text(), ctx);
   }
-  if (pending.length > taken) yield pending.slice(taken);
-  await checkTableEnd(cursor, table);
+
+  /** The next `size` rows as text, with their offsets, to be parsed by parseRows (here or on another thread). */
+  async text(): Promise<RowBatch> {
+    if (this.done) return { text: '', count: 0, offsets: [], done: true, firstRow: this.taken };
+    const first = this.taken;
+    const table = this.ctx.table;
+    const batch = await this.cursor.elements(this.size, (index) => ({ table, row: first + index + 1 }));
+    this.taken += batch.count;
+    this.done = batch.done;
+    return { ...batch, firstRow: first };
+  }
+}
+
+/** Regroups stretches of rows into batches of exactly `size` (the last one shorter). */
+export class Rebatcher<Row> {
+  private pending: Row[] = [];
+  private taken = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** The full batches that `rows` completes. */
+  push(rows: Row[]): Row[][] {
+    if (this.taken === this.pending.length) this.pending = rows;
+    else this.pending = this.pending.slice(this.taken).concat(rows);
+    this.taken = 0;
+    const out: Row[][] = [];
+    while (this.pending.length - this.taken >= this.size) {
+      out.push(this.pending.slice(this.taken, this.taken + this.size));
+      this.taken += this.size;
+    }
+    return out;
+  }
+
+  /** What is left: the last, shorter batch (or none). */
+  flush(): Row[][] {
+    const rest = this.pending.slice(this.taken);
+    this.pending = [];
+    this.taken = 0;
+    return rest.length ? [rest] : [];
+  }
+}
+
+/**
+ * The rows of the table whose rows array the cursor is on (its `[`), revived, in batches of exactly
+ * `size` (the last one shorter). Then checks the rest of the file.
+ */
+export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: { speculate?: boolean } = {}): AsyncGenerator<unknown[]> {
+  const rows = new TableRows(cursor, size, ctx, options);
+  const batches = new Rebatcher<unknown>(size);
+  await rows.open();
+  while (!rows.done) yield* batches.push(await rows.parsed());
+  yield* batches.flush();
+  await checkTableEnd(cursor, ctx.table);
 }
 
 function reviveFailure(ctx: ParseContext, batch: { firstRow: number; offsets?: number[] }, i: number, error: unknown): StrataError {

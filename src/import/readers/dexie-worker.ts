@@ -1,10 +1,14 @@
 /**
- * The parse worker of the Dexie reader: reads, parses and revives the table's rows and posts them in
- * batches to the reading thread, at most `ahead` batches before it has taken them. The reading thread
- * is then left with inserting them (structured clone carries Dates, binary data, BigInt, Map/Set...).
+ * The parse worker of the Dexie reader: reads the table's rows and posts them to the reading thread,
+ * at most `ahead` messages before it has taken them, either parsed and revived (structured clone
+ * carries Dates, binary data, BigInt, Map/Set...) or as decoded text for it to parse. Mode 'auto'
+ * mixes the two so that both threads stay busy: a parsed stretch costs this thread a parse and a
+ * clone and the reading thread a cheaper deserialization; a text batch costs this thread a byte scan
+ * and the reading thread the parse. When this thread has to wait for credit, the reading thread is
+ * the slower one and gets more parsed stretches; when it reports waiting (`idle`), more text.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkTableEnd, errorToData, readRows } from './dexie-rows.js';
+import { checkTableEnd, errorToData, readRows, TableRows } from './dexie-rows.js';
 import { JsonCursor, type Level } from './json-cursor.js';
 import type { ReviveOptions } from './typeson-revive.js';
 
@@ -16,8 +20,8 @@ export interface WorkerJob {
   levels: Level[];
   size: number;
   ahead: number;
-  /** 'rows': parse and revive here and post the rows; 'text': post the decoded text of each batch. */
-  mode: 'rows' | 'text';
+  /** 'rows': parse and revive here and post the rows; 'text': post the decoded text of each batch; 'auto': both, balanced. */
+  mode: 'rows' | 'text' | 'auto';
   chunkSize: number | undefined;
   options: ReviveOptions;
 }
@@ -35,18 +39,69 @@ const port = parentPort!;
 const job = workerData as WorkerJob;
 let credits = job.ahead;
 let wake: (() => void) | undefined;
+/** Mode 'auto': the share of batches sent as text, moved by who waits for whom. */
+let textShare = 0.5;
+const SHARE_STEP = 0.05;
 port.on('message', (message: unknown) => {
-  if (message === 'credit') {
+  if (message === 'credit' || message === 'credit-idle') {
     credits++;
+    if (message === 'credit-idle') textShare = Math.min(1, textShare + SHARE_STEP);
     wake?.();
     wake = undefined;
   }
 });
 
+/** Waits for a credit and takes it; true when it had to wait. */
+async function takeCredit(): Promise<boolean> {
+  const waited = credits === 0;
+  while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+  credits--;
+  return waited;
+}
+
+/** Mode 'auto': text batches and parsed stretches in the current proportion, by error diffusion. */
+async function runBalanced(cursor: JsonCursor): Promise<void> {
+  const table = job.table;
+  const rows = new TableRows(cursor, job.size, { path: job.path, table, inbound: job.inbound, options: job.options });
+  await rows.open();
+  let owed = 0;
+  let batch = 0;
+  while (!rows.done) {
+    if (await takeCredit()) textShare = Math.max(0, textShare - SHARE_STEP);
+    owed += textShare;
+    const firstRow = rows.taken;
+    if (owed >= 1) {
+      owed -= 1;
+      const text = await rows.text();
+      if (text.count === 0) {
+        credits++;
+        continue;
+      }
+      port.postMessage({ type: 'text', batch, text: text.text, offsets: text.offsets, count: text.count, firstRow } satisfies WorkerMessage);
+    } else {
+      const parsed = await rows.parsed();
+      if (parsed.length === 0) {
+        credits++;
+        continue;
+      }
+      try {
+        port.postMessage({ type: 'rows', batch, rows: parsed } satisfies WorkerMessage);
+      } catch {
+        port.postMessage({ type: 'uncloneable', batch, firstRow } satisfies WorkerMessage);
+        return;
+      }
+    }
+    batch++;
+  }
+  await checkTableEnd(cursor, table);
+  port.postMessage({ type: 'done', batches: batch, rows: rows.taken } satisfies WorkerMessage);
+}
+
 async function run(): Promise<void> {
   const cursor = await JsonCursor.open(job.path, 0, job.chunkSize);
   try {
     cursor.seek(job.rowsOffset, job.levels);
+    if (job.mode === 'auto') return await runBalanced(cursor);
     if (job.mode === 'text') {
       // Read, find the rows' boundaries and decode: the reading thread parses (strings clone cheaply).
       const table = job.table;
@@ -57,8 +112,7 @@ async function run(): Promise<void> {
         const first = firstRow;
         const elements = await cursor.elements(job.size, (i) => ({ table, row: first + i + 1 }));
         if (elements.count > 0) {
-          while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
-          credits--;
+          await takeCredit();
           port.postMessage({ type: 'text', batch, text: elements.text, offsets: elements.offsets, count: elements.count, firstRow } satisfies WorkerMessage);
           batch++;
         }
@@ -72,8 +126,7 @@ async function run(): Promise<void> {
     let batch = 0;
     let rows = 0;
     for await (const out of readRows(cursor, job.size, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })) {
-      while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
-      credits--;
+      await takeCredit();
       try {
         port.postMessage({ type: 'rows', batch, rows: out } satisfies WorkerMessage);
       } catch {
