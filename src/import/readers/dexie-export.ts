@@ -36,9 +36,10 @@ export interface DexieExportOptions extends ReviveOptions {
   /** Bytes read from the file at a time (default 1 MiB). */
   chunkSize?: number;
   /**
-   * 1: read, parse and revive in a worker thread while the caller inserts; the rows cross threads by
-   * structured clone. 0 (the default): on the calling thread. Measured on a shared 2-core machine
-   * (bench/README.md), cloning the rows cost more than the parallel parse saved, so 0 is the default.
+   * 1 (the default where there are 2 cores or more): a worker thread reads and shares the parse
+   * with the calling thread while it inserts (workerMode). 0: everything on the calling thread
+   * (peak RSS ~125 MiB against ~140-155 MiB on a 1M-row export; half the speed). bench/README.md
+   * has the figures.
    */
   workers?: number;
   /**
@@ -263,7 +264,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     const script = workersWanted(workers) > 0 ? workerScript() : undefined;
     if (script) {
       const progress = { rows: 0, started: false };
-      const handOver = yield* this.inWorker(script, { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: 8, mode: workerMode, chunkSize, options }, signal, progress, batches);
+      const handOver = yield* this.inWorker(script, { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: WORKER_AHEAD, mode: workerMode, chunkSize, options }, signal, progress, batches);
       if (handOver === undefined) return;
       from = handOver;
     }
@@ -299,7 +300,6 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     try {
       for (;;) {
         let message: WorkerMessage;
-        const waiting = queue.isEmpty();
         try {
           message = await queue.next();
         } catch (error) {
@@ -314,11 +314,10 @@ class DexieTable<Row> implements DexieTableReader<Row> {
         }
         // This thread goes on from that row (the rows before it wait in `batches`).
         if (message.type === 'uncloneable') return message.firstRow;
-        // 'credit-idle': this thread waited for the worker, which then sends more text.
-        worker.postMessage(waiting && progress.rows > 0 ? 'credit-idle' : 'credit');
+        worker.postMessage('credit');
         const rows =
           message.type === 'text'
-            ? parseRows<Row>({ text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
+            ? parseRows<Row>('offsets' in message ? { text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false } : { text: message.text, start: message.start, count: message.count, firstRow: message.firstRow }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
             : (message.rows as Row[]);
         for (const batch of batches.push(rows)) {
           progress.rows += batch.length;
@@ -332,6 +331,9 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     }
   }
 }
+
+/** Stretches the worker may send before this thread has taken them (each ~256 KB of rows). */
+const WORKER_AHEAD = 3;
 
 /** Messages from one worker, taken in order. */
 class MessageQueue {
@@ -358,10 +360,6 @@ class MessageQueue {
     }
   }
 
-  isEmpty(): boolean {
-    return this.items.length === 0;
-  }
-
   next(): Promise<WorkerMessage> {
     const item = this.items.shift();
     if (item) return Promise.resolve(item);
@@ -370,17 +368,23 @@ class MessageQueue {
   }
 }
 
+/**
+ * A small young generation: the worker's garbage is short-lived stretches, and V8's default (up to
+ * 48 MB here) made a 1M-row import peak at 170-205 MiB; 8 MB: 139-156 MiB for ~5 % of the speed.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
 /** Starts the worker; from TypeScript sources (tests under tsx), through tsx's loader, which workers do not inherit. */
 function startWorker(url: URL, job: WorkerJob): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: job });
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: job, resourceLimits: WORKER_LIMITS });
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true, workerData: job });
+  return new Worker(code, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
 }
 
-/** No worker unless asked (see DexieExportOptions.workers); never on a single core. */
+/** A worker by default (see DexieExportOptions.workers); never on a single core. */
 function defaultWorkers(): number {
-  return 0;
+  return 1;
 }
 
 function workersWanted(asked: number): number {

@@ -3,9 +3,11 @@
  * at most `ahead` messages before it has taken them, either parsed and revived (structured clone
  * carries Dates, binary data, BigInt, Map/Set...) or as decoded text for it to parse. Mode 'auto'
  * mixes the two so that both threads stay busy: a parsed stretch costs this thread a parse and a
- * clone and the reading thread a cheaper deserialization; a text batch costs this thread a byte scan
- * and the reading thread the parse. When this thread has to wait for credit, the reading thread is
- * the slower one and gets more parsed stretches; when it reports waiting (`idle`), more text.
+ * clone and the reading thread a cheaper deserialization; a text stretch costs this thread a parse
+ * that only checks where the stretch ends, and the reading thread the parse. When this thread has to
+ * wait for credit, the reading thread is the slower one and gets more parsed stretches; when credit
+ * is there, this thread is the slower one and sends more text. (The reading thread cannot tell: the
+ * messages waiting for it are only dispatched when it returns to its event loop.)
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkTableEnd, errorToData, readRows, TableRows } from './dexie-rows.js';
@@ -31,7 +33,7 @@ export type WorkerMessage =
   /** A batch whose values cannot be cloned across threads (Intl objects): the reading thread takes over from its first row. */
   | { type: 'uncloneable'; batch: number; firstRow: number }
   /** mode 'text': a batch's rows as found and decoded, for the reading thread to parse. */
-  | { type: 'text'; batch: number; text: string; offsets: number[]; count: number; firstRow: number }
+  | ({ type: 'text'; batch: number; text: string; count: number; firstRow: number } & ({ offsets: number[] } | { start: number }))
   | { type: 'done'; batches: number; rows: number }
   | { type: 'error'; error: ReturnType<typeof errorToData> };
 
@@ -39,13 +41,12 @@ const port = parentPort!;
 const job = workerData as WorkerJob;
 let credits = job.ahead;
 let wake: (() => void) | undefined;
-/** Mode 'auto': the share of batches sent as text, moved by who waits for whom. */
-let textShare = 0.5;
-const SHARE_STEP = 0.05;
+/** Mode 'auto': the share of stretches sent as text, moved by whether this thread waits for credit. */
+let textShare = 0.2;
+const SHARE_STEP = 0.02;
 port.on('message', (message: unknown) => {
-  if (message === 'credit' || message === 'credit-idle') {
+  if (message === 'credit') {
     credits++;
-    if (message === 'credit-idle') textShare = Math.min(1, textShare + SHARE_STEP);
     wake?.();
     wake = undefined;
   }
@@ -67,17 +68,18 @@ async function runBalanced(cursor: JsonCursor): Promise<void> {
   let owed = 0;
   let batch = 0;
   while (!rows.done) {
-    if (await takeCredit()) textShare = Math.max(0, textShare - SHARE_STEP);
+    const waited = await takeCredit();
+    textShare = Math.min(1, Math.max(0, textShare + (waited ? -SHARE_STEP : SHARE_STEP)));
     owed += textShare;
     const firstRow = rows.taken;
     if (owed >= 1) {
       owed -= 1;
-      const text = await rows.text();
+      const text = await rows.speculativeText();
       if (text.count === 0) {
         credits++;
         continue;
       }
-      port.postMessage({ type: 'text', batch, text: text.text, offsets: text.offsets, count: text.count, firstRow } satisfies WorkerMessage);
+      port.postMessage({ type: 'text', batch, text: text.text, ...('offsets' in text ? { offsets: text.offsets } : { start: text.start }), count: text.count, firstRow } satisfies WorkerMessage);
     } else {
       const parsed = await rows.parsed();
       if (parsed.length === 0) {
