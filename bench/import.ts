@@ -12,16 +12,12 @@
  * - raw: the same rows generated in memory (no file, no parsing), inserted with a prepared
  *   statement in 1,000-row transactions. The limit.
  * - naive: readFile + JSON.parse of the whole file + the same inserts.
- * - stream-main: openDexieExport(file, { workers: 0 }).table('messages').batches(1000) + the same
- *   inserts: reading, parsing and reviving on the inserting thread.
- * - stream-worker: `workers: 1` (workerMode 'auto'): a worker thread reads and sends some
- *   stretches parsed and revived (structured clone) and some as decoded text, in the proportion
- *   that keeps both threads busy.
- * - stream-worker-text: `workerMode: 'text'`: the worker finds the row boundaries and decodes the
- *   text; this thread parses, revives and inserts.
- * - stream-worker-rows: `workerMode: 'rows'`: the worker also parses and revives and sends the
- *   rows by structured clone; this thread only inserts.
- * - stream (not in the default list): the reader's defaults, whichever of these they are.
+ * - stream: openDexieExport(file).table('messages').batches(1000) + the same inserts, the reader's
+ *   defaults: on 2+ cores a worker thread reads, parses and revives, and sends the rows by
+ *   structured clone (workerMode 'rows'); this thread only inserts.
+ * - stream-main: `{ workers: 0 }`: reading, parsing and reviving on the inserting thread.
+ * - stream-worker-text: `{ workers: 1, workerMode: 'text' }`: the worker finds the row boundaries
+ *   and decodes the text; this thread parses, revives and inserts.
  *
  * SQLite: a fresh file per run, journal_mode = WAL, synchronous = NORMAL.
  */
@@ -178,7 +174,7 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
   } else if (mode.startsWith('stream')) {
     started = performance.now();
     // stream: the reader's defaults; the others name the worker's mode.
-    const options = { stream: {}, 'stream-main': { workers: 0 }, 'stream-worker': { workers: 1 }, 'stream-worker-text': { workers: 1, workerMode: 'text' }, 'stream-worker-rows': { workers: 1, workerMode: 'rows' } } as const;
+    const options = { stream: {}, 'stream-main': { workers: 0 }, 'stream-worker-text': { workers: 1, workerMode: 'text' } } as const;
     const source = await openDexieExport(file, options[mode as keyof typeof options]);
     for await (const batch of source.table<Message>('messages').batches(BATCH)) {
       insert(batch);
@@ -194,7 +190,7 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
 
 // ---- the parent ----------------------------------------------------------------------------
 
-const MODES = ['raw', 'naive', 'stream-main', 'stream-worker', 'stream-worker-text', 'stream-worker-rows'] as const;
+const MODES = ['raw', 'naive', 'stream', 'stream-main', 'stream-worker-text'] as const;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -63,7 +63,7 @@ async function rejects(promise: Promise<unknown> | (() => Promise<unknown>), cod
 }
 
 /** Opens the export and reads every table to the end (the way an import would meet a bad file). */
-async function readEverything(path: string, options: { workers?: number; workerMode?: 'auto' | 'text' | 'rows' } = {}): Promise<void> {
+async function readEverything(path: string, options: { workers?: number; workerMode?: 'text' | 'rows' } = {}): Promise<void> {
   const source = await openDexieExport(path, options);
   for (const table of await source.tables()) await readAll(source.table(table.name), 64);
 }
@@ -177,7 +177,6 @@ describe('openDexieExport', () => {
 
   const MODES = [
     { label: '', options: { workers: 0 } },
-    { label: ' (worker: auto, the default)', options: { workers: 1 } },
     { label: ' (worker: text)', options: { workers: 1, workerMode: 'text' as const } },
     { label: ' (worker: rows)', options: { workers: 1, workerMode: 'rows' as const } },
   ];
@@ -254,7 +253,7 @@ describe('openDexieExport', () => {
     for (const options of [{ workers: 1 }, { workers: 1, workerMode: 'rows' as const }, { workers: 1, workerMode: 'text' as const }]) {
       for (const size of [7, 500]) {
         const { rows, sizes } = await readAll((await openDexieExport(path, options)).table('messages'), size);
-        const label = `${options.workerMode ?? 'auto'}, size ${size}`;
+        const label = `${options.workerMode ?? 'default'}, size ${size}`;
         assert.deepEqual(sizes, [...Array(Math.floor(MESSAGES / size)).fill(size), ...(MESSAGES % size ? [MESSAGES % size] : [])], label);
         assert.ok((rows[900] as Record<string, unknown>).coll instanceof Intl.Collator, label);
         delete (rows[900] as Record<string, unknown>).coll;
@@ -354,7 +353,7 @@ describe('openDexieExport: malformed input', () => {
       const path = join(dir, `truncated-${cut}.json`);
       writeFileSync(path, bytes.subarray(0, cut));
       // The parse worker for a few cuts only: under tsx, each one takes a while to start.
-      const modes = cut === rowsAt + 200 || cut === size - 40 ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, { workers: 1, workerMode: 'rows' as const }] : [{ workers: 0 }];
+      const modes = cut === rowsAt + 200 || cut === size - 40 ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }] : [{ workers: 0 }];
       for (const options of modes) {
         const error = await rejects(() => readEverything(path, options), ErrorCode.IMPORT_SOURCE_INVALID);
         assert.equal(error.details.file, path, `cut at ${cut}`);
@@ -383,7 +382,7 @@ describe('openDexieExport: malformed input', () => {
     corrupt[at] = 0x01; // a raw control character: not allowed in a JSON string
     const path = join(dir, 'corrupt-control.json');
     writeFileSync(path, corrupt);
-    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, { workers: 1, workerMode: 'rows' as const }]) {
+    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }]) {
       const source = await openDexieExport(path, options);
       const error = await rejects(() => readAll(source.table('messages'), 250), ErrorCode.IMPORT_SOURCE_INVALID);
       assert.equal(error.details.table, 'messages');
@@ -405,7 +404,7 @@ describe('openDexieExport: malformed input', () => {
     const typeAt = EXPORT_TEXT.indexOf('"$types":{"createdAt":"date"', rowStart);
     const path = join(dir, 'unknown-type.json');
     writeFileSync(path, `${EXPORT_TEXT.slice(0, typeAt)}"$types":{"createdAt":"wat"${EXPORT_TEXT.slice(typeAt + '"$types":{"createdAt":"date"'.length)}`);
-    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, { workers: 1, workerMode: 'rows' as const }]) {
+    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }]) {
       const source = await openDexieExport(path, options);
       const error = await rejects(() => readAll(source.table('messages'), 4), ErrorCode.IMPORT_SOURCE_UNSUPPORTED);
       assert.equal(error.details.table, 'messages');

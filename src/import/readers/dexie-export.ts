@@ -36,19 +36,19 @@ export interface DexieExportOptions extends ReviveOptions {
   /** Bytes read from the file at a time (default 1 MiB). */
   chunkSize?: number;
   /**
-   * 1 (the default where there are 2 cores or more): a worker thread reads and shares the parse
-   * with the calling thread while it inserts (workerMode). 0: everything on the calling thread
-   * (peak RSS ~125 MiB against ~140-155 MiB on a 1M-row export; half the speed). bench/README.md
-   * has the figures.
+   * 1 (the default where there are 2 cores or more): a worker thread reads and parses while the
+   * calling thread inserts (workerMode). 0: everything on the calling thread: ~25 % slower on a
+   * 1M-row export here, with a peak RSS of ~120-135 MiB against ~145-160 MiB. bench/README.md has
+   * the figures.
    */
   workers?: number;
   /**
-   * With a worker: 'auto' (the default) balances the parse between the two threads (see
-   * dexie-worker.ts); 'text' has the worker read, find row boundaries and decode UTF-8, and this
-   * thread JSON.parse and revive; 'rows' has the worker do everything and send the rows by
-   * structured clone.
+   * With a worker: 'rows' (the default) has it read, parse and revive, and send the rows by
+   * structured clone; 'text' has it read, find row boundaries and decode UTF-8, and this thread
+   * JSON.parse and revive. (A mix of the two, balanced by who waits for whom, measured slower than
+   * 'rows' alone: see bench/README.md.)
    */
-  workerMode?: 'auto' | 'text' | 'rows';
+  workerMode?: 'text' | 'rows';
 }
 
 /** A dexie-export-import file: its tables are DexieTableReaders. */
@@ -256,7 +256,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     }
     const inbound = found.inbound ?? inboundFromSchema(this.schema);
     this.knownInbound = inbound;
-    const { chunkSize, workers = defaultWorkers(), workerMode = 'auto', ...options } = this.source.options;
+    const { chunkSize, workers = defaultWorkers(), workerMode = 'rows', ...options } = this.source.options;
     const ctx = { path, table, inbound, options };
     let from = 0;
     // Batches go out at exactly `size`, whatever stretches the worker sends and wherever it stops.
@@ -317,7 +317,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
         worker.postMessage('credit');
         const rows =
           message.type === 'text'
-            ? parseRows<Row>('offsets' in message ? { text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false } : { text: message.text, start: message.start, count: message.count, firstRow: message.firstRow }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
+            ? parseRows<Row>({ text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
             : (message.rows as Row[]);
         for (const batch of batches.push(rows)) {
           progress.rows += batch.length;
@@ -332,8 +332,8 @@ class DexieTable<Row> implements DexieTableReader<Row> {
   }
 }
 
-/** Stretches the worker may send before this thread has taken them (each ~256 KB of rows). */
-const WORKER_AHEAD = 3;
+/** Batches the worker may send before this thread has taken them. */
+const WORKER_AHEAD = 4;
 
 /** Messages from one worker, taken in order. */
 class MessageQueue {
@@ -369,8 +369,8 @@ class MessageQueue {
 }
 
 /**
- * A small young generation: the worker's garbage is short-lived stretches, and V8's default (up to
- * 48 MB here) made a 1M-row import peak at 170-205 MiB; 8 MB: 139-156 MiB for ~5 % of the speed.
+ * A small young generation: the worker's garbage is short-lived batches, and V8's default (up to
+ * 48 MB here) made a 1M-row import peak at 170-205 MiB; with 8 MB: 139-161 MiB, ~5 % slower.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 

@@ -2,7 +2,7 @@
  * Parsing and reviving a batch of Dexie export rows: shared by the reader and its parse worker.
  */
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
-import { elementOffsets, firstInvalidElement, invalid, type ElementBatch, type JsonCursor } from './json-cursor.js';
+import { firstInvalidElement, invalid, type ElementBatch, type JsonCursor } from './json-cursor.js';
 import { ReviveError, revive, type ReviveOptions } from './typeson-revive.js';
 
 /** A row of a table with outbound keys (its schema's primary key has no key path, e.g. `''` or `'++'`). */
@@ -16,15 +16,6 @@ export interface RowBatch extends ElementBatch {
   firstRow: number;
 }
 
-/** A stretch the worker cut and parsed (so it is valid JSON), sent as text: offsets on demand. */
-export interface SpeculativeBatch {
-  text: string;
-  count: number;
-  firstRow: number;
-  /** File offset of the first row. */
-  start: number;
-}
-
 export interface ParseContext {
   path: string;
   table: string;
@@ -32,18 +23,8 @@ export interface ParseContext {
   options: ReviveOptions;
 }
 
-/**
- * Parses a batch of rows with one JSON.parse and revives each; errors name the row and byte. A
- * batch cut without offsets (`start` only: a speculative stretch) gets them when an error needs them.
- */
-export function parseRows<Row>(batch: RowBatch | SpeculativeBatch, ctx: ParseContext): Row[] {
-  if (!('offsets' in batch)) {
-    try {
-      return parseRows({ ...batch, offsets: [], done: false }, ctx);
-    } catch {
-      return parseRows({ ...batch, offsets: elementOffsets(batch.text, batch.start), done: false }, ctx);
-    }
-  }
+/** Parses a batch of rows with one JSON.parse and revives each; errors name the row and byte. */
+export function parseRows<Row>(batch: RowBatch, ctx: ParseContext): Row[] {
   let rows: unknown[];
   try {
     rows = JSON.parse(`[${batch.text}]`) as unknown[];
@@ -90,10 +71,9 @@ export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { fir
 const SPECULATE_BYTES = 256 * 1024;
 
 /**
- * The rows of one table, taken in stretches from the cursor (on the table's rows array): either
- * parsed and revived here (`parsed()`: about SPECULATE_BYTES at a time through
- * cursor.speculate(), else `size` rows scanned exactly) or found and decoded for another thread
- * to parse (`text()`). The exact scan also takes over where speculation keeps missing (nested
+ * The rows of one table, taken in stretches from the cursor (on the table's rows array): parsed
+ * and revived (`parsed()`: about SPECULATE_BYTES at a time through cursor.speculate(), else
+ * `size` rows scanned exactly by `text()`). The exact scan also takes over where speculation keeps missing (nested
  * `},{` inside rows) and re-reads a stretch that fails, for an error naming its row and byte.
  */
 export class TableRows {
@@ -139,25 +119,6 @@ export class TableRows {
       } else if (++this.misses >= 3 && this.misses * 4 > this.hits) this.speculating = false;
     }
     return parseRows(await this.text(), ctx);
-  }
-
-  /**
-   * The next stretch as text for another thread to parse: cut and checked by a speculative parse
-   * (whose values are dropped: the byte scan that text() falls back to costs more than parsing
-   * again), else `size` rows scanned exactly.
-   */
-  async speculativeText(): Promise<RowBatch | SpeculativeBatch> {
-    if (this.speculating && !this.done) {
-      const fast = await this.cursor.speculate(SPECULATE_BYTES);
-      if (fast) {
-        this.hits++;
-        const firstRow = this.taken;
-        this.taken += fast.values.length;
-        return { text: fast.text, count: fast.values.length, firstRow, start: fast.offset };
-      }
-      if (++this.misses >= 3 && this.misses * 4 > this.hits) this.speculating = false;
-    }
-    return this.text();
   }
 
   /** The next `size` rows as text, with their offsets, to be parsed by parseRows (here or on another thread). */

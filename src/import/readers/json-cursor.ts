@@ -105,48 +105,6 @@ export function firstInvalidElement(batch: ElementBatch): { index: number; offse
   return undefined;
 }
 
-/**
- * The file offset of each top-level element of `text` (elements separated by commas, as in
- * ElementBatch.text), which starts at file offset `start`. A scan over strings, escapes and
- * brackets: for naming the row of an error in text that was cut without offsets.
- */
-export function elementOffsets(text: string, start: number): number[] {
-  const starts: number[] = [];
-  let depth = 0;
-  let inString = false;
-  let expecting = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-    if (depth === 0 && c === 0x2c) {
-      expecting = true;
-      continue;
-    }
-    if (expecting && depth === 0) {
-      starts.push(i);
-      expecting = false;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  // Characters to bytes, in one pass over the text.
-  const offsets: number[] = [];
-  let bytes = 0;
-  let from = 0;
-  for (const at of starts) {
-    bytes += Buffer.byteLength(text.slice(from, at));
-    from = at;
-    offsets.push(start + bytes);
-  }
-  return offsets;
-}
-
 export interface Level {
   kind: 'object' | 'array';
   first: boolean;
@@ -484,7 +442,7 @@ export class JsonCursor {
    * null with the cursor where it was: the caller scans exactly instead (elements()). Also null
    * near the end of the array. On success the cursor is on the `,` after the last element.
    */
-  async speculate(target: number): Promise<{ values: unknown[]; offset: number; text: string } | null> {
+  async speculate(target: number): Promise<{ values: unknown[]; offset: number } | null> {
     const level = this.stack[this.stack.length - 1];
     if (level?.kind !== 'array') throw new Error('speculate() outside an array');
     let c = await this.peek();
@@ -511,9 +469,8 @@ export class JsonCursor {
         return null;
       }
       let values: unknown;
-      const text = this.buf.toString('utf8', start, cut + 1);
       try {
-        values = JSON.parse(`[${text}]`);
+        values = JSON.parse(`[${this.buf.toString('utf8', start, cut + 1)}]`);
       } catch {
         this.pos = this.pin;
         return null;
@@ -521,7 +478,7 @@ export class JsonCursor {
       const offset = this.base + start;
       this.pos = cut + 1;
       level.first = false;
-      return { values: values as unknown[], offset, text };
+      return { values: values as unknown[], offset };
     } finally {
       this.pin = -1;
     }
