@@ -119,7 +119,7 @@ describe('strata import', () => {
     assert.equal(count(w.db, 'message'), 30);
   });
 
-  test('config errors are coded: a missing file, an unknown key, an unknown source type', async () => {
+  test('config errors are coded: a missing file, an unknown key, an unknown source type, a bad workers', async () => {
     const w = await workspace();
     assertFailure(cli(['import'], { cwd: w.dir }), 'USAGE', 2);
     assertFailure(cli(['import', 'nope.json'], { cwd: w.dir }), 'CONFIG_INVALID');
@@ -129,6 +129,10 @@ describe('strata import', () => {
     const unknown = w.run();
     assertFailure(unknown, 'CONFIG_INVALID');
     assert.match(unknown.stderr, /unknown type "dexie"/);
+    writeFileSync(w.file, JSON.stringify({ db: './app.db', importers: join(EXAMPLE, 'src', 'importers', 'index.ts'), sources: { dexie: { type: 'dexie-export', path: 'x', workers: 2 } } }));
+    const workers = w.run();
+    assertFailure(workers, 'CONFIG_INVALID');
+    assert.match(workers.stderr, /source "dexie": workers must be 0 or 1, got 2/);
   });
 });
 

@@ -10,7 +10,8 @@ import { jsonArrayReader } from './readers/json-array.js';
 import { readReduxPersistFile } from './readers/redux-persist.js';
 
 export type SourceDescriptor =
-  | { type: 'dexie-export'; path: string }
+  /** `workers: 0` reads on the inserting thread (default: a worker thread on 2+ cores). */
+  | { type: 'dexie-export'; path: string; workers?: 0 | 1 }
   /** A file holding the `persist:<key>` value, or a JSON dump of storage entries with `key` naming the entry (default `persist:root`). */
   | { type: 'redux-persist'; path: string; key?: string }
   | { type: 'json-config'; path: string }
@@ -35,7 +36,12 @@ export async function openSource(name: string, descriptor: SourceDescriptor, bas
   const path = resolve(base, descriptor.path);
   switch (descriptor.type) {
     case 'dexie-export':
-      return openDexieExport(path);
+      if (descriptor.workers !== undefined && descriptor.workers !== 0 && descriptor.workers !== 1) {
+        throw new StrataError(ErrorCode.CONFIG_INVALID, `source "${name}": workers must be 0 or 1, got ${JSON.stringify(descriptor.workers)}`, {
+          hint: '0 reads and parses on the inserting thread; 1 (the default on 2+ cores) in a worker thread',
+        });
+      }
+      return openDexieExport(path, descriptor.workers === undefined ? {} : { workers: descriptor.workers });
     case 'json-config':
       return readConfigFile(path);
     case 'json-array':
