@@ -153,6 +153,22 @@ describe('SQLite snapshots by file copy', () => {
     }
   });
 
+  test('no process to copy with (execPath is not Node): the online backup API instead, the same backup', async () => {
+    const db = makeLedgerDb('wal');
+    const execPath = process.execPath;
+    process.execPath = join(tempDir(), 'no-such-runtime');
+    try {
+      const manager = fileCopy(db);
+      const { backup } = await manager.create();
+      const to = join(tempDir(), 'restored.db');
+      await manager.restore(backup.id, { to });
+      assertConsistent(to);
+      assert.deepEqual(readdirSync(manager.dir).filter((name) => name.startsWith('.')), []);
+    } finally {
+      process.execPath = execPath;
+    }
+  });
+
   test('the copy process killed midway: BACKUP_FAILED, nothing listed, no temp file, and writers go on', async () => {
     const db = makeLedgerDb('wal', 2000, 60_000); // ~120 MB: long enough to be killed midway
     const manager = fileCopy(db);

@@ -92,6 +92,9 @@ process.stdin.resume();
 });
 `;
 
+/** The copy process could not be started at all (spawn failed): nothing was copied. */
+export class CopyProcessUnavailable extends Error {}
+
 /** Copies `src` to the new file `dst` (and `src-wal` to `dst-wal` when `wal`), synced, in a child process. */
 export function copyDatabaseFile(src: string, dst: string, options: { wal: boolean }): Promise<FileCopyResult> {
   return new Promise((resolve, reject) => {
@@ -106,7 +109,7 @@ export function copyDatabaseFile(src: string, dst: string, options: { wal: boole
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.once('error', reject);
+    child.once('error', (error) => reject(new CopyProcessUnavailable(`cannot start ${process.execPath} to copy ${src}: ${error.message}`)));
     child.once('close', (code, signal) => {
       if (code === 0) {
         try {

@@ -22,7 +22,7 @@ import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
 import { sqliteIntegrityInWorker } from '../worker-task.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './backup-provider.js';
-import { copyDatabaseFile } from './sqlite-file-copy.js';
+import { CopyProcessUnavailable, copyDatabaseFile } from './sqlite-file-copy.js';
 
 export interface SqliteProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */
@@ -124,8 +124,17 @@ export class SqliteBackupProvider implements BackupProvider {
       db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
       schemaVersion = this.schemaVersion(db);
       copied = await copyDatabaseFile(this.path, plainPath, { wal });
-    } finally {
+    } catch (error) {
+      // The manager removes the snapshot file itself; the -wal copy is this method's.
+      await rm(`${plainPath}-wal`, { force: true });
+      if (!(error instanceof CopyProcessUnavailable)) throw error;
+      // No process to copy with (a runtime whose execPath is not Node): the online backup API.
       db.exec('COMMIT');
+      await rm(plainPath, { force: true });
+      await backupAll(db, plainPath);
+      return { schemaVersion: this.schemaVersion(db) };
+    } finally {
+      if (db.inTransaction) db.exec('COMMIT');
     }
     if (copied.walBytes <= WAL_HEADER_BYTES) {
       await rm(`${plainPath}-wal`, { force: true });
@@ -134,7 +143,11 @@ export class SqliteBackupProvider implements BackupProvider {
     // Transactions committed to the -wal before (or while) it was copied: SQLite's recovery
     // applies the complete ones to the copy, which makes it a consistent state at least as new
     // as the snapshot; the file changed, so the caller hashes it again.
-    foldWal(plainPath);
+    try {
+      foldWal(plainPath);
+    } finally {
+      await removeSidecars(plainPath);
+    }
     return { schemaVersion };
   }
 

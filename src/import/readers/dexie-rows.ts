@@ -71,10 +71,10 @@ export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { fir
 const SPECULATE_BYTES = 256 * 1024;
 
 /**
- * The rows of one table, taken in stretches from the cursor (on the table's rows array): parsed
- * and revived (`parsed()`: about SPECULATE_BYTES at a time through cursor.speculate(), else
- * `size` rows scanned exactly by `text()`). The exact scan also takes over where speculation keeps missing (nested
- * `},{` inside rows) and re-reads a stretch that fails, for an error naming its row and byte.
+ * The rows of one table, taken in stretches from the cursor (on the table's rows array) and
+ * revived: about SPECULATE_BYTES at a time through cursor.speculate(), else `size` rows found by
+ * the exact scan of `text()`. The exact scan also takes over where speculation keeps missing
+ * (nested `},{` inside rows) and re-reads a stretch that fails, for an error naming its row and byte.
  */
 export class TableRows {
   /** Rows taken from the file so far. */
