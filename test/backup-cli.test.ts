@@ -57,7 +57,7 @@ describe('strata backup', () => {
     assertOk(created);
     const id = /backup (\S+) written: /.exec(created.stdout)?.[1];
     assert.match(id ?? '', ID, describeRun(created));
-    assert.match(created.stdout, /verified/);
+    assert.match(created.stdout, /verified: structure; 'strata backup verify' runs the full check/);
 
     const listing = parseJson(ws.run('backup', 'list', '--json'));
     assert.equal(listing.dir, ws.backups);

@@ -25,7 +25,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     case 'create': {
       const { backup, pruned } = await backups.create({ description: typeof values.description === 'string' ? values.description : 'manual' });
       output.data({ backup, pruned: pruned.map((b) => b.id) });
-      output.line(`backup ${backup.id} written: ${backups.dir}/${backup.file} (${formatBytes(backup.size)}${describeFormat(backup)}, sha256 ${backup.sha256.slice(0, 12)}, verified)`);
+      output.line(`backup ${backup.id} written: ${backups.dir}/${backup.file} (${formatBytes(backup.size)}${describeFormat(backup)}, sha256 ${backup.sha256.slice(0, 12)}, verified: ${backup.check === 'full' ? 'full check' : "structure; 'strata backup verify' runs the full check"})`);
       if (pruned.length) output.line(`pruned ${pruned.length} old backup(s): ${pruned.map((b) => b.id).join(', ')}`);
       return 0;
     }
