@@ -38,7 +38,7 @@ export interface DexieExportOptions extends ReviveOptions {
   /**
    * 1 (the default where there are 2 cores or more): a worker thread reads and parses while the
    * calling thread inserts (workerMode). 0: everything on the calling thread: ~25 % slower on a
-   * 1M-row export here, with a peak RSS of ~120-135 MiB against ~145-160 MiB. bench/README.md has
+   * 1M-row export here, with a peak RSS of ~120-135 MiB against ~145-150 MiB. bench/README.md has
    * the figures.
    */
   workers?: number;
@@ -370,7 +370,7 @@ class MessageQueue {
 
 /**
  * A small young generation: the worker's garbage is short-lived batches, and V8's default (up to
- * 48 MB here) made a 1M-row import peak at 170-205 MiB; with 8 MB: 139-161 MiB, ~5 % slower.
+ * 48 MB here) made a 1M-row import peak at 170-205 MiB; with 8 MB and 4 batches ahead: 149 MiB.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
