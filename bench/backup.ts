@@ -23,7 +23,7 @@
  * Not a test: it prints a table (stdout); progress goes to stderr. bench/README.md explains it.
  */
 import Database from 'better-sqlite3';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -33,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { BackupManager } from '../src/backup/backup-manager.js';
 import { SqliteBackupProvider } from '../src/backup/providers/sqlite-provider.js';
 import { EventChannel } from '../src/engine/events.js';
+import { commitLabel, median, rotate } from './stats.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -434,17 +435,6 @@ function load(): string {
     .join(' ');
 }
 
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const k = by % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -635,14 +625,7 @@ function environmentLines(options: Options, main: { file: string; stamp: DbStamp
   const db = new Database(':memory:');
   const sqlite = db.prepare('SELECT sqlite_version()').pluck().get() as string;
   db.close();
-  let commit = '?';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/backup'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' + uncommitted changes in src/backup/';
-  } catch {
-    // not a git checkout
-  }
+  const commit = commitLabel(ROOT, 'src/backup');
   const fs = statfsSync(WORK);
   const cpu = cpus();
   const bsql = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;

@@ -32,6 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { median } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -332,12 +333,6 @@ const TOOLS: Tool[] = [
   { id: 'rp-flat', label: 'redux-persist createMigrate (serialize: false)', fixture: 'rp-flat' },
   { id: 'idle', label: 'idle child (same loader, no work): RSS floor', fixture: null },
 ];
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const fmtMB = (bytes: number) => (bytes / 1e6).toFixed(1);

@@ -31,6 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDexieExport } from '../src/import/readers/dexie-export.js';
+import { median } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WORK = join(HERE, '.work', 'import');
@@ -191,12 +192,6 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
 // ---- the parent ----------------------------------------------------------------------------
 
 const MODES = ['raw', 'naive', 'stream', 'stream-main', 'stream-worker-text'] as const;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * The children run this file bundled to plain JS (esbuild, better-sqlite3 left external): under

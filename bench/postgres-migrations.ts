@@ -17,7 +17,7 @@
  *
  * Not a test: it prints a table. bench/README.md ("Benchmark: PostgreSQL") says how to read it.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -30,6 +30,7 @@ import pg from 'pg';
 import { createMigrator, ledgerSql } from '../dist/index.js';
 // @ts-expect-error plain JavaScript helper, no declarations
 import { RAW_PG_INSERT, RAW_PG_LEDGER, rawApply, rawSession } from './postgres-raw.mjs';
+import { commitLabel, median, rotate } from './stats.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -285,17 +286,6 @@ function exposeGc(): () => void {
 }
 const gc = exposeGc();
 
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const k = by % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 const samples: Record<string, Record<string, number[]>> = { apply: {}, noopInProcess: {}, noopProcess: {}, noopProcessRss: {} };
 function push(row: string, tool: string, value: number): void {
   (samples[row]![tool] ??= []).push(Math.round(value * 1000) / 1000);
@@ -359,7 +349,7 @@ async function main(): Promise<void> {
     cpu: `${cpus()[0]?.model ?? '?'} x ${cpus().length}`,
     postgres: await admin(async (c) => (await c.query('SHOW server_version')).rows[0].server_version as string),
     'synchronous_commit / fsync': await admin(async (c) => `${(await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit} / ${(await c.query('SHOW fsync')).rows[0].fsync}`),
-    'strata (dist/ built from)': gitCommit(),
+    'strata (dist/ built from)': commitLabel(ROOT, 'src'),
     pg: version('pg'),
     knex: version('knex'),
     'node-pg-migrate': version('node-pg-migrate'),
@@ -488,17 +478,6 @@ async function main(): Promise<void> {
 
 function distStamp(): string {
   return statSync(STRATA_CLI).mtime.toISOString();
-}
-
-function gitCommit(): string {
-  try {
-    let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' + uncommitted changes in src/';
-    return commit;
-  } catch {
-    return '?';
-  }
 }
 
 // ---- the report -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@
  * Not a test: it prints a table. bench/run.ts runs it; bench/README.md says how to read it.
  */
 import Database from 'better-sqlite3';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createMigrator, ledgerSql } from '../dist/index.js';
 import { RAW_INSERT, RAW_LEDGER, tools as peers, type NoopSession, type Tool } from './tools.mjs';
+import { commitLabel, median, rotate } from './stats.js';
 
 // The limit must write exactly Strata's ledger row, or the apply ratios compare different work.
 if (RAW_LEDGER !== ledgerSql('sqlite').create || RAW_INSERT !== ledgerSql('sqlite').insertApplied) {
@@ -293,21 +294,10 @@ function exposeGc(): () => void {
   return () => gc?.();
 }
 
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const k = by % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
-
 function push(map: Map<string, number[]>, key: string, value: number): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function summary(samples: number[]): Measurement {
@@ -326,14 +316,7 @@ function environment(): Record<string, string> {
   const db = new Database(':memory:');
   const sqlite = db.prepare('SELECT sqlite_version()').pluck().get() as string;
   db.close();
-  let commit = '?';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' + uncommitted changes in src/';
-  } catch {
-    // not a git checkout
-  }
+  const commit = commitLabel(ROOT, 'src');
   const cpu = cpus();
   return {
     node: process.version,
