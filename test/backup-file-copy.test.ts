@@ -7,22 +7,17 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BackupManager, SqliteBackupProvider, type BackupManagerOptions } from '../src/index.js';
-import { dump, rejectsWith, tempDir } from './helpers.js';
+import { dump, rejectsWith, sha256, tempDir } from './helpers.js';
 
 const DRIVER = JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'));
 
 function fileCopy(db: string, options: Partial<BackupManagerOptions> = {}): BackupManager {
   return new BackupManager({ provider: new SqliteBackupProvider(db, { fileCopyMinBytes: 0 }), ...options });
-}
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 /** `accounts` whose balances always sum to 1,000,000: a torn snapshot breaks the sum. */

@@ -20,7 +20,7 @@ import {
   type BackupEntry,
   type BackupManagerOptions,
 } from '../src/index.js';
-import { dump, exec, ledger, query, rejectsWith, snapshot, tempDir, writeFiles } from './helpers.js';
+import { dump, exec, ledger, query, rejectsWith, sha256, snapshot, tempDir, writeFiles } from './helpers.js';
 
 const ID = /^app\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(-\d+)?$/;
 const DAY = 24 * 60 * 60 * 1000;
@@ -50,10 +50,6 @@ function bytesOf(path: string): string {
 
 function sqlite(db: string, options: Partial<BackupManagerOptions> = {}): BackupManager {
   return new BackupManager({ provider: new SqliteBackupProvider(db), ...options });
-}
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 function flipByte(path: string, at: 'middle' | number = 'middle'): void {
@@ -284,7 +280,8 @@ describe('damaged backups are never restored', () => {
     });
   }
 
-  test('two backups whose manifests were swapped: both BACKUP_CORRUPT, nothing restored', async () => {
+  /** Two backups of one database an hour apart, with a row added between them. */
+  async function twoBackups() {
     const { db } = makeDb(20);
     let now = new Date('2026-03-01T10:00:00Z');
     const manager = sqlite(db, { now: () => now });
@@ -292,11 +289,18 @@ describe('damaged backups are never restored', () => {
     exec(db, "INSERT INTO items (name) VALUES ('b')");
     now = new Date('2026-03-01T11:00:00Z');
     const { backup: b } = await manager.create();
-    const pathA = join(manager.dir, `${a.id}.manifest.json`);
-    const pathB = join(manager.dir, `${b.id}.manifest.json`);
-    const textA = readFileSync(pathA);
-    writeFileSync(pathA, readFileSync(pathB));
-    writeFileSync(pathB, textA);
+    return { db, manager, a, b };
+  }
+
+  function swapFiles(first: string, second: string): void {
+    const bytes = readFileSync(first);
+    writeFileSync(first, readFileSync(second));
+    writeFileSync(second, bytes);
+  }
+
+  test('two backups whose manifests were swapped: both BACKUP_CORRUPT, nothing restored', async () => {
+    const { db, manager, a, b } = await twoBackups();
+    swapFiles(join(manager.dir, `${a.id}.manifest.json`), join(manager.dir, `${b.id}.manifest.json`));
     exec(db, "INSERT INTO items (name) VALUES ('c')");
     const before = bytesOf(db);
     for (const id of [a.id, b.id]) {
@@ -307,18 +311,8 @@ describe('damaged backups are never restored', () => {
   });
 
   test('the data files of two backups swapped: BACKUP_CORRUPT', async () => {
-    const { db } = makeDb(20);
-    let now = new Date('2026-03-01T10:00:00Z');
-    const manager = sqlite(db, { now: () => now });
-    const { backup: a } = await manager.create();
-    exec(db, "INSERT INTO items (name) VALUES ('b')");
-    now = new Date('2026-03-01T11:00:00Z');
-    const { backup: b } = await manager.create();
-    const fileA = join(manager.dir, a.file);
-    const fileB = join(manager.dir, b.file);
-    const bytesA = readFileSync(fileA);
-    writeFileSync(fileA, readFileSync(fileB));
-    writeFileSync(fileB, bytesA);
+    const { db, manager, a, b } = await twoBackups();
+    swapFiles(join(manager.dir, a.file), join(manager.dir, b.file));
     const before = bytesOf(db);
     await rejectsWith(manager.restore(a.id), 'BACKUP_CORRUPT');
     await rejectsWith(manager.restore(b.id), 'BACKUP_CORRUPT');

@@ -1,7 +1,8 @@
 /** Shared test helpers: real temp folders, real SQLite files, the built CLI as a child process. */
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after } from 'node:test';
@@ -199,4 +200,9 @@ export function exec(path: string, sql: string): void {
   } finally {
     db.close();
   }
+}
+
+/** A file's sha256, hex (what backup manifests record). */
+export function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

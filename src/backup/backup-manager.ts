@@ -185,9 +185,8 @@ export class BackupManager {
     try {
       if (isPlain(entry)) {
         // The stored file is the snapshot: hash it and check it where it is, side by side.
-        const stored = await this.storedPath(entry);
+        const { path: stored, size } = await this.storedFile(entry);
         this.progress(entry.id, 'verify', 0, entry.plainSize);
-        const size = (await stat(stored)).size;
         if (size !== entry.size) throw corruptBytes(entry, `${stored} is ${size} bytes but its manifest says ${entry.size}: the file was ${size < entry.size ? 'truncated' : 'extended'}`);
         const [hashed, problems] = await Promise.all([hashFileInWorker(stored), this.checkInPlace(stored, plain)]);
         // Both hashes: a manifest edited to the sha256 of changed bytes still names the snapshot's.
@@ -307,12 +306,11 @@ export class BackupManager {
     return entry;
   }
 
-  private async storedPath(entry: BackupEntry): Promise<string> {
-    const stored = join(this.dir, entry.file);
-    if (!(await stat(stored).catch(() => null))) {
-      throw corruptBytes(entry, `the data file of backup ${entry.id} (${entry.file}) is missing`);
-    }
-    return stored;
+  private async storedFile(entry: BackupEntry): Promise<{ path: string; size: number }> {
+    const path = join(this.dir, entry.file);
+    const info = await stat(path).catch(() => null);
+    if (!info) throw corruptBytes(entry, `the data file of backup ${entry.id} (${entry.file}) is missing`);
+    return { path, size: info.size };
   }
 
   /**
@@ -320,7 +318,7 @@ export class BackupManager {
    * stored while it is copied (the copy is then proven equal to it by its sha256): both cores.
    */
   private async decodeAndCheck(entry: BackupEntry, plain: string, phase: 'verify' | 'restore'): Promise<string[]> {
-    const stored = await this.storedPath(entry);
+    const { path: stored } = await this.storedFile(entry);
     const checking = isPlain(entry) ? this.checkInPlace(stored, this.tempPath('check')) : null;
     try {
       const key = entry.encryption ? this.readKey() : null;
