@@ -34,6 +34,7 @@ import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
 import { findTool, idPart, redact, redactUrl, runTool, scratchSuffix, summarise, withInputFile, withOutputFile, type ToolConnection } from './postgres-provider.js';
+import { parseServerUrl } from '../../targets/sql/server-url.js';
 
 export interface MysqlProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */
@@ -391,15 +392,7 @@ function mysqlHint(stderr: string, otherwise: string): string {
 }
 
 function mysqlConnection(url: string): MysqlConnection {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, 'the database URL cannot be parsed', { hint: 'use mysql://user:password@host:3306/database' });
-  }
-  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${redactUrl(url)} is not a mysql:// or mariadb:// URL`, { hint: 'use mysql://user:password@host:3306/database' });
-  }
+  const parsed = parseServerUrl(url, 'mysql');
   const params = parsed.searchParams;
   const password = parsed.password ? decodeURIComponent(parsed.password) : (params.get('password') ?? undefined);
   const user = decodeURIComponent(parsed.username) || 'root';

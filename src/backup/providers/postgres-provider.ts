@@ -35,7 +35,7 @@ import type pg from 'pg';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
-import { redactUrl as redactSecrets } from '../../targets/sql/server-url.js';
+import { parseServerUrl, redactUrl as redactSecrets } from '../../targets/sql/server-url.js';
 
 export interface PostgresProviderOptions {
   /** Back up and restore this schema only (default: the whole database). */
@@ -292,15 +292,7 @@ function pgHint(stderr: string, otherwise: string): string {
 }
 
 function pgConnection(url: string): ToolConnection {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, 'the database URL cannot be parsed', { hint: 'use postgres://user:password@host:5432/database' });
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${redactUrl(url)} is not a postgres:// URL`, { hint: 'use postgres://user:password@host:5432/database' });
-  }
+  const parsed = parseServerUrl(url, 'postgres');
   const password = parsed.password ? decodeURIComponent(parsed.password) : parsed.searchParams.get('password');
   const user = decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres';
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || decodeURIComponent(parsed.username) || process.env.PGDATABASE || 'postgres';

@@ -2,6 +2,7 @@
  * Server connection URLs: which dialect a scheme names, and the URL as it may be shown (in
  * messages, manifests, `status`): without its password.
  */
+import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { SqlDialect } from '../../sources/sql/split-statements.js';
 
 const SCHEMES: Record<string, Exclude<SqlDialect, 'sqlite'>> = {
@@ -15,6 +16,26 @@ const SCHEMES: Record<string, Exclude<SqlDialect, 'sqlite'>> = {
 export function serverDialectOf(url: string): Exclude<SqlDialect, 'sqlite'> | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   return scheme ? SCHEMES[scheme] : undefined;
+}
+
+const URL_FORMS: Record<Exclude<SqlDialect, 'sqlite'>, { schemes: string; example: string }> = {
+  postgres: { schemes: 'postgres://', example: 'postgres://user:password@host:5432/database' },
+  mysql: { schemes: 'mysql:// or mariadb://', example: 'mysql://user:password@host:3306/database' },
+};
+
+/** `url` parsed, when it is a URL of `dialect`'s schemes; otherwise CONFIG_INVALID showing the form it takes. */
+export function parseServerUrl(url: string, dialect: Exclude<SqlDialect, 'sqlite'>): URL {
+  const { schemes, example } = URL_FORMS[dialect];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, 'the database URL cannot be parsed', { hint: `use ${example}` });
+  }
+  if (SCHEMES[parsed.protocol.slice(0, -1)] !== dialect) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${redactUrl(url, '')} is not a ${schemes} URL`, { hint: `use ${example}` });
+  }
+  return parsed;
 }
 
 const SECRET_PARAMS = /^(password|pass|pwd|sslpassword)$/i;
