@@ -7,6 +7,24 @@
 
 export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
 
+/** DRAFT (issue 13): what can hide a `;` or a comment marker in a dialect's SQL, so the splitter and the placeholder scanner branch on features, not names. */
+export interface SqlLexer {
+  /** `# comment` (MySQL). */
+  hashComments: boolean;
+  /** `$$ ... $$` and `$tag$ ... $tag$` (PostgreSQL). */
+  dollarQuotes: boolean;
+  /** Backslash escapes in string literals: always (MySQL), only in `E'...'` (PostgreSQL), never (SQLite). */
+  backslashEscapes: 'always' | 'e-strings' | 'never';
+  /** `"..."` is a string, not an identifier (MySQL's default). */
+  doubleQuotedStrings: boolean;
+  /** `[identifier]` (SQLite). */
+  bracketIdentifiers: boolean;
+  /** `/* /* nested *\/ *\/` (PostgreSQL). */
+  nestedBlockComments: boolean;
+  /** The `DELIMITER` client command (MySQL). */
+  delimiterCommand: boolean;
+}
+
 export interface SplitStatement {
   /** 1-based position in the script. */
   index: number;
