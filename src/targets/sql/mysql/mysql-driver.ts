@@ -8,8 +8,11 @@
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
+import { mysqlDialect } from './dialect.js';
+import { mysqlSql } from './mysql-sql.js';
 
 export interface MysqlDriverOptions {
   /** Names the lock within the database (runs with the same name exclude each other). Default: the ledger table. */
@@ -19,11 +22,10 @@ export interface MysqlDriverOptions {
 }
 
 /** SERVER_STATUS_IN_TRANS in the OK packet's status flags. */
-const IN_TRANSACTION = 1;
+export const SERVER_STATUS_IN_TRANS = 1;
 
 export class MysqlDriver implements SqlDriver<Connection> {
-  readonly dialect = 'mysql' as const;
-  readonly transactionalDdl = false;
+  readonly transactionalDdl = mysqlSql.transactionalDdl;
   readonly description: string;
   private conn: Connection | undefined;
 
@@ -32,6 +34,15 @@ export class MysqlDriver implements SqlDriver<Connection> {
     private readonly options: MysqlDriverOptions = {},
   ) {
     this.description = redactUrl(url);
+  }
+
+  // A getter: this module and the dialect's import each other, and neither reads the other while loading.
+  get dialect(): Dialect {
+    return mysqlDialect;
+  }
+
+  get location(): string {
+    return this.url;
   }
 
   get connection(): Connection {
@@ -70,7 +81,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
   }
 
   async begin(): Promise<void> {
-    await this.connection.query('START TRANSACTION');
+    await this.connection.query(mysqlSql.beginWrite);
   }
 
   async commit(): Promise<void> {
@@ -85,7 +96,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
     // `DO 0` does nothing and answers with an OK packet, whose status flags say whether a
     // transaction is open on this connection (MySQL and MariaDB alike).
     const [result] = await this.connection.query<ResultSetHeader>('DO 0');
-    if (((result.serverStatus ?? 0) & IN_TRANSACTION) === 0) return false;
+    if (((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) === 0) return false;
     await this.connection.query('ROLLBACK');
     return true;
   }
@@ -144,7 +155,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
     );
     const problems: string[] = [];
     for (const c of constraints) {
-      const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+      const q = mysqlSql.quoteIdentifier;
       const rows = await this.query<{ n: number }>(
         `SELECT count(*) AS n FROM ${q(c.tbl)} t LEFT JOIN ${q(c.ref_tbl)} r ON r.${q(c.ref_col)} = t.${q(c.col)} WHERE t.${q(c.col)} IS NOT NULL AND r.${q(c.ref_col)} IS NULL`,
       );

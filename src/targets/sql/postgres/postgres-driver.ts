@@ -11,8 +11,11 @@
 import type pg from 'pg';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
 import { databaseName, fnv1a32, redactUrl, sleep } from '../server-url.js';
+import { postgresDialect } from './dialect.js';
+import { postgresSql } from './postgres-sql.js';
 
 export interface PostgresDriverOptions {
   /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
@@ -28,9 +31,10 @@ export interface PostgresDriverOptions {
 const LOCK_POLL_MS = 100;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
+const { quoteIdentifier } = postgresSql;
+
 export class PostgresDriver implements SqlDriver<pg.Client> {
-  readonly dialect = 'postgres' as const;
-  readonly transactionalDdl = true;
+  readonly transactionalDdl = postgresSql.transactionalDdl;
   readonly description: string;
   readonly schema: string | undefined;
   private client: pg.Client | undefined;
@@ -47,6 +51,15 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
         hint: 'use letters, digits and underscores (e.g. app or graphile_worker)',
       });
     }
+  }
+
+  // A getter: this module and the dialect's import each other, and neither reads the other while loading.
+  get dialect(): Dialect {
+    return postgresDialect;
+  }
+
+  get location(): string {
+    return this.url;
   }
 
   get connection(): pg.Client {
@@ -76,10 +89,10 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
     if (!this.schemaReady) {
       const present = (await this.client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).rowCount! > 0;
       if (!present && mode === 'read') return { exists: false };
-      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
       // The schema first: objects a migration creates unqualified land there; public stays
       // reachable for extensions' functions.
-      await this.client.query(`SET search_path TO "${this.schema}", public`);
+      await this.client.query(`SET search_path TO ${quoteIdentifier(this.schema)}, public`);
       this.schemaReady = true;
     }
     return { exists: true };
@@ -99,13 +112,13 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
 
   async tableExists(table: string): Promise<boolean> {
     const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
-    const quoted = qualified.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+    const quoted = qualified.split('.').map(quoteIdentifier).join('.');
     const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
     return rows[0]?.present === true;
   }
 
   async begin(): Promise<void> {
-    await this.connection.query('BEGIN');
+    await this.connection.query(postgresSql.beginWrite);
   }
 
   async commit(): Promise<void> {
