@@ -60,5 +60,3 @@ export function fnv1a32(text: string): number {
   }
   return hash | 0;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

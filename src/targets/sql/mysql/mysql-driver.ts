@@ -6,6 +6,7 @@
  * connection of its own, freed by the server when that connection ends (a killed process too).
  */
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
@@ -113,16 +114,18 @@ export class MysqlDriver implements SqlDriver<Connection> {
         const [rows] = await holder.query<(import('mysql2').RowDataPacket & { got: number | null })[]>('SELECT GET_LOCK(?, ?) AS got', [lockName, seconds]);
         return rows[0]?.got === 1;
       };
-      if (!(await tryLock(0))) {
-        onWaiting();
-        if (!(await tryLock(Math.max(1, Math.ceil(timeoutMs / 1000))))) {
+      await waitForLock({
+        timeoutMs,
+        // GET_LOCK waits on the server for the time left: the second try is the last.
+        pollMs: 0,
+        onWaiting,
+        attempt: async (remainingMs) => ((await tryLock(remainingMs === 0 ? 0 : Math.max(1, Math.ceil(remainingMs / 1000)))) ? true : undefined),
+        timedOut: async () => {
           const [rows] = await holder.query<(import('mysql2').RowDataPacket & { id: number | null })[]>('SELECT IS_USED_LOCK(?) AS id', [lockName]);
           const id = rows[0]?.id;
-          throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${this.description} for longer than ${timeoutMs} ms${id ? ` (connection ${id})` : ''}`, {
-            hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
-          });
-        }
-      }
+          return migrationLockTimeout(this.description, timeoutMs, id ? `connection ${id}` : undefined);
+        },
+      });
       return async () => {
         try {
           await holder.query('SELECT RELEASE_LOCK(?)', [lockName]);

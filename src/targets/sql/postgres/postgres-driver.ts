@@ -9,11 +9,12 @@
  * Exactly-once follows: the plan is made under the lock, from the ledger as committed.
  */
 import type pg from 'pg';
+import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
-import { databaseName, fnv1a32, redactUrl, sleep } from '../server-url.js';
+import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 import { postgresDialect } from './dialect.js';
 import { postgresSql } from './postgres-sql.js';
 
@@ -150,26 +151,19 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
       await holder.query('BEGIN');
       // An idle transaction must not be ended by the server's idle timeouts while the run goes on.
       await holder.query("SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0; SET LOCAL application_name = 'strata migration lock'");
-      const started = Date.now();
-      let announced = false;
-      for (;;) {
-        // The simple protocol (no parameters): an extended-protocol query leaves its unnamed
-        // portal's snapshot registered, so this idle transaction would keep an xmin, and
-        // CREATE INDEX CONCURRENTLY in the run would wait for it forever.
-        const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${classId}, ${objectId}) AS locked`);
-        if (rows[0]?.locked) break;
-        if (Date.now() - started >= timeoutMs) {
-          const by = await lockHolder(holder, classId, objectId);
-          throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${this.description} for longer than ${timeoutMs} ms${by ? ` (${by})` : ''}`, {
-            hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
-          });
-        }
-        if (!announced) {
-          announced = true;
-          onWaiting();
-        }
-        await sleep(LOCK_POLL_MS);
-      }
+      await waitForLock({
+        timeoutMs,
+        pollMs: LOCK_POLL_MS,
+        onWaiting,
+        async attempt() {
+          // The simple protocol (no parameters): an extended-protocol query leaves its unnamed
+          // portal's snapshot registered, so this idle transaction would keep an xmin, and
+          // CREATE INDEX CONCURRENTLY in the run would wait for it forever.
+          const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${classId}, ${objectId}) AS locked`);
+          return rows[0]?.locked ? true : undefined;
+        },
+        timedOut: async () => migrationLockTimeout(this.description, timeoutMs, await lockHolder(holder, classId, objectId)),
+      });
     } catch (error) {
       await holder.end().catch(() => undefined);
       throw error;
