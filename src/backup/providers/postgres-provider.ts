@@ -89,7 +89,7 @@ export class PostgresBackupProvider implements BackupProvider {
     const pgDump = findTool(['pg_dump'], this.binDir, PG_INSTALL, 'BACKUP');
     const schemaVersion = await this.readSchemaVersion();
     const args = ['--format=custom', '--no-password', `--file=${plainPath}`];
-    if (this.schema !== undefined) args.push('--strict-names', `--schema="${this.schema.replace(/"/g, '""')}"`);
+    if (this.schema !== undefined) args.push('--strict-names', `--schema=${quoteIdent(this.schema)}`);
     args.push(`--dbname=${this.conn.toolUrl}`);
     const result = await runTool(pgDump, args, { env: this.conn.env, secrets: this.conn.secrets });
     if (result.code !== 0) {
