@@ -13,18 +13,16 @@ import type Database from 'better-sqlite3';
 import { resolve } from 'node:path';
 import { backupHook, backupManagerFor, type BackupSettings } from './backup/backup-settings.js';
 import type { BackupManager } from './backup/backup-manager.js';
-import { backupProviderFor } from './backup/providers/provider-for.js';
 import { Migrator } from './engine/migrator.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
 import { createFolderReadCache, readMigrationFolder } from './sources/folder-source.js';
 import { compilePlaceholderPattern } from './sources/sql/placeholders.js';
+import { resolveDatabase, type DatabaseSpec } from './targets/sql/database-spec.js';
 import type { SqlContext, SqlDriver } from './targets/sql/driver.js';
-import { openDriver } from './targets/sql/open-driver.js';
-import { SqliteDriver, type SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
+import type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
 import { SqlTarget } from './targets/sql/sql-target.js';
-import { DEFAULT_LEDGER_TABLE } from './targets/sql/ledger-sql.js';
 import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
@@ -32,9 +30,10 @@ export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
 export interface CreateMigratorOptions extends ProblemPolicy {
   /**
    * A SQLite path, `:memory:`, a `sqlite:` URL, a `postgres://` / `postgresql://` /
-   * `mysql://` / `mariadb://` URL, an open better-sqlite3 Database, or a driver.
+   * `mysql://` / `mariadb://` URL, an open better-sqlite3 Database, a driver, or a database spec
+   * (`resolveDatabase()`: its schema, tables and settings then apply, not the options here).
    */
-  db: string | Database.Database | SqlDriver;
+  db: string | Database.Database | SqlDriver | DatabaseSpec;
   /** PostgreSQL: the schema to migrate (created if missing, first on search_path, home of the ledger). */
   schema?: string;
   /** PostgreSQL: the session's `statement_timeout` (ms, or an interval such as '30s'). */
@@ -65,7 +64,9 @@ export interface CreateMigratorOptions extends ProblemPolicy {
   /**
    * A verified backup before every migrate / rollback that changes something (default on for
    * SQLite files, and for PostgreSQL and MySQL through pg_dump / mysqldump), restored
-   * automatically when a run fails in a way the database cannot undo. false turns it off.
+   * automatically when a run fails in a way the database cannot undo. false turns it off. An
+   * in-memory database is skipped; a driver whose database cannot be backed up fails the run
+   * with BACKUP_UNSUPPORTED instead of going on without a backup.
    */
   backup?: false | BackupSettings;
   /**
@@ -81,15 +82,14 @@ export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>
 export function createMigrator<Connection = Database.Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
   // Compiled now so a bad pattern fails here (before a connection is opened), not at the first migration that is loaded.
   const placeholders = options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
-  const driver = toDriver(options);
-  const table = ledgerTableOf(options);
-  const provider = backupProviderFor(driver, table);
+  const spec = resolveDatabase({ ...options, journalTable: typeof options.journal === 'object' ? options.journal.table : undefined });
+  const driver = spec.driver ?? spec.openDriver();
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
-    target: new SqlTarget(driver as SqlDriver<Connection>, table),
-    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect, cache, placeholders }) : []),
+    target: new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name),
+    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders }) : []),
     define: codeMigration,
     checksumMatches,
     lockTimeoutMs: options.lockTimeoutMs,
@@ -97,32 +97,9 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
     allowMissing: options.allowMissing,
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
-    backups: options.backup === false || !provider ? undefined : backupHook(() => (backups ??= backupManagerFor(provider, options.backup || {}, migrator.events))),
+    backups:
+      options.backup === false || spec.ephemeral ? undefined : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
   });
-  if (options.journal) attachSqlJournal(migrator, driver, options.journal, { db: options.db, schema: options.schema });
+  if (options.journal) attachSqlJournal(migrator, driver, options.journal, spec);
   return migrator;
-}
-
-function toDriver(options: CreateMigratorOptions): SqlDriver {
-  const { db } = options;
-  if (typeof db === 'string') {
-    const table = ledgerTableOf(options);
-    return openDriver(db, {
-      pragmas: options.pragmas,
-      postgres: { schema: options.schema, statementTimeout: options.statementTimeout, lockTimeout: options.dbLockTimeout, lockKey: table },
-      mysql: { lockName: table },
-    });
-  }
-  if (isDriver(db)) return db;
-  return new SqliteDriver(db, { pragmas: options.pragmas });
-}
-
-/** With a schema, the ledger lives in it (unless the table name says otherwise). */
-function ledgerTableOf(options: CreateMigratorOptions): string {
-  const table = options.table ?? DEFAULT_LEDGER_TABLE;
-  return options.schema && !table.includes('.') ? `${options.schema}.${table}` : table;
-}
-
-function isDriver(db: unknown): db is SqlDriver {
-  return typeof (db as SqlDriver).connect === 'function' && typeof (db as SqlDriver).dialect === 'string';
 }

@@ -10,10 +10,14 @@ export type { Migration, MigrationDefinition, LoadedMigration, MigrationBody, Sq
 export type { LedgerEntry } from './model/ledger.js';
 export type { MigrationStatus, MigrationState, Problem } from './model/plan.js';
 export { splitStatements } from './sources/sql/split-statements.js';
-export type { SplitStatement, SqlDialect } from './sources/sql/split-statements.js';
+export type { SplitStatement, SqlDialect, SqlLexer } from './sources/sql/split-statements.js';
 export { parseSqlMigration } from './sources/sql/parse-sql-migration.js';
 export { readMigrationFolder } from './sources/folder-source.js';
 export type { SqlContext, SqlDriver } from './targets/sql/driver.js';
+export { resolveDatabase } from './targets/sql/database-spec.js';
+export type { DatabaseSpec, DatabaseOptions, ConnectionSettings, QualifiedName } from './targets/sql/database-spec.js';
+export type { Dialect, DialectSql, DialectTypes, SqlFamily } from './targets/sql/dialect.js';
+export { DIALECTS, dialectFor } from './targets/sql/dialects.js';
 export { SqlTarget } from './targets/sql/sql-target.js';
 export { SqliteDriver, DEFAULT_SQLITE_PRAGMAS } from './targets/sql/sqlite/sqlite-driver.js';
 export type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';

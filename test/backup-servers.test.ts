@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { BackupManager, MysqlBackupProvider, PostgresBackupProvider, type BackupManagerOptions, type BackupProvider } from '../src/index.js';
-import { findTool, redactUrl } from '../src/backup/providers/postgres-provider.js';
+import { findTool, redactUrl } from '../src/backup/providers/external-tool.js';
 import { rejectsWith, ROOT, tempDir } from './helpers.js';
 
 const CI = process.env.CI === 'true';

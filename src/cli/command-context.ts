@@ -1,11 +1,8 @@
 /** What every command gets: its parsed flags, the output, and the migrator built from config. */
 import { backupManagerFor } from '../backup/backup-settings.js';
 import type { BackupManager } from '../backup/backup-manager.js';
-import { backupProviderFor } from '../backup/providers/provider-for.js';
 import { createMigrator, type SqlMigrator } from '../create-migrator.js';
-import { ErrorCode, StrataError } from '../model/errors.js';
-import { DEFAULT_LEDGER_TABLE } from '../targets/sql/ledger-sql.js';
-import { openDriver } from '../targets/sql/open-driver.js';
+import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec.js';
 import { backupSettings } from './backup-options.js';
 import { integerOption, usage, varOptions, type ParsedCommand } from './args.js';
 import type { ConfigFlags, ResolvedConfig } from './config.js';
@@ -17,6 +14,8 @@ export interface DatabaseHandle {
   /** Its name in a multi-database config; undefined in a single-database project. */
   name: string | undefined;
   config: ResolvedConfig;
+  /** The database its settings name: dialect, schema, Strata's tables, connections, backups. */
+  spec(): DatabaseSpec;
   migrator(): SqlMigrator;
   backups(): BackupManager;
   /** Closes its migrator (if one was made); it may be made again. */
@@ -31,8 +30,9 @@ export interface CommandContext {
   project(): Promise<Project>;
   /** The selected databases, in config order (one for a single-database project). */
   databases(): Promise<DatabaseHandle[]>;
-  /** config(), migrator() and backups() are the one selected database's; a USAGE error when several are. */
+  /** config(), spec(), migrator() and backups() are the one selected database's; a USAGE error when several are. */
   config(): Promise<ResolvedConfig>;
+  spec(): Promise<DatabaseSpec>;
   migrator(): Promise<SqlMigrator>;
   /** The backups of the configured database. */
   backups(): Promise<BackupManager>;
@@ -81,6 +81,7 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
       )),
     databases: () => (handles ??= context.project().then((p) => p.selected.map(handleFor))),
     config: async () => (await one()).config,
+    spec: async () => (await one()).spec(),
     migrator: async () => (await one()).migrator(),
     backups: async () => (await one()).backups(),
     async close() {
@@ -100,23 +101,24 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
 
   function handleFor(settings: ResolvedConfig): DatabaseHandle {
     let migrator: SqlMigrator | undefined;
-    return {
+    let spec: DatabaseSpec | undefined;
+    // STRATA_JOURNAL overrides the config's journal setting (off unless one of them turns it on).
+    const journal = () => (process.env.STRATA_JOURNAL ? journalFromEnv() : (settings.journal ?? false));
+    const handle: DatabaseHandle = {
       name: settings.name,
       config: settings,
+      spec() {
+        const configured = journal();
+        return (spec ??= resolveDatabase({ ...settings, journalTable: typeof configured === 'object' && 'table' in configured ? configured.table : undefined }));
+      },
       migrator() {
         if (migrator) return migrator;
         const backup = values['no-backup'] === true || settings.backup === false ? false : backupSettings(values, settings.backup);
-        // STRATA_JOURNAL overrides the config's journal setting (off unless one of them turns it on).
-        migrator = createMigrator({ ...settings, backup, journal: process.env.STRATA_JOURNAL ? journalFromEnv() : (settings.journal ?? false) });
+        migrator = createMigrator({ ...settings, db: handle.spec(), backup, journal: journal() });
         return migrator;
       },
       backups() {
-        const table = settings.schema && !(settings.table ?? '').includes('.') ? `${settings.schema}.${settings.table ?? DEFAULT_LEDGER_TABLE}` : settings.table;
-        const provider = backupProviderFor(openDriver(settings.db, { postgres: { schema: settings.schema } }), table);
-        if (!provider) {
-          throw new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `${settings.db} has no file to back up`, { hint: 'backups need a database file or a server URL' });
-        }
-        return backupManagerFor(provider, backupSettings(values, settings.backup || undefined));
+        return backupManagerFor(handle.spec().backupProvider(), backupSettings(values, settings.backup || undefined));
       },
       async close() {
         const open = migrator;
@@ -124,6 +126,7 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         await open?.close();
       },
     };
+    return handle;
   }
   return context;
 }

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import type { ImportStatus } from './types.js';
 import { isProcessAlive } from '../fs/process-alive.js';
+import { sqliteSql } from '../targets/sql/sqlite/sqlite-sql.js';
 
 export const DEFAULT_STATUS_TABLE = 'app_state';
 export const DEFAULT_STATUS_KEY = 'migration_v2_status';
@@ -16,11 +17,9 @@ export const HEARTBEAT_MS = 2000;
 /** A running status whose heartbeat is older than this is taken as dead even if its pid exists (pid reuse, a hung process). */
 export const DEFAULT_STALE_AFTER_MS = 60_000;
 
+/** `schema.table` quoted part by part (imports write to SQLite). */
 export function quoteIdentifier(name: string): string {
-  return name
-    .split('.')
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
+  return name.split('.').map(sqliteSql.quoteIdentifier).join('.');
 }
 
 export class StatusStore {

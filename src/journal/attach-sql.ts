@@ -6,11 +6,11 @@
  */
 import type { Migrator } from '../engine/migrator.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
+import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
-import { openDriver } from '../targets/sql/open-driver.js';
 import type { JournalLevel } from './entry.js';
 import { Journal, type RunMetrics } from './journal.js';
-import { DEFAULT_JOURNAL_TABLE, sqlJournalSink } from './sql-sink.js';
+import { sqlJournalSink } from './sql-sink.js';
 
 export interface SqlJournalSettings {
   /** The lowest level recorded (default INFO). */
@@ -18,8 +18,8 @@ export interface SqlJournalSettings {
   /** Default strata_journal (in the migrated schema on PostgreSQL when one is set). */
   table?: string;
   /**
-   * PostgreSQL / MySQL with a driver (not a URL) given as `db`: the separate connection the
-   * journal writes on. With a URL the journal opens its own.
+   * A server database (PostgreSQL, MySQL) given as a driver (not a URL): the separate connection
+   * the journal writes on. With a URL the journal opens its own.
    */
   driver?: SqlDriver;
   now?: () => Date;
@@ -37,17 +37,17 @@ export function attachSqlJournal(
   migrator: Migrator<any>,
   driver: SqlDriver,
   settings: true | SqlJournalSettings,
-  connection: { db: unknown; schema?: string },
+  spec: DatabaseSpec,
 ): Journal {
   const options: SqlJournalSettings = settings === true ? {} : settings;
-  const base = options.table ?? DEFAULT_JOURNAL_TABLE;
-  const table = connection.schema && !base.includes('.') ? `${connection.schema}.${base}` : base;
+  const table = options.table === undefined ? spec.tables.journal.name : spec.qualify(options.table).name;
   let journalDriver = driver;
   let owns = false;
-  if (driver.dialect !== 'sqlite') {
+  // A dialect with a sink of its own writes on the migrator's driver; every other needs a second connection.
+  if (!driver.dialect.journalSink) {
     if (options.driver) journalDriver = options.driver;
-    else if (typeof connection.db === 'string') {
-      journalDriver = openDriver(connection.db, { postgres: { schema: connection.schema } });
+    else if (!spec.driver) {
+      journalDriver = spec.openDriver();
       owns = true;
     } else {
       throw new StrataError(ErrorCode.USAGE, `the journal of ${driver.description} needs a connection of its own, so a rolled-back step is still recorded`, {

@@ -3,22 +3,16 @@
  * write. Entries are written OUTSIDE the migration's transaction, so a failed, rolled-back step
  * is still recorded:
  *
- * - SQLite: on the migrator's own connection, synchronously, and only while no transaction is
- *   open on it (better-sqlite3's `inTransaction`). The engine emits `migrating` before a step's
- *   transaction begins, `migrated` after it commits and `failed` after it rolled back, so those
- *   are written the moment they happen; entries emitted inside a transaction (a
- *   --single-transaction run) are held in memory and written right after its commit or rollback.
- *   A second connection is not used on purpose: better-sqlite3 waits for a busy database
- *   synchronously, so a second connection writing while the migration holds the write lock
- *   would block the very event loop that has to commit it.
- * - PostgreSQL, MySQL/MariaDB: on a separate connection of the journal's own, in autocommit
+ * - SQLite: on the migrator's own connection, between its transactions: the dialect's own sink
+ *   (`Dialect.journalSink`, targets/sql/sqlite/sqlite-journal-sink.ts says why).
+ * - Every other dialect (PostgreSQL, MySQL/MariaDB): on a separate connection of the journal's own, in autocommit
  *   mode, through one ordered queue: a step's rollback cannot take the journal with it.
  *
  * After an automatic restore (which puts back a copy taken before the run, journal table
  * included) the journal appends the run's entries again; (run_id, seq) is the primary key and
  * duplicates are ignored.
  */
-import type Database from 'better-sqlite3';
+import type { DialectSql } from '../targets/sql/dialect.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { asEntry, JOURNAL_LEVELS, levelRank, type JournalEntry, type NormalizedQuery } from './entry.js';
@@ -30,55 +24,64 @@ export interface SqlJournalOptions {
   /** Default strata_journal (`schema.table` allowed). */
   table?: string;
   /**
-   * PostgreSQL / MySQL: the connection entries are written on (default: the driver given, which
-   * must then not be the migrator's own). Closed by the sink's close() when `ownsDriver`.
+   * A database with a connection of the journal's own (PostgreSQL, MySQL): the connection entries
+   * are written on (default: the driver given, which must then not be the migrator's own). Closed
+   * by the sink's close() when `ownsDriver`.
    */
   ownsDriver?: boolean;
 }
 
+/** The journal on `driver`: its dialect's own sink (SQLite writes on the migrator's connection), or one on this connection, in autocommit. */
 export function sqlJournalSink(driver: SqlDriver, options: SqlJournalOptions = {}): JournalSink {
   const table = options.table ?? DEFAULT_JOURNAL_TABLE;
-  return driver.dialect === 'sqlite' ? sqliteSink(driver, table) : serverSink(driver, table, options.ownsDriver === true);
+  return driver.dialect.journalSink?.(driver, table) ?? connectionSink(driver, table, options.ownsDriver === true);
 }
 
-function quoteName(name: string, dialect: SqlDriver['dialect']): string {
-  const q = dialect === 'mysql' ? '`' : '"';
-  return name
-    .split('.')
-    .map((part) => `${q}${part.replaceAll(q, q + q)}${q}`)
-    .join('.');
+/** `schema.table` quoted part by part. */
+export function quoteJournalTable(table: string, dialect: DialectSql): string {
+  return table.split('.').map(dialect.quoteIdentifier).join('.');
 }
 
-function createTableSql(table: string, dialect: SqlDriver['dialect']): string[] {
-  const t = quoteName(table, dialect);
-  const text = dialect === 'mysql' ? 'LONGTEXT' : 'TEXT';
-  const short = (n: number) => (dialect === 'sqlite' ? 'TEXT' : `VARCHAR(${n})`);
-  const index = quoteName(`${table.split('.').pop()}_time`, dialect);
+/** CREATE TABLE IF NOT EXISTS and its index on time. */
+export function journalTableSql(table: string, dialect: DialectSql): string[] {
+  const t = quoteJournalTable(table, dialect);
+  const { shortText, longText, integer } = dialect.types;
+  const index = dialect.quoteIdentifier(`${table.split('.').pop()}_time`);
   return [
     `CREATE TABLE IF NOT EXISTS ${t} (
-  run_id ${short(64)} NOT NULL,
-  seq INTEGER NOT NULL,
-  time ${short(32)} NOT NULL,
-  level ${short(8)} NOT NULL,
-  level_rank INTEGER NOT NULL,
-  target ${short(512)} NOT NULL,
-  migration ${short(191)},
-  event ${short(64)} NOT NULL,
-  message ${text} NOT NULL,
-  data ${text} NOT NULL,
+  run_id ${shortText(64)} NOT NULL,
+  seq ${integer} NOT NULL,
+  time ${shortText(32)} NOT NULL,
+  level ${shortText(8)} NOT NULL,
+  level_rank ${integer} NOT NULL,
+  target ${shortText(512)} NOT NULL,
+  migration ${shortText(191)},
+  event ${shortText(64)} NOT NULL,
+  message ${longText} NOT NULL,
+  data ${longText} NOT NULL,
   PRIMARY KEY (run_id, seq)
 )`,
-    dialect === 'mysql' ? '' : `CREATE INDEX IF NOT EXISTS ${index} ON ${t} (time)`,
+    dialect.createIndexIfNotExists ? `CREATE INDEX IF NOT EXISTS ${index} ON ${t} (time)` : '',
   ].filter(Boolean);
 }
 
-const COLUMNS = 'run_id, seq, time, level, level_rank, target, migration, event, message, data';
+export const JOURNAL_COLUMNS = ['run_id', 'seq', 'time', 'level', 'level_rank', 'target', 'migration', 'event', 'message', 'data'] as const;
+const KEY = ['run_id', 'seq'] as const;
 
-function rowOf(e: JournalEntry): unknown[] {
+/** INSERT of `rows` entries that skips those already written (after a restore, the run's entries are appended again). */
+export function insertJournalSql(table: string, dialect: DialectSql, rows: number): string {
+  const width = JOURNAL_COLUMNS.length;
+  const values = Array.from({ length: rows }, (_, r) => `(${JOURNAL_COLUMNS.map((_, c) => dialect.param(r * width + c + 1)).join(', ')})`).join(', ');
+  return dialect.insertIgnore(quoteJournalTable(table, dialect), JOURNAL_COLUMNS, values, KEY);
+}
+
+const COLUMNS = JOURNAL_COLUMNS.join(', ');
+
+export function journalRowOf(e: JournalEntry): unknown[] {
   return [e.runId, e.seq, e.time, e.level, levelRank(e.level), e.target, e.migration, e.event, e.message, JSON.stringify(e.data)];
 }
 
-interface Row {
+export interface JournalRow {
   run_id: string;
   seq: number | string;
   time: string;
@@ -90,7 +93,7 @@ interface Row {
   data: string;
 }
 
-function entryOf(row: Row): JournalEntry {
+export function entryOfRow(row: JournalRow): JournalEntry {
   let data: unknown = {};
   try {
     data = JSON.parse(row.data);
@@ -127,59 +130,20 @@ function whereOf(query: NormalizedQuery, param: (n: number) => string): { sql: s
   return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-function selectSql(table: string, dialect: SqlDriver['dialect'], query: NormalizedQuery, param: (n: number) => string): { sql: string; params: unknown[] } {
-  const where = whereOf(query, param);
+export function selectJournalSql(table: string, dialect: DialectSql, query: NormalizedQuery): { sql: string; params: unknown[] } {
+  const where = whereOf(query, dialect.param);
   // Newest first with the limit, turned around by the caller.
   const limit = query.limit === undefined ? '' : ` LIMIT ${Math.floor(query.limit)}`;
-  return { sql: `SELECT ${COLUMNS} FROM ${quoteName(table, dialect)}${where.sql} ORDER BY time DESC, run_id DESC, seq DESC${limit}`, params: where.params };
+  return { sql: `SELECT ${COLUMNS} FROM ${quoteJournalTable(table, dialect)}${where.sql} ORDER BY time DESC, run_id DESC, seq DESC${limit}`, params: where.params };
 }
 
-function sqliteSink(driver: SqlDriver, table: string): JournalSink {
-  const db = (): Database.Database | undefined => {
-    try {
-      return driver.connection as Database.Database;
-    } catch {
-      return undefined; // not open yet
-    }
-  };
-  const tableExists = (conn: Database.Database) => {
-    const [schema, name] = table.includes('.') ? table.split('.', 2) : ['main', table];
-    return conn.prepare(`SELECT 1 FROM "${schema}".sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
-  };
-  return {
-    description: `${driver.description} (${table})`,
-    rewindsOnRestore: true,
-    writable() {
-      const conn = db();
-      return conn !== undefined && conn.open && !conn.inTransaction && !conn.readonly;
-    },
-    append(batch) {
-      const conn = db();
-      if (!conn) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${driver.description} is not open: the journal cannot be written`);
-      // IF NOT EXISTS each time: a restore may have put back a database without the table.
-      for (const sql of createTableSql(table, 'sqlite')) conn.exec(sql);
-      const insert = conn.prepare(`INSERT OR IGNORE INTO ${quoteName(table, 'sqlite')} (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})`);
-      conn.transaction(() => {
-        for (const entry of batch) insert.run(...rowOf(entry));
-      })();
-    },
-    query(query) {
-      const conn = db();
-      if (!conn || !tableExists(conn)) return [];
-      const { sql, params } = selectSql(table, 'sqlite', query, () => '?');
-      return (conn.prepare(sql).all(...params) as Row[]).map(entryOf).reverse();
-    },
-  };
-}
-
-function serverSink(driver: SqlDriver, table: string, owns: boolean): JournalSink {
+function connectionSink(driver: SqlDriver, table: string, owns: boolean): JournalSink {
   const dialect = driver.dialect;
-  const param = dialect === 'postgres' ? (n: number) => `$${n}` : () => '?';
   let ready: Promise<void> | undefined;
   const ensure = () =>
     (ready ??= (async () => {
       await driver.connect('write');
-      for (const sql of createTableSql(table, dialect)) await driver.exec(sql);
+      for (const sql of journalTableSql(table, dialect)) await driver.exec(sql);
     })().catch((error: unknown) => {
       ready = undefined;
       throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create the journal table ${table} on ${driver.description}: ${messageOf(error)}`, { cause: error });
@@ -189,11 +153,9 @@ function serverSink(driver: SqlDriver, table: string, owns: boolean): JournalSin
     rewindsOnRestore: true,
     async append(batch) {
       await ensure();
-      const rows = batch.map(rowOf);
-      const values = rows.map((row, r) => `(${row.map((_, c) => param(r * row.length + c + 1)).join(', ')})`).join(', ');
-      const verb = dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT INTO';
-      const conflict = dialect === 'postgres' ? ' ON CONFLICT (run_id, seq) DO NOTHING' : '';
-      const insert = () => driver.run(`${verb} ${quoteName(table, dialect)} (${COLUMNS}) VALUES ${values}${conflict}`, rows.flat());
+      const rows = batch.map(journalRowOf);
+      const sql = insertJournalSql(table, dialect, rows.length);
+      const insert = () => driver.run(sql, rows.flat());
       try {
         await insert();
       } catch {
@@ -206,8 +168,8 @@ function serverSink(driver: SqlDriver, table: string, owns: boolean): JournalSin
     async query(query) {
       const { exists } = await driver.connect('read');
       if (!exists || !(await driver.tableExists(table))) return [];
-      const { sql, params } = selectSql(table, dialect, query, param);
-      return (await driver.query<Row>(sql, params)).map(entryOf).reverse();
+      const { sql, params } = selectJournalSql(table, dialect, query);
+      return (await driver.query<JournalRow>(sql, params)).map(entryOfRow).reverse();
     },
     async close() {
       if (owns) await driver.close();

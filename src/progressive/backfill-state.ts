@@ -3,8 +3,9 @@
  * rewritten in the same transaction as each batch it describes. That is the whole of the
  * exactly-once argument: a batch's changes and the key it ends at commit together or not at all.
  */
-import type { SqlDialect } from '../sources/sql/split-statements.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
+import type { DialectSql, SqlFamily } from '../targets/sql/dialect.js';
+import { dialectOf } from '../targets/sql/dialects.js';
 
 export const DEFAULT_BACKFILL_TABLE = 'strata_backfills';
 
@@ -32,41 +33,45 @@ export interface BackfillState {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
-/** `schema.table` or `table`, each part a plain identifier, quoted for the dialect. */
-export function quoteName(name: string, dialect: SqlDialect, what = 'table'): string {
+/** `schema.table` or `table`, each part a plain identifier, quoted for the dialect (or the family's). */
+export function quoteName(name: string, dialect: DialectSql | SqlFamily, what = 'table'): string {
   const parts = name.split('.');
   if (parts.length > 2 || parts.some((p) => !IDENTIFIER.test(p))) {
     throw new StrataError(ErrorCode.BACKFILL_INVALID, `${what} ${JSON.stringify(name)} is not a plain identifier`, {
       hint: 'use letters, digits and underscores (optionally schema.name)',
     });
   }
-  return parts.map((p) => (dialect === 'mysql' ? `\`${p}\`` : `"${p}"`)).join('.');
+  return parts.map(sqlOf(dialect).quoteIdentifier).join('.');
 }
 
-export function stateTableSql(dialect: SqlDialect, table: string): string {
-  const t = quoteName(table, dialect, 'state table');
-  const text = dialect === 'mysql' ? 'VARCHAR(191)' : 'TEXT';
-  const big = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
+function sqlOf(dialect: DialectSql | SqlFamily): DialectSql {
+  return typeof dialect === 'string' ? dialectOf(dialect) : dialect;
+}
+
+export function stateTableSql(dialect: DialectSql | SqlFamily, table: string): string {
+  const sql = sqlOf(dialect);
+  const t = quoteName(table, sql, 'state table');
+  const { keyText, bigInteger } = sql.types;
   return `CREATE TABLE IF NOT EXISTS ${t} (
-  name ${text} NOT NULL PRIMARY KEY,
-  table_name ${text} NOT NULL,
-  key_column ${text} NOT NULL,
+  name ${keyText(191)} NOT NULL PRIMARY KEY,
+  table_name ${keyText(191)} NOT NULL,
+  key_column ${keyText(191)} NOT NULL,
   last_key TEXT,
-  rows_done ${big} NOT NULL DEFAULT 0,
-  total ${big},
-  batches ${big} NOT NULL DEFAULT 0,
-  status ${dialect === 'mysql' ? 'VARCHAR(16)' : 'TEXT'} NOT NULL,
-  started_at ${dialect === 'mysql' ? 'VARCHAR(32)' : 'TEXT'} NOT NULL,
-  updated_at ${dialect === 'mysql' ? 'VARCHAR(32)' : 'TEXT'} NOT NULL,
-  finished_at ${dialect === 'mysql' ? 'VARCHAR(32)' : 'TEXT'},
+  rows_done ${bigInteger} NOT NULL DEFAULT 0,
+  total ${bigInteger},
+  batches ${bigInteger} NOT NULL DEFAULT 0,
+  status ${keyText(16)} NOT NULL,
+  started_at ${keyText(32)} NOT NULL,
+  updated_at ${keyText(32)} NOT NULL,
+  finished_at ${keyText(32)},
   pid INTEGER,
   error TEXT
-)${dialect === 'mysql' ? ' ENGINE=InnoDB' : ''}`;
+)${sql.tableOptions}`;
 }
 
 /** Positional parameters: `?` on SQLite and MySQL, `$1..$n` on PostgreSQL. */
-export function placeholders(dialect: SqlDialect): (index: number) => string {
-  return dialect === 'postgres' ? (i) => `$${i}` : () => '?';
+export function placeholders(dialect: DialectSql | SqlFamily): (index: number) => string {
+  return sqlOf(dialect).param;
 }
 
 export interface StateRow {

@@ -13,10 +13,11 @@
 import type Database from 'better-sqlite3';
 import type { EventChannel } from '../engine/events.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
-import type { SqlDialect } from '../sources/sql/split-statements.js';
+import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec.js';
+import type { Dialect, DialectSql, SqlFamily } from '../targets/sql/dialect.js';
+import { dialectOf } from '../targets/sql/dialects.js';
 import type { SqlContext, SqlDriver } from '../targets/sql/driver.js';
-import { openDriver } from '../targets/sql/open-driver.js';
-import { SqliteDriver } from '../targets/sql/sqlite/sqlite-driver.js';
+import { dialectOfContext } from '../targets/sql/sql-target.js';
 import type { BackfillProgress } from './backfill-events.js';
 import {
   DEFAULT_BACKFILL_TABLE,
@@ -75,8 +76,12 @@ export interface BackfillDefinition {
 }
 
 export interface BackfillOptions extends BackfillDefinition {
-  /** A SQLite path, `:memory:`, a `sqlite:`/`postgres://`/`mysql://` URL (opened and closed here), a better-sqlite3 Database or a SqlDriver (used and left open). */
-  db?: string | SqlDriver | Database.Database;
+  /**
+   * A SQLite path, `:memory:`, a `sqlite:`/`postgres://`/`mysql://` URL or a database spec (opened
+   * and closed here; the spec's schema and backfill table apply), a better-sqlite3 Database or a
+   * SqlDriver (used and left open).
+   */
+  db?: string | SqlDriver | Database.Database | DatabaseSpec;
   driver?: SqlDriver;
   /** A code migration's `ctx` (see `backfillInMigration`). */
   ctx?: SqlContext;
@@ -109,13 +114,6 @@ export interface BackfillReport {
   state: BackfillState;
 }
 
-const BEGIN: Record<SqlDialect, string> = {
-  // IMMEDIATE: take the write lock now, so a concurrent writer makes us wait (busy timeout), not fail mid-batch.
-  sqlite: 'BEGIN IMMEDIATE',
-  postgres: 'BEGIN',
-  mysql: 'START TRANSACTION',
-};
-
 /**
  * Runs (or resumes) a backfill to the end. Resolves with the report; throws BACKFILL_CANCELLED
  * when its signal stops it and BACKFILL_FAILED when a batch throws (that batch rolled back, the
@@ -124,7 +122,7 @@ const BEGIN: Record<SqlDialect, string> = {
 export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
   const { session, close } = await openSession(options);
   try {
-    return await new BackfillRun(options, session).run();
+    return await new BackfillRun({ ...options, stateTable: options.stateTable ?? session.stateTable }, session).run();
   } finally {
     await close();
   }
@@ -141,12 +139,13 @@ export function backfillInMigration(ctx: SqlContext, options: Omit<BackfillOptio
   return backfill({ ...options, ctx });
 }
 
-/** Every backfill's checkpoint row, by name (empty when none has run). */
-export async function backfillStatus(db: string | SqlDriver | Database.Database, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
-  const { driver, owned } = driverOf(db);
+/** Every backfill's checkpoint row, by name (empty when none has run). A spec's schema and backfill table apply. */
+export async function backfillStatus(db: string | SqlDriver | Database.Database | DatabaseSpec, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
+  const spec = resolveDatabase({ db });
+  const { driver, owned } = driverOf(spec);
   try {
     const { exists } = await driver.connect('read');
-    const table = options.stateTable ?? DEFAULT_BACKFILL_TABLE;
+    const table = options.stateTable ?? spec.tables.backfill.name;
     if (!exists || !(await driver.tableExists(table))) return [];
     const rows = await driver.query<StateRow>(`SELECT * FROM ${quoteName(table, driver.dialect, 'state table')} ORDER BY name`);
     return rows.map(stateOf);
@@ -160,6 +159,10 @@ export async function backfillStatus(db: string | SqlDriver | Database.Database,
 interface Session extends SqlContext {
   /** Already inside a transaction (a transactional migration): batches do not commit on their own. */
   nested: boolean;
+  /** The connection's dialect: `dialect` says only its family. */
+  sql: Dialect;
+  /** The checkpoint table unless the options name one: the spec's, or the default. */
+  stateTable: string;
 }
 
 interface Batch {
@@ -175,7 +178,7 @@ class BackfillRun {
   private readonly key: string;
   private readonly batchSize: number;
   private readonly delayMs: number;
-  private readonly dialect: SqlDialect;
+  private readonly sql: Dialect;
   private readonly q: { table: string; key: string; state: string };
   private readonly whereSql: string;
   private readonly ph: (index: number) => string;
@@ -186,7 +189,7 @@ class BackfillRun {
     private readonly options: BackfillOptions,
     private readonly session: Session,
   ) {
-    this.dialect = session.dialect;
+    this.sql = session.sql;
     this.name = options.name;
     this.table = options.table;
     this.key = options.key ?? 'id';
@@ -195,13 +198,13 @@ class BackfillRun {
     this.events = options.events;
     validate(options, this.batchSize, this.delayMs);
     this.q = {
-      table: quoteName(this.table, this.dialect),
-      key: quoteName(this.key, this.dialect, 'key column'),
-      state: quoteName(options.stateTable ?? DEFAULT_BACKFILL_TABLE, this.dialect, 'state table'),
+      table: quoteName(this.table, this.sql),
+      key: quoteName(this.key, this.sql, 'key column'),
+      state: quoteName(options.stateTable ?? DEFAULT_BACKFILL_TABLE, this.sql, 'state table'),
     };
     this.whereSql = options.where ? ` AND (${options.where})` : '';
-    this.ph = placeholders(this.dialect);
-    this.selectList = options.update ? selectListOf(options.select, this.q.key, this.dialect) : this.q.key;
+    this.ph = placeholders(this.sql);
+    this.selectList = options.update ? selectListOf(options.select, this.q.key, this.sql) : this.q.key;
   }
 
   async run(): Promise<BackfillReport> {
@@ -263,7 +266,7 @@ class BackfillRun {
 
   private async ensureStateTable(): Promise<void> {
     try {
-      await this.session.exec(stateTableSql(this.dialect, this.options.stateTable ?? DEFAULT_BACKFILL_TABLE));
+      await this.session.exec(stateTableSql(this.sql, this.options.stateTable ?? DEFAULT_BACKFILL_TABLE));
     } catch (error) {
       // Two first runs at once: PostgreSQL's CREATE TABLE IF NOT EXISTS can still collide on
       // the catalog (23505 on pg_type, 42P07); the other run created it, which is all we need.
@@ -275,9 +278,8 @@ class BackfillRun {
   private async insertIfAbsent(): Promise<void> {
     const p = this.ph;
     const now = new Date().toISOString();
-    const verb = { sqlite: 'INSERT OR IGNORE INTO', postgres: 'INSERT INTO', mysql: 'INSERT IGNORE INTO' }[this.dialect];
     await this.session.run(
-      `${verb} ${this.q.state} (name, table_name, key_column, last_key, rows_done, total, batches, status, started_at, updated_at, finished_at, pid, error) VALUES (${p(1)}, ${p(2)}, ${p(3)}, NULL, 0, NULL, 0, 'running', ${p(4)}, ${p(5)}, NULL, ${p(6)}, NULL)${this.dialect === 'postgres' ? ' ON CONFLICT (name) DO NOTHING' : ''}`,
+      this.sql.insertIgnore(this.q.state, STATE_COLUMNS, `(${p(1)}, ${p(2)}, ${p(3)}, NULL, 0, NULL, 0, 'running', ${p(4)}, ${p(5)}, NULL, ${p(6)}, NULL)`, ['name']),
       [this.name, this.table, this.key, now, now, pid()],
     );
   }
@@ -386,7 +388,7 @@ class BackfillRun {
   private async apply(rows: BackfillRow[], keys: unknown[], number: number): Promise<void> {
     const { sql, update } = this.options;
     if (sql !== undefined) {
-      const bound = bindBatchSql(sql, this.dialect, keys);
+      const bound = bindBatchSql(sql, this.sql, keys);
       await this.session.run(bound.text, bound.params);
     } else if (update) {
       const s = this.session;
@@ -427,8 +429,8 @@ class BackfillRun {
   }
 
   private async stateRow(lock: boolean): Promise<StateRow | undefined> {
-    // SQLite has no row locks: BEGIN IMMEDIATE already holds the database's write lock.
-    const forUpdate = lock && this.dialect !== 'sqlite' ? ' FOR UPDATE' : '';
+    // Without row locks (SQLite) the write transaction (BEGIN IMMEDIATE) already holds the database's write lock.
+    const forUpdate = lock && this.sql.selectForUpdate ? ' FOR UPDATE' : '';
     const rows = await this.session.query<StateRow>(`SELECT * FROM ${this.q.state} WHERE name = ${this.ph(1)}${forUpdate}`, [this.name]);
     return rows[0];
   }
@@ -440,7 +442,7 @@ class BackfillRun {
   private async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.session.nested) return fn();
     // run(), not exec(): SQLite's driver keeps these prepared, as it does the batch's statements.
-    await this.session.run(BEGIN[this.dialect]);
+    await this.session.run(this.sql.beginWrite);
     let result: T;
     try {
       result = await fn();
@@ -554,7 +556,7 @@ function validate(options: BackfillOptions, batchSize: number, delayMs: number):
 const TOKEN = /(?<![:\w]):(keys|first|last)\b/;
 
 /** Binds `:keys`, `:first` and `:last` as positional parameters of the dialect. */
-export function bindBatchSql(sql: string, dialect: SqlDialect, keys: readonly unknown[]): { text: string; params: unknown[] } {
+export function bindBatchSql(sql: string, dialect: DialectSql | SqlFamily, keys: readonly unknown[]): { text: string; params: unknown[] } {
   const ph = placeholders(dialect);
   const params: unknown[] = [];
   const bind = (value: unknown) => {
@@ -567,7 +569,7 @@ export function bindBatchSql(sql: string, dialect: SqlDialect, keys: readonly un
   return { text, params };
 }
 
-function selectListOf(select: BackfillDefinition['select'], key: string, dialect: SqlDialect): string {
+function selectListOf(select: BackfillDefinition['select'], key: string, dialect: DialectSql): string {
   if (select === undefined) return '*';
   if (typeof select === 'string') return `${key}, ${select}`;
   const columns = select.map((c) => quoteName(c, dialect, 'column'));
@@ -581,6 +583,8 @@ function keyOf(row: BackfillRow, key: string): unknown {
   if (found === undefined) throw new StrataError(ErrorCode.BACKFILL_INVALID, `the rows walked have no column ${key}`, { hint: 'key must name a column of the table' });
   return row[found];
 }
+
+const STATE_COLUMNS = ['name', 'table_name', 'key_column', 'last_key', 'rows_done', 'total', 'batches', 'status', 'started_at', 'updated_at', 'finished_at', 'pid', 'error'];
 
 const RETRIES = 5;
 
@@ -615,14 +619,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   });
 }
 
-function isDriver(value: unknown): value is SqlDriver {
-  return typeof value === 'object' && value !== null && typeof (value as SqlDriver).connect === 'function' && typeof (value as SqlDriver).begin === 'function';
-}
-
-function driverOf(db: string | SqlDriver | Database.Database): { driver: SqlDriver; owned: boolean } {
-  if (typeof db === 'string') return { driver: openDriver(db), owned: true };
-  if (isDriver(db)) return { driver: db, owned: false };
-  return { driver: new SqliteDriver(db), owned: false };
+/** The spec's driver (left open), or a new one (closed after). */
+function driverOf(spec: DatabaseSpec): { driver: SqlDriver; owned: boolean } {
+  return spec.driver ? { driver: spec.driver, owned: false } : { driver: spec.openDriver(), owned: true };
 }
 
 async function openSession(options: BackfillOptions): Promise<{ session: Session; close: () => Promise<void> }> {
@@ -634,21 +633,24 @@ async function openSession(options: BackfillOptions): Promise<{ session: Session
   }
   if (options.ctx) {
     const ctx = options.ctx;
-    return { session: { ...contextOf(ctx), nested: await inTransaction(ctx) }, close: async () => undefined };
+    const sql = dialectOfContext(ctx) ?? dialectOf(ctx.dialect);
+    return { session: { ...contextOf(ctx), nested: await sql.inTransaction(ctx), sql, stateTable: DEFAULT_BACKFILL_TABLE }, close: async () => undefined };
   }
-  const { driver, owned } = driverOf((options.db ?? options.driver)!);
+  const spec = resolveDatabase({ db: (options.db ?? options.driver)! });
+  const { driver, owned } = driverOf(spec);
   try {
     await driver.connect('write');
-    return { session: { ...contextOf(driver), nested: await inTransaction(driver) }, close: () => (owned ? driver.close() : Promise.resolve()) };
+    const session = { ...contextOf(driver), sql: driver.dialect, stateTable: spec.tables.backfill.name };
+    return { session: { ...session, nested: await driver.dialect.inTransaction(session) }, close: () => (owned ? driver.close() : Promise.resolve()) };
   } catch (error) {
     if (owned) await driver.close().catch(() => undefined);
     throw error;
   }
 }
 
-function contextOf(source: SqlContext): SqlContext {
+function contextOf(source: SqlContext | SqlDriver): SqlContext {
   return {
-    dialect: source.dialect,
+    dialect: typeof source.dialect === 'string' ? source.dialect : source.dialect.family,
     exec: (text) => source.exec(text),
     query: (text, params) => source.query(text, params),
     run: (text, params) => source.run(text, params),
@@ -656,21 +658,4 @@ function contextOf(source: SqlContext): SqlContext {
       return source.connection;
     },
   };
-}
-
-/** Whether the connection is inside a transaction already (a transactional migration's). */
-async function inTransaction(source: SqlContext): Promise<boolean> {
-  switch (source.dialect) {
-    case 'sqlite':
-      return (source.connection as Database.Database).inTransaction;
-    case 'postgres': {
-      const status = (source.connection as { getTransactionStatus?: () => string }).getTransactionStatus?.();
-      return status === 'T' || status === 'E';
-    }
-    case 'mysql': {
-      // `DO 0` answers with an OK packet whose status flags say whether a transaction is open.
-      const result = (await source.query('DO 0')) as unknown as { serverStatus?: number };
-      return ((result.serverStatus ?? 0) & 1) !== 0;
-    }
-  }
 }

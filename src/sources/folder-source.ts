@@ -14,10 +14,11 @@ import { isIgnoredFile, parseFileName, type ParsedFileName } from './file-name.j
 import { importFile, migrationExports } from './module-loader.js';
 import { parseSqlMigration } from './sql/parse-sql-migration.js';
 import { replacePlaceholders, type PlaceholderPattern, type PlaceholderValues } from './sql/placeholders.js';
-import type { SqlDialect } from './sql/split-statements.js';
+import type { SqlSyntax } from './sql/split-statements.js';
 
 export interface FolderSourceOptions {
-  dialect: SqlDialect;
+  /** The family (`'postgres'`) or a dialect's lexer: how SQL files are split. */
+  dialect: SqlSyntax;
   /** Base for the paths shown in messages (default: the current directory). */
   displayRoot?: string;
   /**
@@ -146,7 +147,7 @@ function readSource(path: string, cache: FolderReadCache | undefined, stat: Stat
   return fresh;
 }
 
-function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlDialect, placeholders: FolderSourceOptions['placeholders']): Migration<Ctx> {
+function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlSyntax, placeholders: FolderSourceOptions['placeholders']): Migration<Ctx> {
   const up = files.find((f) => f.part === 'up');
   const down = files.find((f) => f.part === 'down');
   const isPair = files.length === 2 && up && down && up.name === down.name;
@@ -223,7 +224,7 @@ function dependencyMismatch(file: FoundFile, what: string): StrataError {
   });
 }
 
-function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlDialect, placeholders: FolderSourceOptions['placeholders']): LoadedMigration<Ctx> {
+function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlSyntax, placeholders: FolderSourceOptions['placeholders']): LoadedMigration<Ctx> {
   // Before splitting, so statement line numbers are the file's (a value with line breaks shifts later ones).
   const sql = (f: FoundFile) => (placeholders ? replacePlaceholders(f.text, placeholders.values, placeholders.pattern, f.display, dialect) : f.text);
   if (downFile) {

@@ -33,8 +33,9 @@ import type * as mysql from 'mysql2/promise';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
-import { findTool, idPart, redact, redactUrl, runTool, scratchSuffix, summarise, withInputFile, withOutputFile, type ToolConnection } from './postgres-provider.js';
+import { mysqlSql } from '../../targets/sql/mysql/mysql-sql.js';
 import { parseServerUrl } from '../../targets/sql/server-url.js';
+import { findTool, idPart, redact, redactUrl, runTool, scratchSuffix, summarise, withInputFile, withOutputFile, type ToolConnection } from './external-tool.js';
 
 export interface MysqlProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */
@@ -376,9 +377,7 @@ async function createViews(c: mysql.Connection, views: Definition[]): Promise<vo
   }
 }
 
-function q(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
+const q = mysqlSql.quoteIdentifier;
 
 function toolName(tool: string): string {
   return tool.split(/[\\/]/).pop() ?? tool;
@@ -392,7 +391,7 @@ function mysqlHint(stderr: string, otherwise: string): string {
 }
 
 function mysqlConnection(url: string): MysqlConnection {
-  const parsed = parseServerUrl(url, 'mysql');
+  const parsed = parseServerUrl(url, mysqlSql.forms);
   const params = parsed.searchParams;
   const password = parsed.password ? decodeURIComponent(parsed.password) : (params.get('password') ?? undefined);
   const user = decodeURIComponent(parsed.username) || 'root';

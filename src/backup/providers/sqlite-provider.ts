@@ -22,6 +22,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
+import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
 import { sqliteIntegrityInWorker } from '../worker-task.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './backup-provider.js';
 import { CopyProcessUnavailable, copyDatabaseFile } from './sqlite-file-copy.js';
@@ -73,7 +74,7 @@ export class SqliteBackupProvider implements BackupProvider {
       const userObjects = db.prepare("SELECT count(*) FROM sqlite_master WHERE tbl_name <> ? AND name NOT LIKE 'sqlite_%'").pluck().get(this.ledgerTable) as number;
       if (userObjects > 0) return false;
       const ledger = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(this.ledgerTable) as number;
-      return ledger === 0 || db.prepare(`SELECT count(*) FROM "${this.ledgerTable.replace(/"/g, '""')}"`).pluck().get() === 0;
+      return ledger === 0 || db.prepare(`SELECT count(*) FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)}`).pluck().get() === 0;
     } finally {
       db.close();
     }
@@ -155,7 +156,7 @@ export class SqliteBackupProvider implements BackupProvider {
 
   private schemaVersion(db: Database.Database): string | null {
     try {
-      const rows = db.prepare(`SELECT version FROM "${this.ledgerTable.replace(/"/g, '""')}" WHERE status = 'applied'`).pluck().all() as string[];
+      const rows = db.prepare(`SELECT version FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)} WHERE status = 'applied'`).pluck().all() as string[];
       return rows.map(String).sort(compareVersions).at(-1) ?? null;
     } catch {
       return null; // no ledger yet

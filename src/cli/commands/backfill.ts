@@ -12,7 +12,6 @@ import { ErrorCode, StrataError } from '../../model/errors.js';
 import { backfill, backfillStatus, type BackfillDefinition, type BackfillReport } from '../../progressive/backfill.js';
 import { encodeKey, type BackfillState } from '../../progressive/backfill-state.js';
 import { defaultExport, importFile } from '../../sources/module-loader.js';
-import { openDriver } from '../../targets/sql/open-driver.js';
 import { integerOption, usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 import { cancelOnInterrupt } from '../interrupt.js';
@@ -23,34 +22,26 @@ const USAGE = 'usage: strata backfill NAME --table T --set "col = expr" [--where
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output, positionals } = ctx;
-  const config = await ctx.config();
-  const driver = () => openDriver(config.db, { ...(config.pragmas ? { pragmas: config.pragmas } : {}), postgres: { schema: config.schema } });
+  const spec = await ctx.spec();
   if (values.status === true) {
     if (positionals.length) throw usage('--status takes no NAME', USAGE);
-    const db = driver();
-    try {
-      const states = await backfillStatus(db);
-      output.data({ backfills: states });
-      printStatus(states, output);
-      return 0;
-    } finally {
-      await db.close();
-    }
+    const states = await backfillStatus(spec);
+    output.data({ backfills: states });
+    printStatus(states, output);
+    return 0;
   }
 
   const definition = await definitionOf(ctx);
   const events = new EventChannel();
   showBackfillProgress(events, output);
   const interrupt = cancelOnInterrupt(output);
-  const db = driver();
   try {
-    const report = await backfill({ ...definition, driver: db, events, signal: interrupt.signal, restart: values.restart === true });
+    const report = await backfill({ ...definition, db: spec, events, signal: interrupt.signal, restart: values.restart === true });
     output.data(report);
     summarise(report, output);
     return 0;
   } finally {
     interrupt.dispose();
-    await db.close();
   }
 }
 

@@ -7,9 +7,8 @@ import { parseTimeOption, type JournalQuery } from '../../journal/entry.js';
 import { exportEntries, type JournalExportFormat } from '../../journal/export.js';
 import { Journal, type JournalSink } from '../../journal/journal.js';
 import { jsonlJournalSink } from '../../journal/jsonl-sink.js';
-import { DEFAULT_JOURNAL_TABLE, sqlJournalSink } from '../../journal/sql-sink.js';
+import { sqlJournalSink } from '../../journal/sql-sink.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
-import { openDriver } from '../../targets/sql/open-driver.js';
 import { integerOption, usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 import { table } from '../output.js';
@@ -42,15 +41,14 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (!existsSync(file)) throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
     sink = jsonlJournalSink(file);
   } else {
-    const config = await ctx.config();
-    const driver = openDriver(config.db, { postgres: { schema: config.schema } });
+    const spec = await ctx.spec();
+    const driver = spec.openDriver();
     const { exists } = await driver.connect('read');
     if (!exists) {
       await driver.close();
       throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${driver.description} does not exist: there is no journal to show`, { hint: "run 'strata migrate' first" });
     }
-    const base = DEFAULT_JOURNAL_TABLE;
-    sink = sqlJournalSink(driver, { table: config.schema ? `${config.schema}.${base}` : base });
+    sink = sqlJournalSink(driver, { table: spec.tables.journal.name });
     close = () => driver.close();
   }
   try {

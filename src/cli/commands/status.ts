@@ -19,7 +19,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const report = await (await ctx.migrator()).status();
   // Backfills (batched data migrations) keep their own checkpoints; status shows them too.
-  const backfills = report.exists ? await backfillStatus((await ctx.config()).db).catch(() => []) : [];
+  const backfills = report.exists ? await backfillStatus(await ctx.spec()) : [];
   output.data({ ...report, backfills });
   printStatus(report, output);
   printBackfills(backfills, output);

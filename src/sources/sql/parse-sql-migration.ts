@@ -10,7 +10,7 @@
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { SqlBody, SqlStatement } from '../../model/migration.js';
-import { splitStatements, type SqlDialect } from './split-statements.js';
+import { lexerOf, splitStatements, type SqlLexer, type SqlSyntax } from './split-statements.js';
 
 export interface ParsedSqlFile {
   up: SqlBody;
@@ -26,12 +26,13 @@ const FOREIGN_KEYS_PRAGMA = /^PRAGMA\s+(?:main\.)?foreign_keys\s*=\s*['"]?(\w+)[
 const BEGIN_STATEMENT = /^(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+(TRANSACTION|WORK))?|START\s+TRANSACTION)$/i;
 const COMMIT_STATEMENT = /^(COMMIT|END)(\s+(TRANSACTION|WORK))?$/i;
 
-/** `file` names the file in errors. */
-export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the migration'): ParsedSqlFile {
+/** `syntax`: the family (`'postgres'`) or a dialect's lexer; `file` names the file in errors. */
+export function parseSqlMigration(text: string, syntax: SqlSyntax, file = 'the migration'): ParsedSqlFile {
+  const lexer = lexerOf(syntax);
   const noTransaction = NO_TRANSACTION_MARKER.test(text);
   const markers = [...text.matchAll(SECTION_MARKER)];
   if (markers.length === 0) {
-    return { up: body(text, 0, dialect, !noTransaction), down: undefined };
+    return { up: body(text, 0, lexer, !noTransaction), down: undefined };
   }
   for (const direction of ['up', 'down', 'verify']) {
     const repeated = markers.filter((m) => m[1] === direction);
@@ -42,7 +43,7 @@ export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the
     }
   }
   // As dbmate does: SQL before the first marker would silently belong to no section.
-  const before = splitStatements(text.slice(0, markers[0]!.index ?? 0), { dialect });
+  const before = splitStatements(text.slice(0, markers[0]!.index ?? 0), { lexer });
   if (before.length) {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file}: a statement at line ${before[0]!.line} comes before '-- migrate:${markers[0]![1]}' and belongs to no section`, {
       hint: "move it below '-- migrate:up' (or into '-- migrate:down')",
@@ -58,7 +59,7 @@ export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the
     const lineOffset = countLines(text, contentStart) - 1;
     const options = marker[2] ?? '';
     const transaction = !noTransaction && !/\btransaction:false\b/.test(options);
-    const section = body(text.slice(contentStart, contentEnd), lineOffset, dialect, transaction);
+    const section = body(text.slice(contentStart, contentEnd), lineOffset, lexer, transaction);
     if (marker[1] === 'up') up = section;
     else if (marker[1] === 'down') down = section;
     else verify = section;
@@ -67,11 +68,11 @@ export function parseSqlMigration(text: string, dialect: SqlDialect, file = 'the
   return { up: up ?? { kind: 'sql', statements: [], transaction: true, foreignKeys: true }, down, ...(verify ? { verify } : {}) };
 }
 
-function body(text: string, lineOffset: number, dialect: SqlDialect, transaction: boolean): SqlBody {
+function body(text: string, lineOffset: number, lexer: SqlLexer, transaction: boolean): SqlBody {
   let foreignKeys = true;
   const statements: SqlStatement[] = [];
-  for (const statement of splitStatements(text, { dialect, lineOffset })) {
-    const pragma = dialect === 'sqlite' ? FOREIGN_KEYS_PRAGMA.exec(statement.sql) : null;
+  for (const statement of splitStatements(text, { lexer, lineOffset })) {
+    const pragma = lexer.foreignKeysPragma ? FOREIGN_KEYS_PRAGMA.exec(statement.sql) : null;
     if (pragma) {
       // Only OFF changes anything: the engine restores the connection's setting afterwards.
       if (/^(off|0|false|no)$/i.test(pragma[1] ?? '')) foreignKeys = false;

@@ -20,7 +20,7 @@
  * not make every applied migration that uses it look edited.
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
-import { skipBlockComment, skipQuoted, type SqlDialect } from './split-statements.js';
+import { backslashEscapesAt, lexerOf, skipBlockComment, skipQuoted, type SqlLexer, type SqlSyntax } from './split-statements.js';
 
 export const DEFAULT_PLACEHOLDER_PATTERN = '${name}';
 
@@ -109,14 +109,15 @@ function escapeRegExp(text: string): string {
 
 /**
  * Returns `text` with every placeholder outside comments replaced by its value. `file` names the
- * file in errors; `dialect` decides what is a comment or a quote (mysql `#`, PostgreSQL `$$`).
+ * file in errors; `syntax` (a family or a dialect's lexer) decides what is a comment or a quote
+ * (mysql `#`, PostgreSQL `$$`).
  */
 export function replacePlaceholders(
   text: string,
   values: PlaceholderValues,
   pattern: string | RegExp | PlaceholderPattern = DEFAULT_PLACEHOLDER_PATTERN,
   file = 'the migration',
-  dialect: SqlDialect = 'sqlite',
+  syntax: SqlSyntax = 'sqlite',
 ): string {
   const compiledPattern = typeof pattern === 'string' || pattern instanceof RegExp ? compilePlaceholderPattern(pattern) : pattern;
   const { regex, group } = compiledPattern;
@@ -124,7 +125,7 @@ export function replacePlaceholders(
   if (!regex.test(text)) return text;
   regex.lastIndex = 0;
 
-  const comments = commentRanges(text, dialect);
+  const comments = commentRanges(text, lexerOf(syntax));
   let c = 0;
   let out = '';
   let copied = 0;
@@ -170,30 +171,29 @@ function unknownPlaceholder(
 }
 
 /** [start, end) of every comment outside string literals, quoted identifiers and dollar quotes. */
-function commentRanges(text: string, dialect: SqlDialect): [number, number][] {
+function commentRanges(text: string, lexer: SqlLexer): [number, number][] {
   const ranges: [number, number][] = [];
   const n = text.length;
   let i = 0;
   while (i < n) {
     const ch = text[i]!;
-    if ((ch === '-' && text[i + 1] === '-') || (ch === '#' && dialect === 'mysql')) {
+    if ((ch === '-' && text[i + 1] === '-') || (ch === '#' && lexer.hashComments)) {
       const eol = text.indexOf('\n', i);
       const end = eol === -1 ? n : eol;
       ranges.push([i, end]);
       i = end;
     } else if (ch === '/' && text[i + 1] === '*') {
-      const end = skipBlockComment(text, i, dialect === 'postgres');
+      const end = skipBlockComment(text, i, lexer.nestedBlockComments);
       ranges.push([i, end]);
       i = end;
     } else if (ch === "'") {
-      const backslashes = dialect === 'mysql' || (dialect === 'postgres' && /[eE]/.test(text[i - 1] ?? ''));
-      i = skipQuoted(text, i, "'", backslashes);
+      i = skipQuoted(text, i, "'", backslashEscapesAt(lexer, text, i));
     } else if (ch === '"' || ch === '`') {
-      i = skipQuoted(text, i, ch, dialect === 'mysql' && ch === '"');
-    } else if (ch === '[' && dialect === 'sqlite') {
+      i = skipQuoted(text, i, ch, lexer.doubleQuotedStrings && ch === '"');
+    } else if (ch === '[' && lexer.bracketIdentifiers) {
       const close = text.indexOf(']', i + 1);
       i = close === -1 ? n : close + 1;
-    } else if (ch === '$' && dialect === 'postgres' && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
+    } else if (ch === '$' && lexer.dollarQuotes && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
       if (tag) {
         const close = text.indexOf(tag[0], i + tag[0].length);

@@ -5,24 +5,82 @@
  * so a failure can name its statement number and line.
  */
 
+/** The SQL a dialect speaks (PGlite speaks 'postgres'): what code migrations see as `ctx.dialect`. */
 export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
 
-/** DRAFT (issue 13): what can hide a `;` or a comment marker in a dialect's SQL, so the splitter and the placeholder scanner branch on features, not names. */
+/**
+ * What can hide a `;` or a comment marker in a dialect's SQL, so the splitter, the placeholder
+ * scanner and the file parser branch on features, not on dialect names. A dialect's module
+ * gives its own (`Dialect.lexer`); SQL_LEXERS holds the three families' for callers that name one.
+ */
 export interface SqlLexer {
   /** `# comment` (MySQL). */
-  hashComments: boolean;
+  readonly hashComments: boolean;
   /** `$$ ... $$` and `$tag$ ... $tag$` (PostgreSQL). */
-  dollarQuotes: boolean;
+  readonly dollarQuotes: boolean;
   /** Backslash escapes in string literals: always (MySQL), only in `E'...'` (PostgreSQL), never (SQLite). */
-  backslashEscapes: 'always' | 'e-strings' | 'never';
-  /** `"..."` is a string, not an identifier (MySQL's default). */
-  doubleQuotedStrings: boolean;
+  readonly backslashEscapes: 'always' | 'e-strings' | 'never';
+  /** `"..."` is a string, so backslashes escape in it too (MySQL's default). */
+  readonly doubleQuotedStrings: boolean;
   /** `[identifier]` (SQLite). */
-  bracketIdentifiers: boolean;
+  readonly bracketIdentifiers: boolean;
   /** `/* /* nested *\/ *\/` (PostgreSQL). */
-  nestedBlockComments: boolean;
+  readonly nestedBlockComments: boolean;
   /** The `DELIMITER` client command (MySQL). */
-  delimiterCommand: boolean;
+  readonly delimiterCommand: boolean;
+  /** Blocks close with `END IF`, `END LOOP`..., and `LOOP`, `REPEAT`, `WHILE` open one (MySQL's compound statements). */
+  readonly compoundStatements: boolean;
+  /** `PRAGMA foreign_keys = ...` is a no-op inside a transaction, so the file parser lifts it out (SQLite). */
+  readonly foreignKeysPragma: boolean;
+}
+
+/** The lexers of the three SQL families, for callers that name a family (`splitStatements(text, { dialect: 'mysql' })`). */
+export const SQL_LEXERS: Readonly<Record<SqlDialect, SqlLexer>> = {
+  sqlite: {
+    hashComments: false,
+    dollarQuotes: false,
+    backslashEscapes: 'never',
+    doubleQuotedStrings: false,
+    bracketIdentifiers: true,
+    nestedBlockComments: false,
+    delimiterCommand: false,
+    compoundStatements: false,
+    foreignKeysPragma: true,
+  },
+  postgres: {
+    hashComments: false,
+    dollarQuotes: true,
+    backslashEscapes: 'e-strings',
+    doubleQuotedStrings: false,
+    bracketIdentifiers: false,
+    nestedBlockComments: true,
+    delimiterCommand: false,
+    compoundStatements: false,
+    foreignKeysPragma: false,
+  },
+  mysql: {
+    hashComments: true,
+    dollarQuotes: false,
+    backslashEscapes: 'always',
+    doubleQuotedStrings: true,
+    bracketIdentifiers: false,
+    nestedBlockComments: false,
+    delimiterCommand: true,
+    compoundStatements: true,
+    foreignKeysPragma: false,
+  },
+};
+
+/** A family's name or a lexer: what the scanners accept. */
+export type SqlSyntax = SqlDialect | SqlLexer;
+
+export function lexerOf(syntax: SqlSyntax = 'sqlite'): SqlLexer {
+  return typeof syntax === 'string' ? SQL_LEXERS[syntax] : syntax;
+}
+
+/** Whether a `'` at `quote` starts a literal where backslashes escape. */
+export function backslashEscapesAt(lexer: SqlLexer, text: string, quote: number): boolean {
+  return lexer.backslashEscapes === 'always' || (lexer.backslashEscapes === 'e-strings' && /[eE]/.test(text[quote - 1] ?? ''));
 }
 
 export interface SplitStatement {
@@ -37,7 +95,9 @@ export interface SplitStatement {
 }
 
 export interface SplitOptions {
+  /** The family whose SQL this is (default sqlite); `lexer` takes precedence. */
   dialect?: SqlDialect;
+  lexer?: SqlLexer;
   /** Added to every line number: the script's first line within its file, minus one. */
   lineOffset?: number;
 }
@@ -46,7 +106,7 @@ export interface SplitOptions {
 const BLOCK_OWNERS = new Set(['TRIGGER', 'PROCEDURE', 'FUNCTION', 'EVENT']);
 
 export function splitStatements(text: string, options: SplitOptions = {}): SplitStatement[] {
-  const dialect = options.dialect ?? 'sqlite';
+  const lexer = options.lexer ?? lexerOf(options.dialect);
   const lineOffset = options.lineOffset ?? 0;
   const statements: SplitStatement[] = [];
 
@@ -95,7 +155,7 @@ export function splitStatements(text: string, options: SplitOptions = {}): Split
     const ch = text[i]!;
 
     // mysql's client-side DELIMITER directive, honoured at a statement boundary.
-    if (dialect === 'mysql' && start === -1 && /^delimiter[ \t]/i.test(text.slice(i, i + 10))) {
+    if (lexer.delimiterCommand && start === -1 && /^delimiter[ \t]/i.test(text.slice(i, i + 10))) {
       const eol = text.indexOf('\n', i);
       const lineEnd = eol === -1 ? n : eol;
       delimiter = text.slice(i + 9, lineEnd).trim() || ';';
@@ -115,13 +175,13 @@ export function splitStatements(text: string, options: SplitOptions = {}): Split
     }
 
     // Comments.
-    if ((ch === '-' && text[i + 1] === '-') || (ch === '#' && dialect === 'mysql')) {
+    if ((ch === '-' && text[i + 1] === '-') || (ch === '#' && lexer.hashComments)) {
       const eol = text.indexOf('\n', i);
       i = eol === -1 ? n : eol;
       continue;
     }
     if (ch === '/' && text[i + 1] === '*') {
-      i = advance(i, skipBlockComment(text, i, dialect === 'postgres'));
+      i = advance(i, skipBlockComment(text, i, lexer.nestedBlockComments));
       continue;
     }
 
@@ -136,20 +196,19 @@ export function splitStatements(text: string, options: SplitOptions = {}): Split
 
     // Quoted text: strings and identifiers.
     if (ch === "'") {
-      const backslashes = dialect === 'mysql' || (dialect === 'postgres' && /[eE]/.test(text[i - 1] ?? ''));
-      i = advance(i, skipQuoted(text, i, "'", backslashes));
+      i = advance(i, skipQuoted(text, i, "'", backslashEscapesAt(lexer, text, i)));
       continue;
     }
     if (ch === '"' || ch === '`') {
-      i = advance(i, skipQuoted(text, i, ch, dialect === 'mysql' && ch === '"'));
+      i = advance(i, skipQuoted(text, i, ch, lexer.doubleQuotedStrings && ch === '"'));
       continue;
     }
-    if (ch === '[' && dialect === 'sqlite') {
+    if (ch === '[' && lexer.bracketIdentifiers) {
       const close = text.indexOf(']', i + 1);
       i = advance(i, close === -1 ? n : close + 1);
       continue;
     }
-    if (ch === '$' && dialect === 'postgres') {
+    if (ch === '$' && lexer.dollarQuotes) {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64));
       if (tag && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
         const close = text.indexOf(tag[0], i + tag[0].length);
@@ -172,10 +231,10 @@ export function splitStatements(text: string, options: SplitOptions = {}): Split
         else if (word === 'END' && depth > 0) {
           // mysql closes blocks with `END IF`, `END LOOP`...: swallow the keyword so it does not
           // open a block. IF never opened one (IF() is also a function), so `END IF` closes none.
-          const after = dialect === 'mysql' ? /^\s+(IF|LOOP|WHILE|REPEAT|CASE)\b/i.exec(text.slice(end, end + 16)) : null;
+          const after = lexer.compoundStatements ? /^\s+(IF|LOOP|WHILE|REPEAT|CASE)\b/i.exec(text.slice(end, end + 16)) : null;
           if (after) end += after[0].length;
           if (after?.[1]?.toUpperCase() !== 'IF') depth--;
-        } else if (dialect === 'mysql' && depth > 0 && (word === 'LOOP' || word === 'REPEAT' || word === 'WHILE')) {
+        } else if (lexer.compoundStatements && depth > 0 && (word === 'LOOP' || word === 'REPEAT' || word === 'WHILE')) {
           depth++;
         }
       }

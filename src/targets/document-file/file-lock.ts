@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { waitForLock } from '../../engine/lock-wait.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { Release } from '../document/locks.js';
 import { isProcessAlive } from '../../fs/process-alive.js';
@@ -23,29 +24,28 @@ const UNREADABLE_STALE_MS = 10_000;
 const POLL_MS = 25;
 
 export async function acquireFileLock(lockPath: string, timeoutMs: number, onWaiting: () => void): Promise<Release> {
-  const started = Date.now();
   const me: Holder = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), at: new Date().toISOString() };
-  let waiting = false;
-  for (;;) {
-    if (await tryCreate(lockPath, me)) return () => releaseLock(lockPath, me.token);
-    const text = await readFile(lockPath, 'utf8').catch(() => undefined);
-    if (text !== undefined && (await isStale(lockPath, text))) {
-      await breakStale(lockPath, text);
-      continue;
-    }
-    if (Date.now() - started >= timeoutMs) {
-      const holder = parseHolder(text);
-      throw new StrataError(ErrorCode.LOCK_TIMEOUT, `${lockPath} is held${holder ? ` by process ${holder.pid} on ${holder.host} since ${holder.at}` : ''} for more than ${timeoutMs} ms`, {
+  let seen: string | undefined;
+  return waitForLock<Release>({
+    timeoutMs,
+    pollMs: POLL_MS,
+    onWaiting,
+    async attempt() {
+      for (;;) {
+        if (await tryCreate(lockPath, me)) return () => releaseLock(lockPath, me.token);
+        seen = await readFile(lockPath, 'utf8').catch(() => undefined);
+        if (seen === undefined || !(await isStale(lockPath, seen))) return undefined;
+        await breakStale(lockPath, seen);
+      }
+    },
+    timedOut() {
+      const holder = parseHolder(seen);
+      return new StrataError(ErrorCode.LOCK_TIMEOUT, `${lockPath} is held${holder ? ` by process ${holder.pid} on ${holder.host} since ${holder.at}` : ''} for more than ${timeoutMs} ms`, {
         hint: 'wait for that migration to finish, or raise lockTimeoutMs; if no such process runs, delete the lock file',
         details: { lockPath, holder },
       });
-    }
-    if (!waiting) {
-      waiting = true;
-      onWaiting();
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+    },
+  });
 }
 
 async function tryCreate(lockPath: string, me: Holder): Promise<boolean> {

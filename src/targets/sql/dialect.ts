@@ -9,45 +9,53 @@
  * 1. `name` is the registry key and what `--db` URLs name (`pglite:`); `family` is the SQL it
  *    speaks (PGlite speaks PostgreSQL): it is what `ctx.dialect` says to code migrations.
  * 2. `lexer` tells the statement splitter and the placeholder scanner what can hide a `;` or a
- *    comment marker in this SQL.
- * 3. The SQL builders (`quoteIdentifier`, `param`, `types`, `insertIgnore`, `upsert`) are
- *    pure: every SQL string Strata writes for its own tables comes from them.
+ *    comment marker in this SQL (`SQL_LEXERS[family]` unless it differs).
+ * 3. The SQL builders (`quoteIdentifier`, `param`, `types`, `insertIgnore`, `upsert`, and the
+ *    flags beside them) are pure: every SQL string Strata writes for its own tables comes
+ *    from them. Keep them in a module of their own (`<name>-sql.ts`), so the driver and the
+ *    backup provider can quote with them without importing this object.
  * 4. `claims(db)` says whether a `--db` string is this dialect's (a scheme, a path);
- *    `resolve()` turns it into the parts of a database spec; `open()` makes a driver.
- * 5. `backupProvider(spec)`: how to back this database up, or `undefined` when the location has
+ *    `locate(db)` turns it into the location `open()` opens and the name messages show.
+ * 5. `open(spec)` makes a new driver (a connection, opened on first use) for the database a
+ *    spec names, with the spec's settings; `adopt` wraps a connection object the application
+ *    already has (a better-sqlite3 Database), for dialects that accept one. The driver's own
+ *    `dialect` is this object.
+ * 6. `backupProvider(spec)`: how to back this database up, or `undefined` when the location has
  *    nothing to back up (an in-memory database). Never guess from another dialect.
+ * 7. `journalSink`, only for databases a second connection cannot write while a migration
+ *    runs (an embedded database): the journal then writes on the migrator's own driver.
  */
 import type { BackupProvider } from '../../backup/providers/backup-provider.js';
-import type { SqlLexer } from '../../sources/sql/split-statements.js';
-import type { DatabaseSpec } from './database-spec.js';
-import type { SqlDriver } from './driver.js';
+import type { JournalSink } from '../../journal/journal.js';
+import type { SqlDialect, SqlLexer } from '../../sources/sql/split-statements.js';
+import type { ConnectionSettings, DatabaseSpec } from './database-spec.js';
+import type { SqlContext, SqlDriver } from './driver.js';
 
 /** The SQL a dialect speaks: what code migrations see as `ctx.dialect`. */
-export type SqlFamily = 'sqlite' | 'postgres' | 'mysql';
+export type SqlFamily = SqlDialect;
 
-/** Column types for Strata's own tables (ledger, journal, backfill state, import status). */
+/** Column types for Strata's own tables (ledger, journal, backfill state). */
 export interface DialectTypes {
-  /** A short key column (a version, a name): indexable everywhere (MySQL needs a length). */
-  key: string;
-  /** Unbounded text that is never indexed. */
-  text: string;
-  /** Text bounded to `length` characters (status words, ISO timestamps). */
+  /** Unbounded text. */
+  readonly text: string;
+  /** Text bounded to `length` characters where the database bounds text (VARCHAR); plain text where it does not (SQLite). */
   shortText(length: number): string;
+  /** Text bounded only where the database needs a length to key or index it (MySQL: VARCHAR); plain text elsewhere. */
+  keyText(length: number): string;
   /** Very long text (journal payloads): LONGTEXT on MySQL. */
-  longText: string;
-  integer: string;
-  bigInteger: string;
-  double: string;
+  readonly longText: string;
+  readonly integer: string;
+  readonly bigInteger: string;
+  readonly double: string;
 }
 
-export interface Dialect {
-  readonly name: string;
-  readonly family: SqlFamily;
+/** The pure part of a dialect: its SQL builders and flags, with no driver behind them. */
+export interface DialectSql {
   readonly lexer: SqlLexer;
   /** DDL inside a transaction rolls back with it. */
   readonly transactionalDdl: boolean;
   readonly types: DialectTypes;
-  /** Appended to `CREATE TABLE (...)` of Strata's tables (` ENGINE=InnoDB`), or ''. */
+  /** Appended to `CREATE TABLE (...)` of Strata's tables whose rows commit with the caller's batch (` ENGINE=InnoDB`), or ''. */
   readonly tableOptions: string;
   /** `CREATE INDEX IF NOT EXISTS` is understood. */
   readonly createIndexIfNotExists: boolean;
@@ -55,20 +63,33 @@ export interface Dialect {
   readonly beginWrite: string;
   /** `SELECT ... FOR UPDATE` exists (it does not on SQLite, whose write transaction is the lock). */
   readonly selectForUpdate: boolean;
-  /** One identifier part, quoted. */
+  /** The `--db` forms this dialect claims, for messages: URL schemes or path prefixes, and one example. */
+  readonly forms: { readonly schemes: readonly string[]; readonly example: string };
+  /** One identifier part, quoted (a quote inside is doubled). */
   quoteIdentifier(part: string): string;
   /** The 1-based `index`-th bound parameter: `?` or `$1`. */
   param(index: number): string;
-  /** `INSERT ... VALUES (...)` that does nothing when a row with the same `conflict` key exists. */
+  /** `INSERT INTO table (columns) VALUES values` that does nothing for a row whose `conflict` key exists. `values`: `(?, ?), (?, ?)`. */
   insertIgnore(table: string, columns: readonly string[], values: string, conflict: readonly string[]): string;
-  /** `INSERT ... VALUES (...)` that replaces the other columns when the `conflict` key exists. */
+  /** `INSERT INTO table (columns) VALUES values` that replaces the other columns of a row whose `conflict` key exists. */
   upsert(table: string, columns: readonly string[], values: string, conflict: readonly string[]): string;
-  /** URL schemes or path forms this dialect owns, with an example, for messages. */
-  readonly forms: { schemes: readonly string[]; example: string };
+}
+
+export interface Dialect extends DialectSql {
+  readonly name: string;
+  readonly family: SqlFamily;
   /** Whether a `--db` string names a database of this dialect. */
   claims(db: string): boolean;
-  /** A driver for the database a spec names; `role` opens extra connections (the journal's, a lock holder's). */
+  /** What `open()` opens for a `--db` string this dialect claims (an absolute path, a URL), and how messages name it. */
+  locate(db: string): { location: string; description: string };
+  /** A new driver (connection) to the database a spec names. */
   open(spec: DatabaseSpec): SqlDriver;
+  /** A driver over a connection object the application already has, if this dialect takes that kind of object; used as is, never closed by Strata. */
+  adopt?(connection: unknown, settings: ConnectionSettings): SqlDriver | undefined;
   /** How to back this database up; undefined when there is nothing to back up (in memory). */
   backupProvider(spec: DatabaseSpec): BackupProvider | undefined;
+  /** Whether a connection (a code migration's `ctx`) is inside a transaction already. */
+  inTransaction(context: SqlContext): Promise<boolean>;
+  /** The journal on the migrator's own driver, for databases a second connection cannot write during a run. */
+  journalSink?(driver: SqlDriver, table: string): JournalSink;
 }

@@ -3,6 +3,10 @@
  * engine and the SQL target hold the logic; a dialect is a driver plus a few SQL strings.
  *
  * How to implement one:
+ * 0. `dialect` is the Dialect object of the driver's folder (targets/sql/<name>/dialect.ts): it
+ *    says how to write SQL for this database, how to back it up, and how to open another
+ *    connection. `location` (optional) is what that dialect opens (a path, a URL): without it
+ *    Strata cannot back up a database given to it as a driver, and says so.
  * 1. `connect(mode)`: 'read' must create nothing and report `exists: false` for a missing
  *    database; 'write' may create it. Called again with 'write' after 'read': upgrade.
  * 2. `exec` runs one statement (or a script, where the library allows); `query` returns rows.
@@ -18,11 +22,16 @@
  */
 import type { Release } from '../../engine/target.js';
 import type { SqlDialect } from '../../sources/sql/split-statements.js';
+import type { Dialect } from './dialect.js';
 
 export interface SqlDriver<Connection = unknown> {
-  readonly dialect: SqlDialect;
+  readonly dialect: Dialect;
   /** For messages: `sqlite:./app.db`. */
   readonly description: string;
+  /** What the dialect opens: an absolute path, `:memory:`, a URL (with its password). */
+  readonly location?: string;
+  /** The schema it works in, where the dialect has schemas. */
+  readonly schema?: string;
   /** DDL inside a transaction rolls back with it (SQLite, PostgreSQL: yes; MySQL: no). */
   readonly transactionalDdl: boolean;
   /** The library's connection object, for code migrations that want it. */
@@ -50,6 +59,7 @@ export interface SqlDriver<Connection = unknown> {
 
 /** What code migrations receive as `ctx` on SQL targets. */
 export interface SqlContext<Connection = unknown> {
+  /** The SQL family: 'sqlite', 'postgres' (PGlite too) or 'mysql' (MariaDB too). */
   dialect: SqlDialect;
   exec(sql: string): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;

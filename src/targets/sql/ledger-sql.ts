@@ -1,9 +1,10 @@
 /**
- * The ledger's SQL, per dialect, as pure strings (tested against exact text). Dialects differ
- * in quoting, placeholders and upsert syntax only.
+ * The ledger's SQL as pure strings (tested against exact text), from the dialect's builders:
+ * dialects differ in quoting, placeholders, column types and upsert syntax only.
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
-import type { SqlDialect } from '../../sources/sql/split-statements.js';
+import type { Dialect, DialectSql, SqlFamily } from './dialect.js';
+import { dialectOf } from './dialects.js';
 
 export const DEFAULT_LEDGER_TABLE = 'strata_migrations';
 
@@ -27,41 +28,39 @@ const INSERT_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_m
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `name` or `schema.name`, each part a plain identifier (anything else is refused, not escaped). */
-export function quoteTableName(table: string, dialect: SqlDialect): string {
+export function quoteTableName(table: string, dialect: DialectSql | SqlFamily): string {
   const parts = table.split('.');
   if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
     throw new StrataError(ErrorCode.CONFIG_INVALID, `ledger table name ${JSON.stringify(table)} is not a plain identifier`, {
       hint: 'use letters, digits and underscores, optionally prefixed by a schema: strata_migrations or app.strata_migrations',
     });
   }
-  const quote = dialect === 'mysql' ? '`' : '"';
-  return parts.map((part) => `${quote}${part}${quote}`).join('.');
+  const { quoteIdentifier } = typeof dialect === 'string' ? dialectOf(dialect) : dialect;
+  return parts.map(quoteIdentifier).join('.');
 }
 
-export function ledgerSql(dialect: SqlDialect, table = DEFAULT_LEDGER_TABLE): LedgerSql {
-  const name = quoteTableName(table, dialect);
-  const text = dialect === 'mysql' ? 'VARCHAR(255)' : 'TEXT';
+/** `dialect`: a Dialect, or a family name for the dialect of that name. */
+export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_TABLE): LedgerSql {
+  const sql = dialectOf(dialect);
+  const name = quoteTableName(table, sql);
+  const { shortText, keyText, double } = sql.types;
   const create =
     `CREATE TABLE IF NOT EXISTS ${name} (` +
-    `version ${dialect === 'sqlite' ? 'TEXT' : 'VARCHAR(255)'} NOT NULL PRIMARY KEY, ` +
-    `name ${text} NOT NULL, ` +
-    `checksum ${text} NOT NULL, ` +
-    `applied_at ${dialect === 'sqlite' ? 'TEXT' : 'VARCHAR(32)'} NOT NULL, ` +
-    `duration_ms ${dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION'} NOT NULL, ` +
+    `version ${shortText(255)} NOT NULL PRIMARY KEY, ` +
+    `name ${keyText(255)} NOT NULL, ` +
+    `checksum ${keyText(255)} NOT NULL, ` +
+    `applied_at ${shortText(32)} NOT NULL, ` +
+    `duration_ms ${double} NOT NULL, ` +
     `status VARCHAR(16) NOT NULL DEFAULT 'applied', ` +
     `operation VARCHAR(8) NOT NULL DEFAULT 'up', ` +
     `statements_applied INTEGER NOT NULL DEFAULT 0, ` +
     'error TEXT)';
-  const placeholders = COLUMNS.map((_, k) => (dialect === 'postgres' ? `$${k + 1}` : '?')).join(', ');
-  const updates = COLUMNS.slice(1)
-    .map((column) => (dialect === 'mysql' ? `${column} = VALUES(${column})` : `${column} = excluded.${column}`))
-    .join(', ');
-  const conflict = dialect === 'mysql' ? `ON DUPLICATE KEY UPDATE ${updates}` : `ON CONFLICT (version) DO UPDATE SET ${updates}`;
+  const params = (count: number) => `(${Array.from({ length: count }, (_, k) => sql.param(k + 1)).join(', ')})`;
   return {
     create,
     select: `SELECT ${COLUMNS.join(', ')} FROM ${name}`,
-    upsert: `INSERT INTO ${name} (${COLUMNS.join(', ')}) VALUES (${placeholders}) ${conflict}`,
-    insertApplied: `INSERT INTO ${name} (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, k) => (dialect === 'postgres' ? `$${k + 1}` : '?')).join(', ')})`,
-    delete: `DELETE FROM ${name} WHERE version = ${dialect === 'postgres' ? '$1' : '?'}`,
+    upsert: sql.upsert(name, COLUMNS, params(COLUMNS.length), ['version']),
+    insertApplied: `INSERT INTO ${name} (${INSERT_COLUMNS.join(', ')}) VALUES ${params(INSERT_COLUMNS.length)}`,
+    delete: `DELETE FROM ${name} WHERE version = ${sql.param(1)}`,
   };
 }

@@ -1,39 +1,20 @@
 /**
- * Server connection URLs: which dialect a scheme names, and the URL as it may be shown (in
- * messages, manifests, `status`): without its password.
+ * Server connection URLs: parsed for a dialect's URL forms, and shown (in messages, manifests,
+ * `status`) without their password.
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
-import type { SqlDialect } from '../../sources/sql/split-statements.js';
+import type { DialectSql } from './dialect.js';
 
-const SCHEMES: Record<string, Exclude<SqlDialect, 'sqlite'>> = {
-  postgres: 'postgres',
-  postgresql: 'postgres',
-  mysql: 'mysql',
-  mariadb: 'mysql',
-};
-
-/** The server dialect of `postgres://`, `postgresql://`, `mysql://` or `mariadb://` URLs. */
-export function serverDialectOf(url: string): Exclude<SqlDialect, 'sqlite'> | undefined {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  return scheme ? SCHEMES[scheme] : undefined;
-}
-
-const URL_FORMS: Record<Exclude<SqlDialect, 'sqlite'>, { schemes: string; example: string }> = {
-  postgres: { schemes: 'postgres://', example: 'postgres://user:password@host:5432/database' },
-  mysql: { schemes: 'mysql:// or mariadb://', example: 'mysql://user:password@host:3306/database' },
-};
-
-/** `url` parsed, when it is a URL of `dialect`'s schemes; otherwise CONFIG_INVALID showing the form it takes. */
-export function parseServerUrl(url: string, dialect: Exclude<SqlDialect, 'sqlite'>): URL {
-  const { schemes, example } = URL_FORMS[dialect];
+/** `url` parsed, when its scheme is one of `forms` (a dialect's); otherwise CONFIG_INVALID showing the form it takes. */
+export function parseServerUrl(url: string, forms: DialectSql['forms']): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, 'the database URL cannot be parsed', { hint: `use ${example}` });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, 'the database URL cannot be parsed', { hint: `use ${forms.example}` });
   }
-  if (SCHEMES[parsed.protocol.slice(0, -1)] !== dialect) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${redactUrl(url, '')} is not a ${schemes} URL`, { hint: `use ${example}` });
+  if (!forms.schemes.includes(`${parsed.protocol.toLowerCase()}//`)) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${redactUrl(url, '')} is not a ${forms.schemes.join(' or ')} URL`, { hint: `use ${forms.example}` });
   }
   return parsed;
 }
@@ -79,5 +60,3 @@ export function fnv1a32(text: string): number {
   }
   return hash | 0;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

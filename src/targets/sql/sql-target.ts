@@ -1,12 +1,22 @@
 /**
  * The engine's Target for every SQL dialect: the ledger, transactions and statement execution
- * over a SqlDriver. One implementation; dialects differ only inside their drivers and ledger SQL.
+ * over a SqlDriver. One implementation; dialects differ only inside their drivers and the SQL
+ * their Dialect builds.
  */
 import type { Release, Target, TransactionOptions } from '../../engine/target.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { LedgerEntry } from '../../model/ledger.js';
+import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
 import { DEFAULT_LEDGER_TABLE, ledgerSql, type LedgerSql } from './ledger-sql.js';
+
+/** The dialect behind each `ctx` a SqlTarget gave out: `ctx.dialect` says only the family (PGlite's is 'postgres'). */
+const contextDialects = new WeakMap<SqlContext<any>, Dialect>();
+
+/** The Dialect of a code migration's `ctx`, when a SqlTarget made it. */
+export function dialectOfContext(ctx: SqlContext<any>): Dialect | undefined {
+  return contextDialects.get(ctx);
+}
 
 interface LedgerRow {
   version: string;
@@ -39,7 +49,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     this.transactionalSteps = driver.transactionalDdl;
     this.sql = ledgerSql(driver.dialect, table);
     this.ctx = {
-      dialect: driver.dialect,
+      dialect: driver.dialect.family,
       exec: (text) => driver.exec(text),
       query: (text, params) => driver.query(text, params),
       run: (text, params) => driver.run(text, params),
@@ -47,6 +57,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
         return driver.connection;
       },
     };
+    contextDialects.set(this.ctx, driver.dialect);
   }
 
   async open(mode: 'read' | 'write'): Promise<{ exists: boolean }> {

@@ -6,10 +6,14 @@
  * connection of its own, freed by the server when that connection ends (a killed process too).
  */
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
+import { mysqlDialect } from './dialect.js';
+import { mysqlSql } from './mysql-sql.js';
 
 export interface MysqlDriverOptions {
   /** Names the lock within the database (runs with the same name exclude each other). Default: the ledger table. */
@@ -19,11 +23,10 @@ export interface MysqlDriverOptions {
 }
 
 /** SERVER_STATUS_IN_TRANS in the OK packet's status flags. */
-const IN_TRANSACTION = 1;
+export const SERVER_STATUS_IN_TRANS = 1;
 
 export class MysqlDriver implements SqlDriver<Connection> {
-  readonly dialect = 'mysql' as const;
-  readonly transactionalDdl = false;
+  readonly transactionalDdl = mysqlSql.transactionalDdl;
   readonly description: string;
   private conn: Connection | undefined;
 
@@ -32,6 +35,15 @@ export class MysqlDriver implements SqlDriver<Connection> {
     private readonly options: MysqlDriverOptions = {},
   ) {
     this.description = redactUrl(url);
+  }
+
+  // A getter: this module and the dialect's import each other, and neither reads the other while loading.
+  get dialect(): Dialect {
+    return mysqlDialect;
+  }
+
+  get location(): string {
+    return this.url;
   }
 
   get connection(): Connection {
@@ -70,7 +82,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
   }
 
   async begin(): Promise<void> {
-    await this.connection.query('START TRANSACTION');
+    await this.connection.query(mysqlSql.beginWrite);
   }
 
   async commit(): Promise<void> {
@@ -85,7 +97,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
     // `DO 0` does nothing and answers with an OK packet, whose status flags say whether a
     // transaction is open on this connection (MySQL and MariaDB alike).
     const [result] = await this.connection.query<ResultSetHeader>('DO 0');
-    if (((result.serverStatus ?? 0) & IN_TRANSACTION) === 0) return false;
+    if (((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) === 0) return false;
     await this.connection.query('ROLLBACK');
     return true;
   }
@@ -102,16 +114,18 @@ export class MysqlDriver implements SqlDriver<Connection> {
         const [rows] = await holder.query<(import('mysql2').RowDataPacket & { got: number | null })[]>('SELECT GET_LOCK(?, ?) AS got', [lockName, seconds]);
         return rows[0]?.got === 1;
       };
-      if (!(await tryLock(0))) {
-        onWaiting();
-        if (!(await tryLock(Math.max(1, Math.ceil(timeoutMs / 1000))))) {
+      await waitForLock({
+        timeoutMs,
+        // GET_LOCK waits on the server for the time left: the second try is the last.
+        pollMs: 0,
+        onWaiting,
+        attempt: async (remainingMs) => ((await tryLock(remainingMs === 0 ? 0 : Math.max(1, Math.ceil(remainingMs / 1000)))) ? true : undefined),
+        timedOut: async () => {
           const [rows] = await holder.query<(import('mysql2').RowDataPacket & { id: number | null })[]>('SELECT IS_USED_LOCK(?) AS id', [lockName]);
           const id = rows[0]?.id;
-          throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${this.description} for longer than ${timeoutMs} ms${id ? ` (connection ${id})` : ''}`, {
-            hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
-          });
-        }
-      }
+          return migrationLockTimeout(this.description, timeoutMs, id ? `connection ${id}` : undefined);
+        },
+      });
       return async () => {
         try {
           await holder.query('SELECT RELEASE_LOCK(?)', [lockName]);
@@ -144,7 +158,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
     );
     const problems: string[] = [];
     for (const c of constraints) {
-      const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+      const q = mysqlSql.quoteIdentifier;
       const rows = await this.query<{ n: number }>(
         `SELECT count(*) AS n FROM ${q(c.tbl)} t LEFT JOIN ${q(c.ref_tbl)} r ON r.${q(c.ref_col)} = t.${q(c.col)} WHERE t.${q(c.col)} IS NOT NULL AND r.${q(c.ref_col)} IS NULL`,
       );

@@ -9,10 +9,14 @@
  * Exactly-once follows: the plan is made under the lock, from the ledger as committed.
  */
 import type pg from 'pg';
+import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
-import { databaseName, fnv1a32, redactUrl, sleep } from '../server-url.js';
+import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
+import { postgresDialect } from './dialect.js';
+import { postgresSql } from './postgres-sql.js';
 
 export interface PostgresDriverOptions {
   /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
@@ -28,9 +32,10 @@ export interface PostgresDriverOptions {
 const LOCK_POLL_MS = 100;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
+const { quoteIdentifier } = postgresSql;
+
 export class PostgresDriver implements SqlDriver<pg.Client> {
-  readonly dialect = 'postgres' as const;
-  readonly transactionalDdl = true;
+  readonly transactionalDdl = postgresSql.transactionalDdl;
   readonly description: string;
   readonly schema: string | undefined;
   private client: pg.Client | undefined;
@@ -47,6 +52,15 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
         hint: 'use letters, digits and underscores (e.g. app or graphile_worker)',
       });
     }
+  }
+
+  // A getter: this module and the dialect's import each other, and neither reads the other while loading.
+  get dialect(): Dialect {
+    return postgresDialect;
+  }
+
+  get location(): string {
+    return this.url;
   }
 
   get connection(): pg.Client {
@@ -76,10 +90,10 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
     if (!this.schemaReady) {
       const present = (await this.client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).rowCount! > 0;
       if (!present && mode === 'read') return { exists: false };
-      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
       // The schema first: objects a migration creates unqualified land there; public stays
       // reachable for extensions' functions.
-      await this.client.query(`SET search_path TO "${this.schema}", public`);
+      await this.client.query(`SET search_path TO ${quoteIdentifier(this.schema)}, public`);
       this.schemaReady = true;
     }
     return { exists: true };
@@ -99,13 +113,13 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
 
   async tableExists(table: string): Promise<boolean> {
     const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
-    const quoted = qualified.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+    const quoted = qualified.split('.').map(quoteIdentifier).join('.');
     const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
     return rows[0]?.present === true;
   }
 
   async begin(): Promise<void> {
-    await this.connection.query('BEGIN');
+    await this.connection.query(postgresSql.beginWrite);
   }
 
   async commit(): Promise<void> {
@@ -137,26 +151,19 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
       await holder.query('BEGIN');
       // An idle transaction must not be ended by the server's idle timeouts while the run goes on.
       await holder.query("SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0; SET LOCAL application_name = 'strata migration lock'");
-      const started = Date.now();
-      let announced = false;
-      for (;;) {
-        // The simple protocol (no parameters): an extended-protocol query leaves its unnamed
-        // portal's snapshot registered, so this idle transaction would keep an xmin, and
-        // CREATE INDEX CONCURRENTLY in the run would wait for it forever.
-        const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${classId}, ${objectId}) AS locked`);
-        if (rows[0]?.locked) break;
-        if (Date.now() - started >= timeoutMs) {
-          const by = await lockHolder(holder, classId, objectId);
-          throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${this.description} for longer than ${timeoutMs} ms${by ? ` (${by})` : ''}`, {
-            hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
-          });
-        }
-        if (!announced) {
-          announced = true;
-          onWaiting();
-        }
-        await sleep(LOCK_POLL_MS);
-      }
+      await waitForLock({
+        timeoutMs,
+        pollMs: LOCK_POLL_MS,
+        onWaiting,
+        async attempt() {
+          // The simple protocol (no parameters): an extended-protocol query leaves its unnamed
+          // portal's snapshot registered, so this idle transaction would keep an xmin, and
+          // CREATE INDEX CONCURRENTLY in the run would wait for it forever.
+          const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${classId}, ${objectId}) AS locked`);
+          return rows[0]?.locked ? true : undefined;
+        },
+        timedOut: async () => migrationLockTimeout(this.description, timeoutMs, await lockHolder(holder, classId, objectId)),
+      });
     } catch (error) {
       await holder.end().catch(() => undefined);
       throw error;

@@ -16,6 +16,7 @@
  * export const down = search.down; // drops the triggers and the table; the source table stays
  */
 import { ErrorCode, StrataError } from '../../../model/errors.js';
+import { sqliteSql } from './sqlite-sql.js';
 
 export interface Fts5ExternalContentOptions {
   /** The FTS5 virtual table to create, e.g. `knowledge_fts`. */
@@ -88,7 +89,7 @@ function identifier(value: unknown, what: string): string {
   return value;
 }
 
-const quote = (name: string): string => `"${name}"`;
+const quote = sqliteSql.quoteIdentifier;
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 function validate(options: Fts5ExternalContentOptions): Fts5ExternalContent['options'] {

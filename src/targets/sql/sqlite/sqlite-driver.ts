@@ -8,8 +8,11 @@ import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
+import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
+import { sqliteDialect } from './dialect.js';
 import { acquireFileLock } from './sqlite-lock.js';
+import { sqliteSql } from './sqlite-sql.js';
 
 export interface SqlitePragmas {
   journalMode?: 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
@@ -33,8 +36,7 @@ export interface SqliteDriverOptions {
 type Statement = Database.Statement<unknown[]>;
 
 export class SqliteDriver implements SqlDriver<Database.Database> {
-  readonly dialect = 'sqlite' as const;
-  readonly transactionalDdl = true;
+  readonly transactionalDdl = sqliteSql.transactionalDdl;
   readonly description: string;
   private db: Database.Database | undefined;
   private readonly owned: boolean;
@@ -54,7 +56,16 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
       this.path = database.memory ? ':memory:' : resolve(database.name);
       this.owned = false;
     }
-    this.description = `sqlite:${this.path === ':memory:' ? this.path : relative(process.cwd(), this.path) || this.path}`;
+    this.description = describeSqlitePath(this.path);
+  }
+
+  // A getter: this module and the dialect's import each other, and neither reads the other while loading.
+  get dialect(): Dialect {
+    return sqliteDialect;
+  }
+
+  get location(): string {
+    return this.path;
   }
 
   get connection(): Database.Database {
@@ -125,7 +136,7 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
 
   async tableExists(table: string): Promise<boolean> {
     const [schema, name] = table.includes('.') ? table.split('.') : ['main', table];
-    const row = this.connection.prepare(`SELECT 1 FROM "${schema}".sqlite_master WHERE type = 'table' AND name = ?`).get(name);
+    const row = this.connection.prepare(`SELECT 1 FROM ${sqliteSql.quoteIdentifier(schema!)}.sqlite_master WHERE type = 'table' AND name = ?`).get(name);
     return row !== undefined;
   }
 
@@ -139,9 +150,7 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
   }
 
   async begin(): Promise<void> {
-    // IMMEDIATE: take the write lock now, so an application writing at the same time makes us
-    // wait (busy timeout) instead of failing at the first write.
-    this.prepared('BEGIN IMMEDIATE').run();
+    this.prepared(sqliteSql.beginWrite).run();
   }
 
   async commit(): Promise<void> {
@@ -192,6 +201,11 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
     if (this.db && this.owned) this.db.close();
     if (this.owned) this.db = undefined;
   }
+}
+
+/** How messages name a SQLite database: `sqlite:` and its path relative to the current folder. */
+export function describeSqlitePath(path: string): string {
+  return `sqlite:${path === ':memory:' ? path : relative(process.cwd(), path) || path}`;
 }
 
 function openError(path: string, error: unknown): StrataError {

@@ -6,7 +6,7 @@
  * whole run while each migration commits its own transaction on the real file.
  */
 import Database from 'better-sqlite3';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 
@@ -28,30 +28,25 @@ export async function acquireFileLock(databasePath: string, timeoutMs: number, o
     });
   }
   const begin = lockDb.prepare('BEGIN EXCLUSIVE');
-  const deadline = Date.now() + timeoutMs;
-  let announced = false;
-  for (;;) {
-    try {
-      begin.run();
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
+  await waitForLock({
+    timeoutMs,
+    pollMs: POLL_MS,
+    onWaiting,
+    async attempt() {
+      try {
+        begin.run();
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_BUSY') return undefined;
         lockDb.close();
         throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot take the migration lock ${path}: ${messageOf(error)}`, { cause: error });
       }
-      if (Date.now() >= deadline) {
-        lockDb.close();
-        throw new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${databasePath} for longer than ${timeoutMs} ms`, {
-          hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
-        });
-      }
-      if (!announced) {
-        announced = true;
-        onWaiting();
-      }
-      await sleep(POLL_MS);
-    }
-  }
+    },
+    timedOut() {
+      lockDb.close();
+      return migrationLockTimeout(databasePath, timeoutMs);
+    },
+  });
   let released = false;
   return async () => {
     if (released) return;

@@ -1,0 +1,28 @@
+/** PostgreSQL through `pg`: `postgres://` and `postgresql://` URLs. */
+import type pg from 'pg';
+import { PostgresBackupProvider } from '../../../backup/providers/postgres-provider.js';
+import type { Dialect } from '../dialect.js';
+import { redactUrl } from '../server-url.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { postgresSql } from './postgres-sql.js';
+
+export const postgresDialect: Dialect = {
+  ...postgresSql,
+  name: 'postgres',
+  family: 'postgres',
+  claims: (db) => /^postgres(ql)?:\/\//i.test(db),
+  locate: (db) => ({ location: db, description: redactUrl(db) }),
+  open: (spec) =>
+    new PostgresDriver(spec.location, {
+      schema: spec.schema,
+      statementTimeout: spec.settings.statementTimeout,
+      lockTimeout: spec.settings.lockTimeout,
+      lockKey: spec.tables.ledger.name,
+    }),
+  backupProvider: (spec) => new PostgresBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
+  async inTransaction(context) {
+    // 'T' in a transaction, 'E' in a failed one, 'I' idle: the server says so after every query.
+    const status = (context.connection as Partial<pg.Client>).getTransactionStatus?.();
+    return status === 'T' || status === 'E';
+  },
+};

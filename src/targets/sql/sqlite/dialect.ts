@@ -1,0 +1,43 @@
+/**
+ * SQLite through better-sqlite3: a path (or `:memory:`, a `sqlite:` or `file:` URL), or an open
+ * better-sqlite3 Database. The dialect `dialectFor` asks last: it claims any path.
+ */
+import type Database from 'better-sqlite3';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SqliteBackupProvider } from '../../../backup/providers/sqlite-provider.js';
+import type { Dialect } from '../dialect.js';
+import { describeSqlitePath, SqliteDriver } from './sqlite-driver.js';
+import { sqliteJournalSink } from './sqlite-journal-sink.js';
+import { sqliteSql } from './sqlite-sql.js';
+
+/** The file a `--db` string names (resolved), `:memory:`, or undefined for a URL of another scheme. */
+export function sqlitePathOf(db: string): string | undefined {
+  if (db === ':memory:') return db;
+  if (db.startsWith('file:')) return fileURLToPath(db);
+  const sqliteUrl = /^sqlite3?:(?:\/\/)?(.*)$/.exec(db);
+  if (sqliteUrl) return sqliteUrl[1] === ':memory:' ? ':memory:' : resolve(sqliteUrl[1] ?? '');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) return undefined;
+  return resolve(db);
+}
+
+function isBetterSqlite3(connection: unknown): connection is Database.Database {
+  const candidate = connection as Partial<Database.Database> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.prepare === 'function' && typeof candidate.pragma === 'function';
+}
+
+export const sqliteDialect: Dialect = {
+  ...sqliteSql,
+  name: 'sqlite',
+  family: 'sqlite',
+  claims: (db) => sqlitePathOf(db) !== undefined,
+  locate(db) {
+    const location = sqlitePathOf(db) ?? db;
+    return { location, description: describeSqlitePath(location) };
+  },
+  open: (spec) => new SqliteDriver(spec.location, { pragmas: spec.settings.pragmas }),
+  adopt: (connection, settings) => (isBetterSqlite3(connection) ? new SqliteDriver(connection, { pragmas: settings.pragmas }) : undefined),
+  backupProvider: (spec) => (spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name })),
+  inTransaction: async (context) => (context.connection as Database.Database).inTransaction,
+  journalSink: sqliteJournalSink,
+};
