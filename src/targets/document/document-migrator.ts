@@ -4,7 +4,7 @@
  * document has no transactions, so the run is the transaction: steps work on the freshly read
  * copy and the store is written only after the last step and its validation succeeded.
  */
-import { type Listener, EventChannel, type StrataEventName } from '../../engine/events.js';
+import { type EngineEventName, type EngineEvents, EventChannel, type Listener } from '../../engine/events.js';
 import { ErrorCode, StrataError, type StepResult } from '../../model/errors.js';
 import type { BackupRecord, DocumentStore } from './document-store.js';
 import type { DocumentMigration } from './document-migration.js';
@@ -72,7 +72,7 @@ export class DocumentMigrator<Data = any> {
     }
   }
 
-  on<K extends StrataEventName>(event: K, listener: Listener<K>): () => void {
+  on<K extends EngineEventName>(event: K, listener: Listener<EngineEvents, K>): () => void {
     return this.events.on(event, listener);
   }
 
