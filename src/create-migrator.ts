@@ -15,6 +15,7 @@ import { backupHook, backupManagerFor, type BackupSettings } from './backup/back
 import type { BackupManager } from './backup/backup-manager.js';
 import { backupProviderFor } from './backup/providers/provider-for.js';
 import { Migrator } from './engine/migrator.js';
+import type { MigratorPlugin } from './engine/plugin.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
@@ -74,6 +75,8 @@ export interface CreateMigratorOptions extends ProblemPolicy {
    * journalOf(migrator).queryLogs() or `strata log`. true, or settings (level, table...).
    */
   journal?: boolean | SqlJournalSettings;
+  /** Attached to the migrator in order (see MigratorPlugin: inspect the plan, hear every event, add to status). */
+  plugins?: readonly MigratorPlugin<SqlContext<any>, any>[];
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
@@ -97,6 +100,7 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
     allowMissing: options.allowMissing,
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
+    plugins: options.plugins,
     backups: options.backup === false || !provider ? undefined : backupHook(() => (backups ??= backupManagerFor(provider, options.backup || {}, migrator.events))),
   });
   if (options.journal) attachSqlJournal(migrator, driver, options.journal, { db: options.db, schema: options.schema });

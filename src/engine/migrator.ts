@@ -3,9 +3,10 @@
  * ledger row -> unlock. Stores differ behind Target; migrations come from a source function;
  * plugins attach through the plugin slot; one run's state lives on a MigrationRun.
  */
+import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
 import type { LedgerEntry } from '../model/ledger.js';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../model/lock-timeout.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, type LockTimeoutOption } from '../model/lock-timeout.js';
 import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition } from '../model/migration.js';
 import { commandLine, nextCommand, repairCommands } from '../model/next-command.js';
 import {
@@ -25,20 +26,20 @@ import { EventChannel, type EngineEventName, type EngineEvents, type Listener } 
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
 import { PluginSlot } from './plugin-slot.js';
 import type { RunReport, StatusReport, ValidationReport } from './reports.js';
-import { elapsed, originOf, runVerify, type Identity } from './run-body.js';
+import { originOf, runVerify, type Identity } from './run-body.js';
 import { MigrationRun } from './run.js';
-import type { Target } from './target.js';
+import { takeLock } from './take-lock.js';
+import type { Release, Target } from './target.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS };
 export type { RunReport, StatusReport, ValidationReport };
 
-export interface MigratorOptions<Ctx> extends ProblemPolicy {
+export interface MigratorOptions<Ctx> extends ProblemPolicy, LockTimeoutOption {
   target: Target<Ctx>;
   /** Reads the migrations; called by every command, so edits between runs are seen. */
   source: () => Migration<Ctx>[] | Promise<Migration<Ctx>[]>;
   /** Turns register() definitions into migrations (checksums need a hash the engine does not own). */
   define?: (definition: MigrationDefinition<Ctx>) => Migration<Ctx>;
-  lockTimeoutMs?: number;
   checksumMatches?: ChecksumMatcher<Ctx>;
   now?: () => Date;
   /** Backs the store up before a run that changes it, and restores it when the store cannot undo a failure. */
@@ -116,7 +117,7 @@ export class Migrator<Ctx> {
   }
 
   async migrate(options: MigrateOptions = {}): Promise<RunReport> {
-    const started = performance.now();
+    const started = clock();
     const sources = await this.sources();
     const to = options.to === undefined ? undefined : this.knownVersion(options.to, sources, []);
     const unlocked = await this.readOnlyState(sources);
@@ -156,7 +157,7 @@ export class Migrator<Ctx> {
   }
 
   async rollback(options: RollbackOptions = {}): Promise<RunReport> {
-    const started = performance.now();
+    const started = clock();
     if (options.to !== undefined && options.steps !== undefined) {
       const [toVersion, lastTwo] = [nextCommand('rollback', '3'), nextCommand('rollback', '--steps', '2')];
       throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or --steps, not both', {
@@ -554,19 +555,13 @@ export class Migrator<Ctx> {
   }
 
   private finish(direction: Direction, results: StepResult[], started: number, currentVersion: string | null, dryRun = false): RunReport {
-    const report: RunReport = { direction, dryRun, results, currentVersion, durationMs: elapsed(started) };
+    const report: RunReport = { direction, dryRun, results, currentVersion, durationMs: elapsedSince(started) };
     this.events.emit('done', { direction, results, durationMs: report.durationMs });
     return report;
   }
 
-  private async lock(): Promise<() => Promise<void>> {
-    const description = this.target.description;
-    const started = performance.now();
-    const release = await this.target.lock(this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, () =>
-      this.events.emit('lock:waiting', { target: description }),
-    );
-    this.events.emit('lock:acquired', { target: description, waitedMs: elapsed(started) });
-    return release;
+  private lock(): Promise<Release> {
+    return takeLock((timeoutMs, onWaiting) => this.target.lock(timeoutMs, onWaiting), this.target.description, this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, this.events);
   }
 }
 

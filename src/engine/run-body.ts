@@ -95,7 +95,3 @@ function statementPosition(statement: SqlStatement, within: { line: number; colu
   if (within.column === undefined) return { line, column: undefined };
   return { line, column: within.line === 1 ? (statement.column ?? 1) + within.column - 1 : within.column };
 }
-
-export function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 1000) / 1000;
-}

@@ -3,13 +3,14 @@
  * replaces, the rows it marked running, and the one place a finished step's ledger record is
  * written (commitStep), inside the step's transaction when the step has one.
  */
+import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
 import type { LedgerEntry } from '../model/ledger.js';
 import type { LoadedMigration, Migration, MigrationBody } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import type { Direction } from '../model/run-report.js';
 import type { EngineEvents, EventChannel, StepEvent } from './events.js';
-import { elapsed, originOf, runBody, runVerify, type BodyRunner, type Identity } from './run-body.js';
+import { originOf, runBody, runVerify, type BodyRunner, type Identity } from './run-body.js';
 import { stepError } from './step-error.js';
 import type { Target } from './target.js';
 
@@ -79,21 +80,21 @@ export class MigrationRun<Ctx> {
         for (let k = 0; k < steps.length; k++) {
           const step = steps[k]!;
           const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
-          current = { step, event, started: performance.now() };
+          current = { step, event, started: clock() };
           this.events.emit('migrating', event);
           const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
           const verify = loaded[k]!.verify;
           if (verify) await runVerify(this.runner, step, verify);
-          await this.commitStep(step, this.ledgerEntry(step), statementsApplied, elapsed(current.started));
-          const durationMs = elapsed(current.started);
+          await this.commitStep(step, this.ledgerEntry(step), statementsApplied, elapsedSince(current.started));
+          const durationMs = elapsedSince(current.started);
           results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
           this.events.emit('migrated', { ...event, durationMs });
         }
         current = undefined;
       }, { foreignKeys });
     } catch (caught) {
-      const failing = current ?? { step: steps.at(-1)!, event: undefined, started: performance.now() };
-      const durationMs = elapsed(failing.started);
+      const failing = current ?? { step: steps.at(-1)!, event: undefined, started: clock() };
+      const durationMs = elapsedSince(failing.started);
       const again = nextCommand('migrate');
       const error = stepError(caught, failing.step, 'up', true, 0, [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }], {
         hint: `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run '${commandLine(again)}' again`,
@@ -131,7 +132,7 @@ export class MigrationRun<Ctx> {
     const { direction } = this;
     const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
     this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
-    const started = performance.now();
+    const started = clock();
     // A resumed step continues outside a transaction, as it began.
     const atomic = body.transaction && this.target.transactionalSteps && alreadyDone === 0;
     const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
@@ -143,11 +144,11 @@ export class MigrationRun<Ctx> {
         await this.target.transaction(async () => {
           statementsApplied = await runBody(this.runner, step, body, direction, true);
           if (verify) await runVerify(this.runner, step, verify);
-          await this.commitStep(step, entry, statementsApplied, elapsed(started));
+          await this.commitStep(step, entry, statementsApplied, elapsedSince(started));
         }, body);
       } else {
         const mark = async () => {
-          await this.target.writeLedger({ ...entry, status: 'running', operation: direction, statementsApplied, error: null, durationMs: elapsed(started) });
+          await this.target.writeLedger({ ...entry, status: 'running', operation: direction, statementsApplied, error: null, durationMs: elapsedSince(started) });
           this.marked.add(step.version);
         };
         await mark();
@@ -174,10 +175,10 @@ export class MigrationRun<Ctx> {
           });
         }
         if (verify) await runVerify(this.runner, step, verify);
-        await this.commitStep(step, entry, statementsApplied, elapsed(started));
+        await this.commitStep(step, entry, statementsApplied, elapsedSince(started));
       }
     } catch (caught) {
-      const durationMs = elapsed(started);
+      const durationMs = elapsedSince(started);
       const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
       if (atomic && direction === 'up') await this.recordAborted(entry, caught, durationMs);
       if (!atomic) {
@@ -194,7 +195,7 @@ export class MigrationRun<Ctx> {
       this.events.emit('failed', { ...event, error, durationMs });
       throw error;
     }
-    const durationMs = elapsed(started);
+    const durationMs = elapsedSince(started);
     this.events.emit(direction === 'up' ? 'migrated' : 'reverted', { ...event, durationMs });
     return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
   }

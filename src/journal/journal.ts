@@ -10,6 +10,7 @@
  * async one (a server connection) gets entries in order through one queue that flush() awaits.
  */
 import type { EventChannel, StrataEventName, StrataEvents } from '../events.js';
+import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { filterEntries, levelRank, normalizeQuery, toLevel, type JournalEntry, type JournalLevel, type JournalQuery, type NormalizedQuery } from './entry.js';
 import { exportEntries, type JournalExportFormat } from './export.js';
@@ -133,7 +134,6 @@ const BACKFILL_ENDS = new Set<string>(['backfill:done', 'backfill:cancelled', 'b
 
 /** The events a journal listens to (`statement` only while the level is DEBUG: the engine builds it only for listeners). */
 export const JOURNALED_EVENTS = Object.keys(DESCRIBE) as StrataEventName[];
-const JOURNALED = new Set<string>(JOURNALED_EVENTS);
 
 export class Journal {
   readonly sink: JournalSink;
@@ -191,7 +191,7 @@ export class Journal {
    * event, so the journal keeps those it knows, and statements only at DEBUG).
    */
   observe(event: string, payload: unknown, options: { target?: string } = {}): void {
-    if (!JOURNALED.has(event) || (event === 'statement' && this.level !== 'DEBUG')) return;
+    if (!Object.hasOwn(DESCRIBE, event) || (event === 'statement' && this.level !== 'DEBUG')) return;
     this.onEvent(event as StrataEventName, payload as never, options.target);
   }
 
@@ -453,14 +453,6 @@ function rss(): number | null {
   } catch {
     return null;
   }
-}
-
-function clock(): number {
-  return typeof performance === 'undefined' ? Date.now() : performance.now();
-}
-
-function elapsedSince(started: number): number {
-  return Math.round((clock() - started) * 1000) / 1000;
 }
 
 let runCounter = 0;

@@ -4,6 +4,7 @@
  * commands the hint names, as data.
  */
 import type { NextCommand } from './next-command.js';
+import type { StepResult } from './run-report.js';
 
 export const ErrorCode = {
   /** Bad flags or arguments. The CLI exits 2 for these. */
@@ -92,14 +93,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** What a finished or attempted step looks like. Results are data, never log lines. */
-export interface StepResult {
-  version: string;
-  name: string;
-  direction: 'up' | 'down';
-  status: 'applied' | 'reverted' | 'failed' | 'planned';
-  durationMs: number;
-}
+export type { StepResult };
 
 export interface StrataErrorOptions {
   /** How to fix it: one sentence, printed on its own line by the CLI. */
