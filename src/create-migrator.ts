@@ -76,7 +76,7 @@ export interface CreateMigratorOptions extends ProblemPolicy {
    */
   journal?: boolean | SqlJournalSettings;
   /** Attached to the migrator in order (see MigratorPlugin: inspect the plan, hear every event, add to status). */
-  plugins?: readonly MigratorPlugin<SqlContext<any>, any>[];
+  plugins?: readonly MigratorPlugin<SqlContext<any>>[];
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;

@@ -45,7 +45,7 @@ export interface MigratorOptions<Ctx> extends ProblemPolicy, LockTimeoutOption {
   /** Backs the store up before a run that changes it, and restores it when the store cannot undo a failure. */
   backups?: BackupHook;
   /** Attached in order: see MigratorPlugin (engine/plugin.ts) for the hooks. */
-  plugins?: readonly MigratorPlugin<Ctx, any>[];
+  plugins?: readonly MigratorPlugin<Ctx>[];
 }
 
 /**
@@ -104,7 +104,7 @@ export class Migrator<Ctx> {
   }
 
   /** Attaches a plugin (after those given as options), for every run from now on. */
-  use(plugin: MigratorPlugin<Ctx, any>): this {
+  use(plugin: MigratorPlugin<Ctx>): this {
     this.plugins.add(plugin);
     return this;
   }

@@ -9,17 +9,17 @@ import type { InspectedPlan, MigratorPlugin, PlanFinding } from './plugin.js';
 import type { StatusReport } from './reports.js';
 
 export class PluginSlot<Ctx> {
-  private readonly plugins: MigratorPlugin<Ctx, any>[] = [];
+  private readonly plugins: MigratorPlugin<Ctx>[] = [];
   private closed = false;
 
   constructor(private readonly events: EventChannel<EngineEvents>) {}
 
-  add(plugin: MigratorPlugin<Ctx, any>): void {
+  add(plugin: MigratorPlugin<Ctx>): void {
     if (!plugin || typeof plugin.name !== 'string' || !plugin.name) {
       throw new StrataError(ErrorCode.USAGE, 'a migrator plugin needs a name', { hint: "give it one: { name: 'my-plugin', inspect(plan) { ... } }" });
     }
     this.plugins.push(plugin);
-    if (plugin.onEvent) this.events.onAny((event, payload) => plugin.onEvent!(event as never, payload as never));
+    if (plugin.onEvent) this.events.onAny((event, payload) => plugin.onEvent!(event, payload));
   }
 
   /** Whether any plugin inspects plans: without one, runs load and plan nothing extra. */

@@ -8,7 +8,7 @@
  *    run with PLAN_REJECTED (the findings are in `details.findings`); warnings are emitted as
  *    the `plan:warnings` event and the run goes on.
  * 3. `onEvent(name, payload)`: every event on the migrator's channel (runs, locks, backups, and
- *    the backfills that report there). Synchronous: queue anything slow yourself.
+ *    the backfills that report there; see StrataEvents). Synchronous: queue anything slow yourself.
  * 4. `onStatus(report)`: fields to add to `status()`'s report (not ones it already has).
  * 5. `onClose()`: once, from `migrator.close()`, before the store's connection closes.
  *
@@ -26,7 +26,6 @@
  */
 import type { MigrationBody } from '../model/migration.js';
 import type { Direction } from '../model/run-report.js';
-import type { EngineEvents } from './events.js';
 import type { StatusReport } from './reports.js';
 
 export interface PlanFinding {
@@ -69,10 +68,11 @@ export interface InspectedPlan<Ctx = unknown> {
 
 type Awaitable<T> = T | Promise<T>;
 
-export interface MigratorPlugin<Ctx = unknown, Events extends object = EngineEvents> {
+export interface MigratorPlugin<Ctx = unknown> {
   readonly name: string;
   inspect?(plan: InspectedPlan<Ctx>): Awaitable<readonly PlanFinding[] | void>;
-  onEvent?(event: keyof Events, payload: Events[keyof Events]): void;
+  /** Untyped, as the channel carries events of other layers too: narrow the payload by the name (StrataEvents[name]). */
+  onEvent?(event: string, payload: unknown): void;
   onStatus?(report: StatusReport): Awaitable<Record<string, unknown> | void>;
   onClose?(): Awaitable<void>;
 }

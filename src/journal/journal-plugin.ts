@@ -4,7 +4,6 @@
  * to `status()`, and is closed (flushed) by `migrator.close()` before the store's connection.
  */
 import type { MigratorPlugin } from '../engine/plugin.js';
-import type { StrataEvents } from '../events.js';
 import type { Journal, RunMetrics } from './journal.js';
 
 export interface JournalPluginOptions {
@@ -14,7 +13,7 @@ export interface JournalPluginOptions {
   table?: string;
 }
 
-export function journalPlugin(journal: Journal, options: JournalPluginOptions = {}): MigratorPlugin<unknown, StrataEvents> {
+export function journalPlugin(journal: Journal, options: JournalPluginOptions = {}): MigratorPlugin {
   const target = options.target === undefined ? {} : { target: options.target };
   let closed = false;
   return {
