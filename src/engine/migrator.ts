@@ -122,7 +122,8 @@ export class Migrator<Ctx> {
     const to = options.to === undefined ? undefined : this.knownVersion(options.to, sources, []);
     const unlocked = await this.readOnlyState(sources);
     if (options.dryRun) {
-      const { reconciled, steps } = this.planMigrate(unlocked.ledger, sources, to, options);
+      // A dry run plans what a plain migrate would (as it always has, --resume or not).
+      const { reconciled, steps } = this.planMigrate(unlocked.ledger, sources, to, { ...options, resume: false });
       const loaded = await loadUps(steps);
       await this.inspect('up', true, steps, loaded);
       return this.dryRun('up', steps, loaded, reconciled, started);
