@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { backupHook, backupManagerFor, type BackupSettings } from './backup/backup-settings.js';
 import type { BackupManager } from './backup/backup-manager.js';
 import { Migrator } from './engine/migrator.js';
+import type { MigratorPlugin } from './engine/plugin.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
@@ -75,6 +76,8 @@ export interface CreateMigratorOptions extends ProblemPolicy {
    * journalOf(migrator).queryLogs() or `strata log`. true, or settings (level, table...).
    */
   journal?: boolean | SqlJournalSettings;
+  /** Attached to the migrator in order (see MigratorPlugin: inspect the plan, hear every event, add to status). */
+  plugins?: readonly MigratorPlugin<SqlContext<any>>[];
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
@@ -97,6 +100,7 @@ export function createMigrator<Connection = Database.Database>(options: CreateMi
     allowMissing: options.allowMissing,
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
+    plugins: options.plugins,
     backups:
       options.backup === false || spec.ephemeral ? undefined : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
   });

@@ -20,7 +20,8 @@ export type { StandardSchemaV1, StandardIssue } from './targets/document/standar
 export { acquireLock } from './targets/document/locks.js';
 export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
 export type { StepResult } from './model/errors.js';
-export type { StrataEvents, StrataEventName } from './engine/events.js';
+export type { StrataEvents, StrataEventName } from './events.js';
+export type { NextCommand } from './model/next-command.js';
 export { Journal, JOURNALED_EVENTS, JOURNAL_LEVELS, memoryJournalSink, webStorageJournalSink, parseJsonLines, exportEntries, toCsv, parseCsv, parseJournalCsv, parseJournalJson, parseTimeOption } from './journal/index.js';
 export type { JournalSink, JournalOptions, JournalEntry, JournalLevel, JournalQuery, JournalExportFormat, RunMetrics, StepMetrics, StorageLike, StorageJournalOptions } from './journal/index.js';
 export { CompatibilityLayer } from './progressive/compat.js';

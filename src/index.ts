@@ -2,7 +2,10 @@ export { createMigrator, DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './crea
 export type { CreateMigratorOptions, SqlMigrator } from './create-migrator.js';
 export { Migrator, DEFAULT_LOCK_TIMEOUT_MS } from './engine/migrator.js';
 export type { MigrateOptions, RollbackOptions, RunReport, StatusReport, ValidationReport, RepairOutcome, MigratorOptions } from './engine/migrator.js';
-export type { StrataEvents, StrataEventName, StepEvent } from './engine/events.js';
+export { EventChannel } from './events.js';
+export type { StrataEvents, StrataEventName, StepEvent, EngineEvents, AnyListener } from './events.js';
+export type { MigratorPlugin, InspectedPlan, InspectedStep, PlanFinding } from './engine/plugin.js';
+export type { NextCommand } from './model/next-command.js';
 export type { Target, TransactionOptions, Release } from './engine/target.js';
 export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
 export type { StepResult } from './model/errors.js';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { EventChannel } from '../src/engine/events.js';
+import { EventChannel } from '../src/events.js';
 import { createMigrator } from '../src/create-migrator.js';
 import { StrataError } from '../src/model/errors.js';
 import { backfill, backfillInMigration, backfillStatus, bindBatchSql, type BackfillOptions } from '../src/progressive/backfill.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { showImportProgress } from '../src/cli/commands/import.js';
 import { Output } from '../src/cli/output.js';
-import { EventChannel } from '../src/engine/events.js';
+import { EventChannel } from '../src/events.js';
 import { REDUX_KEY, makeLegacyStores } from '../examples/legacy-import/test/fixtures.js';
 import { ROOT, assertFailure, assertOk, describeRun, parseJson, query, tempDir, type CliResult } from './helpers.js';
 

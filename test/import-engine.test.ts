@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { EventChannel } from '../src/engine/events.js';
+import { EventChannel } from '../src/events.js';
 import { StrataError } from '../src/model/errors.js';
 import { importStatus, runImport, tableImporter, type Importer, type TableReader } from '../src/import/index.js';
 import { ROOT, tempDir } from './helpers.js';

@@ -322,7 +322,7 @@ describe('journal: document stores (JSON lines)', () => {
 
 describe('journal: backfill events', () => {
   it('inside a step they add rows to it; on their own they form a run with its rows and rate', async () => {
-    const { EventChannel } = await import('../src/engine/events.js');
+    const { EventChannel } = await import('../src/events.js');
     const events = new EventChannel();
     const journal = new Journal(memoryJournalSink(), { level: 'DEBUG' });
     journal.attach(events, { target: 'sqlite:x.db' });

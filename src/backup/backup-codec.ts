@@ -13,6 +13,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { commandLine } from '../model/next-command.js';
+import { BACKUP_LIST } from './backup-manifest.js';
 import { keyCheck, keyCheckMatches, newSalt, type BackupKey } from './backup-key.js';
 import { parallelGzip } from './parallel-gzip.js';
 
@@ -225,7 +227,8 @@ async function decryptor(storedPath: string, size: number, expected: DecodeExpec
 
 function corrupt(id: string, message: string): StrataError {
   return new StrataError(ErrorCode.BACKUP_CORRUPT, message, {
-    hint: `backup ${id} cannot be trusted and was not restored; use another backup ('strata backup list')`,
+    hint: `backup ${id} cannot be trusted and was not restored; use another backup ('${commandLine(BACKUP_LIST)}')`,
+    next: [BACKUP_LIST],
     details: { id },
   });
 }

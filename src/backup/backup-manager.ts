@@ -9,9 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { EventChannel } from '../engine/events.js';
 import { redactUrl } from '../targets/sql/server-url.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { commandLine } from '../model/next-command.js';
 import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js';
 import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
-import { checkBackupId, fileStamp, manifestMismatch, manifestPath, MANIFEST_SUFFIX, readManifests, writeManifest, type BackupEntry } from './backup-manifest.js';
+import { BACKUP_LIST, checkBackupId, fileStamp, manifestMismatch, manifestPath, MANIFEST_SUFFIX, readManifests, writeManifest, type BackupEntry } from './backup-manifest.js';
 import { backupsToPrune, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
@@ -294,7 +295,7 @@ export class BackupManager {
       entry = JSON.parse(await readFile(manifestPath(this.dir, id), 'utf8')) as BackupEntry;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `there is no backup ${id} in ${this.dir}`, { hint: "'strata backup list' shows the backups" });
+        throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `there is no backup ${id} in ${this.dir}`, { hint: `'${commandLine(BACKUP_LIST)}' shows the backups`, next: [BACKUP_LIST] });
       }
       throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the manifest of backup ${id} cannot be read: ${messageOf(error)}`, { hint: 'use another backup' });
     }

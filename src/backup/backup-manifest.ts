@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
+import { commandLine, nextCommand } from '../model/next-command.js';
 
 export interface BackupEntry {
   id: string;
@@ -42,6 +43,9 @@ export const MANIFEST_SUFFIX = '.manifest.json';
 /** `<name>.<YYYY-MM-DD_HH-mm-ss>` with an optional `-N` for a second backup in the same second. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(?:-\d+)?$/;
 
+/** What hints about a backup that is not there (or not to be trusted) point at. */
+export const BACKUP_LIST = nextCommand('backup list');
+
 export function isBackupId(text: string): boolean {
   return ID.test(text) && !text.includes('..');
 }
@@ -50,7 +54,8 @@ export function isBackupId(text: string): boolean {
 export function checkBackupId(text: string): string {
   if (!isBackupId(text)) {
     throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `${JSON.stringify(text)} is not a backup id`, {
-      hint: "ids look like app.2026-01-15_14-30-45; 'strata backup list' shows them",
+      hint: `ids look like app.2026-01-15_14-30-45; '${commandLine(BACKUP_LIST)}' shows them`,
+      next: [BACKUP_LIST],
     });
   }
   return text;

@@ -1,27 +1,33 @@
 /**
  * Typed events: the one progress channel. The CLI's live lines, an app's migration window and
- * (later) the journal all listen here. A tiny emitter of our own because the engine must not
- * import node:events (it runs in browsers and extension hosts too).
+ * the Migrator's plugins (the journal among them) all listen here. A tiny emitter of our own
+ * because the engine must not import node:events (it runs in browsers and extension hosts too).
+ *
+ * The channel is generic over its event map, so the engine names only its own events: imports
+ * and backfills add theirs, and `src/events.ts` assembles the full map (StrataEvents).
  */
 import type { StepResult, StrataError } from '../model/errors.js';
-import type { ImportEvents } from '../import/import-events.js';
-import type { BackfillEvents } from '../progressive/backfill-events.js';
+import type { Direction } from '../model/run-report.js';
+import type { PlanFinding } from './plugin.js';
 
 export interface StepEvent {
   version: string;
   name: string;
-  direction: 'up' | 'down';
+  direction: Direction;
   /** 1-based position of the step in this run, and the run's step count. */
   index: number;
   total: number;
 }
 
-export interface StrataEvents extends ImportEvents, BackfillEvents {
+/** What a migration run (SQL or document) and the backups around it report. */
+export interface EngineEvents {
   'lock:waiting': { target: string };
   'lock:acquired': { target: string; waitedMs: number };
-  plan: { direction: 'up' | 'down'; steps: { version: string; name: string }[]; dryRun: boolean };
+  plan: { direction: Direction; steps: { version: string; name: string }[]; dryRun: boolean };
+  /** The warnings plugins found when they inspected the plan (an error finding stops the run instead). */
+  'plan:warnings': { direction: Direction; dryRun: boolean; warnings: PlanFinding[] };
   /** One statement of a SQL migration, emitted in dry runs (for printing) and before execution. */
-  statement: { version: string; name: string; direction: 'up' | 'down'; index: number; line: number; sql: string };
+  statement: { version: string; name: string; direction: Direction; index: number; line: number; sql: string };
   migrating: StepEvent;
   migrated: StepEvent & { durationMs: number };
   reverting: StepEvent;
@@ -33,30 +39,51 @@ export interface StrataEvents extends ImportEvents, BackfillEvents {
   'backup:progress': { id: string; phase: 'snapshot' | 'write' | 'verify' | 'restore'; bytes: number; totalBytes: number };
   /** A backup was written back into the store (automatic: after a run the store could not undo). */
   restore: { target: string; id: string; automatic: boolean };
-  done: { direction: 'up' | 'down'; results: StepResult[]; durationMs: number };
+  done: { direction: Direction; results: StepResult[]; durationMs: number };
 }
 
-export type StrataEventName = keyof StrataEvents;
-export type Listener<K extends StrataEventName> = (payload: StrataEvents[K]) => void;
+export type EngineEventName = keyof EngineEvents;
 
-export class EventChannel {
-  private readonly listeners = new Map<StrataEventName, Set<Listener<never>>>();
+/** A listener of one event of an event map. */
+export type Listener<Events, K extends keyof Events> = (payload: Events[K]) => void;
 
-  on<K extends StrataEventName>(event: K, listener: Listener<K>): () => void {
+/**
+ * A listener of every event on a channel, those of other layers included (plugins, recorders).
+ * Untyped on purpose: a channel also carries events its own map does not name.
+ */
+export type AnyListener = (event: string, payload: unknown) => void;
+
+/**
+ * Channels of different maps stay assignable to each other where their events overlap (a
+ * migrator's channel can be handed to a backfill), so nothing private names the map.
+ */
+type Stored = (...args: never[]) => void;
+
+export class EventChannel<Events extends object = EngineEvents> {
+  private readonly listeners = new Map<PropertyKey, Set<Stored>>();
+  private readonly anyListeners = new Set<AnyListener>();
+
+  on<K extends keyof Events>(event: K, listener: Listener<Events, K>): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener as Stored);
+    return () => set.delete(listener as Stored);
+  }
+
+  /** Hears every event emitted on this channel, those of other layers included. */
+  onAny(listener: AnyListener): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
   }
 
   /** Whether anyone listens: lets hot paths skip building payloads nobody reads. */
-  has(event: StrataEventName): boolean {
-    return (this.listeners.get(event)?.size ?? 0) > 0;
+  has(event: keyof Events): boolean {
+    return this.anyListeners.size > 0 || (this.listeners.get(event)?.size ?? 0) > 0;
   }
 
-  emit<K extends StrataEventName>(event: K, payload: StrataEvents[K]): void {
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.listeners.get(event);
-    if (!set) return;
-    for (const listener of set) (listener as Listener<K>)(payload);
+    if (set) for (const listener of set) (listener as Listener<Events, K>)(payload);
+    for (const listener of this.anyListeners) listener(event as string, payload);
   }
 }

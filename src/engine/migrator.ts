@@ -1,10 +1,14 @@
 /**
- * The one engine loop: load -> plan -> lock -> apply each step atomically with its ledger row
- * -> unlock. Stores differ behind Target; migrations come from a source function.
+ * The one engine loop: load -> plan -> inspect -> lock -> apply each step atomically with its
+ * ledger row -> unlock. Stores differ behind Target; migrations come from a source function;
+ * plugins attach through the plugin slot; one run's state lives on a MigrationRun.
  */
+import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
 import type { LedgerEntry } from '../model/ledger.js';
-import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition, type SqlStatement } from '../model/migration.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, type LockTimeoutOption } from '../model/lock-timeout.js';
+import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition } from '../model/migration.js';
+import { commandLine, nextCommand, repairCommands } from '../model/next-command.js';
 import {
   findProblems,
   planDown,
@@ -12,29 +16,36 @@ import {
   problemsError,
   reconcile,
   type ChecksumMatcher,
-  type MigrationStatus,
-  type Problem,
   type ProblemPolicy,
   type Reconciled,
   type RollbackTarget,
 } from '../model/plan.js';
+import type { Direction } from '../model/run-report.js';
 import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
-import { EventChannel, type Listener, type StepEvent, type StrataEventName } from './events.js';
-import type { Target } from './target.js';
+import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
+import type { InspectedPlan, MigratorPlugin } from './plugin.js';
+import { PluginSlot } from './plugin-slot.js';
+import type { RunReport, StatusReport, ValidationReport } from './reports.js';
+import { originOf, runVerify, type Identity } from './run-body.js';
+import { MigrationRun } from './run.js';
+import { takeLock } from './take-lock.js';
+import type { Release, Target } from './target.js';
 
-export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+export { DEFAULT_LOCK_TIMEOUT_MS };
+export type { RunReport, StatusReport, ValidationReport };
 
-export interface MigratorOptions<Ctx> extends ProblemPolicy {
+export interface MigratorOptions<Ctx> extends ProblemPolicy, LockTimeoutOption {
   target: Target<Ctx>;
   /** Reads the migrations; called by every command, so edits between runs are seen. */
   source: () => Migration<Ctx>[] | Promise<Migration<Ctx>[]>;
   /** Turns register() definitions into migrations (checksums need a hash the engine does not own). */
   define?: (definition: MigrationDefinition<Ctx>) => Migration<Ctx>;
-  lockTimeoutMs?: number;
   checksumMatches?: ChecksumMatcher<Ctx>;
   now?: () => Date;
   /** Backs the store up before a run that changes it, and restores it when the store cannot undo a failure. */
   backups?: BackupHook;
+  /** Attached in order: see MigratorPlugin (engine/plugin.ts) for the hooks. */
+  plugins?: readonly MigratorPlugin<Ctx>[];
 }
 
 /**
@@ -42,7 +53,7 @@ export interface MigratorOptions<Ctx> extends ProblemPolicy {
  * failure the store could not undo), the backup manager knows how.
  */
 export interface BackupHook {
-  before(run: { direction: 'up' | 'down'; steps: { version: string; name: string }[] }): Promise<{ id: string } | null>;
+  before(run: { direction: Direction; steps: { version: string; name: string }[] }): Promise<{ id: string } | null>;
   restore(id: string): Promise<void>;
 }
 
@@ -73,50 +84,29 @@ export interface RollbackOptions {
   backup?: boolean;
 }
 
-export interface RunReport {
-  direction: 'up' | 'down';
-  dryRun: boolean;
-  results: StepResult[];
-  currentVersion: string | null;
-  durationMs: number;
-}
-
-export interface StatusReport {
-  target: string;
-  exists: boolean;
-  currentVersion: string | null;
-  migrations: MigrationStatus[];
-  pending: number;
-  problems: Problem[];
-}
-
-export interface ValidationReport {
-  ok: boolean;
-  target: string;
-  problems: Problem[];
-  integrity: string[];
-  /** Applied migrations whose verify fails on the database as it is now. */
-  verify: { version: string; name: string; error: string }[];
-  pending: number;
-}
-
 export type RepairOutcome = 'applied' | 'rolled-back';
 
 export class Migrator<Ctx> {
-  readonly events = new EventChannel();
+  readonly events = new EventChannel<EngineEvents>();
   private readonly target: Target<Ctx>;
   private readonly registered: Migration<Ctx>[] = [];
   private readonly options: MigratorOptions<Ctx>;
-  /** Versions of this run with an aborted attempt in the ledger: their row is replaced. */
-  private retried: ReadonlySet<string> = new Set();
+  private readonly plugins = new PluginSlot<Ctx>(this.events);
 
   constructor(options: MigratorOptions<Ctx>) {
     this.options = options;
     this.target = options.target;
+    for (const plugin of options.plugins ?? []) this.plugins.add(plugin);
   }
 
-  on<K extends StrataEventName>(event: K, listener: Listener<K>): () => void {
+  on<K extends EngineEventName>(event: K, listener: Listener<EngineEvents, K>): () => void {
     return this.events.on(event, listener);
+  }
+
+  /** Attaches a plugin (after those given as options), for every run from now on. */
+  use(plugin: MigratorPlugin<Ctx>): this {
+    this.plugins.add(plugin);
+    return this;
   }
 
   /** Adds a migration defined in code; it runs with the folder's, in version order. */
@@ -127,42 +117,39 @@ export class Migrator<Ctx> {
   }
 
   async migrate(options: MigrateOptions = {}): Promise<RunReport> {
-    const started = performance.now();
+    const started = clock();
     const sources = await this.sources();
     const to = options.to === undefined ? undefined : this.knownVersion(options.to, sources, []);
+    const unlocked = await this.readOnlyState(sources);
     if (options.dryRun) {
-      const reconciled = await this.readOnly(sources);
-      this.throwProblems(reconciled);
-      const steps = planUp(reconciled, to);
-      return this.dryRun('up', steps, reconciled, started);
+      // A dry run plans what a plain migrate would (as it always has, --resume or not).
+      const { reconciled, steps } = this.planMigrate(unlocked.ledger, sources, to, { ...options, resume: false });
+      const loaded = await loadUps(steps);
+      await this.inspect('up', true, steps, loaded);
+      return this.dryRun('up', steps, loaded, reconciled, started);
     }
+    // Plugins see the plan before the lock is taken or anything is created: planned from the
+    // ledger as read now, and planned again under the lock (where the decision is made).
+    const inspected = this.plugins.inspects ? await this.inspectMigrate(unlocked.ledger, sources, to, options) : undefined;
     // Read first without the lock: when everything is applied and nothing is wrong, that is the
     // answer (a committed ledger row is final), and the common no-op run takes no lock and
     // writes nothing. Anything else is decided again under the lock.
-    const unlocked = await this.readOnly(sources);
-    if (!options.resume && planUp(unlocked, to).length === 0 && findProblems(unlocked, this.options).length === 0) {
-      return this.finish('up', [], started, unlocked.currentVersion);
+    if (!options.resume && planUp(unlocked.reconciled, to).length === 0 && findProblems(unlocked.reconciled, this.options).length === 0) {
+      return this.finish('up', [], started, unlocked.reconciled.currentVersion);
     }
     await this.target.open('write');
     const release = await this.lock();
     try {
-      const ledger = await this.target.readLedger();
-      const resumed = options.resume ? this.resumableStep(ledger, sources) : undefined;
-      // The resumed step plans as pending; its ledger row is rewritten as it continues.
-      const reconciled = reconcile(sources, resumed ? ledger.filter((e) => e !== resumed.entry) : ledger, this.options.checksumMatches);
-      this.throwProblems(reconciled);
-      const steps = planUp(reconciled, to);
-      if (resumed && steps[0]?.version !== resumed.entry.version) {
-        throw new StrataError(ErrorCode.USAGE, `--to ${String(options.to)} stops before ${migrationLabel(resumed.entry)}, the step to resume`, { hint: 'resume without --to, or with a --to at or above it' });
-      }
+      const { reconciled, steps, resumed } = this.planMigrate(await this.target.readLedger(), sources, to, options);
       this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
-      const loaded = await Promise.all(steps.map((step) => step.load()));
-      if (resumed) this.checkResumable(resumed.entry, loaded[0]!.up);
+      const loaded = await loadUps(steps);
+      if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
+      if (resumed) this.checkResumable(resumed, loaded[0]!.up);
       const backup = await this.backupBefore('up', steps, options.backup);
       if (steps.length) await this.target.ensureLedger();
-      this.retried = reconciled.aborted;
+      const run = new MigrationRun({ target: this.target, events: this.events, direction: 'up', retried: reconciled.aborted, now: this.options.now });
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
-        options.singleTransaction ? this.applyAllInOneTransaction(steps, loaded) : this.applyEach(steps, loaded, 'up', resumed?.entry.statementsApplied ?? 0),
+        options.singleTransaction ? run.applyAllInOneTransaction(steps, loaded) : run.applyEach(steps, loaded, resumed?.statementsApplied ?? 0),
       );
       return this.finish('up', results, started, currentAfter(reconciled, results));
     } finally {
@@ -171,15 +158,19 @@ export class Migrator<Ctx> {
   }
 
   async rollback(options: RollbackOptions = {}): Promise<RunReport> {
-    const started = performance.now();
+    const started = clock();
     if (options.to !== undefined && options.steps !== undefined) {
+      const [toVersion, lastTwo] = [nextCommand('rollback', '3'), nextCommand('rollback', '--steps', '2')];
       throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or --steps, not both', {
-        hint: "'strata rollback 3' rolls back to version 3; 'strata rollback --steps 2' rolls back the last two",
+        hint: `'${commandLine(toVersion)}' rolls back to version 3; '${commandLine(lastTwo)}' rolls back the last two`,
+        next: [toVersion, lastTwo],
       });
     }
     if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
+      const [last, everything] = [nextCommand('rollback', '--steps', '1'), nextCommand('rollback', '0')];
       throw new StrataError(ErrorCode.USAGE, `--steps must be a positive integer, got ${options.steps}`, {
-        hint: "e.g. 'strata rollback --steps 1'; to roll back everything use 'strata rollback 0'",
+        hint: `e.g. '${commandLine(last)}'; to roll back everything use '${commandLine(everything)}'`,
+        next: [last, everything],
       });
     }
     const sources = await this.sources();
@@ -191,7 +182,13 @@ export class Migrator<Ctx> {
           ? { kind: 'steps', steps: options.steps }
           : { kind: 'last' };
     const planned = this.downSteps(readOnly, target, sources);
-    if (options.dryRun) return this.dryRun('down', planned, readOnly, started);
+    let inspected: Set<string> | undefined;
+    if (options.dryRun || this.plugins.inspects) {
+      const loaded = await this.loadDowns(planned);
+      await this.inspect('down', options.dryRun === true, planned, loaded);
+      if (options.dryRun) return this.dryRun('down', planned, loaded, readOnly, started);
+      inspected = new Set(planned.map((s) => s.version));
+    }
     if (planned.length === 0) return this.finish('down', [], started, readOnly.currentVersion);
     await this.target.open('write');
     const release = await this.lock();
@@ -200,16 +197,19 @@ export class Migrator<Ctx> {
       const steps = this.downSteps(reconciled, target, sources);
       this.events.emit('plan', { direction: 'down', steps: steps.map(identity), dryRun: false });
       const loaded = await this.loadDowns(steps);
+      if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('down', false, steps, loaded);
       const backup = await this.backupBefore('down', steps, options.backup);
-      const results = await this.restoringOnFailure(backup, false, () => this.applyEach(steps, loaded, 'down'));
+      const run = new MigrationRun({ target: this.target, events: this.events, direction: 'down', now: this.options.now });
+      const results = await this.restoringOnFailure(backup, false, () => run.applyEach(steps, loaded));
       return this.finish('down', results, started, currentAfter(reconciled, results));
     } finally {
       await release();
     }
   }
 
+  /** The store's state; plugins add their fields (the journal: its last run's metrics). */
   async status(): Promise<StatusReport> {
-    return this.statusOf(await this.sources());
+    return this.plugins.status(await this.statusOf(await this.sources()));
   }
 
   private async statusOf(sources: Migration<Ctx>[]): Promise<StatusReport> {
@@ -246,6 +246,7 @@ export class Migrator<Ctx> {
   private async verifyApplied(sources: readonly Migration<Ctx>[], status: StatusReport): Promise<{ version: string; name: string; error: string }[]> {
     const applied = new Set(status.migrations.filter((m) => m.state === 'applied').map((m) => m.version));
     const failures: { version: string; name: string; error: string }[] = [];
+    const runner = { target: this.target, events: this.events };
     for (const migration of sources) {
       if (!applied.has(migration.version)) continue;
       const { verify } = await migration.load();
@@ -253,7 +254,7 @@ export class Migrator<Ctx> {
       const rollback = new Error('verify only');
       try {
         await this.target.transaction(async () => {
-          await this.runVerify(migration, verify, 'now');
+          await runVerify(runner, migration, verify, 'now');
           throw rollback;
         }, { foreignKeys: true });
       } catch (error) {
@@ -272,8 +273,10 @@ export class Migrator<Ctx> {
     try {
       const entry = (await this.target.readLedger()).find((e) => e.version === wanted);
       if (!entry || entry.status === 'applied' || entry.status === 'aborted') {
+        const status = nextCommand('status');
         throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, `migration ${wanted} is ${!entry ? 'not in the ledger' : entry.status === 'aborted' ? 'pending (its last attempt rolled back)' : 'applied'}: there is nothing to repair`, {
-          hint: "'strata status' shows which steps are failed or running",
+          hint: `'${commandLine(status)}' shows which steps are failed or running`,
+          next: [status],
         });
       }
       if (outcome === 'rolled-back') {
@@ -317,13 +320,43 @@ export class Migrator<Ctx> {
     }
   }
 
+  /** Closes the plugins (once), then the store's connection. */
   async close(): Promise<void> {
-    await this.target.close();
+    try {
+      await this.plugins.close();
+    } finally {
+      await this.target.close();
+    }
+  }
+
+  // ---- plugins ---------------------------------------------------------------------------
+
+  /** Plans the run from the ledger as read without the lock, and has the plugins inspect it. */
+  private async inspectMigrate(ledger: readonly LedgerEntry[], sources: Migration<Ctx>[], to: string | undefined, options: MigrateOptions): Promise<Set<string>> {
+    const { steps } = this.planMigrate(ledger, sources, to, options);
+    await this.inspect('up', false, steps, await loadUps(steps));
+    return new Set(steps.map((s) => s.version));
+  }
+
+  private async inspect(direction: Direction, dryRun: boolean, steps: readonly (Migration<Ctx> | DownStep<Ctx>)[], loaded: readonly LoadedMigration<Ctx>[]): Promise<void> {
+    if (!this.plugins.inspects) return;
+    const plan: InspectedPlan<Ctx> = {
+      direction,
+      dryRun,
+      target: this.target.description,
+      steps: steps.map((step, k) => {
+        const origin = originOf(step);
+        const body = direction === 'up' ? loaded[k]!.up : loaded[k]!.down!;
+        const verify = direction === 'up' ? loaded[k]!.verify : undefined;
+        return { version: step.version, name: step.name, origin, file: (body.kind === 'sql' && body.file) || origin, body, ...(verify ? { verify } : {}) };
+      }),
+    };
+    await this.plugins.inspect(plan);
   }
 
   // ---- backups ---------------------------------------------------------------------------
 
-  private async backupBefore(direction: 'up' | 'down', steps: readonly Identity[], wanted: boolean | undefined): Promise<{ id: string } | null> {
+  private async backupBefore(direction: Direction, steps: readonly Identity[], wanted: boolean | undefined): Promise<{ id: string } | null> {
     if (!this.options.backups || wanted === false || steps.length === 0) return null;
     return this.options.backups.before({ direction, steps: steps.map(identity) });
   }
@@ -343,8 +376,10 @@ export class Migrator<Ctx> {
       try {
         await this.options.backups!.restore(backup.id);
       } catch (restoreError) {
+        const restore = nextCommand('backup restore', backup.id);
         throw new StrataError(caught.code, caught.message, {
-          hint: `the automatic restore of backup ${backup.id} failed too (${messageOf(restoreError)}): restore it with 'strata backup restore ${backup.id}'`,
+          hint: `the automatic restore of backup ${backup.id} failed too (${messageOf(restoreError)}): restore it with '${commandLine(restore)}'`,
+          next: [restore],
           cause: caught.cause,
           results: caught.results,
           details: { ...caught.details, backup: backup.id, restored: false },
@@ -362,261 +397,68 @@ export class Migrator<Ctx> {
   // ---- resume ----------------------------------------------------------------------------
 
   /** The one step a `--resume` continues: an up that failed (or stopped) outside a transaction. */
-  private resumableStep(ledger: readonly LedgerEntry[], sources: readonly Migration<Ctx>[]): { entry: LedgerEntry } {
+  private resumableStep(ledger: readonly LedgerEntry[], sources: readonly Migration<Ctx>[]): LedgerEntry {
     const incomplete = ledger.filter((e) => e.status === 'failed' || e.status === 'running');
     const entry = incomplete[0];
     if (!entry) {
+      const migrate = nextCommand('migrate');
       throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, 'there is no failed step to resume: every step in the ledger is applied', {
-        hint: "run 'strata migrate' to apply pending migrations",
+        hint: `run '${commandLine(migrate)}' to apply pending migrations`,
+        next: [migrate],
       });
     }
     if (incomplete.length > 1 || entry.operation !== 'up') {
+      const [applied, rolledBack] = repairCommands(entry.version);
       throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} stopped part-way through a ${entry.operation === 'down' ? 'rollback' : 'run'} that --resume cannot continue${incomplete.length > 1 ? ` (and ${incomplete.length - 1} more steps are incomplete)` : ''}`, {
-        hint: `inspect the database, then run 'strata repair ${entry.version} --applied' or 'strata repair ${entry.version} --rolled-back'`,
+        hint: `inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+        next: [applied, rolledBack],
       });
     }
     if (!sources.some((m) => m.version === entry.version)) {
       throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `${migrationLabel(entry)} is the step to resume, but its file is gone`, { hint: 'restore the file, then resume' });
     }
-    return { entry };
+    return entry;
   }
 
   private checkResumable(entry: LedgerEntry, body: MigrationBody<Ctx>): void {
     if (body.kind === 'code' && entry.statementsApplied === 0) return;
+    const [applied, rolledBack] = repairCommands(entry.version);
     if (body.kind === 'code') {
       throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} is code: it cannot continue part-way`, {
-        hint: `inspect the database, then run 'strata repair ${entry.version} --applied' or 'strata repair ${entry.version} --rolled-back'`,
+        hint: `inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+        next: [applied, rolledBack],
       });
     }
     const statements = body.statements.filter((s) => !s.control).length;
     if (entry.statementsApplied > statements) {
       throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} completed ${entry.statementsApplied} statements, but its file now has ${statements}`, {
-        hint: `keep the statements that ran as they were; or record the outcome with 'strata repair ${entry.version} --applied' or '--rolled-back'`,
+        hint: `keep the statements that ran as they were; or record the outcome with '${commandLine(applied)}' or '${rolledBack.args.at(-1)}'`,
+        next: [applied, rolledBack],
       });
     }
-  }
-
-  // ---- steps -----------------------------------------------------------------------------
-
-  private async applyEach(
-    steps: readonly Identity[],
-    loaded: readonly LoadedMigration<Ctx>[],
-    direction: 'up' | 'down' = 'up',
-    /** Statements of the first step already done (a resumed step). */
-    firstStepDone = 0,
-  ): Promise<StepResult[]> {
-    const results: StepResult[] = [];
-    for (let k = 0; k < steps.length; k++) {
-      const step = steps[k]!;
-      const migration = loaded[k]!;
-      const body = direction === 'up' ? migration.up : migration.down!;
-      const verify = direction === 'up' ? migration.verify : undefined;
-      results.push(await this.applyStep(step, body, direction, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0, verify));
-    }
-    return results;
-  }
-
-  private async applyStep(
-    step: Identity,
-    body: MigrationBody<Ctx>,
-    direction: 'up' | 'down',
-    position: { index: number; total: number },
-    done: readonly StepResult[],
-    alreadyDone = 0,
-    verify?: MigrationBody<Ctx>,
-  ): Promise<StepResult> {
-    const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
-    this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
-    const started = performance.now();
-    // A resumed step continues outside a transaction, as it began.
-    const atomic = body.transaction && this.target.transactionalSteps && alreadyDone === 0;
-    const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
-    let statementsApplied = alreadyDone;
-    // Statements done before a file's own still-open BEGIN: all that survives if it fails there.
-    let statementsBeforeOpen: number | undefined;
-    try {
-      if (atomic) {
-        await this.target.transaction(async () => {
-          statementsApplied = await this.runBody(step, body, direction, true);
-          if (verify) await this.runVerify(step, verify);
-          // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a
-          // plain insert, not an upsert.
-          if (direction === 'up' && this.retried.has(step.version)) await this.target.deleteLedger(step.version);
-          if (direction === 'up') await this.target.insertApplied({ ...entry, statementsApplied, durationMs: elapsed(started) });
-          else await this.target.deleteLedger(step.version);
-        }, body);
-      } else {
-        const mark = (status: LedgerEntry['status'], error: string | null) =>
-          this.target.writeLedger({ ...entry, status, operation: direction, statementsApplied, error, durationMs: elapsed(started) });
-        await mark('running', null);
-        await this.target.withoutTransaction(
-          () =>
-            this.runBody(
-              step,
-              body,
-              direction,
-              false,
-              async (count, openedAt) => {
-                statementsApplied = count;
-                statementsBeforeOpen = openedAt;
-                await mark('running', null);
-              },
-              alreadyDone,
-            ),
-          body,
-        );
-        if (await this.target.abortOpenTransaction()) {
-          throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)} left a transaction open (BEGIN without COMMIT); it was rolled back`, {
-            details: { file: originOf(step), version: step.version },
-          });
-        }
-        if (verify) await this.runVerify(step, verify);
-        if (direction === 'up') await this.target.writeLedger({ ...entry, statementsApplied, durationMs: elapsed(started) });
-        else await this.target.deleteLedger(step.version);
-      }
-    } catch (caught) {
-      const durationMs = elapsed(started);
-      const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
-      if (atomic && direction === 'up') await this.recordAborted(entry, caught, durationMs);
-      if (!atomic) {
-        // A file's own BEGIN may still be open: end it first, or the failure record would be
-        // written inside it and vanish with it. What it held is gone, so it does not count.
-        await this.target.abortOpenTransaction().catch(() => false);
-        if (statementsBeforeOpen !== undefined) statementsApplied = statementsBeforeOpen;
-        // Best effort: the row already says 'running', which status reports just as clearly.
-        await this.target
-          .writeLedger({ ...entry, status: 'failed', operation: direction, statementsApplied, error: messageOf(caught), durationMs })
-          .catch(() => undefined);
-      }
-      const error = stepError(caught, step, direction, atomic, statementsApplied, [...done, failedResult]);
-      this.events.emit('failed', { ...event, error, durationMs });
-      throw error;
-    }
-    const durationMs = elapsed(started);
-    this.events.emit(direction === 'up' ? 'migrated' : 'reverted', { ...event, durationMs });
-    return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
-  }
-
-  /** A step's own check of what its up did; a failure fails the step like any other. */
-  private async runVerify(step: Identity, verify: MigrationBody<Ctx>, when: 'after up' | 'now' = 'after up'): Promise<void> {
-    try {
-      await this.runBody(step, verify, 'up', true);
-    } catch (error) {
-      const cause = error instanceof StrataError ? error.message.replace(/^.*?: (?:up\(\) threw: )?/, '') : messageOf(error);
-      throw new StrataError(ErrorCode.MIGRATION_VERIFY_FAILED, `${originOf(step)}: its verify ${when === 'now' ? 'fails on the database as it is now' : 'failed after up'}: ${cause}`, {
-        hint: when === 'now' ? 'something changed what this migration made: find what, or restore a backup' : 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
-        cause: error,
-        details: { file: originOf(step), version: step.version },
-      });
-    }
-  }
-
-  /** After a transaction rolled back: when and why, so status can say it (best effort). */
-  private async recordAborted(entry: LedgerEntry, caught: unknown, durationMs: number): Promise<void> {
-    await this.target.writeLedger({ ...entry, status: 'aborted', operation: 'up', statementsApplied: 0, error: messageOf(caught), durationMs }).catch(() => undefined);
-  }
-
-  private async applyAllInOneTransaction(steps: readonly Migration<Ctx>[], loaded: readonly LoadedMigration<Ctx>[]): Promise<StepResult[]> {
-    const outside = steps.filter((_, k) => !loaded[k]!.up.transaction);
-    if (outside.length || (steps.length && !this.target.transactionalSteps)) {
-      throw new StrataError(
-        ErrorCode.TRANSACTION_REQUIRED,
-        outside.length
-          ? `--single-transaction cannot include ${outside.map((m) => m.origin).join(', ')}: it opts out of transactions`
-          : `${this.target.description} cannot run migrations in one transaction`,
-        { hint: 'run without --single-transaction, or apply up to the version before it with --to' },
-      );
-    }
-    const results: StepResult[] = [];
-    const foreignKeys = loaded.every((m) => m.up.foreignKeys);
-    let current: { step: Migration<Ctx>; event: StepEvent; started: number } | undefined;
-    try {
-      await this.target.transaction(async () => {
-        for (let k = 0; k < steps.length; k++) {
-          const step = steps[k]!;
-          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
-          current = { step, event, started: performance.now() };
-          this.events.emit('migrating', event);
-          const statementsApplied = await this.runBody(step, loaded[k]!.up, 'up', true);
-          const verify = loaded[k]!.verify;
-          if (verify) await this.runVerify(step, verify);
-          if (this.retried.has(step.version)) await this.target.deleteLedger(step.version);
-          await this.target.insertApplied({ ...this.ledgerEntry(step), statementsApplied, durationMs: elapsed(current.started) });
-          const durationMs = elapsed(current.started);
-          results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
-          this.events.emit('migrated', { ...event, durationMs });
-        }
-        current = undefined;
-      }, { foreignKeys });
-    } catch (caught) {
-      const failing = current ?? { step: steps.at(-1)!, event: undefined, started: performance.now() };
-      const durationMs = elapsed(failing.started);
-      const error = stepError(
-        caught,
-        failing.step,
-        'up',
-        true,
-        0,
-        [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }],
-        `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run 'strata migrate' again`,
-      );
-      await this.recordAborted(this.ledgerEntry(failing.step), caught, durationMs);
-      if (failing.event) this.events.emit('failed', { ...failing.event, error, durationMs });
-      throw error;
-    }
-    return results;
-  }
-
-  private async runBody(
-    step: Identity,
-    body: MigrationBody<Ctx>,
-    direction: 'up' | 'down',
-    inTransaction: boolean,
-    onStatement?: (count: number, openedAt: number | undefined) => Promise<void>,
-    /** Statements already done by an earlier, failed run of this step: not run again. */
-    skip = 0,
-  ): Promise<number> {
-    if (body.kind === 'code') {
-      try {
-        await body.run(this.target.context());
-      } catch (error) {
-        throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${direction}() threw: ${messageOf(error)}`, {
-          cause: error,
-          details: { file: originOf(step), version: step.version },
-        });
-      }
-      return 0;
-    }
-    const file = body.file ?? originOf(step);
-    const announce = this.events.has('statement');
-    let count = 0;
-    let openedAt: number | undefined;
-    for (const statement of body.statements) {
-      if (statement.control && inTransaction) continue;
-      if (count < skip) {
-        count++;
-        continue;
-      }
-      if (statement.control === 'begin') openedAt = count;
-      else if (statement.control === 'commit') openedAt = undefined;
-      if (announce) this.events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
-      try {
-        await this.target.execute(statement.sql);
-      } catch (error) {
-        const { line, column } = statementPosition(statement, this.target.locateError?.(error, statement.sql));
-        throw new StrataError(
-          ErrorCode.MIGRATION_FAILED,
-          `${file}: statement ${statement.index} (line ${line}${column === undefined ? '' : `, column ${column}`}) failed: ${messageOf(error)}`,
-          { cause: error, details: { file, version: step.version, statement: statement.index, line, column: column ?? null, sql: statement.sql } },
-        );
-      }
-      count++;
-      if (onStatement) await onStatement(count, openedAt);
-    }
-    return count;
   }
 
   // ---- planning helpers ------------------------------------------------------------------
+
+  /**
+   * The ups of a migrate, from a ledger: problems throw; a resumed step plans as pending (its
+   * ledger row is rewritten as it continues) and must come first.
+   */
+  private planMigrate(
+    ledger: readonly LedgerEntry[],
+    sources: Migration<Ctx>[],
+    to: string | undefined,
+    options: MigrateOptions,
+  ): { reconciled: Reconciled<Ctx>; steps: Migration<Ctx>[]; resumed: LedgerEntry | undefined } {
+    const resumed = options.resume ? this.resumableStep(ledger, sources) : undefined;
+    const reconciled = reconcile(sources, resumed ? ledger.filter((e) => e !== resumed) : ledger, this.options.checksumMatches);
+    this.throwProblems(reconciled);
+    const steps = planUp(reconciled, to);
+    if (resumed && steps[0]?.version !== resumed.version) {
+      throw new StrataError(ErrorCode.USAGE, `--to ${String(options.to)} stops before ${migrationLabel(resumed)}, the step to resume`, { hint: 'resume without --to, or with a --to at or above it' });
+    }
+    return { reconciled, steps, resumed };
+  }
 
   private async sources(): Promise<Migration<Ctx>[]> {
     const fromSource = await this.options.source();
@@ -633,9 +475,10 @@ export class Migrator<Ctx> {
   }
 
   /** The store as it is, without creating it (nor its ledger) and without the lock. */
-  private async readOnlyState(sources: Migration<Ctx>[]): Promise<{ exists: boolean; reconciled: Reconciled<Ctx> }> {
+  private async readOnlyState(sources: Migration<Ctx>[]): Promise<{ exists: boolean; ledger: LedgerEntry[]; reconciled: Reconciled<Ctx> }> {
     const { exists } = await this.target.open('read');
-    return { exists, reconciled: reconcile(sources, exists ? await this.target.readLedger() : [], this.options.checksumMatches) };
+    const ledger = exists ? await this.target.readLedger() : [];
+    return { exists, ledger, reconciled: reconcile(sources, ledger, this.options.checksumMatches) };
   }
 
   private async readOnly(sources: Migration<Ctx>[]): Promise<Reconciled<Ctx>> {
@@ -653,8 +496,10 @@ export class Migrator<Ctx> {
     // `knowledge000`: before the first migration of a category that exists.
     const { category, number } = versionParts(wanted);
     if (category && number === '0' && [...sources, ...applied].some((m) => versionParts(m.version).category === category)) return wanted;
+    const status = nextCommand('status');
     throw new StrataError(ErrorCode.VERSION_UNKNOWN, `there is no migration with version ${version}`, {
-      hint: "'strata status' lists the versions (0 means before the first migration; knowledge000 before a category's first)",
+      hint: `'${commandLine(status)}' lists the versions (0 means before the first migration; knowledge000 before a category's first)`,
+      next: [status],
     });
   }
 
@@ -689,14 +534,14 @@ export class Migrator<Ctx> {
     return loaded;
   }
 
-  private async dryRun(
-    direction: 'up' | 'down',
+  private dryRun(
+    direction: Direction,
     steps: readonly (Migration<Ctx> | DownStep<Ctx>)[],
+    loaded: readonly LoadedMigration<Ctx>[],
     reconciled: Reconciled<Ctx>,
     started: number,
-  ): Promise<RunReport> {
+  ): RunReport {
     this.events.emit('plan', { direction, steps: steps.map(identity), dryRun: true });
-    const loaded = direction === 'up' ? await Promise.all(steps.map((s) => (s as Migration<Ctx>).load())) : await this.loadDowns(steps as DownStep<Ctx>[]);
     const results: StepResult[] = [];
     steps.forEach((step, k) => {
       const body = direction === 'up' ? loaded[k]!.up : loaded[k]!.down!;
@@ -710,40 +555,15 @@ export class Migrator<Ctx> {
     return this.finish(direction, results, started, reconciled.currentVersion, true);
   }
 
-  private finish(direction: 'up' | 'down', results: StepResult[], started: number, currentVersion: string | null, dryRun = false): RunReport {
-    const report: RunReport = { direction, dryRun, results, currentVersion, durationMs: elapsed(started) };
+  private finish(direction: Direction, results: StepResult[], started: number, currentVersion: string | null, dryRun = false): RunReport {
+    const report: RunReport = { direction, dryRun, results, currentVersion, durationMs: elapsedSince(started) };
     this.events.emit('done', { direction, results, durationMs: report.durationMs });
     return report;
   }
 
-  private async lock(): Promise<() => Promise<void>> {
-    const description = this.target.description;
-    const started = performance.now();
-    const release = await this.target.lock(this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, () =>
-      this.events.emit('lock:waiting', { target: description }),
-    );
-    this.events.emit('lock:acquired', { target: description, waitedMs: elapsed(started) });
-    return release;
+  private lock(): Promise<Release> {
+    return takeLock((timeoutMs, onWaiting) => this.target.lock(timeoutMs, onWaiting), this.target.description, this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, this.events);
   }
-
-  private ledgerEntry(migration: Migration<Ctx>): LedgerEntry {
-    return {
-      version: migration.version,
-      name: migration.name,
-      checksum: migration.checksum,
-      appliedAt: this.options.now ? this.options.now().toISOString() : isoNow(),
-      durationMs: 0,
-      status: 'applied',
-      operation: 'up',
-      statementsApplied: 0,
-      error: null,
-    };
-  }
-}
-
-interface Identity {
-  version: string;
-  name: string;
 }
 
 type DownStep<Ctx> = LedgerEntry & { migration: Migration<Ctx> };
@@ -752,9 +572,8 @@ function identity(step: Identity): Identity {
   return { version: step.version, name: step.name };
 }
 
-function originOf(step: Identity): string {
-  const withOrigin = step as Partial<Migration<unknown>> & { migration?: Migration<unknown> };
-  return withOrigin.origin ?? withOrigin.migration?.origin ?? migrationLabel(step);
+function loadUps<Ctx>(steps: readonly Migration<Ctx>[]): Promise<LoadedMigration<Ctx>[]> {
+  return Promise.all(steps.map((step) => step.load()));
 }
 
 /** The last applied version in plan order once `results` (all successful) are done. */
@@ -766,52 +585,4 @@ function currentAfter<Ctx>(before: Reconciled<Ctx>, results: readonly StepResult
   }
   const { position } = before.graph;
   return [...applied].sort((a, b) => (position.get(a) ?? -1) - (position.get(b) ?? -1) || compareVersions(a, b)).at(-1) ?? null;
-}
-
-let lastMs = 0;
-let lastIso = '';
-/** toISOString() costs ~1 µs, once per step; steps that share a millisecond share the string. */
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-
-/** The file position of a failure: the statement's start, moved to where the store says it stopped. */
-function statementPosition(statement: SqlStatement, within: { line: number; column?: number } | undefined): { line: number; column: number | undefined } {
-  if (!within) return { line: statement.line, column: undefined };
-  const line = statement.line + within.line - 1;
-  if (within.column === undefined) return { line, column: undefined };
-  return { line, column: within.line === 1 ? (statement.column ?? 1) + within.column - 1 : within.column };
-}
-
-function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 1000) / 1000;
-}
-
-function stepError(
-  caught: unknown,
-  step: Identity,
-  direction: 'up' | 'down',
-  atomic: boolean,
-  statementsApplied: number,
-  results: StepResult[],
-  /** Replaces the default remedy (the single-transaction run says what it rolled back). */
-  hintOverride?: string,
-): StrataError {
-  const base = caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
-  const hint = atomic
-    ? `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run 'strata ${direction === 'up' ? 'migrate' : 'rollback'}' again`
-    : `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): ${
-        direction === 'up' ? `fix the failing statement and run 'strata migrate --resume' to continue from it, or inspect the database and` : 'inspect the database, then'
-      } run 'strata repair ${step.version} --applied' or 'strata repair ${step.version} --rolled-back'`;
-  return new StrataError(base.code, base.message, {
-    hint: hintOverride ?? base.hint ?? hint,
-    cause: base.cause ?? caught,
-    results,
-    details: { ...base.details, direction, transaction: atomic },
-  });
 }

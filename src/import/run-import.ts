@@ -11,9 +11,9 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { backupManagerFor, type BackupSettings } from '../backup/backup-settings.js';
 import { SqliteBackupProvider } from '../backup/providers/sqlite-provider.js';
-import { EventChannel } from '../engine/events.js';
+import { EventChannel, type EngineEvents } from '../engine/events.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
-import type { ImportStage } from './import-events.js';
+import type { ImportEvents, ImportStage } from './import-events.js';
 import { DEFAULT_STALE_AFTER_MS, DEFAULT_STATUS_KEY, DEFAULT_STATUS_TABLE, HEARTBEAT_MS, StatusStore, isLive, quoteIdentifier } from './status.js';
 import { importCancelled } from './table-importer.js';
 import type { ImportContext, ImportLogger, ImportReport, ImportSources, ImportStatus, Importer, ImporterResult, PrepareResult } from './types.js';
@@ -42,7 +42,7 @@ export interface RunImportOptions<Sources extends ImportSources = ImportSources>
   foreignKeys?: 'defer' | 'enforce';
   /** A verified backup of a non-empty target before the run (default on for database files); false turns it off. */
   backup?: false | BackupSettings;
-  events?: EventChannel;
+  events?: EventChannel<ImportEvents & EngineEvents>;
   logger?: ImportLogger;
   /** Shared between importers; give one to pre-seed it. */
   sharedData?: Map<string, unknown>;
@@ -57,7 +57,7 @@ const SILENT: ImportLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function runImport<Sources extends ImportSources = ImportSources>(options: RunImportOptions<Sources>): Promise<ImportReport> {
   const started = performance.now();
-  const events = options.events ?? new EventChannel();
+  const events = options.events ?? new EventChannel<ImportEvents & EngineEvents>();
   const dryRun = options.dryRun === true;
   const logger = options.logger ?? SILENT;
   const importers = sortImporters(options.importers);

@@ -1,6 +1,6 @@
 /**
  * `createMigrator({ journal })`: a Journal over the database's `strata_journal` table, attached
- * to the migrator's events. The engine is not touched: the journal listens on `migrator.events`;
+ * to the migrator as a plugin (journal-plugin.ts): it records the migrator's events,
  * `migrator.close()` also closes the journal (its own connection on a server), and
  * `migrator.status()` gains a `journal` field (the last run's metrics) that `status --json` prints.
  */
@@ -9,7 +9,8 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import type { JournalLevel } from './entry.js';
-import { Journal, type RunMetrics } from './journal.js';
+import { Journal } from './journal.js';
+import { journalPlugin } from './journal-plugin.js';
 import { sqlJournalSink } from './sql-sink.js';
 
 export interface SqlJournalSettings {
@@ -61,22 +62,7 @@ export function attachSqlJournal(
     ...(options.now ? { now: options.now } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  journal.attach(migrator.events, { target: driver.description });
+  migrator.use(journalPlugin(journal, { target: driver.description, table }));
   journals.set(migrator, journal);
-  const close = migrator.close.bind(migrator);
-  migrator.close = async () => {
-    try {
-      await journal.close();
-    } finally {
-      await close();
-    }
-  };
-  const status = migrator.status.bind(migrator);
-  migrator.status = async () => {
-    const report = await status();
-    let lastRun: RunMetrics | null = null;
-    if (report.exists) lastRun = await journal.lastRunMetrics().catch(() => null);
-    return Object.assign(report, { journal: { table, lastRun } });
-  };
   return journal;
 }

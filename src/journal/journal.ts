@@ -3,12 +3,14 @@
  * and per-run metrics. Runtime-agnostic: where entries go is a JournalSink (memory, Web Storage,
  * a JSON-lines file, the database's `strata_journal` table).
  *
- * It attaches to a migrator's EventChannel (`journal.attach(migrator.events)`), so neither the
- * engine nor the document migrator knows about it. Listeners are synchronous; a sink whose
+ * It attaches to an EventChannel (`journal.attach(documentMigrator.events)`, runImport's), or
+ * to a Migrator as a plugin (journal-plugin.ts), so neither the engine nor the document migrator
+ * knows about it. Listeners are synchronous; a sink whose
  * append is synchronous (SQLite, JSONL, memory) has the entry stored before emit() returns, an
  * async one (a server connection) gets entries in order through one queue that flush() awaits.
  */
-import type { EventChannel, StrataEventName, StrataEvents } from '../engine/events.js';
+import type { EventChannel, StrataEventName, StrataEvents } from '../events.js';
+import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { filterEntries, levelRank, normalizeQuery, toLevel, type JournalEntry, type JournalLevel, type JournalQuery, type NormalizedQuery } from './entry.js';
 import { exportEntries, type JournalExportFormat } from './export.js';
@@ -88,6 +90,9 @@ interface RunState {
   ended: boolean;
 }
 
+/** A channel of any event map: the journal records whichever of its events it knows. */
+type AnyChannel = EventChannel<Partial<StrataEvents>>;
+
 type Describer<K extends StrataEventName> = (payload: StrataEvents[K]) => { level: JournalLevel; message: string; migration?: string | null };
 
 const step = (p: { version: string; name: string }) => `${p.version}_${p.name}`;
@@ -97,6 +102,7 @@ const DESCRIBE: { [K in StrataEventName]?: Describer<K> } = {
   'lock:waiting': (p) => ({ level: 'WARN', message: `waiting for the migration lock on ${p.target}` }),
   'lock:acquired': (p) => ({ level: 'DEBUG', message: `lock acquired on ${p.target} after ${p.waitedMs} ms` }),
   plan: (p) => ({ level: 'INFO', message: `plan${p.dryRun ? ' (dry run)' : ''}: ${p.steps.length} step(s) ${p.direction}${p.steps.length ? `: ${p.steps.map(step).join(', ')}` : ''}` }),
+  'plan:warnings': (p) => ({ level: 'WARN', message: `${p.warnings.length} warning(s) on the ${p.direction} plan: ${p.warnings.map((w) => `${w.message} (${w.plugin}/${w.rule})`).join('; ')}` }),
   statement: (p) => ({ level: 'DEBUG', message: `${step(p)} statement ${p.index} (line ${p.line})`, migration: p.version }),
   migrating: (p) => ({ level: 'INFO', message: `applying ${step(p)} (${p.index}/${p.total})`, migration: p.version }),
   migrated: (p) => ({ level: 'INFO', message: `applied ${step(p)} in ${p.durationMs} ms`, migration: p.version }),
@@ -138,7 +144,7 @@ export class Journal {
   private busy = false;
   private run: RunState | undefined;
   private lastRun: RunState | undefined;
-  private readonly statementListeners = new Map<EventChannel, (() => void) | undefined>();
+  private readonly statementListeners = new Map<AnyChannel, (() => void) | undefined>();
   private readonly attachments = new Set<() => void>();
   /** Errors the sink reported (entries are kept and retried). */
   readonly errors: unknown[] = [];
@@ -160,13 +166,13 @@ export class Journal {
   }
 
   /** Records a migrator's events (`migrator.events`, a BackupManager's, runImport's). Returns detach. */
-  attach(events: EventChannel | { events: EventChannel }, options: { target?: string } = {}): () => void {
+  attach(events: AnyChannel | { events: AnyChannel }, options: { target?: string } = {}): () => void {
     // A migrator has on() too (it forwards to its channel).
-    const channel = typeof (events as EventChannel).on === 'function' ? (events as EventChannel) : (events as { events: EventChannel }).events;
+    const channel = typeof (events as AnyChannel).on === 'function' ? (events as AnyChannel) : (events as { events: AnyChannel }).events;
     const offs: (() => void)[] = [];
     for (const name of JOURNALED_EVENTS) {
       if (name === 'statement') continue;
-      offs.push(channel.on(name, (payload) => this.onEvent(name, payload, options.target)));
+      offs.push(channel.on(name, (payload) => this.onEvent(name, payload as StrataEvents[typeof name], options.target)));
     }
     this.statementListeners.set(channel, undefined);
     this.syncStatementListener(channel, options.target);
@@ -180,10 +186,19 @@ export class Journal {
     return detach;
   }
 
-  private syncStatementListener(channel: EventChannel, target?: string): void {
+  /**
+   * Records one event of any channel, as attach() would: what a Migrator plugin hears (every
+   * event, so the journal keeps those it knows, and statements only at DEBUG).
+   */
+  observe(event: string, payload: unknown, options: { target?: string } = {}): void {
+    if (!Object.hasOwn(DESCRIBE, event) || (event === 'statement' && this.level !== 'DEBUG')) return;
+    this.onEvent(event as StrataEventName, payload as never, options.target);
+  }
+
+  private syncStatementListener(channel: AnyChannel, target?: string): void {
     const current = this.statementListeners.get(channel);
     if (this.level === 'DEBUG' && !current) {
-      this.statementListeners.set(channel, channel.on('statement', (payload) => this.onEvent('statement', payload, target)));
+      this.statementListeners.set(channel, channel.on('statement', (payload) => this.onEvent('statement', payload!, target)));
     } else if (this.level !== 'DEBUG' && current) {
       current();
       this.statementListeners.set(channel, undefined);
@@ -438,14 +453,6 @@ function rss(): number | null {
   } catch {
     return null;
   }
-}
-
-function clock(): number {
-  return typeof performance === 'undefined' ? Date.now() : performance.now();
-}
-
-function elapsedSince(started: number): number {
-  return Math.round((clock() - started) * 1000) / 1000;
 }
 
 let runCounter = 0;

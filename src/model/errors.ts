@@ -1,7 +1,11 @@
 /**
  * Every failure Strata reports is a StrataError with a stable `code`: callers branch on the code,
- * the CLI prints `message` and, on a second line, `hint` (what to do next).
+ * the CLI prints `message` and, on a second line, `hint` (what to do next); `next` holds the
+ * commands the hint names, as data.
  */
+import type { NextCommand } from './next-command.js';
+import type { StepResult } from './run-report.js';
+
 export const ErrorCode = {
   /** Bad flags or arguments. The CLI exits 2 for these. */
   USAGE: 'USAGE',
@@ -32,6 +36,8 @@ export const ErrorCode = {
   NOT_A_DATABASE: 'NOT_A_DATABASE',
   DRIVER_UNSUPPORTED: 'DRIVER_UNSUPPORTED',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
+  PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
   FILE_EXISTS: 'FILE_EXISTS',
   /** A stored document that cannot be read as the layout expects (bad JSON, wrong shape). */
@@ -87,18 +93,13 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** What a finished or attempted step looks like. Results are data, never log lines. */
-export interface StepResult {
-  version: string;
-  name: string;
-  direction: 'up' | 'down';
-  status: 'applied' | 'reverted' | 'failed' | 'planned';
-  durationMs: number;
-}
+export type { StepResult };
 
 export interface StrataErrorOptions {
   /** How to fix it: one sentence, printed on its own line by the CLI. */
   hint?: string;
+  /** The commands the hint names, in its order (rendered there with commandLine()). */
+  next?: NextCommand[];
   cause?: unknown;
   /** Steps that completed (or failed) before the error: a run's partial results. */
   results?: StepResult[];
@@ -110,6 +111,7 @@ export class StrataError extends Error {
   override readonly name = 'StrataError';
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly next: NextCommand[];
   readonly results: StepResult[];
   readonly details: Record<string, unknown>;
 
@@ -117,6 +119,7 @@ export class StrataError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
+    this.next = options.next ?? [];
     this.results = options.results ?? [];
     this.details = options.details ?? {};
   }
@@ -126,6 +129,7 @@ export class StrataError extends Error {
       code: this.code,
       message: this.message,
       ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.next.length ? { next: this.next } : {}),
       ...(Object.keys(this.details).length ? { details: this.details } : {}),
       ...(this.results.length ? { results: this.results } : {}),
     };

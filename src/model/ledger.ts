@@ -1,3 +1,5 @@
+import type { Direction } from './run-report.js';
+
 /** One row of the ledger: the truth about what ran. Pending = not in the ledger. */
 export interface LedgerEntry {
   version: string;
@@ -14,7 +16,7 @@ export interface LedgerEntry {
    */
   status: LedgerStatus;
   /** The direction of the last operation on this row: a failed `down` leaves 'down'. */
-  operation: 'up' | 'down';
+  operation: Direction;
   /** SQL statements that completed (0 for code): outside a transaction, where a failure stopped. */
   statementsApplied: number;
   error: string | null;

@@ -5,6 +5,8 @@
 import { ErrorCode, StrataError } from './errors.js';
 import type { LedgerEntry } from './ledger.js';
 import { migrationLabel, type Migration } from './migration.js';
+import { commandLine, nextCommand, repairCommands, type NextCommand } from './next-command.js';
+import type { StatusProblem } from './status-report.js';
 import { buildGraph, withDependencies, withDependents, type MigrationGraph } from './graph.js';
 import { compareVersions, versionParts } from './version.js';
 
@@ -49,11 +51,11 @@ export interface Reconciled<Ctx> {
   graph: MigrationGraph;
 }
 
-export interface Problem {
-  code: ErrorCode;
+export interface Problem extends StatusProblem {
   version: string;
-  message: string;
   hint: string;
+  /** The commands the hint names, as data. */
+  next?: NextCommand[];
 }
 
 export interface ProblemPolicy {
@@ -154,18 +156,23 @@ export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemPo
         status.state === 'running'
           ? `${label} was started outside a transaction and never finished (the process stopped part-way)`
           : `${label} failed part-way outside a transaction${status.error ? `: ${status.error}` : ''}`;
+      const resume = nextCommand('migrate', '--resume');
+      const [applied, rolledBack] = repairCommands(status.version);
       problems.push({
         code: ErrorCode.MIGRATION_INCOMPLETE,
         version: status.version,
         message: what,
-        hint: `fix the failing statement and run 'strata migrate --resume' to continue from it; or inspect the database, then run 'strata repair ${status.version} --applied' or 'strata repair ${status.version} --rolled-back'`,
+        hint: `fix the failing statement and run '${commandLine(resume)}' to continue from it; or inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+        next: [resume, applied, rolledBack],
       });
     } else if (status.state === 'changed' && !policy.allowChanged) {
+      const accept = nextCommand('repair', '--checksums');
       problems.push({
         code: ErrorCode.CHECKSUM_MISMATCH,
         version: status.version,
         message: `${where} was edited after it was applied (its checksum differs from the ledger's)`,
-        hint: `restore the applied version of the file, or, if the edit is intended, run 'strata repair --checksums' (or pass --allow-changed)`,
+        hint: `restore the applied version of the file, or, if the edit is intended, run '${commandLine(accept)}' (or pass --allow-changed)`,
+        next: [accept],
       });
     } else if (status.state === 'missing' && !policy.allowMissing) {
       problems.push({
@@ -206,6 +213,7 @@ export function problemsError(problems: readonly Problem[]): StrataError {
   const message = same.length === 1 ? first.message : same.map((p) => p.message).join('; ');
   return new StrataError(first.code, message, {
     hint: first.hint,
+    ...(first.next ? { next: first.next } : {}),
     details: { problems: problems.map(({ code, version, message }) => ({ code, version, message })) },
   });
 }

@@ -18,7 +18,7 @@ import type { Dialect, DialectSql, SqlFamily } from '../targets/sql/dialect.js';
 import { dialectOf } from '../targets/sql/dialects.js';
 import type { SqlContext, SqlDriver } from '../targets/sql/driver.js';
 import { dialectOfContext } from '../targets/sql/sql-target.js';
-import type { BackfillProgress } from './backfill-events.js';
+import type { BackfillEvents, BackfillProgress } from './backfill-events.js';
 import {
   DEFAULT_BACKFILL_TABLE,
   decodeKey,
@@ -87,7 +87,7 @@ export interface BackfillOptions extends BackfillDefinition {
   ctx?: SqlContext;
   /** Stops between batches (and during a delay); the run then throws BACKFILL_CANCELLED. */
   signal?: AbortSignal;
-  events?: EventChannel;
+  events?: EventChannel<BackfillEvents>;
   onProgress?: (progress: BackfillProgress) => void;
   /** Start over from the first key, even if a checkpoint (or a finished run) exists. */
   restart?: boolean;
@@ -183,7 +183,7 @@ class BackfillRun {
   private readonly whereSql: string;
   private readonly ph: (index: number) => string;
   private readonly selectList: string;
-  private readonly events: EventChannel | undefined;
+  private readonly events: EventChannel<BackfillEvents> | undefined;
 
   constructor(
     private readonly options: BackfillOptions,

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
+import { commandLine, nextCommand } from '../model/next-command.js';
 import { compareVersions } from '../model/version.js';
 import { checksumOf, normaliseSource } from './checksum.js';
 import { dependenciesOf } from './code-source.js';
@@ -15,6 +16,9 @@ import { importFile, migrationExports } from './module-loader.js';
 import { parseSqlMigration } from './sql/parse-sql-migration.js';
 import { replacePlaceholders, type PlaceholderPattern, type PlaceholderValues } from './sql/placeholders.js';
 import type { SqlSyntax } from './sql/split-statements.js';
+
+/** What to run when there is no migrations folder yet. */
+const CREATE = nextCommand('create', '<name>');
 
 export interface FolderSourceOptions {
   /** The family (`'postgres'`) or a dialect's lexer: how SQL files are split. */
@@ -78,7 +82,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
     throw new StrataError(
       ErrorCode.MIGRATIONS_DIR_MISSING,
       code === 'ENOENT' ? `the migrations folder ${shown(dir)} does not exist` : `the migrations folder ${shown(dir)} cannot be read (${code})`,
-      { hint: `create it with 'strata create <name>', or point at yours with --dir <folder>`, cause: error, details: { dir } },
+      { hint: `create it with '${commandLine(CREATE)}', or point at yours with --dir <folder>`, next: [CREATE], cause: error, details: { dir } },
     );
   }
   const candidates = entries.filter((entry) => !isIgnoredFile(entry));

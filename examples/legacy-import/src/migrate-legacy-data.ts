@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMigrator } from '../../../src/create-migrator.js';
-import { EventChannel } from '../../../src/engine/events.js';
+import { EventChannel } from '../../../src/events.js';
 import { runImport, StatusStore, type ImportReport, type ImportStatus } from '../../../src/import/index.js';
 import { importers } from './importers/index.js';
 import { openLegacySources, type LegacyInputs } from './sources.js';

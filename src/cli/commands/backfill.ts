@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EventChannel } from '../../engine/events.js';
+import { EventChannel } from '../../events.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { backfill, backfillStatus, type BackfillDefinition, type BackfillReport } from '../../progressive/backfill.js';
 import { encodeKey, type BackfillState } from '../../progressive/backfill-state.js';

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { createMigrator } from '../../create-migrator.js';
-import { EventChannel } from '../../engine/events.js';
+import { EventChannel } from '../../events.js';
 import { loadImportConfig, loadImporters } from '../../import/import-config.js';
 import { runImport } from '../../import/run-import.js';
 import { openSources } from '../../import/sources.js';

@@ -2,6 +2,7 @@
  * Parsing and reviving a batch of Dexie export rows: shared by the reader and its parse worker.
  */
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
+import type { NextCommand } from '../../model/next-command.js';
 import { firstInvalidElement, invalid, type ElementBatch, type JsonCursor } from './json-cursor.js';
 import { ReviveError, revive, type ReviveOptions } from './typeson-revive.js';
 
@@ -235,17 +236,18 @@ export interface ErrorData {
   code?: string;
   message: string;
   hint?: string;
+  next?: NextCommand[];
   details?: Record<string, unknown>;
 }
 
 export function errorToData(error: unknown): ErrorData {
   if (error instanceof StrataError) {
-    return { strata: true, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), details: error.details };
+    return { strata: true, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.next.length ? { next: error.next } : {}), details: error.details };
   }
   return { strata: false, message: messageOf(error) };
 }
 
 export function errorFromData(data: ErrorData): Error {
   if (!data.strata) return new Error(data.message);
-  return new StrataError(data.code as ErrorCode, data.message, { ...(data.hint ? { hint: data.hint } : {}), ...(data.details ? { details: data.details } : {}) });
+  return new StrataError(data.code as ErrorCode, data.message, { ...(data.hint ? { hint: data.hint } : {}), ...(data.next ? { next: data.next } : {}), ...(data.details ? { details: data.details } : {}) });
 }

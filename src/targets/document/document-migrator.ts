@@ -4,17 +4,22 @@
  * document has no transactions, so the run is the transaction: steps work on the freshly read
  * copy and the store is written only after the last step and its validation succeeded.
  */
-import { type Listener, EventChannel, type StrataEventName } from '../../engine/events.js';
+import { takeLock } from '../../engine/take-lock.js';
+import { type EngineEventName, type EngineEvents, EventChannel, type Listener } from '../../engine/events.js';
+import { clock, elapsedSince } from '../../model/clock.js';
 import { ErrorCode, StrataError, type StepResult } from '../../model/errors.js';
+import { DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS, type LockTimeoutOption } from '../../model/lock-timeout.js';
+import type { Direction, RunOutcome } from '../../model/run-report.js';
+import type { StatusProblem, StoreStatus } from '../../model/status-report.js';
 import type { BackupRecord, DocumentStore } from './document-store.js';
 import type { DocumentMigration } from './document-migration.js';
 import { compareDocumentVersions, type DocumentVersion } from './document-version.js';
 import { MigrationManager, copyOf, runSteps, type DocumentStep } from './migration-manager.js';
 import { DEFAULT_HISTORY_LIMIT, type HistoryEntry, type StoredDocument } from './stored-document.js';
 
-export const DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS = 30_000;
+export { DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS };
 
-export interface DocumentMigratorOptions<Data> {
+export interface DocumentMigratorOptions<Data> extends LockTimeoutOption {
   store: DocumentStore;
   migrations: MigrationManager<Data> | readonly DocumentMigration<Data>[];
   /** Data for a store that holds nothing yet, migrated from the base version. Without it an empty store stays empty. */
@@ -23,39 +28,29 @@ export interface DocumentMigratorOptions<Data> {
   unversioned?: DocumentVersion;
   /** History entries kept with the document. */
   historyLimit?: number;
-  lockTimeoutMs?: number;
   /** Back up the stored document before a run changes it (default true). */
   backup?: boolean;
   now?: () => Date;
 }
 
-export interface DocumentRunReport<Data = unknown> {
-  direction: 'up' | 'down';
+export interface DocumentRunReport<Data = unknown> extends RunOutcome {
   /** The stored version before the run (null: nothing or unversioned data was stored). */
   from: DocumentVersion | null;
   /** The stored version after the run. */
   version: DocumentVersion | null;
-  results: StepResult[];
   /** Whether the store was written. */
   written: boolean;
   backup: BackupRecord | null;
   /** The document's data after the run (undefined when the store holds nothing). */
   data: Data | undefined;
-  durationMs: number;
 }
 
 export type DocumentMigrationState = 'applied' | 'pending' | 'changed';
 
-export interface DocumentStatus {
-  target: string;
-  exists: boolean;
-  currentVersion: DocumentVersion | null;
+/** Problems are data newer than the app and applied migrations whose code changed. */
+export interface DocumentStatus extends StoreStatus<DocumentVersion, { version: DocumentVersion; name: string; state: DocumentMigrationState }> {
   latestVersion: DocumentVersion;
-  pending: number;
-  migrations: { version: DocumentVersion; name: string; state: DocumentMigrationState }[];
   history: HistoryEntry[];
-  /** Readable lines: data newer than the app, applied migrations whose code changed. */
-  problems: { code: string; message: string }[];
 }
 
 export class DocumentMigrator<Data = any> {
@@ -72,7 +67,7 @@ export class DocumentMigrator<Data = any> {
     }
   }
 
-  on<K extends StrataEventName>(event: K, listener: Listener<K>): () => void {
+  on<K extends EngineEventName>(event: K, listener: Listener<EngineEvents, K>): () => void {
     return this.events.on(event, listener);
   }
 
@@ -112,7 +107,7 @@ export class DocumentMigrator<Data = any> {
   async status(): Promise<DocumentStatus> {
     const stored = await this.options.store.read();
     const latestVersion = this.manager.getLatestVersion();
-    const problems: DocumentStatus['problems'] = [];
+    const problems: StatusProblem[] = [];
     let current: DocumentVersion | null = stored ? (stored.version ?? null) : null;
     const effective = stored ? (stored.version ?? this.baseVersion()) : null;
     const latestUp = new Map<string, HistoryEntry>();
@@ -141,14 +136,10 @@ export class DocumentMigrator<Data = any> {
 
   // ---- the run ---------------------------------------------------------------------------
 
-  private async run(direction: 'up' | 'down', plan: (from: DocumentVersion) => DocumentStep<Data>[]): Promise<DocumentRunReport<Data>> {
-    const started = now();
+  private async run(direction: Direction, plan: (from: DocumentVersion) => DocumentStep<Data>[]): Promise<DocumentRunReport<Data>> {
+    const started = clock();
     const { store } = this.options;
-    const waitStarted = now();
-    const release = await store.lock(this.options.lockTimeoutMs ?? DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS, () =>
-      this.events.emit('lock:waiting', { target: store.description }),
-    );
-    this.events.emit('lock:acquired', { target: store.description, waitedMs: elapsed(waitStarted) });
+    const release = await takeLock((timeoutMs, onWaiting) => store.lock(timeoutMs, onWaiting), store.description, this.options.lockTimeoutMs ?? DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS, this.events);
     try {
       const stored = await store.read();
       const document = stored ?? this.initialDocument();
@@ -214,7 +205,7 @@ export class DocumentMigrator<Data = any> {
   }
 
   private finish(
-    direction: 'up' | 'down',
+    direction: Direction,
     from: DocumentVersion | null,
     version: DocumentVersion | null,
     results: StepResult[],
@@ -223,7 +214,7 @@ export class DocumentMigrator<Data = any> {
     data: Data | undefined,
     started: number,
   ): DocumentRunReport<Data> {
-    const durationMs = elapsed(started);
+    const durationMs = elapsedSince(started);
     this.events.emit('done', { direction, results, durationMs });
     return { direction, from, version, results, written, backup, data, durationMs };
   }
@@ -231,12 +222,4 @@ export class DocumentMigrator<Data = any> {
 
 function stepEvent(step: DocumentStep, index: number, total: number) {
   return { version: String(step.migration.version), name: step.migration.name, direction: step.direction, index, total };
-}
-
-function now(): number {
-  return typeof performance === 'undefined' ? Date.now() : performance.now();
-}
-
-function elapsed(started: number): number {
-  return Math.round((now() - started) * 1000) / 1000;
 }

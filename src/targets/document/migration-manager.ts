@@ -4,14 +4,16 @@
  * DocumentMigrator's job. Everything that can be wrong with a request (unknown version, a
  * missing down, data newer than the app) is an error before any step runs.
  */
+import { clock, elapsedSince } from '../../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../../model/errors.js';
+import type { Direction } from '../../model/run-report.js';
 import { sourceChecksum, type DocumentMigration, type RegisteredMigration } from './document-migration.js';
 import { compareDocumentVersions, normaliseVersion, versionKind, type DocumentVersion, type VersionKind } from './document-version.js';
 import { describeIssues, type StandardSchemaV1 } from './standard-schema.js';
 
 export interface DocumentStep<Data = any> {
   migration: RegisteredMigration<Data>;
-  direction: 'up' | 'down';
+  direction: Direction;
   /** The data's version before and after this step. */
   from: DocumentVersion;
   to: DocumentVersion;
@@ -105,7 +107,7 @@ export class MigrationManager<Data = any> {
     let state = steps.length ? copyOf(data) : data;
     const results: StepResult[] = [];
     steps.forEach((step, k) => {
-      const started = now();
+      const started = clock();
       let next: unknown;
       try {
         next = runStep(step, state);
@@ -181,7 +183,7 @@ export async function runSteps<Data>(steps: readonly DocumentStep<Data>[], data:
   for (let k = 0; k < steps.length; k++) {
     const step = steps[k]!;
     observer.starting?.(step, k + 1, steps.length);
-    const started = now();
+    const started = clock();
     let next: unknown;
     try {
       next = await runStep(step, state);
@@ -241,7 +243,7 @@ function resultOf(step: DocumentStep, started: number, status?: StepResult['stat
     name: step.migration.name,
     direction: step.direction,
     status: status ?? (step.direction === 'up' ? 'applied' : 'reverted'),
-    durationMs: Math.round((now() - started) * 1000) / 1000,
+    durationMs: elapsedSince(started),
   };
 }
 
@@ -251,10 +253,6 @@ function labelOf(migration: DocumentMigration): string {
 
 function isThenable(value: unknown): boolean {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-function now(): number {
-  return typeof performance === 'undefined' ? Date.now() : performance.now();
 }
 
 /** A deep copy, so that steps which mutate their argument cannot touch the caller's data. */

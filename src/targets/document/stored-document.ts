@@ -1,10 +1,11 @@
 /** A document as a store holds it: the app's data, its version, and the recent history. */
+import type { Direction } from '../../model/run-report.js';
 import type { DocumentVersion } from './document-version.js';
 
 export interface HistoryEntry {
   version: DocumentVersion;
   name: string;
-  direction: 'up' | 'down';
+  direction: Direction;
   /** ISO 8601 UTC. */
   at: string;
   /** Fingerprint of the migration's source when it ran (see sourceChecksum). */

@@ -1,0 +1,233 @@
+/**
+ * One migrate or rollback, under the lock: its direction, the versions whose aborted attempt it
+ * replaces, the rows it marked running, and the one place a finished step's ledger record is
+ * written (commitStep), inside the step's transaction when the step has one.
+ */
+import { clock, elapsedSince } from '../model/clock.js';
+import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
+import type { LedgerEntry } from '../model/ledger.js';
+import type { LoadedMigration, Migration, MigrationBody } from '../model/migration.js';
+import { commandLine, nextCommand } from '../model/next-command.js';
+import type { Direction } from '../model/run-report.js';
+import type { EngineEvents, EventChannel, StepEvent } from './events.js';
+import { originOf, runBody, runVerify, type BodyRunner, type Identity } from './run-body.js';
+import { stepError } from './step-error.js';
+import type { Target } from './target.js';
+
+export interface MigrationRunOptions<Ctx> {
+  target: Target<Ctx>;
+  events: EventChannel<EngineEvents>;
+  direction: Direction;
+  /** Versions with an aborted attempt in the ledger: their row is replaced when they commit. */
+  retried?: ReadonlySet<string>;
+  /** The clock for applied_at. */
+  now?: () => Date;
+}
+
+export class MigrationRun<Ctx> {
+  readonly direction: Direction;
+  private readonly target: Target<Ctx>;
+  private readonly events: EventChannel<EngineEvents>;
+  private readonly runner: BodyRunner<Ctx>;
+  private readonly retried: ReadonlySet<string>;
+  private readonly now: (() => Date) | undefined;
+  /** Versions whose ledger row this run wrote as 'running' (steps outside a transaction). */
+  private readonly marked = new Set<string>();
+
+  constructor(options: MigrationRunOptions<Ctx>) {
+    this.direction = options.direction;
+    this.target = options.target;
+    this.events = options.events;
+    this.runner = { target: options.target, events: options.events };
+    this.retried = options.retried ?? new Set();
+    this.now = options.now;
+  }
+
+  /** Each step in its own transaction (where it has one), in order; stops at the first failure. */
+  async applyEach(
+    steps: readonly Identity[],
+    loaded: readonly LoadedMigration<Ctx>[],
+    /** Statements of the first step already done (a resumed step). */
+    firstStepDone = 0,
+  ): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const migration = loaded[k]!;
+      const body = this.direction === 'up' ? migration.up : migration.down!;
+      const verify = this.direction === 'up' ? migration.verify : undefined;
+      results.push(await this.applyStep(steps[k]!, body, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0, verify));
+    }
+    return results;
+  }
+
+  /** Every step in one transaction: all or nothing (ups only). */
+  async applyAllInOneTransaction(steps: readonly Migration<Ctx>[], loaded: readonly LoadedMigration<Ctx>[]): Promise<StepResult[]> {
+    const outside = steps.filter((_, k) => !loaded[k]!.up.transaction);
+    if (outside.length || (steps.length && !this.target.transactionalSteps)) {
+      throw new StrataError(
+        ErrorCode.TRANSACTION_REQUIRED,
+        outside.length
+          ? `--single-transaction cannot include ${outside.map((m) => m.origin).join(', ')}: it opts out of transactions`
+          : `${this.target.description} cannot run migrations in one transaction`,
+        { hint: 'run without --single-transaction, or apply up to the version before it with --to' },
+      );
+    }
+    const results: StepResult[] = [];
+    const foreignKeys = loaded.every((m) => m.up.foreignKeys);
+    let current: { step: Migration<Ctx>; event: StepEvent; started: number } | undefined;
+    try {
+      await this.target.transaction(async () => {
+        for (let k = 0; k < steps.length; k++) {
+          const step = steps[k]!;
+          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
+          current = { step, event, started: clock() };
+          this.events.emit('migrating', event);
+          const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
+          const verify = loaded[k]!.verify;
+          if (verify) await runVerify(this.runner, step, verify);
+          await this.commitStep(step, this.ledgerEntry(step), statementsApplied, elapsedSince(current.started));
+          const durationMs = elapsedSince(current.started);
+          results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
+          this.events.emit('migrated', { ...event, durationMs });
+        }
+        current = undefined;
+      }, { foreignKeys });
+    } catch (caught) {
+      const failing = current ?? { step: steps.at(-1)!, event: undefined, started: clock() };
+      const durationMs = elapsedSince(failing.started);
+      const again = nextCommand('migrate');
+      const error = stepError(caught, failing.step, 'up', true, 0, [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }], {
+        hint: `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run '${commandLine(again)}' again`,
+        next: [again],
+      });
+      await this.recordAborted(this.ledgerEntry(failing.step), caught, durationMs);
+      if (failing.event) this.events.emit('failed', { ...failing.event, error, durationMs });
+      throw error;
+    }
+    return results;
+  }
+
+  /**
+   * The ledger's record of a finished step: an up's row (replacing the row it marked running,
+   * or an aborted attempt's), or a down's row deleted. Called inside the step's transaction
+   * when it has one, so the step and its record commit together.
+   */
+  async commitStep(step: Identity, entry: LedgerEntry, statementsApplied: number, durationMs: number): Promise<void> {
+    if (this.direction === 'down') return this.target.deleteLedger(step.version);
+    if (this.marked.has(step.version)) return this.target.writeLedger({ ...entry, statementsApplied, durationMs });
+    // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a plain
+    // insert, not an upsert.
+    if (this.retried.has(step.version)) await this.target.deleteLedger(step.version);
+    await this.target.insertApplied({ ...entry, statementsApplied, durationMs });
+  }
+
+  private async applyStep(
+    step: Identity,
+    body: MigrationBody<Ctx>,
+    position: { index: number; total: number },
+    done: readonly StepResult[],
+    alreadyDone = 0,
+    verify?: MigrationBody<Ctx>,
+  ): Promise<StepResult> {
+    const { direction } = this;
+    const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
+    this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
+    const started = clock();
+    // A resumed step continues outside a transaction, as it began.
+    const atomic = body.transaction && this.target.transactionalSteps && alreadyDone === 0;
+    const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
+    let statementsApplied = alreadyDone;
+    // Statements done before a file's own still-open BEGIN: all that survives if it fails there.
+    let statementsBeforeOpen: number | undefined;
+    try {
+      if (atomic) {
+        await this.target.transaction(async () => {
+          statementsApplied = await runBody(this.runner, step, body, direction, true);
+          if (verify) await runVerify(this.runner, step, verify);
+          await this.commitStep(step, entry, statementsApplied, elapsedSince(started));
+        }, body);
+      } else {
+        const mark = async () => {
+          await this.target.writeLedger({ ...entry, status: 'running', operation: direction, statementsApplied, error: null, durationMs: elapsedSince(started) });
+          this.marked.add(step.version);
+        };
+        await mark();
+        await this.target.withoutTransaction(
+          () =>
+            runBody(
+              this.runner,
+              step,
+              body,
+              direction,
+              false,
+              async (count, openedAt) => {
+                statementsApplied = count;
+                statementsBeforeOpen = openedAt;
+                await mark();
+              },
+              alreadyDone,
+            ),
+          body,
+        );
+        if (await this.target.abortOpenTransaction()) {
+          throw new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)} left a transaction open (BEGIN without COMMIT); it was rolled back`, {
+            details: { file: originOf(step), version: step.version },
+          });
+        }
+        if (verify) await runVerify(this.runner, step, verify);
+        await this.commitStep(step, entry, statementsApplied, elapsedSince(started));
+      }
+    } catch (caught) {
+      const durationMs = elapsedSince(started);
+      const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
+      if (atomic && direction === 'up') await this.recordAborted(entry, caught, durationMs);
+      if (!atomic) {
+        // A file's own BEGIN may still be open: end it first, or the failure record would be
+        // written inside it and vanish with it. What it held is gone, so it does not count.
+        await this.target.abortOpenTransaction().catch(() => false);
+        if (statementsBeforeOpen !== undefined) statementsApplied = statementsBeforeOpen;
+        // Best effort: the row already says 'running', which status reports just as clearly.
+        await this.target
+          .writeLedger({ ...entry, status: 'failed', operation: direction, statementsApplied, error: messageOf(caught), durationMs })
+          .catch(() => undefined);
+      }
+      const error = stepError(caught, step, direction, atomic, statementsApplied, [...done, failedResult]);
+      this.events.emit('failed', { ...event, error, durationMs });
+      throw error;
+    }
+    const durationMs = elapsedSince(started);
+    this.events.emit(direction === 'up' ? 'migrated' : 'reverted', { ...event, durationMs });
+    return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+  }
+
+  /** After a transaction rolled back: when and why, so status can say it (best effort). */
+  private async recordAborted(entry: LedgerEntry, caught: unknown, durationMs: number): Promise<void> {
+    await this.target.writeLedger({ ...entry, status: 'aborted', operation: 'up', statementsApplied: 0, error: messageOf(caught), durationMs }).catch(() => undefined);
+  }
+
+  private ledgerEntry(migration: Migration<Ctx>): LedgerEntry {
+    return {
+      version: migration.version,
+      name: migration.name,
+      checksum: migration.checksum,
+      appliedAt: this.now ? this.now().toISOString() : isoNow(),
+      durationMs: 0,
+      status: 'applied',
+      operation: 'up',
+      statementsApplied: 0,
+      error: null,
+    };
+  }
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** toISOString() costs ~1 µs, once per step; steps that share a millisecond share the string. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}

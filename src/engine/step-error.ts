@@ -1,0 +1,53 @@
+/**
+ * The error a failed step throws: the cause, where it happened, the run's partial results, and
+ * the remedy as data (`next`), which depends on whether the store could undo the step.
+ */
+import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
+import { migrationLabel } from '../model/migration.js';
+import { commandLine, nextCommand, repairCommands, type NextCommand } from '../model/next-command.js';
+import type { Direction } from '../model/run-report.js';
+import { originOf, type Identity } from './run-body.js';
+
+/** Advice that replaces the default remedy (the single-transaction run says what it rolled back). */
+export interface StepAdvice {
+  hint: string;
+  next: NextCommand[];
+}
+
+export function stepError(
+  caught: unknown,
+  step: Identity,
+  direction: Direction,
+  atomic: boolean,
+  statementsApplied: number,
+  results: StepResult[],
+  advice?: StepAdvice,
+): StrataError {
+  const base = caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
+  const remedy = advice ?? (base.hint !== undefined ? { hint: base.hint, next: base.next } : defaultAdvice(step, direction, atomic, statementsApplied));
+  return new StrataError(base.code, base.message, {
+    hint: remedy.hint,
+    next: remedy.next,
+    cause: base.cause ?? caught,
+    results,
+    details: { ...base.details, direction, transaction: atomic },
+  });
+}
+
+/** After a rolled-back step: run the command again; after a partial one: resume or record the outcome. */
+function defaultAdvice(step: Identity, direction: Direction, atomic: boolean, statementsApplied: number): StepAdvice {
+  if (atomic) {
+    const again = nextCommand(direction === 'up' ? 'migrate' : 'rollback');
+    return { hint: `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run '${commandLine(again)}' again`, next: [again] };
+  }
+  const [applied, rolledBack] = repairCommands(step.version);
+  const repair = `run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`;
+  if (direction === 'down') {
+    return { hint: `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): inspect the database, then ${repair}`, next: [applied, rolledBack] };
+  }
+  const resume = nextCommand('migrate', '--resume');
+  return {
+    hint: `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): fix the failing statement and run '${commandLine(resume)}' to continue from it, or inspect the database and ${repair}`,
+    next: [resume, applied, rolledBack],
+  };
+}
