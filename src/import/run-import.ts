@@ -36,7 +36,7 @@ export async function runImport<Sources extends ImportSources = ImportSources>(o
     refuseNotReady(notReady);
 
     const claim = claimRun(run);
-    run.claim = claim;
+    run.heartbeat = claim;
     try {
       const backup = await backUpTarget(run);
       clearTarget(run);

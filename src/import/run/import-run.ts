@@ -1,8 +1,8 @@
 /**
  * One import run's state, handed from stage to stage: the sorted importers and their result
- * lines, the target, the status store, the importer now running, the claim on the status once
- * taken. It also holds what every stage does alike: announce a stage, finish an importer's line,
- * build an importer's context, and report.
+ * lines, the target, the status store, the importer now running, the heartbeat once the status
+ * is claimed. It also holds what every stage does alike: announce a stage, finish an importer's
+ * line, build an importer's context, and report.
  */
 import type Database from 'better-sqlite3';
 import { EventChannel } from '../../engine/events.js';
@@ -11,7 +11,6 @@ import type { RunImportOptions } from '../run-import-options.js';
 import { DEFAULT_STATUS_KEY, DEFAULT_STATUS_TABLE, StatusStore } from '../status.js';
 import type { ImportContext, ImportLogger, ImportReport, ImportSources, ImportStatus, Importer, ImporterResult } from '../types.js';
 import { openImportTarget, type ImportTarget } from './open-import-target.js';
-import type { RunClaim } from './run-claim.js';
 
 /** The importer being executed or validated. */
 export interface ImporterStep<Sources extends ImportSources = ImportSources> {
@@ -24,6 +23,11 @@ export interface ImporterStep<Sources extends ImportSources = ImportSources> {
   context: ImportContext<Sources>;
   /** `performance.now()` when it started: its line's `durationMs` counts from here. */
   startedAt: number;
+}
+
+/** What the run needs of its claim on the status (./run-claim.ts), kept structural so the two modules do not import each other. */
+export interface Heartbeat {
+  beat(importer: string | null, force: boolean): void;
 }
 
 const SILENT: ImportLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -42,8 +46,8 @@ export class ImportRun<Sources extends ImportSources = ImportSources> {
   readonly status: StatusStore;
   /** A previous run whose process died mid-way: this one starts clean and reports it. */
   interrupted: ImportStatus | null = null;
-  /** This run's hold on the status, once taken: the heartbeat goes through it. */
-  claim: RunClaim | undefined;
+  /** Once the run has claimed the status: progress keeps its heartbeat fresh. */
+  heartbeat: Heartbeat | undefined;
   current: ImporterStep<Sources> | undefined;
   private readonly sharedData: Map<string, unknown>;
   private readonly finished = new Set<string>();
@@ -91,7 +95,7 @@ export class ImportRun<Sources extends ImportSources = ImportSources> {
 
   /** Refreshes the status heartbeat (at most every half period unless forced), once the run is claimed. */
   beat(force = false): void {
-    this.claim?.beat(this.current?.importer.id ?? null, force);
+    this.heartbeat?.beat(this.current?.importer.id ?? null, force);
   }
 
   /** What `importer`'s prepare, execute and validate get; without one, the run's own (unscoped) context. */
