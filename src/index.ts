@@ -45,7 +45,7 @@ export { DEFAULT_RETENTION } from './backup/retention.js';
 export { runImport, importStatus, tableImporter, importCancelled, toSqlValue, StatusStore, DEFAULT_STATUS_KEY, DEFAULT_STATUS_TABLE } from './import/index.js';
 export type { RunImportOptions, TableImporterOptions, TableCopy, Importer, ImportContext, ImportSources, ImportLogger, ImportProgress, PrepareResult, ValidateResult, ImportStatus, ImportReport, ImporterResult, ImportEvents, ImportStage } from './import/index.js';
 export type { TableReader, DexieExportReader, KeyValueSource, ReduxPersistSource } from './import/readers/reader-types.js';
-export { backfill, backfillInMigration, backfillStatus, bindBatchSql, DEFAULT_BATCH_SIZE } from './progressive/backfill.js';
+export { backfill, backfillInMigration, backfillStatus, bindBatchSql, DEFAULT_BACKFILL_BATCH_ROWS, DEFAULT_BATCH_SIZE } from './progressive/backfill.js';
 export type { BackfillOptions, BackfillDefinition, BackfillReport, BackfillBatchContext, BackfillRow } from './progressive/backfill.js';
 export { DEFAULT_BACKFILL_TABLE } from './progressive/backfill-state.js';
 export type { BackfillState, BackfillStatus } from './progressive/backfill-state.js';

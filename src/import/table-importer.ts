@@ -41,7 +41,7 @@ export interface TableImporterOptions<Sources extends ImportSources = ImportSour
   order: number;
   /** Several copies in order (e.g. knowledge bases, then their items); or one through `source`/`table`/`map`. */
   copies?: TableCopy<Sources, any>[];
-  /** Rows per transaction (default 1000). */
+  /** Rows per transaction (default {@link DEFAULT_IMPORT_BATCH_ROWS}, 1000). */
   batchSize?: number;
   /** A label for summaries (default: the tables read). */
   sourceLabel?: string;
@@ -53,7 +53,14 @@ export interface TableImporterOptions<Sources extends ImportSources = ImportSour
   check?: (ctx: ImportContext<Sources>) => string[] | Promise<string[]>;
 }
 
-export const DEFAULT_BATCH_SIZE = 1000;
+/**
+ * Rows per transaction of a table importer. An import runs in the app's migration window, with no
+ * writes of the app waiting on the lock, so a batch is big enough that a transaction's fixed cost
+ * (begin, commit, WAL frames) is spread thin: bench/README.md ("Backfills") has 100-row batches
+ * spending most of their time there. It stays small because a batch is also what the reader holds
+ * in memory at once, and the unit of progress, heartbeat and cancel.
+ */
+export const DEFAULT_IMPORT_BATCH_ROWS = 1000;
 /** SQLite's bound-parameter limit is 32766 (3.32+); stay well under it. */
 const MAX_PARAMETERS = 30_000;
 const MAX_ROWS_PER_STATEMENT = 200;
@@ -108,7 +115,7 @@ export function tableImporter<Sources extends ImportSources = ImportSources, Row
       await options.before?.(ctx);
       for (const [c, copy] of copies.entries()) {
         const reader = copy.source(ctx.sources, ctx);
-        const size = copy.batchSize ?? options.batchSize ?? DEFAULT_BATCH_SIZE;
+        const size = copy.batchSize ?? options.batchSize ?? DEFAULT_IMPORT_BATCH_ROWS;
         const writer = new BatchWriter(ctx.db, copy.table, copy.columns, copy.onConflict ?? 'error');
         let index = 0;
         for await (const batch of reader.batches(size, ctx.signal)) {

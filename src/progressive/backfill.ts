@@ -31,7 +31,16 @@ import {
   type StateRow,
 } from './backfill-state.js';
 
-export const DEFAULT_BATCH_SIZE = 100;
+/**
+ * Rows per backfill batch, and so per transaction. A backfill walks a table the app is using:
+ * each batch holds its row locks (on SQLite, the database's write lock) while the app's writes
+ * wait, and a lock-wait retry redoes the whole batch. 100 rows keeps that wait to a millisecond
+ * or two, at about half the rate of 10,000-row batches (bench/README.md, "Backfills"):
+ * raise `batchSize` for a bulk job nothing waits on.
+ */
+export const DEFAULT_BACKFILL_BATCH_ROWS = 100;
+/** @deprecated The old name of {@link DEFAULT_BACKFILL_BATCH_ROWS}, still exported from the package root so existing imports keep working. */
+export const DEFAULT_BATCH_SIZE = DEFAULT_BACKFILL_BATCH_ROWS;
 
 /** What the `update` callback gets besides the rows: the connection, inside the batch's transaction. */
 export interface BackfillBatchContext extends SqlContext {
@@ -53,7 +62,7 @@ export interface BackfillDefinition {
   table: string;
   /** The column walked: unique, not null, indexed (the primary key). Default `id`. */
   key?: string;
-  /** Rows per batch (and per transaction). Default 100. */
+  /** Rows per batch (and per transaction). Default {@link DEFAULT_BACKFILL_BATCH_ROWS} (100). */
   batchSize?: number;
   /** Pause between batches, to leave room for the application's own writes. Default 0. */
   delayMs?: number;
@@ -193,7 +202,7 @@ class BackfillRun {
     this.name = options.name;
     this.table = options.table;
     this.key = options.key ?? 'id';
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.batchSize = options.batchSize ?? DEFAULT_BACKFILL_BATCH_ROWS;
     this.delayMs = options.delayMs ?? 0;
     this.events = options.events;
     validate(options, this.batchSize, this.delayMs);

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { checkTableEnd, errorFromData, parseRows, readRows, Rebatcher, type DexieOutboundRow, type RowBatch } from './dexie-rows.js';
 import type { WorkerJob, WorkerMessage } from './dexie-worker.js';
-import { JsonCursor, invalid, type Level } from './json-cursor.js';
+import { COUNT_BATCH_ELEMENTS, JsonCursor, invalid, type Level } from './json-cursor.js';
 import type { DexieExportReader, TableReader } from './reader-types.js';
 import type { ReviveOptions } from './typeson-revive.js';
 
@@ -209,7 +209,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
 
   async countRows(signal?: AbortSignal): Promise<number> {
     let count = 0;
-    for await (const batch of this.raw(4096, signal)) count += batch.count;
+    for await (const batch of this.raw(COUNT_BATCH_ELEMENTS, signal)) count += batch.count;
     return count;
   }
 

@@ -5,7 +5,7 @@
  */
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { splitPath } from './dot-path.js';
-import { JsonCursor, firstInvalidElement, invalid, type ElementBatch } from './json-cursor.js';
+import { COUNT_BATCH_ELEMENTS, JsonCursor, firstInvalidElement, invalid, type ElementBatch } from './json-cursor.js';
 import type { TableReader } from './reader-types.js';
 
 export interface JsonArrayOptions {
@@ -81,7 +81,7 @@ class JsonArray<Row> implements TableReader<Row> {
   async count(): Promise<number> {
     if (this.counted === undefined) {
       let count = 0;
-      for await (const batch of this.raw(4096, undefined, false)) count += batch.count;
+      for await (const batch of this.raw(COUNT_BATCH_ELEMENTS, undefined, false)) count += batch.count;
       this.counted = count;
     }
     return this.counted;

@@ -27,7 +27,17 @@ WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
 const DELIM = new Uint8Array(256);
 DELIM[0x20] = DELIM[0x09] = DELIM[0x0a] = DELIM[0x0d] = DELIM[COMMA] = DELIM[CLOSE_ARRAY] = DELIM[CLOSE_OBJECT] = DELIM[COLON] = 1;
 
-export const DEFAULT_CHUNK = 1 << 20;
+/**
+ * Bytes read from the file at a time (the readers' `chunkSize` default; the window starts at
+ * twice this): a thousand reads per GB of export, a window small beside the rows it feeds.
+ */
+export const DEFAULT_READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Elements per `elements()` call when a reader only counts (nothing decoded). The cursor keeps a
+ * batch's bytes in its window until the call returns, so this bounds a count's memory; it is large
+ * enough that the cost of each call, and the cancel check between calls, do not show.
+ */
+export const COUNT_BATCH_ELEMENTS = 4096;
 const CUT = Buffer.from('},{');
 
 /** Where a problem is, for error details: the file, a byte offset, and whatever the caller knows (table, row). */
@@ -132,7 +142,7 @@ export class JsonCursor {
     this.buf = Buffer.allocUnsafe(chunk * 2);
   }
 
-  static async open(file: string, at = 0, chunk = DEFAULT_CHUNK): Promise<JsonCursor> {
+  static async open(file: string, at = 0, chunk = DEFAULT_READ_CHUNK_BYTES): Promise<JsonCursor> {
     const { fh, size } = await openSource(file);
     const cursor = new JsonCursor(file, fh, size, chunk);
     cursor.base = at;
