@@ -71,10 +71,10 @@ export function describeDriver(entry: DialectEntry): void {
       await driver.begin();
       await driver.run(`INSERT INTO people (id, name) VALUES (${p(1)}, ${p(2)})`, [2, 'undone']);
       await driver.exec('CREATE TABLE undone (id INTEGER PRIMARY KEY)');
-      // MariaDB's CREATE TABLE commits the transaction so far: the insert before it stays.
       assert.equal((await driver.query('SELECT id FROM people')).length, 2, 'the transaction sees its own row');
       await driver.rollback();
     });
+    // Where DDL is not transactional, CREATE TABLE committed the transaction so far, insert included.
     assert.deepEqual(await entry.tables(db), entry.transactionalDdl ? ['people'] : ['people', 'undone']);
     const ids = (await entry.query<{ id: number }>(db, 'SELECT id FROM people ORDER BY id')).map((row) => row.id);
     assert.deepEqual(ids, entry.transactionalDdl ? [1] : [1, 2]);

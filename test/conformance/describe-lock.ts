@@ -38,6 +38,8 @@ function racer(db: string, dir: string): Racer {
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
+  // A racer that already died cannot be told to go; its exit code says why.
+  child.stdin.on('error', () => undefined);
   const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
@@ -68,8 +70,12 @@ export function describeLock(entry: DialectEntry): void {
     const db = await entry.freshDb();
     const dir = folder(raceMigrations());
     const racers = Array.from({ length: RACERS }, () => racer(db, dir));
-    await Promise.all(racers.map((r) => r.ready));
-    for (const r of racers) r.go();
+    try {
+      await Promise.all(racers.map((r) => r.ready));
+    } finally {
+      // Also when one failed to start: the others must not wait for a word that never comes.
+      for (const r of racers) r.go();
+    }
     const results = await Promise.all(racers.map((r) => r.done));
     for (const result of results) assert.equal(result.code, 0, describeRun(result));
     const reports = results.map((result) => JSON.parse(result.stdout.slice('ready\n'.length)) as { versions: string[]; currentVersion: string; waited: boolean });

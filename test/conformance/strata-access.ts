@@ -3,7 +3,7 @@
  * behaviour; where it must name a function or a module path, that name lives here, so when the
  * internals move (a dialect registry, a database spec) this is the one file to re-point.
  */
-import { Journal, type JournalEntry } from '../../src/journal/index.js';
+import { Journal } from '../../src/journal/index.js';
 import { sqlJournalSink } from '../../src/journal/sql-sink.js';
 import { placeholders } from '../../src/progressive/backfill-state.js';
 import { backupManagerFor } from '../../src/backup/backup-settings.js';
@@ -14,7 +14,7 @@ import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
 export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
 export type { SqlMigrator } from '../../src/index.js';
-export type { SqlDriver, BackupManager, JournalEntry };
+export type { SqlDriver };
 
 /** A connection to `db` as Strata opens it for `--db db`. */
 export function openDriver(db: string): SqlDriver {
