@@ -12,12 +12,12 @@ import { backupsOf, openDriver } from './strata-access.js';
 import { withMigrator } from './with-migrator.js';
 
 /** What "the data as it was" means here: every table, the items and the ledger's versions. */
-async function contents(entry: DialectEntry, db: string): Promise<unknown> {
-  return {
-    tables: await entry.tables(db),
-    items: await entry.query(db, 'SELECT id, name, note FROM items ORDER BY id'),
-    ledger: (await entry.query<{ version: string }>(db, 'SELECT version FROM strata_migrations')).map((r) => r.version).sort(),
-  };
+function contents(entry: DialectEntry, db: string): Promise<unknown> {
+  return entry.read(db, async (r) => ({
+    tables: await r.tables(),
+    items: await r.query('SELECT id, name, note FROM items ORDER BY id'),
+    ledger: (await r.query<{ version: string }>('SELECT version FROM strata_migrations')).map((row) => row.version).sort(),
+  }));
 }
 
 async function exec(db: string, statements: string[]): Promise<void> {

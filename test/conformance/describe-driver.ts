@@ -40,7 +40,7 @@ export function describeDriver(entry: DialectEntry): void {
         { id: 3, name: 'someone' },
       ]);
     });
-    assert.deepEqual(await entry.query(db, 'SELECT id, name FROM people ORDER BY id'), [
+    assert.deepEqual(await entry.read(db, (r) => r.query('SELECT id, name FROM people ORDER BY id')), [
       { id: 1, name: 'ada' },
       { id: 2, name: 'someone' },
       { id: 3, name: 'someone' },
@@ -75,9 +75,11 @@ export function describeDriver(entry: DialectEntry): void {
       await driver.rollback();
     });
     // Where DDL is not transactional, CREATE TABLE committed the transaction so far, insert included.
-    assert.deepEqual(await entry.tables(db), entry.transactionalDdl ? ['people'] : ['people', 'undone']);
-    const ids = (await entry.query<{ id: number }>(db, 'SELECT id FROM people ORDER BY id')).map((row) => row.id);
-    assert.deepEqual(ids, entry.transactionalDdl ? [1] : [1, 2]);
+    await entry.read(db, async (r) => {
+      assert.deepEqual(await r.tables(), entry.transactionalDdl ? ['people'] : ['people', 'undone']);
+      const ids = (await r.query<{ id: number }>('SELECT id FROM people ORDER BY id')).map((row) => row.id);
+      assert.deepEqual(ids, entry.transactionalDdl ? [1] : [1, 2]);
+    });
   });
 
   test('driver: rollbackIfOpen ends a transaction the SQL itself opened, and only then', async () => {
@@ -93,7 +95,7 @@ export function describeDriver(entry: DialectEntry): void {
       // The connection is usable again, outside any transaction: this row commits by itself.
       await driver.run(`INSERT INTO people (id, name) VALUES (${p(1)}, ${p(2)})`, [2, 'kept']);
     });
-    assert.deepEqual(await entry.query(db, 'SELECT id, name FROM people'), [{ id: 2, name: 'kept' }]);
+    assert.deepEqual(await entry.read(db, (r) => r.query('SELECT id, name FROM people')), [{ id: 2, name: 'kept' }]);
   });
 
   test('driver: a failed statement is located in its file as precisely as the database says', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rejectsWith, writeFiles } from '../helpers.js';
-import type { DialectEntry } from './dialects.js';
+import type { DialectEntry, Reader } from './dialects.js';
 import { FAILING, FAILING_DOWN, folder, MIGRATIONS, STATEMENTS_UP } from './migrations.js';
 import { withMigrator } from './with-migrator.js';
 
@@ -24,8 +24,8 @@ interface LedgerRow {
 }
 
 /** The ledger rows in version order, numbers as numbers whatever the driver returns. */
-async function ledgerRows(entry: DialectEntry, db: string): Promise<LedgerRow[]> {
-  const rows = await entry.query<LedgerRow>(db, 'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM strata_migrations');
+async function ledgerRows(reader: Reader): Promise<LedgerRow[]> {
+  const rows = await reader.query<LedgerRow>('SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM strata_migrations');
   return rows
     .map((row) => ({ ...row, duration_ms: Number(row.duration_ms), statements_applied: Number(row.statements_applied) }))
     .sort((a, b) => Number(a.version) - Number(b.version));
@@ -56,10 +56,12 @@ export function describeLedger(entry: DialectEntry): void {
       assert.equal(status.pending, 0);
       assert.ok((await migrator.validate()).ok);
     });
-    assert.deepEqual(await entry.tables(db), ['items', 'strata_migrations', 'tags']);
-    const rows = await ledgerRows(entry, db);
-    assert.equal(rows.length, 3);
-    ['items', 'tags', 'item_note'].forEach((name, k) => assertAppliedRow(rows[k], String(k + 1), name, STATEMENTS_UP[k]!));
+    await entry.read(db, async (r) => {
+      assert.deepEqual(await r.tables(), ['items', 'strata_migrations', 'tags']);
+      const rows = await ledgerRows(r);
+      assert.equal(rows.length, 3);
+      ['items', 'tags', 'item_note'].forEach((name, k) => assertAppliedRow(rows[k], String(k + 1), name, STATEMENTS_UP[k]!));
+    });
   });
 
   test('ledger: rolls back to a version, newest first, and applies again', async () => {
@@ -71,19 +73,23 @@ export function describeLedger(entry: DialectEntry): void {
       assert.deepEqual(down.results.map((r) => `${r.status} ${r.version}`), ['reverted 3', 'reverted 2']);
       assert.equal(down.currentVersion, '1');
     });
-    assert.deepEqual(await entry.tables(db), ['items', 'strata_migrations']);
-    assert.deepEqual(await entry.query(db, 'SELECT id, name FROM items'), [{ id: 1, name: 'first' }]);
-    // A reverted step leaves no row: pending means not in the ledger.
-    const rows = await ledgerRows(entry, db);
-    assert.deepEqual(rows.map((r) => r.version), ['1']);
-    assertAppliedRow(rows[0], '1', 'items', 2);
+    await entry.read(db, async (r) => {
+      assert.deepEqual(await r.tables(), ['items', 'strata_migrations']);
+      assert.deepEqual(await r.query('SELECT id, name FROM items'), [{ id: 1, name: 'first' }]);
+      // A reverted step leaves no row: pending means not in the ledger.
+      const rows = await ledgerRows(r);
+      assert.deepEqual(rows.map((row) => row.version), ['1']);
+      assertAppliedRow(rows[0], '1', 'items', 2);
+    });
     await withMigrator(db, dir, async (migrator) => {
       const up = await migrator.migrate({ to: 2 });
       assert.deepEqual(up.results.map((r) => r.version), ['2']);
       await migrator.rollback({ to: 0 });
     });
-    assert.deepEqual(await entry.tables(db), ['strata_migrations']);
-    assert.deepEqual(await ledgerRows(entry, db), []);
+    await entry.read(db, async (r) => {
+      assert.deepEqual(await r.tables(), ['strata_migrations']);
+      assert.deepEqual(await ledgerRows(r), []);
+    });
   });
 
   test('ledger: a dry run plans and changes nothing, not even the ledger', async () => {
@@ -96,7 +102,7 @@ export function describeLedger(entry: DialectEntry): void {
       assert.ok(statements.some((s) => s.startsWith('ALTER TABLE items ADD COLUMN note')));
       assert.equal((await migrator.status()).pending, 3);
     });
-    assert.deepEqual(await entry.tables(db), []);
+    assert.deepEqual(await entry.read(db, (r) => r.tables()), []);
   });
 
   test('ledger: a failing migration names file, statement and line; the store and its row are left as the dialect allows', async () => {
@@ -121,16 +127,16 @@ export function describeLedger(entry: DialectEntry): void {
         assert.match(error.hint ?? '', /--resume/);
       }
     });
-    const four = (await ledgerRows(entry, db)).find((row) => row.version === '4');
+    const { tables, four } = await entry.read(db, async (r) => ({ tables: await r.tables(), four: (await ledgerRows(r)).find((row) => row.version === '4') }));
     assert.ok(four, 'the failed step has a ledger row');
     assert.match(four.error ?? '', /missing_table/);
     assert.equal(four.operation, 'up');
     if (entry.transactionalDdl) {
-      assert.deepEqual(await entry.tables(db), ['items', 'strata_migrations', 'tags']);
+      assert.deepEqual(tables, ['items', 'strata_migrations', 'tags']);
       assert.deepEqual({ status: four.status, statements_applied: four.statements_applied }, { status: 'aborted', statements_applied: 0 });
     } else {
       // CREATE TABLE committed itself; the ledger says two statements ran.
-      assert.deepEqual(await entry.tables(db), ['half', 'items', 'strata_migrations', 'tags']);
+      assert.deepEqual(tables, ['half', 'items', 'strata_migrations', 'tags']);
       assert.deepEqual({ status: four.status, statements_applied: four.statements_applied }, { status: 'failed', statements_applied: 2 });
       await withMigrator(db, dir, (migrator) => rejectsWith(migrator.migrate(), 'MIGRATION_INCOMPLETE'));
     }
@@ -142,9 +148,9 @@ export function describeLedger(entry: DialectEntry): void {
       await migrator.migrate();
       await rejectsWith(migrator.rollback({ to: 0 }), 'MIGRATION_FAILED', /0001_kept\.sql: statement 2 \(line 6(, column \d+)?\) failed: /);
     });
-    const [row, ...others] = await ledgerRows(entry, db);
+    const { rows, kept } = await entry.read(db, async (r) => ({ rows: await ledgerRows(r), kept: (await r.query<{ id: number }>('SELECT id FROM kept')).map((row) => row.id) }));
+    const [row, ...others] = rows;
     assert.deepEqual(others, []);
-    const kept = (await entry.query<{ id: number }>(db, 'SELECT id FROM kept')).map((r) => r.id);
     if (entry.transactionalDdl) {
       assertAppliedRow(row, '1', 'kept', 2);
       assert.deepEqual(kept, [1]);

@@ -84,10 +84,12 @@ export function describeLock(entry: DialectEntry): void {
     assert.deepEqual(applied, Array.from({ length: STEPS }, (_, k) => String(k + 1)), 'between them the racers applied each step once');
     assert.ok(reports.some((r) => r.waited), 'a racer waited for the lock: they did race');
 
-    const log = await entry.query<{ version: number; n: number | string }>(db, 'SELECT version, count(*) AS n FROM race_log GROUP BY version');
-    assert.deepEqual(log.map((r) => [Number(r.version), Number(r.n)]).sort((a, b) => a[0]! - b[0]!), Array.from({ length: STEPS }, (_, k) => [k + 1, 1]));
-    const ledger = await entry.query<{ status: string; n: number | string }>(db, 'SELECT status, count(*) AS n FROM strata_migrations GROUP BY status');
-    assert.deepEqual(ledger.map((r) => [r.status, Number(r.n)]), [['applied', STEPS]]);
+    await entry.read(db, async (r) => {
+      const log = await r.query<{ version: number; n: number | string }>('SELECT version, count(*) AS n FROM race_log GROUP BY version');
+      assert.deepEqual(log.map((row) => [Number(row.version), Number(row.n)]).sort((a, b) => a[0]! - b[0]!), Array.from({ length: STEPS }, (_, k) => [k + 1, 1]));
+      const ledger = await r.query<{ status: string; n: number | string }>('SELECT status, count(*) AS n FROM strata_migrations GROUP BY status');
+      assert.deepEqual(ledger.map((row) => [row.status, Number(row.n)]), [['applied', STEPS]]);
+    });
   });
 
   test('lock: two migrators in one process take turns, each migration is applied exactly once', async () => {
@@ -145,7 +147,7 @@ export function describeLock(entry: DialectEntry): void {
       });
     }
     assert.deepEqual((await held).results.map((r) => r.version), ['1', '2', '3', '10']);
-    const versions = await entry.query<{ version: string; status: string }>(db, 'SELECT version, status FROM strata_migrations');
+    const versions = await entry.read(db, (r) => r.query<{ version: string; status: string }>('SELECT version, status FROM strata_migrations'));
     assert.deepEqual(versions.map((r) => `${r.version} ${r.status}`).sort(), ['1 applied', '10 applied', '2 applied', '3 applied']);
   });
 }

@@ -10,6 +10,13 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
 import { freshDatabase, SERVER_URLS, withMariadb, withPostgres, type ServerKind } from '../servers.js';
 
+/** The database as a connection of the test's own (not Strata's) sees it. */
+export interface Reader {
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Its tables, sorted ([] while the database does not exist). */
+  tables(): Promise<string[]>;
+}
+
 export interface DialectEntry {
   /** Names the suite in the test output. */
   readonly name: string;
@@ -27,12 +34,11 @@ export interface DialectEntry {
   /** A `--db` value naming a database that does not exist. */
   absentDb(): string;
   /**
-   * Rows read through a connection of the test's own, not Strata's. The suite reads only while
-   * Strata holds no connection, so an engine that one process opens at a time can read too.
+   * Runs `fn` on one connection of the test's own, closed when it ends. The suite reads only
+   * while Strata holds no connection, so an engine that one process opens at a time can read
+   * too; each read is one opening, so the suite reads once per thing it checks.
    */
-  query<T = Record<string, unknown>>(db: string, sql: string): Promise<T[]>;
-  /** Its tables, sorted ([] while the database does not exist). */
-  tables(db: string): Promise<string[]>;
+  read<T>(db: string, fn: (reader: Reader) => Promise<T>): Promise<T>;
 }
 
 const unique = () => `${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -43,24 +49,27 @@ function serverUrl(kind: ServerKind, database: string): string {
   return url.toString();
 }
 
+async function tableNames(query: Reader['query'], sql: string): Promise<string[]> {
+  return (await query<{ name: string }>(sql)).map((row) => row.name).sort();
+}
+
 const sqlite: DialectEntry = {
   name: 'sqlite',
   transactionalDdl: true,
   errorPosition: 'statement',
   freshDb: async () => join(tempDir('strata-conformance-'), 'conformance.db'),
   absentDb: () => join(tempDir('strata-conformance-'), 'absent.db'),
-  async query<T>(db: string, sql: string) {
+  async read(db, fn) {
+    if (!existsSync(db)) {
+      return fn({ query: () => Promise.reject(new Error(`${db} does not exist`)), tables: async () => [] });
+    }
     const conn = new Database(db, { readonly: true, fileMustExist: true });
     try {
-      return conn.prepare(sql).all() as T[];
+      const query: Reader['query'] = async <T>(sql: string) => conn.prepare(sql).all() as T[];
+      return await fn({ query, tables: () => tableNames(query, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") });
     } finally {
       conn.close();
     }
-  },
-  async tables(db) {
-    if (!existsSync(db)) return [];
-    const rows = await sqlite.query<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    return rows.map((row) => row.name).sort();
   },
 };
 
@@ -71,11 +80,11 @@ const postgres: DialectEntry = {
   errorPosition: 'line and column',
   freshDb: () => freshDatabase('postgres', 'strata_conf'),
   absentDb: () => serverUrl('postgres', `strata_absent_${unique()}`),
-  query: (db, sql) => withPostgres(async (client) => (await client.query(sql)).rows, db),
-  async tables(db) {
-    const rows = await postgres.query<{ name: string }>(db, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()');
-    return rows.map((row) => row.name).sort();
-  },
+  read: (db, fn) =>
+    withPostgres((client) => {
+      const query: Reader['query'] = async <T>(sql: string) => (await client.query(sql)).rows as T[];
+      return fn({ query, tables: () => tableNames(query, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()') });
+    }, db),
 };
 
 const mariadb: DialectEntry = {
@@ -85,11 +94,11 @@ const mariadb: DialectEntry = {
   errorPosition: 'line',
   freshDb: () => freshDatabase('mariadb', 'strata_conf'),
   absentDb: () => serverUrl('mariadb', `strata_absent_${unique()}`),
-  query: (db, sql) => withMariadb(async (conn) => (await conn.query(sql))[0] as never[], db),
-  async tables(db) {
-    const rows = await mariadb.query<{ name: string }>(db, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
-    return rows.map((row) => row.name).sort();
-  },
+  read: (db, fn) =>
+    withMariadb((conn) => {
+      const query: Reader['query'] = async <T>(sql: string) => (await conn.query(sql))[0] as T[];
+      return fn({ query, tables: () => tableNames(query, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()') });
+    }, db),
 };
 
 export const DIALECTS: readonly DialectEntry[] = [sqlite, postgres, mariadb];
