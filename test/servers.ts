@@ -43,7 +43,9 @@ export async function skipUnlessServer(kind: ServerKind): Promise<false | string
 let counter = 0;
 const dropAtEnd: (() => Promise<void>)[] = [];
 after(async () => {
-  for (const drop of dropAtEnd.splice(0)) await drop().catch(() => undefined);
+  // At once: each DROP DATABASE makes PostgreSQL checkpoint (about a second here), and drops
+  // that wait together share one checkpoint (18 drops: 18 s one by one, 0.3 s at once).
+  await Promise.all(dropAtEnd.splice(0).map((drop) => drop().catch(() => undefined)));
 });
 
 /** A new, empty database on the server; its URL. Dropped when the test file ends. */

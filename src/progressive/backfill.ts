@@ -381,10 +381,12 @@ class BackfillRun {
     // Fewer rows than asked for: none are left (as of this transaction), so the batch that
     // walked the last ones also marks the backfill done.
     const finished = count < this.batchSize;
+    // total is bound, not `rows_done + n`: MySQL evaluates SET left to right, where that would
+    // read the rows_done just increased and count the last batch twice. `done` was read locked.
     await this.session.run(
       `UPDATE ${this.q.state} SET last_key = ${p(1)}, rows_done = rows_done + ${p(2)}, batches = batches + 1, updated_at = ${p(3)}, pid = ${p(4)}` +
-        (finished ? `, status = 'done', finished_at = ${p(5)}, total = rows_done + ${p(6)} WHERE name = ${p(7)}` : ` WHERE name = ${p(5)}`),
-      finished ? [encodeKey(lastKey), count, now, pid(), now, count, this.name] : [encodeKey(lastKey), count, now, pid(), this.name],
+        (finished ? `, status = 'done', finished_at = ${p(5)}, total = ${p(6)} WHERE name = ${p(7)}` : ` WHERE name = ${p(5)}`),
+      finished ? [encodeKey(lastKey), count, now, pid(), now, done + count, this.name] : [encodeKey(lastKey), count, now, pid(), this.name],
     );
     return { count, lastKey, done: done + count, finished };
   }

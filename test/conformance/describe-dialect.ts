@@ -1,0 +1,40 @@
+/**
+ * The conformance suite: everything Strata promises on a SQL database, written once and run
+ * against every dialect in `dialects.ts`. It never branches on a dialect's name; where dialects
+ * differ it reads the row's capabilities. A server dialect whose server is down is skipped with
+ * one line on a developer's machine and fails under CI=true.
+ */
+import { describe, test } from 'node:test';
+import { skipUnlessServer } from '../servers.js';
+import { describeBackfill } from './describe-backfill.js';
+import { describeBackups } from './describe-backups.js';
+import type { DialectEntry } from './dialects.js';
+import { describeDriver } from './describe-driver.js';
+import { describeJournal } from './describe-journal.js';
+import { describeLedger } from './describe-ledger.js';
+import { describeLock } from './describe-lock.js';
+
+export async function describeDialect(entry: DialectEntry): Promise<void> {
+  let skip: false | string = false;
+  let missing: unknown;
+  try {
+    skip = entry.server ? await skipUnlessServer(entry.server) : false;
+  } catch (error) {
+    missing = error;
+  }
+  describe(`conformance: ${entry.name}`, { skip }, () => {
+    if (missing) {
+      // Under CI: one failing test that names the server, rather than an error between suites.
+      test('its server is reachable', () => {
+        throw missing;
+      });
+      return;
+    }
+    describeDriver(entry);
+    describeLedger(entry);
+    describeLock(entry);
+    describeJournal(entry);
+    describeBackfill(entry);
+    describeBackups(entry);
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Every way the conformance suite reaches into Strata, in one file. The suite is written against
+ * behaviour; where it must name a function or a module path, that name lives here, so when the
+ * internals move (a dialect registry, a database spec) this is the one file to re-point.
+ */
+import { Journal } from '../../src/journal/index.js';
+import { sqlJournalSink } from '../../src/journal/sql-sink.js';
+import { placeholders } from '../../src/progressive/backfill-state.js';
+import { backupManagerFor } from '../../src/backup/backup-settings.js';
+import type { BackupManager } from '../../src/backup/backup-manager.js';
+import { backupProviderFor } from '../../src/backup/providers/provider-for.js';
+import { openDriver as openStrataDriver } from '../../src/targets/sql/open-driver.js';
+import type { SqlDriver } from '../../src/targets/sql/driver.js';
+
+export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
+export type { SqlMigrator } from '../../src/index.js';
+export type { SqlDriver };
+
+/** A connection to `db` as Strata opens it for `--db db`. */
+export function openDriver(db: string): SqlDriver {
+  return openStrataDriver(db);
+}
+
+/** The `index`-th (1-based) bound parameter in the driver's SQL: `?` or `$1`. */
+export function paramOf(driver: SqlDriver): (index: number) => string {
+  return placeholders(driver.dialect);
+}
+
+/**
+ * A journal over the database's journal table, on a connection of its own (a server's journal
+ * must not share the migrator's, so a rolled-back step cannot take its entries with it).
+ */
+export async function openJournal(db: string): Promise<{ journal: Journal; close(): Promise<void> }> {
+  const driver = openDriver(db);
+  await driver.connect('write');
+  const journal = new Journal(sqlJournalSink(driver));
+  return {
+    journal,
+    async close() {
+      await journal.close();
+      await driver.close();
+    },
+  };
+}
+
+/** The backups of `db`, kept in `dir`, through the provider Strata picks for it. */
+export function backupsOf(db: string, dir: string): BackupManager {
+  const provider = backupProviderFor(openDriver(db));
+  if (!provider) throw new Error(`Strata has no backup provider for ${db}`);
+  return backupManagerFor(provider, { dir });
+}
