@@ -5,10 +5,9 @@
  */
 import { Journal } from '../../src/journal/index.js';
 import { sqlJournalSink } from '../../src/journal/sql-sink.js';
-import { placeholders } from '../../src/progressive/backfill-state.js';
 import { backupManagerFor } from '../../src/backup/backup-settings.js';
 import type { BackupManager } from '../../src/backup/backup-manager.js';
-import { backupProviderFor } from '../../src/backup/providers/provider-for.js';
+import { resolveDatabase } from '../../src/targets/sql/database-spec.js';
 import { openDriver as openStrataDriver } from '../../src/targets/sql/open-driver.js';
 import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
@@ -23,7 +22,7 @@ export function openDriver(db: string): SqlDriver {
 
 /** The `index`-th (1-based) bound parameter in the driver's SQL: `?` or `$1`. */
 export function paramOf(driver: SqlDriver): (index: number) => string {
-  return placeholders(driver.dialect);
+  return (index) => driver.dialect.param(index);
 }
 
 /**
@@ -45,7 +44,5 @@ export async function openJournal(db: string): Promise<{ journal: Journal; close
 
 /** The backups of `db`, kept in `dir`, through the provider Strata picks for it. */
 export function backupsOf(db: string, dir: string): BackupManager {
-  const provider = backupProviderFor(openDriver(db));
-  if (!provider) throw new Error(`Strata has no backup provider for ${db}`);
-  return backupManagerFor(provider, { dir });
+  return backupManagerFor(resolveDatabase({ db }).backupProvider(), { dir });
 }
