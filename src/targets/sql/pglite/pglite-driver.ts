@@ -47,6 +47,7 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   private folder: OpenPgliteFolder | undefined;
   private memory: PGlite | undefined;
   private mode: 'read' | 'write' | undefined;
+  private opening: Promise<void> | undefined;
   /** The instance whose session has the schema on its search_path: a restore brings a new one. */
   private sessionReady: PGlite | undefined;
 
@@ -71,10 +72,10 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   }
 
   async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
-    if (mode === 'read' && this.mode === undefined && !(await this.present())) return { exists: false };
+    if (mode === 'read' && !this.isOpen() && !(await this.present())) return { exists: false };
     if (mode === 'write') this.assertCreatable();
-    if (this.mode !== 'write') this.mode = mode;
     await this.open({ timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_PGLITE_LOCK_TIMEOUT_MS, onWaiting: () => undefined });
+    if (this.mode !== 'write') this.mode = mode;
     if (this.schema === undefined) return { exists: true };
     if (mode === 'read') {
       const present = await this.pg().query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
@@ -126,7 +127,6 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   async lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
     if (this.location === PGLITE_MEMORY) return NO_LOCK;
     if (!this.isOpen()) this.assertCreatable();
-    this.mode = 'write';
     await this.open({ timeoutMs, onWaiting });
     // The hold on the folder is the lock, and it ends with close(): the folder stays open after the run.
     return NO_LOCK;
@@ -199,10 +199,18 @@ export class PgliteDriver implements SqlDriver<PGlite> {
     return this.memory !== undefined || this.folder?.closed === false;
   }
 
-  private async open(wait: FolderWait): Promise<void> {
-    if (this.memory || this.folder) return;
-    if (this.location === PGLITE_MEMORY) this.memory = await createPglite(undefined);
-    else this.folder = await openPgliteFolder(this.location, wait);
+  /** Opens once: a second caller while the first waits for the folder must not queue behind its own lock. */
+  private open(wait: FolderWait): Promise<void> {
+    if (this.memory || this.folder) return Promise.resolve();
+    this.opening ??= (async () => {
+      try {
+        if (this.location === PGLITE_MEMORY) this.memory = await createPglite(undefined);
+        else this.folder = await openPgliteFolder(this.location, wait);
+      } finally {
+        this.opening = undefined;
+      }
+    })();
+    return this.opening;
   }
 
   private pg(): PGlite {
