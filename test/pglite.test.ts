@@ -202,6 +202,26 @@ SELECT id,
     assert.deepEqual(await rowsOf(data, "SELECT to_regclass('public.people') AS t"), [{ t: null }]);
   });
 
+  test('without @electric-sql/pglite installed: DRIVER_UNSUPPORTED naming the install command', async () => {
+    // A copy of the loader where no node_modules can be found: the package truly is not there.
+    const root = tempDir('strata-pglite-missing-');
+    for (const file of ['src/model/errors.ts', 'src/targets/sql/pglite/load-pglite.ts']) cpSync(join(ROOT, file), join(root, file));
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }');
+    writeFileSync(
+      join(root, 'main.mts'),
+      `import { createPglite } from './src/targets/sql/pglite/load-pglite.ts';
+try { await createPglite(undefined); } catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message, hint: error.hint })); }`,
+    );
+    const run = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/loader.mjs'), join(root, 'main.mts')], { cwd: root });
+    let out = '';
+    run.stdout.on('data', (chunk) => (out += chunk));
+    await once(run, 'close');
+    const error = JSON.parse(out) as { code: string; message: string; hint: string };
+    assert.equal(error.code, 'DRIVER_UNSUPPORTED');
+    assert.match(error.message, /@electric-sql\/pglite/);
+    assert.equal(error.hint, 'npm install @electric-sql/pglite');
+  });
+
   test('a folder with other files in it is not made a database', async () => {
     const root = tempDir('strata-pglite-');
     writeFiles(join(root, 'photos'), { 'cat.jpg': 'not a database' });
