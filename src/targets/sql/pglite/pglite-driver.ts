@@ -1,0 +1,230 @@
+/**
+ * PGlite (`@electric-sql/pglite`: PostgreSQL compiled to WASM, in this process, no server)
+ * behind the SqlDriver seam. It speaks PostgreSQL, so everything above the driver (the ledger's
+ * SQL, the splitter, `ctx.dialect`) treats it as PostgreSQL; what differs is how it is opened
+ * and locked. A folder is one process's at a time (pglite-folder.ts): the driver takes the
+ * folder's lock when it first opens it and keeps it until close(), so `lock()` waits only when
+ * the folder is not open yet, and its release leaves the hold to close(). `:memory:` is a
+ * database no other process or driver can reach, so it takes no lock.
+ *
+ * The engine opens a database to read its ledger before it asks for the migration lock. Here
+ * that first open already waits for the folder, with `lockTimeoutMs` (no `lock:waiting` event
+ * reaches the engine from there); a `lock()` before any other use waits with the engine's
+ * timeout and callback.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Release } from '../../../engine/target.js';
+import { ErrorCode, StrataError } from '../../../model/errors.js';
+import type { SqlDriver } from '../driver.js';
+import { swapPending } from './folder-swap.js';
+import { createPglite, type PGlite } from './load-pglite.js';
+import { openPgliteFolder, type FolderWait, type OpenPgliteFolder } from './pglite-folder.js';
+
+/** The location of an in-memory PGlite database. */
+export const PGLITE_MEMORY = ':memory:';
+
+/** How long opening a folder waits for another process that has it open, unless told (the migration lock's default). */
+export const DEFAULT_PGLITE_LOCK_TIMEOUT_MS = 60_000;
+
+export interface PgliteDriverOptions {
+  /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
+  schema?: string;
+  /** How long opening the folder waits for another process that has it open (default 60 s). */
+  lockTimeoutMs?: number;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+const NO_LOCK: Release = async () => undefined;
+
+export class PgliteDriver implements SqlDriver<PGlite> {
+  readonly dialect = 'postgres' as const;
+  readonly transactionalDdl = true;
+  readonly description: string;
+  /** The data folder (absolute), or `:memory:`. */
+  readonly location: string;
+  readonly schema: string | undefined;
+  private folder: OpenPgliteFolder | undefined;
+  private memory: PGlite | undefined;
+  private mode: 'read' | 'write' | undefined;
+  private opening: Promise<void> | undefined;
+  /** The instance whose session has the schema on its search_path: a restore brings a new one. */
+  private sessionReady: PGlite | undefined;
+
+  constructor(
+    location: string,
+    private readonly options: PgliteDriverOptions = {},
+  ) {
+    this.location = location === PGLITE_MEMORY ? location : resolve(location);
+    this.description = `pglite:${this.location === PGLITE_MEMORY ? this.location : relative(process.cwd(), this.location) || this.location}`;
+    this.schema = options.schema;
+    if (this.schema !== undefined && !IDENTIFIER.test(this.schema)) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `schema ${JSON.stringify(this.schema)} is not a plain identifier`, {
+        hint: 'use letters, digits and underscores (e.g. app)',
+      });
+    }
+  }
+
+  get connection(): PGlite {
+    const pg = this.memory ?? (this.folder?.closed === false ? this.folder.pg : undefined);
+    if (!pg) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
+    return pg;
+  }
+
+  async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
+    if (mode === 'read' && !this.isOpen() && !(await this.present())) return { exists: false };
+    if (mode === 'write') this.assertCreatable();
+    await this.open({ timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_PGLITE_LOCK_TIMEOUT_MS, onWaiting: () => undefined });
+    if (this.mode !== 'write') this.mode = mode;
+    if (this.schema === undefined) return { exists: true };
+    if (mode === 'read') {
+      const present = await this.pg().query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (present.rows.length === 0) return { exists: false };
+    }
+    this.sessionReady = undefined;
+    await this.session();
+    return { exists: true };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await (await this.session()).exec(sql);
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await (await this.session()).query<T>(sql, params as unknown[])).rows;
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    return { changes: (await (await this.session()).query(sql, params as unknown[])).affectedRows ?? 0 };
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
+    const quoted = qualified.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+    const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
+    return rows[0]?.present === true;
+  }
+
+  async begin(): Promise<void> {
+    await this.exec('BEGIN');
+  }
+
+  async commit(): Promise<void> {
+    await this.exec('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.rollbackIfOpen();
+  }
+
+  async rollbackIfOpen(): Promise<boolean> {
+    // True in a failed transaction too: PGlite tracks the server's transaction status.
+    if (!this.isOpen() || !this.pg().isInTransaction()) return false;
+    await this.pg().exec('ROLLBACK');
+    return true;
+  }
+
+  async lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
+    if (this.location === PGLITE_MEMORY) return NO_LOCK;
+    if (!this.isOpen()) this.assertCreatable();
+    await this.open({ timeoutMs, onWaiting });
+    // The hold on the folder is the lock, and it ends with close(): the folder stays open after the run.
+    return NO_LOCK;
+  }
+
+  /** PostgreSQL enforces foreign keys always; SQL files cannot switch them off here. */
+  async setForeignKeys(): Promise<boolean> {
+    return true;
+  }
+
+  async foreignKeyViolations(): Promise<string[]> {
+    return [];
+  }
+
+  /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
+  async integrityProblems(): Promise<string[]> {
+    const schemaFilter = this.schema === undefined ? "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'" : 'n.nspname = $1';
+    const params = this.schema === undefined ? [] : [this.schema];
+    const constraints = await this.query<{ name: string; tbl: string }>(
+      `SELECT c.conname AS name, t.relname AS tbl FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE NOT c.convalidated AND ${schemaFilter}`,
+      params,
+    );
+    const indexes = await this.query<{ name: string }>(
+      `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace WHERE NOT x.indisvalid AND ${schemaFilter}`,
+      params,
+    );
+    return [
+      ...constraints.map((c) => `constraint ${c.name} on ${c.tbl} is NOT VALID (run ALTER TABLE ${c.tbl} VALIDATE CONSTRAINT ${c.name})`),
+      ...indexes.map((i) => `index ${i.name} is invalid (drop it and create it again)`),
+    ];
+  }
+
+  /** PostgreSQL reports where in the statement it failed: a 1-based character position. */
+  errorOffset(error: unknown): number | undefined {
+    const position = Number((error as { position?: unknown }).position);
+    return Number.isInteger(position) && position > 0 ? position - 1 : undefined;
+  }
+
+  async close(): Promise<void> {
+    const { folder, memory } = this;
+    this.folder = undefined;
+    this.memory = undefined;
+    this.mode = undefined;
+    this.sessionReady = undefined;
+    await memory?.close();
+    await folder?.close();
+  }
+
+  /** A PGlite data folder, or the remains of a restore that opening finishes. Creates nothing. */
+  private async present(): Promise<boolean> {
+    return this.location === PGLITE_MEMORY || existsSync(join(this.location, 'PG_VERSION')) || (await swapPending(this.location));
+  }
+
+  /** PGlite would initdb into any folder, next to whatever is there: only an empty or new one may become a database. */
+  private assertCreatable(): void {
+    if (this.isOpen() || this.location === PGLITE_MEMORY || existsSync(join(this.location, 'PG_VERSION'))) return;
+    if (!existsSync(dirname(this.location))) {
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create ${this.location}: the folder ${dirname(this.location)} does not exist`, {
+        hint: 'create the folder first, or point --db at an existing one',
+      });
+    }
+    if (existsSync(this.location) && readdirSync(this.location).length > 0) {
+      throw new StrataError(ErrorCode.NOT_A_DATABASE, `${this.location} is a folder with files in it but not a PGlite data folder (it has no PG_VERSION)`, {
+        hint: 'point --db at a PGlite data folder, or at an empty or new folder where a database may be created',
+      });
+    }
+  }
+
+  private isOpen(): boolean {
+    return this.memory !== undefined || this.folder?.closed === false;
+  }
+
+  /** Opens once: a second caller while the first waits for the folder must not queue behind its own lock. */
+  private open(wait: FolderWait): Promise<void> {
+    if (this.memory || this.folder) return Promise.resolve();
+    this.opening ??= (async () => {
+      try {
+        if (this.location === PGLITE_MEMORY) this.memory = await createPglite(undefined);
+        else this.folder = await openPgliteFolder(this.location, wait);
+      } finally {
+        this.opening = undefined;
+      }
+    })();
+    return this.opening;
+  }
+
+  private pg(): PGlite {
+    return this.connection;
+  }
+
+  /** The instance, with the schema first on its search_path (created in write mode). */
+  private async session(): Promise<PGlite> {
+    const pg = this.pg();
+    if (this.schema === undefined || this.sessionReady === pg) return pg;
+    if (this.mode === 'write') await pg.exec(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+    // The schema first: objects a migration creates unqualified land there; public stays reachable.
+    await pg.exec(`SET search_path TO "${this.schema}", public`);
+    this.sessionReady = pg;
+    return pg;
+  }
+}
