@@ -14,6 +14,8 @@ export interface StepEvent {
   /** 1-based position of the step in this run, and the run's step count. */
   index: number;
   total: number;
+  /** A SQL step: how many statements its body runs (0: an empty up or down). Absent for code. */
+  statements?: number;
 }
 
 export interface StrataEvents extends ImportEvents, BackfillEvents {

@@ -95,6 +95,8 @@ export interface ValidationReport {
   target: string;
   problems: Problem[];
   integrity: string[];
+  /** What was checked, in order: the ledger against the files, then what the store itself checks (when it exists). */
+  checks: string[];
   /** Applied migrations whose verify fails on the database as it is now. */
   verify: { version: string; name: string; error: string }[];
   pending: number;
@@ -234,6 +236,7 @@ export class Migrator<Ctx> {
       target: status.target,
       problems: status.problems,
       integrity,
+      checks: ['checksums', 'files', 'order', ...(status.exists ? [...this.target.integrityChecks, "migrations' verify"] : [])],
       verify: verified,
       pending: status.pending,
     };
@@ -425,7 +428,7 @@ export class Migrator<Ctx> {
     alreadyDone = 0,
     verify?: MigrationBody<Ctx>,
   ): Promise<StepResult> {
-    const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
+    const event: StepEvent = { version: step.version, name: step.name, direction, ...position, ...statementCount(body) };
     this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
     const started = performance.now();
     // A resumed step continues outside a transaction, as it began.
@@ -534,7 +537,7 @@ export class Migrator<Ctx> {
       await this.target.transaction(async () => {
         for (let k = 0; k < steps.length; k++) {
           const step = steps[k]!;
-          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
+          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length, ...statementCount(loaded[k]!.up) };
           current = { step, event, started: performance.now() };
           this.events.emit('migrating', event);
           const statementsApplied = await this.runBody(step, loaded[k]!.up, 'up', true);
@@ -814,4 +817,9 @@ function stepError(
     results,
     details: { ...base.details, direction, transaction: atomic },
   });
+}
+
+/** For step events: a SQL body's statement count (a file's own BEGIN/COMMIT do not count); nothing for code. */
+function statementCount<Ctx>(body: MigrationBody<Ctx>): Pick<StepEvent, 'statements'> {
+  return body.kind === 'sql' ? { statements: body.statements.filter((s) => !s.control).length } : {};
 }

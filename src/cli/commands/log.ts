@@ -11,7 +11,8 @@ import { DEFAULT_JOURNAL_TABLE, sqlJournalSink } from '../../journal/sql-sink.js
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { openDriver } from '../../targets/sql/open-driver.js';
 import { integerOption, usage } from '../args.js';
-import type { CommandContext } from '../command-context.js';
+import { journalFromEnv, type CommandContext } from '../command-context.js';
+import type { ResolvedConfig } from '../config.js';
 import { table } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -37,12 +38,14 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   let sink: JournalSink;
   let close = async () => {};
+  let journalOn = true;
   const file = text('journal-file');
   if (file !== undefined) {
     if (!existsSync(file)) throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
     sink = jsonlJournalSink(file);
   } else {
-    const config = await ctx.config();
+    const { config } = await ctx.database();
+    journalOn = journalEnabled(config);
     const driver = openDriver(config.db, { postgres: { schema: config.schema } });
     const { exists } = await driver.connect('read');
     if (!exists) {
@@ -55,13 +58,16 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   try {
     const entries = await new Journal(sink).queryLogs(query);
+    // Nothing recorded and nothing recording: say how to turn it on, not just "no entries".
+    const off = !journalOn && entries.length === 0 ? JOURNAL_OFF : undefined;
     if (format) {
+      if (off) output.warn(off);
       process.stdout.write(exportEntries(entries, format as JournalExportFormat));
       return 0;
     }
-    output.data({ entries });
+    output.data({ entries, ...(off ? { journal: 'off', hint: off } : {}) });
     if (!entries.length) {
-      output.line('no journal entries match');
+      output.line(off ?? 'no journal entries match');
       return 0;
     }
     const rows = [['TIME', 'LEVEL', 'RUN', 'MIGRATION', 'EVENT', 'MESSAGE']];
@@ -71,4 +77,12 @@ export async function run(ctx: CommandContext): Promise<number> {
   } finally {
     await close();
   }
+}
+
+const JOURNAL_OFF =
+  'the journal is off, so no runs are recorded: turn it on with "journal": true in strata.config.json, or STRATA_JOURNAL=1 in the environment of strata migrate; runs from then on are shown here';
+
+/** As the migrator decides it: STRATA_JOURNAL, when set, over the config's "journal". */
+function journalEnabled(config: ResolvedConfig): boolean {
+  return process.env.STRATA_JOURNAL ? journalFromEnv() !== false : Boolean(config.journal);
 }
