@@ -57,10 +57,13 @@ export class Output {
    * Names the database a run works on and where that setting came from, first thing, so a log
    * always says which database was changed: `database: sqlite:app.db (from strata.config.json)`.
    */
-  target(database: DatabaseTarget): void {
+  target(database: DatabaseTarget, options: { stderr?: boolean } = {}): void {
     this.database = database;
     this.databasesNamed++;
-    this.line(`database: ${database.target} (from ${database.source})`);
+    const text = `database: ${database.target} (from ${database.source})`;
+    // stderr when stdout carries data of its own (an export).
+    if (options.stderr) this.warn(text);
+    else this.line(text);
   }
 
   /** The run's JSON document; with one database named, it says which (`database: { target, source }`). */

@@ -13,6 +13,7 @@ import { openDriver } from '../../targets/sql/open-driver.js';
 import { integerOption, usage } from '../args.js';
 import { journalFromEnv, type CommandContext } from '../command-context.js';
 import type { ResolvedConfig } from '../config.js';
+import { databaseTarget } from '../database-target.js';
 import { table } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -44,7 +45,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (!existsSync(file)) throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
     sink = jsonlJournalSink(file);
   } else {
-    const { config } = await ctx.database();
+    // An export is data on stdout: the database is named on stderr instead.
+    const config = format ? await ctx.config() : (await ctx.database()).config;
+    if (format) output.target(databaseTarget(config), { stderr: true });
     journalOn = journalEnabled(config);
     const driver = openDriver(config.db, { postgres: { schema: config.schema } });
     const { exists } = await driver.connect('read');
