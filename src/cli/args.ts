@@ -62,14 +62,17 @@ export function commandNamed(name: string): CommandName {
 function unknownOption(message: string, command: CommandName | undefined, options: Record<string, OptionSpec>): StrataError {
   const where = command ? `strata ${command}` : 'strata';
   const help = command ? `see 'strata ${command} --help'` : "see 'strata --help'";
-  const flag = /^Unknown option '--?([^']+)'/.exec(message)?.[1];
-  if (flag === undefined) return usage(message.split('\n')[0]!.replace(/\. To specify.*$/, ''), help);
+  const given = /^Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+  if (given === undefined) return usage(message.split('\n')[0]!.replace(/\. To specify.*$/, ''), help);
+  // A one-letter flag is too short to guess from.
+  if (!given.startsWith('--')) return usage(`unknown option '${given}' for ${where}`, help);
+  const flag = given.slice(2);
   const takers = (Object.keys(COMMANDS) as CommandName[]).filter((name) => flag in optionsOf(name) || Object.values(optionsOf(name)).some((o) => o.aliases?.includes(flag)));
-  if (takers.length && command) {
-    return usage(`--${flag} is not an option of ${where}`, `${takers.map((name) => `strata ${name}`).join(', ')} ${takers.length > 1 ? 'take' : 'takes'} it; ${help}`);
-  }
+  const named = takers.map((name) => `strata ${name}`).join(', ');
+  if (takers.length && command) return usage(`${given} is not an option of ${where}`, `${named} ${takers.length > 1 ? 'take' : 'takes'} it; ${help}`);
+  if (takers.length) return usage(`${given} is an option of a command, and none was given`, `${named} ${takers.length > 1 ? 'take' : 'takes'} it; see 'strata --help'`);
   const near = nearestName(flag, Object.keys(options));
-  return usage(`unknown option '--${flag}' for ${where}${near ? `; did you mean '--${near}'?` : ''}`, help);
+  return usage(`unknown option '${given}' for ${where}${near ? `; did you mean '--${near}'?` : ''}`, help);
 }
 
 /** Values under their canonical names: an alias (`--table` for backfill's `--on`) becomes the option it spells. */
