@@ -140,6 +140,17 @@ describe('output in logs (not a terminal) and --quiet', () => {
     assert.match(result.stdout, /^applying 1_slow \.\.\.\nstill applying 1_slow \(\d+ ms\)\n(still applying 1_slow .*\n)*applied {3}1_slow/m, describeRun(result));
   });
 
+  test('a backfill prints a progress line while it runs, never one per batch', () => {
+    const ws = workspace();
+    exec(ws.db, `CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
+      WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 40) INSERT INTO items (id) SELECT i FROM k;`);
+    const result = ws.runEnv({ STRATA_PROGRESS_INTERVAL_MS: '250' }, 'backfill', 'bump', '--on', 'items', '--set', 'n = n + 1', '--batch-size', '4', '--delay-ms', '150');
+    assertOk(result);
+    const progress = result.stdout.split('\n').filter((line) => /^backfill {2}bump: \d+ \/ 40 rows/.test(line));
+    assert.ok(progress.length >= 2 && progress.length < 10, describeRun(result));
+    assert.match(result.stdout, /backfilled bump: 40 rows in 10 batches/);
+  });
+
   test('--quiet prints nothing on success, and the error on failure', () => {
     const ws = workspace({ '0001_a.sql': table('a') });
     const quiet = ws.run('migrate', '--quiet');
