@@ -475,7 +475,7 @@ async function suites(): Promise<void> {
     it('runs by flags, resumes after a kill, reports --status; JSON and usage errors', { timeout: 60_000 }, async () => {
       const path = sqliteTable(30_000);
       const dir = join(path, '..');
-      const args = ['backfill', 'lower_emails', '--db', path, '--table', 'items', '--set', 'email = lower(email), n = n + 1', '--where', "email <> ''", '--batch-size', '50'];
+      const args = ['backfill', 'lower_emails', '--db', path, '--on', 'items', '--set', 'email = lower(email), n = n + 1', '--where', "email <> ''", '--batch-size', '50'];
       // Kill it once mid-way (the CLI as users run it).
       const proc = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, DATABASE_URL: '' } });
       const exit = new Promise<NodeJS.Signals | null>((resolve) => proc.on('close', (_code, signal) => resolve(signal)));
@@ -511,7 +511,7 @@ async function suites(): Promise<void> {
 
       const missing = cli(['backfill', 'x', '--db', path, '--set', 'n = 1'], { cwd: dir });
       assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /needs --table/);
+      assert.match(missing.stderr, /needs --on TABLE/);
     });
 
     it('runs a module file exporting the definition', { timeout: 30_000 }, async () => {

@@ -36,6 +36,7 @@ function applied() {
   const runEnv = (env: NodeJS.ProcessEnv, ...args: string[]) => cli(args, { cwd: dir, env: { STRATA_BACKUP_KEY: '', ...env } });
   assertOk(run('migrate'));
   assert.equal(existsSync(backups), false, 'a new, empty database has nothing to back up');
+  /** `backup list --json`'s backups: newest first. */
   const list = (...extra: string[]) => parseJson(run('backup', 'list', '--json', ...extra)).backups as { id: string; file: string; description: string; verified: boolean; missing: boolean; schemaVersion: string | null }[];
   const create = (...extra: string[]) => {
     const result = run('backup', 'create', '--json', ...extra);
@@ -103,7 +104,7 @@ describe('strata backup', () => {
     const pruned = ws.run('backup', 'prune');
     assertOk(pruned);
     assert.match(pruned.stdout, /nothing to prune/);
-    assert.deepEqual(parseJson(ws.run('backup', 'prune', '--json')), { pruned: [] });
+    assert.deepEqual(parseJson(ws.run('backup', 'prune', '--json')).pruned, []);
   });
 
   test('--keep-count prunes after a new verified backup, and never the newest', () => {
@@ -113,7 +114,7 @@ describe('strata backup', () => {
     assertOk(result);
     const json = parseJson(result);
     assert.deepEqual(json.pruned, ids.slice(0, 2));
-    assert.deepEqual(ws.list().map((b) => b.id), [ids[2], json.backup.id]);
+    assert.deepEqual(ws.list().map((b) => b.id), [json.backup.id, ids[2]]);
     assert.deepEqual(parseJson(ws.run('backup', 'prune', '--keep-count', '1', '--json')).pruned, [ids[2]]);
     assert.deepEqual(ws.list().map((b) => b.id), [json.backup.id]);
   });
@@ -227,8 +228,8 @@ INSERT INTO half VALUES (2);
     assert.match(json.error.details.backup, ID);
     assert.deepEqual(dump(ws.db), before);
     const backups = ws.list();
-    assert.deepEqual(backups.map((b) => b.id), [id, json.error.details.backup]);
-    assert.match(backups[0]!.description, /^before migrate: 2_fine, 3_half$/);
+    assert.deepEqual(backups.map((b) => b.id), [json.error.details.backup, id]);
+    assert.match(backups[1]!.description, /^before migrate: 2_fine, 3_half$/);
   });
 
   test('a backup that cannot be written stops migrate before any migration runs', () => {
@@ -276,8 +277,8 @@ INSERT INTO half VALUES (2);
     assertOk(ws.run('rollback'));
     backups = ws.list();
     assert.equal(backups.length, 2);
-    assert.match(backups[1]!.description, /^before rollback: 2_a$/);
-    assert.equal(backups[1]!.schemaVersion, '2');
+    assert.match(backups[0]!.description, /^before rollback: 2_a$/);
+    assert.equal(backups[0]!.schemaVersion, '2');
     for (const name of readdirSync(ws.backups)) assert.equal(statSync(join(ws.backups, name)).mode & 0o777, 0o600, name);
   });
 });
@@ -357,7 +358,7 @@ describe('--backup-check full', () => {
     writeFileSync(join(ws.dir, 'strata.config.json'), '{}');
     assertOk(ws.run('migrate'));
     assert.ok(userTables(ws.db).includes('more'));
-    const taken = ws.list().at(-1)!;
+    const taken = ws.list()[0]!;
     assert.equal((taken as { check?: string }).check, 'structure');
     assertFailure(ws.run('backup', 'verify', taken.id), 'BACKUP_CORRUPT');
   });

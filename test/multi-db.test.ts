@@ -272,7 +272,7 @@ describe('multi-database projects', () => {
     const result = p.run('validate');
     assertFailure(result, 'VALIDATION_FAILED', 1, { hint: false });
     assert.match(result.stderr, /1 of 3 database\(s\) are not valid: knowledge/);
-    assert.match(result.stdout, /== tasks ==\n.*is valid/);
+    assert.match(result.stdout, /== tasks ==\ndatabase: sqlite:\S*felix_tasks.db \(from strata.config.json, databases.tasks\)\n.*is valid/);
 
     writeFiles(p.dir, { 'strata.config.json': JSON.stringify({ databases: { ...Object.fromEntries(NAMES.map((n) => [n, { db: `./data/${n}/felix_${n}.db`, dir: `./migrations/${n}` }])), memory: { db: './data/memory/felix_memory.db', dir: './nowhere' } } }) });
     const status = p.run('status', '--json');

@@ -6,7 +6,8 @@ import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec
 import { backupSettings } from './backup-options.js';
 import { integerOption, usage, varOptions, type ParsedCommand } from './args.js';
 import type { ConfigFlags, ResolvedConfig } from './config.js';
-import type { Output } from './output.js';
+import { databaseTarget } from './database-target.js';
+import type { DatabaseTarget, Output } from './output.js';
 import { resolveProject, type Project } from './project.js';
 
 /** One database of the run: its settings, and its migrator and backups, made when first asked for. */
@@ -16,6 +17,8 @@ export interface DatabaseHandle {
   config: ResolvedConfig;
   /** The database its settings name: dialect, schema, Strata's tables, connections, backups. */
   spec(): DatabaseSpec;
+  /** The database as it may be shown, and which setting named it. */
+  target(): DatabaseTarget;
   migrator(): SqlMigrator;
   backups(): BackupManager;
   /** Closes its migrator (if one was made); it may be made again. */
@@ -30,7 +33,12 @@ export interface CommandContext {
   project(): Promise<Project>;
   /** The selected databases, in config order (one for a single-database project). */
   databases(): Promise<DatabaseHandle[]>;
-  /** config(), spec(), migrator() and backups() are the one selected database's; a USAGE error when several are. */
+  /**
+   * The one selected database (a USAGE error when several are), named on the output (`database:
+   * ... (from ...)`) the first time it is asked for. config(), migrator() and backups() are its.
+   */
+  database(): Promise<DatabaseHandle>;
+  /** Its settings and its spec, without naming it (for commands that do not open it, such as create, or that name it elsewhere). */
   config(): Promise<ResolvedConfig>;
   spec(): Promise<DatabaseSpec>;
   migrator(): Promise<SqlMigrator>;
@@ -40,7 +48,7 @@ export interface CommandContext {
 }
 
 /** STRATA_JOURNAL=1 (or a level: debug, info, warn, error) records runs in strata_journal; see `strata log`. */
-function journalFromEnv(): boolean | { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } {
+export function journalFromEnv(): boolean | { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } {
   const setting = (process.env.STRATA_JOURNAL ?? '').trim().toUpperCase();
   if (setting === 'DEBUG' || setting === 'INFO' || setting === 'WARN' || setting === 'ERROR') return { level: setting };
   return setting === '1' || setting === 'TRUE' || setting === 'ON';
@@ -55,6 +63,7 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
   const { values } = parsed;
   let project: Promise<Project> | undefined;
   let handles: Promise<DatabaseHandle[]> | undefined;
+  let announced = false;
   const flag = (name: string) => (values[name] === true ? true : undefined);
   const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const context: CommandContext = {
@@ -80,10 +89,16 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         parsed.databases,
       )),
     databases: () => (handles ??= context.project().then((p) => p.selected.map(handleFor))),
+    database: async () => {
+      const handle = await one();
+      if (!announced) output.target(handle.target());
+      announced = true;
+      return handle;
+    },
     config: async () => (await one()).config,
     spec: async () => (await one()).spec(),
-    migrator: async () => (await one()).migrator(),
-    backups: async () => (await one()).backups(),
+    migrator: async () => (await context.database()).migrator(),
+    backups: async () => (await context.database()).backups(),
     async close() {
       for (const handle of await (handles ?? Promise.resolve([])).catch(() => [])) await handle.close();
     },
@@ -111,6 +126,7 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         const configured = journal();
         return (spec ??= resolveDatabase({ ...settings, journalTable: typeof configured === 'object' && 'table' in configured ? configured.table : undefined }));
       },
+      target: () => databaseTarget(settings),
       migrator() {
         if (migrator) return migrator;
         const backup = values['no-backup'] === true || settings.backup === false ? false : backupSettings(values, settings.backup);

@@ -5,9 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import type { BackupConfig } from '../backup/backup-settings.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../defaults.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
+import { nearestName } from './nearest-name.js';
 import { readSettingsFile } from '../sources/module-loader.js';
 import { compilePlaceholderPattern } from '../sources/sql/placeholders.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
@@ -60,6 +61,8 @@ export interface ResolvedConfig extends StrataConfig {
   dir: string;
   /** The file the settings came from, if any. */
   file: string | undefined;
+  /** Which setting named `db`: `--db`, `DATABASE_URL`, the config file, or `default`. */
+  dbSource: string;
   /** In a multi-database project: which of its databases these settings are for. */
   name?: string;
 }
@@ -118,9 +121,20 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
   const relativeTo = (value: string) => (isUrl(value) || value === ':memory:' ? value : resolve(base, value));
   const fromEnv = env.DATABASE_URL || undefined;
   const pick = <T>(flag: T | undefined, configured: T | undefined) => (flag !== undefined ? flag : configured);
+  const fileName = file === undefined ? 'the config file' : relative(cwd, file) || file;
+  // DATABASE_URL wins over the config's db (as in dbmate and Prisma), and says so.
+  const [db, dbSource] =
+    flags.db !== undefined
+      ? [flags.db, '--db']
+      : fromEnv !== undefined
+        ? [fromEnv, fromFile.db !== undefined ? `DATABASE_URL, over the "db" in ${fileName}` : 'DATABASE_URL']
+        : fromFile.db !== undefined
+          ? [relativeTo(fromFile.db), fileName]
+          : [DEFAULT_DATABASE, 'default'];
   return {
     file,
-    db: flags.db !== undefined ? flags.db : fromEnv ?? (fromFile.db !== undefined ? relativeTo(fromFile.db) : DEFAULT_DATABASE),
+    db,
+    dbSource,
     dir: flags.dir !== undefined ? resolve(cwd, flags.dir) : fromFile.dir !== undefined ? relativeTo(fromFile.dir) : resolve(cwd, DEFAULT_MIGRATIONS_DIR),
     table: pick(flags.table, fromFile.table),
     lockTimeoutMs: pick(flags.lockTimeoutMs, fromFile.lockTimeoutMs),
@@ -158,7 +172,7 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
   for (const [key, setting] of Object.entries(value)) {
     const expected = KNOWN_KEYS[key as keyof StrataConfig];
     if (!expected) {
-      const near = Object.keys(KNOWN_KEYS).find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known, key) <= 2);
+      const near = nearestName(key, Object.keys(KNOWN_KEYS));
       throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown setting "${key}"${near ? `; did you mean "${near}"?` : ''}`, {
         hint: `known settings: ${Object.keys(KNOWN_KEYS).join(', ')}`,
       });
@@ -237,18 +251,4 @@ function checkBackupConfig(backup: BackupConfig, file: string): void {
         hint: '"structure" (default) checks that a new backup opens; "full" also runs integrity_check on every page',
       });
   }
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, k) => k);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

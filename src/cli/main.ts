@@ -4,20 +4,26 @@
  * imported only when it runs, so a no-op `strata migrate` loads nothing it does not use.
  */
 import { StrataError } from '../model/errors.js';
-import { helpText, parseCommandLine, type CommandName } from './args.js';
+import { commandNamed, parseCommandLine } from './args.js';
 import type { CommandContext } from './command-context.js';
+import type { CommandName } from './command-table.js';
+import { helpText } from './help-text.js';
 import { Output } from './output.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** 3: `status --exit-code` found pending migrations (and nothing wrong). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, pending: 3 } as const;
 
-const LOADERS: Record<CommandName, () => Promise<{ run: (ctx: CommandContext) => Promise<number> }>> = {
+const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: CommandContext) => Promise<number> }>> = {
+  init: () => import('./commands/init.js'),
   migrate: () => import('./commands/migrate.js'),
   rollback: () => import('./commands/rollback.js'),
+  redo: () => import('./commands/redo.js'),
   status: () => import('./commands/status.js'),
   validate: () => import('./commands/validate.js'),
   create: () => import('./commands/create.js'),
   repair: () => import('./commands/repair.js'),
   backup: () => import('./commands/backup.js'),
+  db: () => import('./commands/db.js'),
   import: () => import('./commands/import.js'),
   log: () => import('./commands/log.js'),
   backfill: () => import('./commands/backfill.js'),
@@ -31,11 +37,19 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const wantsJson = argv.includes('--json');
-  let output = new Output({ json: wantsJson, verbose: argv.includes('--verbose') });
+  let output = new Output({ json: argv.includes('--json'), verbose: argv.includes('--verbose') });
   try {
     const parsed = parseCommandLine(argv);
-    output = new Output({ json: parsed.values.json === true, verbose: parsed.values.verbose === true });
+    output = new Output({ json: parsed.values.json === true, verbose: parsed.values.verbose === true, quiet: parsed.values.quiet === true });
+    if (parsed.values.version) {
+      const { packageVersion } = await import('./package-version.js');
+      process.stdout.write(`${packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (parsed.command === 'help') {
+      process.stdout.write(helpText(parsed.positionals[0] === undefined ? undefined : commandNamed(parsed.positionals[0])));
+      return EXIT.ok;
+    }
     if (parsed.values.help || !parsed.command) {
       process.stdout.write(helpText(parsed.command));
       return parsed.command || parsed.values.help ? EXIT.ok : EXIT.usage;

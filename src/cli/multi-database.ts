@@ -5,10 +5,13 @@
  */
 import { StrataError, messageOf } from '../model/errors.js';
 import type { CommandContext, DatabaseHandle } from './command-context.js';
+import type { DatabaseTarget } from './output.js';
 
 export interface DatabaseOutcome<T> {
   name: string;
   status: 'succeeded' | 'failed' | 'not-run';
+  /** Which database it is and which setting named it (absent when it did not run). */
+  database?: DatabaseTarget;
   value?: T;
   /** The error as `--json` prints errors: { code, message, hint?, details?, results? }. */
   error?: Record<string, unknown>;
@@ -31,11 +34,14 @@ export async function eachDatabase<T>(
       outcomes.push({ name, status: 'not-run' });
       continue;
     }
+    let database: DatabaseTarget | undefined;
     try {
-      outcomes.push({ name, status: 'succeeded', value: await run(db) });
+      database = db.target();
+      output.target(database);
+      outcomes.push({ name, status: 'succeeded', database, value: await run(db) });
     } catch (error) {
       if (!output.json) output.error(error);
-      outcomes.push({ name, status: 'failed', error: errorJson(error) });
+      outcomes.push({ name, status: 'failed', ...(database ? { database } : {}), error: errorJson(error) });
       failed ??= name;
     } finally {
       await db.close();

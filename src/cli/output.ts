@@ -2,13 +2,24 @@
  * Everything the CLI prints goes through here: live lines on a terminal, plain lines otherwise,
  * one JSON document with --json, and errors as "what failed and where" + "how to fix it".
  */
-import type { EventChannel } from '../engine/events.js';
+import type { EventChannel, StepEvent } from '../engine/events.js';
 import { StrataError, messageOf } from '../model/errors.js';
 import { migrationLabel } from '../model/migration.js';
+import { ProgressTicker } from './progress-ticker.js';
+
+/** Which database a run works on, and which setting named it. */
+export interface DatabaseTarget {
+  /** The database as it may be shown: a path, or a URL without its password. */
+  target: string;
+  /** `--db`, `DATABASE_URL`, the config file's name, or `default`. */
+  source: string;
+}
 
 export interface OutputOptions {
   json: boolean;
   verbose: boolean;
+  /** Nothing but errors. */
+  quiet?: boolean;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
 }
@@ -16,24 +27,50 @@ export interface OutputOptions {
 export class Output {
   readonly json: boolean;
   readonly verbose: boolean;
+  readonly quiet: boolean;
   readonly live: boolean;
+  /** The database this run works on, once named (one database only): --json reports it too. */
+  private database: DatabaseTarget | undefined;
+  private databasesNamed = 0;
   private readonly stdout: NodeJS.WriteStream;
   private readonly stderr: NodeJS.WriteStream;
 
   constructor(options: OutputOptions) {
     this.json = options.json;
     this.verbose = options.verbose;
+    this.quiet = options.quiet === true;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
-    this.live = !this.json && Boolean(this.stdout.isTTY);
+    this.live = !this.json && !this.quiet && Boolean(this.stdout.isTTY);
   }
 
   line(text = ''): void {
+    if (!this.json && !this.quiet) this.stdout.write(`${text}\n`);
+  }
+
+  /** A line that reports a problem: printed under --quiet too. */
+  problem(text: string): void {
     if (!this.json) this.stdout.write(`${text}\n`);
   }
 
+  /**
+   * Names the database a run works on and where that setting came from, first thing, so a log
+   * always says which database was changed: `database: sqlite:app.db (from strata.config.json)`.
+   */
+  target(database: DatabaseTarget, options: { stderr?: boolean } = {}): void {
+    this.database = database;
+    this.databasesNamed++;
+    const text = `database: ${database.target} (from ${database.source})`;
+    // stderr when stdout carries data of its own (an export).
+    if (options.stderr) this.warn(text);
+    else this.line(text);
+  }
+
+  /** The run's JSON document; with one database named, it says which (`database: { target, source }`). */
   data(value: unknown): void {
-    if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    if (!this.json) return;
+    const named = this.databasesNamed === 1 && value && typeof value === 'object' && !Array.isArray(value) && !('database' in value) && !('databases' in value);
+    this.stdout.write(`${JSON.stringify(named ? { database: this.database, ...value } : value, null, 2)}\n`);
   }
 
   /** A line that the next one replaces (terminals only). */
@@ -47,6 +84,11 @@ export class Output {
   }
 
   warn(text: string): void {
+    if (!this.json && !this.quiet) this.stderr.write(`${text}\n`);
+  }
+
+  /** A failure summary on stderr: printed under --quiet too. */
+  failure(text: string): void {
     if (!this.json) this.stderr.write(`${text}\n`);
   }
 
@@ -72,16 +114,31 @@ export function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : ms < 10_000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Live progress for migrate/rollback: one line per step, replaced in place on a terminal. */
+/**
+ * Progress for migrate/rollback: on a terminal one live line per step, replaced in place; in a
+ * log a line when each step starts and when it ends, and a line at least every 10 s while one runs.
+ */
 export function showProgress(events: EventChannel, output: Output): void {
   if (output.json) return;
+  const ticker = new ProgressTicker(output);
   const count = (e: { index: number; total: number }) => (e.total > 1 ? `[${e.index}/${e.total}] ` : '');
+  const starting = (verb: string) => (e: StepEvent) => {
+    const text = `${count(e)}${verb} ${migrationLabel(e)} ...`;
+    if (output.live) output.transient(text);
+    else output.line(text);
+    ticker.start((ms) => `${count(e)}still ${verb} ${migrationLabel(e)} (${formatMs(ms)})`);
+  };
+  const ended = (verb: string) => (e: StepEvent & { durationMs: number }) => {
+    ticker.stop();
+    output.settle(`${verb.padEnd(9)} ${migrationLabel(e)} (${formatMs(e.durationMs)})`);
+  };
   events.on('lock:waiting', (e) => output.warn(`waiting for another migration on ${e.target} to finish...`));
-  events.on('migrating', (e) => output.transient(`${count(e)}applying ${migrationLabel(e)}...`));
-  events.on('migrated', (e) => output.settle(`applied   ${migrationLabel(e)} (${formatMs(e.durationMs)})`));
-  events.on('reverting', (e) => output.transient(`${count(e)}reverting ${migrationLabel(e)}...`));
-  events.on('reverted', (e) => output.settle(`reverted  ${migrationLabel(e)} (${formatMs(e.durationMs)})`));
-  events.on('failed', (e) => output.settle(`failed    ${migrationLabel(e)} (${formatMs(e.durationMs)})`));
+  events.on('migrating', starting('applying'));
+  events.on('migrated', ended('applied'));
+  events.on('reverting', starting('reverting'));
+  events.on('reverted', ended('reverted'));
+  events.on('failed', ended('failed'));
+  events.on('done', () => ticker.stop());
   showBackupProgress(events, output);
 }
 
@@ -106,14 +163,33 @@ const PHASES = { snapshot: 'snapshot', write: 'writing', verify: 'verifying', re
  */
 export function showBackupProgress(events: EventChannel, output: Output): void {
   if (output.json) return;
+  const ticker = new ProgressTicker(output);
+  let phase: string | undefined;
+  let latest = { bytes: 0, totalBytes: 0 };
   events.on('backup:progress', (e) => {
+    latest = e;
+    if (`${e.id} ${e.phase}` !== phase) {
+      phase = `${e.id} ${e.phase}`;
+      ticker.start((ms) => `backup    ${e.id}: ${PHASES[e.phase]} ${formatBytes(latest.bytes)}${latest.totalBytes ? ` / ${formatBytes(latest.totalBytes)}` : ''} (${formatMs(ms)})`);
+    }
     if (!output.live || e.totalBytes === 0) return;
     const share = Math.min(1, e.bytes / e.totalBytes);
     const filled = Math.round(share * BAR_WIDTH);
     output.transient(`${PHASES[e.phase].padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${formatBytes(e.bytes)} / ${formatBytes(e.totalBytes)}`);
   });
-  events.on('backup', (e) => output.settle(`backup    ${e.id} (${e.location})`));
-  events.on('restore', (e) => output.settle(`restored  backup ${e.id} into ${e.target}${e.automatic ? ' (automatically, after the failure)' : ''}`));
+  const finished = () => {
+    ticker.stop();
+    phase = undefined;
+  };
+  events.on('backup', (e) => {
+    finished();
+    output.settle(`backup    ${e.id} (${e.location})`);
+  });
+  events.on('restore', (e) => {
+    finished();
+    output.settle(`restored  backup ${e.id} into ${e.target}${e.automatic ? ' (automatically, after the failure)' : ''}`);
+  });
+  for (const end of ['migrating', 'reverting', 'done', 'failed'] as const) events.on(end, finished);
 }
 
 export function table(rows: string[][]): string[] {

@@ -12,7 +12,8 @@
  *   exactly one is selected.
  */
 import { usage } from './args.js';
-import { editDistance, loadConfig, resolveSettings, type ConfigFlags, type ResolvedConfig, type StrataConfig } from './config.js';
+import { nearestName } from './nearest-name.js';
+import { loadConfig, resolveSettings, type ConfigFlags, type ResolvedConfig, type StrataConfig } from './config.js';
 
 export interface Project {
   /** The config file, if any. */
@@ -52,7 +53,10 @@ export async function resolveProject(
     }
   }
   // No DATABASE_URL: each database names its own db.
-  const selected = wanted.map((name) => ({ ...resolveSettings(inherit(defaults, databases[name]!), file, flags, {}, cwd), name }));
+  const selected = wanted.map((name) => {
+    const settings = resolveSettings(inherit(defaults, databases[name]!), file, flags, {}, cwd);
+    return { ...settings, name, dbSource: flags.db === undefined ? `${settings.dbSource}, databases.${name}` : settings.dbSource };
+  });
   return { file, multi: true, names, selected };
 }
 
@@ -74,22 +78,9 @@ export function selectDatabases(names: readonly string[], selection: readonly st
   for (const name of asked) {
     if (name === '') throw usage('--database needs a name', known);
     if (!names.includes(name)) {
-      const near = nearest(name, names);
+      const near = nearestName(name, names);
       throw usage(`unknown database '${name}'${near ? `; did you mean '${near}'?` : ''}`, known);
     }
   }
   return names.filter((name) => asked.includes(name));
-}
-
-function nearest(name: string, names: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  const scored = names
-    .map((candidate) => {
-      const other = candidate.toLowerCase();
-      const distance = other === lower ? 0 : Math.min(other.length, lower.length) >= 3 && (other.startsWith(lower) || lower.startsWith(other)) ? 1 : editDistance(other, lower);
-      return { candidate, distance };
-    })
-    .filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.length / 3)))
-    .sort((a, b) => a.distance - b.distance);
-  return scored[0]?.candidate;
 }

@@ -17,6 +17,8 @@ export interface StepEvent {
   /** 1-based position of the step in this run, and the run's step count. */
   index: number;
   total: number;
+  /** A SQL step: how many statements its body runs (0: an empty up or down). Absent for code. */
+  statements?: number;
 }
 
 /** What a migration run (SQL or document) and the backups around it report. */

@@ -234,6 +234,7 @@ export class Migrator<Ctx> {
       target: status.target,
       problems: status.problems,
       integrity,
+      checks: ['checksums', 'files', 'order', ...(status.exists ? [...this.target.integrityChecks, "migrations' verify"] : [])],
       verify: verified,
       pending: status.pending,
     };

@@ -16,6 +16,8 @@ export interface ValidationReport {
   target: string;
   problems: Problem[];
   integrity: string[];
+  /** What was checked, in order: the ledger against the files, then what the store itself checks (when it exists). */
+  checks: string[];
   /** Applied migrations whose verify fails on the database as it is now. */
   verify: { version: string; name: string; error: string }[];
   pending: number;

@@ -79,7 +79,7 @@ export class MigrationRun<Ctx> {
       await this.target.transaction(async () => {
         for (let k = 0; k < steps.length; k++) {
           const step = steps[k]!;
-          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length };
+          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length, ...statementCount(loaded[k]!.up) };
           current = { step, event, started: clock() };
           this.events.emit('migrating', event);
           const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
@@ -130,7 +130,7 @@ export class MigrationRun<Ctx> {
     verify?: MigrationBody<Ctx>,
   ): Promise<StepResult> {
     const { direction } = this;
-    const event: StepEvent = { version: step.version, name: step.name, direction, ...position };
+    const event: StepEvent = { version: step.version, name: step.name, direction, ...position, ...statementCount(body) };
     this.events.emit(direction === 'up' ? 'migrating' : 'reverting', event);
     const started = clock();
     // A resumed step continues outside a transaction, as it began.
@@ -230,4 +230,9 @@ function isoNow(): string {
     lastIso = new Date(ms).toISOString();
   }
   return lastIso;
+}
+
+/** For step events: a SQL body's statement count (a file's own BEGIN/COMMIT do not count); nothing for code. */
+function statementCount<Ctx>(body: MigrationBody<Ctx>): Pick<StepEvent, 'statements'> {
+  return body.kind === 'sql' ? { statements: body.statements.filter((s) => !s.control).length } : {};
 }

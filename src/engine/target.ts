@@ -12,7 +12,8 @@
  *    off while fn runs and violations are checked before commit.
  * 5. `execute(statement)`: one SQL statement (SQL stores only); `context()`: what code
  *    migrations receive as `ctx`.
- * 6. `integrityProblems()`: the store's own consistency checks, as readable lines.
+ * 6. `integrityProblems()`: the store's own consistency checks, as readable lines;
+ *    `integrityChecks` names them.
  * 7. `abortOpenTransaction()`: roll back a transaction that a step outside Strata's transaction
  *    opened itself (a file's own `BEGIN`) and left open; say whether there was one.
  * 8. Optional `locateError()`: the position of a failure inside the statement, when the store
@@ -44,6 +45,8 @@ export interface Target<Ctx> {
   execute(sql: string): Promise<void>;
   context(): Ctx;
   integrityProblems(): Promise<string[]>;
+  /** What integrityProblems checks, named for reports. */
+  readonly integrityChecks: readonly string[];
   abortOpenTransaction(): Promise<boolean>;
   /** Where within `sql` the store says `error` happened (1-based line, and column when known). */
   locateError?(error: unknown, sql: string): { line: number; column?: number } | undefined;

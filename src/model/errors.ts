@@ -40,6 +40,8 @@ export const ErrorCode = {
   PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
   FILE_EXISTS: 'FILE_EXISTS',
+  /** `strata db create` / `db drop` could not create or drop the database (rights, a database in use). */
+  DB_ADMIN_FAILED: 'DB_ADMIN_FAILED',
   /** A stored document that cannot be read as the layout expects (bad JSON, wrong shape). */
   DOCUMENT_INVALID: 'DOCUMENT_INVALID',
   /** The stored document is at a version newer than any migration this app knows. */

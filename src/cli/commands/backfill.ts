@@ -1,6 +1,6 @@
 /**
  * `strata backfill`: a progressive (batched, resumable) data migration on its own.
- *   strata backfill NAME --table T --set "col = expr" [--where COND] [--key id] [--batch-size N] [--delay-ms N]
+ *   strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--key id] [--batch-size N] [--delay-ms N]
  *   strata backfill FILE.ts|.js        a module exporting the definition (default export or `backfill`)
  *   strata backfill --status           every backfill's checkpoint
  * Running the same NAME again resumes after its checkpoint. Ctrl-C stops between batches.
@@ -10,19 +10,21 @@ import { resolve } from 'node:path';
 import { EventChannel } from '../../events.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { backfill, backfillStatus, type BackfillDefinition, type BackfillReport } from '../../progressive/backfill.js';
+import type { BackfillProgress } from '../../progressive/backfill-events.js';
 import { encodeKey, type BackfillState } from '../../progressive/backfill-state.js';
 import { defaultExport, importFile } from '../../sources/module-loader.js';
 import { integerOption, usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 import { cancelOnInterrupt } from '../interrupt.js';
+import { ProgressTicker } from '../progress-ticker.js';
 import { formatBytes, formatMs, table, type Output } from '../output.js';
 
 const MODULE = /\.[mc]?[jt]s$/;
-const USAGE = 'usage: strata backfill NAME --table T --set "col = expr" [--where COND] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status';
+const USAGE = 'usage: strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output, positionals } = ctx;
-  const spec = await ctx.spec();
+  const spec = (await ctx.database()).spec();
   if (values.status === true) {
     if (positionals.length) throw usage('--status takes no NAME', USAGE);
     const states = await backfillStatus(spec);
@@ -66,16 +68,16 @@ async function definitionOf(ctx: CommandContext): Promise<BackfillDefinition> {
         hint: "export default { name, table, set | sql | update, ... } (or export const backfill = { ... })",
       });
     }
-    for (const flag of ['set', 'statement', 'where', 'key'] as const) {
+    for (const flag of ['on', 'set', 'statement', 'where', 'key'] as const) {
       if (string(flag) !== undefined) throw usage(`--${flag} does not apply to a module file: the module defines it`, USAGE);
     }
     return { ...exported, ...overrides };
   }
 
-  const tableName = string('table');
+  const tableName = string('on');
   const set = string('set');
   const sql = string('statement');
-  if (!tableName) throw usage(`strata backfill ${target} needs --table`, USAGE);
+  if (!tableName) throw usage(`strata backfill ${target} needs --on TABLE, the table to walk`, USAGE);
   if ((set === undefined) === (sql === undefined)) throw usage(`strata backfill ${target} needs --set "col = expr" (or --statement with :keys)`, USAGE);
   return {
     name: target,
@@ -115,14 +117,21 @@ function printStatus(states: readonly BackfillState[], output: Output): void {
 
 const BAR_WIDTH = 24;
 
-/** A bar on a terminal (done / total, rate, ETA, memory), redrawn at most 10 times a second; nothing per batch elsewhere. */
+/**
+ * A bar on a terminal (done / total, rate, ETA, memory), redrawn at most 10 times a second; in a
+ * log, a progress line at least every 10 s (never one per batch).
+ */
 export function showBackfillProgress(events: EventChannel, output: Output): void {
   if (output.json) return;
   let drawn = 0;
+  const ticker = new ProgressTicker(output);
+  let latest: BackfillProgress | undefined;
   events.on('backfill:start', (e) => {
     if (e.resumed) output.line(`resuming ${e.name} after key ${encodeKey(e.lastKey)}: ${e.done.toLocaleString('en-US')} of ${e.total.toLocaleString('en-US')} rows done`);
+    ticker.start((ms) => `backfill  ${e.name}: ${(latest?.done ?? e.done).toLocaleString('en-US')} / ${e.total.toLocaleString('en-US')} rows${latest ? `, ${Math.round(latest.rowsPerSecond).toLocaleString('en-US')} rows/s` : ''} (${formatMs(ms)})`);
   });
   events.on('backfill:progress', (e) => {
+    latest = e;
     if (!output.live) return;
     const now = performance.now();
     if (now - drawn < 100 && e.done < e.total) return;
@@ -135,8 +144,11 @@ export function showBackfillProgress(events: EventChannel, output: Output): void
     );
   });
   events.on('backfill:done', () => {
+    ticker.stop();
     if (output.live && drawn) output.transient('');
   });
+  events.on('backfill:cancelled', () => ticker.stop());
+  events.on('backfill:failed', () => ticker.stop());
   events.on('backfill:cancelled', (e) => output.settle(`cancelled ${e.name} after ${e.done.toLocaleString('en-US')} rows (checkpoint: key ${encodeKey(e.lastKey)})`));
   events.on('backfill:failed', (e) => output.settle(`failed    ${e.name} after ${e.done.toLocaleString('en-US')} rows (checkpoint: key ${encodeKey(e.lastKey)})`));
 }

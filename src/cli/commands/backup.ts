@@ -30,7 +30,10 @@ export async function run(ctx: CommandContext): Promise<number> {
       return 0;
     }
     case 'list': {
-      const { backups: entries, unreadable } = await backups.list();
+      const listing = await backups.list();
+      const { unreadable } = listing;
+      // Newest first (the API lists oldest first): the backup a restore most likely wants is on top.
+      const entries = [...listing.backups].reverse();
       output.data({ dir: backups.dir, backups: entries, unreadable });
       if (entries.length === 0) output.line(`no backups of ${backups.provider.source} in ${backups.dir}`);
       else {

@@ -1,7 +1,7 @@
 /**
  * `strata create NAME`: the next version after the folder's highest. Timestamp-numbered folders
- * (dbmate, golang-migrate -format) get a UTC timestamp; sequential ones the next integer,
- * zero-padded like the files already there.
+ * (dbmate, golang-migrate -format), and any folder with --timestamp, get a UTC timestamp;
+ * sequential ones the next integer, zero-padded like the files already there.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -39,7 +39,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { dir } = await ctx.config();
   mkdirSync(dir, { recursive: true });
   const existing = readdirSync(dir).filter((f) => !isIgnoredFile(f));
-  const version = nextVersion(existing, new Date());
+  const version = nextVersion(existing, new Date(), { timestamp: values.timestamp === true });
   const file = join(dir, `${version}_${name}.${values.ts ? 'ts' : 'sql'}`);
   try {
     writeFileSync(file, values.ts ? TS_TEMPLATE : SQL_TEMPLATE, { flag: 'wx' });
@@ -60,10 +60,10 @@ export function slug(text: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
-export function nextVersion(fileNames: readonly string[], now: Date): string {
+export function nextVersion(fileNames: readonly string[], now: Date, options: { timestamp?: boolean } = {}): string {
   const digits = fileNames.map((f) => /^(\d+)/.exec(f)?.[1]).filter((d): d is string => d !== undefined && parseFileName(`${d}_x.sql`) !== undefined);
   const highest = digits.map((d) => d.replace(/^0+(?=\d)/, '')).sort(compareVersions).at(-1);
-  const usesTimestamps = digits.some((d) => d.length >= TIMESTAMP_DIGITS);
+  const usesTimestamps = options.timestamp === true || digits.some((d) => d.length >= TIMESTAMP_DIGITS);
   if (usesTimestamps) {
     const stamp = now.toISOString().replace(/\D/g, '').slice(0, TIMESTAMP_DIGITS);
     return highest !== undefined && compareVersions(stamp, highest) <= 0 ? (BigInt(highest) + 1n).toString() : stamp;

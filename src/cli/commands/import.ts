@@ -3,7 +3,7 @@
  * importers with a progress bar each (on a terminal), and ends with a summary table. Ctrl-C
  * cancels between batches and leaves the target tables clean.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createMigrator } from '../../create-migrator.js';
 import { EventChannel } from '../../events.js';
 import { loadImportConfig, loadImporters } from '../../import/import-config.js';
@@ -15,7 +15,9 @@ import { usage } from '../args.js';
 import { backupSettings } from '../backup-options.js';
 import { resolveBackupPaths } from '../config.js';
 import type { CommandContext } from '../command-context.js';
+import { databaseTarget } from '../database-target.js';
 import { cancelOnInterrupt } from '../interrupt.js';
+import { ProgressTicker } from '../progress-ticker.js';
 import { formatMs, showBackupProgress, table, type Output } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -26,6 +28,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const dbFlag = typeof values.db === 'string' ? values.db : undefined;
   const db = dbFlag ?? (config.db === undefined ? undefined : config.db === ':memory:' ? config.db : resolve(config.base, config.db));
   if (!db) throw new StrataError(ErrorCode.CONFIG_INVALID, `${config.file}: no target database`, { hint: 'set "db" in the import config, or pass --db' });
+  output.target(databaseTarget({ db, dbSource: dbFlag !== undefined ? '--db' : relative(process.cwd(), config.file) || config.file }));
   const dryRun = values['dry-run'] === true;
   const events = new EventChannel();
   showImportProgress(events, output);
@@ -112,15 +115,25 @@ export function summaryTable(results: readonly ImporterResult[]): string[] {
 
 const BAR_WIDTH = 24;
 
-/** A bar per importer on a terminal (rows done / total, rate, ETA), a line per importer elsewhere. */
+/**
+ * A bar per importer on a terminal (rows done / total, rate, ETA); elsewhere a line per importer,
+ * and a progress line at least every 10 s while one runs.
+ */
 export function showImportProgress(events: EventChannel, output: Output): void {
   if (output.json) return;
+  const ticker = new ProgressTicker(output);
+  let latest = { done: 0, total: 0 };
   let started = 0;
   let width = 12;
   events.on('import:prepared', (e) => (width = Math.max(width, ...e.importers.map((i) => i.id.length))));
   // import:interrupted is reported through the run's logger (a warning line).
-  events.on('import:start', () => (started = performance.now()));
+  events.on('import:start', (e) => {
+    started = performance.now();
+    latest = { done: 0, total: e.sourceCount };
+    ticker.start((ms) => `importing ${e.id}: ${latest.done.toLocaleString('en-US')} / ${latest.total.toLocaleString('en-US')} rows (${formatMs(ms)})`);
+  });
   events.on('import:progress', (e) => {
+    latest = e;
     if (!output.live) return;
     const share = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
     const filled = Math.round(share * BAR_WIDTH);
@@ -129,7 +142,9 @@ export function showImportProgress(events: EventChannel, output: Output): void {
     const eta = rate > 0 && e.total > e.done ? `ETA ${formatSeconds((e.total - e.done) / rate)}` : '';
     output.transient(`${e.id.padEnd(width)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${e.done.toLocaleString('en-US')} / ${e.total.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`.trimEnd());
   });
+  events.on('import:failed', () => ticker.stop());
   events.on('import:done', ({ result: r }) => {
+    ticker.stop();
     const counts = `${r.targetCount ?? '-'} / ${r.sourceCount} rows${r.skippedCount ? `, ${r.skippedCount} skipped` : ''}`;
     output.settle(`${r.status === 'imported' ? 'imported' : r.status.padEnd(8)}  ${r.id.padEnd(width)} ${counts} (${formatMs(r.durationMs)})`);
   });

@@ -10,7 +10,9 @@ import { jsonlJournalSink } from '../../journal/jsonl-sink.js';
 import { sqlJournalSink } from '../../journal/sql-sink.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { integerOption, usage } from '../args.js';
-import type { CommandContext } from '../command-context.js';
+import { journalFromEnv, type CommandContext } from '../command-context.js';
+import type { ResolvedConfig } from '../config.js';
+import { databaseTarget } from '../database-target.js';
 import { table } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -36,11 +38,16 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   let sink: JournalSink;
   let close = async () => {};
+  let journalOn = true;
   const file = text('journal-file');
   if (file !== undefined) {
     if (!existsSync(file)) throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
     sink = jsonlJournalSink(file);
   } else {
+    // An export is data on stdout: the database is named on stderr instead.
+    const config = format ? await ctx.config() : (await ctx.database()).config;
+    if (format) output.target(databaseTarget(config), { stderr: true });
+    journalOn = journalEnabled(config);
     const spec = await ctx.spec();
     const driver = spec.openDriver();
     const { exists } = await driver.connect('read');
@@ -53,13 +60,16 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   try {
     const entries = await new Journal(sink).queryLogs(query);
+    // Nothing recorded and nothing recording: say how to turn it on, not just "no entries".
+    const off = !journalOn && entries.length === 0 ? JOURNAL_OFF : undefined;
     if (format) {
+      if (off) output.warn(off);
       process.stdout.write(exportEntries(entries, format as JournalExportFormat));
       return 0;
     }
-    output.data({ entries });
+    output.data({ entries, ...(off ? { journal: 'off', hint: off } : {}) });
     if (!entries.length) {
-      output.line('no journal entries match');
+      output.line(off ?? 'no journal entries match');
       return 0;
     }
     const rows = [['TIME', 'LEVEL', 'RUN', 'MIGRATION', 'EVENT', 'MESSAGE']];
@@ -69,4 +79,12 @@ export async function run(ctx: CommandContext): Promise<number> {
   } finally {
     await close();
   }
+}
+
+const JOURNAL_OFF =
+  'the journal is off, so no runs are recorded: turn it on with "journal": true in strata.config.json, or STRATA_JOURNAL=1 in the environment of strata migrate; runs from then on are shown here';
+
+/** As the migrator decides it: STRATA_JOURNAL, when set, over the config's "journal". */
+function journalEnabled(config: ResolvedConfig): boolean {
+  return process.env.STRATA_JOURNAL ? journalFromEnv() !== false : Boolean(config.journal);
 }

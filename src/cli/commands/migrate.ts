@@ -1,3 +1,4 @@
+import type { EventChannel } from '../../engine/events.js';
 import type { RunReport } from '../../engine/migrator.js';
 import { migrationLabel } from '../../model/migration.js';
 import { usage } from '../args.js';
@@ -14,7 +15,7 @@ import { attachDryRunPrinter } from './dry-run.js';
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output } = ctx;
   if (!(await ctx.project()).multi) {
-    const report = await migrateOne(await ctx.databases().then((all) => all[0]!), ctx);
+    const report = await migrateOne(await ctx.database(), ctx);
     output.data(report);
     return 0;
   }
@@ -26,7 +27,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const failed = outcomes.find((o) => o.status === 'failed');
   output.data({
     ok: !failed,
-    databases: outcomes.map(({ name, status, value, error }) => ({ name, status, ...value, ...(error ? { error } : {}) })),
+    databases: outcomes.map(({ name, status, database, value, error }) => ({ name, status, ...(database ? { database } : {}), ...value, ...(error ? { error } : {}) })),
     ...(failed ? { error: { ...failed.error, database: failed.name } } : {}),
   });
   if (selected.length > 1 || failed) {
@@ -35,7 +36,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   if (failed) {
     const later = outcomes.filter((o) => o.status === 'not-run').map((o) => o.name);
-    output.warn(`stopped at ${failed.name}${later.length ? ` (not started: ${later.join(', ')})` : ''}: fix it and run 'strata migrate' again; the databases already migrated are up to date and change nothing`);
+    output.failure(`stopped at ${failed.name}${later.length ? ` (not started: ${later.join(', ')})` : ''}: fix it and run 'strata migrate' again; the databases already migrated are up to date and change nothing`);
     return 1;
   }
   return 0;
@@ -47,6 +48,7 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
   const dryRun = values['dry-run'] === true;
   const printed = dryRun ? attachDryRunPrinter(migrator.events, output) : undefined;
   if (!dryRun) showProgress(migrator.events, output);
+  const warnings = warnOnEmptySteps(migrator.events, output);
   const report = await migrator.migrate({
     to: typeof values.to === 'string' ? values.to : undefined,
     dryRun,
@@ -54,7 +56,22 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
     resume: values['resume'] === true,
   });
   summarise(report, output, db.config.db);
-  return { ...report, ...(printed ? { plan: printed.plan } : {}) };
+  return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings };
+}
+
+/**
+ * An up with no statement is recorded as applied and changes nothing: most often a scaffold
+ * saved before its SQL was written. Said on stderr, and in `warnings` with --json.
+ */
+export function warnOnEmptySteps(events: EventChannel, output: Output): string[] {
+  const warnings: string[] = [];
+  events.on('migrating', (e) => {
+    if (e.statements !== 0) return;
+    const warning = `${migrationLabel(e)} has no statement in its up: it is recorded as applied and changes nothing`;
+    warnings.push(warning);
+    output.warn(`warning: ${warning}`);
+  });
+  return warnings;
 }
 
 export function summarise(report: RunReport, output: Output, db: string): void {

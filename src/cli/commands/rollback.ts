@@ -6,7 +6,8 @@ import { summarise } from './migrate.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output, positionals } = ctx;
-  const migrator = await ctx.migrator();
+  const database = await ctx.database();
+  const migrator = database.migrator();
   const dryRun = values['dry-run'] === true;
   const printed = dryRun ? attachDryRunPrinter(migrator.events, output) : undefined;
   if (!dryRun) showProgress(migrator.events, output);
@@ -16,6 +17,6 @@ export async function run(ctx: CommandContext): Promise<number> {
     dryRun,
   });
   output.data({ ...report, ...(printed ? { plan: printed.plan } : {}) });
-  summarise(report, output, (await ctx.config()).db);
+  summarise(report, output, database.config.db);
   return 0;
 }

@@ -6,7 +6,8 @@ import { eachDatabase } from '../multi-database.js';
 import { formatMs, table, type Output } from '../output.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { output } = ctx;
+  const { output, values } = ctx;
+  const gate = values['exit-code'] === true;
   if ((await ctx.project()).multi) {
     // Every database, even after one that cannot be read: status only reads.
     const outcomes = await eachDatabase(ctx, { stopOnFailure: false }, async (db) => {
@@ -14,8 +15,12 @@ export async function run(ctx: CommandContext): Promise<number> {
       printStatus(report, output);
       return report;
     });
-    output.data({ databases: outcomes.map((o) => ({ name: o.name, ...(o.error ? { error: o.error } : o.value) })) });
-    return outcomes.some((o) => o.error) ? 1 : 0;
+    output.data({ databases: outcomes.map((o) => ({ name: o.name, ...(o.database ? { database: o.database } : {}), ...(o.error ? { error: o.error } : o.value) })) });
+    if (outcomes.some((o) => o.error)) return EXIT_FAILED;
+    if (!gate) return 0;
+    // The worst database decides: failed (1) over pending (3) over up to date (0).
+    const codes = outcomes.map((o) => statusExitCode(o.value!));
+    return codes.includes(EXIT_FAILED) ? EXIT_FAILED : codes.includes(EXIT_PENDING) ? EXIT_PENDING : 0;
   }
   const report = await (await ctx.migrator()).status();
   // Backfills (batched data migrations) keep their own checkpoints; status shows them too.
@@ -23,7 +28,21 @@ export async function run(ctx: CommandContext): Promise<number> {
   output.data({ ...report, backfills });
   printStatus(report, output);
   printBackfills(backfills, output);
-  return 0;
+  return gate ? statusExitCode(report) : 0;
+}
+
+const EXIT_FAILED = 1;
+const EXIT_PENDING = 3;
+
+/**
+ * `status --exit-code`, a gate for CI: 1 when anything needs a person (a failed, running, changed
+ * or missing migration, or a pending one migrate would refuse), 3 when migrations are pending, 0
+ * when the database is up to date.
+ */
+export function statusExitCode(report: StatusReport): 0 | 1 | 3 {
+  const wrong = report.problems.length > 0 || report.migrations.some((m) => m.state === 'failed' || m.state === 'running' || m.state === 'changed' || m.state === 'missing');
+  if (wrong) return EXIT_FAILED;
+  return report.pending > 0 ? EXIT_PENDING : 0;
 }
 
 function printBackfills(backfills: readonly BackfillState[], output: Output): void {

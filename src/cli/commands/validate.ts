@@ -14,9 +14,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       return report;
     });
     const ok = outcomes.every((o) => o.value?.ok === true);
-    output.data({ ok, databases: outcomes.map((o) => ({ name: o.name, ...(o.error ? { ok: false, error: o.error } : o.value) })) });
+    output.data({ ok, databases: outcomes.map((o) => ({ name: o.name, ...(o.database ? { database: o.database } : {}), ...(o.error ? { ok: false, error: o.error } : o.value) })) });
     const invalid = outcomes.filter((o) => o.value?.ok !== true).map((o) => o.name);
-    if (invalid.length) output.warn(`error ${ErrorCode.VALIDATION_FAILED}: ${invalid.length} of ${outcomes.length} database(s) are not valid: ${invalid.join(', ')}`);
+    if (invalid.length) output.failure(`error ${ErrorCode.VALIDATION_FAILED}: ${invalid.length} of ${outcomes.length} database(s) are not valid: ${invalid.join(', ')}`);
     return ok ? 0 : 1;
   }
   const report = await (await ctx.migrator()).validate();
@@ -27,19 +27,20 @@ export async function run(ctx: CommandContext): Promise<number> {
 /** Prints the report; true if it is valid. */
 function printValidation(report: ValidationReport, output: Output): boolean {
   for (const problem of report.problems) {
-    output.line(`✗ ${problem.code}: ${problem.message}`);
-    output.line(`  fix: ${problem.hint}`);
+    output.problem(`✗ ${problem.code}: ${problem.message}`);
+    output.problem(`  fix: ${problem.hint}`);
   }
-  for (const line of report.integrity) output.line(`✗ ${ErrorCode.VALIDATION_FAILED}: ${line}`);
+  for (const line of report.integrity) output.problem(`✗ ${ErrorCode.VALIDATION_FAILED}: ${line}`);
   for (const failed of report.verify) {
-    output.line(`✗ ${ErrorCode.MIGRATION_VERIFY_FAILED}: ${failed.error}`);
-    output.line(`  fix: the database no longer has what ${failed.version}_${failed.name} made; find what changed it`);
+    output.problem(`✗ ${ErrorCode.MIGRATION_VERIFY_FAILED}: ${failed.error}`);
+    output.problem(`  fix: the database no longer has what ${failed.version}_${failed.name} made; find what changed it`);
   }
-  const checked = 'checksums, files, order, integrity_check, foreign_key_check, migrations\' verify';
+  // Only the checks that ran: the store's own depend on its kind, and need it to exist.
+  const checked = report.checks.join(', ');
   if (report.ok) {
     output.line(`${report.target} is valid (${checked})${report.pending ? `; ${report.pending} migration(s) pending` : ''}`);
     return true;
   }
-  output.warn(`error ${ErrorCode.VALIDATION_FAILED}: ${report.problems.length + report.integrity.length + report.verify.length} problem(s) found in ${report.target}`);
+  output.failure(`error ${ErrorCode.VALIDATION_FAILED}: ${report.problems.length + report.integrity.length + report.verify.length} problem(s) found in ${report.target}`);
   return false;
 }

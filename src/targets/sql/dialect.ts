@@ -28,6 +28,7 @@
 import type { BackupProvider } from '../../backup/providers/backup-provider.js';
 import type { JournalSink } from '../../journal/journal.js';
 import type { SqlDialect, SqlLexer } from '../../sources/sql/split-statements.js';
+import type { DatabaseAdmin } from './database-admin.js';
 import type { ConnectionSettings, DatabaseSpec } from './database-spec.js';
 import type { SqlContext, SqlDriver } from './driver.js';
 
@@ -88,6 +89,8 @@ export interface Dialect extends DialectSql {
   adopt?(connection: unknown, settings: ConnectionSettings): SqlDriver | undefined;
   /** How to back this database up; undefined when there is nothing to back up (in memory). */
   backupProvider(spec: DatabaseSpec): BackupProvider | undefined;
+  /** `strata db create` / `db drop`: creating and dropping the database itself; absent when Strata cannot. */
+  admin?(db: string): DatabaseAdmin;
   /** Whether a connection (a code migration's `ctx`) is inside a transaction already. */
   inTransaction(context: SqlContext): Promise<boolean>;
   /** The journal on the migrator's own driver, for databases a second connection cannot write during a run. */

@@ -16,7 +16,8 @@
  * 5. Optional `changeStamp`: a cheap value that differs whenever anything may have written to
  *    the database since it was last taken (lets the target reuse the ledger it last read).
  * 6. `setForeignKeys` returns the previous setting; `foreignKeyViolations` and
- *    `integrityProblems` return readable lines (empty when all holds).
+ *    `integrityProblems` return readable lines (empty when all holds); `integrityChecks` names
+ *    what it checks.
  * 7. Optional `errorOffset` / `errorLine`: where the server says a statement failed, so the
  *    error can name the line and column in the file.
  */
@@ -50,6 +51,8 @@ export interface SqlDriver<Connection = unknown> {
   setForeignKeys(enabled: boolean): Promise<boolean>;
   foreignKeyViolations(): Promise<string[]>;
   integrityProblems(): Promise<string[]>;
+  /** What `integrityProblems` checks, named for reports (`validate` lists the checks that ran). */
+  readonly integrityChecks: readonly string[];
   /** Where in the failed statement the server says it stopped: a 0-based character offset (PostgreSQL). */
   errorOffset?(error: unknown): number | undefined;
   /** Or only the 1-based line within the statement (MySQL's "at line N"). */

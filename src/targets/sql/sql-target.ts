@@ -163,6 +163,10 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     return this.ctx;
   }
 
+  get integrityChecks(): readonly string[] {
+    return this.driver.integrityChecks;
+  }
+
   integrityProblems(): Promise<string[]> {
     return this.driver.integrityProblems();
   }

@@ -1,4 +1,5 @@
 /** MySQL and MariaDB through `mysql2`: `mysql://` and `mariadb://` URLs. */
+import { mysqlAdmin } from './mysql-admin.js';
 import type { ResultSetHeader } from 'mysql2/promise';
 import { MysqlBackupProvider } from '../../../backup/providers/mysql-provider.js';
 import type { Dialect } from '../dialect.js';
@@ -13,6 +14,7 @@ export const mysqlDialect: Dialect = {
   claims: (db) => /^(mysql|mariadb):\/\//i.test(db),
   locate: (db) => ({ location: db, description: redactUrl(db) }),
   open: (spec) => new MysqlDriver(spec.location, { lockName: spec.tables.ledger.name }),
+  admin: mysqlAdmin,
   backupProvider: (spec) => new MysqlBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // `DO 0` answers with an OK packet whose status flags say whether a transaction is open.

@@ -149,6 +149,8 @@ export class MysqlDriver implements SqlDriver<Connection> {
     return [];
   }
 
+  readonly integrityChecks = ['rows breaking a foreign key'] as const;
+
   /** Rows that break a foreign key (possible after foreign_key_checks = 0), per constraint. */
   async integrityProblems(): Promise<string[]> {
     const constraints = await this.query<{ tbl: string; col: string; ref_tbl: string; ref_col: string; name: string }>(

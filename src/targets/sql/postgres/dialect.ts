@@ -1,4 +1,5 @@
 /** PostgreSQL through `pg`: `postgres://` and `postgresql://` URLs. */
+import { postgresAdmin } from './postgres-admin.js';
 import type pg from 'pg';
 import { PostgresBackupProvider } from '../../../backup/providers/postgres-provider.js';
 import type { Dialect } from '../dialect.js';
@@ -19,6 +20,7 @@ export const postgresDialect: Dialect = {
       lockTimeout: spec.settings.lockTimeout,
       lockKey: spec.tables.ledger.name,
     }),
+  admin: postgresAdmin,
   backupProvider: (spec) => new PostgresBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // 'T' in a transaction, 'E' in a failed one, 'I' idle: the server says so after every query.

@@ -186,6 +186,8 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
     return [];
   }
 
+  readonly integrityChecks = ['constraints left NOT VALID', 'invalid indexes'] as const;
+
   /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
   async integrityProblems(): Promise<string[]> {
     const schemaFilter = this.schema === undefined ? "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'" : 'n.nspname = $1';

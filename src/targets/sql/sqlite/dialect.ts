@@ -2,6 +2,7 @@
  * SQLite through better-sqlite3: a path (or `:memory:`, a `sqlite:` or `file:` URL), or an open
  * better-sqlite3 Database. The dialect `dialectFor` asks last: it claims any path.
  */
+import { sqliteAdmin } from './sqlite-admin.js';
 import type Database from 'better-sqlite3';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,7 @@ export const sqliteDialect: Dialect = {
   },
   open: (spec) => new SqliteDriver(spec.location, { pragmas: spec.settings.pragmas }),
   adopt: (connection, settings) => (isBetterSqlite3(connection) ? new SqliteDriver(connection, { pragmas: settings.pragmas }) : undefined),
+  admin: sqliteAdmin,
   backupProvider: (spec) => (spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name })),
   inTransaction: async (context) => (context.connection as Database.Database).inTransaction,
   journalSink: sqliteJournalSink,

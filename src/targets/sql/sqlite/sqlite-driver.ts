@@ -189,6 +189,8 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
     }
   }
 
+  readonly integrityChecks = ['integrity_check', 'foreign_key_check'] as const;
+
   async integrityProblems(): Promise<string[]> {
     const integrity = (this.connection.pragma('integrity_check') as { integrity_check: string }[])
       .map((r) => r.integrity_check)

@@ -1,0 +1,275 @@
+/**
+ * Every command of the `strata` CLI and the options each one takes, as data. Parsing, `--help`,
+ * `strata help <command>` and the CLI reference in the docs all read this one table, so they
+ * cannot disagree: an option a command's help does not list is an error on that command.
+ */
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  /** The value's placeholder in help: `--db <path|url>`. */
+  value?: string;
+  short?: string;
+  multiple?: boolean;
+  /** Other spellings that mean this option on this command (old names kept working). */
+  aliases?: readonly string[];
+}
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  /** At most this many positional arguments. */
+  positionals: number;
+  /** More about the command (what it checks, its exit codes), printed under the summary. */
+  details?: string;
+  options: Readonly<Record<string, OptionSpec>>;
+}
+
+/** Taken by every command. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean', description: 'machine-readable output: one JSON document on stdout' },
+  quiet: { type: 'boolean', short: 'q', description: 'print nothing but errors' },
+  verbose: { type: 'boolean', description: 'stack traces and more detail on errors' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Taken without a command: `strata --version`. */
+export const TOP_LEVEL_OPTIONS = {
+  version: { type: 'boolean', short: 'v', description: "print strata's version" },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Which database: the commands that open one take these. */
+const DATABASE = {
+  db: { type: 'string', description: 'SQLite path, or a sqlite:, postgres://, mysql:// or mariadb:// URL (default: $DATABASE_URL, then the config\'s "db", then ./strata.db)', value: 'path|url' },
+  config: { type: 'string', description: 'config file (default: strata.config.{ts,mts,js,mjs,json} in this folder)', value: 'file' },
+  database: {
+    type: 'string',
+    multiple: true,
+    description: "the config's database(s) to work on, by name (repeatable or a,b)",
+    value: 'name',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+const SCHEMA = {
+  schema: { type: 'string', description: 'PostgreSQL: the schema to migrate (created if missing; holds the ledger)', value: 'name' },
+} as const satisfies Record<string, OptionSpec>;
+
+const SESSION = {
+  'statement-timeout': { type: 'string', description: "PostgreSQL: the session's statement_timeout (ms or e.g. 30s)", value: 'ms' },
+  'db-lock-timeout': { type: 'string', description: "PostgreSQL: the session's lock_timeout, how long a statement waits for a table lock", value: 'ms' },
+} as const satisfies Record<string, OptionSpec>;
+
+const MIGRATIONS = {
+  dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
+  table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
+  var: { type: 'string', multiple: true, description: 'a value for a placeholder in SQL files (repeatable; overrides the config)', value: 'name=value' },
+} as const satisfies Record<string, OptionSpec>;
+
+const LOCK = {
+  'lock-timeout': { type: 'string', description: 'ms to wait for another migration to finish (default 60000)', value: 'ms' },
+} as const satisfies Record<string, OptionSpec>;
+
+const POLICY = {
+  'allow-changed': { type: 'boolean', description: 'proceed although applied migrations were edited' },
+  'allow-missing': { type: 'boolean', description: 'proceed although applied migrations have no file' },
+  'allow-out-of-order': { type: 'boolean', description: 'apply pending migrations older than the current version' },
+} as const satisfies Record<string, OptionSpec>;
+
+const BACKUP = {
+  'backup-dir': { type: 'string', description: 'backups folder (default: backups/ beside the database)', value: 'folder' },
+  compress: { type: 'string', description: 'gzip new backups at this level, 1 (fast) to 9 (small)', value: 'level' },
+  'backup-check': { type: 'string', description: 'how new backups are checked: structure (default: opens, sha256) or full (also reads every page: integrity_check)', value: 'level' },
+  encrypt: { type: 'boolean', description: 'encrypt new backups (AES-256-GCM; key from $STRATA_BACKUP_KEY unless --key-file / --passphrase-env)' },
+  'key-file': { type: 'string', description: 'file holding the 32-byte backup key (hex, base64 or raw)', value: 'path' },
+  'key-env': { type: 'string', description: 'environment variable holding the backup key (default STRATA_BACKUP_KEY)', value: 'name' },
+  'passphrase-env': { type: 'string', description: 'environment variable holding a backup passphrase (scrypt)', value: 'name' },
+  'keep-days': { type: 'string', description: 'retention: remove backups older than N days (default 30)', value: 'N' },
+  'keep-count': { type: 'string', description: 'retention: keep at most N backups (default 10)', value: 'N' },
+} as const satisfies Record<string, OptionSpec>;
+
+const NO_BACKUP = {
+  'no-backup': { type: 'boolean', description: 'do not back up the database before this run' },
+} as const satisfies Record<string, OptionSpec>;
+
+const DRY_RUN = { type: 'boolean', description: 'print the plan and every SQL statement, in the order they would run; change nothing' } as const satisfies OptionSpec;
+
+/** What a command that changes the database by migrations reads. */
+const RUN = { ...DATABASE, ...SCHEMA, ...SESSION, ...MIGRATIONS, ...LOCK } as const;
+
+export const COMMANDS = {
+  init: {
+    summary: 'start a project: strata.config.json, the migrations folder, .gitignore lines',
+    usage: 'strata init [--db PATH|URL] [--dir FOLDER]',
+    positionals: 0,
+    details: 'Writes strata.config.json with "db" and "dir" (never over an existing one), creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
+    options: {
+      db: { type: 'string', description: 'the database the config names (default ./strata.db)', value: 'path|url' },
+      dir: { type: 'string', description: 'the migrations folder (default ./migrations)', value: 'folder' },
+    },
+  },
+  migrate: {
+    summary: 'apply pending migrations',
+    usage: 'strata migrate [--to V] [--dry-run] [--single-transaction] [--resume]',
+    positionals: 0,
+    options: {
+      to: { type: 'string', description: 'apply up to and including version V', value: 'V' },
+      'dry-run': DRY_RUN,
+      'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
+      resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
+      ...RUN,
+      ...POLICY,
+      ...NO_BACKUP,
+      ...BACKUP,
+    },
+  },
+  rollback: {
+    summary: 'roll back the last migration, the last N, or down to version V (0 = everything)',
+    usage: 'strata rollback [V] [--steps N] [--dry-run]',
+    positionals: 1,
+    options: {
+      steps: { type: 'string', description: 'roll back the last N migrations', value: 'N' },
+      'dry-run': DRY_RUN,
+      ...RUN,
+      'allow-changed': POLICY['allow-changed'],
+      ...NO_BACKUP,
+      ...BACKUP,
+    },
+  },
+  redo: {
+    summary: 'roll back the last applied migration and apply it again',
+    usage: 'strata redo [--no-backup]',
+    positionals: 0,
+    details: 'Two runs in one command, each as it runs alone: the rollback (with its backup first), then migrate up to that version (with its own).',
+    options: { ...RUN, 'allow-changed': POLICY['allow-changed'], ...NO_BACKUP, ...BACKUP },
+  },
+  status: {
+    summary: 'show each migration and its state',
+    usage: 'strata status [--exit-code] [--json]',
+    positionals: 0,
+    details: 'Exit status: 0, or with --exit-code: 0 up to date, 3 migrations pending, 1 any failed, running, changed or missing (a gate for CI).',
+    options: {
+      'exit-code': { type: 'boolean', description: 'exit 0 when up to date, 3 when migrations are pending, 1 when any is failed, running, changed or missing' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      ...MIGRATIONS,
+    },
+  },
+  validate: {
+    summary: 'check checksums, files, order and the database integrity; exit 0 only if all hold',
+    usage: 'strata validate [--json]',
+    positionals: 0,
+    details:
+      "Checks that applied files are unchanged and present, that no pending migration is older than the current version, the database's own integrity checks (which ones depends on the database; the output names those that ran), and each applied migration's verify. Pending migrations are fine. Exit status: 0 valid, 1 not valid.",
+    options: { ...DATABASE, ...SCHEMA, ...SESSION, ...MIGRATIONS, ...POLICY },
+  },
+  create: {
+    summary: 'scaffold the next migration file',
+    usage: 'strata create NAME [--sql|--ts] [--timestamp]',
+    positionals: 1,
+    options: {
+      sql: { type: 'boolean', description: 'a .sql file with -- migrate:up / -- migrate:down (default)' },
+      ts: { type: 'boolean', description: 'a TypeScript module exporting up(ctx) and down(ctx)' },
+      timestamp: { type: 'boolean', description: 'version it with a UTC timestamp (YYYYMMDDHHMMSS), even in a sequentially numbered folder' },
+      dir: MIGRATIONS.dir,
+      config: DATABASE.config,
+      database: DATABASE.database,
+    },
+  },
+  repair: {
+    summary: 'record what happened to a step that failed outside a transaction, or accept edited files',
+    usage: 'strata repair V --applied | --rolled-back    |    strata repair --checksums',
+    positionals: 1,
+    options: {
+      applied: { type: 'boolean', description: "the migration's changes are in the database: mark it applied" },
+      'rolled-back': { type: 'boolean', description: 'they are not (or were undone by hand): remove it from the ledger, it becomes pending' },
+      checksums: { type: 'boolean', description: "set the ledger's checksums to the current files' (after intended edits)" },
+      ...RUN,
+    },
+  },
+  backup: {
+    summary: 'back up the database, or list (newest first), verify, restore, delete and prune its backups',
+    usage: 'strata backup create [--description TEXT] | list | verify ID | restore ID [--to PATH] | delete ID | prune',
+    positionals: 2,
+    options: {
+      description: { type: 'string', description: 'create: what this backup is for', value: 'text' },
+      to: { type: 'string', description: 'restore: write the database to this new path instead of replacing it', value: 'path' },
+      ...DATABASE,
+      ...SCHEMA,
+      table: MIGRATIONS.table,
+      ...BACKUP,
+    },
+  },
+  db: {
+    summary: 'create or drop the database itself (a SQLite file, or a PostgreSQL/MySQL database on its server)',
+    usage: 'strata db create | strata db drop --force',
+    positionals: 1,
+    details:
+      'create: a server URL\'s database is created through the server\'s maintenance database (postgres on PostgreSQL); a SQLite file is created empty. Nothing happens when it exists. drop: removes it (a SQLite file with its -wal, -shm and -journal); refused without --force.',
+    options: {
+      force: { type: 'boolean', description: 'drop: yes, drop it (with everything in it)' },
+      ...DATABASE,
+    },
+  },
+  import: {
+    summary: 'import legacy data (Dexie exports, Redux Persist, JSON config and arrays) into the database, as a config file says',
+    usage: 'strata import <config.json|config.ts> [--dry-run] [--force] [--no-backup] [--json]',
+    positionals: 1,
+    options: {
+      'dry-run': { type: 'boolean', description: "run every importer's prepare and print the counts; change nothing" },
+      force: { type: 'boolean', description: 'run an import that already completed again (from a clean target)' },
+      db: { type: 'string', description: "the target database, over the import config's \"db\"", value: 'path|url' },
+      ...NO_BACKUP,
+      ...BACKUP,
+    },
+  },
+  backfill: {
+    summary: 'run (or resume) a batched, resumable data migration over a table, or list backfills',
+    usage: 'strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--key id] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status',
+    positionals: 1,
+    options: {
+      on: { type: 'string', description: 'the table to walk', value: 'table', aliases: ['table'] },
+      set: { type: 'string', description: 'the assignments of each batch\'s UPDATE, e.g. "email_lower = lower(email)"', value: 'sql' },
+      statement: { type: 'string', description: 'or a statement run per batch, with :keys, :first, :last', value: 'sql' },
+      where: { type: 'string', description: 'only rows matching this SQL condition', value: 'sql' },
+      key: { type: 'string', description: 'the column walked, unique and indexed (default id)', value: 'column' },
+      'batch-size': { type: 'string', description: 'rows per batch and per transaction (default 100)', value: 'N' },
+      'delay-ms': { type: 'string', description: 'pause between batches (default 0)', value: 'ms' },
+      restart: { type: 'boolean', description: 'start over from the first key, even if it completed' },
+      status: { type: 'boolean', description: "list every backfill's checkpoint (done, total, last key, status)" },
+      ...DATABASE,
+      ...SCHEMA,
+    },
+  },
+  log: {
+    summary: 'show the migration journal (every run, step, failure, backup and its metrics), or export it',
+    usage: 'strata log [--level L] [--since T] [--until T] [--migration V] [--run ID] [--limit N] [--export json|csv]',
+    positionals: 0,
+    details: 'The journal is off unless the config says "journal": true or STRATA_JOURNAL=1 is set when migrations run.',
+    options: {
+      level: { type: 'string', description: 'the lowest level shown: DEBUG, INFO, WARN or ERROR', value: 'L' },
+      since: { type: 'string', description: 'entries at or after T (an ISO date/time, or 30m, 2h, 7d ago)', value: 'T' },
+      until: { type: 'string', description: 'entries at or before T', value: 'T' },
+      migration: { type: 'string', description: "one migration's entries, by version", value: 'V' },
+      run: { type: 'string', description: "one run's entries, by run id", value: 'ID' },
+      limit: { type: 'string', description: 'the newest N entries', value: 'N' },
+      export: { type: 'string', description: 'print the entries as json or csv', value: 'json|csv' },
+      'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
+      ...DATABASE,
+      schema: { type: 'string', description: 'PostgreSQL: the schema holding the journal', value: 'name' },
+    },
+  },
+  help: {
+    summary: "show a command's help (the same as strata COMMAND --help)",
+    usage: 'strata help [COMMAND]',
+    positionals: 1,
+    options: {},
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** A command's own options followed by the common ones: everything it accepts. */
+export function optionsOf(command: CommandName): Record<string, OptionSpec> {
+  return { ...(COMMANDS[command].options as Record<string, OptionSpec>), ...COMMON_OPTIONS };
+}

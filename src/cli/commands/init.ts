@@ -1,0 +1,71 @@
+/**
+ * `strata init`: a project in the current folder: strata.config.json naming the database and
+ * the migrations folder, the folder itself, and .gitignore lines for the database files and
+ * backups. It never overwrites a config; run again, it adds no .gitignore line twice.
+ */
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../../defaults.js';
+import { ErrorCode, StrataError } from '../../model/errors.js';
+import { databaseAdmin } from '../../targets/sql/database-admin.js';
+import type { CommandContext } from '../command-context.js';
+import { CONFIG_FILE_NAMES } from '../config.js';
+
+const CONFIG_FILE = 'strata.config.json';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { values, output } = ctx;
+  const cwd = process.cwd();
+  const existing = CONFIG_FILE_NAMES.find((name) => existsSync(join(cwd, name)));
+  if (existing) {
+    throw new StrataError(ErrorCode.FILE_EXISTS, `${existing} already exists: strata init never overwrites a config`, { hint: `edit ${existing}, or remove it and run 'strata init' again` });
+  }
+  const db = typeof values.db === 'string' ? values.db : DEFAULT_DATABASE;
+  const dir = typeof values.dir === 'string' ? values.dir : DEFAULT_MIGRATIONS_DIR;
+  const files = databaseAdmin(db).files;
+
+  writeNewFile(join(cwd, CONFIG_FILE), `${JSON.stringify({ db, dir }, null, 2)}\n`);
+  output.line(`created ${CONFIG_FILE} (db ${db}, dir ${dir})`);
+  const folder = resolve(cwd, dir);
+  const madeFolder = !existsSync(folder);
+  mkdirSync(folder, { recursive: true });
+  if (madeFolder) output.line(`created ${relative(cwd, folder) || '.'}${sep}`);
+
+  // A server database has no files here; its backups (pg_dump, mysqldump) still land in backups/.
+  const backups = files.length ? join(dirname(files[0]!), 'backups') : join(cwd, 'backups');
+  const inside = (path: string) => (relative(cwd, path) && !relative(cwd, path).startsWith('..') ? [toSlashes(relative(cwd, path))] : []);
+  const added = appendGitignore(join(cwd, '.gitignore'), [...files.flatMap(inside), ...inside(backups).map((path) => `${path}/`)]);
+  output.line(added.length ? `.gitignore: added ${added.join(', ')}` : '.gitignore already ignores the database and backups');
+  output.data({ config: join(cwd, CONFIG_FILE), db, dir: folder, gitignore: { added } });
+  return 0;
+}
+
+/** Written whole under a temporary name, then linked into place: never a half-written file, never over an existing one. */
+function writeNewFile(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    throw new StrataError(ErrorCode.FILE_EXISTS, `${path} already exists`, { cause: error, hint: 'strata init never overwrites it' });
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Adds the lines .gitignore lacks (atomically: a new file renamed over it); returns them. */
+function appendGitignore(path: string, lines: readonly string[]): string[] {
+  const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const present = new Set(before.split(/\r?\n/).map((line) => line.trim().replace(/^\//, '')));
+  const added = lines.filter((line) => !present.has(line));
+  if (!added.length) return [];
+  const separator = before === '' || before.endsWith('\n') ? '' : '\n';
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${before}${separator}${before === '' ? '' : '\n'}# strata\n${added.join('\n')}\n`);
+  renameSync(temp, path);
+  return added;
+}
+
+function toSlashes(path: string): string {
+  return path.split(sep).join('/');
+}
