@@ -3,7 +3,7 @@
  * migrations registered in code, on SQLite by default.
  *
  * @example
- * import { createMigrator } from 'strata';
+ * import { createMigrator } from 'strata-migrate';
  * const migrator = createMigrator({ db: './app.db', dir: './migrations' });
  * const report = await migrator.migrate();
  * console.log(report.results); // [{ version: '1', name: 'create_users', direction: 'up', status: 'applied', durationMs: 0.4 }]
