@@ -5,6 +5,7 @@
  * owned tables again and records why, so a retry always starts from a clean target.
  */
 import Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -20,7 +21,7 @@ import type { ImportContext, ImportLogger, ImportReport, ImportSources, ImportSt
 
 export interface RunImportOptions<Sources extends ImportSources = ImportSources> {
   /** The target: a SQLite path (opened with WAL, foreign keys on) or an open better-sqlite3 Database (left open). */
-  db: string | Database.Database;
+  db: string | BetterSqlite3Database;
   importers: readonly Importer<Sources>[];
   sources: Sources;
   /** Key-value table holding the status (default `app_state`, created if missing). */
@@ -298,7 +299,7 @@ export async function runImport<Sources extends ImportSources = ImportSources>(o
  * The status of the import into `db` without running anything (for an app's start-up: whether
  * to open its migration window, and whether a previous run was killed mid-way).
  */
-export function importStatus(options: { db: string | Database.Database; statusTable?: string; statusKey?: string; staleAfterMs?: number }): { status: ImportStatus; interrupted: boolean; live: boolean } {
+export function importStatus(options: { db: string | BetterSqlite3Database; statusTable?: string; statusKey?: string; staleAfterMs?: number }): { status: ImportStatus; interrupted: boolean; live: boolean } {
   const path = typeof options.db === 'string' ? resolve(options.db.replace(/^sqlite:(\/\/)?/, '')) : undefined;
   if (path !== undefined && !existsSync(path)) return { status: { state: 'not-started' }, interrupted: false, live: false };
   const db = typeof options.db === 'string' ? new Database(path!, { readonly: true, fileMustExist: true }) : options.db;
@@ -331,7 +332,7 @@ function checkImporters(importers: readonly Importer<any>[]): void {
   }
 }
 
-function openTarget(target: string | Database.Database, dryRun: boolean): { db: Database.Database; owned: boolean; path: string } {
+function openTarget(target: string | BetterSqlite3Database, dryRun: boolean): { db: BetterSqlite3Database; owned: boolean; path: string } {
   if (typeof target !== 'string') return { db: target, owned: false, path: target.memory ? ':memory:' : resolve(target.name) };
   const path = target === ':memory:' ? target : resolve(target.replace(/^sqlite:(\/\/)?/, ''));
   try {
@@ -355,7 +356,7 @@ function ownedTables(importers: readonly Importer<any>[], extra: readonly string
 }
 
 /** Empties the owned tables (and their AUTOINCREMENT counters) in one transaction, foreign keys off. */
-function clearTables(db: Database.Database, tables: readonly string[]): void {
+function clearTables(db: BetterSqlite3Database, tables: readonly string[]): void {
   if (tables.length === 0) return;
   const fkWasOn = db.pragma('foreign_keys', { simple: true }) === 1;
   if (fkWasOn) db.pragma('foreign_keys = OFF');
@@ -381,7 +382,7 @@ function clearTables(db: Database.Database, tables: readonly string[]): void {
 }
 
 /** `PRAGMA foreign_key_check` on the importer's tables, as validation errors. */
-function foreignKeyViolations(db: Database.Database, tables: readonly string[]): string[] {
+function foreignKeyViolations(db: BetterSqlite3Database, tables: readonly string[]): string[] {
   const errors: string[] = [];
   for (const table of tables) {
     const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`).all() as { table: string; rowid: number | null; parent: string; fkid: number }[];

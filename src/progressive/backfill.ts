@@ -10,7 +10,7 @@
  * On SQLite, PostgreSQL and MySQL/MariaDB (InnoDB: DML is transactional there; only DDL commits
  * implicitly, and a backfill runs none inside its batches).
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import type { EventChannel } from '../engine/events.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import type { SqlDialect } from '../sources/sql/split-statements.js';
@@ -76,7 +76,7 @@ export interface BackfillDefinition {
 
 export interface BackfillOptions extends BackfillDefinition {
   /** A SQLite path, `:memory:`, a `sqlite:`/`postgres://`/`mysql://` URL (opened and closed here), a better-sqlite3 Database or a SqlDriver (used and left open). */
-  db?: string | SqlDriver | Database.Database;
+  db?: string | SqlDriver | BetterSqlite3Database;
   driver?: SqlDriver;
   /** A code migration's `ctx` (see `backfillInMigration`). */
   ctx?: SqlContext;
@@ -142,7 +142,7 @@ export function backfillInMigration(ctx: SqlContext, options: Omit<BackfillOptio
 }
 
 /** Every backfill's checkpoint row, by name (empty when none has run). */
-export async function backfillStatus(db: string | SqlDriver | Database.Database, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
+export async function backfillStatus(db: string | SqlDriver | BetterSqlite3Database, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
   const { driver, owned } = driverOf(db);
   try {
     const { exists } = await driver.connect('read');
@@ -619,7 +619,7 @@ function isDriver(value: unknown): value is SqlDriver {
   return typeof value === 'object' && value !== null && typeof (value as SqlDriver).connect === 'function' && typeof (value as SqlDriver).begin === 'function';
 }
 
-function driverOf(db: string | SqlDriver | Database.Database): { driver: SqlDriver; owned: boolean } {
+function driverOf(db: string | SqlDriver | BetterSqlite3Database): { driver: SqlDriver; owned: boolean } {
   if (typeof db === 'string') return { driver: openDriver(db), owned: true };
   if (isDriver(db)) return { driver: db, owned: false };
   return { driver: new SqliteDriver(db), owned: false };
@@ -662,7 +662,7 @@ function contextOf(source: SqlContext): SqlContext {
 async function inTransaction(source: SqlContext): Promise<boolean> {
   switch (source.dialect) {
     case 'sqlite':
-      return (source.connection as Database.Database).inTransaction;
+      return (source.connection as BetterSqlite3Database).inTransaction;
     case 'postgres': {
       const status = (source.connection as { getTransactionStatus?: () => string }).getTransactionStatus?.();
       return status === 'T' || status === 'E';

@@ -6,6 +6,7 @@
  * connection of its own, freed by the server when that connection ends (a killed process too).
  */
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import type { MysqlConnection } from './mysql-connection.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
@@ -21,7 +22,7 @@ export interface MysqlDriverOptions {
 /** SERVER_STATUS_IN_TRANS in the OK packet's status flags. */
 const IN_TRANSACTION = 1;
 
-export class MysqlDriver implements SqlDriver<Connection> {
+export class MysqlDriver implements SqlDriver<MysqlConnection> {
   readonly dialect = 'mysql' as const;
   readonly transactionalDdl = false;
   readonly description: string;
@@ -34,7 +35,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
     this.description = redactUrl(url);
   }
 
-  get connection(): Connection {
+  get connection(): MysqlConnection {
     if (!this.conn) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
     return this.conn;
   }

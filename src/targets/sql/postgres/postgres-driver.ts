@@ -9,6 +9,7 @@
  * Exactly-once follows: the plan is made under the lock, from the ledger as committed.
  */
 import type pg from 'pg';
+import type { PgClient } from './pg-client.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
@@ -28,7 +29,7 @@ export interface PostgresDriverOptions {
 const LOCK_POLL_MS = 100;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
-export class PostgresDriver implements SqlDriver<pg.Client> {
+export class PostgresDriver implements SqlDriver<PgClient> {
   readonly dialect = 'postgres' as const;
   readonly transactionalDdl = true;
   readonly description: string;
@@ -49,7 +50,7 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
     }
   }
 
-  get connection(): pg.Client {
+  get connection(): PgClient {
     if (!this.client) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
     return this.client;
   }
