@@ -10,6 +10,7 @@ import type { MysqlConnection } from './mysql-connection.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
+import { loadPeer } from '../load-peer.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 
 export interface MysqlDriverOptions {
@@ -168,7 +169,7 @@ export class MysqlDriver implements SqlDriver<MysqlConnection> {
   }
 
   private async newConnection(mode: 'read' | 'write'): Promise<Connection | undefined> {
-    const mysql = await import('mysql2/promise');
+    const mysql = await loadPeer('mysql2', 'a MySQL/MariaDB URL', () => import('mysql2/promise'));
     try {
       // Version and applied_at strings stay strings; big numbers stay exact.
       const conn = await mysql.createConnection({ uri: this.url.replace(/^mariadb:/i, 'mysql:'), supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });

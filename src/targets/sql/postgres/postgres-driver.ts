@@ -13,6 +13,7 @@ import type { PgClient } from './pg-client.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { SqlDriver } from '../driver.js';
+import { loadPeer } from '../load-peer.js';
 import { databaseName, fnv1a32, redactUrl, sleep } from '../server-url.js';
 
 export interface PostgresDriverOptions {
@@ -213,7 +214,7 @@ export class PostgresDriver implements SqlDriver<PgClient> {
 
   /** A connected client; undefined in 'read' mode when the database does not exist. */
   private async newClient(mode: 'read' | 'write'): Promise<pg.Client | undefined> {
-    const { default: pgModule } = await import('pg');
+    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL URL', () => import('pg'));
     const client = new pgModule.Client({ connectionString: this.url, application_name: 'strata' });
     client.on('error', () => undefined);
     try {
