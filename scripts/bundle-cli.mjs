@@ -1,7 +1,7 @@
 // Bundles each bin into one file. A whole-process `strata migrate` that finds nothing to do is
 // dominated by start-up, and loading ~27 separate ES modules cost ~13 ms of it (bench/README.md);
-// one file parses in one go. better-sqlite3 (native), the optional drivers (loaded only for their
-// URLs) and tsx (loaded only for .ts files) stay outside the bundle.
+// one file parses in one go. better-sqlite3 (native) and the optional drivers (loaded only for
+// their URLs) stay outside the bundle; tsx is the user's, found at run time (module-loader.ts).
 import { build } from 'esbuild';
 import { binEntries, externalPackages } from './package-entries.mjs';
 

@@ -40,5 +40,5 @@ export function binEntries() {
   return [...files].map((file) => ({ out: file, source: sourceOf(file.startsWith('./') ? file : `./${file}`, `bin ${file}`) }));
 }
 
-/** Packages that stay outside bundles: installed beside Strata (dependencies) or by the user (peers), or loaded only on demand. */
-export const externalPackages = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'tsx'].flatMap((name) => [name, `${name}/*`]);
+/** Packages that stay outside bundles: installed beside Strata (dependencies) or by the user (optional peers). */
+export const externalPackages = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})].flatMap((name) => [name, `${name}/*`]);
