@@ -3,13 +3,13 @@
  * migrations registered in code, on SQLite by default.
  *
  * @example
- * import { createMigrator } from 'strata';
+ * import { createMigrator } from 'strata-migrate';
  * const migrator = createMigrator({ db: './app.db', dir: './migrations' });
  * const report = await migrator.migrate();
  * console.log(report.results); // [{ version: '1', name: 'create_users', direction: 'up', status: 'applied', durationMs: 0.4 }]
  * await migrator.close();
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from './targets/sql/sqlite/better-sqlite3-database.js';
 import { resolve } from 'node:path';
 import { backupHook, backupManagerFor, type BackupSettings } from './backup/backup-settings.js';
 import type { BackupManager } from './backup/backup-manager.js';
@@ -34,7 +34,7 @@ export interface CreateMigratorOptions extends ProblemPolicy {
    * `mysql://` / `mariadb://` URL, an open better-sqlite3 Database, a driver, or a database spec
    * (`resolveDatabase()`: its schema, tables and settings then apply, not the options here).
    */
-  db: string | Database.Database | SqlDriver | DatabaseSpec;
+  db: string | BetterSqlite3Database | SqlDriver | DatabaseSpec;
   /** PostgreSQL: the schema to migrate (created if missing, first on search_path, home of the ledger). */
   schema?: string;
   /** PostgreSQL: the session's `statement_timeout` (ms, or an interval such as '30s'). */
@@ -82,7 +82,7 @@ export interface CreateMigratorOptions extends ProblemPolicy {
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
 
-export function createMigrator<Connection = Database.Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
+export function createMigrator<Connection = BetterSqlite3Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
   // Compiled now so a bad pattern fails here (before a connection is opened), not at the first migration that is loaded.
   const placeholders = options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
   const spec = resolveDatabase({ ...options, journalTable: typeof options.journal === 'object' ? options.journal.table : undefined });

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackupManager, SqliteBackupProvider, StrataError, createMigrator } from 'strata';
+import { BackupManager, SqliteBackupProvider, StrataError, createMigrator } from 'strata-migrate';
 
 const db = join(mkdtempSync(join(tmpdir(), 'strata-backups-')), 'app.db');
 const migrator = createMigrator({ db, backup: { keepDays: 7, keepCount: 5 } });

@@ -1,5 +1,5 @@
 // examples/api/code-migrations-and-events.ts: migrations defined in code, progress events, typed errors.
-import { createMigrator, StrataError } from 'strata';
+import { createMigrator, StrataError } from 'strata-migrate';
 
 const migrator = createMigrator({ db: ':memory:' });
 migrator

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DocumentMigrator, MigrationManager, jsonFileStore } from 'strata/document/node';
+import { DocumentMigrator, MigrationManager, jsonFileStore } from 'strata-migrate/document/node';
 
 interface Todo { id: number; title: string; done?: boolean; createdAt?: string }
 

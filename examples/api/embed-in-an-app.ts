@@ -1,6 +1,6 @@
 // examples/api/embed-in-an-app.ts: migrate the connection an app already has, on start-up.
 import Database from 'better-sqlite3';
-import { createMigrator } from 'strata';
+import { createMigrator } from 'strata-migrate';
 
 export async function openDatabase(path: string): Promise<Database.Database> {
   const db = new Database(path);

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMigrator } from 'strata';
+import { createMigrator } from 'strata-migrate';
 
 const root = mkdtempSync(join(tmpdir(), 'strata-example-'));
 mkdirSync(join(root, 'migrations'));

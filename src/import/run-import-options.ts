@@ -1,5 +1,5 @@
 /** What `runImport` takes. */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import type { BackupSettings } from '../backup/backup-settings.js';
 import type { EngineEvents, EventChannel } from '../engine/events.js';
 import type { ImportEvents } from './import-events.js';
@@ -7,7 +7,7 @@ import type { ImportLogger, ImportSources, Importer } from './types.js';
 
 export interface RunImportOptions<Sources extends ImportSources = ImportSources> {
   /** The target: a SQLite path (opened with WAL, foreign keys on) or an open better-sqlite3 Database (left open). */
-  db: string | Database.Database;
+  db: string | BetterSqlite3Database;
   importers: readonly Importer<Sources>[];
   sources: Sources;
   /** Key-value table holding the status (default `app_state`, created if missing). */

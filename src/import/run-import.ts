@@ -6,6 +6,7 @@
  * starts from a clean target. Each stage lives in ./run/; the run object carries the state.
  */
 import Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import { existsSync } from 'node:fs';
 import { backUpTarget } from './run/back-up-target.js';
 import { checkImporters } from './run/check-importers.js';
@@ -61,7 +62,7 @@ export async function runImport<Sources extends ImportSources = ImportSources>(o
  * The status of the import into `db` without running anything (for an app's start-up: whether
  * to open its migration window, and whether a previous run was killed mid-way).
  */
-export function importStatus(options: { db: string | Database.Database; statusTable?: string; statusKey?: string; staleAfterMs?: number }): { status: ImportStatus; interrupted: boolean; live: boolean } {
+export function importStatus(options: { db: string | BetterSqlite3Database; statusTable?: string; statusKey?: string; staleAfterMs?: number }): { status: ImportStatus; interrupted: boolean; live: boolean } {
   const path = typeof options.db === 'string' ? importTargetPath(options.db) : undefined;
   if (path !== undefined && !existsSync(path)) return { status: { state: 'not-started' }, interrupted: false, live: false };
   const db = typeof options.db === 'string' ? new Database(path!, { readonly: true, fileMustExist: true }) : options.db;

@@ -4,7 +4,7 @@
  * A `running` status carries the pid, host and a heartbeat: a run whose process is gone (killed,
  * crashed, power cut) is told apart from a live one on the next start.
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import { hostname } from 'node:os';
 import type { ImportStatus } from './types.js';
 import { isProcessAlive } from '../fs/process-alive.js';
@@ -26,7 +26,7 @@ export class StatusStore {
   private readonly table: string;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: BetterSqlite3Database,
     table: string,
     private readonly key: string,
   ) {

@@ -11,7 +11,7 @@
  *   map: (row) => ({ id: row.id, name: row.name }),
  * });
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database, BetterSqlite3Statement } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import type { TableReader } from './readers/reader-types.js';
 import { quoteIdentifier } from './status.js';
@@ -175,13 +175,13 @@ export function tableImporter<Sources extends ImportSources = ImportSources, Row
  */
 export class BatchWriter {
   private columns: string[] | undefined;
-  private readonly statements = new Map<number, Database.Statement>();
+  private readonly statements = new Map<number, BetterSqlite3Statement>();
   private perStatement = 1;
   private known: Set<string> | undefined;
   private readonly insert: (rows: TargetRow[]) => void;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: BetterSqlite3Database,
     private readonly table: string,
     columns: readonly string[] | undefined,
     private readonly onConflict: 'error' | 'ignore' | 'replace',
@@ -209,7 +209,7 @@ export class BatchWriter {
     this.perStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));
   }
 
-  private statement(rows: number): Database.Statement {
+  private statement(rows: number): BetterSqlite3Statement {
     let statement = this.statements.get(rows);
     if (!statement) {
       const columns = this.columns!;

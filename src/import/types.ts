@@ -4,7 +4,7 @@
  * `prepare` (checks and counts, touching nothing), `execute` (batched inserts in its own
  * transactions) and `validate` (counts and integrity, read back from the target).
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import type { PrepareResult, ValidateResult } from './results.js';
 
 export type { PrepareResult, ValidateResult, ImportStatus, ImportState, ImporterOutcome, ImporterResult, ImportReport } from './results.js';
@@ -29,7 +29,7 @@ export interface ImportProgress {
 export interface ImportContext<Sources extends ImportSources = ImportSources> {
   sources: Sources;
   /** The target connection (better-sqlite3). */
-  db: Database.Database;
+  db: BetterSqlite3Database;
   /** For ids and lookup tables passed between importers (e.g. assistant ids -> topic references). */
   sharedData: Map<string, unknown>;
   /** Scoped to the running importer. */

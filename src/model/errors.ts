@@ -35,6 +35,10 @@ export const ErrorCode = {
   DB_OPEN_FAILED: 'DB_OPEN_FAILED',
   NOT_A_DATABASE: 'NOT_A_DATABASE',
   DRIVER_UNSUPPORTED: 'DRIVER_UNSUPPORTED',
+  /** A database URL whose driver package (an optional peer: pg, mysql2, @electric-sql/pglite) is not installed; details.package names it. */
+  DRIVER_MISSING: 'DRIVER_MISSING',
+  /** A .ts migration or config on a Node without type stripping and without tsx installed. */
+  TYPESCRIPT_UNSUPPORTED: 'TYPESCRIPT_UNSUPPORTED',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
   PLAN_REJECTED: 'PLAN_REJECTED',

@@ -10,7 +10,7 @@
  * On SQLite, PostgreSQL and MySQL/MariaDB (InnoDB: DML is transactional there; only DDL commits
  * implicitly, and a backfill runs none inside its batches).
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import type { EventChannel } from '../engine/events.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec.js';
@@ -90,7 +90,7 @@ export interface BackfillOptions extends BackfillDefinition {
    * and closed here; the spec's schema and backfill table apply), a better-sqlite3 Database or a
    * SqlDriver (used and left open).
    */
-  db?: string | SqlDriver | Database.Database | DatabaseSpec;
+  db?: string | SqlDriver | BetterSqlite3Database | DatabaseSpec;
   driver?: SqlDriver;
   /** A code migration's `ctx` (see `backfillInMigration`). */
   ctx?: SqlContext;
@@ -149,7 +149,7 @@ export function backfillInMigration(ctx: SqlContext, options: Omit<BackfillOptio
 }
 
 /** Every backfill's checkpoint row, by name (empty when none has run). A spec's schema and backfill table apply. */
-export async function backfillStatus(db: string | SqlDriver | Database.Database | DatabaseSpec, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
+export async function backfillStatus(db: string | SqlDriver | BetterSqlite3Database | DatabaseSpec, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
   const spec = resolveDatabase({ db });
   const { driver, owned } = driverOf(spec);
   try {

@@ -1,9 +1,15 @@
 /**
- * Imports migration modules. `.ts` files load through tsx at run time (no build step); tsx is
- * imported only when a TypeScript file actually has to run, so `status` and a no-op `migrate`
- * never pay for it.
+ * Imports migration modules and config files. A `.ts` file loads through tsx when the project has
+ * it installed (full TypeScript: enums, decorators, tsconfig paths; what Strata always did), else
+ * through Node's own type stripping where the running Node has it (22.18+, or 22.10+ with
+ * --experimental-strip-types: erasable syntax only), else it is a TYPESCRIPT_UNSUPPORTED error
+ * saying what to install. tsx is not a dependency of Strata: a SQLite user should not install
+ * esbuild. Either loader is reached only when a TypeScript file actually has to run, so `status`
+ * and a no-op `migrate` never pay for it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 
@@ -16,12 +22,9 @@ const TYPESCRIPT = /\.[mc]?ts$/;
  */
 export async function importFile(file: string, version?: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href + (version ? `?v=${encodeURIComponent(version.slice(-16))}` : '');
+  const load = TYPESCRIPT.test(file) ? await typeScriptLoader(file) : (href: string) => import(href);
   try {
-    if (TYPESCRIPT.test(file)) {
-      const { tsImport } = await import('tsx/esm/api');
-      return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-    }
-    return (await import(url)) as Record<string, unknown>;
+    return (await load(url)) as Record<string, unknown>;
   } catch (error) {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file} could not be loaded: ${messageOf(error)}`, {
       hint: 'fix the syntax or import error in that file and run the command again',
@@ -29,6 +32,44 @@ export async function importFile(file: string, version?: string): Promise<Record
       details: { file },
     });
   }
+}
+
+type Loader = (url: string) => Promise<unknown>;
+
+async function typeScriptLoader(file: string): Promise<Loader> {
+  const tsx = tsxApiUrl();
+  if (tsx) {
+    const { tsImport } = (await import(tsx)) as { tsImport: (url: string, parent: string) => Promise<unknown> };
+    return (url) => tsImport(url, import.meta.url);
+  }
+  // 'strip' or 'transform' where the running Node strips types (22.10+; @types/node 20 does not know the field).
+  if ((process.features as { typescript?: string | false }).typescript) return (url) => import(url);
+  throw new StrataError(ErrorCode.TYPESCRIPT_UNSUPPORTED, `${file} is TypeScript, and Node ${process.versions.node} cannot run it without a loader`, {
+    hint: 'install tsx in your project (npm install -D tsx), or run Strata on Node 22.18 or later, which strips types itself',
+    details: { file, node: process.versions.node },
+  });
+}
+
+/**
+ * tsx's ESM API: the project's own tsx (from the working directory) first, then one installed
+ * beside Strata. Found through tsx's package.json: require.resolve() picks the CommonJS build of
+ * `tsx/esm/api`, which cannot find its own loader when imported (tsx 4.23), and Node 20's
+ * import.meta.resolve() cannot resolve from another directory.
+ */
+function tsxApiUrl(): string | undefined {
+  for (const from of [join(process.cwd(), 'package.json'), import.meta.url]) {
+    let manifest: string;
+    try {
+      manifest = createRequire(from).resolve('tsx/package.json');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') continue;
+      throw error;
+    }
+    const api = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: string | { default?: string } }> }).exports?.['./esm/api']?.import;
+    const path = typeof api === 'string' ? api : api?.default;
+    if (path) return pathToFileURL(join(dirname(manifest), path)).href;
+  }
+  return undefined;
 }
 
 /**
@@ -59,7 +100,7 @@ export function migrationExports(loaded: Record<string, unknown>): Record<string
 }
 
 /**
- * A settings file as a value: JSON parsed, or a module's default export (.ts through tsx).
+ * A settings file as a value: JSON parsed, or a module's default export (.ts as importFile loads it).
  * Every failure is CONFIG_INVALID naming the file; `missingHint` says what to do when it is absent.
  */
 export async function readSettingsFile(file: string, what: string, missingHint: string): Promise<unknown> {
@@ -72,6 +113,7 @@ export async function readSettingsFile(file: string, what: string, missingHint: 
     }
   }
   const module = await importFile(file).catch((error: StrataError) => {
+    if (error.code === ErrorCode.TYPESCRIPT_UNSUPPORTED) throw error;
     throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
   });
   return defaultExport(module) ?? module;

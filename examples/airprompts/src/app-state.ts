@@ -4,7 +4,7 @@
  * validated on a copy, then the state written once; a step that throws or a state that fails its
  * schema leaves localStorage exactly as it was.
  */
-import { DocumentMigrator, MigrationManager, type DocumentRunReport, type WebStorageLike } from 'strata/document';
+import { DocumentMigrator, MigrationManager, type DocumentRunReport, type WebStorageLike } from 'strata-migrate/document';
 import { appStateStore, emptyLegacyState, type AppStateStoreOptions } from './legacy.js';
 import { airPromptsMigrations, LEGACY_VERSION, type AirPromptsMigrationOptions } from './migrations.js';
 import type { AppState, AppStateV2 } from './types.js';

@@ -5,7 +5,7 @@
  * nothing, the legacy keys are read as one unversioned (1.0.0) document; the write that stores the
  * migrated document removes the legacy keys it was made from, in the same synchronous turn.
  */
-import { ErrorCode, StrataError, webStorageStore, type DocumentStore, type KeyValueStoreOptions, type StoredDocument, type WebStorageLike } from 'strata/document';
+import { ErrorCode, StrataError, webStorageStore, type DocumentStore, type KeyValueStoreOptions, type StoredDocument, type WebStorageLike } from 'strata-migrate/document';
 import type { AppStateV1 } from './types.js';
 
 /** Where the state lives from 2.0.0 on. */

@@ -9,7 +9,7 @@
  * 2.0.0 -> 3.0.0  context for templates, performance settings, item metadata (timestamps move
  *                 into `metadata` with a usage count; folders get an item count).
  */
-import { MigrationManager, type DocumentMigration } from 'strata/document';
+import { MigrationManager, type DocumentMigration } from 'strata-migrate/document';
 import { appStateV2Schema, appStateV3Schema } from './schemas.js';
 import type {
   AppStateV1,

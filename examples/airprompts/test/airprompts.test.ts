@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareDocumentVersions, isStrataError, ErrorCode } from 'strata/document';
+import { compareDocumentVersions, isStrataError, ErrorCode } from 'strata-migrate/document';
 import { MemoryStorage } from './memory-storage.js';
 import {
   AIRPROMPTS_MIGRATIONS,

@@ -1,4 +1,4 @@
-import type { WebStorageLike } from 'strata/document';
+import type { WebStorageLike } from 'strata-migrate/document';
 
 /** Web Storage as browsers have it: strings only, getItem / setItem / removeItem / key / length. */
 export class MemoryStorage implements WebStorageLike {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ErrorCode, MigrationManager, isStrataError, memoryJournalSink, parseJournalCsv, parseJournalJson } from 'strata/document';
+import { ErrorCode, MigrationManager, isStrataError, memoryJournalSink, parseJournalCsv, parseJournalJson } from 'strata-migrate/document';
 import { MemoryStorage } from './memory-storage.js';
 import { APP_STATE_KEY, AIRPROMPTS_MIGRATIONS, legacySampleItems, type ItemV2 } from '../src/index.js';
 import {

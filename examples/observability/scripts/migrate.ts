@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isStrataError, type RunReport } from 'strata';
+import { isStrataError, type RunReport } from 'strata-migrate';
 import { checkDatabase, closeDatabase, DEFAULT_DB_PATH, getMigrationStatus, initDatabase, rollbackMigrations, runMigrations } from '../src/db.js';
 
 const USAGE = `usage: migrate.ts [migrate | status | rollback [version] | validate] [--db <file>]`;

@@ -11,7 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
-import { createMigrator, type RunReport, type SqlMigrator } from 'strata';
+import { createMigrator, type RunReport, type SqlMigrator } from 'strata-migrate';
 
 // ---- types: the tables, exactly ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isStrataError } from 'strata';
+import { isStrataError } from 'strata-migrate';
 import {
   checkDatabase,
   closeDatabase,

@@ -30,6 +30,7 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as mysql from 'mysql2/promise';
+import { loadPeer } from '../../targets/sql/load-peer.js';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
@@ -255,9 +256,9 @@ export class MysqlBackupProvider implements BackupProvider {
   }
 
   private async connect(conn: MysqlConnection): Promise<mysql.Connection> {
+    // Loaded here: a SQLite or PostgreSQL run never pays for mysql2 (~100 modules).
+    const { default: mysql } = await loadPeer('mysql2', 'a MySQL/MariaDB backup', () => import('mysql2/promise'));
     try {
-      // Loaded here: a SQLite or PostgreSQL run never pays for mysql2 (~100 modules).
-      const { default: mysql } = await import('mysql2/promise');
       const c = await mysql.createConnection({
         host: conn.host,
         port: conn.port,

@@ -27,6 +27,7 @@ import { stat } from 'node:fs/promises';
 import { devNull } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { loadPeer } from '../../targets/sql/load-peer.js';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import { postgresSql } from '../../targets/sql/postgres/postgres-sql.js';
@@ -233,7 +234,7 @@ $strata$;`;
 
   private async connect(url: string): Promise<pg.Client> {
     // Loaded here: a SQLite or MySQL run never pays for pg.
-    const { default: pgModule } = await import('pg');
+    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL backup', () => import('pg'));
     const client = new pgModule.Client({ connectionString: url });
     client.on('error', () => undefined);
     await client.connect();

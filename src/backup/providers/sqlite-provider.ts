@@ -16,6 +16,7 @@
  * see the restored content (a file rename would leave them on the old inode with a stale -wal).
  */
 import Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { existsSync } from 'node:fs';
 import { link, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -81,7 +82,7 @@ export class SqliteBackupProvider implements BackupProvider {
   }
 
   async snapshot(plainPath: string): Promise<Snapshot> {
-    let db: Database.Database;
+    let db: BetterSqlite3Database;
     let size: number;
     try {
       size = (await stat(this.path)).size;
@@ -105,7 +106,7 @@ export class SqliteBackupProvider implements BackupProvider {
     }
   }
 
-  private async copyUnderReadTransaction(db: Database.Database, plainPath: string): Promise<Snapshot> {
+  private async copyUnderReadTransaction(db: BetterSqlite3Database, plainPath: string): Promise<Snapshot> {
     const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     if (wal) {
       // Moves the -wal into the file first, so that usually the file alone is the snapshot and
@@ -154,7 +155,7 @@ export class SqliteBackupProvider implements BackupProvider {
     return { schemaVersion };
   }
 
-  private schemaVersion(db: Database.Database): string | null {
+  private schemaVersion(db: BetterSqlite3Database): string | null {
     try {
       const rows = db.prepare(`SELECT version FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)} WHERE status = 'applied'`).pluck().all() as string[];
       return rows.map(String).sort(compareVersions).at(-1) ?? null;
@@ -201,7 +202,7 @@ const BUSY_TIMEOUT_MS = 5_000;
  * database locked (SQLITE_BUSY) as a finished backup of 0 pages, having copied nothing, and
  * retries a later busy step forever: this retries until BUSY_TIMEOUT_MS, then throws.
  */
-async function backupAll(db: Database.Database, to: string): Promise<void> {
+async function backupAll(db: BetterSqlite3Database, to: string): Promise<void> {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
   const locked = () => new Error(`${to} stayed locked by another connection (SQLITE_BUSY) for ${BUSY_TIMEOUT_MS} ms`);
   for (;;) {
@@ -233,7 +234,7 @@ function foldWal(path: string): void {
  */
 async function structureProblems(path: string): Promise<string[]> {
   const size = (await stat(path)).size;
-  let db: Database.Database | undefined;
+  let db: BetterSqlite3Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
     db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();

@@ -20,7 +20,7 @@ const SQL_TEMPLATE = `-- migrate:up
 
 `;
 
-const TS_TEMPLATE = `import type { SqlContext } from 'strata';
+const TS_TEMPLATE = `import type { SqlContext } from 'strata-migrate';
 
 export async function up(ctx: SqlContext): Promise<void> {
   await ctx.exec(\`\`);

@@ -2,7 +2,7 @@
  * The tables a run owns (each importer's `tables`, plus `ownedTables`), emptied before the run
  * and again after a failure or a cancel, so a retry always starts from a clean target.
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { quoteIdentifier } from '../status.js';
 import type { ImportRun } from './import-run.js';
@@ -18,7 +18,7 @@ export function clearOwnedTables(run: ImportRun<any>): void {
 }
 
 /** Empties the tables (and their AUTOINCREMENT counters) in one transaction, foreign keys off. */
-function clearTables(db: Database.Database, tables: readonly string[]): void {
+function clearTables(db: BetterSqlite3Database, tables: readonly string[]): void {
   if (tables.length === 0) return;
   const fkWasOn = db.pragma('foreign_keys', { simple: true }) === 1;
   if (fkWasOn) db.pragma('foreign_keys = OFF');

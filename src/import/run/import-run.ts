@@ -4,7 +4,7 @@
  * is claimed. It also holds what every stage does alike: announce a stage, finish an importer's
  * line, build an importer's context, and report.
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { EventChannel, type EngineEvents } from '../../engine/events.js';
 import type { ImportEvents } from '../import-events.js';
 import type { ImportStage } from '../import-events.js';
@@ -79,7 +79,7 @@ export class ImportRun<Sources extends ImportSources = ImportSources> {
     }));
   }
 
-  get db(): Database.Database {
+  get db(): BetterSqlite3Database {
     return this.target.db;
   }
 

@@ -3,12 +3,13 @@
  * run opens nothing it could change.
  */
 import Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 
 export interface ImportTarget {
-  db: Database.Database;
+  db: BetterSqlite3Database;
   /** Absolute path, or `:memory:`: what messages name and what the backup copies. */
   path: string;
   /** Whether the run opened the connection (and so closes it). */
@@ -20,7 +21,7 @@ export function importTargetPath(db: string): string {
   return db === ':memory:' ? db : resolve(db.replace(/^sqlite:(\/\/)?/, ''));
 }
 
-export function openImportTarget(target: string | Database.Database, dryRun: boolean): ImportTarget {
+export function openImportTarget(target: string | BetterSqlite3Database, dryRun: boolean): ImportTarget {
   if (typeof target !== 'string') return { db: target, owned: false, path: target.memory ? ':memory:' : resolve(target.name) };
   const path = importTargetPath(target);
   try {

@@ -4,7 +4,7 @@
  * ended (`completed`, `failed` or `cancelled`). The claim is atomic, so two processes cannot both
  * start an import into the same target.
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ErrorCode, StrataError } from '../../model/errors.js';
@@ -49,7 +49,7 @@ export class RunClaim {
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: BetterSqlite3Database,
     private readonly store: StatusStore,
     running: RunningStatus,
     currentImporter: () => string | null,

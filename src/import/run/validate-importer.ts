@@ -3,7 +3,7 @@
  * (`targetCount >= sourceCount - skippedCount`) and `PRAGMA foreign_key_check` on its tables.
  * Any error fails the run.
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { quoteIdentifier } from '../status.js';
 import type { ImportSources } from '../types.js';
@@ -33,7 +33,7 @@ export async function validateImporter<Sources extends ImportSources>(run: Impor
 }
 
 /** `PRAGMA foreign_key_check` on the importer's tables, as validation errors. */
-function foreignKeyViolations(db: Database.Database, tables: readonly string[]): string[] {
+function foreignKeyViolations(db: BetterSqlite3Database, tables: readonly string[]): string[] {
   const errors: string[] = [];
   for (const table of tables) {
     const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`).all() as { table: string; rowid: number | null; parent: string; fkid: number }[];

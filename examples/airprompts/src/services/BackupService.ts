@@ -6,8 +6,8 @@
  */
 import { writeFileSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BackupManager, ErrorCode, FileBackupProvider, StrataError, type BackupEntry } from 'strata';
-import type { WebStorageLike } from 'strata/document';
+import { BackupManager, ErrorCode, FileBackupProvider, StrataError, type BackupEntry } from 'strata-migrate';
+import type { WebStorageLike } from 'strata-migrate/document';
 import { APP_STATE_KEY, LEGACY_KEYS } from '../legacy.js';
 
 /** Web Storage that can list its keys (localStorage, sessionStorage). */

@@ -14,7 +14,7 @@
  *   airprompts:items:v3:<kind:id> the 3.0.0 item
  *   airprompts:items:compat       the layer's state (migrated keys, the dual-read window)
  */
-import { CompatibilityLayer, type CompatBackend, type DocumentStatus, type MigrationStats, type WebStorageLike } from 'strata/document';
+import { CompatibilityLayer, type CompatBackend, type DocumentStatus, type MigrationStats, type WebStorageLike } from 'strata-migrate/document';
 import { createAppStateMigrator, type AppStateOptions, type AppStateResult } from '../app-state.js';
 import { readLegacyState } from '../legacy.js';
 import { toV3 } from '../migrations.js';

@@ -3,7 +3,7 @@
  * event of the app's migrations (attach a migrator) plus the app's own entries, in localStorage
  * as JSON lines (or any JournalSink: memory in tests, a JSONL file in Electron's main process).
  */
-import { Journal, memoryJournalSink, webStorageJournalSink, type JournalEntry, type JournalExportFormat, type JournalLevel, type JournalQuery, type JournalSink, type StorageLike } from 'strata/document';
+import { Journal, memoryJournalSink, webStorageJournalSink, type JournalEntry, type JournalExportFormat, type JournalLevel, type JournalQuery, type JournalSink, type StorageLike } from 'strata-migrate/document';
 
 export const JOURNAL_KEY = 'airprompts:journal';
 

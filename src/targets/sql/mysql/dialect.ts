@@ -1,6 +1,5 @@
 /** MySQL and MariaDB through `mysql2`: `mysql://` and `mariadb://` URLs. */
 import { mysqlAdmin } from './mysql-admin.js';
-import type { ResultSetHeader } from 'mysql2/promise';
 import { MysqlBackupProvider } from '../../../backup/providers/mysql-provider.js';
 import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
@@ -18,7 +17,7 @@ export const mysqlDialect: Dialect = {
   backupProvider: (spec) => new MysqlBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // `DO 0` answers with an OK packet whose status flags say whether a transaction is open.
-    const result = (await context.query('DO 0')) as unknown as ResultSetHeader;
+    const result = (await context.query('DO 0')) as unknown as { serverStatus?: number };
     return ((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) !== 0;
   },
 };

@@ -7,10 +7,12 @@
  */
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
+import type { MysqlConnection } from './mysql-connection.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
+import { loadPeer } from '../load-peer.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 import { mysqlDialect } from './dialect.js';
 import { mysqlSql } from './mysql-sql.js';
@@ -25,7 +27,7 @@ export interface MysqlDriverOptions {
 /** SERVER_STATUS_IN_TRANS in the OK packet's status flags. */
 export const SERVER_STATUS_IN_TRANS = 1;
 
-export class MysqlDriver implements SqlDriver<Connection> {
+export class MysqlDriver implements SqlDriver<MysqlConnection> {
   readonly transactionalDdl = mysqlSql.transactionalDdl;
   readonly description: string;
   private conn: Connection | undefined;
@@ -46,7 +48,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
     return this.url;
   }
 
-  get connection(): Connection {
+  get connection(): MysqlConnection {
     if (!this.conn) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
     return this.conn;
   }
@@ -183,7 +185,7 @@ export class MysqlDriver implements SqlDriver<Connection> {
   }
 
   private async newConnection(mode: 'read' | 'write'): Promise<Connection | undefined> {
-    const mysql = await import('mysql2/promise');
+    const mysql = await loadPeer('mysql2', 'a MySQL/MariaDB URL', () => import('mysql2/promise'));
     try {
       // Version and applied_at strings stay strings; big numbers stay exact.
       const conn = await mysql.createConnection({ uri: this.url.replace(/^mariadb:/i, 'mysql:'), supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });

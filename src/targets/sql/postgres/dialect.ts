@@ -1,6 +1,5 @@
 /** PostgreSQL through `pg`: `postgres://` and `postgresql://` URLs. */
 import { postgresAdmin } from './postgres-admin.js';
-import type pg from 'pg';
 import { PostgresBackupProvider } from '../../../backup/providers/postgres-provider.js';
 import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
@@ -24,7 +23,7 @@ export const postgresDialect: Dialect = {
   backupProvider: (spec) => new PostgresBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // 'T' in a transaction, 'E' in a failed one, 'I' idle: the server says so after every query.
-    const status = (context.connection as Partial<pg.Client>).getTransactionStatus?.();
+    const status = (context.connection as { getTransactionStatus?: () => string }).getTransactionStatus?.();
     return status === 'T' || status === 'E';
   },
 };

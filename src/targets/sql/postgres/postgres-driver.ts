@@ -10,10 +10,12 @@
  */
 import type pg from 'pg';
 import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
+import type { PgClient } from './pg-client.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
+import { loadPeer } from '../load-peer.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 import { postgresDialect } from './dialect.js';
 import { postgresSql } from './postgres-sql.js';
@@ -34,7 +36,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 const { quoteIdentifier } = postgresSql;
 
-export class PostgresDriver implements SqlDriver<pg.Client> {
+export class PostgresDriver implements SqlDriver<PgClient> {
   readonly transactionalDdl = postgresSql.transactionalDdl;
   readonly description: string;
   readonly schema: string | undefined;
@@ -63,7 +65,7 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
     return this.url;
   }
 
-  get connection(): pg.Client {
+  get connection(): PgClient {
     if (!this.client) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
     return this.client;
   }
@@ -221,7 +223,7 @@ export class PostgresDriver implements SqlDriver<pg.Client> {
 
   /** A connected client; undefined in 'read' mode when the database does not exist. */
   private async newClient(mode: 'read' | 'write'): Promise<pg.Client | undefined> {
-    const { default: pgModule } = await import('pg');
+    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL URL', () => import('pg'));
     const client = new pgModule.Client({ connectionString: this.url, application_name: 'strata' });
     client.on('error', () => undefined);
     try {

@@ -3,7 +3,7 @@
  * better-sqlite3 Database. The dialect `dialectFor` asks last: it claims any path.
  */
 import { sqliteAdmin } from './sqlite-admin.js';
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from './better-sqlite3-database.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteBackupProvider } from '../../../backup/providers/sqlite-provider.js';
@@ -22,8 +22,8 @@ export function sqlitePathOf(db: string): string | undefined {
   return resolve(db);
 }
 
-function isBetterSqlite3(connection: unknown): connection is Database.Database {
-  const candidate = connection as Partial<Database.Database> | null;
+function isBetterSqlite3(connection: unknown): connection is BetterSqlite3Database {
+  const candidate = connection as Partial<BetterSqlite3Database> | null;
   return typeof candidate === 'object' && candidate !== null && typeof candidate.prepare === 'function' && typeof candidate.pragma === 'function';
 }
 
@@ -40,6 +40,6 @@ export const sqliteDialect: Dialect = {
   adopt: (connection, settings) => (isBetterSqlite3(connection) ? new SqliteDriver(connection, { pragmas: settings.pragmas }) : undefined),
   admin: sqliteAdmin,
   backupProvider: (spec) => (spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name })),
-  inTransaction: async (context) => (context.connection as Database.Database).inTransaction,
+  inTransaction: async (context) => (context.connection as BetterSqlite3Database).inTransaction,
   journalSink: sqliteJournalSink,
 };

@@ -10,7 +10,7 @@
  * anything else is refused with MIGRATION_INVALID rather than escaped.
  *
  * @example
- * import { fts5 } from 'strata';
+ * import { fts5 } from 'strata-migrate';
  * const search = fts5.externalContent({ table: 'knowledge_fts', source: 'knowledge_entries', columns: ['title', 'content'], rowid: 'id' });
  * export const up = search.up;     // creates the table and triggers, indexes existing rows
  * export const down = search.down; // drops the triggers and the table; the source table stays

@@ -4,6 +4,7 @@
  * (left as it is, and not closed by us).
  */
 import Database from 'better-sqlite3';
+import type { BetterSqlite3Database, BetterSqlite3Statement } from './better-sqlite3-database.js';
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Release } from '../../../engine/target.js';
@@ -33,19 +34,19 @@ export interface SqliteDriverOptions {
   pragmas?: SqlitePragmas;
 }
 
-type Statement = Database.Statement<unknown[]>;
+type Statement = BetterSqlite3Statement<unknown[]>;
 
-export class SqliteDriver implements SqlDriver<Database.Database> {
+export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   readonly transactionalDdl = sqliteSql.transactionalDdl;
   readonly description: string;
-  private db: Database.Database | undefined;
+  private db: BetterSqlite3Database | undefined;
   private readonly owned: boolean;
   /** The database file (resolved), or `:memory:`. */
   readonly path: string;
   private readonly pragmas: Required<SqlitePragmas>;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(database: string | Database.Database, options: SqliteDriverOptions = {}) {
+  constructor(database: string | BetterSqlite3Database, options: SqliteDriverOptions = {}) {
     this.pragmas = { ...DEFAULT_SQLITE_PRAGMAS, ...options.pragmas };
     if (typeof database === 'string') {
       this.path = database;
@@ -68,7 +69,7 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
     return this.path;
   }
 
-  get connection(): Database.Database {
+  get connection(): BetterSqlite3Database {
     if (!this.db) throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.description} is not open`);
     return this.db;
   }
@@ -85,7 +86,7 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
         hint: 'create the folder first, or point --db at an existing one',
       });
     }
-    let db: Database.Database;
+    let db: BetterSqlite3Database;
     try {
       db = new Database(this.path, { fileMustExist: mode === 'read', timeout: this.pragmas.busyTimeoutMs });
     } catch (error) {
@@ -106,7 +107,7 @@ export class SqliteDriver implements SqlDriver<Database.Database> {
     return { exists: true };
   }
 
-  private applyPragmas(db: Database.Database): void {
+  private applyPragmas(db: BetterSqlite3Database): void {
     if (this.path !== ':memory:') db.pragma(`journal_mode = ${this.pragmas.journalMode}`);
     db.pragma(`synchronous = ${this.pragmas.synchronous}`);
     db.pragma(`foreign_keys = ${this.pragmas.foreignKeys ? 'ON' : 'OFF'}`);

@@ -8,7 +8,7 @@
  * database synchronously, so a second connection writing while the migration holds the write
  * lock would block the very event loop that has to commit it.
  */
-import type Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from './better-sqlite3-database.js';
 import { entryOfRow, insertJournalSql, journalRowOf, journalTableSql, selectJournalSql, type JournalRow } from '../../../journal/sql-sink.js';
 import type { JournalSink } from '../../../journal/journal.js';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
@@ -16,14 +16,14 @@ import type { SqlDriver } from '../driver.js';
 import { sqliteSql } from './sqlite-sql.js';
 
 export function sqliteJournalSink(driver: SqlDriver, table: string): JournalSink {
-  const db = (): Database.Database | undefined => {
+  const db = (): BetterSqlite3Database | undefined => {
     try {
-      return driver.connection as Database.Database;
+      return driver.connection as BetterSqlite3Database;
     } catch {
       return undefined; // not open yet
     }
   };
-  const tableExists = (conn: Database.Database) => {
+  const tableExists = (conn: BetterSqlite3Database) => {
     const [schema, name] = table.includes('.') ? table.split('.', 2) : ['main', table];
     return conn.prepare(`SELECT 1 FROM ${sqliteSql.quoteIdentifier(schema!)}.sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   };

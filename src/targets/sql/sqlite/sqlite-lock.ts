@@ -6,6 +6,7 @@
  * whole run while each migration commits its own transaction on the real file.
  */
 import Database from 'better-sqlite3';
+import type { BetterSqlite3Database } from './better-sqlite3-database.js';
 import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
@@ -18,7 +19,7 @@ export function lockPathFor(databasePath: string): string {
 
 export async function acquireFileLock(databasePath: string, timeoutMs: number, onWaiting: () => void): Promise<Release> {
   const path = lockPathFor(databasePath);
-  let lockDb: Database.Database;
+  let lockDb: BetterSqlite3Database;
   try {
     lockDb = new Database(path, { timeout: 0 });
   } catch (error) {
