@@ -11,7 +11,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'pg', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*'],
+  external: ['better-sqlite3', 'pg', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*', '@electric-sql/pglite'],
   // better-sqlite3 is CommonJS: give the bundle a require() for it.
   banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
   logLevel: 'warning',
