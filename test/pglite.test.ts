@@ -15,7 +15,10 @@ import { checksumMatches } from '../src/sources/checksum.js';
 import { codeMigration } from '../src/sources/code-source.js';
 import { readMigrationFolder } from '../src/sources/folder-source.js';
 import type { SqlContext } from '../src/targets/sql/driver.js';
-import type { DatabaseSpec } from '../src/targets/sql/database-spec.js';
+import { resolveDatabase, type DatabaseSpec } from '../src/targets/sql/database-spec.js';
+import { dialectFor } from '../src/targets/sql/dialects.js';
+import { postgresSql } from '../src/targets/sql/postgres/postgres-sql.js';
+import { SQL_LEXERS } from '../src/sources/sql/split-statements.js';
 import { pgliteDialect, pgliteLocationOf } from '../src/targets/sql/pglite/dialect.js';
 import { stagedFolderOf } from '../src/targets/sql/pglite/folder-swap.js';
 import { PgliteBackupProvider } from '../src/targets/sql/pglite/pglite-backup-provider.js';
@@ -428,19 +431,8 @@ console.log('done');`, { data, plain });
 });
 
 describe('the PGlite dialect', () => {
-  const spec = (location: string, schema?: string): DatabaseSpec => ({
-    dialect: pgliteDialect,
-    description: `pglite:${location}`,
-    location,
-    schema,
-    tables: {
-      ledger: { name: schema ? `${schema}.strata_migrations` : 'strata_migrations', sql: '' },
-      journal: { name: 'strata_journal', sql: '' },
-      backfill: { name: 'strata_backfill', sql: '' },
-    },
-    openDriver: () => pgliteDialect.open(spec(location, schema)),
-    backupProvider: () => pgliteDialect.backupProvider(spec(location, schema))!,
-  });
+  const spec = (location: string, schema?: string): DatabaseSpec =>
+    resolveDatabase({ db: location === ':memory:' ? 'pglite:memory:' : `pglite:${location}`, ...(schema ? { schema } : {}) });
 
   test('claims pglite: strings only, and resolves folders and memory', () => {
     for (const db of ['pglite:./data/pg', 'pglite:/abs/pg', 'pglite:///abs/pg', 'pglite:memory:', 'PGLITE:memory:']) assert.equal(pgliteDialect.claims(db), true, db);
@@ -454,18 +446,21 @@ describe('the PGlite dialect', () => {
     assert.throws(() => pgliteLocationOf('pglite:'), /names no folder/);
   });
 
-  test('PostgreSQL SQL builders', () => {
+  test("speaks PostgreSQL's SQL: the same lexer and builders", () => {
     assert.equal(pgliteDialect.family, 'postgres');
-    assert.equal(pgliteDialect.param(3), '$3');
-    assert.equal(pgliteDialect.quoteIdentifier('we"ird'), '"we""ird"');
-    assert.equal(
-      pgliteDialect.upsert('"app"."state"', ['name', 'cursor', 'done'], '$1, $2, $3', ['name']),
-      'INSERT INTO "app"."state" ("name", "cursor", "done") VALUES ($1, $2, $3) ON CONFLICT ("name") DO UPDATE SET "cursor" = excluded."cursor", "done" = excluded."done"',
-    );
-    assert.equal(
-      pgliteDialect.insertIgnore('"state"', ['name', 'cursor'], '$1, $2', ['name']),
-      'INSERT INTO "state" ("name", "cursor") VALUES ($1, $2) ON CONFLICT ("name") DO NOTHING',
-    );
+    assert.equal(pgliteDialect.lexer, SQL_LEXERS.postgres);
+    for (const key of ['quoteIdentifier', 'param', 'insertIgnore', 'upsert', 'types', 'beginWrite'] as const) assert.equal(pgliteDialect[key], postgresSql[key], key);
+  });
+
+  test('is the dialect resolveDatabase picks for pglite: strings, ahead of SQLite', () => {
+    const folder = resolveDatabase({ db: 'pglite:./data/pg' });
+    assert.equal(folder.dialect, pgliteDialect);
+    assert.equal(folder.location, join(process.cwd(), 'data/pg'));
+    assert.equal(folder.description, 'pglite:data/pg');
+    const memory = resolveDatabase({ db: 'pglite:memory:' });
+    assert.equal(memory.location, ':memory:');
+    assert.equal(memory.ephemeral, true);
+    assert.equal(dialectFor('./app.db').name, 'sqlite');
   });
 
   test('opens drivers; a folder has a backup provider, memory none', async () => {

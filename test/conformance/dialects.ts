@@ -3,6 +3,7 @@
  * dialect, and nothing else. The suite never compares names; where dialects differ it reads a
  * capability here. Adding a dialect is adding a row.
  */
+import { PGlite } from '@electric-sql/pglite';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -101,4 +102,25 @@ const mariadb: DialectEntry = {
     }, db),
 };
 
-export const DIALECTS: readonly DialectEntry[] = [sqlite, postgres, mariadb];
+const pglite: DialectEntry = {
+  name: 'pglite',
+  transactionalDdl: true,
+  errorPosition: 'line and column',
+  freshDb: async () => `pglite:${join(tempDir('strata-conformance-'), 'pg')}`,
+  absentDb: () => `pglite:${join(tempDir('strata-conformance-'), 'absent')}`,
+  async read(db, fn) {
+    const folder = db.slice('pglite:'.length);
+    if (!existsSync(join(folder, 'PG_VERSION'))) {
+      return fn({ query: () => Promise.reject(new Error(`${db} does not exist`)), tables: async () => [] });
+    }
+    const pg = new PGlite(folder);
+    try {
+      const query: Reader['query'] = async <T>(sql: string) => (await pg.query<T>(sql)).rows;
+      return await fn({ query, tables: () => tableNames(query, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()') });
+    } finally {
+      await pg.close();
+    }
+  },
+};
+
+export const DIALECTS: readonly DialectEntry[] = [sqlite, postgres, mariadb, pglite];

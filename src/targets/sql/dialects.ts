@@ -5,11 +5,12 @@
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { Dialect, SqlFamily } from './dialect.js';
 import { mysqlDialect } from './mysql/dialect.js';
+import { pgliteDialect } from './pglite/dialect.js';
 import { postgresDialect } from './postgres/dialect.js';
 import { sqliteDialect } from './sqlite/dialect.js';
 
 /** In the order `dialectFor` asks them. SQLite stays last: it claims any path, so a new dialect goes before it. */
-export const DIALECTS: readonly Dialect[] = [postgresDialect, mysqlDialect, sqliteDialect];
+export const DIALECTS: readonly Dialect[] = [postgresDialect, mysqlDialect, pgliteDialect, sqliteDialect];
 
 export function dialectNamed(name: string): Dialect | undefined {
   return DIALECTS.find((dialect) => dialect.name === name);

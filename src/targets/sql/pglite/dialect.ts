@@ -5,10 +5,12 @@
  */
 import { resolve } from 'node:path';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
-import type { DatabaseSpec } from '../database-spec.js';
 import type { Dialect } from '../dialect.js';
+import { postgresSql } from '../postgres/postgres-sql.js';
 import { PgliteBackupProvider } from './pglite-backup-provider.js';
-import { PGLITE_MEMORY, PgliteDriver } from './pglite-driver.js';
+import { describePgliteLocation, PGLITE_MEMORY, PgliteDriver } from './pglite-driver.js';
+import { pgliteJournalSink } from './pglite-journal-sink.js';
+import type { PGlite } from './load-pglite.js';
 
 const SCHEME = /^pglite:(?:\/\/)?(.*)$/i;
 
@@ -23,52 +25,20 @@ export function pgliteLocationOf(db: string): string | undefined {
   return resolve(path);
 }
 
-const quoteIdentifier = (part: string): string => `"${part.replace(/"/g, '""')}"`;
-
-function conflictClause(columns: readonly string[], conflict: readonly string[], update: boolean): string {
-  const target = `ON CONFLICT (${conflict.map(quoteIdentifier).join(', ')})`;
-  const others = columns.filter((column) => !conflict.includes(column));
-  if (!update || others.length === 0) return `${target} DO NOTHING`;
-  return `${target} DO UPDATE SET ${others.map((column) => `${quoteIdentifier(column)} = excluded.${quoteIdentifier(column)}`).join(', ')}`;
-}
-
-function insert(table: string, columns: readonly string[], values: string): string {
-  return `INSERT INTO ${table} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${values})`;
-}
-
 export const pgliteDialect: Dialect = {
+  ...postgresSql,
+  forms: { schemes: ['pglite:'], example: 'pglite:./data/pg (a data folder) or pglite:memory:' },
   name: 'pglite',
   family: 'postgres',
-  lexer: {
-    hashComments: false,
-    dollarQuotes: true,
-    backslashEscapes: 'e-strings',
-    doubleQuotedStrings: false,
-    bracketIdentifiers: false,
-    nestedBlockComments: true,
-    delimiterCommand: false,
-  },
-  transactionalDdl: true,
-  types: {
-    key: 'VARCHAR(255)',
-    text: 'TEXT',
-    shortText: (length) => `VARCHAR(${length})`,
-    longText: 'TEXT',
-    integer: 'INTEGER',
-    bigInteger: 'BIGINT',
-    double: 'DOUBLE PRECISION',
-  },
-  tableOptions: '',
-  createIndexIfNotExists: true,
-  beginWrite: 'BEGIN',
-  selectForUpdate: true,
-  quoteIdentifier,
-  param: (index) => `$${index}`,
-  insertIgnore: (table, columns, values, conflict) => `${insert(table, columns, values)} ${conflictClause(columns, conflict, false)}`,
-  upsert: (table, columns, values, conflict) => `${insert(table, columns, values)} ${conflictClause(columns, conflict, true)}`,
-  forms: { schemes: ['pglite:'], example: 'pglite:./data/pg (a data folder) or pglite:memory:' },
   claims: (db) => SCHEME.test(db),
-  open: (spec: DatabaseSpec) => new PgliteDriver(spec.location, { schema: spec.schema }),
-  backupProvider: (spec: DatabaseSpec) =>
+  locate(db) {
+    const location = pgliteLocationOf(db) ?? db;
+    return { location, description: describePgliteLocation(location) };
+  },
+  open: (spec) => new PgliteDriver(spec.location, { schema: spec.schema }),
+  backupProvider: (spec) =>
     spec.location === PGLITE_MEMORY ? undefined : new PgliteBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
+  // PGlite tracks the server's transaction status itself (failed transactions included).
+  inTransaction: async (context) => (context.connection as PGlite).isInTransaction(),
+  journalSink: pgliteJournalSink,
 };

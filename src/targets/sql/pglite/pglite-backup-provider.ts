@@ -15,7 +15,7 @@ import type { BackupProvider, CheckLevel, Snapshot } from '../../../backup/provi
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import { compareVersions } from '../../../model/version.js';
 import { fsyncDirectory } from '../../../fs/atomic-write.js';
-import { DEFAULT_LEDGER_TABLE, quoteTableName } from '../ledger-sql.js';
+import { postgresSql } from '../postgres/postgres-sql.js';
 import { stagedFolderOf, swapInFolder, swapPending, syncFolder } from './folder-swap.js';
 import { createPglite, type PGlite } from './load-pglite.js';
 import { DEFAULT_PGLITE_LOCK_TIMEOUT_MS } from './pglite-driver.js';
@@ -48,7 +48,7 @@ export class PgliteBackupProvider implements BackupProvider {
     this.name = basename(this.dir);
     this.defaultDir = join(dirname(this.dir), 'backups');
     this.schema = options.schema;
-    const table = options.ledgerTable ?? DEFAULT_LEDGER_TABLE;
+    const table = options.ledgerTable ?? 'strata_migrations';
     this.ledgerTable = this.schema !== undefined && !table.includes('.') ? `${this.schema}.${table}` : table;
     this.wait = { timeoutMs: options.lockTimeoutMs ?? DEFAULT_PGLITE_LOCK_TIMEOUT_MS, onWaiting: () => undefined };
   }
@@ -171,7 +171,7 @@ async function buildFolder(staged: string, tarball: Uint8Array): Promise<void> {
 }
 
 async function readSchemaVersion(pg: PGlite, ledgerTable: string): Promise<string | null> {
-  const name = quoteTableName(ledgerTable, 'postgres');
+  const name = ledgerTable.split('.').map(postgresSql.quoteIdentifier).join('.');
   const present = await pg.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [name]);
   if (!present.rows[0]?.present) return null;
   const rows = await pg.query<{ version: string }>(`SELECT version FROM ${name} WHERE status = 'applied'`);
@@ -192,7 +192,7 @@ async function userTablesEmpty(pg: PGlite, schema: string | undefined, ledgerTab
   );
   if (relations.rows.some((r) => !r.ledger)) return false;
   for (const r of relations.rows) {
-    if ((await pg.query(`SELECT 1 FROM ${quoteIdentifier(r.nspname)}.${quoteIdentifier(r.relname)} LIMIT 1`)).rows.length) return false;
+    if ((await pg.query(`SELECT 1 FROM ${postgresSql.quoteIdentifier(r.nspname)}.${postgresSql.quoteIdentifier(r.relname)} LIMIT 1`)).rows.length) return false;
   }
   return true;
 }
@@ -205,7 +205,7 @@ async function unreadableTables(pg: PGlite): Promise<string[]> {
   );
   const problems: string[] = [];
   for (const t of tables.rows) {
-    const name = `${quoteIdentifier(t.nspname)}.${quoteIdentifier(t.relname)}`;
+    const name = `${postgresSql.quoteIdentifier(t.nspname)}.${postgresSql.quoteIdentifier(t.relname)}`;
     try {
       // count(*) may answer from the visibility map alone; hashing every row reads every tuple.
       await pg.query(`SELECT count(*), sum(hashtext(t::text)) FROM ${name} t`);
@@ -214,8 +214,4 @@ async function unreadableTables(pg: PGlite): Promise<string[]> {
     }
   }
   return problems;
-}
-
-function quoteIdentifier(part: string): string {
-  return `"${part.replace(/"/g, '""')}"`;
 }

@@ -16,7 +16,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
+import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
+import { postgresSql } from '../postgres/postgres-sql.js';
+import { pgliteDialect } from './dialect.js';
 import { swapPending } from './folder-swap.js';
 import { createPglite, type PGlite } from './load-pglite.js';
 import { openPgliteFolder, type FolderWait, type OpenPgliteFolder } from './pglite-folder.js';
@@ -37,8 +40,12 @@ export interface PgliteDriverOptions {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const NO_LOCK: Release = async () => undefined;
 
+/** How messages name a location: `pglite:` and the folder relative to the working directory. */
+export function describePgliteLocation(location: string): string {
+  return `pglite:${location === PGLITE_MEMORY ? location : relative(process.cwd(), location) || location}`;
+}
+
 export class PgliteDriver implements SqlDriver<PGlite> {
-  readonly dialect = 'postgres' as const;
   readonly transactionalDdl = true;
   readonly description: string;
   /** The data folder (absolute), or `:memory:`. */
@@ -50,19 +57,26 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   private opening: Promise<void> | undefined;
   /** The instance whose session has the schema on its search_path: a restore brings a new one. */
   private sessionReady: PGlite | undefined;
+  /** Work running outside any transaction (journal writes): the driver's own statements wait for it. */
+  private outside = new Set<Promise<unknown>>();
 
   constructor(
     location: string,
     private readonly options: PgliteDriverOptions = {},
   ) {
     this.location = location === PGLITE_MEMORY ? location : resolve(location);
-    this.description = `pglite:${this.location === PGLITE_MEMORY ? this.location : relative(process.cwd(), this.location) || this.location}`;
+    this.description = describePgliteLocation(this.location);
     this.schema = options.schema;
     if (this.schema !== undefined && !IDENTIFIER.test(this.schema)) {
       throw new StrataError(ErrorCode.CONFIG_INVALID, `schema ${JSON.stringify(this.schema)} is not a plain identifier`, {
         hint: 'use letters, digits and underscores (e.g. app)',
       });
     }
+  }
+
+  // A getter: this module and the dialect's import each other, and neither reads the other while loading.
+  get dialect(): Dialect {
+    return pgliteDialect;
   }
 
   get connection(): PGlite {
@@ -87,20 +101,40 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   }
 
   async exec(sql: string): Promise<void> {
-    await (await this.session()).exec(sql);
+    await (await this.turn()).exec(sql);
   }
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await (await this.session()).query<T>(sql, params as unknown[])).rows;
+    return (await (await this.turn()).query<T>(sql, params as unknown[])).rows;
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
-    return { changes: (await (await this.session()).query(sql, params as unknown[])).affectedRows ?? 0 };
+    return { changes: (await (await this.turn()).query(sql, params as unknown[])).affectedRows ?? 0 };
+  }
+
+  /** False while a transaction is open (or the driver is closed): work outside one must wait. */
+  outsideTransactionNow(): boolean {
+    return this.isOpen() && !this.pg().isInTransaction();
+  }
+
+  /**
+   * Runs `fn` on the session while no transaction is open, for writes that must outlive a
+   * rollback (the journal). The one session is shared with the migration, so a `BEGIN` sent
+   * while `fn` runs would put `fn`'s later statements inside that transaction: every statement
+   * sent through the driver meanwhile waits until `fn` ends. Call it only when
+   * `outsideTransactionNow()` said so in the same tick, so no statement is already under way.
+   */
+  outsideTransaction<T>(fn: (pg: PGlite) => Promise<T>): Promise<T> {
+    const running = this.session().then(fn);
+    this.outside.add(running);
+    const done = () => this.outside.delete(running);
+    running.then(done, done);
+    return running;
   }
 
   async tableExists(table: string): Promise<boolean> {
     const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
-    const quoted = qualified.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+    const quoted = qualified.split('.').map(postgresSql.quoteIdentifier).join('.');
     const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
     return rows[0]?.present === true;
   }
@@ -142,6 +176,8 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   }
 
   /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
+  readonly integrityChecks = ['constraints left NOT VALID', 'invalid indexes'] as const;
+
   async integrityProblems(): Promise<string[]> {
     const schemaFilter = this.schema === undefined ? "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'" : 'n.nspname = $1';
     const params = this.schema === undefined ? [] : [this.schema];
@@ -166,6 +202,7 @@ export class PgliteDriver implements SqlDriver<PGlite> {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.outside]);
     const { folder, memory } = this;
     this.folder = undefined;
     this.memory = undefined;
@@ -215,6 +252,12 @@ export class PgliteDriver implements SqlDriver<PGlite> {
 
   private pg(): PGlite {
     return this.connection;
+  }
+
+  /** The session, once the work running outside transactions (outsideTransaction) has ended. */
+  private async turn(): Promise<PGlite> {
+    while (this.outside.size > 0) await Promise.allSettled([...this.outside]);
+    return this.session();
   }
 
   /** The instance, with the schema first on its search_path (created in write mode). */
