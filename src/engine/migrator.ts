@@ -29,7 +29,7 @@ import type { RunReport, StatusReport, ValidationReport } from './reports.js';
 import { originOf, runVerify, type Identity } from './run-body.js';
 import { MigrationRun } from './run.js';
 import { takeLock } from './take-lock.js';
-import type { Release, Target } from './target.js';
+import type { OpenWait, Release, Target } from './target.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS };
 export type { RunReport, StatusReport, ValidationReport };
@@ -137,7 +137,7 @@ export class Migrator<Ctx> {
     if (!options.resume && planUp(unlocked.reconciled, to).length === 0 && findProblems(unlocked.reconciled, this.options).length === 0) {
       return this.finish('up', [], started, unlocked.reconciled.currentVersion);
     }
-    await this.target.open('write');
+    await this.target.open('write', this.openWait());
     const release = await this.lock();
     try {
       const { reconciled, steps, resumed } = this.planMigrate(await this.target.readLedger(), sources, to, options);
@@ -190,7 +190,7 @@ export class Migrator<Ctx> {
       inspected = new Set(planned.map((s) => s.version));
     }
     if (planned.length === 0) return this.finish('down', [], started, readOnly.currentVersion);
-    await this.target.open('write');
+    await this.target.open('write', this.openWait());
     const release = await this.lock();
     try {
       const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
@@ -269,7 +269,7 @@ export class Migrator<Ctx> {
   async repair(version: string | number, outcome: RepairOutcome): Promise<LedgerEntry | null> {
     const wanted = canonicalVersion(String(version));
     const sources = await this.sources();
-    await this.target.open('write');
+    await this.target.open('write', this.openWait());
     const release = await this.lock();
     try {
       const entry = (await this.target.readLedger()).find((e) => e.version === wanted);
@@ -302,7 +302,7 @@ export class Migrator<Ctx> {
   /** Accepts edited files: the ledger's checksums are set to the files' current ones. */
   async repairChecksums(): Promise<{ version: string; name: string }[]> {
     const sources = await this.sources();
-    await this.target.open('write');
+    await this.target.open('write', this.openWait());
     const release = await this.lock();
     try {
       const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
@@ -477,7 +477,7 @@ export class Migrator<Ctx> {
 
   /** The store as it is, without creating it (nor its ledger) and without the lock. */
   private async readOnlyState(sources: Migration<Ctx>[]): Promise<{ exists: boolean; ledger: LedgerEntry[]; reconciled: Reconciled<Ctx> }> {
-    const { exists } = await this.target.open('read');
+    const { exists } = await this.target.open('read', this.openWait());
     const ledger = exists ? await this.target.readLedger() : [];
     return { exists, ledger, reconciled: reconcile(sources, ledger, this.options.checksumMatches) };
   }
@@ -560,6 +560,19 @@ export class Migrator<Ctx> {
     const report: RunReport = { direction, dryRun, results, currentVersion, durationMs: elapsedSince(started) };
     this.events.emit('done', { direction, results, durationMs: report.durationMs });
     return report;
+  }
+
+  /** For stores whose open waits for another process: the same timeout and `lock:waiting` as the lock (told once). */
+  private openWait(): OpenWait {
+    let told = false;
+    const target = this.target.description;
+    return {
+      timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      onWaiting: () => {
+        if (!told) this.events.emit('lock:waiting', { target });
+        told = true;
+      },
+    };
   }
 
   private lock(): Promise<Release> {

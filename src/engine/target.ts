@@ -23,6 +23,12 @@ import type { LedgerEntry } from '../model/ledger.js';
 
 export type Release = () => Promise<void>;
 
+/** The engine's lock timeout and `lock:waiting`, for a store whose open already waits for another process. */
+export interface OpenWait {
+  timeoutMs: number;
+  onWaiting: () => void;
+}
+
 export interface TransactionOptions {
   foreignKeys: boolean;
 }
@@ -32,7 +38,11 @@ export interface Target<Ctx> {
   readonly description: string;
   /** A step and its ledger row can commit together (false for MySQL DDL, for instance). */
   readonly transactionalSteps: boolean;
-  open(mode: 'read' | 'write'): Promise<{ exists: boolean }>;
+  /**
+   * `wait`: how long to wait, and whom to tell, when opening itself has to wait for another
+   * process (a store only one process may have open at a time, such as a PGlite folder).
+   */
+  open(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }>;
   ensureLedger(): Promise<void>;
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
   readLedger(): Promise<LedgerEntry[]>;

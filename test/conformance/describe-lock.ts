@@ -109,7 +109,14 @@ export function describeLock(entry: DialectEntry): void {
     let waited = 0;
     for (const m of [a, b]) m.on('lock:waiting', () => waited++);
     try {
-      const reports = await Promise.all([a.migrate(), b.migrate()]);
+      // Each closes as soon as its run ends, as an app would: a database only one session may have
+      // open at a time (a PGlite folder) is held until its connection closes, not just its lock.
+      const runThenClose = async (m: SqlMigrator<unknown>) => {
+        const report = await m.migrate();
+        await m.close();
+        return report;
+      };
+      const reports = await Promise.all([runThenClose(a), runThenClose(b)]);
       const applied = reports.flatMap((r) => r.results.map((x) => x.version)).sort();
       assert.deepEqual(applied, ['1', '10', '2', '3']);
       assert.equal(waited, 1, 'the second migrator waited for the lock');

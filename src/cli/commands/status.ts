@@ -24,6 +24,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const report = await (await ctx.migrator()).status();
   // Backfills (batched data migrations) keep their own checkpoints; status shows them too.
+  // The migrator's connection closes first: a database only one session may have open (a PGlite folder) cannot have two.
+  if (report.exists) await (await ctx.database()).close();
   const backfills = report.exists ? await backfillStatus(await ctx.spec()) : [];
   output.data({ ...report, backfills });
   printStatus(report, output);

@@ -21,7 +21,7 @@
  * 7. Optional `errorOffset` / `errorLine`: where the server says a statement failed, so the
  *    error can name the line and column in the file.
  */
-import type { Release } from '../../engine/target.js';
+import type { OpenWait, Release } from '../../engine/target.js';
 import type { SqlDialect } from '../../sources/sql/split-statements.js';
 import type { Dialect } from './dialect.js';
 
@@ -37,7 +37,8 @@ export interface SqlDriver<Connection = unknown> {
   readonly transactionalDdl: boolean;
   /** The library's connection object, for code migrations that want it. */
   readonly connection: Connection;
-  connect(mode: 'read' | 'write'): Promise<{ exists: boolean }>;
+  /** `wait`: the engine's lock timeout and waiting callback, for a database whose open waits for another process. */
+  connect(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }>;
   exec(sql: string): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;

@@ -3,7 +3,7 @@
  * over a SqlDriver. One implementation; dialects differ only inside their drivers and the SQL
  * their Dialect builds.
  */
-import type { Release, Target, TransactionOptions } from '../../engine/target.js';
+import type { OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { LedgerEntry } from '../../model/ledger.js';
 import type { Dialect } from './dialect.js';
@@ -60,9 +60,9 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     contextDialects.set(this.ctx, driver.dialect);
   }
 
-  async open(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
+  async open(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }> {
     if (this.mode === 'write' || this.mode === mode) return { exists: this.exists };
-    ({ exists: this.exists } = await this.driver.connect(mode));
+    ({ exists: this.exists } = await this.driver.connect(mode, wait));
     this.mode = mode;
     this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
     return { exists: this.exists };

@@ -12,9 +12,10 @@
  * reaches the engine from there); a `lock()` before any other use waits with the engine's
  * timeout and callback.
  */
+import { POSTGRES_INTEGRITY_CHECKS, postgresIntegrityProblems } from '../postgres/postgres-integrity.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Release } from '../../../engine/target.js';
+import type { OpenWait, Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
@@ -85,10 +86,11 @@ export class PgliteDriver implements SqlDriver<PGlite> {
     return pg;
   }
 
-  async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
+  async connect(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }> {
     if (mode === 'read' && !this.isOpen() && !(await this.present())) return { exists: false };
     if (mode === 'write') this.assertCreatable();
-    await this.open({ timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_PGLITE_LOCK_TIMEOUT_MS, onWaiting: () => undefined });
+    // The engine's timeout and lock:waiting when it says them: opening the folder is when this driver waits.
+    await this.open(wait ?? { timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_PGLITE_LOCK_TIMEOUT_MS, onWaiting: () => undefined });
     if (this.mode !== 'write') this.mode = mode;
     if (this.schema === undefined) return { exists: true };
     if (mode === 'read') {
@@ -175,24 +177,11 @@ export class PgliteDriver implements SqlDriver<PGlite> {
     return [];
   }
 
-  /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
-  readonly integrityChecks = ['constraints left NOT VALID', 'invalid indexes'] as const;
+  readonly integrityChecks = POSTGRES_INTEGRITY_CHECKS;
 
-  async integrityProblems(): Promise<string[]> {
-    const schemaFilter = this.schema === undefined ? "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'" : 'n.nspname = $1';
-    const params = this.schema === undefined ? [] : [this.schema];
-    const constraints = await this.query<{ name: string; tbl: string }>(
-      `SELECT c.conname AS name, t.relname AS tbl FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE NOT c.convalidated AND ${schemaFilter}`,
-      params,
-    );
-    const indexes = await this.query<{ name: string }>(
-      `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace WHERE NOT x.indisvalid AND ${schemaFilter}`,
-      params,
-    );
-    return [
-      ...constraints.map((c) => `constraint ${c.name} on ${c.tbl} is NOT VALID (run ALTER TABLE ${c.tbl} VALIDATE CONSTRAINT ${c.name})`),
-      ...indexes.map((i) => `index ${i.name} is invalid (drop it and create it again)`),
-    ];
+  /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
+  integrityProblems(): Promise<string[]> {
+    return postgresIntegrityProblems((sql, params) => this.query(sql, params), this.schema);
   }
 
   /** PostgreSQL reports where in the statement it failed: a 1-based character position. */

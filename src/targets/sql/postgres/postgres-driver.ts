@@ -8,6 +8,7 @@
  * drops it the moment the holder's connection goes (a killed process, a lost network).
  * Exactly-once follows: the plan is made under the lock, from the ledger as committed.
  */
+import { POSTGRES_INTEGRITY_CHECKS, postgresIntegrityProblems } from './postgres-integrity.js';
 import type pg from 'pg';
 import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { PgClient } from './pg-client.js';
@@ -188,24 +189,11 @@ export class PostgresDriver implements SqlDriver<PgClient> {
     return [];
   }
 
-  readonly integrityChecks = ['constraints left NOT VALID', 'invalid indexes'] as const;
+  readonly integrityChecks = POSTGRES_INTEGRITY_CHECKS;
 
   /** What a failed or half-done migration leaves behind: unvalidated constraints, invalid indexes. */
-  async integrityProblems(): Promise<string[]> {
-    const schemaFilter = this.schema === undefined ? "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'" : 'n.nspname = $1';
-    const params = this.schema === undefined ? [] : [this.schema];
-    const constraints = await this.query<{ name: string; tbl: string }>(
-      `SELECT c.conname AS name, t.relname AS tbl FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE NOT c.convalidated AND ${schemaFilter}`,
-      params,
-    );
-    const indexes = await this.query<{ name: string }>(
-      `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace WHERE NOT x.indisvalid AND ${schemaFilter}`,
-      params,
-    );
-    return [
-      ...constraints.map((c) => `constraint ${c.name} on ${c.tbl} is NOT VALID (run ALTER TABLE ${c.tbl} VALIDATE CONSTRAINT ${c.name})`),
-      ...indexes.map((i) => `index ${i.name} is invalid (a CREATE INDEX CONCURRENTLY that failed: drop it and create it again)`),
-    ];
+  integrityProblems(): Promise<string[]> {
+    return postgresIntegrityProblems((sql, params) => this.query(sql, params), this.schema);
   }
 
   /** PostgreSQL reports where in the statement it failed: a 1-based character position. */
