@@ -1,4 +1,4 @@
-/** `strata/document/node`: everything in `strata/document`, plus the JSON-file store (Node, Electron main). */
+/** `strata-migrate/document/node`: everything in `strata-migrate/document`, plus the JSON-file store (Node, Electron main). */
 export * from './document.js';
 export { jsonFileStore } from './targets/document-file/json-file-store.js';
 export type { JsonFileStoreOptions } from './targets/document-file/json-file-store.js';

@@ -1,7 +1,7 @@
 /**
- * `strata/document`: versioned JSON state migrations that run unchanged in a browser, a VS Code
+ * `strata-migrate/document`: versioned JSON state migrations that run unchanged in a browser, a VS Code
  * extension host, an Electron renderer or Node. No node: imports and no dependencies; the
- * JSON-file store is in `strata/document/node`.
+ * JSON-file store is in `strata-migrate/document/node`.
  */
 export { MigrationManager, migrationManager } from './targets/document/migration-manager.js';
 export type { DocumentStep } from './targets/document/migration-manager.js';
@@ -22,7 +22,7 @@ export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
 export type { StepResult } from './model/errors.js';
 export type { StrataEvents, StrataEventName } from './events.js';
 export type { NextCommand } from './model/next-command.js';
-export { Journal, JOURNALED_EVENTS, JOURNAL_LEVELS, memoryJournalSink, webStorageJournalSink, parseJsonLines, exportEntries, toCsv, parseCsv, parseJournalCsv, parseJournalJson, parseTimeOption } from './journal/index.js';
+export { Journal, JOURNALED_EVENTS, JOURNAL_LEVELS, memoryJournalSink, webStorageJournalSink, parseJsonLines, exportEntries, toCsv, parseJournalCsv, parseJournalJson } from './journal/index.js';
 export type { JournalSink, JournalOptions, JournalEntry, JournalLevel, JournalQuery, JournalExportFormat, RunMetrics, StepMetrics, StorageLike, StorageJournalOptions } from './journal/index.js';
 export { CompatibilityLayer } from './progressive/compat.js';
 export type { CompatibilityLayerOptions, CompatBackend, CompatState, MigrationStats } from './progressive/compat.js';

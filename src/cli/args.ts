@@ -4,7 +4,7 @@
  * no-op run, for what parseArgs plus the table do.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ErrorCode, StrataError } from '../model/errors.js';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { COMMANDS, COMMON_OPTIONS, TOP_LEVEL_OPTIONS, optionsOf, type CommandName, type CommandSpec, type OptionSpec } from './command-table.js';
 import { nearestName } from './nearest-name.js';
 

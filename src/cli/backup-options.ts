@@ -1,6 +1,6 @@
 /** Backup settings for a CLI run: flags over the config file's `backup` over the defaults. */
-import type { KeySource } from '../backup/backup-key.js';
-import type { BackupSettings } from '../backup/backup-settings.js';
+import type { KeySource } from 'strata-migrate/backup';
+import type { BackupSettings } from 'strata-migrate/backup';
 import { integerOption, usage, type ParsedCommand } from './args.js';
 import type { BackupConfig } from './config.js';
 

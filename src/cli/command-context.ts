@@ -1,8 +1,8 @@
 /** What every command gets: its parsed flags, the output, and the migrator built from config. */
-import { backupManagerFor } from '../backup/backup-settings.js';
-import type { BackupManager } from '../backup/backup-manager.js';
-import { createMigrator, type SqlMigrator } from '../create-migrator.js';
-import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec.js';
+import { backupManagerFor } from 'strata-migrate/backup';
+import type { BackupManager } from 'strata-migrate/backup';
+import { createMigrator, type SqlMigrator } from 'strata-migrate';
+import { resolveDatabase, type DatabaseSpec } from 'strata-migrate';
 import { backupSettings } from './backup-options.js';
 import { integerOption, usage, varOptions, type ParsedCommand } from './args.js';
 import type { ConfigFlags, ResolvedConfig } from './config.js';

@@ -4,14 +4,14 @@
  * current folder or --config; its relative paths are relative to the file.
  */
 import { existsSync } from 'node:fs';
-import type { BackupConfig } from '../backup/backup-settings.js';
+import type { BackupConfig } from 'strata-migrate/backup';
 import { dirname, relative, resolve } from 'node:path';
-import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../defaults.js';
-import { ErrorCode, StrataError } from '../model/errors.js';
+import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from 'strata-migrate';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { nearestName } from './nearest-name.js';
 import { readSettingsFile } from '../sources/module-loader.js';
 import { compilePlaceholderPattern } from '../sources/sql/placeholders.js';
-import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
+import type { SqlitePragmas } from 'strata-migrate';
 
 export type { BackupConfig };
 

@@ -1,5 +1,5 @@
 /** How a run names its database: `sqlite:app.db (from strata.config.json)`. */
-import { openDriver } from '../targets/sql/open-driver.js';
+import { openDriver } from 'strata-migrate';
 import type { ResolvedConfig } from './config.js';
 import type { DatabaseTarget } from './output.js';
 

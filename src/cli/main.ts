@@ -3,7 +3,7 @@
  * The `strata` command: a thin client of the public API. Each command lives in its own module,
  * imported only when it runs, so a no-op `strata migrate` loads nothing it does not use.
  */
-import { StrataError } from '../model/errors.js';
+import { StrataError } from 'strata-migrate';
 import { commandNamed, parseCommandLine } from './args.js';
 import type { CommandContext } from './command-context.js';
 import type { CommandName } from './command-table.js';

@@ -3,7 +3,7 @@
  * database in text output, each database's migrator closed before the next one opens, and each
  * outcome kept (succeeded, failed with its error, or not run) for the report.
  */
-import { StrataError, messageOf } from '../model/errors.js';
+import { StrataError, messageOf } from 'strata-migrate';
 import type { CommandContext, DatabaseHandle } from './command-context.js';
 import type { DatabaseTarget } from './output.js';
 

@@ -2,9 +2,9 @@
  * Everything the CLI prints goes through here: live lines on a terminal, plain lines otherwise,
  * one JSON document with --json, and errors as "what failed and where" + "how to fix it".
  */
-import type { EventChannel, StepEvent } from '../engine/events.js';
-import { StrataError, messageOf } from '../model/errors.js';
-import { migrationLabel } from '../model/migration.js';
+import type { EngineEvents, EventChannel, StepEvent } from 'strata-migrate';
+import { StrataError, messageOf } from 'strata-migrate';
+import { migrationLabel } from 'strata-migrate';
 import { ProgressTicker } from './progress-ticker.js';
 
 /** Which database a run works on, and which setting named it. */
@@ -118,7 +118,7 @@ export function formatMs(ms: number): string {
  * Progress for migrate/rollback: on a terminal one live line per step, replaced in place; in a
  * log a line when each step starts and when it ends, and a line at least every 10 s while one runs.
  */
-export function showProgress(events: EventChannel, output: Output): void {
+export function showProgress(events: EventChannel<EngineEvents>, output: Output): void {
   if (output.json) return;
   const ticker = new ProgressTicker(output);
   const count = (e: { index: number; total: number }) => (e.total > 1 ? `[${e.index}/${e.total}] ` : '');
@@ -161,7 +161,7 @@ const PHASES = { snapshot: 'snapshot', write: 'writing', verify: 'verifying', re
  * A bar for backup phases on a terminal (redrawn in place; a few lines, so no dependency), the
  * backup and restore outcomes as lines elsewhere.
  */
-export function showBackupProgress(events: EventChannel, output: Output): void {
+export function showBackupProgress(events: EventChannel<EngineEvents>, output: Output): void {
   if (output.json) return;
   const ticker = new ProgressTicker(output);
   let phase: string | undefined;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, StrataError } from '../model/errors.js';
+import { ErrorCode, StrataError } from 'strata-migrate';
 
 export function packageVersion(from: string = import.meta.url): string {
   let dir = dirname(fileURLToPath(from));

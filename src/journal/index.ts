@@ -1,4 +1,4 @@
-/** The migration journal, runtime-agnostic part (also exported from `strata/document`). */
+/** The migration journal, runtime-agnostic part (also exported from `strata-migrate/document`). */
 export { Journal, JOURNALED_EVENTS } from './journal.js';
 export type { JournalSink, JournalOptions, RunMetrics, StepMetrics } from './journal.js';
 export { JOURNAL_LEVELS, normalizeQuery, filterEntries, parseTimeOption, levelRank } from './entry.js';

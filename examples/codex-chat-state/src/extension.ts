@@ -2,7 +2,7 @@
  * The extension's entry point, as VS Code calls it: `activate(context)` loads the chat state
  * from `context.globalState`, migrating it first when it was written by an older build.
  */
-import { isStrataError } from '../../../src/document.js';
+import { isStrataError } from 'strata-migrate/document';
 import { ChatStateStore, type ChatStateStoreOptions } from './state/session-store.js';
 import type { ExtensionContext, Window } from './vscode.js';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DocumentMigrator, MigrationManager, mementoStore, type DocumentMigration, type HistoryEntry } from '../../../src/document.js';
+import { DocumentMigrator, MigrationManager, mementoStore, type DocumentMigration, type HistoryEntry } from 'strata-migrate/document';
 import { activate } from '../src/extension.js';
 import { createMigrationManager } from '../src/state/migrations.js';
 import { CHAT_STATE_KEY, ChatStateStore } from '../src/state/session-store.js';

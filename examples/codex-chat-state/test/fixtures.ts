@@ -1,6 +1,6 @@
 /** Shared test data: the chat state at each version, and small assertion helpers. */
 import assert from 'node:assert/strict';
-import { StrataError } from '../../../src/document.js';
+import { StrataError } from 'strata-migrate/document';
 import type { PersistedStateV0, PersistedStateV1, PersistedStateV2 } from '../src/types/chat.js';
 
 /** The migration clock: 2025-01-02T03:04:05.000Z. */

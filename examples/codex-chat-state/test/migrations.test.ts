@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MigrationManager, StrataError, type DocumentMigration } from '../../../src/document.js';
+import { MigrationManager, StrataError, type DocumentMigration } from 'strata-migrate/document';
 import {
   chatStateMigrations,
   createMigrationManager,

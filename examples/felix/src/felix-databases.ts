@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createMigrator, type RunReport, type StatusReport } from '../../../src/index.js';
-import type { BackupSettings } from '../../../src/index.js';
+import { createMigrator, type RunReport, type StatusReport } from 'strata-migrate';
+import type { BackupSettings } from 'strata-migrate';
 
 export const FELIX_DATABASES = ['knowledge', 'memory', 'task_memory', 'workflow_history', 'command_history'] as const;
 export type FelixDatabase = (typeof FELIX_DATABASES)[number];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createMigrator } from '../../../src/index.js';
+import { createMigrator } from 'strata-migrate';
 import { query } from '../../../test/helpers.js';
 import { FELIX_DATABASES, felixStatus, knowledgeDatabase, migrateFelix, readFelixConfig } from '../src/felix-databases.js';
 import { KnowledgeStore, toFtsQuery } from '../src/knowledge-store.js';

@@ -1,7 +1,8 @@
 /**
  * A temp copy of the example for each test: its config and migrations under
- * <tmp>/examples/felix, with <tmp>/src a link to Strata's src/ so the migration modules' relative
- * import (`../../../../src/index.js`) resolves as it does in the repository. Real SQLite files,
+ * <tmp>/examples/felix, with <tmp>/node_modules/strata-migrate a link to this package so the
+ * migration modules' `import ... from 'strata-migrate'` resolves as in an installed project (to
+ * the built dist/, through the package's exports). Real SQLite files,
  * the real CLI (dist/cli/main.js, built by `npm run build`).
  */
 import Database from 'better-sqlite3';
@@ -54,7 +55,8 @@ export function copyExample(): Project {
     checkedBuild = true;
   }
   const root = tempDir('strata-felix-');
-  symlinkSync(join(ROOT, 'src'), join(root, 'src'), 'dir');
+  mkdirSync(join(root, 'node_modules'));
+  symlinkSync(ROOT, join(root, 'node_modules', 'strata-migrate'), 'dir');
   const dir = join(root, 'examples', 'felix');
   mkdirSync(join(dir, 'data'), { recursive: true });
   for (const item of ['strata.config.json', 'package.json', 'migrations']) cpSync(join(EXAMPLE, item), join(dir, item), { recursive: true });

@@ -6,9 +6,8 @@
 import Database from 'better-sqlite3';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMigrator } from '../../../src/create-migrator.js';
-import { EventChannel } from '../../../src/events.js';
-import { runImport, StatusStore, type ImportReport, type ImportStatus } from '../../../src/import/index.js';
+import { createMigrator, EventChannel } from 'strata-migrate';
+import { importStatus, runImport, type ImportReport, type ImportStatus } from 'strata-migrate/import';
 import { importers } from './importers/index.js';
 import { openLegacySources, type LegacyInputs } from './sources.js';
 
@@ -52,7 +51,7 @@ export async function migrateLegacyData(options: MigrateLegacyOptions): Promise<
 export function migrationStatus(path: string): ImportStatus {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return new StatusStore(db, STATUS.table, STATUS.key).read();
+    return importStatus({ db, statusTable: STATUS.table, statusKey: STATUS.key }).status;
   } finally {
     db.close();
   }

@@ -3,9 +3,7 @@
  * does with what the renderer hands over: the Dexie export's path, the Redux Persist root's text
  * and the electron-store config file.
  */
-import { openDexieExport } from '../../../src/import/readers/dexie-export.js';
-import { readConfigFile } from '../../../src/import/readers/json-config.js';
-import { readReduxPersist } from '../../../src/import/readers/redux-persist.js';
+import { openDexieExport, readConfigFile, readReduxPersist } from 'strata-migrate/import';
 import type { LegacySources } from './types.js';
 
 export interface LegacyInputs {

@@ -1,5 +1,5 @@
 /** The legacy stores of seed 001's app, as the importers read them, and the legacy row shapes. */
-import type { DexieExportReader, KeyValueSource, ReduxPersistSource } from '../../../src/import/index.js';
+import type { DexieExportReader, KeyValueSource, ReduxPersistSource } from 'strata-migrate/import';
 
 export interface LegacySources {
   /** The Dexie (IndexedDB) export written by dexie-export-import. */

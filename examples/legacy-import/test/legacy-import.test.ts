@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EventChannel } from '../../../src/events.js';
-import { StrataError } from '../../../src/model/errors.js';
+import { EventChannel } from 'strata-migrate';
+import { StrataError } from 'strata-migrate';
 import { migrateLegacyData, migrationStatus } from '../src/migrate-legacy-data.js';
 import { CONFIG_VALUES, REDUX_SETTINGS, makeLegacyStores, type LegacySize } from './fixtures.js';
 

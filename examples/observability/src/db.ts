@@ -129,7 +129,7 @@ const EXPECTED_OBJECTS: readonly { type: 'table' | 'index'; name: string }[] = [
 ];
 
 let db: Database.Database | undefined;
-let migrator: SqlMigrator | undefined;
+let migrator: SqlMigrator<Database.Database> | undefined;
 const statements = new Map<string, Database.Statement<unknown[]>>();
 
 // ---- lifecycle ---------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ export async function initDatabase(options: InitDatabaseOptions = {}): Promise<v
     connection.pragma('synchronous = NORMAL');
     connection.pragma('busy_timeout = 5000');
     // Strata uses this connection as it is (it sets no pragmas on a connection it did not open).
-    const runner = createMigrator({ db: connection, dir: options.migrationsDir ?? MIGRATIONS_DIR });
+    const runner = createMigrator<Database.Database>({ db: connection, dir: options.migrationsDir ?? MIGRATIONS_DIR });
     db = connection;
     migrator = runner;
     if (options.migrate !== false) await runner.migrate();
@@ -176,7 +176,7 @@ export function getDatabase(): Database.Database {
 }
 
 /** The Strata migrator over the same connection (the document's MigrationRunner). */
-export function getMigrationRunner(): SqlMigrator {
+export function getMigrationRunner(): SqlMigrator<Database.Database> {
   if (!migrator) throw new Error('the database is not open: await initDatabase() first');
   return migrator;
 }

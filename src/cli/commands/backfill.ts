@@ -7,10 +7,10 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EventChannel } from '../../events.js';
-import { ErrorCode, StrataError } from '../../model/errors.js';
-import { backfill, backfillStatus, type BackfillDefinition, type BackfillReport } from '../../progressive/backfill.js';
-import type { BackfillProgress } from '../../progressive/backfill-events.js';
+import { EventChannel } from 'strata-migrate';
+import { ErrorCode, StrataError } from 'strata-migrate';
+import { backfill, backfillStatus, type BackfillDefinition, type BackfillReport } from 'strata-migrate/backfill';
+import type { BackfillProgress } from 'strata-migrate/backfill';
 import { encodeKey, type BackfillState } from '../../progressive/backfill-state.js';
 import { defaultExport, importFile } from '../../sources/module-loader.js';
 import { integerOption, usage } from '../args.js';

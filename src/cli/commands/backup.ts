@@ -1,5 +1,5 @@
-import type { BackupEntry } from '../../backup/backup-manifest.js';
-import { ErrorCode, StrataError } from '../../model/errors.js';
+import type { BackupEntry } from 'strata-migrate/backup';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 import { formatBytes, showBackupProgress, table } from '../output.js';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ErrorCode, StrataError } from '../../model/errors.js';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { compareVersions } from '../../model/version.js';
 import { isIgnoredFile, parseFileName } from '../../sources/file-name.js';
 import { usage } from '../args.js';

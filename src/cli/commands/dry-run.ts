@@ -1,6 +1,6 @@
 /** Prints a dry run's plan and every statement (and collects them for --json). */
-import type { EventChannel } from '../../engine/events.js';
-import { migrationLabel } from '../../model/migration.js';
+import type { EngineEvents, EventChannel } from 'strata-migrate';
+import { migrationLabel } from 'strata-migrate';
 import type { Output } from '../output.js';
 
 interface PlannedStep {
@@ -14,7 +14,7 @@ interface PlannedStep {
  * printed when the run reaches a later step's first statement, or at the end: printing all of
  * them at the end put code steps after every SQL step, out of the order they would run in.
  */
-export function attachDryRunPrinter(events: EventChannel, output: Output): { plan: PlannedStep[] } {
+export function attachDryRunPrinter(events: EventChannel<EngineEvents>, output: Output): { plan: PlannedStep[] } {
   const plan: PlannedStep[] = [];
   events.on('plan', (e) => {
     for (const step of e.steps) plan.push({ ...step, statements: [] });

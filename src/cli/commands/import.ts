@@ -4,13 +4,13 @@
  * cancels between batches and leaves the target tables clean.
  */
 import { relative, resolve } from 'node:path';
-import { createMigrator } from '../../create-migrator.js';
-import { EventChannel } from '../../events.js';
-import { loadImportConfig, loadImporters } from '../../import/import-config.js';
-import { runImport } from '../../import/run-import.js';
-import { openSources } from '../../import/sources.js';
-import type { ImporterResult, ImportReport } from '../../import/types.js';
-import { ErrorCode, StrataError } from '../../model/errors.js';
+import { createMigrator } from 'strata-migrate';
+import { EventChannel } from 'strata-migrate';
+import { loadImportConfig, loadImporters } from 'strata-migrate/import';
+import { runImport } from 'strata-migrate/import';
+import { openSources } from 'strata-migrate/import';
+import type { ImporterResult, ImportReport } from 'strata-migrate/import';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { usage } from '../args.js';
 import { backupSettings } from '../backup-options.js';
 import { resolveBackupPaths } from '../config.js';

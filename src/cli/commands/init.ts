@@ -5,8 +5,8 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from '../../defaults.js';
-import { ErrorCode, StrataError } from '../../model/errors.js';
+import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from 'strata-migrate';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { databaseAdmin } from '../../targets/sql/database-admin.js';
 import type { CommandContext } from '../command-context.js';
 import { CONFIG_FILE_NAMES } from '../config.js';

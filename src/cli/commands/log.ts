@@ -3,12 +3,13 @@
  * store's JSON-lines file with --journal-file), filtered, as a table, JSON or an export.
  */
 import { existsSync } from 'node:fs';
-import { parseTimeOption, type JournalQuery } from '../../journal/entry.js';
-import { exportEntries, type JournalExportFormat } from '../../journal/export.js';
-import { Journal, type JournalSink } from '../../journal/journal.js';
-import { jsonlJournalSink } from '../../journal/jsonl-sink.js';
-import { sqlJournalSink } from '../../journal/sql-sink.js';
-import { ErrorCode, StrataError } from '../../model/errors.js';
+import { parseTimeOption } from '../../journal/entry.js';
+import type { JournalQuery } from 'strata-migrate/journal';
+import { exportEntries, type JournalExportFormat } from 'strata-migrate/journal';
+import { Journal, type JournalSink } from 'strata-migrate/journal';
+import { jsonlJournalSink } from 'strata-migrate/journal';
+import { sqlJournalSink } from 'strata-migrate/journal';
+import { ErrorCode, StrataError } from 'strata-migrate';
 import { integerOption, usage } from '../args.js';
 import { journalFromEnv, type CommandContext } from '../command-context.js';
 import type { ResolvedConfig } from '../config.js';

@@ -1,6 +1,6 @@
-import type { EventChannel } from '../../engine/events.js';
-import type { RunReport } from '../../engine/migrator.js';
-import { migrationLabel } from '../../model/migration.js';
+import type { EngineEvents, EventChannel } from 'strata-migrate';
+import type { RunReport } from 'strata-migrate';
+import { migrationLabel } from 'strata-migrate';
 import { usage } from '../args.js';
 import type { CommandContext, DatabaseHandle } from '../command-context.js';
 import { describeOutcomes, eachDatabase } from '../multi-database.js';
@@ -63,7 +63,7 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
  * An up with no statement is recorded as applied and changes nothing: most often a scaffold
  * saved before its SQL was written. Said on stderr, and in `warnings` with --json.
  */
-export function warnOnEmptySteps(events: EventChannel, output: Output): string[] {
+export function warnOnEmptySteps(events: EventChannel<EngineEvents>, output: Output): string[] {
   const warnings: string[] = [];
   events.on('migrating', (e) => {
     if (e.statements !== 0) return;

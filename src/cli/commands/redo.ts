@@ -3,7 +3,7 @@
  * migration. Two runs, each exactly as `rollback` and `migrate --to V` run alone (each takes its
  * backup first, unless --no-backup), so a failure in either half is reported as that half's.
  */
-import { migrationLabel } from '../../model/migration.js';
+import { migrationLabel } from 'strata-migrate';
 import type { CommandContext } from '../command-context.js';
 import { formatMs, showProgress } from '../output.js';
 import { warnOnEmptySteps } from './migrate.js';

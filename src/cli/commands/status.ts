@@ -1,6 +1,6 @@
-import type { StatusReport } from '../../engine/migrator.js';
-import { backfillStatus } from '../../progressive/backfill.js';
-import type { BackfillState } from '../../progressive/backfill-state.js';
+import type { StatusReport } from 'strata-migrate';
+import { backfillStatus } from 'strata-migrate/backfill';
+import type { BackfillState } from 'strata-migrate/backfill';
 import type { CommandContext } from '../command-context.js';
 import { eachDatabase } from '../multi-database.js';
 import { formatMs, table, type Output } from '../output.js';

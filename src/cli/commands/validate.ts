@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../model/errors.js';
-import type { ValidationReport } from '../../engine/migrator.js';
+import { ErrorCode } from 'strata-migrate';
+import type { ValidationReport } from 'strata-migrate';
 import type { CommandContext } from '../command-context.js';
 import { eachDatabase } from '../multi-database.js';
 import type { Output } from '../output.js';

@@ -4,7 +4,7 @@
  * `getLatestVersion()`). Steps are pure: they return new objects and never modify their
  * argument (Strata copies the input too, but see ChatStateStore for why purity matters here).
  */
-import { MigrationManager } from '../../../../src/document.js';
+import { MigrationManager } from 'strata-migrate/document';
 import type {
   AnyPersistedState,
   PersistedChatMessageV2,

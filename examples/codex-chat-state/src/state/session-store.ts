@@ -18,7 +18,7 @@ import {
   type DocumentVersion,
   type MementoLike,
   type MigrationManager,
-} from '../../../../src/document.js';
+} from 'strata-migrate/document';
 import type { AnyPersistedState, PersistedState } from '../types/chat.js';
 import { migrationManager } from './migrations.js';
 

@@ -5,7 +5,7 @@
  * An external-content FTS5 table: the text lives once, in knowledge_entries; the index stores
  * only the terms, keyed by knowledge_entries.id.
  */
-import { fts5 } from '../../../../src/index.js';
+import { fts5 } from 'strata-migrate';
 
 export const knowledgeFts = fts5.externalContent({
   table: 'knowledge_fts',

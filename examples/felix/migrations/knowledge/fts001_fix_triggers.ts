@@ -7,7 +7,7 @@
  *
  * Needs knowledge001 (the table the triggers are on) and knowledge_brain001 (the index).
  */
-import type { SqlContext } from '../../../../src/index.js';
+import type { SqlContext } from 'strata-migrate';
 import { insertTriggerOnly, knowledgeFts } from './_knowledge_fts.js';
 
 export const dependsOn = ['knowledge001', 'knowledge_brain001'];

@@ -4,7 +4,7 @@
  *
  * Needs knowledge001: three of the four tables point at knowledge_entries.
  */
-import type { SqlContext } from '../../../../src/index.js';
+import type { SqlContext } from 'strata-migrate';
 import { insertTriggerOnly, knowledgeFts } from './_knowledge_fts.js';
 
 export const dependsOn = ['knowledge001'];

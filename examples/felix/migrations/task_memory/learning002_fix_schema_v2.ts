@@ -18,7 +18,7 @@
  *
  * Depends on learning001, implicitly: both are in the `learning` category, which runs in order.
  */
-import type { SqlContext } from '../../../../src/index.js';
+import type { SqlContext } from 'strata-migrate';
 
 export const foreignKeys = false;
 

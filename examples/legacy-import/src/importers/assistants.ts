@@ -1,5 +1,5 @@
 /** Assistants from the Dexie export; their ids go to sharedData for the chat importer. */
-import { tableImporter } from '../../../../src/import/index.js';
+import { tableImporter } from 'strata-migrate/import';
 import { SHARED, idSet, type LegacyAssistant, type LegacySources } from '../types.js';
 
 export const assistantsImporter = tableImporter<LegacySources, LegacyAssistant>({

@@ -3,7 +3,7 @@
  * it (sharedData), else the reference is dropped (the topic stays); messages of a topic that
  * does not exist are skipped, and counted as such.
  */
-import { tableImporter } from '../../../../src/import/index.js';
+import { tableImporter } from 'strata-migrate/import';
 import { SHARED, idSet, type LegacyMessage, type LegacySources, type LegacyTopic } from '../types.js';
 
 export const chatImporter = tableImporter<LegacySources>({

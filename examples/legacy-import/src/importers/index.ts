@@ -1,5 +1,5 @@
 /** The importers of seed 001's one-shot migration, in the order they run (lower `order` first). */
-import type { Importer } from '../../../../src/import/index.js';
+import type { Importer } from 'strata-migrate/import';
 import type { LegacySources } from '../types.js';
 import { assistantsImporter } from './assistants.js';
 import { chatImporter } from './chat.js';

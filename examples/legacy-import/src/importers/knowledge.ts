@@ -1,5 +1,5 @@
 /** Knowledge bases, then their items (notes, files with their bytes, urls). Items of a base that does not exist are skipped. */
-import { tableImporter } from '../../../../src/import/index.js';
+import { tableImporter } from 'strata-migrate/import';
 import { SHARED, idSet, type LegacyKnowledgeBase, type LegacyKnowledgeItem, type LegacySources } from '../types.js';
 
 export const knowledgeImporter = tableImporter<LegacySources>({

@@ -3,7 +3,7 @@
  * mapping file. Small (tens of keys), so one transaction and no batching: it implements the
  * Importer interface directly rather than through tableImporter.
  */
-import type { Importer, ImportContext, KeyValueSource } from '../../../../src/import/index.js';
+import type { Importer, ImportContext, KeyValueSource } from 'strata-migrate/import';
 import { ELECTRON_STORE_MAPPINGS, REDUX_STORE_MAPPINGS, type PreferenceMapping } from '../mappings/preferences-mappings.js';
 import type { LegacySources } from '../types.js';
 
