@@ -9,8 +9,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from 'strata-migrate';
 import { ErrorCode, StrataError } from 'strata-migrate';
 import { nearestName } from './nearest-name.js';
-import { readSettingsFile } from '../sources/module-loader.js';
-import { compilePlaceholderPattern } from '../sources/sql/placeholders.js';
+import { readSettingsFile } from 'strata-migrate/tooling';
+import { compilePlaceholderPattern } from 'strata-migrate/tooling';
 import type { SqlitePragmas } from 'strata-migrate';
 
 export type { BackupConfig };

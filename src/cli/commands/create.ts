@@ -6,8 +6,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ErrorCode, StrataError } from 'strata-migrate';
-import { compareVersions } from '../../model/version.js';
-import { isIgnoredFile, parseFileName } from '../../sources/file-name.js';
+import { compareVersions } from 'strata-migrate/tooling';
+import { isIgnoredFile, parseFileName } from 'strata-migrate/tooling';
 import { usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 

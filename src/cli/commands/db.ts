@@ -3,7 +3,7 @@
  * (a server's database must exist before it can be migrated) or to start over. Both are no-ops
  * when there is nothing to do, so a setup script can run them every time.
  */
-import { databaseAdmin } from '../../targets/sql/database-admin.js';
+import { databaseAdmin } from 'strata-migrate/tooling';
 import { usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 

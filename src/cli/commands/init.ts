@@ -7,7 +7,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writ
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from 'strata-migrate';
 import { ErrorCode, StrataError } from 'strata-migrate';
-import { databaseAdmin } from '../../targets/sql/database-admin.js';
+import { databaseAdmin } from 'strata-migrate/tooling';
 import type { CommandContext } from '../command-context.js';
 import { CONFIG_FILE_NAMES } from '../config.js';
 

@@ -3,7 +3,7 @@
  * store's JSON-lines file with --journal-file), filtered, as a table, JSON or an export.
  */
 import { existsSync } from 'node:fs';
-import { parseTimeOption } from '../../journal/entry.js';
+import { parseTimeOption } from 'strata-migrate/tooling';
 import type { JournalQuery } from 'strata-migrate/journal';
 import { exportEntries, type JournalExportFormat } from 'strata-migrate/journal';
 import { Journal, type JournalSink } from 'strata-migrate/journal';
