@@ -89,7 +89,9 @@ function rawBatches(batch: number, checkpoint: boolean): (path: string) => void 
     const db = open(path);
     if (checkpoint) {
       db.exec(stateTableSql('sqlite', 'strata_backfills'));
-      db.prepare("INSERT INTO strata_backfills (name, table_name, key_column, status, started_at, updated_at) VALUES ('bench', 'items', 'id', 'running', ?, ?)").run(new Date().toISOString(), new Date().toISOString());
+      db.prepare(
+        "INSERT INTO strata_backfills (name, table_name, key_column, status, started_at, updated_at) VALUES ('bench', 'items', 'id', 'running', ?, ?)",
+      ).run(new Date().toISOString(), new Date().toISOString());
     }
     const begin = db.prepare('BEGIN IMMEDIATE');
     const commit = db.prepare('COMMIT');
@@ -98,7 +100,9 @@ function rawBatches(batch: number, checkpoint: boolean): (path: string) => void 
     const next = db.prepare(`SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM (SELECT id FROM items WHERE id > ? ORDER BY id LIMIT ${batch})`);
     const update = db.prepare('UPDATE items SET email_lower = lower(email) WHERE id >= ? AND id <= ?');
     const readState = checkpoint ? db.prepare("SELECT * FROM strata_backfills WHERE name = 'bench'") : undefined;
-    const writeState = checkpoint ? db.prepare("UPDATE strata_backfills SET last_key = ?, rows_done = rows_done + ?, batches = batches + 1, updated_at = ?, pid = ? WHERE name = 'bench'") : undefined;
+    const writeState = checkpoint
+      ? db.prepare("UPDATE strata_backfills SET last_key = ?, rows_done = rows_done + ?, batches = batches + 1, updated_at = ?, pid = ? WHERE name = 'bench'")
+      : undefined;
     let last: number | null = null;
     for (;;) {
       begin.run();
@@ -141,7 +145,11 @@ const modes: Mode[] = [
 ];
 
 const source = template();
-console.log(`backfill benchmark: ${ROWS.toLocaleString('en-US')} rows, batches ${BATCHES.join(' / ')}, ${ROUNDS} round(s); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `backfill benchmark: ${ROWS.toLocaleString('en-US')} rows, batches ${BATCHES.join(' / ')}, ${ROUNDS} round(s); load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 const samples = new Map<Mode, number[]>(modes.map((m) => [m, []]));
 /** CPU time (user + system) of this process: the work done, less disturbed by a busy machine than wall time. */
 const cpuSamples = new Map<Mode, number[]>(modes.map((m) => [m, []]));
@@ -184,8 +192,27 @@ console.log('| mode | batch | wall (median) | rows/s (wall) | vs single UPDATE |
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const overhead = r.overheadWall === undefined ? '' : `${pct(r.overheadWall)} / ${pct(r.overheadCpu)}`;
-  console.log(`| ${r.mode} | ${r.batch?.toLocaleString('en-US') ?? 'all'} | ${(r.ms / 1000).toFixed(2)} s | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${(r.ofLimit * 100).toFixed(0)} % | ${(r.cpuMs / 1000).toFixed(2)} s | ${overhead} |`);
+  console.log(
+    `| ${r.mode} | ${r.batch?.toLocaleString('en-US') ?? 'all'} | ${(r.ms / 1000).toFixed(2)} s | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${(r.ofLimit * 100).toFixed(0)} % | ${(r.cpuMs / 1000).toFixed(2)} s | ${overhead} |`,
+  );
 }
-console.log(`\nload average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ rows: ROWS, rounds: ROUNDS, samples: modes.map((m) => ({ mode: m.label, batch: m.batch, ms: samples.get(m), cpuMs: cpuSamples.get(m) })), results: rows }, null, 2));
+console.log(
+  `\nload average at end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+if (values.json)
+  writeFileSync(
+    values.json,
+    JSON.stringify(
+      {
+        rows: ROWS,
+        rounds: ROUNDS,
+        samples: modes.map((m) => ({ mode: m.label, batch: m.batch, ms: samples.get(m), cpuMs: cpuSamples.get(m) })),
+        results: rows,
+      },
+      null,
+      2,
+    ),
+  );
 for (const suffix of ['', '-wal', '-shm']) rmSync(join(WORK, 'run.db') + suffix, { force: true });

@@ -25,7 +25,20 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -269,7 +282,12 @@ async function runCommand(cmd: string, args: string[]): Promise<ChildResult> {
   });
   const endedAt = epoch();
   // `times`: the shell's user/sys, then its children's: "0m0.003s 0m0.046s".
-  const children = output.trim().split('\n').at(-1)!.match(/(\d+)m([\d.]+)s/g) ?? [];
+  const children =
+    output
+      .trim()
+      .split('\n')
+      .at(-1)!
+      .match(/(\d+)m([\d.]+)s/g) ?? [];
   const cpuMs = children.reduce((sum, t) => {
     const [, m, sec] = /(\d+)m([\d.]+)s/.exec(t)!;
     return sum + (Number(m) * 60 + Number(sec)) * 1000;
@@ -356,7 +374,13 @@ function ensureDatabase(sizeMb: number): { file: string; stamp: DbStamp } {
     for (let i = 0; i < n; i++) {
       const account = Math.floor(rand() * 50_000);
       const created = new Date(1_600_000_000_000 + Math.floor(rand() * 150_000_000_000)).toISOString();
-      const attrs = JSON.stringify({ status: sentence(rand, 1), region: sentence(rand, 1), qty: Math.floor(rand() * 1000), tags: sentence(rand, 4).split(' '), note: sentence(rand, 12) });
+      const attrs = JSON.stringify({
+        status: sentence(rand, 1),
+        region: sentence(rand, 1),
+        qty: Math.floor(rand() * 1000),
+        tags: sentence(rand, 4).split(' '),
+        note: sentence(rand, 12),
+      });
       const payload = Buffer.concat([Buffer.from(attrs), randomBytes(64 + Math.floor(rand() * 256))]);
       insert.run(account, created, sentence(rand, 4 + Math.floor(rand() * 6)), sentence(rand, 50 + Math.floor(rand() * 100)), payload);
     }
@@ -486,9 +510,14 @@ async function runBench(options: Options) {
     ['cp', 'cp --reflink=never', () => runCommand('cp', ['--reflink=never', main.file, out('copy.db')]), true],
     ['copyFileSync', 'fs.copyFileSync', () => runChild({ op: 'copy', db: main.file, out: out('copy.db') }), true],
     ['copyFsync', 'fs.copyFileSync + fsync', () => runChild({ op: 'copy-fsync', db: main.file, out: out('copy.db') }), true],
-    ['cpSync', 'cp --reflink=never + sync FILE', () => runCommand('sh', ['-c', 'cp --reflink=never "$1" "$2" && sync "$2"', 'sh', main.file, out('copy.db')]), true],
+    [
+      'cpSync',
+      'cp --reflink=never + sync FILE',
+      () => runCommand('sh', ['-c', 'cp --reflink=never "$1" "$2" && sync "$2"', 'sh', main.file, out('copy.db')]),
+      true,
+    ],
     ['sha256sum', 'sha256sum (coreutils)', () => runCommand('sha256sum', [main.file]), false],
-    ['hash', 'node sha256 stream (as Strata\'s worker)', () => runChild({ op: 'hash', db: main.file }), false],
+    ['hash', "node sha256 stream (as Strata's worker)", () => runChild({ op: 'hash', db: main.file }), false],
     ['sqliteBackup', 'better-sqlite3 db.backup(), one step', () => runChild({ op: 'sqlite-backup', db: main.file, out: out('sqlite-backup.db') }), true],
     ['integrity', 'PRAGMA integrity_check alone', () => runChild({ op: 'integrity', db: main.file }), false],
   ];
@@ -536,7 +565,14 @@ async function runBench(options: Options) {
     const phaseB: [string, () => Promise<void>][] = [
       ...VARIANT_IDS.filter((variant) => variant !== 'plainFull').map((variant): [string, () => Promise<void>] => [
         `verify ${variant}`,
-        async () => add(`verify:${variant}`, `verify, ${VARIANT_LABELS[variant]}`, 'verify', dbBytes, await runChild({ op: 'verify', db: main.file, dir: backups, variant, id: created.get(variant)! })),
+        async () =>
+          add(
+            `verify:${variant}`,
+            `verify, ${VARIANT_LABELS[variant]}`,
+            'verify',
+            dbBytes,
+            await runChild({ op: 'verify', db: main.file, dir: backups, variant, id: created.get(variant)! }),
+          ),
       ]),
       ...RESTORED.map((variant): [string, () => Promise<void>] => [
         `restore ${variant}`,
@@ -590,7 +626,14 @@ async function runBench(options: Options) {
       }
     }
     // The table so far, in case a long run has to be stopped: bench/.work/backup-partial.txt.
-    const partial = { environment: { ...environment, 'load average at end': load(), 'rounds done': String(round + 1) }, rows: [...rows.values()], writerRows, dbBytes, main, small };
+    const partial = {
+      environment: { ...environment, 'load average at end': load(), 'rounds done': String(round + 1) },
+      rows: [...rows.values()],
+      writerRows,
+      dbBytes,
+      main,
+      small,
+    };
     writeFileSync(join(WORK, 'backup-partial.txt'), `${report({ ...options, rounds: round + 1 }, partial)}\n`);
   }
   cleanOutputs();
@@ -617,11 +660,20 @@ function formatBytes(bytes: number): string {
 
 function table(rows: string[][], rightFrom = 1): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]) => r.map((cell, c) => (c < rightFrom ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c < rightFrom ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-function environmentLines(options: Options, main: { file: string; stamp: DbStamp }, small: { file: string; stamp: DbStamp }, env: Record<string, string>): Record<string, string> {
+function environmentLines(
+  options: Options,
+  main: { file: string; stamp: DbStamp },
+  small: { file: string; stamp: DbStamp },
+  env: Record<string, string>,
+): Record<string, string> {
   const db = new Database(':memory:');
   const sqlite = db.prepare('SELECT sqlite_version()').pluck().get() as string;
   db.close();
@@ -636,8 +688,8 @@ function environmentLines(options: Options, main: { file: string; stamp: DbStamp
     sqlite,
     'better-sqlite3': bsql,
     'strata (src/ at)': commit,
-    database: `${main.file.replace(ROOT + '/', '')}: ${formatBytes(main.stamp.bytes)}, ${main.stamp.rows} rows, WAL`,
-    ...(small !== main ? { 'small database': `${small.file.replace(ROOT + '/', '')}: ${formatBytes(small.stamp.bytes)}, ${small.stamp.rows} rows` } : {}),
+    database: `${main.file.replace(`${ROOT}/`, '')}: ${formatBytes(main.stamp.bytes)}, ${main.stamp.rows} rows, WAL`,
+    ...(small !== main ? { 'small database': `${small.file.replace(`${ROOT}/`, '')}: ${formatBytes(small.stamp.bytes)}, ${small.stamp.rows} rows` } : {}),
     'disk free (bench/.work)': `${((fs.bavail * fs.bsize) / 1024 ** 3).toFixed(1)} GB`,
     rounds: String(options.rounds),
     ...env,
@@ -647,7 +699,12 @@ function environmentLines(options: Options, main: { file: string; stamp: DbStamp
 function report(options: Options, results: Awaited<ReturnType<typeof runBench>>): string {
   const { rows, writerRows, main, small } = results;
   const env = environmentLines(options, main, small, results.environment);
-  const out: string[] = [Object.entries(env).map(([k, v]) => `${k}: ${v}`).join('\n'), ''];
+  const out: string[] = [
+    Object.entries(env)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n'),
+    '',
+  ];
   const cp = median(rows.find((r) => r.key === 'cp')!.samples.map((s) => s.ms));
   const header = ['operation', 'time', 'x cp', 'MB/s', 'CPU', 'output', 'peak RSS', 'where the time went (median)'];
   const body: string[][] = [header];
@@ -665,7 +722,9 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
       const ms = median(row.samples.map((s) => s.ms));
       const rss = median(row.samples.map((s) => s.maxRssKib));
       const phaseNames = Object.keys(row.samples[0]!.phases ?? {});
-      const phases = phaseNames.map((p) => `${p === 'write' || p === 'verify' || p === 'restore' ? 'stream' : p} ${formatMs(median(row.samples.map((s) => s.phases?.[p] ?? NaN)))}`);
+      const phases = phaseNames.map(
+        (p) => `${p === 'write' || p === 'verify' || p === 'restore' ? 'stream' : p} ${formatMs(median(row.samples.map((s) => s.phases?.[p] ?? NaN)))}`,
+      );
       body.push([
         `  ${row.label}`,
         formatMs(ms),
@@ -692,7 +751,8 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
         ]);
       }
       const noop = rows.find((r) => r.key === 'noop');
-      if (noop?.samples.length) body.push(['  child process, nothing done (floor)', '', '', '', '', '', `${(median(noop.samples.map((s) => s.maxRssKib)) / 1024).toFixed(0)} MB`, '']);
+      if (noop?.samples.length)
+        body.push(['  child process, nothing done (floor)', '', '', '', '', '', `${(median(noop.samples.map((s) => s.maxRssKib)) / 1024).toFixed(0)} MB`, '']);
     }
   }
   out.push(table(body, 1));
@@ -705,7 +765,7 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
     '  --backup-check full: integrity_check (worker) beside it; verify, plain = sha256 (worker) beside integrity_check of the stored file in place; others: decode to a temp file, then integrity_check;',
     'restore --to = decode + fsync (plain: integrity_check of the stored file beside it), then a hard link to the target.',
     'peak RSS: process.resourceUsage().maxRSS of the child (node + tsx + the operation, worker threads included); cp and sha256sum not measured.',
-    'where the time went: when Strata\'s progress events reported each phase complete, from the start (stream = the encode/decode pass, before its fsync).',
+    "where the time went: when Strata's progress events reported each phase complete, from the start (stream = the encode/decode pass, before its fsync).",
   );
   const load = Number(results.environment['load average at start']?.split(' ')[0]);
   if (load > 1) out.push(`warning: load average ${load} at start; another process was using the CPU, every figure is inflated`);
@@ -776,7 +836,7 @@ if (values.child) {
       '  --size-mb         database size in MiB (default 1000; --quick: 100); generated once into bench/.work/ and reused',
       '  --rounds          interleaved rounds, medians reported (default 3; --quick: 1)',
       '  --small-mb        the small database for the RSS-against-size row (default 100; --quick: 20)',
-      '  --pause-ms        the writer\'s pause between transactions (default 2)',
+      "  --pause-ms        the writer's pause between transactions (default 2)",
       '  --no-writer       skip the writer-impact runs; --no-delete-mode: WAL only',
       '  --delete-rounds   rounds that also run the writer in DELETE journal mode (default 1)',
       '  --json            also write every sample to FILE',

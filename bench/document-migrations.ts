@@ -24,7 +24,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -90,11 +90,14 @@ const STEPS = [
   { version: 3, description: 'derived totalTokens and createdAt', up: toV3 },
 ];
 
-const WORDS = 'the a model prompt answer token context window user assistant system function call json schema migrate version state store file record latency sample temperature stream cache vector embed search result error retry batch queue'.split(' ');
+const WORDS =
+  'the a model prompt answer token context window user assistant system function call json schema migrate version state store file record latency sample temperature stream cache vector embed search result error retry batch queue'.split(
+    ' ',
+  );
 
 function generate(targetBytes: number): RecordV0[] {
   let seed = 42;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const text = (words: number) => Array.from({ length: words }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ');
   const one = (k: number): RecordV0 => ({
     id: `conv-${k.toString(36).padStart(7, '0')}`,
@@ -383,7 +386,7 @@ function profileSummary(file: string, top = 16): string {
   const perSample = (profile.endTime - profile.startTime) / 1000 / profile.samples.length;
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
-  const rootUrl = pathToFileURL(root).href + '/';
+  const rootUrl = `${pathToFileURL(root).href}/`;
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
     const ms = (node.hitCount ?? 0) * perSample;
@@ -394,8 +397,16 @@ function profileSummary(file: string, top = 16): string {
     byFile.set(group, (byFile.get(group) ?? 0) + ms);
   }
   const rows = (map: Map<string, number>, n: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => `  ${ms.toFixed(0).padStart(6)} ms  ${k}`);
-  return [`self time by function (${(profile.endTime - profile.startTime) / 1000 | 0} ms profiled):`, ...rows(byFunction, top), 'self time by file:', ...rows(byFile, 10)].join('\n');
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, ms]) => `  ${ms.toFixed(0).padStart(6)} ms  ${k}`);
+  return [
+    `self time by function (${((profile.endTime - profile.startTime) / 1000) | 0} ms profiled):`,
+    ...rows(byFunction, top),
+    'self time by file:',
+    ...rows(byFile, 10),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -413,9 +424,12 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const only = values.only ? new Set(['limit', ...values.only.split(',')]) : undefined;
   const tools = TOOLS.filter((t) => !only || only.has(t.id));
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const cpu = cpus();
-  const strataFrom = strataEntry().replace(root + '/', '');
+  const strataFrom = strataEntry().replace(`${root}/`, '');
   const rpVersion = JSON.parse(readFileSync(join(root, 'node_modules/redux-persist/package.json'), 'utf8')).version;
   const reduxVersion = JSON.parse(readFileSync(join(root, 'node_modules/redux/package.json'), 'utf8')).version;
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -441,7 +455,9 @@ async function main(): Promise<void> {
   writeFileSync(fixtures.envelope, `{"version":0,"data":{"conversations":${body}},"history":[]}`);
   writeFileSync(fixtures['rp-flat'], `{"conversations":${body},"_persist":{"version":0,"rehydrated":true}}`);
   writeFileSync(fixtures.rp, JSON.stringify({ conversations: body, _persist: JSON.stringify({ version: 0, rehydrated: true }) }));
-  say(`data: ${count} conversation records; files at version 0: envelope ${fmtMB(statSync(fixtures.envelope).size)} MB, redux-persist ${fmtMB(statSync(fixtures.rp).size)} MB (double-encoded), rp-flat ${fmtMB(statSync(fixtures['rp-flat']).size)} MB; generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `data: ${count} conversation records; files at version 0: envelope ${fmtMB(statSync(fixtures.envelope).size)} MB, redux-persist ${fmtMB(statSync(fixtures.rp).size)} MB (double-encoded), rp-flat ${fmtMB(statSync(fixtures['rp-flat']).size)} MB; generated in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   say(`rounds: ${rounds}, tools interleaved, order rotated each round; each run is a fresh child process (${process.execArgv.join(' ') || 'node'})`);
 
   const samples = new Map<string, ChildResult[]>(tools.map((t) => [t.id, []]));
@@ -455,7 +471,9 @@ async function main(): Promise<void> {
       if (tool.fixture) copyFileSync(fixtures[tool.fixture], file);
       const result = await runChild(tool.id, file);
       samples.get(tool.id)!.push(result);
-      process.stderr.write(`round ${round + 1}/${rounds} ${tool.id}: ${fmtMs(result.ms)} ms (CPU ${fmtMs(result.cpuMs)} ms), ${(result.maxRssKiB / 1024).toFixed(0)} MB RSS\n`);
+      process.stderr.write(
+        `round ${round + 1}/${rounds} ${tool.id}: ${fmtMs(result.ms)} ms (CPU ${fmtMs(result.cpuMs)} ms), ${(result.maxRssKiB / 1024).toFixed(0)} MB RSS\n`,
+      );
     }
   }
   const loadAtEnd = load();
@@ -476,7 +494,17 @@ async function main(): Promise<void> {
   const limitCpu = median(samples.get('limit')!.map((r) => r.cpuMs));
   const limitRss = median(samples.get('limit')!.map((r) => r.maxRssKiB));
   say('');
-  say(`tool (${fmtMB(statSync(fixtures.envelope).size)} MB, 3 versions up)`.padEnd(62) + 'median ms'.padStart(10) + 'vs limit'.padStart(10) + 'min-max ms'.padStart(14) + 'CPU ms'.padStart(9) + 'vs limit'.padStart(10) + 'peak RSS'.padStart(11) + 'vs limit'.padStart(10) + 'out MB'.padStart(8));
+  say(
+    `tool (${fmtMB(statSync(fixtures.envelope).size)} MB, 3 versions up)`.padEnd(62) +
+      'median ms'.padStart(10) +
+      'vs limit'.padStart(10) +
+      'min-max ms'.padStart(14) +
+      'CPU ms'.padStart(9) +
+      'vs limit'.padStart(10) +
+      'peak RSS'.padStart(11) +
+      'vs limit'.padStart(10) +
+      'out MB'.padStart(8),
+  );
   say('-'.repeat(62 + 10 + 10 + 14 + 9 + 10 + 11 + 10 + 8));
   for (const tool of tools) {
     const runs = samples.get(tool.id)!;
@@ -498,7 +526,9 @@ async function main(): Promise<void> {
     );
   }
   say('');
-  say(`cells: median of ${rounds}; time measured inside the child from the start of the migration to the durable write (${ATOMIC_NOTE}), module loading excluded;`);
+  say(
+    `cells: median of ${rounds}; time measured inside the child from the start of the migration to the durable write (${ATOMIC_NOTE}), module loading excluded;`,
+  );
   say('CPU ms: user + system CPU time of the child over the same span (all its threads); steadier than wall time on a busy machine.');
   say('peak RSS: process.resourceUsage().maxRSS of the same child at exit (module loading included; "idle" is the floor).');
   say('all outputs checked: version 3 and identical migrated records (sha256 of the records).');
@@ -514,15 +544,21 @@ async function main(): Promise<void> {
   say('');
   if (existsSync(bundle)) {
     const bytes = readFileSync(bundle);
-    say(`dist/browser/strata-document.js: ${bytes.length} bytes, gzip -9 ${gzipSync(bytes, { level: 9 }).length} bytes (${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB)`);
+    say(
+      `dist/browser/strata-document.js: ${bytes.length} bytes, gzip -9 ${gzipSync(bytes, { level: 9 }).length} bytes (${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB)`,
+    );
   } else say('dist/browser/strata-document.js: not built');
   say(`load average at end: ${loadAtEnd}`);
 
   const strataMs = samples.get('strata-nobak')?.length ? median(samples.get('strata-nobak')!.map((r) => r.ms)) : undefined;
   const strataCpu = samples.get('strata-nobak')?.length ? median(samples.get('strata-nobak')!.map((r) => r.cpuMs)) : undefined;
-  if (strataMs !== undefined) say(`target: Strata (backups off, the limit's work) within 1.3x of the limit: ${(strataMs / limitMs).toFixed(2)}x ${strataMs / limitMs <= 1.3 ? 'MET' : 'MISSED'} (CPU time: ${(strataCpu! / limitCpu).toFixed(2)}x)`);
+  if (strataMs !== undefined)
+    say(
+      `target: Strata (backups off, the limit's work) within 1.3x of the limit: ${(strataMs / limitMs).toFixed(2)}x ${strataMs / limitMs <= 1.3 ? 'MET' : 'MISSED'} (CPU time: ${(strataCpu! / limitCpu).toFixed(2)}x)`,
+    );
   const strataDefault = samples.get('strata')?.length ? median(samples.get('strata')!.map((r) => r.ms)) : undefined;
-  if (strataDefault !== undefined) say(`         Strata with its default backup: ${(strataDefault / limitMs).toFixed(2)}x ${strataDefault / limitMs <= 1.3 ? 'MET' : 'MISSED'}`);
+  if (strataDefault !== undefined)
+    say(`         Strata with its default backup: ${(strataDefault / limitMs).toFixed(2)}x ${strataDefault / limitMs <= 1.3 ? 'MET' : 'MISSED'}`);
 
   for (const id of values.profile ? values.profile.split(',') : []) {
     const tool = TOOLS.find((t) => t.id === id);

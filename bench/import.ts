@@ -50,7 +50,28 @@ interface Message {
   createdAt: Date;
 }
 
-const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit', 'sed', 'do', 'eiusmod', 'tempor', 'café', 'naïve', '数据', 'emoji 🙂', 'a "quoted" word', 'back\\slash', 'tab\there', 'line\nbreak'];
+const WORDS = [
+  'lorem',
+  'ipsum',
+  'dolor',
+  'sit',
+  'amet',
+  'consectetur',
+  'adipiscing',
+  'elit',
+  'sed',
+  'do',
+  'eiusmod',
+  'tempor',
+  'café',
+  'naïve',
+  '数据',
+  'emoji 🙂',
+  'a "quoted" word',
+  'back\\slash',
+  'tab\there',
+  'line\nbreak',
+];
 
 /** Deterministic rows (~315 bytes each as JSON), the same in the file and in memory. */
 function makeRow(i: number): Message {
@@ -236,7 +257,12 @@ function childRun(mode: string, file: string, rows: number): ModeResult {
   try {
     return JSON.parse(line) as ModeResult;
   } catch {
-    const why = (result.stderr.trim().split('\n').find((l) => /Error|heap|memory/i.test(l)) ?? `exit ${result.status} ${result.signal ?? ''}`).slice(0, 120);
+    const why = (
+      result.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /Error|heap|memory/i.test(l)) ?? `exit ${result.status} ${result.signal ?? ''}`
+    ).slice(0, 120);
     return { mode, rows, seconds: Number.NaN, rowsPerSecond: Number.NaN, maxRssMiB: Number.NaN, error: why };
   }
 }
@@ -266,12 +292,13 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds ?? 3);
   const modes = values.modes ? values.modes.split(',') : [...MODES];
   mkdirSync(WORK, { recursive: true });
-  process.stderr.write(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
+  process.stderr.write(
+    `load average at start: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}\n`,
+  );
   const all: ModeResult[] = [];
-  const table: string[] = [
-    '| rows | file | mode | rows/s (median) | vs raw | peak RSS (MiB, max) | runs |',
-    '|---:|---:|---|---:|---:|---:|---|',
-  ];
+  const table: string[] = ['| rows | file | mode | rows/s (median) | vs raw | peak RSS (MiB, max) | runs |', '|---:|---:|---|---:|---:|---:|---|'];
   for (const rows of sizes) {
     const file = join(WORK, `dexie-export-${rows}.json`);
     const t0 = performance.now();
@@ -286,7 +313,9 @@ async function main(): Promise<void> {
         const result = childRun(mode, file, rows);
         all.push(result);
         (samples.get(mode) ?? samples.set(mode, []).get(mode)!).push(result);
-        process.stderr.write(`  round ${round + 1} ${mode}: ${result.error ?? `${Math.round(result.rowsPerSecond)} rows/s, ${result.maxRssMiB.toFixed(0)} MiB`}\n`);
+        process.stderr.write(
+          `  round ${round + 1} ${mode}: ${result.error ?? `${Math.round(result.rowsPerSecond)} rows/s, ${result.maxRssMiB.toFixed(0)} MiB`}\n`,
+        );
       }
     }
     const rawRate = median((samples.get('raw') ?? []).map((r) => r.rowsPerSecond));
@@ -300,12 +329,16 @@ async function main(): Promise<void> {
       const rate = median(ok.map((r) => r.rowsPerSecond));
       const rss = Math.max(...ok.map((r) => r.maxRssMiB));
       table.push(
-        `| ${rows.toLocaleString('en')} | ${mb.toFixed(0)} MB | ${mode} | ${Math.round(rate).toLocaleString('en')} | ${mode === 'raw' ? '1.00' : (rate / rawRate).toFixed(2)} | ${rss.toFixed(0)} | ${ok.map((r) => Math.round(r.rowsPerSecond / 1000) + 'k').join(' ')}${ok.length < runs.length ? ` (${runs.length - ok.length} failed)` : ''} |`,
+        `| ${rows.toLocaleString('en')} | ${mb.toFixed(0)} MB | ${mode} | ${Math.round(rate).toLocaleString('en')} | ${mode === 'raw' ? '1.00' : (rate / rawRate).toFixed(2)} | ${rss.toFixed(0)} | ${ok.map((r) => `${Math.round(r.rowsPerSecond / 1000)}k`).join(' ')}${ok.length < runs.length ? ` (${runs.length - ok.length} failed)` : ''} |`,
       );
     }
     if (!values.keep) rmSync(file, { force: true });
   }
-  process.stderr.write(`load average at end: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
+  process.stderr.write(
+    `load average at end: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}\n`,
+  );
   process.stdout.write(`${table.join('\n')}\n`);
   if (values.json) {
     mkdirSync(dirname(resolve(values.json)), { recursive: true });

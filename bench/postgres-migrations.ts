@@ -264,7 +264,9 @@ async function dropDatabases(names: readonly string[]): Promise<void> {
 
 /** Leftovers of an interrupted run. */
 async function dropAllBenchDatabases(): Promise<void> {
-  const names = await admin(async (c) => (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${DB_PREFIX}%`])).rows.map((r) => r.datname));
+  const names = await admin(async (c) =>
+    (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${DB_PREFIX}%`])).rows.map((r) => r.datname),
+  );
   await dropDatabases(names);
 }
 
@@ -291,7 +293,11 @@ function push(row: string, tool: string, value: number): void {
   (samples[row]![tool] ??= []).push(Math.round(value * 1000) / 1000);
 }
 
-function runProcess(name: string, command: { args: string[]; env: Record<string, string>; ok: RegExp }, preload: string[] = []): { ms: number; rssKib?: number } {
+function runProcess(
+  name: string,
+  command: { args: string[]; env: Record<string, string>; ok: RegExp },
+  preload: string[] = [],
+): { ms: number; rssKib?: number } {
   const started = performance.now();
   const child = spawnSync(process.execPath, [...preload, ...command.args], {
     cwd: WORK,
@@ -314,7 +320,10 @@ function version(pkg: string): string {
   }
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 // ---- round trips: pg.Client#query counted, in a separate untimed pass ------------------------
 
@@ -348,7 +357,9 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: `${cpus()[0]?.model ?? '?'} x ${cpus().length}`,
     postgres: await admin(async (c) => (await c.query('SHOW server_version')).rows[0].server_version as string),
-    'synchronous_commit / fsync': await admin(async (c) => `${(await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit} / ${(await c.query('SHOW fsync')).rows[0].fsync}`),
+    'synchronous_commit / fsync': await admin(
+      async (c) => `${(await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit} / ${(await c.query('SHOW fsync')).rows[0].fsync}`,
+    ),
     'strata (dist/ built from)': commitLabel(ROOT, 'src'),
     pg: version('pg'),
     knex: version('knex'),
@@ -464,10 +475,14 @@ async function main(): Promise<void> {
   await dropDatabases(TOOL_IDS.map(noopDb));
   env['load average at end'] = load();
   // Others may rebuild dist/ while this runs: then the rows measured different builds.
-  if (distStamp() !== env['dist/cli/main.js modified']) env['WARNING'] = `dist/ was rebuilt during the run (now ${distStamp()}): run again`;
+  if (distStamp() !== env['dist/cli/main.js modified']) env.WARNING = `dist/ was rebuilt during the run (now ${distStamp()}): run again`;
 
   const seconds = ((performance.now() - startedAll) / 1000).toFixed(0);
-  process.stdout.write(`${Object.entries(env).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${formatTable(trips)}\n\n(${seconds} s)\n`);
+  process.stdout.write(
+    `${Object.entries(env)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n')}\n\n${formatTable(trips)}\n\n(${seconds} s)\n`,
+  );
   if (flags.json) {
     const file = resolve(flags.json);
     mkdirSync(dirname(file), { recursive: true });
@@ -516,7 +531,11 @@ function formatTable(trips: Record<string, Partial<Record<ToolId, number>>>): st
     ]);
   }
   const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   // The apply row again as paired ratios: within a round the tools run back to back, so the
   // ratio of two tools in the same round is less exposed to the machine's drift between rounds.
@@ -526,17 +545,24 @@ function formatTable(trips: Record<string, Partial<Record<ToolId, number>>>): st
     const ratios = x.map((v, k) => v / y[k]!).filter(Number.isFinite);
     return ratios.length ? `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` : '-';
   };
-  out.push('', `apply, per-round ratios (median, range over ${ROUNDS} rounds): Strata / raw ${paired('strata', 'raw')}, Strata / knex ${paired('strata', 'knex')}, Strata / node-pg-migrate ${paired('strata', 'npm')}`);
+  out.push(
+    '',
+    `apply, per-round ratios (median, range over ${ROUNDS} rounds): Strata / raw ${paired('strata', 'raw')}, Strata / knex ${paired('strata', 'knex')}, Strata / node-pg-migrate ${paired('strata', 'npm')}`,
+  );
   const node = value('noopProcess', 'node');
   const nodeRss = value('noopProcessRss', 'node');
-  if (node !== undefined && nodeRss !== undefined) out.push('', `bare node start-up (node -e 0): ${formatMs(node)}, peak RSS ${(nodeRss / 1024).toFixed(1)} MB`);
+  if (node !== undefined && nodeRss !== undefined)
+    out.push('', `bare node start-up (node -e 0): ${formatMs(node)}, peak RSS ${(nodeRss / 1024).toFixed(1)} MB`);
   out.push(
     "cells: median, and its ratio to raw pg (1.00x); last column: Strata's median / the faster of knex and node-pg-migrate (<= 1.00x: target met).",
     `medians of ${ROUNDS} fresh-database applies, ${CALLS} warm in-process calls, ${RUNS} processes (${RSS_RUNS} for RSS).`,
     `transactions: ${TOOL_IDS.map((t) => `${TOOLS[t].label}: ${TOOLS[t].transaction}`).join('; ')}.`,
   );
   const loadStart = Number(loadavg()[0]);
-  if (loadStart > 1) out.push(`warning: load average ${loadStart.toFixed(2)} at the end (on ${cpus().length} cores); other processes were using the CPU, every figure is inflated`);
+  if (loadStart > 1)
+    out.push(
+      `warning: load average ${loadStart.toFixed(2)} at the end (on ${cpus().length} cores); other processes were using the CPU, every figure is inflated`,
+    );
   const tripHeader = ['queries sent (round trips)', ...TOOL_IDS.map((t) => TOOLS[t].label)];
   const tripRows = [
     tripHeader,
@@ -545,7 +571,11 @@ function formatTable(trips: Record<string, Partial<Record<ToolId, number>>>): st
     ['no-op, warm call', ...TOOL_IDS.map((t) => String(trips.noopInProcess?.[t] ?? '-'))],
   ];
   const tw = tripHeader.map((_, c) => Math.max(...tripRows.map((r) => r[c]!.length)));
-  const tline = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(tw[c]!) : cell.padStart(tw[c]!))).join('  ').trimEnd();
+  const tline = (r: string[]) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(tw[c]!) : cell.padStart(tw[c]!)))
+      .join('  ')
+      .trimEnd();
   out.push('', tline(tripRows[0]!), tw.map((w) => '-'.repeat(w)).join('  '), ...tripRows.slice(1).map(tline));
   out.push('(pg.Client#query calls, counted in process; connection set-up not included)');
   return out.join('\n');

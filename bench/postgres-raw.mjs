@@ -14,8 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export const RAW_PG_LEDGER =
-  `CREATE TABLE IF NOT EXISTS "strata_migrations" (version VARCHAR(255) NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at VARCHAR(32) NOT NULL, duration_ms DOUBLE PRECISION NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)`;
+export const RAW_PG_LEDGER = `CREATE TABLE IF NOT EXISTS "strata_migrations" (version VARCHAR(255) NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at VARCHAR(32) NOT NULL, duration_ms DOUBLE PRECISION NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)`;
 export const RAW_PG_INSERT =
   'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied) VALUES ($1, $2, $3, $4, $5, $6)';
 

@@ -73,7 +73,15 @@ const TOOLS: Record<ToolId, Tool> = { ...peers, strata };
 /** Which tools run the apply scenarios: raw+sha256 applies exactly like raw (both hash), so once. */
 const APPLIERS: readonly ToolId[] = ['raw', 'strata', 'knex', 'kysely', 'umzug', 'umzugList'];
 /** Whose database each tool's no-op reads. */
-const DATABASE_OF: Record<ToolId, ToolId> = { raw: 'raw', rawSha: 'raw', strata: 'strata', knex: 'knex', kysely: 'kysely', umzug: 'umzug', umzugList: 'umzugList' };
+const DATABASE_OF: Record<ToolId, ToolId> = {
+  raw: 'raw',
+  rawSha: 'raw',
+  strata: 'strata',
+  knex: 'knex',
+  kysely: 'kysely',
+  umzug: 'umzug',
+  umzugList: 'umzugList',
+};
 
 // ---- options and results --------------------------------------------------------------------
 
@@ -146,7 +154,10 @@ export async function runSqliteMigrationsBench(partial: Partial<BenchOptions> = 
     scenarios: { apply: {}, applySingle: {}, noopInProcess: {}, noopProcess: {}, noopProcessRss: {} },
   };
   const gc = exposeGc();
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   results.environment['load average at start'] = load();
 
   // 0. Untimed warm-up: each tool's library is imported and its code run once, on a small folder.
@@ -371,7 +382,7 @@ function ratio(value: number, base: number): string {
 /** Rows = scenarios, columns = tools, cells = median and ratio to the row's limit (1.00x). */
 export function formatTable(results: BenchResults): string {
   const n = results.options.count;
-  const header = ['scenario (N = ' + n + ')', ...results.tools.map((t) => TOOL_LABELS[t])];
+  const header = [`scenario (N = ${n})`, ...results.tools.map((t) => TOOL_LABELS[t])];
   const rows: string[][] = [header];
   for (const scenario of Object.keys(SCENARIO_LABELS) as ScenarioId[]) {
     const row = results.scenarios[scenario];
@@ -387,18 +398,19 @@ export function formatTable(results: BenchResults): string {
     ]);
   }
   const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   if (results.nodeStartup) {
-    out.push(
-      '',
-      `bare node start-up (node -e 0): ${formatMs(results.nodeStartup.value)}, peak RSS ${(results.nodeStartupRss!.value / 1024).toFixed(1)} MB`,
-    );
+    out.push('', `bare node start-up (node -e 0): ${formatMs(results.nodeStartup.value)}, peak RSS ${(results.nodeStartupRss!.value / 1024).toFixed(1)} MB`);
   }
   const load = Number(results.environment['load average at start']?.split(' ')[0]);
   if (load > 1) out.push(`warning: load average ${load} at start; another process was using the CPU, every figure is inflated`);
   out.push(
-    'cells: median; ratio to the row\'s limit (1.00x): raw for the applies, raw+sha256 for the no-ops.',
+    "cells: median; ratio to the row's limit (1.00x): raw for the applies, raw+sha256 for the no-ops.",
     `medians of ${results.options.applyRounds} fresh-file applies, ${results.options.noopCalls} warm calls, ${results.options.processRuns} processes (${results.options.rssRuns} for RSS).`,
   );
   return out.join('\n');

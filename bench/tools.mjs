@@ -50,10 +50,8 @@ function sha256(text) {
  * strings against dist/'s ledgerSql('sqlite'); they are copied, not imported, so the raw
  * whole-process no-op does not load Strata's modules.
  */
-export const RAW_LEDGER =
-  `CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)`;
-export const RAW_INSERT =
-  'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied) VALUES (?, ?, ?, ?, ?, ?)';
+export const RAW_LEDGER = `CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT)`;
+export const RAW_INSERT = 'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied) VALUES (?, ?, ?, ?, ?, ?)';
 
 /**
  * Prepared statements, one BEGIN IMMEDIATE / exec / ledger INSERT / COMMIT per migration (or one

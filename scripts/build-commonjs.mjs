@@ -78,6 +78,9 @@ function writeCommonJsDeclarations() {
 
 const sources = await reachableSources();
 const usesImportMeta = (file) => readFileSync(file, 'utf8').includes('import.meta');
-await buildCommonJs(sources.filter((f) => !usesImportMeta(f)), false);
+await buildCommonJs(
+  sources.filter((f) => !usesImportMeta(f)),
+  false,
+);
 await buildCommonJs(sources.filter(usesImportMeta), true);
 writeCommonJsDeclarations();

@@ -19,7 +19,13 @@ export function exportEntries() {
     .map(([subpath, target]) => {
       const { import: esm, require: cjs } = target;
       if (!esm?.default || !esm.types) throw new Error(`package.json exports["${subpath}"]: needs import.types and import.default`);
-      const entry = { subpath, source: sourceOf(esm.default, `exports["${subpath}"].import.default`), esm: esm.default, types: esm.types, browser: esm.browser };
+      const entry = {
+        subpath,
+        source: sourceOf(esm.default, `exports["${subpath}"].import.default`),
+        esm: esm.default,
+        types: esm.types,
+        browser: esm.browser,
+      };
       if (cjs) {
         // The CommonJS files mirror the ESM tree (x.js -> x.cjs, x.d.ts -> x.d.cts): the build
         // writes them there, so package.json must point at exactly those names.

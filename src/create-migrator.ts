@@ -84,7 +84,8 @@ export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>
 
 export function createMigrator<Connection = BetterSqlite3Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
   // Compiled now so a bad pattern fails here (before a connection is opened), not at the first migration that is loaded.
-  const placeholders = options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
+  const placeholders =
+    options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
   const spec = resolveDatabase({ ...options, journalTable: typeof options.journal === 'object' ? options.journal.table : undefined });
   const driver = spec.driver ?? spec.openDriver();
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
@@ -102,7 +103,9 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
     now: options.now,
     plugins: options.plugins,
     backups:
-      options.backup === false || spec.ephemeral ? undefined : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
+      options.backup === false || spec.ephemeral
+        ? undefined
+        : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
   });
   if (options.journal) attachSqlJournal(migrator, driver, options.journal, spec);
   return migrator;

@@ -22,7 +22,29 @@ export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
 export type { StepResult } from './model/errors.js';
 export type { StrataEvents, StrataEventName } from './events.js';
 export type { NextCommand } from './model/next-command.js';
-export { Journal, JOURNALED_EVENTS, JOURNAL_LEVELS, memoryJournalSink, webStorageJournalSink, parseJsonLines, exportEntries, toCsv, parseJournalCsv, parseJournalJson } from './journal/index.js';
-export type { JournalSink, JournalOptions, JournalEntry, JournalLevel, JournalQuery, JournalExportFormat, RunMetrics, StepMetrics, StorageLike, StorageJournalOptions } from './journal/index.js';
+export {
+  Journal,
+  JOURNALED_EVENTS,
+  JOURNAL_LEVELS,
+  memoryJournalSink,
+  webStorageJournalSink,
+  parseJsonLines,
+  exportEntries,
+  toCsv,
+  parseJournalCsv,
+  parseJournalJson,
+} from './journal/index.js';
+export type {
+  JournalSink,
+  JournalOptions,
+  JournalEntry,
+  JournalLevel,
+  JournalQuery,
+  JournalExportFormat,
+  RunMetrics,
+  StepMetrics,
+  StorageLike,
+  StorageJournalOptions,
+} from './journal/index.js';
 export { CompatibilityLayer } from './progressive/compat.js';
 export type { CompatibilityLayerOptions, CompatBackend, CompatState, MigrationStats } from './progressive/compat.js';

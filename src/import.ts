@@ -3,7 +3,16 @@
  * readers for the sources they come from (Dexie exports, redux-persist state, conf/electron-store
  * files, large JSON arrays) and the `import.config` loading that `strata import` does.
  */
-export { runImport, importStatus, tableImporter, importCancelled, DEFAULT_IMPORT_BATCH_ROWS, DEFAULT_STATUS_KEY, DEFAULT_STATUS_TABLE, DEFAULT_STALE_AFTER_MS } from './import/index.js';
+export {
+  runImport,
+  importStatus,
+  tableImporter,
+  importCancelled,
+  DEFAULT_IMPORT_BATCH_ROWS,
+  DEFAULT_STATUS_KEY,
+  DEFAULT_STATUS_TABLE,
+  DEFAULT_STALE_AFTER_MS,
+} from './import/index.js';
 export type {
   RunImportOptions,
   TableImporterOptions,

@@ -44,9 +44,49 @@ export type { CompatibilityLayerOptions, CompatBackend, CompatState, MigrationSt
 
 // Kept at the root for code written before the task entries (the README's backup, journal and
 // backfill examples import them from here); new names go to their task entry only.
-export { BackupManager, SqliteBackupProvider, FileBackupProvider, PostgresBackupProvider, MysqlBackupProvider, backupManagerFor, DEFAULT_RETENTION } from './backup.js';
-export type { BackupManagerOptions, CreateBackupOptions, BackupListing, RestoreOutcome, BackupEntry, BackupProvider, PostgresProviderOptions, MysqlProviderOptions, BackupSettings, KeySource, RetentionPolicy } from './backup.js';
+export {
+  BackupManager,
+  SqliteBackupProvider,
+  FileBackupProvider,
+  PostgresBackupProvider,
+  MysqlBackupProvider,
+  backupManagerFor,
+  DEFAULT_RETENTION,
+} from './backup.js';
+export type {
+  BackupManagerOptions,
+  CreateBackupOptions,
+  BackupListing,
+  RestoreOutcome,
+  BackupEntry,
+  BackupProvider,
+  PostgresProviderOptions,
+  MysqlProviderOptions,
+  BackupSettings,
+  KeySource,
+  RetentionPolicy,
+} from './backup.js';
 export { runImport, importStatus, tableImporter, importCancelled, DEFAULT_STATUS_KEY, DEFAULT_STATUS_TABLE } from './import.js';
-export type { RunImportOptions, TableImporterOptions, TableCopy, Importer, ImportContext, ImportSources, ImportLogger, ImportProgress, PrepareResult, ValidateResult, ImportStatus, ImportReport, ImporterResult, ImportEvents, ImportStage, TableReader, DexieExportReader, KeyValueSource, ReduxPersistSource } from './import.js';
+export type {
+  RunImportOptions,
+  TableImporterOptions,
+  TableCopy,
+  Importer,
+  ImportContext,
+  ImportSources,
+  ImportLogger,
+  ImportProgress,
+  PrepareResult,
+  ValidateResult,
+  ImportStatus,
+  ImportReport,
+  ImporterResult,
+  ImportEvents,
+  ImportStage,
+  TableReader,
+  DexieExportReader,
+  KeyValueSource,
+  ReduxPersistSource,
+} from './import.js';
 export * from './backfill.js';
 export * from './journal.js';

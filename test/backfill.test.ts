@@ -64,7 +64,11 @@ async function child(config: ChildConfig): Promise<void> {
     table: 'items',
     batchSize: config.batchSize,
     update: async (rows, ctx) => {
-      const { text, params } = bindBatchSql('UPDATE items SET n = n + 1 WHERE id IN (:keys)', ctx.dialect, rows.map((r) => r.id));
+      const { text, params } = bindBatchSql(
+        'UPDATE items SET n = n + 1 WHERE id IN (:keys)',
+        ctx.dialect,
+        rows.map((r) => r.id),
+      );
       await ctx.run(text, params);
       // The widest window for a kill: the batch's UPDATE done, its checkpoint not yet committed.
       const until = performance.now() + Math.random() * 2 * config.spinMs;
@@ -135,7 +139,9 @@ interface Counts {
 type Reader = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 async function counts(read: Reader, name: string, p: (i: number) => string): Promise<Counts> {
-  const [c] = await read('SELECT SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS ones, SUM(CASE WHEN n = 0 THEN 1 ELSE 0 END) AS zeros, SUM(CASE WHEN n NOT IN (0, 1) THEN 1 ELSE 0 END) AS others FROM items');
+  const [c] = await read(
+    'SELECT SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS ones, SUM(CASE WHEN n = 0 THEN 1 ELSE 0 END) AS zeros, SUM(CASE WHEN n NOT IN (0, 1) THEN 1 ELSE 0 END) AS others FROM items',
+  );
   // Before the first run there is no state table yet.
   const [s] = await read(`SELECT rows_done, status, last_key FROM strata_backfills WHERE name = ${p(1)}`, [name]).catch(() => []);
   const lastKey = s?.last_key == null ? null : JSON.parse(String(s.last_key));
@@ -174,7 +180,9 @@ async function killAndResume(config: ChildConfig, rows: number, kills: number, r
     }
     killed++;
     const c = await counts(read, config.name, p);
-    history.push(`kill ${killed}: ${selfKill ? `self, before statement ${statement}` : `at ${killAt} rows`}, child said ${outcome.lastDone}, checkpoint ${c.rowsDone} (key ${String(c.lastKey)})`);
+    history.push(
+      `kill ${killed}: ${selfKill ? `self, before statement ${statement}` : `at ${killAt} rows`}, child said ${outcome.lastDone}, checkpoint ${c.rowsDone} (key ${String(c.lastKey)})`,
+    );
     const where = history.join('\n');
     assert.equal(c.others, 0, `a row was updated twice:\n${where}`);
     assert.equal(c.ones, c.rowsDone, `rows updated (${c.ones}) differ from the checkpoint's rows_done (${c.rowsDone}):\n${where}`);
@@ -189,7 +197,11 @@ async function killAndResume(config: ChildConfig, rows: number, kills: number, r
   assert.equal(last.report?.resumed, true);
   const c = await counts(read, config.name, p);
   const where = history.join('\n');
-  assert.deepEqual({ ones: c.ones, zeros: c.zeros, others: c.others, rowsDone: c.rowsDone, status: c.status }, { ones: rows, zeros: 0, others: 0, rowsDone: rows, status: 'done' }, where);
+  assert.deepEqual(
+    { ones: c.ones, zeros: c.zeros, others: c.others, rowsDone: c.rowsDone, status: c.status },
+    { ones: rows, zeros: 0, others: 0, rowsDone: rows, status: 'done' },
+    where,
+  );
 }
 
 // ---- the suites --------------------------------------------------------------------------------
@@ -234,7 +246,13 @@ async function suites(): Promise<void> {
     }
   }
 
-  const increment = (path: string, extra: Partial<BackfillOptions> = {}): BackfillOptions => ({ db: path, name: 'inc', table: 'items', set: 'n = n + 1', ...extra });
+  const increment = (path: string, extra: Partial<BackfillOptions> = {}): BackfillOptions => ({
+    db: path,
+    name: 'inc',
+    table: 'items',
+    set: 'n = n + 1',
+    ...extra,
+  });
 
   describe('backfill on SQLite', () => {
     it('exactly once under kill: 100,000 rows, SIGKILLed at random points 8 times, resumed each time', { timeout: 240_000 }, async () => {
@@ -312,7 +330,9 @@ async function suites(): Promise<void> {
       const path = sqliteTable(500);
       const controller = new AbortController();
       const started = performance.now();
-      const outcome = await backfill(increment(path, { delayMs: 60_000, signal: controller.signal, onProgress: () => setTimeout(() => controller.abort(), 20) })).catch((e: unknown) => e);
+      const outcome = await backfill(
+        increment(path, { delayMs: 60_000, signal: controller.signal, onProgress: () => setTimeout(() => controller.abort(), 20) }),
+      ).catch((e: unknown) => e);
       assert.equal((outcome as StrataError).code, 'BACKFILL_CANCELLED');
       assert.ok(performance.now() - started < 5_000, 'did not wait out the delay');
       assert.deepEqual(itemsOf(path), [
@@ -386,7 +406,14 @@ async function suites(): Promise<void> {
         { active: 0, c: 0 },
         { active: 1, c: 200 },
       ]);
-      const viaSql = await backfill({ db, name: 'reset', table: 'users', key: 'email', batchSize: 64, sql: 'UPDATE users SET lower_email = NULL WHERE email IN (:keys) AND email BETWEEN :first AND :last' });
+      const viaSql = await backfill({
+        db,
+        name: 'reset',
+        table: 'users',
+        key: 'email',
+        batchSize: 64,
+        sql: 'UPDATE users SET lower_email = NULL WHERE email IN (:keys) AND email BETWEEN :first AND :last',
+      });
       assert.equal(viaSql.done, 250);
       assert.equal((db.prepare('SELECT count(lower_email) AS c FROM users').get() as { c: number }).c, 0);
       db.close();
@@ -394,15 +421,25 @@ async function suites(): Promise<void> {
 
     it('rejects what cannot work, before touching anything', async () => {
       const path = sqliteTable(10);
-      const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: StrataError) => `${e.code}: ${e.message}`);
+      const codeOf = (p: Promise<unknown>) =>
+        p.then(
+          () => 'resolved',
+          (e: StrataError) => `${e.code}: ${e.message}`,
+        );
       assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'items' })), /BACKFILL_INVALID: .*exactly one of set, sql, update/);
-      assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'items', set: 'n = 1', sql: 'UPDATE items SET n = 2 WHERE id IN (:keys)' })), /BACKFILL_INVALID/);
+      assert.match(
+        await codeOf(backfill({ db: path, name: 'x', table: 'items', set: 'n = 1', sql: 'UPDATE items SET n = 2 WHERE id IN (:keys)' })),
+        /BACKFILL_INVALID/,
+      );
       assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'items', sql: 'UPDATE items SET n = 2' })), /BACKFILL_INVALID: .*names no batch/);
       assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'items; DROP TABLE items', set: 'n = 1' })), /BACKFILL_INVALID: table/);
       assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'items', set: 'n = 1', batchSize: 0 })), /BACKFILL_INVALID: .*batchSize/);
       assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'nope', set: 'n = 1' })), /BACKFILL_FAILED: .*could not start on nope: no such table/);
       await backfill({ db: path, name: 'x', table: 'items', set: 'n = n + 1' });
-      assert.match(await codeOf(backfill({ db: path, name: 'x', table: 'items', key: 'rowid', set: 'n = n + 1' })), /BACKFILL_INVALID: backfill x walks items.id, not items.rowid/);
+      assert.match(
+        await codeOf(backfill({ db: path, name: 'x', table: 'items', key: 'rowid', set: 'n = n + 1' })),
+        /BACKFILL_INVALID: backfill x walks items.id, not items.rowid/,
+      );
       assert.deepEqual(itemsOf(path), [{ n: 1, c: 10 }]);
     });
 
@@ -475,7 +512,20 @@ async function suites(): Promise<void> {
     it('runs by flags, resumes after a kill, reports --status; JSON and usage errors', { timeout: 60_000 }, async () => {
       const path = sqliteTable(30_000);
       const dir = join(path, '..');
-      const args = ['backfill', 'lower_emails', '--db', path, '--on', 'items', '--set', 'email = lower(email), n = n + 1', '--where', "email <> ''", '--batch-size', '50'];
+      const args = [
+        'backfill',
+        'lower_emails',
+        '--db',
+        path,
+        '--on',
+        'items',
+        '--set',
+        'email = lower(email), n = n + 1',
+        '--where',
+        "email <> ''",
+        '--batch-size',
+        '50',
+      ];
       // Kill it once mid-way (the CLI as users run it).
       const proc = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, DATABASE_URL: '' } });
       const exit = new Promise<NodeJS.Signals | null>((resolve) => proc.on('close', (_code, signal) => resolve(signal)));
@@ -499,9 +549,12 @@ async function suites(): Promise<void> {
       const resumed = cli([...args, '--json'], { cwd: dir });
       assert.equal(resumed.code, 0, resumed.stderr);
       const report = JSON.parse(resumed.stdout) as { done: number; resumed: boolean; rowsThisRun: number };
-      assert.deepEqual({ done: report.done, resumed: report.resumed, rowsThisRun: report.rowsThisRun }, { done: 30_000, resumed: true, rowsThisRun: 30_000 - mid.rowsDone });
+      assert.deepEqual(
+        { done: report.done, resumed: report.resumed, rowsThisRun: report.rowsThisRun },
+        { done: 30_000, resumed: true, rowsThisRun: 30_000 - mid.rowsDone },
+      );
       assert.deepEqual(itemsOf(path), [{ n: 1, c: 30_000 }]);
-      assert.equal((await sqliteReader(path)("SELECT count(*) AS c FROM items WHERE email <> lower(email)"))[0]!.c, 0);
+      assert.equal((await sqliteReader(path)('SELECT count(*) AS c FROM items WHERE email <> lower(email)'))[0]!.c, 0);
 
       const again = cli(args, { cwd: dir });
       assert.equal(again.code, 0, again.stderr);
@@ -533,7 +586,10 @@ async function suites(): Promise<void> {
     {
       kind: 'postgres' as const,
       p: (i: number) => `$${i}`,
-      reader: (url: string): Reader => (sql, params = []) => withPostgres(async (c) => (await c.query(sql, params)).rows as Record<string, unknown>[], url),
+      reader:
+        (url: string): Reader =>
+        (sql, params = []) =>
+          withPostgres(async (c) => (await c.query(sql, params)).rows as Record<string, unknown>[], url),
       setup: (url: string, rows: number) =>
         withPostgres(async (c) => {
           await c.query('CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0, email TEXT)');
@@ -543,7 +599,10 @@ async function suites(): Promise<void> {
     {
       kind: 'mariadb' as const,
       p: () => '?',
-      reader: (url: string): Reader => (sql, params = []) => withMariadb(async (c) => (await c.query(sql, params))[0] as Record<string, unknown>[], url),
+      reader:
+        (url: string): Reader =>
+        (sql, params = []) =>
+          withMariadb(async (c) => (await c.query(sql, params))[0] as Record<string, unknown>[], url),
       setup: (url: string, rows: number) =>
         withMariadb(async (c) => {
           await c.query('CREATE TABLE items (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0, email TEXT) ENGINE=InnoDB');
@@ -577,7 +636,15 @@ async function suites(): Promise<void> {
         await read('UPDATE items SET n = 0');
         const controller = new AbortController();
         let batches = 0;
-        const cancelled = await backfill({ db: url, name: 'c', table: 'items', set: 'n = n + 1', batchSize: 100, signal: controller.signal, onProgress: () => ++batches === 4 && controller.abort() }).catch((e: unknown) => e);
+        const cancelled = await backfill({
+          db: url,
+          name: 'c',
+          table: 'items',
+          set: 'n = n + 1',
+          batchSize: 100,
+          signal: controller.signal,
+          onProgress: () => ++batches === 4 && controller.abort(),
+        }).catch((e: unknown) => e);
         assert.equal((cancelled as StrataError).code, 'BACKFILL_CANCELLED');
         let c = await counts(read, 'c', server.p);
         assert.deepEqual({ ones: c.ones, rowsDone: c.rowsDone, status: c.status }, { ones: 400, rowsDone: 400, status: 'cancelled' });
@@ -589,7 +656,11 @@ async function suites(): Promise<void> {
           table: 'items',
           batchSize: 100,
           update: async (rows, ctx) => {
-            const { text, params } = bindBatchSql('UPDATE items SET n = n + 1 WHERE id IN (:keys)', ctx.dialect, rows.map((r) => r.id));
+            const { text, params } = bindBatchSql(
+              'UPDATE items SET n = n + 1 WHERE id IN (:keys)',
+              ctx.dialect,
+              rows.map((r) => r.id),
+            );
             await ctx.run(text, params);
             if (fail && rows.some((r) => Number(r.id) === 1_234)) throw new Error('bad row 1234');
           },
@@ -602,7 +673,10 @@ async function suites(): Promise<void> {
         await driver.close();
         assert.equal(done.rowsThisRun, 1_800);
         c = await counts(read, 'c', server.p);
-        assert.deepEqual({ ones: c.ones, others: c.others, rowsDone: c.rowsDone, status: c.status }, { ones: 3_000, others: 0, rowsDone: 3_000, status: 'done' });
+        assert.deepEqual(
+          { ones: c.ones, others: c.others, rowsDone: c.rowsDone, status: c.status },
+          { ones: 3_000, others: 0, rowsDone: 3_000, status: 'done' },
+        );
         const states = await backfillStatus(url);
         assert.deepEqual(
           states.map((s) => [s.name, s.status, s.rowsDone]),

@@ -37,7 +37,15 @@ function applied() {
   assertOk(run('migrate'));
   assert.equal(existsSync(backups), false, 'a new, empty database has nothing to back up');
   /** `backup list --json`'s backups: newest first. */
-  const list = (...extra: string[]) => parseJson(run('backup', 'list', '--json', ...extra)).backups as { id: string; file: string; description: string; verified: boolean; missing: boolean; schemaVersion: string | null }[];
+  const list = (...extra: string[]) =>
+    parseJson(run('backup', 'list', '--json', ...extra)).backups as {
+      id: string;
+      file: string;
+      description: string;
+      verified: boolean;
+      missing: boolean;
+      schemaVersion: string | null;
+    }[];
   const create = (...extra: string[]) => {
     const result = run('backup', 'create', '--json', ...extra);
     assertOk(result);
@@ -100,7 +108,10 @@ describe('strata backup', () => {
     const deleted = ws.run('backup', 'delete', safety!);
     assertOk(deleted);
     assert.match(deleted.stdout, new RegExp(`deleted backup ${safety}`));
-    assert.deepEqual(ws.list().map((b) => b.id), [id]);
+    assert.deepEqual(
+      ws.list().map((b) => b.id),
+      [id],
+    );
     const pruned = ws.run('backup', 'prune');
     assertOk(pruned);
     assert.match(pruned.stdout, /nothing to prune/);
@@ -114,9 +125,15 @@ describe('strata backup', () => {
     assertOk(result);
     const json = parseJson(result);
     assert.deepEqual(json.pruned, ids.slice(0, 2));
-    assert.deepEqual(ws.list().map((b) => b.id), [json.backup.id, ids[2]]);
+    assert.deepEqual(
+      ws.list().map((b) => b.id),
+      [json.backup.id, ids[2]],
+    );
     assert.deepEqual(parseJson(ws.run('backup', 'prune', '--keep-count', '1', '--json')).pruned, [ids[2]]);
-    assert.deepEqual(ws.list().map((b) => b.id), [json.backup.id]);
+    assert.deepEqual(
+      ws.list().map((b) => b.id),
+      [json.backup.id],
+    );
   });
 
   test('a damaged backup: verify and restore fail with BACKUP_CORRUPT and the database is untouched', () => {
@@ -218,7 +235,10 @@ INSERT INTO half VALUES (2);
     assert.match(id ?? '', ID, describeRun(result));
     assert.deepEqual(dump(ws.db), before, 'every table, the ledger and user_version as before the run');
     assert.deepEqual(userTables(ws.db), ['base']);
-    assert.deepEqual(ledger(ws.db).map((r) => [r.version, r.status]), [['1', 'applied']]);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => [r.version, r.status]),
+      [['1', 'applied']],
+    );
     const status = parseJson(ws.run('status', '--json'));
     assert.equal(status.pending, 2, 'both steps are pending again, nothing failed or running');
 
@@ -228,7 +248,10 @@ INSERT INTO half VALUES (2);
     assert.match(json.error.details.backup, ID);
     assert.deepEqual(dump(ws.db), before);
     const backups = ws.list();
-    assert.deepEqual(backups.map((b) => b.id), [json.error.details.backup, id]);
+    assert.deepEqual(
+      backups.map((b) => b.id),
+      [json.error.details.backup, id],
+    );
     assert.match(backups[1]!.description, /^before migrate: 2_fine, 3_half$/);
   });
 
@@ -242,7 +265,10 @@ INSERT INTO half VALUES (2);
     assert.match(result.stderr, /hint: nothing was migrated/);
     assert.doesNotMatch(result.stdout, /more/);
     assert.deepEqual(dump(ws.db), before);
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1'],
+    );
 
     const elsewhere = ws.run('migrate', '--backup-dir', 'backups/inner');
     assertFailure(elsewhere, 'BACKUP_FAILED');
@@ -307,7 +333,10 @@ describe('a backup killed half-way', () => {
   test('SIGKILL during the snapshot and during compression: nothing listed fails verify, the next create cleans up', async () => {
     const ws = applied();
     // ~50 MB of incompressible rows.
-    exec(ws.db, 'CREATE TABLE blobs (b BLOB); WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 12500) INSERT INTO blobs SELECT randomblob(4000) FROM n;');
+    exec(
+      ws.db,
+      'CREATE TABLE blobs (b BLOB); WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 12500) INSERT INTO blobs SELECT randomblob(4000) FROM n;',
+    );
     assert.ok(statSync(ws.db).size + (existsSync(`${ws.db}-wal`) ? statSync(`${ws.db}-wal`).size : 0) > 45 * 1024 * 1024);
     const before = dump(ws.db);
 
@@ -340,7 +369,10 @@ describe('a backup killed half-way', () => {
 describe('--backup-check full', () => {
   test('a database damaged inside an index: migrate with --backup-check full (or "check": "full") stops before any step; the default takes the backup and migrates', () => {
     const ws = applied();
-    exec(ws.db, "CREATE TABLE t (k TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('key-%05d', i) FROM n; CREATE INDEX t_k ON t(k); PRAGMA wal_checkpoint(TRUNCATE);");
+    exec(
+      ws.db,
+      "CREATE TABLE t (k TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('key-%05d', i) FROM n; CREATE INDEX t_k ON t(k); PRAGMA wal_checkpoint(TRUNCATE);",
+    );
     const bytes = readFileSync(ws.db);
     bytes.write('key-00999', bytes.lastIndexOf(Buffer.from('key-00500')));
     writeFileSync(ws.db, bytes);

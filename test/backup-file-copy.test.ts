@@ -99,7 +99,11 @@ describe('SQLite snapshots by file copy', () => {
       } finally {
         await stop(writer.child);
       }
-      assert.deepEqual(readdirSync(manager.dir).filter((name) => name.startsWith('.') || /-(wal|shm)$/.test(name)), [], 'no temp or sidecar file left');
+      assert.deepEqual(
+        readdirSync(manager.dir).filter((name) => name.startsWith('.') || /-(wal|shm)$/.test(name)),
+        [],
+        'no temp or sidecar file left',
+      );
     });
   }
 
@@ -110,7 +114,9 @@ describe('SQLite snapshots by file copy', () => {
     try {
       reader.exec('BEGIN');
       reader.prepare('SELECT count(*) FROM accounts').get(); // pins the old snapshot: no checkpoint can pass it
-      writer.exec("UPDATE accounts SET balance = balance - 5 WHERE id = 1; UPDATE accounts SET balance = balance + 5 WHERE id = 2; CREATE TABLE after_reader (x); INSERT INTO after_reader VALUES ('kept');");
+      writer.exec(
+        "UPDATE accounts SET balance = balance - 5 WHERE id = 1; UPDATE accounts SET balance = balance + 5 WHERE id = 2; CREATE TABLE after_reader (x); INSERT INTO after_reader VALUES ('kept');",
+      );
       assert.ok(statSync(`${db}-wal`).size > 32, 'the -wal holds frames');
       const manager = fileCopy(db);
       const { backup } = await manager.create();
@@ -132,7 +138,15 @@ describe('SQLite snapshots by file copy', () => {
     const db = makeLedgerDb('delete');
     const holder = new Database(db);
     const writeFromAnotherProcess = () =>
-      spawnSync(process.execPath, ['-e', `const D = require(${DRIVER}); const db = new D(process.argv[1], { timeout: 0 }); db.exec('UPDATE accounts SET balance = balance WHERE id = 1');`, db], { encoding: 'utf8' });
+      spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const D = require(${DRIVER}); const db = new D(process.argv[1], { timeout: 0 }); db.exec('UPDATE accounts SET balance = balance WHERE id = 1');`,
+          db,
+        ],
+        { encoding: 'utf8' },
+      );
     try {
       holder.exec('BEGIN');
       holder.prepare('SELECT count(*) FROM accounts').get(); // a SHARED lock: no other process may commit
@@ -158,7 +172,10 @@ describe('SQLite snapshots by file copy', () => {
       const to = join(tempDir(), 'restored.db');
       await manager.restore(backup.id, { to });
       assertConsistent(to);
-      assert.deepEqual(readdirSync(manager.dir).filter((name) => name.startsWith('.')), []);
+      assert.deepEqual(
+        readdirSync(manager.dir).filter((name) => name.startsWith('.')),
+        [],
+      );
     } finally {
       process.execPath = execPath;
     }

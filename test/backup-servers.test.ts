@@ -51,7 +51,11 @@ function toolsMissing(names: string[][]): string | null {
 function runWithoutPath(body: string): { code: string; message: string; hint: string } {
   const empty = tempDir('strata-empty-path-');
   const script = `import * as strata from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};\ntry { ${body}; console.log(JSON.stringify({ code: 'none' })); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })); }`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, PATH: empty }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: { ...process.env, PATH: empty },
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!);
 }
@@ -94,7 +98,10 @@ async function pgTables(url: string): Promise<Record<string, unknown>> {
       "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
     );
     for (const { s, t } of tables.rows) {
-      const columns = await client.query('SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', [s, t]);
+      const columns = await client.query(
+        'SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+        [s, t],
+      );
       const rows = await client.query(`SELECT * FROM "${s}"."${t}" ORDER BY 1`);
       out[`${s}.${t}`] = { columns: columns.rows, rows: rows.rows };
     }
@@ -159,7 +166,10 @@ describe('PostgreSQL backups', { skip: pgProblem && !CI ? pgProblem : false }, (
     assert.equal(backup.schemaVersion, '10', 'the highest applied version in the ledger');
     assert.equal((await backups.verify(backup.id)).id, backup.id);
 
-    await pgExec(url, "DELETE FROM app.notes WHERE id > 100; UPDATE items SET name = 'changed'; INSERT INTO items (name) VALUES ('new'); CREATE TABLE later (x int); INSERT INTO strata_migrations VALUES ('12', 'twelve', 'applied')");
+    await pgExec(
+      url,
+      "DELETE FROM app.notes WHERE id > 100; UPDATE items SET name = 'changed'; INSERT INTO items (name) VALUES ('new'); CREATE TABLE later (x int); INSERT INTO strata_migrations VALUES ('12', 'twelve', 'applied')",
+    );
     assert.notDeepEqual(await pgTables(url), original);
     await backups.restore(backup.id);
     assert.deepEqual(await pgTables(url), original);
@@ -208,7 +218,11 @@ describe('PostgreSQL backups', { skip: pgProblem && !CI ? pgProblem : false }, (
     const restored = (await pgTables(url)) as Record<string, { rows: { name: string }[] }>;
     assert.equal(restored['app.extra'], undefined);
     assert.deepEqual(restored['app.notes'], original['app.notes']);
-    assert.equal(restored['public.items']!.rows.find((r) => (r as unknown as { id: number }).id === 1)!.name, 'outside the schema', 'other schemas are not touched');
+    assert.equal(
+      restored['public.items']!.rows.find((r) => (r as unknown as { id: number }).id === 1)!.name,
+      'outside the schema',
+      'other schemas are not touched',
+    );
   });
 
   test('restoreTo: a new database is created; a database with tables is refused', async () => {
@@ -245,7 +259,9 @@ describe('PostgreSQL backups', { skip: pgProblem && !CI ? pgProblem : false }, (
     const error = await rejectsWith(provider.snapshot(join(empty, 'x.dump')), 'BACKUP_UNSUPPORTED', /pg_dump is not in /);
     assert.match(error.hint ?? '', /apt-get install postgresql-client/);
     await rejectsWith(provider.restoreInto(join(empty, 'x.dump')), 'BACKUP_UNSUPPORTED', /pg_restore/);
-    const child = runWithoutPath(`await new strata.BackupManager({ provider: new strata.PostgresBackupProvider(${JSON.stringify(url)}), dir: ${JSON.stringify(empty)} }).create()`);
+    const child = runWithoutPath(
+      `await new strata.BackupManager({ provider: new strata.PostgresBackupProvider(${JSON.stringify(url)}), dir: ${JSON.stringify(empty)} }).create()`,
+    );
     assert.equal(child.code, 'BACKUP_UNSUPPORTED', child.message);
     assert.match(child.message, /pg_dump is not on the PATH/);
     assert.match(child.hint, /postgresql-client/);
@@ -280,7 +296,10 @@ async function myExec(url: string, sql: string): Promise<void> {
 }
 
 async function myUnavailable(): Promise<string | null> {
-  const missing = toolsMissing([['mysqldump', 'mariadb-dump'], ['mysql', 'mariadb']]);
+  const missing = toolsMissing([
+    ['mysqldump', 'mariadb-dump'],
+    ['mysql', 'mariadb'],
+  ]);
   if (missing) return missing;
   try {
     await (await mysql.createConnection(myConfig(MY_ADMIN))).end();
@@ -296,7 +315,10 @@ async function myTables(url: string): Promise<Record<string, unknown>> {
   const c = await mysql.createConnection(config);
   try {
     const out: Record<string, unknown> = {};
-    const [tables] = await c.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [config.database]);
+    const [tables] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1',
+      [config.database],
+    );
     for (const { t, k } of tables) {
       if (k === 'VIEW') {
         const [rows] = await c.query(`SELECT * FROM \`${t}\` ORDER BY 1`);
@@ -307,8 +329,12 @@ async function myTables(url: string): Promise<Record<string, unknown>> {
       const [rows] = await c.query(`SELECT * FROM \`${t}\` ORDER BY 1`);
       out[t as string] = { create: create[0]!['Create Table'], rows };
     }
-    const [triggers] = await c.query('SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1', [config.database]);
-    const [routines] = await c.query('SELECT ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1', [config.database]);
+    const [triggers] = await c.query('SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1', [
+      config.database,
+    ]);
+    const [routines] = await c.query('SELECT ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1', [
+      config.database,
+    ]);
     return { ...out, '(triggers)': triggers, '(routines)': routines };
   } finally {
     await c.end();
@@ -318,7 +344,9 @@ async function myTables(url: string): Promise<Record<string, unknown>> {
 async function scratchDatabases(url: string): Promise<string[]> {
   const c = await mysql.createConnection(myConfig(url));
   try {
-    const [rows] = await c.query<mysql.RowDataPacket[]>("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'strata\\_new\\_%' OR SCHEMA_NAME LIKE 'strata\\_old\\_%'");
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'strata\\_new\\_%' OR SCHEMA_NAME LIKE 'strata\\_old\\_%'",
+    );
     return rows.map((r) => r.s as string);
   } finally {
     await c.end();
@@ -338,7 +366,10 @@ describe('MySQL/MariaDB backups', { skip: myProblem && !CI ? myProblem : false }
   const copyDb = `${db}_copy`;
 
   before(async () => {
-    await myExec(MY_ADMIN, `CREATE DATABASE \`${db}\`; CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'; CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'; CREATE USER '${user}'@'localhost' IDENTIFIED BY '${password}'`);
+    await myExec(
+      MY_ADMIN,
+      `CREATE DATABASE \`${db}\`; CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'; CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'; CREATE USER '${user}'@'localhost' IDENTIFIED BY '${password}'`,
+    );
     for (const host of ['%', '127.0.0.1', 'localhost']) {
       await myExec(MY_ADMIN, `GRANT ALL PRIVILEGES ON \`strata\\_%\`.* TO '${user}'@'${host}'`);
     }
@@ -374,7 +405,10 @@ describe('MySQL/MariaDB backups', { skip: myProblem && !CI ? myProblem : false }
     assert.equal(backup.schemaVersion, '20');
     assert.equal((await backups.verify(backup.id)).id, backup.id);
 
-    await myExec(url, "DELETE FROM notes WHERE id > 5; UPDATE items SET name = 'changed' WHERE id < 20; INSERT INTO items (name) VALUES ('new'); CREATE TABLE later (x INT); DROP VIEW item_names; DROP FUNCTION twice; DROP TRIGGER items_log");
+    await myExec(
+      url,
+      "DELETE FROM notes WHERE id > 5; UPDATE items SET name = 'changed' WHERE id < 20; INSERT INTO items (name) VALUES ('new'); CREATE TABLE later (x INT); DROP VIEW item_names; DROP FUNCTION twice; DROP TRIGGER items_log",
+    );
     assert.notDeepEqual(await myTables(url), original);
     await backups.restore(backup.id);
     assert.deepEqual(await myTables(url), original);
@@ -453,7 +487,9 @@ describe('MySQL/MariaDB backups', { skip: myProblem && !CI ? myProblem : false }
     const error = await rejectsWith(provider.snapshot(join(empty, 'x.sql')), 'BACKUP_UNSUPPORTED', /mysqldump or mariadb-dump is not in /);
     assert.match(error.hint ?? '', /apt-get install mariadb-client/);
     await rejectsWith(provider.restoreInto(join(empty, 'x.sql')), 'BACKUP_UNSUPPORTED', /mysql or mariadb/);
-    const child = runWithoutPath(`await new strata.BackupManager({ provider: new strata.MysqlBackupProvider(${JSON.stringify(url)}), dir: ${JSON.stringify(empty)} }).create()`);
+    const child = runWithoutPath(
+      `await new strata.BackupManager({ provider: new strata.MysqlBackupProvider(${JSON.stringify(url)}), dir: ${JSON.stringify(empty)} }).create()`,
+    );
     assert.equal(child.code, 'BACKUP_UNSUPPORTED', child.message);
     assert.match(child.message, /mysqldump or mariadb-dump is not on the PATH/);
     assert.match(child.hint, /mariadb-client/);

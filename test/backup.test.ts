@@ -16,7 +16,7 @@ import {
   createMigrator,
   FileBackupProvider,
   SqliteBackupProvider,
-  StrataError,
+  type StrataError,
   type BackupEntry,
   type BackupManagerOptions,
 } from '../src/index.js';
@@ -63,7 +63,10 @@ function flipByte(path: string, at: 'middle' | number = 'middle'): void {
 function everyFile(dir: string): { name: string; bytes: Buffer }[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => ({ name: join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name), bytes: readFileSync(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)) }));
+    .map((entry) => ({
+      name: join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name),
+      bytes: readFileSync(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)),
+    }));
 }
 
 function assertNoSecret(dir: string, secrets: (string | Buffer)[]): void {
@@ -97,7 +100,10 @@ describe('round trips', () => {
     assert.deepEqual(manifest, backup);
 
     const listing = await manager.list();
-    assert.deepEqual(listing.backups.map((b) => [b.id, b.missing]), [[backup.id, false]]);
+    assert.deepEqual(
+      listing.backups.map((b) => [b.id, b.missing]),
+      [[backup.id, false]],
+    );
     assert.deepEqual(listing.unreadable, []);
     assert.equal((await manager.verify(backup.id)).id, backup.id);
 
@@ -149,16 +155,28 @@ describe('round trips', () => {
     now = new Date('2026-01-02T00:00:00Z');
     const failed = await rejectsWith(manager.create(), 'BACKUP_FAILED', /structure check \(not valid JSON/);
     const listed = (await manager.list()).backups;
-    assert.deepEqual(listed.map((b) => [b.id, b.verified]), [[good.id, true], [failed.details.id, false]]);
+    assert.deepEqual(
+      listed.map((b) => [b.id, b.verified]),
+      [
+        [good.id, true],
+        [failed.details.id, false],
+      ],
+    );
     // Only a new verified backup prunes, and the good one outlives keepCount 1 anyway.
     assert.deepEqual(await manager.prune(), []);
-    assert.deepEqual((await manager.list()).backups.map((b) => b.id), [good.id, failed.details.id]);
+    assert.deepEqual(
+      (await manager.list()).backups.map((b) => b.id),
+      [good.id, failed.details.id],
+    );
   });
 
   test('gzip (several members) is readable by gunzip -c and decodes to the database', async () => {
     // ~10 MB of incompressible rows: more than one 4 MB block, so more than one gzip member.
     const { db } = makeDb(0);
-    exec(db, `WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 2500) INSERT INTO items (name, payload) SELECT 'row-' || k, randomblob(4000) FROM n;`);
+    exec(
+      db,
+      `WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 2500) INSERT INTO items (name, payload) SELECT 'row-' || k, randomblob(4000) FROM n;`,
+    );
     const original = dump(db);
     const manager = sqlite(db, { compression: 6 });
     const { backup } = await manager.create();
@@ -369,7 +387,17 @@ describe('damaged backups are never restored', () => {
     writeFileSync(join(dir, 'x.manifest.json'), JSON.stringify({ ...backup, id: '../x' }));
     const files = readdirSync(manager.dir).sort();
     const before = bytesOf(db);
-    const bad = ['../x', '/etc/passwd', `../backups/${backup.id}`, `${manager.dir}/${backup.id}`, `..${backup.id.slice(3)}`, '', '.', `${backup.id}/../${backup.id}`, `${backup.id}\0`];
+    const bad = [
+      '../x',
+      '/etc/passwd',
+      `../backups/${backup.id}`,
+      `${manager.dir}/${backup.id}`,
+      `..${backup.id.slice(3)}`,
+      '',
+      '.',
+      `${backup.id}/../${backup.id}`,
+      `${backup.id}\0`,
+    ];
     for (const id of bad) {
       for (const call of [manager.verify(id), manager.restore(id), manager.delete(id), manager.restore(id, { to: join(tempDir(), 'x.db') })]) {
         const error = await rejectsWith(call, 'BACKUP_NOT_FOUND');
@@ -430,7 +458,10 @@ describe('retention (injected clock)', () => {
     await r.at(5);
     await r.at(20);
     const { pruned } = await r.at(40);
-    assert.deepEqual(pruned.map((b) => b.description), ['day 0', 'day 5']);
+    assert.deepEqual(
+      pruned.map((b) => b.description),
+      ['day 0', 'day 5'],
+    );
     assert.deepEqual(await r.ids(), ['day 20', 'day 40']);
     assert.ok(readdirSync(r.manager.dir).every((f) => !/day/.test(f)));
     assert.equal(readdirSync(r.manager.dir).length, 4, 'the pruned backups files are gone with their manifests');
@@ -459,7 +490,10 @@ describe('retention (injected clock)', () => {
     await r.at(1);
     r.clock.now = new Date(Date.parse('2026-01-01T12:00:00Z') + 400 * DAY);
     const pruned = await r.manager.prune();
-    assert.deepEqual(pruned.map((b) => b.description), ['day 0']);
+    assert.deepEqual(
+      pruned.map((b) => b.description),
+      ['day 0'],
+    );
     assert.deepEqual(await r.ids(), ['day 1']);
     assert.deepEqual(await r.manager.prune(), []);
     await r.manager.verify((await r.manager.list()).backups[0]!.id);
@@ -522,7 +556,10 @@ describe('a damaged database', () => {
   function damaged(): { dir: string; db: string } {
     const dir = tempDir('strata-backup-');
     const db = join(dir, 'app.db');
-    exec(db, "CREATE TABLE t (k TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('key-%05d', i) FROM n; CREATE INDEX t_k ON t(k);");
+    exec(
+      db,
+      "CREATE TABLE t (k TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('key-%05d', i) FROM n; CREATE INDEX t_k ON t(k);",
+    );
     const bytes = readFileSync(db);
     bytes.write('key-00999', bytes.lastIndexOf(Buffer.from('key-00500')));
     writeFileSync(db, bytes);
@@ -536,7 +573,10 @@ describe('a damaged database', () => {
     const error = await rejectsWith(manager.create(), 'BACKUP_FAILED', /full check.*missing from index/);
     assert.match(error.hint ?? '', /damaged/);
     const listed = (await manager.list()).backups;
-    assert.deepEqual(listed.map((b) => [b.id, b.verified, b.check]), [[error.details.id, false, 'full']]);
+    assert.deepEqual(
+      listed.map((b) => [b.id, b.verified, b.check]),
+      [[error.details.id, false, 'full']],
+    );
     await rejectsWith(manager.verify(String(error.details.id)), 'BACKUP_CORRUPT', /missing from index/);
     now = new Date('2026-02-01T00:00:05Z');
     await rejectsWith(manager.create(), 'BACKUP_FAILED');
@@ -546,7 +586,7 @@ describe('a damaged database', () => {
     assert.equal(existsSync(target), false);
   });
 
-  test("the default structure check: the copy opens, so create succeeds; verify and restore run the full check and refuse it", async () => {
+  test('the default structure check: the copy opens, so create succeeds; verify and restore run the full check and refuse it', async () => {
     const { db } = damaged();
     const manager = sqlite(db);
     const { backup } = await manager.create();
@@ -555,7 +595,11 @@ describe('a damaged database', () => {
     const target = join(tempDir(), 'x.db');
     await rejectsWith(manager.restore(backup.id, { to: target }), 'BACKUP_CORRUPT', /missing from index/);
     assert.equal(existsSync(target), false);
-    assert.deepEqual(readdirSync(manager.dir).filter((name) => name.startsWith('.')), [], 'no temp file or -wal/-shm left');
+    assert.deepEqual(
+      readdirSync(manager.dir).filter((name) => name.startsWith('.')),
+      [],
+      'no temp file or -wal/-shm left',
+    );
   });
 
   test("with backup: { check: 'full' } migrate stops before any migration runs", async () => {
@@ -588,7 +632,7 @@ describe('a backup killed between its data file and its manifest', () => {
     const liveData = join(manager.dir, 'app.2026-01-01_00-00-01.bak.gz');
     linkSync(liveTemp, liveData);
     const { backup } = await manager.create();
-    assert.equal(existsSync(deadData), false, 'the dead writer\'s data file is an orphan');
+    assert.equal(existsSync(deadData), false, "the dead writer's data file is an orphan");
     assert.equal(existsSync(deadTemp), false);
     assert.equal(existsSync(liveData), true, 'a live writer is about to write its manifest');
     assert.deepEqual((await manager.list()).backups.map((b) => b.id).includes(backup.id), true);
@@ -657,18 +701,25 @@ describe('restore and retention', () => {
     } finally {
       other.close();
     }
-    assert.ok((await manager.list()).backups.some((b) => b.id === oldest.id), 'the backup being restored was pruned');
+    assert.ok(
+      (await manager.list()).backups.some((b) => b.id === oldest.id),
+      'the backup being restored was pruned',
+    );
     await manager.verify(oldest.id);
     now = new Date('2026-05-01T03:00:00Z');
     const outcome = await manager.restore(oldest.id);
     assert.ok(outcome.safety);
-    assert.ok((await manager.list()).backups.some((b) => b.id === oldest.id), 'the backup just restored was pruned');
+    assert.ok(
+      (await manager.list()).backups.some((b) => b.id === oldest.id),
+      'the backup just restored was pruned',
+    );
   });
 });
 
 describe('the engine: a backup before a run, a restore after a failure it cannot undo', () => {
   const BASE = {
-    '0001_base.sql': "-- migrate:up\nCREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO base (v) VALUES ('one'), ('two');\n-- migrate:down\nDROP TABLE base;\n",
+    '0001_base.sql':
+      "-- migrate:up\nCREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO base (v) VALUES ('one'), ('two');\n-- migrate:down\nDROP TABLE base;\n",
   };
   async function applied(extra: Record<string, string> = {}) {
     const dir = tempDir('strata-backup-engine-');
@@ -686,7 +737,8 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
     exec(p.db, 'PRAGMA user_version = 3');
     writeFiles(p.migrations, {
       '0002_ok.sql': "-- migrate:up\nCREATE TABLE ok (id INTEGER);\nINSERT INTO base (v) VALUES ('three');\n-- migrate:down\nDROP TABLE ok;\n",
-      '0003_half.sql': "-- strata:no-transaction\nCREATE TABLE half (id INTEGER);\nINSERT INTO half VALUES (1);\nUPDATE base SET v = 'changed';\nINSERT INTO nowhere VALUES (1);\n",
+      '0003_half.sql':
+        "-- strata:no-transaction\nCREATE TABLE half (id INTEGER);\nINSERT INTO half VALUES (1);\nUPDATE base SET v = 'changed';\nINSERT INTO nowhere VALUES (1);\n",
     });
     const before = dump(p.db);
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
@@ -700,7 +752,10 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
     assert.match(error.hint ?? '', new RegExp(`restored backup ${error.details.backup}`));
     assert.deepEqual(events, ['backup', 'restore:true']);
     assert.deepEqual(dump(p.db), before, 'every table, the ledger and user_version are as before the run');
-    assert.deepEqual(ledger(p.db).map((r) => [r.version, r.status]), [['1', 'applied']]);
+    assert.deepEqual(
+      ledger(p.db).map((r) => [r.version, r.status]),
+      [['1', 'applied']],
+    );
     // A checkpointed copy of the database is the backup's snapshot, page for page.
     const manifest = JSON.parse(readFileSync(join(p.backups, `${error.details.backup}.manifest.json`), 'utf8')) as BackupEntry;
     assert.match(manifest.description, /before migrate: 2_ok, 3_half/);
@@ -733,7 +788,10 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
     try {
       const error = await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED', /boom/);
       assert.equal(error.details.restored, false, 'a restore that wrote nothing must not be reported as done');
-      assert.match(error.hint ?? '', new RegExp(`automatic restore of backup ${error.details.backup} failed too.*strata backup restore ${error.details.backup}`));
+      assert.match(
+        error.hint ?? '',
+        new RegExp(`automatic restore of backup ${error.details.backup} failed too.*strata backup restore ${error.details.backup}`),
+      );
       blocker!.exec('ROLLBACK');
       blocker!.close();
       blocker = undefined;
@@ -750,7 +808,9 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
   });
 
   test('a failing non-transactional rollback is restored too', async () => {
-    const p = await applied({ '0002_nt.sql': "-- strata:no-transaction\n-- migrate:up\nCREATE TABLE nt (id INTEGER);\n-- migrate:down\nDROP TABLE nt;\nDROP TABLE nowhere;\n" });
+    const p = await applied({
+      '0002_nt.sql': '-- strata:no-transaction\n-- migrate:up\nCREATE TABLE nt (id INTEGER);\n-- migrate:down\nDROP TABLE nt;\nDROP TABLE nowhere;\n',
+    });
     const before = dump(p.db);
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     const error = await rejectsWith(migrator.rollback(), 'MIGRATION_FAILED');
@@ -787,7 +847,10 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
     assert.match(error.hint ?? '', /nothing was migrated/);
     assert.equal(migrating, false);
     assert.deepEqual(dump(p.db), before);
-    assert.deepEqual(ledger(p.db).map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(p.db).map((r) => r.version),
+      ['1'],
+    );
 
     assert.match(error.message, /the backup before this run failed/);
     // The manager itself says the same to a direct caller, with a code.
@@ -804,7 +867,7 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
   test('a failed backup of a database Strata has never migrated leaves it without a ledger table', async () => {
     const dir = tempDir('strata-backup-engine-');
     const db = join(dir, 'app.db');
-    exec(db, "CREATE TABLE existing (id INTEGER PRIMARY KEY); INSERT INTO existing VALUES (1);");
+    exec(db, 'CREATE TABLE existing (id INTEGER PRIMARY KEY); INSERT INTO existing VALUES (1);');
     writeFiles(join(dir, 'migrations'), { '0001_more.sql': 'CREATE TABLE more (id INTEGER);' });
     writeFileSync(join(dir, 'backups'), 'a file where the backups folder should be');
     const before = dump(db);

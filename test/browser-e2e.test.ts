@@ -234,7 +234,15 @@ if (missing && process.env.CI !== 'true') {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       context = await browser.newContext();
       page = await openPage();
@@ -270,12 +278,20 @@ if (missing && process.env.CI !== 'true') {
 
       // The same migration in Node, on a Web Storage holding the same values.
       const items = new Map<string, string>([...legacySampleItems(), UNRELATED]);
-      const nodeStorage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+      const nodeStorage = {
+        getItem: (k: string) => items.get(k) ?? null,
+        setItem: (k: string, v: string) => void items.set(k, v),
+        removeItem: (k: string) => void items.delete(k),
+      };
       const inNode = await migrateAppState(nodeStorage, { now: () => new Date(NOW) });
       assert.deepEqual(result.state, inNode.state);
 
       const browserItems = await snapshot();
-      assert.deepEqual(browserItems.map(([key]) => key), [APP_STATE_KEY, UNRELATED[0]], 'the 1.x keys are gone, the unrelated key stays');
+      assert.deepEqual(
+        browserItems.map(([key]) => key),
+        [APP_STATE_KEY, UNRELATED[0]],
+        'the 1.x keys are gone, the unrelated key stays',
+      );
       assert.equal(browserItems[1]![1], UNRELATED[1]);
       const inBrowser = JSON.parse(browserItems[0]![1]);
       const expected = JSON.parse(items.get(APP_STATE_KEY)!);
@@ -313,7 +329,10 @@ if (missing && process.env.CI !== 'true') {
       const back: Outcome = await page.evaluate(() => (globalThis as any).e2e.rollback('2.0.0'));
       assert.equal(back.version, '2.0.0', back.message);
       const stored = await snapshot();
-      assert.ok(stored.some(([key]) => key.startsWith(`${APP_STATE_KEY}:backup:`)), 'the rollback left a backup');
+      assert.ok(
+        stored.some(([key]) => key.startsWith(`${APP_STATE_KEY}:backup:`)),
+        'the rollback left a backup',
+      );
       const again: Outcome = await page.evaluate(() => (globalThis as any).e2e.migrateFailing());
       assert.equal(again.code, 'MIGRATION_FAILED');
       assert.deepEqual(await snapshot(), stored, 'no backup and no write when a step fails');
@@ -325,13 +344,18 @@ if (missing && process.env.CI !== 'true') {
       const before = await snapshot();
       const failed: Outcome = await page.evaluate(() => (globalThis as any).e2e.migrate());
       assert.equal(failed.code, 'VALIDATION_FAILED', failed.message);
-      assert.deepEqual(failed.details?.issues?.map((issue) => issue.slice(0, issue.indexOf(':'))), ['templates.0.name']);
+      assert.deepEqual(
+        failed.details?.issues?.map((issue) => issue.slice(0, issue.indexOf(':'))),
+        ['templates.0.name'],
+      );
       assert.deepEqual(await snapshot(), before);
     });
 
     test('a full localStorage (QuotaExceededError) fails the write and leaves every key and value as it was', async () => {
       await page.evaluate(() => (globalThis as any).e2e.seedLegacy());
-      const full: { result: Outcome; identical: boolean; keys: string[]; fillers: number } = await page.evaluate(() => (globalThis as any).e2e.migrateWhenFull());
+      const full: { result: Outcome; identical: boolean; keys: string[]; fillers: number } = await page.evaluate(() =>
+        (globalThis as any).e2e.migrateWhenFull(),
+      );
       assert.ok(full.fillers > 0);
       assert.equal(full.result.ok, false);
       assert.equal(full.result.code, 'STORE_WRITE_FAILED', full.result.message);
@@ -362,7 +386,10 @@ if (missing && process.env.CI !== 'true') {
         assert.equal(two.result.migrated, false);
         assert.equal(two.result.from, '3.1.0');
         assert.ok(two.log.includes('lock:waiting'), `the second tab waited for the first: ${two.log.join(', ')}`);
-        assert.deepEqual([...one.log, ...two.log].filter((line) => line === 'slow step running'), ['slow step running']);
+        assert.deepEqual(
+          [...one.log, ...two.log].filter((line) => line === 'slow step running'),
+          ['slow step running'],
+        );
         const stored = JSON.parse((await snapshot(second)).find(([key]) => key === APP_STATE_KEY)![1]);
         assert.equal(stored.version, '3.1.0');
         assert.equal(stored.history.length, 3);
@@ -377,9 +404,16 @@ if (missing && process.env.CI !== 'true') {
       try {
         await Promise.all(tabs.map((tab) => tab.evaluate((ms) => (globalThis as any).e2e.startSlowMigration(ms), 300)));
         const outcomes: { result: Outcome; log: string[] }[] = await Promise.all(tabs.map((tab) => tab.evaluate(() => (globalThis as any).e2e.finish())));
-        assert.deepEqual(outcomes.map((o) => o.result.ok), [true, true], outcomes.map((o) => o.result.message).join('; '));
+        assert.deepEqual(
+          outcomes.map((o) => o.result.ok),
+          [true, true],
+          outcomes.map((o) => o.result.message).join('; '),
+        );
         assert.equal(outcomes.filter((o) => o.result.migrated).length, 1, 'exactly one tab wrote');
-        assert.deepEqual(outcomes.flatMap((o) => o.result.steps ?? []), ['up 2.0.0', 'up 3.0.0', 'up 3.1.0']);
+        assert.deepEqual(
+          outcomes.flatMap((o) => o.result.steps ?? []),
+          ['up 2.0.0', 'up 3.0.0', 'up 3.1.0'],
+        );
         assert.equal(outcomes.flatMap((o) => o.log).filter((line) => line === 'slow step running').length, 1);
       } finally {
         await Promise.all(tabs.map((tab) => tab.close()));

@@ -127,7 +127,10 @@ describe('output in logs (not a terminal) and --quiet', () => {
     const lines = result.stdout.split('\n');
     const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
     const order = [/^\[1\/2\] applying 1_a \.\.\.$/, /^applied {3}1_a \(/, /^\[2\/2\] applying 2_b \.\.\.$/, /^applied {3}2_b \(/].map(at);
-    assert.ok(order.every((k, i) => k >= 0 && (i === 0 || k > order[i - 1]!)), describeRun(result));
+    assert.ok(
+      order.every((k, i) => k >= 0 && (i === 0 || k > order[i - 1]!)),
+      describeRun(result),
+    );
     assert.doesNotMatch(result.stdout, /\r|\x1b\[/, 'no terminal control codes in a log');
   });
 
@@ -137,14 +140,33 @@ describe('output in logs (not a terminal) and --quiet', () => {
     });
     const result = ws.runEnv({ STRATA_PROGRESS_INTERVAL_MS: '300' }, 'migrate', '--no-backup');
     assertOk(result);
-    assert.match(result.stdout, /^applying 1_slow \.\.\.\nstill applying 1_slow \(\d+ ms\)\n(still applying 1_slow .*\n)*applied {3}1_slow/m, describeRun(result));
+    assert.match(
+      result.stdout,
+      /^applying 1_slow \.\.\.\nstill applying 1_slow \(\d+ ms\)\n(still applying 1_slow .*\n)*applied {3}1_slow/m,
+      describeRun(result),
+    );
   });
 
   test('a backfill prints a progress line while it runs, never one per batch', () => {
     const ws = workspace();
-    exec(ws.db, `CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
-      WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 40) INSERT INTO items (id) SELECT i FROM k;`);
-    const result = ws.runEnv({ STRATA_PROGRESS_INTERVAL_MS: '250' }, 'backfill', 'bump', '--on', 'items', '--set', 'n = n + 1', '--batch-size', '4', '--delay-ms', '150');
+    exec(
+      ws.db,
+      `CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
+      WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 40) INSERT INTO items (id) SELECT i FROM k;`,
+    );
+    const result = ws.runEnv(
+      { STRATA_PROGRESS_INTERVAL_MS: '250' },
+      'backfill',
+      'bump',
+      '--on',
+      'items',
+      '--set',
+      'n = n + 1',
+      '--batch-size',
+      '4',
+      '--delay-ms',
+      '150',
+    );
     assertOk(result);
     const progress = result.stdout.split('\n').filter((line) => /^backfill {2}bump: \d+ \/ 40 rows/.test(line));
     assert.ok(progress.length >= 2 && progress.length < 10, describeRun(result));
@@ -183,7 +205,10 @@ describe('every run names its database and where that came from', () => {
     assert.match(ws.runEnv({ DATABASE_URL: 'env.db' }, 'status').stdout, /^database: sqlite:\S*env\.db \(from DATABASE_URL\)$/m);
     writeFileSync(join(ws.dir, 'strata.config.json'), JSON.stringify({ db: './data.db' }));
     assert.match(ws.run('migrate', '--no-backup').stdout, /^database: sqlite:\S*data\.db \(from strata\.config\.json\)$/m);
-    assert.match(ws.runEnv({ DATABASE_URL: 'env.db' }, 'status').stdout, /^database: sqlite:\S*env\.db \(from DATABASE_URL, over the "db" in strata\.config\.json\)$/m);
+    assert.match(
+      ws.runEnv({ DATABASE_URL: 'env.db' }, 'status').stdout,
+      /^database: sqlite:\S*env\.db \(from DATABASE_URL, over the "db" in strata\.config\.json\)$/m,
+    );
     const json = parseJson(ws.runEnv({ DATABASE_URL: 'env.db' }, 'status', '--json'));
     assert.match(json.database.target, /^sqlite:\S*env\.db$/);
     assert.equal(json.database.source, 'DATABASE_URL, over the "db" in strata.config.json');
@@ -202,13 +227,18 @@ describe('dry runs, validate, log and backup list say what is true', () => {
   test('--dry-run prints the steps in the order they would run, code steps included', () => {
     const ws = workspace({
       '0001_a.sql': table('a'),
-      '0002_code.ts': "export async function up(ctx: { exec(sql: string): Promise<void> }): Promise<void> {\n  await ctx.exec('CREATE TABLE c (id INTEGER)');\n}\n",
+      '0002_code.ts':
+        "export async function up(ctx: { exec(sql: string): Promise<void> }): Promise<void> {\n  await ctx.exec('CREATE TABLE c (id INTEGER)');\n}\n",
       '0003_b.sql': table('b'),
     });
     const result = ws.run('migrate', '--dry-run');
     assertOk(result);
     const headers = result.stdout.split('\n').filter((line) => /^-- (apply|2_code)/.test(line));
-    assert.deepEqual(headers, ['-- apply 1_a', '-- 2_code: a code migration (or an empty one); its SQL is known only when it runs', '-- apply 3_b'], describeRun(result));
+    assert.deepEqual(
+      headers,
+      ['-- apply 1_a', '-- 2_code: a code migration (or an empty one); its SQL is known only when it runs', '-- apply 3_b'],
+      describeRun(result),
+    );
   });
 
   test('validate on SQLite names the checks that ran; on a database not created yet, not the integrity checks', () => {
@@ -242,9 +272,18 @@ describe('dry runs, validate, log and backup list say what is true', () => {
     assertOk(ws.run('migrate', '--no-backup'));
     const first = parseJson(ws.run('backup', 'create', '--description', 'first', '--json')).backup.id as string;
     const second = parseJson(ws.run('backup', 'create', '--description', 'second', '--json')).backup.id as string;
-    assert.deepEqual(parseJson(ws.run('backup', 'list', '--json')).backups.map((b: { id: string }) => b.id), [second, first]);
-    const rows = ws.run('backup', 'list').stdout.split('\n').filter((line) => line.startsWith(first) || line.startsWith(second));
-    assert.deepEqual(rows.map((line) => line.split(/\s+/)[0]), [second, first]);
+    assert.deepEqual(
+      parseJson(ws.run('backup', 'list', '--json')).backups.map((b: { id: string }) => b.id),
+      [second, first],
+    );
+    const rows = ws
+      .run('backup', 'list')
+      .stdout.split('\n')
+      .filter((line) => line.startsWith(first) || line.startsWith(second));
+    assert.deepEqual(
+      rows.map((line) => line.split(/\s+/)[0]),
+      [second, first],
+    );
     assert.match(ws.run('backup', '--help').stdout, /list \(newest first\)/);
   });
 });
@@ -258,7 +297,8 @@ describe('init, create --timestamp, empty ups, redo', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'strata.config.json'), 'utf8')), { db: './strata.db', dir: './migrations' });
     assert.ok(existsSync(join(dir, 'migrations')));
     const ignored = () => readFileSync(join(dir, '.gitignore'), 'utf8').split('\n');
-    for (const line of ['node_modules/', 'strata.db', 'strata.db-wal', 'strata.db-shm', 'backups/']) assert.ok(ignored().includes(line), `${line} in .gitignore:\n${ignored().join('\n')}`);
+    for (const line of ['node_modules/', 'strata.db', 'strata.db-wal', 'strata.db-shm', 'backups/'])
+      assert.ok(ignored().includes(line), `${line} in .gitignore:\n${ignored().join('\n')}`);
     const again = cli(['init'], { cwd: dir });
     assertFailure(again, 'FILE_EXISTS');
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'strata.config.json'), 'utf8')), { db: './strata.db', dir: './migrations' });
@@ -314,7 +354,10 @@ describe('init, create --timestamp, empty ups, redo', () => {
     assert.deepEqual(userTables(ws.db), ['a', 'b']);
     assert.deepEqual(query(ws.db, 'SELECT * FROM b'), [], 'b was dropped and created again');
     const backups = parseJson(ws.run('backup', 'list', '--json')).backups as { description: string }[];
-    assert.deepEqual(backups.map((b) => b.description), ['before migrate: 2_b', 'before rollback: 2_b']);
+    assert.deepEqual(
+      backups.map((b) => b.description),
+      ['before migrate: 2_b', 'before rollback: 2_b'],
+    );
     assertOk(ws.run('redo', '--no-backup'));
     assert.equal(parseJson(ws.run('backup', 'list', '--json')).backups.length, 2, '--no-backup takes none');
   });
@@ -353,7 +396,9 @@ for (const kind of ['postgres', 'mariadb'] as const) {
     const exists = async () =>
       kind === 'postgres'
         ? withPostgres(async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1)
-        : withMariadb(async (conn) => ((await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]))[0] as unknown[]).length === 1);
+        : withMariadb(
+            async (conn) => ((await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]))[0] as unknown[]).length === 1,
+          );
     after(async () => {
       if (kind === 'postgres') await withPostgres((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       else await withMariadb((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``));

@@ -145,7 +145,10 @@ INSERT INTO base (id, v) VALUES (1, 'duplicate key');
     });
     const result = ws.refuses('MIGRATION_FAILED', 'migrate');
     assert.match(result.stderr, /0002_half\.sql: statement 5 \(line 5\) failed: UNIQUE constraint failed: base\.id/);
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1'],
+    );
   });
 
   test('SQL with its own BEGIN TRANSACTION ... COMMIT', () => {
@@ -252,7 +255,10 @@ describe('the ledger and the folder disagree', () => {
     assert.match(result.stderr, /3_later/);
     assertOk(ws.run('migrate', '--allow-out-of-order'));
     assert.deepEqual(userTables(ws.db), ['base', 'forgotten', 'later']);
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1', '2', '3']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1', '2', '3'],
+    );
   });
 });
 
@@ -380,7 +386,10 @@ INSERT INTO half VALUES (2);
     connection.exec('DROP TABLE half');
     connection.close();
     assertOk(ws.run('repair', '2', '--rolled-back'));
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1'],
+    );
     writeFileSync(join(ws.migrations, '0002_half.sql'), HALF.replace('INSERT INTO nowhere VALUES (1);\n', ''));
     assertOk(ws.run('migrate'));
     assert.deepEqual(query(ws.db, 'SELECT id FROM half ORDER BY id'), [{ id: 1 }, { id: 2 }]);
@@ -389,7 +398,7 @@ INSERT INTO half VALUES (2);
   test('a file outside the wrapping transaction that opens its own BEGIN ... COMMIT and fails is recorded as failed', () => {
     const ws = applied();
     ws.write({
-      '0002_own.sql': "-- strata:no-transaction\nBEGIN;\nCREATE TABLE own (id INTEGER);\nINSERT INTO nowhere VALUES (1);\nCOMMIT;\n",
+      '0002_own.sql': '-- strata:no-transaction\nBEGIN;\nCREATE TABLE own (id INTEGER);\nINSERT INTO nowhere VALUES (1);\nCOMMIT;\n',
     });
     const before = snapshot(ws.db);
     const result = ws.run('migrate', '--no-backup');

@@ -143,7 +143,10 @@ describe('migrate: a fresh folder with every format', () => {
     const json = parseJson(ws.run('migrate', '--dry-run', '--json'));
     assert.deepEqual(filesStartingWith(ws.dir, 'strata.db'), []);
     assert.equal(json.dryRun, true);
-    assert.deepEqual(json.results.map((r: { version: string }) => r.version), MIXED_ORDER);
+    assert.deepEqual(
+      json.results.map((r: { version: string }) => r.version),
+      MIXED_ORDER,
+    );
     const statements = (version: string): { index: number; line: number; sql: string }[] =>
       json.plan.find((s: { version: string }) => s.version === version).statements;
     assert.deepEqual(
@@ -163,7 +166,10 @@ describe('migrate: a fresh folder with every format', () => {
       statements('7').map((s) => s.sql.split(/\s/)[0]),
       ['BEGIN', 'CREATE', 'INSERT', 'INSERT', 'COMMIT'],
     );
-    assert.deepEqual(statements('2').map((s) => s.sql.split(/\s/)[0]), ['CREATE', 'INSERT']);
+    assert.deepEqual(
+      statements('2').map((s) => s.sql.split(/\s/)[0]),
+      ['CREATE', 'INSERT'],
+    );
     assert.deepEqual(statements('4'), [], 'code migrations have no SQL to show in advance');
   });
 
@@ -179,7 +185,10 @@ describe('migrate: a fresh folder with every format', () => {
       query<{ v: string }>(ws.db, 'SELECT v FROM log ORDER BY seq').map((r) => r.v),
       MIXED_ORDER,
     );
-    assert.deepEqual(ledger(ws.db).map((r) => [r.version, r.status]), MIXED_ORDER.map((v) => [v, 'applied']));
+    assert.deepEqual(
+      ledger(ws.db).map((r) => [r.version, r.status]),
+      MIXED_ORDER.map((v) => [v, 'applied']),
+    );
     assert.deepEqual(userTables(ws.db), ['audit', 'log', 'posts', 'settings', 'tags', 'users']);
     assert.deepEqual(query(ws.db, 'SELECT id, name, posts FROM users ORDER BY id'), [
       { id: 1, name: "semi;colon's name", posts: 2 },
@@ -209,7 +218,10 @@ describe('migrate: a fresh folder with every format', () => {
     assert.equal(json.currentVersion, '20250115143045');
     assert.equal(json.pending, 0);
     assert.deepEqual(json.problems, []);
-    assert.deepEqual(json.migrations.map((m: { version: string }) => m.version), MIXED_ORDER);
+    assert.deepEqual(
+      json.migrations.map((m: { version: string }) => m.version),
+      MIXED_ORDER,
+    );
     assert.ok(json.migrations.every((m: { state: string }) => m.state === 'applied'));
     const text = ws.run('status');
     assertOk(text);
@@ -228,11 +240,17 @@ describe('migrate --to and --single-transaction', () => {
     assert.deepEqual(userTables(ws.db), ['a', 'b']);
     const status = parseJson(ws.run('status', '--json'));
     assert.equal(status.currentVersion, '2');
-    assert.deepEqual(status.migrations.map((m: { state: string }) => m.state), ['applied', 'applied', 'pending']);
+    assert.deepEqual(
+      status.migrations.map((m: { state: string }) => m.state),
+      ['applied', 'applied', 'pending'],
+    );
     assert.equal(status.pending, 1);
     // The version may be written with its padding.
     const dry = parseJson(ws.run('migrate', '--dry-run', '--to', '3', '--json'));
-    assert.deepEqual(dry.results.map((r: { version: string }) => r.version), ['3']);
+    assert.deepEqual(
+      dry.results.map((r: { version: string }) => r.version),
+      ['3'],
+    );
     assertOk(ws.run('migrate', '--to', '0003'));
     assert.deepEqual(userTables(ws.db), ['a', 'b', 'c']);
     assertFailure(ws.run('migrate', '--to', '42'), 'VERSION_UNKNOWN');
@@ -241,7 +259,10 @@ describe('migrate --to and --single-transaction', () => {
   test('--single-transaction applies a whole run', () => {
     const ws = workspace({ '0001_a.sql': tableMigration('a'), '0002_b.sql': tableMigration('b') });
     const json = parseJson(ws.run('migrate', '--single-transaction', '--json'));
-    assert.deepEqual(json.results.map((r: { status: string }) => r.status), ['applied', 'applied']);
+    assert.deepEqual(
+      json.results.map((r: { status: string }) => r.status),
+      ['applied', 'applied'],
+    );
     assert.deepEqual(userTables(ws.db), ['a', 'b']);
   });
 
@@ -249,7 +270,7 @@ describe('migrate --to and --single-transaction', () => {
     const files = {
       '0001_a.sql': tableMigration('a', "INSERT INTO a (v) VALUES ('x');"),
       '0002_b.sql': tableMigration('b'),
-      '0003_broken.sql': "CREATE TABLE c (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n",
+      '0003_broken.sql': 'CREATE TABLE c (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n',
     };
     const ws = workspace(files);
     const result = ws.run('migrate', '--single-transaction');
@@ -263,7 +284,10 @@ describe('migrate --to and --single-transaction', () => {
     const each = workspace(files);
     assertFailure(each.run('migrate'), 'MIGRATION_FAILED');
     assert.deepEqual(userTables(each.db), ['a', 'b']);
-    assert.deepEqual(ledger(each.db).map((r) => r.version), ['1', '2']);
+    assert.deepEqual(
+      ledger(each.db).map((r) => r.version),
+      ['1', '2'],
+    );
   });
 
   test('--single-transaction is refused before anything runs when a pending file opts out of transactions', () => {
@@ -305,15 +329,21 @@ export async function down(ctx: { exec(s: string): Promise<void> }) { await ctx.
     assert.match(result.stdout, /reverted\s+4_d/);
     assert.match(result.stdout, /now at version 3/);
     assert.deepEqual(userTables(ws.db), ['a', 'b', 'c']);
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1', '2', '3']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1', '2', '3'],
+    );
   });
 
   test('rollback V reverts everything above V (a code migration and a .down.sql file included)', () => {
     const json = parseJson(ws.run('rollback', '1', '--json'));
-    assert.deepEqual(json.results.map((r: { version: string; status: string }) => [r.version, r.status]), [
-      ['3', 'reverted'],
-      ['2', 'reverted'],
-    ]);
+    assert.deepEqual(
+      json.results.map((r: { version: string; status: string }) => [r.version, r.status]),
+      [
+        ['3', 'reverted'],
+        ['2', 'reverted'],
+      ],
+    );
     assert.equal(json.currentVersion, '1');
     assert.deepEqual(userTables(ws.db), ['a']);
   });
@@ -321,7 +351,10 @@ export async function down(ctx: { exec(s: string): Promise<void> }) { await ctx.
   test('rollback --steps N reverts the last N', () => {
     assertOk(ws.run('migrate'));
     assertOk(ws.run('rollback', '--steps', '2'));
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1', '2']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1', '2'],
+    );
     assert.deepEqual(userTables(ws.db), ['a', 'b']);
   });
 
@@ -335,7 +368,10 @@ export async function down(ctx: { exec(s: string): Promise<void> }) { await ctx.
     assert.deepEqual(snapshot(ws.db), before);
     const json = parseJson(ws.run('rollback', '--dry-run', '--json'));
     assert.equal(json.dryRun, true);
-    assert.deepEqual(json.results.map((r: { version: string; status: string }) => [r.version, r.status]), [['2', 'planned']]);
+    assert.deepEqual(
+      json.results.map((r: { version: string; status: string }) => [r.version, r.status]),
+      [['2', 'planned']],
+    );
     assert.deepEqual(snapshot(ws.db), before);
   });
 
@@ -432,13 +468,22 @@ export async function up(ctx: { exec(sql: string): Promise<void> }) {
     const crashed = ws.run('migrate');
     assert.notEqual(crashed.code, 0, describeRun(crashed));
     const json = parseJson(ws.run('status', '--json'));
-    assert.deepEqual(json.migrations.map((m: { state: string }) => m.state), ['applied', 'running']);
+    assert.deepEqual(
+      json.migrations.map((m: { state: string }) => m.state),
+      ['applied', 'running'],
+    );
     assert.equal(json.currentVersion, '1');
     const result = ws.run('migrate');
     assertFailure(result, 'MIGRATION_INCOMPLETE');
     assert.match(result.stderr, /strata repair 2/);
     assertOk(ws.run('repair', '2', '--applied'));
-    assert.deepEqual(ledger(ws.db).map((r) => [r.version, r.status]), [['1', 'applied'], ['2', 'applied']]);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => [r.version, r.status]),
+      [
+        ['1', 'applied'],
+        ['2', 'applied'],
+      ],
+    );
     assertOk(ws.run('migrate'));
   });
 });
@@ -476,7 +521,10 @@ describe('validate', () => {
     assert.match(result.stderr, /error VALIDATION_FAILED/);
     const json = parseJson(ws.run('validate', '--json'));
     assert.equal(json.ok, false);
-    assert.deepEqual(json.problems.map((p: { code: string }) => p.code), ['CHECKSUM_MISMATCH']);
+    assert.deepEqual(
+      json.problems.map((p: { code: string }) => p.code),
+      ['CHECKSUM_MISMATCH'],
+    );
   });
 
   test('exit 1 when an applied file is missing', () => {
@@ -576,14 +624,23 @@ describe('repair', () => {
     assert.equal(ledger(ws.db)[1]!.status, 'failed');
     const json = parseJson(ws.run('repair', '2', '--rolled-back', '--json'));
     assert.equal(json.outcome, 'rolled-back');
-    assert.deepEqual(ledger(ws.db).map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => r.version),
+      ['1'],
+    );
     // Undo the half-done work by hand and fix the file, as a person would; then it applies.
     const db = new Database(ws.db);
     db.exec('DROP TABLE half');
     db.close();
     writeFileSync(join(ws.migrations, '0002_half.sql'), 'CREATE TABLE half (id INTEGER);\n');
     assertOk(ws.run('migrate'));
-    assert.deepEqual(ledger(ws.db).map((r) => [r.version, r.status]), [['1', 'applied'], ['2', 'applied']]);
+    assert.deepEqual(
+      ledger(ws.db).map((r) => [r.version, r.status]),
+      [
+        ['1', 'applied'],
+        ['2', 'applied'],
+      ],
+    );
   });
 
   test('repair V --applied marks a failed step applied', () => {
@@ -610,7 +667,10 @@ describe('repair', () => {
     assert.deepEqual(json.updated, [{ version: '2', name: 'b' }]);
     assertOk(ws.run('validate'));
     const status = parseJson(ws.run('status', '--json'));
-    assert.deepEqual(status.migrations.map((m: { state: string }) => m.state), ['applied', 'applied']);
+    assert.deepEqual(
+      status.migrations.map((m: { state: string }) => m.state),
+      ['applied', 'applied'],
+    );
     const again = ws.run('repair', '--checksums');
     assertOk(again);
     assert.match(again.stdout, /nothing to repair/);
@@ -636,7 +696,10 @@ describe('configuration', () => {
     assertOk(cli(['migrate'], { cwd: dir }));
     const db = join(dir, 'from-mjs.db');
     assert.deepEqual(userTables(db), ['a', 'schema_history']);
-    assert.deepEqual(ledger(db, 'schema_history').map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(db, 'schema_history').map((r) => r.version),
+      ['1'],
+    );
   });
 
   test('strata.config.ts loads without a build step, in a folder that is not an ES module package', () => {

@@ -68,7 +68,10 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 function legacyData(count: number, random: () => number): Map<string, LegacyItem> {
   const items = new Map<string, LegacyItem>();
   for (let i = 0; i < count; i++) {
-    const item: LegacyItem = { item_name: `item ${i} ${'"x",'.repeat(Math.floor(random() * 3))}`, created_at: new Date(1_700_000_000_000 + Math.floor(random() * 1e10)).toISOString() };
+    const item: LegacyItem = {
+      item_name: `item ${i} ${'"x",'.repeat(Math.floor(random() * 3))}`,
+      created_at: new Date(1_700_000_000_000 + Math.floor(random() * 1e10)).toISOString(),
+    };
     if (random() < 0.5) item.is_favorite = random() < 0.5;
     if (random() < 0.5) item.tags = ['a', 'b', 'c'].slice(0, 1 + Math.floor(random() * 3)).join(',');
     items.set(`item:${i}`, item);

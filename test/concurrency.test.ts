@@ -24,7 +24,8 @@ DROP TABLE counter;
   }
   for (let v = Math.max(from, 2); v <= count; v++) {
     // Every tenth one runs outside a transaction (its ledger row says 'running' meanwhile).
-    files[`${String(v).padStart(4, '0')}_step_${v}.sql`] = `${v % 10 === 5 ? '-- strata:no-transaction\n' : ''}CREATE TABLE t${v} (id INTEGER PRIMARY KEY, v TEXT);
+    files[`${String(v).padStart(4, '0')}_step_${v}.sql`] =
+      `${v % 10 === 5 ? '-- strata:no-transaction\n' : ''}CREATE TABLE t${v} (id INTEGER PRIMARY KEY, v TEXT);
 INSERT INTO t${v} (v) VALUES ('x');
 INSERT INTO counter (version) VALUES ('${v}');
 `;
@@ -93,7 +94,11 @@ describe('racing processes', () => {
     assert.ok(rows.every((r) => r.status === 'applied'));
     const counted = query<{ version: string; n: number }>(db, 'SELECT version, count(*) AS n FROM counter GROUP BY version ORDER BY CAST(version AS INTEGER)');
     assert.equal(counted.length, COUNT);
-    assert.deepEqual(counted.filter((r) => r.n !== 1), [], 'a migration ran more than once');
+    assert.deepEqual(
+      counted.filter((r) => r.n !== 1),
+      [],
+      'a migration ran more than once',
+    );
     assert.equal(userTables(db).length, COUNT);
 
     const status = parseJson(cli(['status', '--json'], { cwd: dir }));

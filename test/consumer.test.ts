@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -105,7 +105,10 @@ describe('the package as a consumer installs it', () => {
     }
     project = mkdtempSync(join(tmpdir(), 'strata-consumer-'));
     // --ignore-scripts: pack what `npm test` built; prepack's rebuild would empty dist/ under the tests running beside this one.
-    const packed = JSON.parse(ok(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], ROOT), 'npm pack')) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(ok(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], ROOT), 'npm pack')) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = packed[0]!.filename;
     packedFiles = packed[0]!.files.map((f) => f.path);
     writeFiles(project, {
@@ -121,7 +124,11 @@ describe('the package as a consumer installs it', () => {
       'cjs/use.cjs': `(async () => {${USE((s) => `require(${s})`)}})().catch((error) => { console.error(error); process.exitCode = 1; });`,
       'cjs/migrations/0001_greetings.ts': MIGRATION,
     });
-    const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`, `better-sqlite3@${betterSqlite3Version}`], project);
+    const install = run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`, `better-sqlite3@${betterSqlite3Version}`],
+      project,
+    );
     ok(install, 'npm install of the tarball');
     const binary = join('build', 'Release', 'better_sqlite3.node');
     mkdirSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
@@ -160,19 +167,31 @@ describe('the package as a consumer installs it', () => {
       const listed = ok(run(process.execPath, [TSC, '-p', join(app, 'tsconfig.json'), '--listFiles'], project), `tsc (${app})`);
       // The format decides the declarations: .d.cts for require(), .d.ts for import.
       const declarations = app === 'cjs' ? 'index.d.cts' : 'index.d.ts';
-      assert.ok(listed.split('\n').some((file) => file.endsWith(`/node_modules/${manifest.name}/dist/${declarations}`)), `tsc did not read dist/${declarations}:\n${listed}`);
+      assert.ok(
+        listed.split('\n').some((file) => file.endsWith(`/node_modules/${manifest.name}/dist/${declarations}`)),
+        `tsc did not read dist/${declarations}:\n${listed}`,
+      );
     });
 
     it(`the ${app === 'esm' ? 'ES module' : 'CommonJS'} app loads every entry point and migrates`, () => {
-      const printed = JSON.parse(ok(run(process.execPath, [app === 'esm' ? 'use.mjs' : 'use.cjs'], join(project, app)), `node use (${app})`)) as { loaded: [string, number][]; applied: string[] };
-      assert.deepEqual(printed.loaded.map(([specifier]) => specifier), subpaths);
+      const printed = JSON.parse(ok(run(process.execPath, [app === 'esm' ? 'use.mjs' : 'use.cjs'], join(project, app)), `node use (${app})`)) as {
+        loaded: [string, number][];
+        applied: string[];
+      };
+      assert.deepEqual(
+        printed.loaded.map(([specifier]) => specifier),
+        subpaths,
+      );
       for (const [specifier, exported] of printed.loaded) assert.ok(exported > 0, `${specifier} exports nothing`);
       assert.deepEqual(printed.applied, ['one']);
     });
   }
 
   it('a server URL without its driver installed is DRIVER_MISSING, naming the install command', () => {
-    for (const [url, driver] of [['postgres://127.0.0.1:5432/test', 'pg'], ['mysql://root@127.0.0.1:3306/test', 'mysql2']] as const) {
+    for (const [url, driver] of [
+      ['postgres://127.0.0.1:5432/test', 'pg'],
+      ['mysql://root@127.0.0.1:3306/test', 'mysql2'],
+    ] as const) {
       const result = strata(['status', '--dir', 'esm/migrations', '--db', url]);
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stderr, /DRIVER_MISSING/);

@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import { assertFailure, assertOk, CLI, cli, ledger, parseJson, snapshot, tempDir, writeFiles } from './helpers.js';
 
 const BASE = {
-  '0001_base.sql': "-- migrate:up\nCREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO base (v) VALUES ('kept');\n-- migrate:down\nDROP TABLE base;\n",
+  '0001_base.sql':
+    "-- migrate:up\nCREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO base (v) VALUES ('kept');\n-- migrate:down\nDROP TABLE base;\n",
 };
 
 /** A migration that writes, says so on stderr, then hangs until it is killed. */
@@ -49,11 +50,20 @@ describe('a process killed mid-migration', () => {
     await killHalfway(dir);
     assert.deepEqual(snapshot(join(dir, 'strata.db')), before);
     const status = parseJson<{ migrations: { version: string; state: string }[] }>(cli(['status', '--json'], { cwd: dir }));
-    assert.deepEqual(status.migrations.map((m) => [m.version, m.state]), [['1', 'applied'], ['2', 'pending']]);
+    assert.deepEqual(
+      status.migrations.map((m) => [m.version, m.state]),
+      [
+        ['1', 'applied'],
+        ['2', 'pending'],
+      ],
+    );
     // The lock died with the process: the next run is not blocked.
     writeFiles(join(dir, 'migrations'), { '0002_slow.mjs': "export async function up(ctx) { await ctx.exec('CREATE TABLE half (x)'); }\n" });
     assertOk(cli(['migrate', '--lock-timeout', '2000'], { cwd: dir }));
-    assert.deepEqual(ledger(join(dir, 'strata.db')).map((r) => r.version), ['1', '2']);
+    assert.deepEqual(
+      ledger(join(dir, 'strata.db')).map((r) => r.version),
+      ['1', '2'],
+    );
   });
 
   test('outside a transaction: the step is reported as running, migrate refuses, repair settles it', async () => {
@@ -63,7 +73,13 @@ describe('a process killed mid-migration', () => {
     writeFiles(join(dir, 'migrations'), { '0002_slow.mjs': hangingMigration(false) });
     await killHalfway(dir);
     const status = parseJson<{ migrations: { version: string; state: string }[] }>(cli(['status', '--json'], { cwd: dir }));
-    assert.deepEqual(status.migrations.map((m) => [m.version, m.state]), [['1', 'applied'], ['2', 'running']]);
+    assert.deepEqual(
+      status.migrations.map((m) => [m.version, m.state]),
+      [
+        ['1', 'applied'],
+        ['2', 'running'],
+      ],
+    );
     const refused = cli(['migrate'], { cwd: dir });
     assertFailure(refused, 'MIGRATION_INCOMPLETE');
     assert.match(refused.stderr, /strata repair 2 --applied/);

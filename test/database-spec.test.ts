@@ -42,7 +42,7 @@ describe('resolveDatabase: qualified names of Strata tables', () => {
     assert.equal(resolveDatabase({ db: spec, schema: 'ignored' }), spec);
   });
 
-  it('opens a new driver each time, with the spec\'s settings', async () => {
+  it("opens a new driver each time, with the spec's settings", async () => {
     const spec = resolveDatabase({ db: 'postgres://h/app', schema: 'app' });
     const a = spec.openDriver();
     const b = spec.openDriver();
@@ -130,7 +130,10 @@ describe('resolveDatabase: backups', () => {
     const allowed = createMigrator({ db: unlocatedDriver(path), dir: join(dir, 'migrations'), backup: false });
     try {
       const report = await allowed.migrate();
-      assert.deepEqual(report.results.map((r) => r.status), ['applied']);
+      assert.deepEqual(
+        report.results.map((r) => r.status),
+        ['applied'],
+      );
     } finally {
       await allowed.close();
     }

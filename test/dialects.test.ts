@@ -32,7 +32,10 @@ describe('dialectFor', () => {
   });
 
   it('locates a server URL as itself, described without its password', () => {
-    assert.deepEqual(dialectFor('postgres://u:secret@h/app').locate('postgres://u:secret@h/app'), { location: 'postgres://u:secret@h/app', description: 'postgres://u:***@h/app' });
+    assert.deepEqual(dialectFor('postgres://u:secret@h/app').locate('postgres://u:secret@h/app'), {
+      location: 'postgres://u:secret@h/app',
+      description: 'postgres://u:***@h/app',
+    });
   });
 
   it('a URL nobody claims: DRIVER_UNSUPPORTED, and the hint lists every registered form', () => {

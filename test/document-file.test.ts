@@ -74,7 +74,10 @@ describe('jsonFileStore', () => {
     const dir = tempDir();
     const path = join(dir, 'state.json');
     writeFileSync(path, '{"version": 1, "data": ');
-    await assert.rejects(new DocumentMigrator({ store: jsonFileStore(path), migrations: [addOne] }).migrate(), codeOf('DOCUMENT_INVALID', /state\.json is not valid JSON/));
+    await assert.rejects(
+      new DocumentMigrator({ store: jsonFileStore(path), migrations: [addOne] }).migrate(),
+      codeOf('DOCUMENT_INVALID', /state\.json is not valid JSON/),
+    );
     assert.equal(readFileSync(path, 'utf8'), '{"version": 1, "data": ');
     assert.equal(existsSync(`${path}.lock`), false);
   });
@@ -84,8 +87,18 @@ describe('jsonFileStore', () => {
     const path = join(dir, 'state.json');
     const original = JSON.stringify({ version: 1, data: { one: true, list: [1, 2, 3] }, history: [] }, null, 2);
     writeFileSync(path, original);
-    const failing: DocumentMigration = { version: 2, description: 'fails', up: (d) => { d.list.length = 0; throw new Error('disk of lies'); } };
-    await assert.rejects(new DocumentMigrator({ store: jsonFileStore(path), migrations: [addOne, failing] }).migrate(), codeOf('MIGRATION_FAILED', /disk of lies/));
+    const failing: DocumentMigration = {
+      version: 2,
+      description: 'fails',
+      up: (d) => {
+        d.list.length = 0;
+        throw new Error('disk of lies');
+      },
+    };
+    await assert.rejects(
+      new DocumentMigrator({ store: jsonFileStore(path), migrations: [addOne, failing] }).migrate(),
+      codeOf('MIGRATION_FAILED', /disk of lies/),
+    );
     assert.equal(readFileSync(path, 'utf8'), original);
     assert.deepEqual(readdirSync(dir), ['state.json']);
   });
@@ -115,9 +128,15 @@ describe('jsonFileStore', () => {
     const dir = tempDir();
     const path = join(dir, 'config.json');
     writeFileSync(path, JSON.stringify({ __internal__: { migrations: { version: 1 } }, one: true }));
-    await new DocumentMigrator({ store: jsonFileStore(path, { layout: versionAt('__internal__.migrations.version'), backups: { keep: 0 } }), migrations: [addOne, addTwo] }).migrate();
+    await new DocumentMigrator({
+      store: jsonFileStore(path, { layout: versionAt('__internal__.migrations.version'), backups: { keep: 0 } }),
+      migrations: [addOne, addTwo],
+    }).migrate();
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { __internal__: { migrations: { version: 2 } }, one: true, two: true });
-    assert.deepEqual(JSON.parse(readFileSync(`${path}.strata-history`, 'utf8')).map((h: { version: number }) => h.version), [2]);
+    assert.deepEqual(
+      JSON.parse(readFileSync(`${path}.strata-history`, 'utf8')).map((h: { version: number }) => h.version),
+      [2],
+    );
   });
 
   test('writeFileAtomic: a failed rename removes its temp file and leaves the target', async () => {
@@ -166,13 +185,21 @@ for (; ; n++) {
       const text = readFileSync(path, 'utf8');
       const parsed = JSON.parse(text) as { version: number; data: { rows: { n: number }[] } };
       assert.equal(parsed.data.rows.length, 80000);
-      assert.ok(parsed.data.rows.every((row) => row.n === parsed.version), 'all rows come from one write');
+      assert.ok(
+        parsed.data.rows.every((row) => row.n === parsed.version),
+        'all rows come from one write',
+      );
       seen.add(parsed.version);
       if (readdirSync(dir).some((n) => n.endsWith('.tmp') && !tempsBefore.has(n))) tornTemps++;
     }
     // Killed writers leave temp files; the next locked run removes them.
-    await jsonFileStore(path).lock(1000, () => undefined).then((release) => release());
-    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+    await jsonFileStore(path)
+      .lock(1000, () => undefined)
+      .then((release) => release());
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
     assert.ok(tornTemps >= 2, `kills that landed during a write: ${tornTemps}`);
     assert.ok(seen.size >= 2, `versions seen: ${[...seen]}`);
   });
@@ -222,12 +249,16 @@ process.stdout.write(JSON.stringify({ written: report.written }) + '\\n');
     assert.equal((await new DocumentMigrator({ store: jsonFileStore(path), migrations: [addOne] }).migrate()).version, 1);
     assert.equal(existsSync(`${path}.lock`), false);
 
-    const holder = runScript(dir, 'holder.mts', `
+    const holder = runScript(
+      dir,
+      'holder.mts',
+      `
 const release = await strata.jsonFileStore(${JSON.stringify(path)}).lock(1000, () => {});
 process.stdout.write('holding\\n');
 await new Promise((r) => setTimeout(r, 30000));
 await release();
-`);
+`,
+    );
     await waitFor(holder, 'holding');
     try {
       await assert.rejects(

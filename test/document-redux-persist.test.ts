@@ -9,15 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyMiddleware, combineReducers, legacy_createStore, type Middleware, type Reducer, type UnknownAction } from 'redux';
 import { createMigrate, getStoredState, persistReducer, persistStore, REHYDRATE, type MigrationManifest, type PersistedState } from 'redux-persist';
-import {
-  DocumentMigrator,
-  keyValueStore,
-  reduxPersist,
-  StrataError,
-  webStorageStore,
-  type DocumentMigration,
-  type DocumentStore,
-} from '../src/document.js';
+import { DocumentMigrator, keyValueStore, reduxPersist, StrataError, webStorageStore, type DocumentMigration, type DocumentStore } from '../src/document.js';
 
 /** redux-persist's storage interface (getItem / setItem / removeItem, all async), as AsyncStorage or localForage give it. */
 class AsyncStorage {
@@ -41,20 +33,33 @@ class AsyncStorage {
 
 // ---- the app, at versions 1 and 3 ------------------------------------------------------------
 
-interface TodoV1 { id: number; text: string; completed: boolean }
-interface SettingsV1 { theme: string; fontSize: number }
-interface TodoV3 { id: number; title: string; done: boolean; slug: string }
-interface SettingsV3 { appearance: { theme: string; fontSize: number }; language: string }
+interface TodoV1 {
+  id: number;
+  text: string;
+  completed: boolean;
+}
+interface SettingsV1 {
+  theme: string;
+  fontSize: number;
+}
+interface TodoV3 {
+  id: number;
+  title: string;
+  done: boolean;
+  slug: string;
+}
+interface SettingsV3 {
+  appearance: { theme: string; fontSize: number };
+  language: string;
+}
 
-const todosV1: Reducer<TodoV1[], UnknownAction> = (state = [], action) =>
-  action.type === 'todos/add' ? [...state, action.payload as TodoV1] : state;
+const todosV1: Reducer<TodoV1[], UnknownAction> = (state = [], action) => (action.type === 'todos/add' ? [...state, action.payload as TodoV1] : state);
 const settingsV1: Reducer<SettingsV1, UnknownAction> = (state = { theme: 'light', fontSize: 12 }, action) =>
   action.type === 'settings/set' ? { ...state, ...(action.payload as Partial<SettingsV1>) } : state;
 const rootV1 = combineReducers({ todos: todosV1, settings: settingsV1 });
 
 const INITIAL_SETTINGS_V3: SettingsV3 = { appearance: { theme: 'light', fontSize: 12 }, language: 'en' };
-const todosV3: Reducer<TodoV3[], UnknownAction> = (state = [], action) =>
-  action.type === 'todos/add' ? [...state, action.payload as TodoV3] : state;
+const todosV3: Reducer<TodoV3[], UnknownAction> = (state = [], action) => (action.type === 'todos/add' ? [...state, action.payload as TodoV3] : state);
 const settingsV3: Reducer<SettingsV3, UnknownAction> = (state = INITIAL_SETTINGS_V3) => state;
 const rootV3 = combineReducers({ todos: todosV3, settings: settingsV3 });
 
@@ -199,7 +204,10 @@ describe('redux-persist writes version 1, Strata migrates, redux-persist reads v
       assert.equal(report.from, 1);
       assert.equal(report.version, 3);
       assert.equal(report.written, true);
-      assert.deepEqual(report.results.map((r) => `${r.version}:${r.status}`), ['2:applied', '3:applied']);
+      assert.deepEqual(
+        report.results.map((r) => `${r.version}:${r.status}`),
+        ['2:applied', '3:applied'],
+      );
 
       // What Strata stored is redux-persist's format at version 3, with the migrated slices.
       const stored = decodePersisted(storage);
@@ -222,7 +230,10 @@ describe('redux-persist writes version 1, Strata migrates, redux-persist reads v
       // The app keeps working on the migrated state, and redux-persist writes it on as usual.
       store.dispatch({ type: 'todos/add', payload: { id: 3, title: 'Celebrate', done: false, slug: 'celebrate' } });
       await persistor.flush();
-      assert.deepEqual(decodePersisted(storage).todos.map((t: TodoV3) => t.slug), ['write-the-docs', 'ship-v2-0', 'celebrate']);
+      assert.deepEqual(
+        decodePersisted(storage).todos.map((t: TodoV3) => t.slug),
+        ['write-the-docs', 'ship-v2-0', 'celebrate'],
+      );
     });
   }
 
@@ -232,10 +243,16 @@ describe('redux-persist writes version 1, Strata migrates, redux-persist reads v
     await migrator.migrate();
 
     const keys = [...storage.items.keys()].sort();
-    assert.deepEqual(keys.filter((k) => !k.startsWith('persist:root:backup:')), ['persist:root', 'persist:root:backups', 'persist:root:strata-history']);
+    assert.deepEqual(
+      keys.filter((k) => !k.startsWith('persist:root:backup:')),
+      ['persist:root', 'persist:root:backups', 'persist:root:strata-history'],
+    );
     assert.equal(keys.filter((k) => k.startsWith('persist:root:backup:')).length, 1);
     const history = JSON.parse(storage.items.get('persist:root:strata-history')!) as { version: number; direction: string }[];
-    assert.deepEqual(history.map((h) => `${h.version}:${h.direction}`), ['2:up', '3:up']);
+    assert.deepEqual(
+      history.map((h) => `${h.version}:${h.direction}`),
+      ['2:up', '3:up'],
+    );
 
     // redux-persist's own reader sees the app's slices and _persist, nothing of Strata's.
     const read = (await getStoredState({ key: 'root', storage })) as AnyState;
@@ -250,7 +267,10 @@ describe('redux-persist writes version 1, Strata migrates, redux-persist reads v
     assert.deepEqual(decodePersisted(storage), { ...EXPECTED_V3, _persist: { version: 3, rehydrated: true } });
     const status = await migrator.status();
     assert.equal(status.currentVersion, 3);
-    assert.deepEqual(status.migrations.map((m) => `${m.version}:${m.state}`), ['2:applied', '3:applied']);
+    assert.deepEqual(
+      status.migrations.map((m) => `${m.version}:${m.state}`),
+      ['2:applied', '3:applied'],
+    );
     assert.deepEqual(status.problems, []);
     assert.equal(status.history.length, 2);
     const settled = storage.items.get('persist:root');
@@ -283,7 +303,10 @@ describe('a migration step that throws', () => {
     assert.equal(rehydrate.payload, undefined);
     assert.ok(rehydrate.err instanceof Error);
     assert.match((rehydrate.err as Error).message, /boom/);
-    assert.ok(logged.some((args) => args[0] === 'redux-persist: migration error'), 'redux-persist logged the migration error');
+    assert.ok(
+      logged.some((args) => args[0] === 'redux-persist: migration error'),
+      'redux-persist logged the migration error',
+    );
     // The stored todos and settings are gone from the app: it runs on the reducers' initial state.
     assert.deepEqual(store.getState(), { todos: [], settings: INITIAL_SETTINGS_V3, _persist: { version: 3, rehydrated: true } });
     // And redux-persist persists that initial state over the version-1 data: the data is lost in storage too.
@@ -302,7 +325,10 @@ describe('a migration step that throws', () => {
       assert.equal(error.code, 'MIGRATION_FAILED');
       assert.match(error.message, /migration 2 .*up\(\) threw: boom/);
       assert.deepEqual(error.details, { version: 2, direction: 'up' });
-      assert.deepEqual(error.results.map((r) => `${r.version}:${r.status}`), ['2:failed']);
+      assert.deepEqual(
+        error.results.map((r) => `${r.version}:${r.status}`),
+        ['2:failed'],
+      );
       return true;
     });
     assert.equal(storage.writes.length, writesBefore, 'nothing was written, not even a backup');

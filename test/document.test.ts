@@ -80,7 +80,7 @@ describe('MigrationManager (seed 000)', () => {
   });
 
   test('the input is never mutated, even by steps that mutate their argument', () => {
-    const m = manager({ version: 1, description: 'mutates', up: (d) => ((d.list.push(1), (d.flag = true)), d), down: (d) => d });
+    const m = manager({ version: 1, description: 'mutates', up: (d) => (d.list.push(1), (d.flag = true), d), down: (d) => d });
     const input = { list: [] as number[] };
     const output = m.applyMigrations(0, 1, input);
     assert.deepEqual(input, { list: [] });
@@ -89,20 +89,43 @@ describe('MigrationManager (seed 000)', () => {
   });
 
   test('a failing step throws MIGRATION_FAILED naming the version and direction', () => {
-    const m = manager(addOne, { version: 2, description: 'breaks', up: () => { throw new Error('boom'); }, down: () => { throw new Error('no way back'); } });
-    assert.throws(() => m.applyMigrations(0, 2, {}), (error: unknown) => {
-      strataError('MIGRATION_FAILED', /migration 2 \("breaks"\) up\(\) threw: boom/)(error);
-      const e = error as StrataError;
-      assert.deepEqual(e.details, { version: 2, direction: 'up' });
-      assert.deepEqual(e.results.map((r) => [r.version, r.status]), [['1', 'applied'], ['2', 'failed']]);
-      return true;
+    const m = manager(addOne, {
+      version: 2,
+      description: 'breaks',
+      up: () => {
+        throw new Error('boom');
+      },
+      down: () => {
+        throw new Error('no way back');
+      },
     });
+    assert.throws(
+      () => m.applyMigrations(0, 2, {}),
+      (error: unknown) => {
+        strataError('MIGRATION_FAILED', /migration 2 \("breaks"\) up\(\) threw: boom/)(error);
+        const e = error as StrataError;
+        assert.deepEqual(e.details, { version: 2, direction: 'up' });
+        assert.deepEqual(
+          e.results.map((r) => [r.version, r.status]),
+          [
+            ['1', 'applied'],
+            ['2', 'failed'],
+          ],
+        );
+        return true;
+      },
+    );
     assert.throws(() => m.applyMigrations(2, 1, {}), strataError('MIGRATION_FAILED', /down\(\) threw: no way back/));
   });
 
   test('a missing down, a duplicate version or an unknown target is an error before anything runs', () => {
     let ran = 0;
-    const counting = (version: number, down = true): DocumentMigration => ({ version, description: `v${version}`, up: (d) => (ran++, d), ...(down ? { down: (d: unknown) => (ran++, d) } : {}) });
+    const counting = (version: number, down = true): DocumentMigration => ({
+      version,
+      description: `v${version}`,
+      up: (d) => (ran++, d),
+      ...(down ? { down: (d: unknown) => (ran++, d) } : {}),
+    });
     const m = manager(counting(1, false), counting(2), counting(3));
     assert.throws(() => m.applyMigrations(3, 0, {}), strataError('MIGRATION_DOWN_MISSING', /migration 1 \("v1"\)/));
     assert.throws(() => m.applyMigrations(0, 7, {}), strataError('VERSION_UNKNOWN', /no migration has version 7/));
@@ -120,7 +143,10 @@ describe('MigrationManager (seed 000)', () => {
     assert.throws(() => m.register({ version: 'two', description: 'x', up: (d) => d }), strataError('MIGRATION_INVALID'));
     assert.throws(() => m.register({ version: 1, description: 'x' } as never), strataError('MIGRATION_INVALID', /no up\(\) function/));
     m.register({ version: 1, description: 'int', up: (d) => d });
-    assert.throws(() => m.register({ version: '2.0.0', description: 'semver', up: (d) => d }), strataError('MIGRATION_INVALID', /one kind of version|integer versions/));
+    assert.throws(
+      () => m.register({ version: '2.0.0', description: 'semver', up: (d) => d }),
+      strataError('MIGRATION_INVALID', /one kind of version|integer versions/),
+    );
   });
 
   test('semver versions order numerically: 2.10.0 after 2.9.0, pre-releases before releases', () => {
@@ -135,7 +161,12 @@ describe('MigrationManager (seed 000)', () => {
   });
 
   test('async steps: applyMigrations refuses them, applyMigrationsAsync runs them', async () => {
-    const m = manager(addOne, { version: 2, description: 'async', up: async (d) => ({ ...d, two: await Promise.resolve(2) }), down: async ({ two: _, ...d }) => d });
+    const m = manager(addOne, {
+      version: 2,
+      description: 'async',
+      up: async (d) => ({ ...d, two: await Promise.resolve(2) }),
+      down: async ({ two: _, ...d }) => d,
+    });
     assert.throws(() => m.applyMigrations(0, 2, {}), strataError('MIGRATION_ASYNC', /migration 2 \("async"\) up\(\) returned a promise/));
     assert.deepEqual(await m.applyMigrationsAsync(0, 2, {}), { one: true, two: 2 });
     assert.deepEqual(await m.applyMigrationsAsync(2, 0, { one: true, two: 2 }), {});
@@ -156,13 +187,16 @@ describe('MigrationManager (seed 000)', () => {
     );
     const data = { sessions: { a: { title: 'A' } } };
     assert.deepEqual(m.applyMigrations(0, 1, data), data);
-    assert.throws(() => m.applyMigrations(0, 2, data), (error: unknown) => {
-      strataError('VALIDATION_FAILED', /sessions\.a\.createdAt/)(error);
-      const issues = (error as StrataError).details.issues as string[];
-      assert.equal(issues.length, 1);
-      assert.match(issues[0]!, /^sessions\.a\.createdAt: /);
-      return true;
-    });
+    assert.throws(
+      () => m.applyMigrations(0, 2, data),
+      (error: unknown) => {
+        strataError('VALIDATION_FAILED', /sessions\.a\.createdAt/)(error);
+        const issues = (error as StrataError).details.issues as string[];
+        assert.equal(issues.length, 1);
+        assert.match(issues[0]!, /^sessions\.a\.createdAt: /);
+        return true;
+      },
+    );
     await assert.rejects(m.applyMigrationsAsync(0, 2, data), strataError('VALIDATION_FAILED'));
     // Going down validates against the version reached.
     assert.throws(() => m.applyMigrations(2, 1, { sessions: { a: { createdAt: 1 } } }), strataError('VALIDATION_FAILED', /sessions\.a\.title/));
@@ -190,9 +224,18 @@ describe('DocumentMigrator on a memory store', () => {
     assert.deepEqual(events, ['lock:acquired', 'plan', 'migrating', 'migrated', 'migrating', 'migrated', 'backup', 'done']);
     const stored = store.map.get('document') as { version: number; history: { version: number; direction: string; at: string; checksum: string }[] };
     assert.equal(stored.version, 3);
-    assert.deepEqual(stored.history.map((h) => [h.version, h.direction, h.at]), [[2, 'up', '2026-01-02T03:04:05.000Z'], [3, 'up', '2026-01-02T03:04:05.000Z']]);
+    assert.deepEqual(
+      stored.history.map((h) => [h.version, h.direction, h.at]),
+      [
+        [2, 'up', '2026-01-02T03:04:05.000Z'],
+        [3, 'up', '2026-01-02T03:04:05.000Z'],
+      ],
+    );
     assert.match(stored.history[0]!.checksum, /^cyrb53:[0-9a-f]{14}$/);
-    assert.deepEqual((await store.listBackups()).map((b) => b.version), [1]);
+    assert.deepEqual(
+      (await store.listBackups()).map((b) => b.version),
+      [1],
+    );
     const again = await migrator.migrate();
     assert.equal(again.written, false);
     assert.equal(writes.length, 1);
@@ -201,7 +244,14 @@ describe('DocumentMigrator on a memory store', () => {
   test('a failing step leaves the stored document exactly as it was, and no backup is taken', async () => {
     const initial = { version: 1, data: { one: true, nested: { list: [1, 2] } }, history: [] };
     const store = memoryStore({ initial });
-    const failing = { version: 3, description: 'half', up: (d: any) => { d.nested.list.push(3); throw new Error('halfway'); } };
+    const failing = {
+      version: 3,
+      description: 'half',
+      up: (d: any) => {
+        d.nested.list.push(3);
+        throw new Error('halfway');
+      },
+    };
     const migrator = new DocumentMigrator({ store, migrations: [addOne, addTwo, failing] });
     const failed: string[] = [];
     migrator.on('failed', (e) => failed.push(`${e.version} ${e.direction}`));
@@ -223,7 +273,10 @@ describe('DocumentMigrator on a memory store', () => {
     await assert.rejects(migrator.rollback({ to: 2 }), strataError('USAGE', /goes down/));
     await assert.rejects(migrator.rollback({ to: 1, steps: 1 }), strataError('USAGE'));
     const status = await migrator.status();
-    assert.deepEqual(status.history.map((h) => `${h.direction}${h.version}`), ['up1', 'up2', 'up3', 'down3', 'down2', 'down1']);
+    assert.deepEqual(
+      status.history.map((h) => `${h.direction}${h.version}`),
+      ['up1', 'up2', 'up3', 'down3', 'down2', 'down1'],
+    );
   });
 
   test('status: applied, pending, changed code, and data newer than the app', async () => {
@@ -231,11 +284,20 @@ describe('DocumentMigrator on a memory store', () => {
     await new DocumentMigrator({ store, migrations: [addOne, addTwo] }).migrate();
     const edited = { ...addTwo, up: (d: any) => ({ ...d, two: 'edited' }) };
     const status = await new DocumentMigrator({ store, migrations: [addOne, edited, addThree] }).status();
-    assert.deepEqual(status.migrations.map((m) => `${m.version}:${m.state}`), ['1:applied', '2:changed', '3:pending']);
+    assert.deepEqual(
+      status.migrations.map((m) => `${m.version}:${m.state}`),
+      ['1:applied', '2:changed', '3:pending'],
+    );
     assert.equal(status.pending, 1);
-    assert.deepEqual(status.problems.map((p) => p.code), ['CHECKSUM_MISMATCH']);
+    assert.deepEqual(
+      status.problems.map((p) => p.code),
+      ['CHECKSUM_MISMATCH'],
+    );
     const older = new DocumentMigrator({ store, migrations: [addOne] });
-    assert.deepEqual((await older.status()).problems.map((p) => p.code), ['DOCUMENT_NEWER']);
+    assert.deepEqual(
+      (await older.status()).problems.map((p) => p.code),
+      ['DOCUMENT_NEWER'],
+    );
     await assert.rejects(older.migrate(), strataError('DOCUMENT_NEWER'));
   });
 
@@ -293,7 +355,10 @@ describe('DocumentMigrator on a memory store', () => {
     await migrator.migrate({ to: 2 });
     await migrator.migrate({ to: 3 });
     const backups = await store.listBackups();
-    assert.deepEqual(backups.map((b) => b.version), [1, 2]);
+    assert.deepEqual(
+      backups.map((b) => b.version),
+      [1, 2],
+    );
     assert.equal([...store.map.keys()].filter((k) => k.startsWith('document:backup:')).length, 2);
     await assert.rejects(store.restoreBackup('nope'), strataError('BACKUP_NOT_FOUND'));
     await store.restoreBackup(backups[0]!.id);
@@ -314,7 +379,10 @@ describe('layouts and key-value stores', () => {
     assert.deepEqual([stored.version, stored.data], [1, { legacy: true, one: true }]);
     assert.deepEqual(JSON.parse(storage.getItem(report.backup!.location)!).main, { legacy: true });
     storage.setItem('broken', '{"version": 1,');
-    await assert.rejects(webStorageStore(storage, { key: 'broken', name: 'localStorage' }).read(), strataError('DOCUMENT_INVALID', /localStorage:broken does not hold JSON/));
+    await assert.rejects(
+      webStorageStore(storage, { key: 'broken', name: 'localStorage' }).read(),
+      strataError('DOCUMENT_INVALID', /localStorage:broken does not hold JSON/),
+    );
   });
 
   test('a full Web Storage fails the backup, and nothing is migrated', async () => {
@@ -339,19 +407,30 @@ describe('layouts and key-value stores', () => {
 
   test('versionAt reads and writes a version inside the data, history in a sibling key', async () => {
     const memento = new Map<string, unknown>();
-    const like: MementoLike = { get: <T>(k: string) => memento.get(k) as T, update: async (k, v) => void (v === undefined ? memento.delete(k) : memento.set(k, structuredClone(v))) };
+    const like: MementoLike = {
+      get: <T>(k: string) => memento.get(k) as T,
+      update: async (k, v) => void (v === undefined ? memento.delete(k) : memento.set(k, structuredClone(v))),
+    };
     memento.set('state', { meta: { schema: 1 }, one: true });
     const store = mementoStore(like, { key: 'state', layout: versionAt('meta.schema'), backups: { keep: 0 } });
     await new DocumentMigrator({ store, migrations: [addOne, addTwo, addThree] }).migrate();
     assert.deepEqual(memento.get('state'), { meta: { schema: 3 }, one: true, two: true, three: true });
-    assert.deepEqual((memento.get('state:strata-history') as { version: number }[]).map((h) => h.version), [2, 3]);
+    assert.deepEqual(
+      (memento.get('state:strata-history') as { version: number }[]).map((h) => h.version),
+      [2, 3],
+    );
   });
 
   test('reduxPersist decodes and re-encodes the double-encoded state', async () => {
     const storage = new TestStorage();
     storage.setItem('persist:root', JSON.stringify({ todos: JSON.stringify([{ text: 'a' }]), _persist: JSON.stringify({ version: -1, rehydrated: true }) }));
     const store = webStorageStore(storage, { key: 'persist:root', layout: reduxPersist(), backups: { keep: 0 } });
-    const renameTodos: DocumentMigration = { version: 1, description: 'todos -> items', up: ({ todos, ...rest }) => ({ ...rest, items: todos }), down: ({ items, ...rest }) => ({ ...rest, todos: items }) };
+    const renameTodos: DocumentMigration = {
+      version: 1,
+      description: 'todos -> items',
+      up: ({ todos, ...rest }) => ({ ...rest, items: todos }),
+      down: ({ items, ...rest }) => ({ ...rest, todos: items }),
+    };
     await new DocumentMigrator({ store, migrations: [renameTodos] }).migrate();
     const outer = JSON.parse(storage.getItem('persist:root')!);
     assert.deepEqual(Object.keys(outer).sort(), ['_persist', 'items']);

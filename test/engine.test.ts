@@ -14,7 +14,8 @@ function project(files: Record<string, string>) {
 }
 
 const BASE = {
-  '0001_users.sql': '-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO users (name) VALUES (\'ada\');\n-- migrate:down\nDROP TABLE users;\n',
+  '0001_users.sql':
+    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO users (name) VALUES ('ada');\n-- migrate:down\nDROP TABLE users;\n",
 };
 
 describe('migrate', () => {
@@ -32,15 +33,24 @@ describe('migrate', () => {
     }
     const report = await migrator.migrate();
     await migrator.close();
-    assert.deepEqual(report.results.map((r) => [r.version, r.name, r.direction, r.status]), [
-      ['1', 'users', 'up', 'applied'],
-      ['2', 'tags', 'up', 'applied'],
-      ['10', 'posts', 'up', 'applied'],
-    ]);
+    assert.deepEqual(
+      report.results.map((r) => [r.version, r.name, r.direction, r.status]),
+      [
+        ['1', 'users', 'up', 'applied'],
+        ['2', 'tags', 'up', 'applied'],
+        ['10', 'posts', 'up', 'applied'],
+      ],
+    );
     assert.equal(report.currentVersion, '10');
     assert.deepEqual(seen, ['plan', 'migrating:1', 'migrated:1', 'migrating:2', 'migrated:2', 'migrating:10', 'migrated:10', 'done']);
-    const ledger = query<{ version: string; checksum: string; status: string }>(p.db, 'SELECT version, checksum, status FROM strata_migrations ORDER BY applied_at');
-    assert.deepEqual(ledger.map((r) => r.version), ['1', '2', '10']);
+    const ledger = query<{ version: string; checksum: string; status: string }>(
+      p.db,
+      'SELECT version, checksum, status FROM strata_migrations ORDER BY applied_at',
+    );
+    assert.deepEqual(
+      ledger.map((r) => r.version),
+      ['1', '2', '10'],
+    );
     assert.ok(ledger.every((r) => /^sha256:[0-9a-f]{64}$/.test(r.checksum) && r.status === 'applied'));
     assert.deepEqual(query(p.db, 'PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
   });
@@ -50,13 +60,17 @@ describe('migrate', () => {
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     await migrator.migrate();
     writeFiles(p.migrations, {
-      '0002_bad.sql': "INSERT INTO users (name) VALUES ('bob');\nCREATE TABLE extra (x);\nALTER TABLE users ADD COLUMN email TEXT;\nINSERT INTO nope VALUES (1);\n",
+      '0002_bad.sql':
+        "INSERT INTO users (name) VALUES ('bob');\nCREATE TABLE extra (x);\nALTER TABLE users ADD COLUMN email TEXT;\nINSERT INTO nope VALUES (1);\n",
     });
     const before = snapshot(p.db);
     const error = await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED', /0002_bad\.sql: statement 4 \(line 4\) failed: no such table: nope/);
     assert.deepEqual(error.details.statement, 4);
     assert.match(error.hint ?? '', /nothing from 2_bad was applied/);
-    assert.deepEqual(error.results.map((r) => [r.version, r.status]), [['2', 'failed']]);
+    assert.deepEqual(
+      error.results.map((r) => [r.version, r.status]),
+      [['2', 'failed']],
+    );
     await migrator.close();
     assert.deepEqual(snapshot(p.db), before);
   });
@@ -83,7 +97,12 @@ describe('migrate', () => {
   it('runs register() migrations with folder ones, and refuses a duplicate version', async () => {
     const p = project(BASE);
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
-    migrator.register({ version: 2, name: 'seed', up: (ctx) => ctx.run("INSERT INTO users (name) VALUES ('grace')"), down: (ctx) => ctx.run("DELETE FROM users WHERE name = 'grace'") });
+    migrator.register({
+      version: 2,
+      name: 'seed',
+      up: (ctx) => ctx.run("INSERT INTO users (name) VALUES ('grace')"),
+      down: (ctx) => ctx.run("DELETE FROM users WHERE name = 'grace'"),
+    });
     await migrator.migrate();
     assert.deepEqual(query(p.db, 'SELECT name FROM users ORDER BY id'), [{ name: 'ada' }, { name: 'grace' }]);
     await migrator.rollback();
@@ -144,7 +163,10 @@ describe('migrate', () => {
   });
 
   it('a non-transactional step that fails is recorded, blocks migrate, and is repaired', async () => {
-    const p = project({ ...BASE, '0002_nontx.sql': "-- strata:no-transaction\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);\nINSERT INTO nope VALUES (1);\n" });
+    const p = project({
+      ...BASE,
+      '0002_nontx.sql': '-- strata:no-transaction\nCREATE TABLE a (x);\nINSERT INTO a VALUES (1);\nINSERT INTO nope VALUES (1);\n',
+    });
     // Without a backup there is nothing to restore: the ledger records the failure for repair.
     const migrator = createMigrator({ db: p.db, dir: p.migrations, backup: false });
     const error = await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED');
@@ -152,7 +174,9 @@ describe('migrate', () => {
     const status = await migrator.status();
     assert.equal(status.migrations[1]!.state, 'failed');
     assert.match(status.migrations[1]!.error ?? '', /no such table: nope/);
-    assert.deepEqual(query(p.db, 'SELECT statements_applied, operation FROM strata_migrations WHERE version = ?', ['2']), [{ statements_applied: 2, operation: 'up' }]);
+    assert.deepEqual(query(p.db, 'SELECT statements_applied, operation FROM strata_migrations WHERE version = ?', ['2']), [
+      { statements_applied: 2, operation: 'up' },
+    ]);
     await rejectsWith(migrator.migrate(), 'MIGRATION_INCOMPLETE', /2_nontx failed part-way/);
     await rejectsWith(migrator.repair(1, 'applied'), 'NOTHING_TO_REPAIR');
     await migrator.repair(2, 'rolled-back');
@@ -165,8 +189,10 @@ describe('migrate', () => {
 
   it('lifts PRAGMA foreign_keys=OFF out of the transaction so a table rebuild keeps child rows', async () => {
     const p = project({
-      '0001_schema.sql': 'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) ON DELETE CASCADE);\nINSERT INTO parent VALUES (1, \'p\');\nINSERT INTO child VALUES (1, 1), (2, 1);',
-      '0002_rebuild.sql': 'PRAGMA foreign_keys=OFF;\nCREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT \'\');\nINSERT INTO parent_new SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE parent_new RENAME TO parent;\nPRAGMA foreign_keys=ON;',
+      '0001_schema.sql':
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) ON DELETE CASCADE);\nINSERT INTO parent VALUES (1, 'p');\nINSERT INTO child VALUES (1, 1), (2, 1);",
+      '0002_rebuild.sql':
+        "PRAGMA foreign_keys=OFF;\nCREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\nINSERT INTO parent_new SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE parent_new RENAME TO parent;\nPRAGMA foreign_keys=ON;",
     });
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     await migrator.migrate();
@@ -213,14 +239,21 @@ describe('migrate', () => {
   });
 
   it('rollback checks every down before running any', async () => {
-    const p = project({ ...BASE, '0002_nodown.sql': 'CREATE TABLE nodown (x);', '0003_c.sql': '-- migrate:up\nCREATE TABLE c (x);\n-- migrate:down\nDROP TABLE c;' });
+    const p = project({
+      ...BASE,
+      '0002_nodown.sql': 'CREATE TABLE nodown (x);',
+      '0003_c.sql': '-- migrate:up\nCREATE TABLE c (x);\n-- migrate:down\nDROP TABLE c;',
+    });
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     await migrator.migrate();
     const before = snapshot(p.db);
     await rejectsWith(migrator.rollback({ to: 0 }), 'MIGRATION_DOWN_MISSING', /0002_nodown\.sql has no down migration/);
     assert.deepEqual(snapshot(p.db), before);
     const report = await migrator.rollback({ steps: 1 });
-    assert.deepEqual(report.results.map((r) => [r.version, r.status]), [['3', 'reverted']]);
+    assert.deepEqual(
+      report.results.map((r) => [r.version, r.status]),
+      [['3', 'reverted']],
+    );
     await rejectsWith(migrator.rollback({ to: 42 }), 'VERSION_UNKNOWN');
     await rejectsWith(migrator.rollback({ to: 1, steps: 1 }), 'USAGE');
     await migrator.close();
@@ -232,7 +265,10 @@ describe('migrate', () => {
     const statements: string[] = [];
     migrator.on('statement', (e) => statements.push(e.sql));
     const report = await migrator.migrate({ dryRun: true });
-    assert.deepEqual(report.results.map((r) => r.status), ['planned']);
+    assert.deepEqual(
+      report.results.map((r) => r.status),
+      ['planned'],
+    );
     assert.equal(statements.length, 2);
     assert.deepEqual((await migrator.status()).exists, false);
     await migrator.close();
@@ -252,14 +288,19 @@ describe('migrate', () => {
   });
 
   it('a long-lived migrator sees edits to files, modules included', async () => {
-    const p = project({ '0001_mod.mjs': "export const up = (ctx) => ctx.exec('CREATE TABLE first (x)');\nexport const down = (ctx) => ctx.exec('DROP TABLE first');\n" });
+    const p = project({
+      '0001_mod.mjs': "export const up = (ctx) => ctx.exec('CREATE TABLE first (x)');\nexport const down = (ctx) => ctx.exec('DROP TABLE first');\n",
+    });
     const migrator = createMigrator({ db: p.db, dir: p.migrations });
     await migrator.migrate();
     await migrator.rollback();
     writeFiles(p.migrations, { '0001_mod.mjs': "export const up = (ctx) => ctx.exec('CREATE TABLE second (x)');\n" });
     writeFiles(p.migrations, { '0002_more.sql': 'CREATE TABLE more (x);' });
     await migrator.migrate();
-    assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('first', 'second', 'more') ORDER BY name"), [{ name: 'more' }, { name: 'second' }]);
+    assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('first', 'second', 'more') ORDER BY name"), [
+      { name: 'more' },
+      { name: 'second' },
+    ]);
     await migrator.close();
   });
 

@@ -79,7 +79,11 @@ describe('fts5.externalContent: generated SQL', () => {
   });
 
   it('drop(): the triggers, then the table', () => {
-    assert.deepEqual(fts.dropTriggers(), ['DROP TRIGGER IF EXISTS "knowledge_fts_ai"', 'DROP TRIGGER IF EXISTS "knowledge_fts_ad"', 'DROP TRIGGER IF EXISTS "knowledge_fts_au"']);
+    assert.deepEqual(fts.dropTriggers(), [
+      'DROP TRIGGER IF EXISTS "knowledge_fts_ai"',
+      'DROP TRIGGER IF EXISTS "knowledge_fts_ad"',
+      'DROP TRIGGER IF EXISTS "knowledge_fts_au"',
+    ]);
     assert.deepEqual(fts.drop(), [...fts.dropTriggers(), 'DROP TABLE IF EXISTS "knowledge_fts"']);
   });
 
@@ -122,10 +126,18 @@ describe('fts5.externalContent: generated SQL', () => {
         `  INSERT INTO "notes_fts"("notes_fts", rowid, "body") VALUES ('delete', old.rowid, old."body");\n` +
         `  INSERT INTO "notes_fts"(rowid, "body") VALUES (new.rowid, new."body");\nEND`,
     ]);
-    assert.deepEqual(plain.options, { table: 'notes_fts', source: 'notes', columns: ['body'], rowid: 'rowid', triggerPrefix: 'notes_search', tokenize: undefined, prefix: undefined });
+    assert.deepEqual(plain.options, {
+      table: 'notes_fts',
+      source: 'notes',
+      columns: ['body'],
+      rowid: 'rowid',
+      triggerPrefix: 'notes_search',
+      tokenize: undefined,
+      prefix: undefined,
+    });
   });
 
-  it("quotes in tokenize are doubled inside its string literal", () => {
+  it('quotes in tokenize are doubled inside its string literal', () => {
     const sql = fts5.externalContent({ table: 't_fts', source: 't', columns: ['x'], tokenize: "unicode61 tokenchars '-_'" }).createTable();
     assert.equal(sql, `CREATE VIRTUAL TABLE "t_fts" USING fts5("x", content='t', tokenize='unicode61 tokenchars ''-_''')`);
   });
@@ -135,7 +147,11 @@ describe('fts5.externalContent: refuses what is not a plain identifier', () => {
   const base = { table: 'knowledge_fts', source: 'knowledge_entries', columns: ['title'] };
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a table name with a space', { table: 'knowledge fts' }, /table "knowledge fts" is not a plain identifier/],
-    ['an injection in the table name', { table: 'x"; DROP TABLE knowledge_entries; --' }, /table "x\\"; DROP TABLE knowledge_entries; --" is not a plain identifier/],
+    [
+      'an injection in the table name',
+      { table: 'x"; DROP TABLE knowledge_entries; --' },
+      /table "x\\"; DROP TABLE knowledge_entries; --" is not a plain identifier/,
+    ],
     ['a name starting with a digit', { table: '1fts' }, /table "1fts" is not a plain identifier/],
     ['an empty name', { table: '' }, /table "" is not a plain identifier/],
     ['a schema-qualified source', { source: 'main.knowledge_entries' }, /source table "main.knowledge_entries" is not a plain identifier/],
@@ -146,7 +162,7 @@ describe('fts5.externalContent: refuses what is not a plain identifier', () => {
     ['no columns', { columns: [] }, /columns must be a non-empty array/],
     ['a reserved column', { columns: ['title', 'RANK'] }, /column "RANK" is reserved by FTS5/],
     ['a duplicate column', { columns: ['title', 'Title'] }, /column "Title" is listed twice/],
-    ["a column named like the FTS table", { columns: ['knowledge_fts'] }, /has the FTS table's own name/],
+    ['a column named like the FTS table', { columns: ['knowledge_fts'] }, /has the FTS table's own name/],
     ['the same table and source', { source: 'KNOWLEDGE_FTS' }, /table and source are both "knowledge_fts"/],
     ['a tokenize with a newline', { tokenize: "porter\n'); DROP TABLE x; --" }, /tokenize .* is not a tokenizer specification/],
     ['an empty tokenize', { tokenize: ' ' }, /tokenize " " is not a tokenizer specification/],
@@ -271,7 +287,10 @@ describe('fts5 through createMigrator', () => {
     const migrator = createMigrator({ db: path, backup: false });
     migrator.register(sourceMigration()).register({ version: 2, name: 'knowledge_fts', up: fts.up, down: fts.down });
     const report = await migrator.migrate();
-    assert.deepEqual(report.results.map((r) => `${r.version}:${r.status}`), ['1:applied', '2:applied']);
+    assert.deepEqual(
+      report.results.map((r) => `${r.version}:${r.status}`),
+      ['1:applied', '2:applied'],
+    );
 
     const db = new Database(path);
     assert.deepEqual(ids(db, 'populate'), [1], 'the row that existed before the FTS table is indexed');
@@ -316,7 +335,10 @@ describe('fts5 through createMigrator', () => {
     db.prepare("INSERT INTO knowledge_entries (title, content) VALUES ('Second', 'trigger from file')").run();
     assert.deepEqual(ids(db, 'trigger'), [2]);
     await migrator.rollback({ to: 1 });
-    assert.deepEqual(schemaNames(db).filter((n) => !n.includes('strata_migrations')), ['table knowledge_entries']);
+    assert.deepEqual(
+      schemaNames(db).filter((n) => !n.includes('strata_migrations')),
+      ['table knowledge_entries'],
+    );
     await migrator.migrate();
     assert.deepEqual(ids(db, 'dbmate OR trigger'), [1, 2]);
     db.close();
@@ -332,11 +354,17 @@ describe('fts5 through createMigrator', () => {
     });
     const path = join(root, 'app.db');
     const migrator = createMigrator({ db: path, dir: join(root, 'migrations'), backup: false });
-    assert.deepEqual((await migrator.migrate()).results.map((r) => `${r.version}:${r.status}`), ['1:applied', '2:applied']);
+    assert.deepEqual(
+      (await migrator.migrate()).results.map((r) => `${r.version}:${r.status}`),
+      ['1:applied', '2:applied'],
+    );
     const db = new Database(path);
     assert.deepEqual(ids(db, 'runtime OR run'), [1]);
     await migrator.rollback({ to: 1 });
-    assert.deepEqual(schemaNames(db).filter((n) => !n.includes('strata_migrations')), ['table knowledge_entries']);
+    assert.deepEqual(
+      schemaNames(db).filter((n) => !n.includes('strata_migrations')),
+      ['table knowledge_entries'],
+    );
     db.close();
     await migrator.close();
   });
@@ -355,7 +383,10 @@ describe('fts5 through createMigrator', () => {
     assert.equal((await migrator.status()).currentVersion, '1');
     await migrator.close();
     const db = new Database(path);
-    assert.deepEqual(schemaNames(db).filter((n) => !n.includes('strata_migrations')), ['table knowledge_entries']);
+    assert.deepEqual(
+      schemaNames(db).filter((n) => !n.includes('strata_migrations')),
+      ['table knowledge_entries'],
+    );
     db.close();
   });
 
@@ -364,9 +395,13 @@ describe('fts5 through createMigrator', () => {
     const missing = { dialect: 'sqlite', exec: async (sql: string) => void executed.push(sql), query: async <T>() => [] as T[] };
     await assert.rejects(fts.up(missing), /source table "knowledge_entries" does not exist/);
     const postgres = { dialect: 'postgres', exec: async (sql: string) => void executed.push(sql) };
-    await assert.rejects(fts.up(postgres), (error: unknown) => isStrataError(error) && error.code === 'MIGRATION_INVALID' && /FTS5 is a SQLite feature; this migration runs on postgres/.test(error.message));
+    await assert.rejects(
+      fts.up(postgres),
+      (error: unknown) =>
+        isStrataError(error) && error.code === 'MIGRATION_INVALID' && /FTS5 is a SQLite feature; this migration runs on postgres/.test(error.message),
+    );
     await assert.rejects(fts.down(postgres), /FTS5 is a SQLite feature/);
-    assert.equal(executed.length, 0, executed.join("\n"));
+    assert.equal(executed.length, 0, executed.join('\n'));
     // Without query() there is nothing to check: the statements run in order.
     await fts.up({ exec: (sql: string) => void executed.push(sql) });
     assert.deepEqual(executed, [...fts.create(), fts.populate()]);

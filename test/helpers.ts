@@ -77,7 +77,9 @@ export function snapshot(path: string): { schema: unknown[]; rows: Record<string
   try {
     const schema = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all();
     const rows: Record<string, unknown[]> = {};
-    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]) {
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+      name: string;
+    }[]) {
       // An aborted attempt's ledger row only notes when and why a step failed (its transaction
       // rolled back, nothing of it applied): not part of the state a failure must leave alone.
       const where = name === 'strata_migrations' ? " WHERE status <> 'aborted'" : '';
@@ -167,7 +169,11 @@ export function userTables(path: string): string[] {
 
 /** Files in `dir` whose name starts with `prefix` (a database and its -wal, -shm, .strata-lock). */
 export function filesStartingWith(dir: string, prefix: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.startsWith(prefix))
+        .sort()
+    : [];
 }
 
 /** Awaits a rejection and checks it is a StrataError with `code` (and a message matching). */

@@ -21,7 +21,11 @@ import { ROOT, assertFailure, assertOk, describeRun, parseJson, query, tempDir, 
 
 /** `strata ARGS` from the sources. */
 function cli(args: string[], options: { cwd: string }): CliResult {
-  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: options.cwd, env: { ...process.env, DATABASE_URL: '' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, DATABASE_URL: '' },
+    encoding: 'utf8',
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -79,7 +83,15 @@ describe('strata import', () => {
     const report = parseJson(forced);
     assert.equal(report.status, 'completed');
     assert.ok(report.backup?.id, 'a backup of the existing database');
-    assert.deepEqual(report.importers.map((r: { id: string; targetCount: number }) => [r.id, r.targetCount]), [['preferences', 11], ['assistants', 4], ['knowledge', 8], ['chat', 36]]);
+    assert.deepEqual(
+      report.importers.map((r: { id: string; targetCount: number }) => [r.id, r.targetCount]),
+      [
+        ['preferences', 11],
+        ['assistants', 4],
+        ['knowledge', 8],
+        ['chat', 36],
+      ],
+    );
     assert.equal(count(w.db, 'message'), 30);
   });
 
@@ -109,8 +121,10 @@ describe('strata import', () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     const conn = new Database(w.db);
     const now = new Date().toISOString();
-    conn.prepare("UPDATE app_state SET value = ? WHERE key = 'migration_v2_status'").run(JSON.stringify({ state: 'running', runId: 'x', importer: 'chat', pid: dead, host: hostname(), startedAt: now, heartbeatAt: now }));
-    conn.prepare("DELETE FROM message WHERE rowid % 2 = 0").run();
+    conn
+      .prepare("UPDATE app_state SET value = ? WHERE key = 'migration_v2_status'")
+      .run(JSON.stringify({ state: 'running', runId: 'x', importer: 'chat', pid: dead, host: hostname(), startedAt: now, heartbeatAt: now }));
+    conn.prepare('DELETE FROM message WHERE rowid % 2 = 0').run();
     conn.close();
     const result = w.run('--no-backup');
     assertOk(result);
@@ -125,11 +139,21 @@ describe('strata import', () => {
     assertFailure(cli(['import', 'nope.json'], { cwd: w.dir }), 'CONFIG_INVALID');
     writeFileSync(w.file, JSON.stringify({ importers: './x.ts', sources: {}, dbb: 'x' }));
     assertFailure(w.run(), 'CONFIG_INVALID');
-    writeFileSync(w.file, JSON.stringify({ db: './app.db', importers: join(EXAMPLE, 'src', 'importers', 'index.ts'), sources: { dexie: { type: 'dexie', path: 'x' } } }));
+    writeFileSync(
+      w.file,
+      JSON.stringify({ db: './app.db', importers: join(EXAMPLE, 'src', 'importers', 'index.ts'), sources: { dexie: { type: 'dexie', path: 'x' } } }),
+    );
     const unknown = w.run();
     assertFailure(unknown, 'CONFIG_INVALID');
     assert.match(unknown.stderr, /unknown type "dexie"/);
-    writeFileSync(w.file, JSON.stringify({ db: './app.db', importers: join(EXAMPLE, 'src', 'importers', 'index.ts'), sources: { dexie: { type: 'dexie-export', path: 'x', workers: 2 } } }));
+    writeFileSync(
+      w.file,
+      JSON.stringify({
+        db: './app.db',
+        importers: join(EXAMPLE, 'src', 'importers', 'index.ts'),
+        sources: { dexie: { type: 'dexie-export', path: 'x', workers: 2 } },
+      }),
+    );
     const workers = w.run();
     assertFailure(workers, 'CONFIG_INVALID');
     assert.match(workers.stderr, /source "dexie": workers must be 0 or 1, got 2/);
@@ -149,7 +173,20 @@ describe('import progress on a terminal', () => {
     events.emit('import:progress', { id: 'chat', name: 'Chats', done: 1000, total: 4000 });
     assert.match(written, /\r\x1b\[2Kchat {9}\[######\.{18}\] 1,000 \/ 4,000 rows {2}[\d,]+ rows\/s {2}ETA \d+s$/);
     events.emit('import:done', {
-      result: { id: 'chat', name: 'Chats', source: 'dexie:topics', order: 1, status: 'imported', prepare: undefined, sourceCount: 4000, targetCount: 3990, skippedCount: 10, errors: [], warnings: [], durationMs: 1234 },
+      result: {
+        id: 'chat',
+        name: 'Chats',
+        source: 'dexie:topics',
+        order: 1,
+        status: 'imported',
+        prepare: undefined,
+        sourceCount: 4000,
+        targetCount: 3990,
+        skippedCount: 10,
+        errors: [],
+        warnings: [],
+        durationMs: 1234,
+      },
     });
     assert.match(written, /\r\x1b\[2Kimported {2}chat {9}3990 \/ 4000 rows, 10 skipped \(1234 ms\)\n$/);
   });

@@ -15,12 +15,12 @@ import { StrataError } from '../src/model/errors.js';
 import { importStatus, runImport, tableImporter, type Importer, type TableReader } from '../src/import/index.js';
 import { ROOT, tempDir } from './helpers.js';
 
-interface Source {
-  rows: Record<string, unknown>[];
-}
-
 /** A TableReader over an array: optional delay per batch, a throw at a row, a wrong declared count. */
-function arrayReader<Row>(name: string, rows: Row[], options: { delayMs?: number; failAt?: number; declared?: number; failError?: () => Error } = {}): TableReader<Row> {
+function arrayReader<Row>(
+  name: string,
+  rows: Row[],
+  options: { delayMs?: number; failAt?: number; declared?: number; failError?: () => Error } = {},
+): TableReader<Row> {
   return {
     name,
     async count() {
@@ -31,7 +31,10 @@ function arrayReader<Row>(name: string, rows: Row[], options: { delayMs?: number
         if (signal?.aborted) return;
         if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
         if (options.failAt !== undefined && options.failAt < start + size) {
-          throw options.failError?.() ?? new StrataError('DOCUMENT_INVALID', `${name}: row ${options.failAt}: unexpected end of JSON`, { details: { table: name, row: options.failAt } });
+          throw (
+            options.failError?.() ??
+            new StrataError('DOCUMENT_INVALID', `${name}: row ${options.failAt}: unexpected end of JSON`, { details: { table: name, row: options.failAt } })
+          );
         }
         yield rows.slice(start, start + size);
       }
@@ -59,7 +62,8 @@ function target(): string {
 }
 
 const authors = (n: number) => Array.from({ length: n }, (_, k) => ({ id: k + 1, name: `author ${k + 1}` }));
-const books = (n: number, authorsCount: number) => Array.from({ length: n }, (_, k) => ({ id: k + 1, authorId: (k % authorsCount) + 1, title: `book ${k + 1}`, meta: { pages: k } }));
+const books = (n: number, authorsCount: number) =>
+  Array.from({ length: n }, (_, k) => ({ id: k + 1, authorId: (k % authorsCount) + 1, title: `book ${k + 1}`, meta: { pages: k } }));
 
 type Sources = { authors: TableReader<{ id: number; name: string }>; books: TableReader<{ id: number; authorId: number; title: string; meta: unknown }> };
 
@@ -135,7 +139,10 @@ describe('import engine', () => {
     // Given out of order: books (20) needs the author ids that authors (10) puts in sharedData.
     const report = await runImport({ db, importers: [bookImporter(), authorImporter()], sources, backup: false });
     assert.equal(report.status, 'completed');
-    assert.deepEqual(report.importers.map((r) => r.id), ['authors', 'books']);
+    assert.deepEqual(
+      report.importers.map((r) => r.id),
+      ['authors', 'books'],
+    );
     assert.equal(count(db, 'author'), 20);
     // Authors 21-25 do not exist: their books (4 per author... every 25th) are skipped, not lost.
     const skipped = books(95, 25).filter((b) => b.authorId > 20).length;
@@ -166,8 +173,20 @@ describe('import engine', () => {
     // Duplicate ids with INSERT OR IGNORE: 10 rows read, 5 stored, none skipped.
     const dupes = [...authors(5), ...authors(5)];
     const sources: Sources = { authors: arrayReader('authors', dupes), books: arrayReader('books', []) };
-    const importer = tableImporter<Sources>({ id: 'authors', name: 'Authors', order: 1, source: (s) => s.authors, table: 'author', map: (r) => r, onConflict: 'ignore' });
-    const error = await rejects(runImport({ db, importers: [importer], sources, backup: false }), 'IMPORT_VALIDATION_FAILED', /5 rows in the target, expected at least 10/);
+    const importer = tableImporter<Sources>({
+      id: 'authors',
+      name: 'Authors',
+      order: 1,
+      source: (s) => s.authors,
+      table: 'author',
+      map: (r) => r,
+      onConflict: 'ignore',
+    });
+    const error = await rejects(
+      runImport({ db, importers: [importer], sources, backup: false }),
+      'IMPORT_VALIDATION_FAILED',
+      /5 rows in the target, expected at least 10/,
+    );
     assert.equal((error.details.importers as { status: string }[])[0]!.status, 'failed');
     assert.equal(count(db, 'author'), 0);
     const status = statusOf(db);
@@ -176,7 +195,11 @@ describe('import engine', () => {
     assert.equal(status.importer, 'authors');
     // A source that yields fewer rows than it declares (a Dexie export's rowCount): the same.
     const short: Sources = { authors: arrayReader('authors', authors(10), { declared: 12 }), books: arrayReader('books', []) };
-    await rejects(runImport({ db, importers: [authorImporter()], sources: short, backup: false }), 'IMPORT_VALIDATION_FAILED', /10 rows in the target, expected at least 12.*the source declared 12 rows but 10 were read/);
+    await rejects(
+      runImport({ db, importers: [authorImporter()], sources: short, backup: false }),
+      'IMPORT_VALIDATION_FAILED',
+      /10 rows in the target, expected at least 12.*the source declared 12 rows but 10 were read/,
+    );
     assert.equal(count(db, 'author'), 0);
   });
 
@@ -189,7 +212,8 @@ describe('import engine', () => {
       source: (s) => s.authors,
       table: 'author',
       map: (r) => r,
-      check: (ctx) => (ctx.db.prepare("SELECT count(*) FROM author WHERE name LIKE 'author%'").pluck().get() === 3 ? ['every author still has a placeholder name'] : []),
+      check: (ctx) =>
+        ctx.db.prepare("SELECT count(*) FROM author WHERE name LIKE 'author%'").pluck().get() === 3 ? ['every author still has a placeholder name'] : [],
     });
     await rejects(runImport({ db, importers: [importer], sources, backup: false }), 'IMPORT_VALIDATION_FAILED', /placeholder name/);
     assert.equal(count(db, 'author'), 0);
@@ -198,7 +222,11 @@ describe('import engine', () => {
   test('malformed input mid-stream: a coded error naming the table and row, the target clean, earlier importers undone', async () => {
     const db = target();
     const sources: Sources = { authors: arrayReader('authors', authors(10)), books: arrayReader('books', books(50, 10), { failAt: 37 }) };
-    const error = await rejects(runImport({ db, importers: [authorImporter(), bookImporter()], sources, backup: false }), 'DOCUMENT_INVALID', /importer "books": books: row 37/);
+    const error = await rejects(
+      runImport({ db, importers: [authorImporter(), bookImporter()], sources, backup: false }),
+      'DOCUMENT_INVALID',
+      /importer "books": books: row 37/,
+    );
     assert.match(error.hint ?? '', /cleared/);
     assert.equal(count(db, 'author'), 0, 'the authors imported before the failure are cleared too');
     assert.equal(count(db, 'book'), 0);
@@ -214,10 +242,23 @@ describe('import engine', () => {
   test('a mapping that throws, or returns columns the table lacks, is IMPORT_ROW_INVALID', async () => {
     const db = target();
     const sources: Sources = { authors: arrayReader('authors', authors(4)), books: arrayReader('books', []) };
-    const throws = tableImporter<Sources>({ id: 'a', order: 1, source: (s) => s.authors, table: 'author', map: (r) => { if (r.id === 3) throw new Error('no name'); return r; } });
+    const throws = tableImporter<Sources>({
+      id: 'a',
+      order: 1,
+      source: (s) => s.authors,
+      table: 'author',
+      map: (r) => {
+        if (r.id === 3) throw new Error('no name');
+        return r;
+      },
+    });
     await rejects(runImport({ db, importers: [throws], sources, backup: false }), 'IMPORT_ROW_INVALID', /authors row 2: map\(\) threw: no name/);
     const extra = tableImporter<Sources>({ id: 'a', order: 1, source: (s) => s.authors, table: 'author', map: (r) => (r.id === 2 ? { ...r, age: 3 } : r) });
-    await rejects(runImport({ db, importers: [extra], sources: { ...sources, authors: arrayReader('authors', authors(4)) }, backup: false }), 'IMPORT_ROW_INVALID', /column "age"/);
+    await rejects(
+      runImport({ db, importers: [extra], sources: { ...sources, authors: arrayReader('authors', authors(4)) }, backup: false }),
+      'IMPORT_ROW_INVALID',
+      /column "age"/,
+    );
     assert.equal(count(db, 'author'), 0);
   });
 
@@ -230,11 +271,19 @@ describe('import engine', () => {
       if (e.id === 'books' && ++progressed === 2) controller.abort();
     });
     const sources: Sources = { authors: arrayReader('authors', authors(10)), books: arrayReader('books', books(100, 10), { delayMs: 5 }) };
-    await rejects(runImport({ db, importers: [authorImporter(), bookImporter()], sources, signal: controller.signal, events, backup: false }), 'IMPORT_CANCELLED');
+    await rejects(
+      runImport({ db, importers: [authorImporter(), bookImporter()], sources, signal: controller.signal, events, backup: false }),
+      'IMPORT_CANCELLED',
+    );
     assert.equal(progressed, 2, 'no batch ran after the cancel');
     assert.deepEqual([count(db, 'author'), count(db, 'book')], [0, 0]);
     assert.equal(statusOf(db).state, 'cancelled');
-    const retry = await runImport({ db, importers: [authorImporter(), bookImporter()], sources: { authors: arrayReader('authors', authors(10)), books: arrayReader('books', books(100, 10)) }, backup: false });
+    const retry = await runImport({
+      db,
+      importers: [authorImporter(), bookImporter()],
+      sources: { authors: arrayReader('authors', authors(10)), books: arrayReader('books', books(100, 10)) },
+      backup: false,
+    });
     assert.equal(retry.status, 'completed');
     assert.deepEqual([count(db, 'author'), count(db, 'book')], [10, 100]);
   });
@@ -247,7 +296,10 @@ describe('import engine', () => {
     const notes = Array.from({ length: 25 }, (_, k) => ({ body: `n${k}` }));
     const importer = (fail: boolean) =>
       tableImporter<{ notes: TableReader<{ body: string }> }>({ id: 'notes', order: 1, source: (s) => s.notes, table: 'note', map: (r) => r, batchSize: 10 });
-    await rejects(runImport({ db, importers: [importer(true)], sources: { notes: arrayReader('notes', notes, { failAt: 20 }) }, backup: false }), 'DOCUMENT_INVALID');
+    await rejects(
+      runImport({ db, importers: [importer(true)], sources: { notes: arrayReader('notes', notes, { failAt: 20 }) }, backup: false }),
+      'DOCUMENT_INVALID',
+    );
     assert.equal(count(db, 'note'), 0);
     for (let k = 0; k < 2; k++) {
       await runImport({ db, importers: [importer(false)], sources: { notes: arrayReader('notes', notes) }, backup: false, rerun: true });
@@ -260,17 +312,36 @@ describe('import engine', () => {
   test('foreign-key violations found after the bulk load are validation errors; enforced keys fail the insert', async () => {
     const db = target();
     // Books whose authors are never imported, with no skip in the mapping.
-    const orphanBooks = tableImporter<Sources>({ id: 'books', order: 20, source: (s) => s.books, table: 'book', map: (r) => ({ id: r.id, author_id: r.authorId, title: r.title }) });
+    const orphanBooks = tableImporter<Sources>({
+      id: 'books',
+      order: 20,
+      source: (s) => s.books,
+      table: 'book',
+      map: (r) => ({ id: r.id, author_id: r.authorId, title: r.title }),
+    });
     const sources = () => ({ authors: arrayReader('authors', authors(3)), books: arrayReader('books', books(10, 5)) });
-    const error = await rejects(runImport({ db, importers: [authorImporter(), orphanBooks], sources: sources(), backup: false }), 'IMPORT_VALIDATION_FAILED', /foreign key violation: 4 row\(s\) of book reference missing rows of author/);
+    const error = await rejects(
+      runImport({ db, importers: [authorImporter(), orphanBooks], sources: sources(), backup: false }),
+      'IMPORT_VALIDATION_FAILED',
+      /foreign key violation: 4 row\(s\) of book reference missing rows of author/,
+    );
     assert.equal((error.details.importers as { id: string; status: string }[]).find((r) => r.id === 'books')!.status, 'failed');
     assert.deepEqual([count(db, 'author'), count(db, 'book')], [0, 0]);
-    await rejects(runImport({ db, importers: [authorImporter(), orphanBooks], sources: sources(), backup: false, foreignKeys: 'enforce' }), 'IMPORT_FAILED', /FOREIGN KEY constraint failed/);
+    await rejects(
+      runImport({ db, importers: [authorImporter(), orphanBooks], sources: sources(), backup: false, foreignKeys: 'enforce' }),
+      'IMPORT_FAILED',
+      /FOREIGN KEY constraint failed/,
+    );
     assert.deepEqual([count(db, 'author'), count(db, 'book')], [0, 0]);
     // With keys deferred, foreign keys are back on after the run.
     const conn = new Database(db);
     conn.pragma('foreign_keys = ON');
-    await runImport({ db: conn, importers: [authorImporter(), bookImporter()], sources: { authors: arrayReader('authors', authors(5)), books: arrayReader('books', books(10, 5)) }, backup: false });
+    await runImport({
+      db: conn,
+      importers: [authorImporter(), bookImporter()],
+      sources: { authors: arrayReader('authors', authors(5)), books: arrayReader('books', books(10, 5)) },
+      backup: false,
+    });
     assert.equal(conn.pragma('foreign_keys', { simple: true }), 1);
     conn.close();
   });
@@ -284,11 +355,25 @@ describe('import engine', () => {
     const before = readFileSync(db);
     const mtime = statSync(db).mtimeMs;
     let prepared = 0;
-    const counting: Importer<Sources> = { ...authorImporter(), prepare: async (ctx) => (prepared++, { sourceCount: await ctx.sources.authors.count(), warnings: ['a warning'] }) };
-    const report = await runImport({ db, importers: [counting, bookImporter()], sources: { authors: arrayReader('authors', authors(7)), books: arrayReader('books', books(9, 3)) }, dryRun: true });
+    const counting: Importer<Sources> = {
+      ...authorImporter(),
+      prepare: async (ctx) => (prepared++, { sourceCount: await ctx.sources.authors.count(), warnings: ['a warning'] }),
+    };
+    const report = await runImport({
+      db,
+      importers: [counting, bookImporter()],
+      sources: { authors: arrayReader('authors', authors(7)), books: arrayReader('books', books(9, 3)) },
+      dryRun: true,
+    });
     assert.equal(report.status, 'dry-run');
     assert.equal(prepared, 1);
-    assert.deepEqual(report.importers.map((r) => [r.id, r.sourceCount, r.status]), [['authors', 7, 'dry-run'], ['books', 9, 'dry-run']]);
+    assert.deepEqual(
+      report.importers.map((r) => [r.id, r.sourceCount, r.status]),
+      [
+        ['authors', 7, 'dry-run'],
+        ['books', 9, 'dry-run'],
+      ],
+    );
     assert.deepEqual(report.importers[0]!.warnings, ['a warning']);
     assert.deepEqual(readFileSync(db), before);
     assert.equal(statSync(db).mtimeMs, mtime);
@@ -303,7 +388,16 @@ describe('import engine', () => {
   test('a prepare that says it cannot run stops the run before anything is touched', async () => {
     const db = target();
     const broken: Importer<Sources> = { ...bookImporter(), prepare: () => ({ sourceCount: 0, canRun: false, reason: 'the Dexie export is missing' }) };
-    await rejects(runImport({ db, importers: [authorImporter(), broken], sources: { authors: arrayReader('authors', authors(2)), books: arrayReader('books', []) }, backup: false }), 'IMPORT_NOT_READY', /books: the Dexie export is missing/);
+    await rejects(
+      runImport({
+        db,
+        importers: [authorImporter(), broken],
+        sources: { authors: arrayReader('authors', authors(2)), books: arrayReader('books', []) },
+        backup: false,
+      }),
+      'IMPORT_NOT_READY',
+      /books: the Dexie export is missing/,
+    );
     assert.equal(statusOf(db).state, 'not-started');
   });
 
@@ -322,10 +416,28 @@ describe('import engine', () => {
     const seen: string[] = [];
     const progress: [string, number, number][] = [];
     for (const name of ['import:stage', 'import:prepared', 'import:start', 'import:validated', 'import:done', 'import:completed', 'import:failed'] as const) {
-      events.on(name, (e: any) => seen.push(name === 'import:stage' ? `stage:${e.stage}` : name === 'import:start' ? `start:${e.id}:${e.index}/${e.total}:${e.sourceCount}` : name === 'import:done' ? `done:${e.result.id}:${e.result.status}` : name === 'import:validated' ? `validated:${e.id}:${e.targetCount}` : name));
+      events.on(name, (e: any) =>
+        seen.push(
+          name === 'import:stage'
+            ? `stage:${e.stage}`
+            : name === 'import:start'
+              ? `start:${e.id}:${e.index}/${e.total}:${e.sourceCount}`
+              : name === 'import:done'
+                ? `done:${e.result.id}:${e.result.status}`
+                : name === 'import:validated'
+                  ? `validated:${e.id}:${e.targetCount}`
+                  : name,
+        ),
+      );
     }
     events.on('import:progress', (e) => progress.push([e.id, e.done, e.total]));
-    await runImport({ db, importers: [authorImporter(), bookImporter()], sources: { authors: arrayReader('authors', authors(10)), books: arrayReader('books', books(25, 10)) }, events, backup: false });
+    await runImport({
+      db,
+      importers: [authorImporter(), bookImporter()],
+      sources: { authors: arrayReader('authors', authors(10)), books: arrayReader('books', books(25, 10)) },
+      events,
+      backup: false,
+    });
     assert.deepEqual(seen, [
       'stage:preparing',
       'import:prepared',
@@ -344,10 +456,26 @@ describe('import engine', () => {
       'stage:completed',
       'import:completed',
     ]);
-    assert.deepEqual(progress, [['authors', 7, 10], ['authors', 10, 10], ['books', 10, 25], ['books', 20, 25], ['books', 25, 25]]);
+    assert.deepEqual(progress, [
+      ['authors', 7, 10],
+      ['authors', 10, 10],
+      ['books', 10, 25],
+      ['books', 20, 25],
+      ['books', 25, 25],
+    ]);
     // And a failed run ends with failed.
     seen.length = 0;
-    await rejects(runImport({ db, importers: [authorImporter()], sources: { authors: arrayReader('authors', authors(10), { failAt: 8 }) } as Sources, events, backup: false, rerun: true }), 'DOCUMENT_INVALID');
+    await rejects(
+      runImport({
+        db,
+        importers: [authorImporter()],
+        sources: { authors: arrayReader('authors', authors(10), { failAt: 8 }) } as Sources,
+        events,
+        backup: false,
+        rerun: true,
+      }),
+      'DOCUMENT_INVALID',
+    );
     assert.deepEqual(seen.slice(-4), ['start:authors:1/1:10', 'done:authors:failed', 'stage:failed', 'import:failed']);
   });
 

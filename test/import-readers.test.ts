@@ -39,7 +39,10 @@ async function normalize(value: unknown): Promise<unknown> {
   return value;
 }
 
-async function readAll<Row>(reader: { batches(size: number, signal?: AbortSignal): AsyncIterable<Row[]> }, size = 100): Promise<{ rows: Row[]; sizes: number[] }> {
+async function readAll<Row>(
+  reader: { batches(size: number, signal?: AbortSignal): AsyncIterable<Row[]> },
+  size = 100,
+): Promise<{ rows: Row[]; sizes: number[] }> {
   const rows: Row[] = [];
   const sizes: number[] = [];
   for await (const batch of reader.batches(size)) {
@@ -96,12 +99,24 @@ function message(i: number): Record<string, unknown> {
     tokens: i * 3,
     meta: { nested: { deep: [i, { at: new Date(i) }] }, tags: ['a', 'b'] },
   };
-  if (i % 5 === 0) row.blocks = [{ type: 'text', text: `block ${i} },{ "x"` }, { type: 'code', text: '}' }];
+  if (i % 5 === 0)
+    row.blocks = [
+      { type: 'text', text: `block ${i} },{ "x"` },
+      { type: 'code', text: '}' },
+    ];
   if (i % 7 === 0) row.big = BigInt(i) * 12345678901234567n;
   if (i % 11 === 0) row.bytes = new Uint8Array([i & 255, 0, 255, 7]);
   if (i % 13 === 0) row.missing = undefined;
   if (i % 17 === 0) Object.assign(row, { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, ninf: Number.NEGATIVE_INFINITY });
-  if (i % 19 === 0) Object.assign(row, { map: new Map<unknown, unknown>([['k', new Date(i)], [2, 'two']]), set: new Set([1, 'x', i]) });
+  if (i % 19 === 0)
+    Object.assign(row, {
+      map: new Map<unknown, unknown>([
+        ['k', new Date(i)],
+        [2, 'two'],
+      ]),
+      set: new Set([1, 'x', i]),
+    });
+  // biome-ignore lint/suspicious/noSparseArray: a hole is what Dexie's export must revive
   if (i === 3) Object.assign(row, { buffer: new Uint8Array([1, 2, 3, 250]).buffer, floats: new Float64Array([1.5, -2.25]), re: /a.b/gi, sparse: [1, , 3] });
   return row;
 }
@@ -249,7 +264,10 @@ describe('openDexieExport', () => {
     const at = EXPORT_TEXT.indexOf(' #900"');
     const typesAt = EXPORT_TEXT.indexOf('"$types":{', at) + '"$types":{'.length;
     const path = join(dir, 'intl-row.json');
-    writeFileSync(path, `${EXPORT_TEXT.slice(0, at)} #900","coll":{"locale":"de"}${EXPORT_TEXT.slice(at + ' #900"'.length, typesAt)}"coll":"IntlCollator",${EXPORT_TEXT.slice(typesAt)}`);
+    writeFileSync(
+      path,
+      `${EXPORT_TEXT.slice(0, at)} #900","coll":{"locale":"de"}${EXPORT_TEXT.slice(at + ' #900"'.length, typesAt)}"coll":"IntlCollator",${EXPORT_TEXT.slice(typesAt)}`,
+    );
     for (const options of [{ workers: 1 }, { workers: 1, workerMode: 'rows' as const }, { workers: 1, workerMode: 'text' as const }]) {
       for (const size of [7, 500]) {
         const { rows, sizes } = await readAll((await openDexieExport(path, options)).table('messages'), size);
@@ -318,7 +336,8 @@ describe('openDexieExport', () => {
     const source = await openDexieExport(EXPORT);
     assert.throws(
       () => source.table('nope'),
-      (error: unknown) => error instanceof StrataError && error.code === ErrorCode.IMPORT_TABLE_UNKNOWN && /topics/.test(error.hint ?? '') && error.details.table === 'nope',
+      (error: unknown) =>
+        error instanceof StrataError && error.code === ErrorCode.IMPORT_TABLE_UNKNOWN && /topics/.test(error.hint ?? '') && error.details.table === 'nope',
     );
   });
 });
@@ -347,13 +366,27 @@ describe('openDexieExport: malformed input', () => {
   test('a truncated file is an error wherever it is cut, naming the file and the byte', async () => {
     const size = Buffer.byteLength(EXPORT_TEXT);
     const rowsAt = Buffer.from(EXPORT_TEXT).indexOf('"rows":[');
-    const offsets = [1, 20, 150, rowsAt + 3, rowsAt + 9, rowsAt + 200, Math.floor(size / 3), Math.floor(size / 2) + 1, size - 200, size - 40, size - 3, size - 1];
+    const offsets = [
+      1,
+      20,
+      150,
+      rowsAt + 3,
+      rowsAt + 9,
+      rowsAt + 200,
+      Math.floor(size / 3),
+      Math.floor(size / 2) + 1,
+      size - 200,
+      size - 40,
+      size - 3,
+      size - 1,
+    ];
     const bytes = readFileSync(EXPORT);
     for (const cut of offsets) {
       const path = join(dir, `truncated-${cut}.json`);
       writeFileSync(path, bytes.subarray(0, cut));
       // The parse worker for a few cuts only: under tsx, each one takes a while to start.
-      const modes = cut === rowsAt + 200 || cut === size - 40 ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }] : [{ workers: 0 }];
+      const modes =
+        cut === rowsAt + 200 || cut === size - 40 ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }] : [{ workers: 0 }];
       for (const options of modes) {
         const error = await rejects(() => readEverything(path, options), ErrorCode.IMPORT_SOURCE_INVALID);
         assert.equal(error.details.file, path, `cut at ${cut}`);
@@ -395,7 +428,11 @@ describe('openDexieExport: malformed input', () => {
     quoted[at] = 0x22;
     const path2 = join(dir, 'corrupt-quote.json');
     writeFileSync(path2, quoted);
-    await rejects(() => readEverything(path2), ErrorCode.IMPORT_SOURCE_INVALID, (e) => assert.equal(e.details.table, 'messages'));
+    await rejects(
+      () => readEverything(path2),
+      ErrorCode.IMPORT_SOURCE_INVALID,
+      (e) => assert.equal(e.details.table, 'messages'),
+    );
   });
 
   test('an unknown $types entry: IMPORT_SOURCE_UNSUPPORTED naming the type, key path, table and row', async () => {
@@ -412,23 +449,37 @@ describe('openDexieExport: malformed input', () => {
       assert.equal(error.details.type, 'wat');
       assert.equal(error.details.keyPath, 'createdAt');
       assert.equal(typeof error.details.offset, 'number');
-      assert.equal(Buffer.from(EXPORT_TEXT).subarray(error.details.offset as number).indexOf('{"topicId":"topic-8"'), 0, 'the offset is the row\'s first byte');
+      assert.equal(
+        Buffer.from(EXPORT_TEXT)
+          .subarray(error.details.offset as number)
+          .indexOf('{"topicId":"topic-8"'),
+        0,
+        "the offset is the row's first byte",
+      );
     }
   });
 
   test('a $types value that cannot be decoded (bad base64) is IMPORT_SOURCE_INVALID', async () => {
     const path = variant('bad-base64', '"buffer":"AQID+g=="', '"buffer":"not base64!!"');
     const source = await openDexieExport(path);
-    await rejects(() => readAll(source.table('messages')), ErrorCode.IMPORT_SOURCE_INVALID, (e) => {
-      assert.equal(e.details.row, 4);
-      assert.equal(e.details.keyPath, 'buffer');
-    });
+    await rejects(
+      () => readAll(source.table('messages')),
+      ErrorCode.IMPORT_SOURCE_INVALID,
+      (e) => {
+        assert.equal(e.details.row, 4);
+        assert.equal(e.details.keyPath, 'buffer');
+      },
+    );
   });
 
   test('a declared table with no data, and bytes after the end of the export', async () => {
     const path = variant('no-data', /,\{"tableName":"topics".*\]\}\]\}\}$/s, ']}}');
     const source = await openDexieExport(path);
-    await rejects(() => readAll(source.table('topics')), ErrorCode.IMPORT_SOURCE_INVALID, (e) => assert.equal(e.details.table, 'topics'));
+    await rejects(
+      () => readAll(source.table('topics')),
+      ErrorCode.IMPORT_SOURCE_INVALID,
+      (e) => assert.equal(e.details.table, 'topics'),
+    );
     const trailing = join(dir, 'trailing.json');
     writeFileSync(trailing, `${EXPORT_TEXT}{"more":1}`);
     await rejects(() => readEverything(trailing), ErrorCode.IMPORT_SOURCE_INVALID);
@@ -512,7 +563,10 @@ describe('readReduxPersist', () => {
 
   test('no _persist: version -1; an entry that is not JSON or a missing key: coded errors', async () => {
     assert.equal(readReduxPersist(JSON.stringify({ a: '1' })).version, -1);
-    const error = await rejects(async () => readReduxPersist(JSON.stringify({ settings: '{"language":', _persist: '{"version":1}' })), ErrorCode.IMPORT_SOURCE_INVALID);
+    const error = await rejects(
+      async () => readReduxPersist(JSON.stringify({ settings: '{"language":', _persist: '{"version":1}' })),
+      ErrorCode.IMPORT_SOURCE_INVALID,
+    );
     assert.equal(error.details.key, 'settings');
     await rejects(async () => readReduxPersist('{"settings":'), ErrorCode.IMPORT_SOURCE_INVALID);
     await rejects(async () => readReduxPersist('[1,2]'), ErrorCode.IMPORT_SOURCE_INVALID);

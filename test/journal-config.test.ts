@@ -1,6 +1,5 @@
 /** The journal turned on from strata.config ("journal": true), read back with `strata log`. */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, tempDir, writeFiles } from './helpers.js';
 
@@ -16,8 +15,14 @@ test('"journal": true in the config records runs; strata log --export json reads
   const log = cli(['log', '--export', 'json'], { cwd: dir });
   assert.equal(log.code, 0, log.stderr);
   const entries = JSON.parse(log.stdout) as { event: string; migration: string | null; level: string }[];
-  assert.ok(entries.some((e) => e.event === 'migrated' && e.migration === '1'), log.stdout);
-  assert.ok(entries.some((e) => e.event === 'failed' && e.migration === '2' && e.level === 'ERROR'), log.stdout);
+  assert.ok(
+    entries.some((e) => e.event === 'migrated' && e.migration === '1'),
+    log.stdout,
+  );
+  assert.ok(
+    entries.some((e) => e.event === 'failed' && e.migration === '2' && e.level === 'ERROR'),
+    log.stdout,
+  );
   const bad = cli(['status'], { cwd: dir, env: {} });
   assert.equal(bad.code, 0);
   writeFiles(dir, { 'strata.config.json': JSON.stringify({ journal: 'yes' }) });

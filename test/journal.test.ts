@@ -22,8 +22,17 @@ import { freshDatabase, skipUnlessServer } from './servers.js';
 
 type Row = { run_id: string; seq: number; level: string; event: string; migration: string | null; message: string; data: string };
 
-function sqliteMigrator(db: string, options: { journal?: Parameters<typeof createMigrator>[0]['journal']; backup?: boolean; dir?: string; now?: () => Date } = {}): SqlMigrator {
-  return createMigrator({ db, journal: options.journal ?? true, backup: options.backup ? { dir: join(db, '..', 'backups') } : false, ...(options.dir ? { dir: options.dir } : {}), ...(options.now ? { now: options.now } : {}) });
+function sqliteMigrator(
+  db: string,
+  options: { journal?: Parameters<typeof createMigrator>[0]['journal']; backup?: boolean; dir?: string; now?: () => Date } = {},
+): SqlMigrator {
+  return createMigrator({
+    db,
+    journal: options.journal ?? true,
+    backup: options.backup ? { dir: join(db, '..', 'backups') } : false,
+    ...(options.dir ? { dir: options.dir } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
 }
 
 function addUsers(m: SqlMigrator): void {
@@ -56,7 +65,10 @@ describe('journal: SQL targets (SQLite)', () => {
       ['plan', 'migrating', 'migrated', 'migrating', 'migrated', 'done', 'run:metrics'],
     );
     assert.equal(new Set(rows.map((r) => r.run_id)).size, 1, 'one run id');
-    assert.deepEqual(rows.filter((r) => r.event === 'migrated').map((r) => r.migration), ['1', '2']);
+    assert.deepEqual(
+      rows.filter((r) => r.event === 'migrated').map((r) => r.migration),
+      ['1', '2'],
+    );
     const seeded = JSON.parse(rows.find((r) => r.event === 'migrated' && r.migration === '2')!.data);
     assert.equal(seeded.metrics.rows, 3);
     assert.ok(seeded.metrics.rowsPerSecond > 0);
@@ -87,14 +99,23 @@ describe('journal: SQL targets (SQLite)', () => {
     const metrics = JSON.parse(rows.at(-1)!.data);
     assert.equal(rows.at(-1)!.event, 'run:metrics');
     assert.equal(metrics.status, 'failed');
-    assert.deepEqual(metrics.steps.map((s: { status: string }) => s.status), ['applied', 'applied', 'failed']);
+    assert.deepEqual(
+      metrics.steps.map((s: { status: string }) => s.status),
+      ['applied', 'applied', 'failed'],
+    );
   });
 
   it('keeps the entries of a --single-transaction run that rolled back as a whole', async () => {
     const db = join(tempDir(), 'app.db');
     const m = sqliteMigrator(db);
     addUsers(m);
-    m.register({ version: 3, name: 'broken', up: () => { throw new Error('boom, "quoted", with, commas'); } });
+    m.register({
+      version: 3,
+      name: 'broken',
+      up: () => {
+        throw new Error('boom, "quoted", with, commas');
+      },
+    });
     await assert.rejects(m.migrate({ singleTransaction: true }));
     await m.close();
     assert.equal(query(db, "SELECT name FROM sqlite_master WHERE name = 'users'").length, 0, 'the run rolled back');
@@ -136,7 +157,9 @@ describe('journal: SQL targets (SQLite)', () => {
     const m = sqliteMigrator(db);
     addUsers(m);
     await m.migrate();
-    const status = (await m.status()) as Awaited<ReturnType<SqlMigrator['status']>> & { journal: { table: string; lastRun: { status: string; steps: unknown[] } } };
+    const status = (await m.status()) as Awaited<ReturnType<SqlMigrator['status']>> & {
+      journal: { table: string; lastRun: { status: string; steps: unknown[] } };
+    };
     assert.equal(status.journal.table, 'strata_journal');
     assert.equal(status.journal.lastRun.status, 'done');
     assert.equal(status.journal.lastRun.steps.length, 2);
@@ -164,7 +187,13 @@ describe('journal: levels, filters, exports', () => {
     m.register({ version: 1, name: 'one', up: (ctx) => ctx.exec('CREATE TABLE one (x)'), down: (ctx) => ctx.exec('DROP TABLE one') });
     await m.migrate();
     clock = new Date('2025-03-01T11:00:00.000Z');
-    m.register({ version: 2, name: 'two', up: () => { throw new Error('two fails'); } });
+    m.register({
+      version: 2,
+      name: 'two',
+      up: () => {
+        throw new Error('two fails');
+      },
+    });
     await assert.rejects(m.migrate());
     clock = new Date('2025-03-01T12:00:00.000Z');
     await m.rollback();
@@ -191,7 +220,10 @@ describe('journal: levels, filters, exports', () => {
     const before = (await journal.queryLogs()).length;
     await m.rollback({ to: '0' });
     assert.equal((await journal.queryLogs()).length, before, 'an ERROR-level journal records nothing of a successful run');
-    assert.throws(() => journal.setLevel('LOUD' as 'INFO'), (e: unknown) => isStrataError(e) && e.code === ErrorCode.USAGE);
+    assert.throws(
+      () => journal.setLevel('LOUD' as 'INFO'),
+      (e: unknown) => isStrataError(e) && e.code === ErrorCode.USAGE,
+    );
     await m.close();
   });
 
@@ -200,13 +232,22 @@ describe('journal: levels, filters, exports', () => {
     const all = await journal.queryLogs();
     const runs = [...new Set(all.map((e) => e.runId))];
     assert.equal(runs.length, 3);
-    assert.ok(all.every((e, k) => k === 0 || all[k - 1]!.time <= e.time), 'oldest first');
+    assert.ok(
+      all.every((e, k) => k === 0 || all[k - 1]!.time <= e.time),
+      'oldest first',
+    );
     const second = await journal.queryLogs({ since: '2025-03-01T10:30:00Z', until: new Date('2025-03-01T11:30:00Z') });
     assert.ok(second.length > 0);
     assert.deepEqual([...new Set(second.map((e) => e.runId))], [runs[1]]);
-    assert.deepEqual(await journal.queryLogs({ since: Date.parse('2025-03-01T11:59:00Z') }), all.filter((e) => e.runId === runs[2]));
+    assert.deepEqual(
+      await journal.queryLogs({ since: Date.parse('2025-03-01T11:59:00Z') }),
+      all.filter((e) => e.runId === runs[2]),
+    );
     const byRun = await journal.queryLogs({ runId: runs[0] });
-    assert.deepEqual(byRun, all.filter((e) => e.runId === runs[0]));
+    assert.deepEqual(
+      byRun,
+      all.filter((e) => e.runId === runs[0]),
+    );
     assert.ok((await journal.queryLogs({ migration: '2' })).every((e) => e.migration === '2'));
     assert.equal((await journal.queryLogs({ migration: '2' })).length, 2, 'migrating and failed');
     const last3 = await journal.queryLogs({ limit: 3 });
@@ -255,7 +296,15 @@ describe('journal: document stores (JSON lines)', () => {
     await ok.migrate();
     const failing = new DocumentMigrator<{ n: number }>({
       store: memoryStore({ key: 'other', initial: { version: 1, data: { n: 1 }, history: [] } }),
-      migrations: [{ version: 2, name: 'explode', up: () => { throw new Error('no'); } }],
+      migrations: [
+        {
+          version: 2,
+          name: 'explode',
+          up: () => {
+            throw new Error('no');
+          },
+        },
+      ],
     });
     journal.attach(failing.events);
     await assert.rejects(failing.migrate());
@@ -270,7 +319,10 @@ describe('journal: document stores (JSON lines)', () => {
     assert.equal(parsed.at(-2).level, 'ERROR');
     assert.equal(parsed.at(-2).data.error.code, ErrorCode.MIGRATION_FAILED);
     assert.deepEqual(await journal.queryLogs(), parsed);
-    assert.deepEqual((await journal.queryLogs({ level: 'ERROR' })).map((e) => e.event), ['failed', 'run:metrics']);
+    assert.deepEqual(
+      (await journal.queryLogs({ level: 'ERROR' })).map((e) => e.event),
+      ['failed', 'run:metrics'],
+    );
     // A second journal over the same file (another process) reads the same.
     assert.deepEqual(await new Journal(jsonlJournalSink(file)).queryLogs(), parsed);
   });
@@ -300,7 +352,10 @@ describe('journal: document stores (JSON lines)', () => {
     await again.migrate();
     const after = await next.queryLogs();
     assert.deepEqual(after.slice(0, whole.length - 1), whole.slice(0, -1));
-    assert.deepEqual(after.slice(whole.length - 1).map((e) => e.event), whole.map((e) => e.event));
+    assert.deepEqual(
+      after.slice(whole.length - 1).map((e) => e.event),
+      whole.map((e) => e.event),
+    );
     assert.equal(parseJsonLines(readFileSync(file, 'utf8')).skipped, 1, 'only the torn line');
     assert.ok(statSync(file).size > text.length - 100);
   });
@@ -338,12 +393,26 @@ describe('journal: backfill events', () => {
     assert.equal(inStep.rowsPerSecond, 4000);
     // On its own (strata backfill): its own run, closed by backfill:done.
     events.emit('backfill:start', { name: 'other', table: 'u', done: 100, total: 300, resumed: true, lastKey: 100 });
-    events.emit('backfill:progress', { name: 'other', table: 'u', done: 200, total: 300, batches: 1, lastKey: 200, rowsPerSecond: 900, etaMs: 100, rssBytes: 1, elapsedMs: 100 });
+    events.emit('backfill:progress', {
+      name: 'other',
+      table: 'u',
+      done: 200,
+      total: 300,
+      batches: 1,
+      lastKey: 200,
+      rowsPerSecond: 900,
+      etaMs: 100,
+      rssBytes: 1,
+      elapsedMs: 100,
+    });
     events.emit('backfill:done', { name: 'other', table: 'u', done: 300, total: 300, durationMs: 200, rowsPerSecond: 1000, alreadyDone: false });
     const runs = await journal.queryLogs({ event: 'run:metrics' });
     assert.equal(runs.length, 2);
     const standalone = runs[1]!;
-    assert.deepEqual((await journal.queryLogs({ runId: standalone.runId })).map((e) => e.event), ['backfill:start', 'backfill:progress', 'backfill:done', 'run:metrics']);
+    assert.deepEqual(
+      (await journal.queryLogs({ runId: standalone.runId })).map((e) => e.event),
+      ['backfill:start', 'backfill:progress', 'backfill:done', 'run:metrics'],
+    );
     assert.equal((standalone.data as { rows: number }).rows, 300);
     assert.equal((standalone.data as { steps: { rowsPerSecond: number }[] }).steps[0]!.rowsPerSecond, 1000);
   });
@@ -361,7 +430,10 @@ for (const kind of ['postgres', 'mariadb'] as const) {
       await assert.rejects(m.migrate());
       const journal = journalOf(m)!;
       const all = await journal.queryLogs();
-      assert.deepEqual(all.filter((e) => e.runId === all[0]!.runId).map((e) => e.event), ['plan', 'migrating', 'migrated', 'migrating', 'migrated', 'done', 'run:metrics']);
+      assert.deepEqual(
+        all.filter((e) => e.runId === all[0]!.runId).map((e) => e.event),
+        ['plan', 'migrating', 'migrated', 'migrating', 'migrated', 'done', 'run:metrics'],
+      );
       const failed = await journal.queryLogs({ level: 'ERROR', event: 'failed' });
       assert.equal(failed.length, 1);
       assert.equal(failed[0]!.migration, '3');
@@ -388,12 +460,18 @@ describe('strata log (CLI)', { skip: existsSync(CLI) ? false : 'run npm run buil
     const json = cli(['log', '--json'], { cwd: ws });
     assert.equal(json.code, 0, json.stderr);
     const entries = JSON.parse(json.stdout).entries as { event: string; level: string }[];
-    assert.deepEqual(entries.map((e) => e.event), ['plan', 'migrating', 'migrated', 'migrating', 'failed', 'run:metrics']);
+    assert.deepEqual(
+      entries.map((e) => e.event),
+      ['plan', 'migrating', 'migrated', 'migrating', 'failed', 'run:metrics'],
+    );
     const errors = JSON.parse(cli(['log', '--level', 'error', '--json'], { cwd: ws }).stdout).entries as { level: string }[];
     assert.equal(errors.length, 2);
     const csv = cli(['log', '--export', 'csv', '--limit', '2'], { cwd: ws });
     assert.equal(csv.code, 0, csv.stderr);
-    assert.deepEqual(parseJournalCsv(csv.stdout).map((e) => e.event), ['failed', 'run:metrics']);
+    assert.deepEqual(
+      parseJournalCsv(csv.stdout).map((e) => e.event),
+      ['failed', 'run:metrics'],
+    );
     const exported = parseJournalJson(cli(['log', '--export', 'json'], { cwd: ws }).stdout);
     assert.equal(exported.length, entries.length);
     const table = cli(['log', '--since', '1h'], { cwd: ws });

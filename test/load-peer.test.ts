@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { ErrorCode, StrataError } from '../src/model/errors.js';
+import { ErrorCode, type StrataError } from '../src/model/errors.js';
 import { loadPeer } from '../src/targets/sql/load-peer.js';
 
 const importByName = (specifier: string) => () => import(specifier);

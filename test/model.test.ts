@@ -52,31 +52,67 @@ describe('versions', () => {
 describe('reconcile', () => {
   it('pending is membership in the ledger, not a high-water mark', () => {
     const r = reconcile([migration('1'), migration('2'), migration('3')], [applied('1'), applied('3')]);
-    assert.deepEqual(r.pending.map((m) => m.version), ['2']);
+    assert.deepEqual(
+      r.pending.map((m) => m.version),
+      ['2'],
+    );
     assert.equal(r.currentVersion, '3');
-    assert.deepEqual(findProblems(r).map((p) => p.code), ['OUT_OF_ORDER']);
+    assert.deepEqual(
+      findProblems(r).map((p) => p.code),
+      ['OUT_OF_ORDER'],
+    );
     assert.deepEqual(findProblems(r, { allowOutOfOrder: true }), []);
   });
 
   it('reports changed, missing, failed and running rows', () => {
-    const r = reconcile([migration('1', 'sha256:edited'), migration('4')], [applied('1'), applied('2'), applied('3', 'x', 'failed'), applied('5', 'y', 'running')]);
+    const r = reconcile(
+      [migration('1', 'sha256:edited'), migration('4')],
+      [applied('1'), applied('2'), applied('3', 'x', 'failed'), applied('5', 'y', 'running')],
+    );
     assert.deepEqual(
       r.statuses.map((s) => [s.version, s.state]),
-      [['1', 'changed'], ['2', 'missing'], ['3', 'failed'], ['4', 'pending'], ['5', 'running']],
+      [
+        ['1', 'changed'],
+        ['2', 'missing'],
+        ['3', 'failed'],
+        ['4', 'pending'],
+        ['5', 'running'],
+      ],
     );
-    assert.deepEqual(findProblems(r).map((p) => p.code), ['CHECKSUM_MISMATCH', 'MIGRATION_FILE_MISSING', 'MIGRATION_INCOMPLETE', 'MIGRATION_INCOMPLETE']);
+    assert.deepEqual(
+      findProblems(r).map((p) => p.code),
+      ['CHECKSUM_MISMATCH', 'MIGRATION_FILE_MISSING', 'MIGRATION_INCOMPLETE', 'MIGRATION_INCOMPLETE'],
+    );
     const incomplete = findProblems(r, { allowChanged: true, allowMissing: true, allowOutOfOrder: true });
-    assert.deepEqual(incomplete.map((p) => p.version), ['3', '5']);
+    assert.deepEqual(
+      incomplete.map((p) => p.version),
+      ['3', '5'],
+    );
     assert.match(incomplete[0]!.hint, /strata repair 3 --applied/);
   });
 
   it('plans up to a version and down by steps or to a version', () => {
     const r = reconcile([migration('1'), migration('2'), migration('3'), migration('4')], [applied('1'), applied('2')]);
-    assert.deepEqual(planUp(r, '3').map((m) => m.version), ['3']);
-    assert.deepEqual(planDown(r, { kind: 'last' }).map((e) => e.version), ['2']);
-    assert.deepEqual(planDown(r, { kind: 'steps', steps: 5 }).map((e) => e.version), ['2', '1']);
-    assert.deepEqual(planDown(r, { kind: 'to', version: '1' }).map((e) => e.version), ['2']);
-    assert.deepEqual(planDown(r, { kind: 'to', version: '0' }).map((e) => e.version), ['2', '1']);
+    assert.deepEqual(
+      planUp(r, '3').map((m) => m.version),
+      ['3'],
+    );
+    assert.deepEqual(
+      planDown(r, { kind: 'last' }).map((e) => e.version),
+      ['2'],
+    );
+    assert.deepEqual(
+      planDown(r, { kind: 'steps', steps: 5 }).map((e) => e.version),
+      ['2', '1'],
+    );
+    assert.deepEqual(
+      planDown(r, { kind: 'to', version: '1' }).map((e) => e.version),
+      ['2'],
+    );
+    assert.deepEqual(
+      planDown(r, { kind: 'to', version: '0' }).map((e) => e.version),
+      ['2', '1'],
+    );
   });
 });
 

@@ -146,7 +146,11 @@ describe('multi-database projects', () => {
     for (const args of [['rollback'], ['repair', '--checksums'], ['create', 'add_x'], ['backup', 'list']]) {
       const result = p.run(...args);
       assertFailure(result, 'USAGE', 2, { hint: true });
-      assert.match(result.stderr, new RegExp(`strata ${args[0]} works on one database at a time, and .*names 3: knowledge, memory, tasks`), describeRun(result));
+      assert.match(
+        result.stderr,
+        new RegExp(`strata ${args[0]} works on one database at a time, and .*names 3: knowledge, memory, tasks`),
+        describeRun(result),
+      );
       assert.match(result.stderr, /hint: pick one with --database NAME/);
     }
     for (const name of NAMES) assert.equal(ledger(p.db(name)).length, 2, `${name} must be untouched`);
@@ -241,7 +245,12 @@ describe('multi-database projects', () => {
     const report = parseJson(migrated);
     assert.equal(report.ok, true);
     assert.deepEqual(
-      report.databases.map((d: { name: string; status: string; currentVersion: string; results: unknown[] }) => [d.name, d.status, d.currentVersion, d.results.length]),
+      report.databases.map((d: { name: string; status: string; currentVersion: string; results: unknown[] }) => [
+        d.name,
+        d.status,
+        d.currentVersion,
+        d.results.length,
+      ]),
       NAMES.map((name) => [name, 'succeeded', '2', 2]),
     );
 
@@ -274,7 +283,14 @@ describe('multi-database projects', () => {
     assert.match(result.stderr, /1 of 3 database\(s\) are not valid: knowledge/);
     assert.match(result.stdout, /== tasks ==\ndatabase: sqlite:\S*felix_tasks.db \(from strata.config.json, databases.tasks\)\n.*is valid/);
 
-    writeFiles(p.dir, { 'strata.config.json': JSON.stringify({ databases: { ...Object.fromEntries(NAMES.map((n) => [n, { db: `./data/${n}/felix_${n}.db`, dir: `./migrations/${n}` }])), memory: { db: './data/memory/felix_memory.db', dir: './nowhere' } } }) });
+    writeFiles(p.dir, {
+      'strata.config.json': JSON.stringify({
+        databases: {
+          ...Object.fromEntries(NAMES.map((n) => [n, { db: `./data/${n}/felix_${n}.db`, dir: `./migrations/${n}` }])),
+          memory: { db: './data/memory/felix_memory.db', dir: './nowhere' },
+        },
+      }),
+    });
     const status = p.run('status', '--json');
     assert.equal(status.code, 1, describeRun(status));
     const names = parseJson(status).databases.map((d: { name: string; error?: { code: string } }) => [d.name, d.error?.code]);

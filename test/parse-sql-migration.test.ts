@@ -38,7 +38,10 @@ describe('parseSqlMigration', () => {
   it('lifts PRAGMA foreign_keys out of the statements (SQLite ignores it in a transaction)', () => {
     const parsed = parseSqlMigration('PRAGMA foreign_keys=off;\nCREATE TABLE b (x);\nPRAGMA foreign_keys = ON;', 'sqlite');
     assert.equal(parsed.up.foreignKeys, false);
-    assert.deepEqual(parsed.up.statements.map((s) => s.sql), ['CREATE TABLE b (x)']);
+    assert.deepEqual(
+      parsed.up.statements.map((s) => s.sql),
+      ['CREATE TABLE b (x)'],
+    );
     assert.equal(parseSqlMigration('PRAGMA foreign_keys = ON; SELECT 1;', 'sqlite').up.foreignKeys, true);
   });
 

@@ -23,8 +23,30 @@ describe('structural driver types', () => {
     const db: BetterSqlite3Database = new Database(':memory:');
     const statement = db.prepare<[number], { one: number }>('SELECT ? AS one');
     assert.deepEqual(statement.get(1), { one: 1 });
-    assert.deepEqual(membersMissing(db, ['memory', 'readonly', 'name', 'open', 'inTransaction', 'prepare', 'transaction', 'exec', 'pragma', 'function', 'backup', 'close']), []);
-    assert.deepEqual(membersMissing(statement, ['database', 'source', 'reader', 'readonly', 'busy', 'run', 'get', 'all', 'iterate', 'pluck', 'expand', 'raw', 'bind', 'columns', 'safeIntegers']), []);
+    assert.deepEqual(
+      membersMissing(db, ['memory', 'readonly', 'name', 'open', 'inTransaction', 'prepare', 'transaction', 'exec', 'pragma', 'function', 'backup', 'close']),
+      [],
+    );
+    assert.deepEqual(
+      membersMissing(statement, [
+        'database',
+        'source',
+        'reader',
+        'readonly',
+        'busy',
+        'run',
+        'get',
+        'all',
+        'iterate',
+        'pluck',
+        'expand',
+        'raw',
+        'bind',
+        'columns',
+        'safeIntegers',
+      ]),
+      [],
+    );
     const migrator = createMigrator({ db, backup: false });
     assert.deepEqual((await migrator.migrate()).results, []);
     await migrator.close();

@@ -138,7 +138,13 @@ describe('the PGlite driver under the engine', () => {
       const migrator = createMigrator({ db: driver, dir: migrationsIn(root) });
       try {
         const up = await migrator.migrate();
-        assert.deepEqual(up.results.map((r) => [r.version, r.status]), [['1', 'applied'], ['2', 'applied']]);
+        assert.deepEqual(
+          up.results.map((r) => [r.version, r.status]),
+          [
+            ['1', 'applied'],
+            ['2', 'applied'],
+          ],
+        );
         const status = await migrator.status();
         assert.equal(status.currentVersion, '2');
         assert.equal(status.pending, 0);
@@ -147,7 +153,10 @@ describe('the PGlite driver under the engine', () => {
         assert.equal(validation.ok, true, JSON.stringify(validation));
         assert.deepEqual(await driver.query('SELECT pet_count() AS n'), [{ n: 0 }]);
         const down = await migrator.rollback();
-        assert.deepEqual(down.results.map((r) => [r.version, r.status]), [['2', 'reverted']]);
+        assert.deepEqual(
+          down.results.map((r) => [r.version, r.status]),
+          [['2', 'reverted']],
+        );
         assert.equal(await driver.tableExists('pets'), false);
         assert.equal(await driver.tableExists('people'), true);
       } finally {
@@ -178,13 +187,23 @@ SELECT id,
       const error = await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED', /statement 3 \(line 6, column 8\)/);
       assert.equal(error.details.line, 6);
       assert.equal(error.details.column, 8);
-      assert.deepEqual(error.results.map((r) => [r.version, r.status]), [['1', 'applied'], ['2', 'applied'], ['3', 'failed']]);
+      assert.deepEqual(
+        error.results.map((r) => [r.version, r.status]),
+        [
+          ['1', 'applied'],
+          ['2', 'applied'],
+          ['3', 'failed'],
+        ],
+      );
     } finally {
       await migrator.close();
     }
     // DDL is transactional: the table of the failed step went with its transaction.
     assert.deepEqual(await rowsOf(data, "SELECT to_regclass('toys') AS t"), [{ t: null }]);
-    assert.deepEqual(await rowsOf(data, "SELECT version FROM strata_migrations WHERE status = 'applied' ORDER BY version"), [{ version: '1' }, { version: '2' }]);
+    assert.deepEqual(await rowsOf(data, "SELECT version FROM strata_migrations WHERE status = 'applied' ORDER BY version"), [
+      { version: '1' },
+      { version: '2' },
+    ]);
   });
 
   test('a schema: created, first on the search path, home of the ledger; read mode does not create it', async () => {
@@ -238,19 +257,27 @@ describe('the folder lock', () => {
     const { root, data } = freshFolder();
     const files: Record<string, string> = { '0001_counter.sql': 'CREATE TABLE counter (version TEXT NOT NULL);\n' };
     for (let v = 2; v <= 12; v++) {
-      files[`${String(v).padStart(4, '0')}_step_${v}.sql`] = `${v % 5 === 0 ? '-- strata:no-transaction\n' : ''}CREATE TABLE t${v} (id INTEGER);\nINSERT INTO counter VALUES ('${v}');\n`;
+      files[`${String(v).padStart(4, '0')}_step_${v}.sql`] =
+        `${v % 5 === 0 ? '-- strata:no-transaction\n' : ''}CREATE TABLE t${v} (id INTEGER);\nINSERT INTO counter VALUES ('${v}');\n`;
     }
     const dir = migrationsIn(root, files);
     const racers = [0, 1].map(() =>
-      child(root, `const m = createMigrator({ db: new PgliteDriver(args.data), dir: args.dir });
+      child(
+        root,
+        `const m = createMigrator({ db: new PgliteDriver(args.data), dir: args.dir });
 const report = await m.migrate();
 await m.close();
-console.log(JSON.stringify(report.results.map((r) => r.version)));`, { data, dir }),
+console.log(JSON.stringify(report.results.map((r) => r.version)));`,
+        { data, dir },
+      ),
     );
     const outputs = await Promise.all(racers.map((r) => r.output));
     for (const output of outputs) assert.equal(output.code, 0, output.stderr);
     const applied = outputs.flatMap((o) => JSON.parse(o.stdout.trim()) as string[]).sort((a, b) => Number(a) - Number(b));
-    assert.deepEqual(applied, Array.from({ length: 12 }, (_, k) => String(k + 1)));
+    assert.deepEqual(
+      applied,
+      Array.from({ length: 12 }, (_, k) => String(k + 1)),
+    );
     const counted = await rowsOf<{ version: string; n: number }>(data, 'SELECT version, count(*)::int AS n FROM counter GROUP BY version');
     assert.equal(counted.length, 11);
     assert.ok(counted.every((row) => row.n === 1));
@@ -258,10 +285,14 @@ console.log(JSON.stringify(report.results.map((r) => r.version)));`, { data, dir
 
   test('a process that has the folder open makes others wait, then time out with LOCK_TIMEOUT', async () => {
     const { root, data } = freshFolder();
-    const holder = child(root, `const d = new PgliteDriver(args.data);
+    const holder = child(
+      root,
+      `const d = new PgliteDriver(args.data);
 await d.connect('read');
 console.log('open');
-setInterval(() => {}, 1000);`, { data });
+setInterval(() => {}, 1000);`,
+      { data },
+    );
     await printed(holder.process, 'open');
     const migrator = createMigrator({ db: new PgliteDriver(data, { lockTimeoutMs: 300 }), dir: migrationsIn(root) });
     const started = Date.now();
@@ -271,7 +302,10 @@ setInterval(() => {}, 1000);`, { data });
     // lock() before any other use waits with the engine's timeout and says it waits.
     const driver = new PgliteDriver(data);
     let waited = 0;
-    await rejectsWith(driver.lock(200, () => waited++), 'LOCK_TIMEOUT');
+    await rejectsWith(
+      driver.lock(200, () => waited++),
+      'LOCK_TIMEOUT',
+    );
     assert.equal(waited, 1);
     await driver.close();
     // A holder that dies releases the folder: no stale lock.
@@ -415,10 +449,14 @@ SELECT nosuchcolumn FROM half;
     await writer.connect('write');
     await writer.exec("INSERT INTO people VALUES (2, 'Grace')");
     await writer.close();
-    const restorer = child(root, `const provider = new PgliteBackupProvider(args.data);
+    const restorer = child(
+      root,
+      `const provider = new PgliteBackupProvider(args.data);
 console.log('start');
 await provider.restoreInto(args.plain);
-console.log('done');`, { data, plain });
+console.log('done');`,
+      { data, plain },
+    );
     await printed(restorer.process, 'start');
     // Somewhere inside the restore (loading the tarball, syncing, swapping): a real kill, no hook.
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -435,7 +473,8 @@ describe('the PGlite dialect', () => {
     resolveDatabase({ db: location === ':memory:' ? 'pglite:memory:' : `pglite:${location}`, ...(schema ? { schema } : {}) });
 
   test('claims pglite: strings only, and resolves folders and memory', () => {
-    for (const db of ['pglite:./data/pg', 'pglite:/abs/pg', 'pglite:///abs/pg', 'pglite:memory:', 'PGLITE:memory:']) assert.equal(pgliteDialect.claims(db), true, db);
+    for (const db of ['pglite:./data/pg', 'pglite:/abs/pg', 'pglite:///abs/pg', 'pglite:memory:', 'PGLITE:memory:'])
+      assert.equal(pgliteDialect.claims(db), true, db);
     for (const db of ['./app.db', 'sqlite:./app.db', 'postgres://localhost/x', 'pglite']) assert.equal(pgliteDialect.claims(db), false, db);
     assert.equal(pgliteLocationOf('pglite:memory:'), ':memory:');
     assert.equal(pgliteLocationOf('pglite://memory:'), ':memory:');
@@ -449,7 +488,8 @@ describe('the PGlite dialect', () => {
   test("speaks PostgreSQL's SQL: the same lexer and builders", () => {
     assert.equal(pgliteDialect.family, 'postgres');
     assert.equal(pgliteDialect.lexer, SQL_LEXERS.postgres);
-    for (const key of ['quoteIdentifier', 'param', 'insertIgnore', 'upsert', 'types', 'beginWrite'] as const) assert.equal(pgliteDialect[key], postgresSql[key], key);
+    for (const key of ['quoteIdentifier', 'param', 'insertIgnore', 'upsert', 'types', 'beginWrite'] as const)
+      assert.equal(pgliteDialect[key], postgresSql[key], key);
   });
 
   test('is the dialect resolveDatabase picks for pglite: strings, ahead of SQLite', () => {

@@ -41,7 +41,10 @@ describe('replacePlaceholders', () => {
 
   it('leaves comments exactly as written: no replacement and no error there', () => {
     const text = `-- migrate:up\n-- uses \${schema}; \${undocumented} is only mentioned here\n/* block \${also_unknown} */ SELECT '\${schema}';\n`;
-    assert.equal(replacePlaceholders(text, { schema: 'app' }), `-- migrate:up\n-- uses \${schema}; \${undocumented} is only mentioned here\n/* block \${also_unknown} */ SELECT 'app';\n`);
+    assert.equal(
+      replacePlaceholders(text, { schema: 'app' }),
+      `-- migrate:up\n-- uses \${schema}; \${undocumented} is only mentioned here\n/* block \${also_unknown} */ SELECT 'app';\n`,
+    );
   });
 
   it('does not take -- or /* inside a string literal for a comment', () => {
@@ -66,7 +69,14 @@ describe('replacePlaceholders', () => {
       'PLACEHOLDER_UNKNOWN',
       /^migrations\/0003_x\.sql: unknown placeholder \$\{tenant\} at line 2, column 23 \(and 1 more: other\)$/,
     );
-    assert.deepEqual(error.details, { file: 'migrations/0003_x.sql', line: 2, column: 23, placeholder: 'tenant', unknown: ['tenant', 'other'], known: ['schema', 'region'] });
+    assert.deepEqual(error.details, {
+      file: 'migrations/0003_x.sql',
+      line: 2,
+      column: 23,
+      placeholder: 'tenant',
+      unknown: ['tenant', 'other'],
+      known: ['schema', 'region'],
+    });
     assert.match(error.hint ?? '', /the known placeholders are schema, region/);
     assert.match(error.hint ?? '', /--var tenant=VALUE/);
     assert.match(error.hint ?? '', /"placeholders"/);
@@ -84,10 +94,18 @@ describe('replacePlaceholders', () => {
     ].join('\n');
     assert.equal(
       replacePlaceholders(text, { SCHEMA: 'gw' }, ':NAME', 'f.sql', 'postgres'),
-      ['-- migrate:up', "select gw.add_job('jobs:insert', '{}'::json, now()::timestamp);", 'select array[]::gw.job_spec[], x::gw.t, (gw.f()), :lower, arr[1:2];'].join('\n'),
+      [
+        '-- migrate:up',
+        "select gw.add_job('jobs:insert', '{}'::json, now()::timestamp);",
+        'select array[]::gw.job_spec[], x::gw.t, (gw.f()), :lower, arr[1:2];',
+      ].join('\n'),
     );
     // `name` also matches lower case: :lower is then a placeholder without a value.
-    throwsCode(() => replacePlaceholders(text, { SCHEMA: 'gw' }, ':name', 'f.sql', 'postgres'), 'PLACEHOLDER_UNKNOWN', /unknown placeholder :lower at line 3, column 66/);
+    throwsCode(
+      () => replacePlaceholders(text, { SCHEMA: 'gw' }, ':name', 'f.sql', 'postgres'),
+      'PLACEHOLDER_UNKNOWN',
+      /unknown placeholder :lower at line 3, column 66/,
+    );
   });
 
   it('other templates: {{name}} and %NAME% (the name ends where the suffix starts)', () => {
@@ -159,11 +177,11 @@ function project(files: Record<string, string> = FILES) {
 describe('createMigrator({ placeholders })', () => {
   it('replaces placeholders when migrating; the ledger keeps the checksum of the file as written', async () => {
     const p = project();
-    const migrator = createMigrator({ db: p.db, dir: p.migrations, placeholders: { prefix: 'app', greeting: "$1 && $$" }, backup: false });
+    const migrator = createMigrator({ db: p.db, dir: p.migrations, placeholders: { prefix: 'app', greeting: '$1 && $$' }, backup: false });
     await migrator.migrate();
     await migrator.close();
-    assert.deepEqual(query(p.db, 'SELECT key, value FROM app_settings'), [{ key: 'hello', value: "$1 && $$" }]);
-    assert.deepEqual(query(p.db, 'SELECT v FROM app_log'), [{ v: "$1 && $$" }]);
+    assert.deepEqual(query(p.db, 'SELECT key, value FROM app_settings'), [{ key: 'hello', value: '$1 && $$' }]);
+    assert.deepEqual(query(p.db, 'SELECT v FROM app_log'), [{ v: '$1 && $$' }]);
     const rows = ledger(p.db);
     assert.equal(rows[0]!.checksum, checksumOf(FILES['0001_settings.sql']!));
     assert.notEqual(rows[0]!.checksum, checksumOf(FILES['0001_settings.sql']!.replaceAll('${prefix}', 'app').replaceAll('${greeting}', () => '$1 && $$')));
@@ -176,7 +194,10 @@ describe('createMigrator({ placeholders })', () => {
     await first.close();
     const second = createMigrator({ db: p.db, dir: p.migrations, placeholders: { prefix: 'other', greeting: 'bye' }, backup: false });
     const status = await second.status();
-    assert.deepEqual(status.migrations.map((m) => m.state), ['applied', 'applied']);
+    assert.deepEqual(
+      status.migrations.map((m) => m.state),
+      ['applied', 'applied'],
+    );
     assert.deepEqual(status.problems, []);
     assert.equal((await second.validate()).ok, true);
     // The down files now name other_*: dropping a table that does not exist fails, so it is the new value that ran.
@@ -251,7 +272,10 @@ describe('strata --var and the placeholders config', () => {
     assert.deepEqual(query(ws.db, 'SELECT value FROM cfg_settings'), [{ value: 'from flag' }]);
     // Another value later: nothing looks changed.
     const status = parseJson(ws.run('status', '--json', '--var', 'prefix=renamed'));
-    assert.deepEqual(status.migrations.map((m: { state: string }) => m.state), ['applied', 'applied']);
+    assert.deepEqual(
+      status.migrations.map((m: { state: string }) => m.state),
+      ['applied', 'applied'],
+    );
     assertOk(ws.run('validate', '--var', 'prefix=renamed'));
 
     const custom = project({ '0001_t.sql': "CREATE TABLE :TABLE (v TEXT);\nINSERT INTO :TABLE VALUES ('{}');\n" });

@@ -14,7 +14,8 @@ import { commandLine } from '../src/model/next-command.js';
 import { assertFailure, assertOk, cli, ledger, parseJson, rejectsWith, snapshot, tempDir, userTables, writeFiles } from './helpers.js';
 
 const USERS = '-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n';
-const POSTS = '-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n\nDROP TABLE users;\n-- migrate:down\nCREATE TABLE users (id INTEGER PRIMARY KEY);\nDROP TABLE posts;\n';
+const POSTS =
+  '-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n\nDROP TABLE users;\n-- migrate:down\nCREATE TABLE users (id INTEGER PRIMARY KEY);\nDROP TABLE posts;\n';
 
 function project(files: Record<string, string> = { '0001_users.sql': USERS, '0002_posts.sql': POSTS }) {
   const dir = tempDir('strata-plugins-');
@@ -33,7 +34,15 @@ function noDrops(severity: PlanFinding['severity'], seen: InspectedPlan<SqlConte
         step.body.kind === 'sql'
           ? step.body.statements
               .filter((s) => /^DROP TABLE/i.test(s.sql))
-              .map((s) => ({ severity, rule: 'no-drop-table', message: `drops a table: ${s.sql}`, version: step.version, file: step.file, line: s.line, statement: s.index }))
+              .map((s) => ({
+                severity,
+                rule: 'no-drop-table',
+                message: `drops a table: ${s.sql}`,
+                version: step.version,
+                file: step.file,
+                line: s.line,
+                statement: s.index,
+              }))
           : [],
       );
     },
@@ -50,11 +59,14 @@ describe('inspect', () => {
     await migrator.migrate();
     await migrator.rollback();
     await migrator.close();
-    assert.deepEqual(seen.map((plan) => [plan.direction, plan.dryRun, plan.steps.map((s) => s.version)]), [
-      ['up', true, ['1', '2']],
-      ['up', false, ['1', '2']],
-      ['down', false, ['2']],
-    ]);
+    assert.deepEqual(
+      seen.map((plan) => [plan.direction, plan.dryRun, plan.steps.map((s) => s.version)]),
+      [
+        ['up', true, ['1', '2']],
+        ['up', false, ['1', '2']],
+        ['down', false, ['2']],
+      ],
+    );
     const posts = seen[0]!.steps[1]!;
     // Origins are shown relative to the working directory, as in every message.
     assert.equal(posts.file, relative(process.cwd(), join(p.migrations, '0002_posts.sql')));
@@ -80,7 +92,16 @@ describe('inspect', () => {
     assert.equal(ran, false);
     assert.deepEqual(readdirSync(p.dir).sort(), ['migrations'], 'no database file, no lock file');
     assert.deepEqual(error.details.findings, [
-      { severity: 'error', rule: 'no-drop-table', message: 'drops a table: DROP TABLE users', version: '2', file: relative(process.cwd(), join(p.migrations, '0002_posts.sql')), line: 4, statement: 2, plugin: 'no-drops' },
+      {
+        severity: 'error',
+        rule: 'no-drop-table',
+        message: 'drops a table: DROP TABLE users',
+        version: '2',
+        file: relative(process.cwd(), join(p.migrations, '0002_posts.sql')),
+        line: 4,
+        statement: 2,
+        plugin: 'no-drops',
+      },
     ]);
   });
 
@@ -96,7 +117,10 @@ describe('inspect', () => {
     await rejectsWith(migrator.migrate({ dryRun: true }), 'PLAN_REJECTED');
     await migrator.close();
     assert.deepEqual(snapshot(p.db), before);
-    assert.deepEqual(ledger(p.db).map((r) => r.version), ['1']);
+    assert.deepEqual(
+      ledger(p.db).map((r) => r.version),
+      ['1'],
+    );
   });
 
   it('an error finding stops a rollback before anything is reverted', async () => {
@@ -107,7 +131,10 @@ describe('inspect', () => {
     const migrator = createMigrator({ db: p.db, dir: p.migrations, plugins: [noDrops('error')] });
     await rejectsWith(migrator.rollback(), 'PLAN_REJECTED', /0002_posts\.sql:7: drops a table: DROP TABLE posts/);
     await migrator.close();
-    assert.deepEqual(ledger(p.db).map((r) => r.version), ['1', '2']);
+    assert.deepEqual(
+      ledger(p.db).map((r) => r.version),
+      ['1', '2'],
+    );
     assert.deepEqual(userTables(p.db), ['posts']);
   });
 
@@ -118,15 +145,24 @@ describe('inspect', () => {
     migrator.on('plan:warnings', (e) => warnings.push(e));
     const report = await migrator.migrate();
     await migrator.close();
-    assert.deepEqual(report.results.map((r) => r.status), ['applied', 'applied']);
+    assert.deepEqual(
+      report.results.map((r) => r.status),
+      ['applied', 'applied'],
+    );
     assert.equal(warnings.length, 1);
-    assert.deepEqual(warnings[0]!.warnings.map((w) => [w.plugin, w.rule, w.line, w.severity]), [['no-drops', 'no-drop-table', 4, 'warning']]);
+    assert.deepEqual(
+      warnings[0]!.warnings.map((w) => [w.plugin, w.rule, w.line, w.severity]),
+      [['no-drops', 'no-drop-table', 4, 'warning']],
+    );
     assert.equal(warnings[0]!.direction, 'up');
   });
 
   it('a plugin without a name is refused when it is attached', () => {
     const p = project();
-    assert.throws(() => createMigrator({ db: p.db, dir: p.migrations, plugins: [{ name: '' }] }), (error: unknown) => error instanceof StrataError && error.code === 'USAGE');
+    assert.throws(
+      () => createMigrator({ db: p.db, dir: p.migrations, plugins: [{ name: '' }] }),
+      (error: unknown) => error instanceof StrataError && error.code === 'USAGE',
+    );
   });
 });
 
@@ -136,7 +172,22 @@ describe('onEvent, onStatus, onClose', () => {
     const heard: string[] = [];
     const listened: string[] = [];
     const migrator = createMigrator({ db: p.db, dir: p.migrations, plugins: [{ name: 'ear', onEvent: (event) => heard.push(event) }] });
-    const names: StrataEventName[] = ['lock:waiting', 'lock:acquired', 'plan', 'plan:warnings', 'statement', 'migrating', 'migrated', 'reverting', 'reverted', 'failed', 'backup', 'backup:progress', 'restore', 'done'];
+    const names: StrataEventName[] = [
+      'lock:waiting',
+      'lock:acquired',
+      'plan',
+      'plan:warnings',
+      'statement',
+      'migrating',
+      'migrated',
+      'reverting',
+      'reverted',
+      'failed',
+      'backup',
+      'backup:progress',
+      'restore',
+      'done',
+    ];
     for (const name of names) migrator.events.on(name as 'plan', () => listened.push(name));
     await migrator.migrate();
     await migrator.rollback();
@@ -149,7 +200,11 @@ describe('onEvent, onStatus, onClose', () => {
 
   it('onStatus adds fields after the report own; a field the report has is refused', async () => {
     const p = project();
-    const migrator = createMigrator({ db: p.db, dir: p.migrations, plugins: [{ name: 'extra', onStatus: (report) => ({ extra: { pending: report.pending } }) }] });
+    const migrator = createMigrator({
+      db: p.db,
+      dir: p.migrations,
+      plugins: [{ name: 'extra', onStatus: (report) => ({ extra: { pending: report.pending } }) }],
+    });
     const status = (await migrator.status()) as Awaited<ReturnType<typeof migrator.status>> & { extra: { pending: number } };
     assert.deepEqual(status.extra, { pending: 2 });
     assert.deepEqual(Object.keys(status), ['target', 'exists', 'currentVersion', 'migrations', 'pending', 'problems', 'extra']);
@@ -167,7 +222,13 @@ describe('onEvent, onStatus, onClose', () => {
       dir: p.migrations,
       plugins: [
         { name: 'a', onClose: () => void closed.push('a') },
-        { name: 'b', onClose: () => { closed.push('b'); throw new Error('b cannot close'); } },
+        {
+          name: 'b',
+          onClose: () => {
+            closed.push('b');
+            throw new Error('b cannot close');
+          },
+        },
         { name: 'c', onClose: async () => void closed.push('c') },
       ],
     });
@@ -184,7 +245,10 @@ describe('onEvent, onStatus, onClose', () => {
     migrator.use({ name: 'late', onEvent: (event) => events.push(event) });
     await migrator.migrate({ dryRun: true });
     await migrator.close();
-    assert.deepEqual(events.filter((e) => e !== 'statement'), ['plan', 'done']);
+    assert.deepEqual(
+      events.filter((e) => e !== 'statement'),
+      ['plan', 'done'],
+    );
   });
 });
 

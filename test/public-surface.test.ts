@@ -31,7 +31,9 @@ function sourceFiles(dir: string): string[] {
 
 function specifiersOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const found = text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g);
+  const found = text.matchAll(
+    /(?:^|\n)\s*(?:import|export)[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g,
+  );
   return [...found].map((match) => (match[1] ?? match[2] ?? match[3])!);
 }
 
@@ -96,8 +98,12 @@ test('every declared entry resolves to built files, for import and for require',
     assert.deepEqual(entry.cjs, entry.esm, `${specifier}: CommonJS and ESM exports differ`);
   }
   for (const [subpath, conditions] of Object.entries(pkg.exports)) {
-    const files = typeof conditions === 'string' ? [conditions] : Object.values(conditions as Record<string, Record<string, string>>).flatMap((target) => Object.values(target));
-    for (const file of files) assert.ok(statSync(join(ROOT, file), { throwIfNoEntry: false })?.isFile(), `exports["${subpath}"]: ${file} missing (run npm run build)`);
+    const files =
+      typeof conditions === 'string'
+        ? [conditions]
+        : Object.values(conditions as Record<string, Record<string, string>>).flatMap((target) => Object.values(target));
+    for (const file of files)
+      assert.ok(statSync(join(ROOT, file), { throwIfNoEntry: false })?.isFile(), `exports["${subpath}"]: ${file} missing (run npm run build)`);
   }
 });
 
@@ -106,14 +112,25 @@ test('the root exports no internals', async () => {
   for (const name of ['ledgerSql', 'SqlTarget', 'bindBatchSql', 'toSqlValue', 'StatusStore', 'parseCsv', 'parseTimeOption']) {
     assert.equal(name in root, false, `${name} is exported from the package root`);
   }
-  for (const name of ['createMigrator', 'Migrator', 'StrataError', 'EventChannel', 'resolveDatabase', 'openDriver', 'SqliteDriver', 'PostgresDriver', 'MysqlDriver']) {
+  for (const name of [
+    'createMigrator',
+    'Migrator',
+    'StrataError',
+    'EventChannel',
+    'resolveDatabase',
+    'openDriver',
+    'SqliteDriver',
+    'PostgresDriver',
+    'MysqlDriver',
+  ]) {
     assert.equal(name in root, true, `${name} is missing from the package root`);
   }
 });
 
 test('the task entries export what the README documents', async () => {
   const imports = (await import('../src/import.js')) as Record<string, unknown>;
-  for (const name of ['runImport', 'openDexieExport', 'readReduxPersist', 'readConfigFile', 'jsonArrayReader']) assert.equal(typeof imports[name], 'function', name);
+  for (const name of ['runImport', 'openDexieExport', 'readReduxPersist', 'readConfigFile', 'jsonArrayReader'])
+    assert.equal(typeof imports[name], 'function', name);
   const backup = (await import('../src/backup.js')) as Record<string, unknown>;
   assert.equal(typeof backup.BackupManager, 'function');
   const journal = (await import('../src/journal.js')) as Record<string, unknown>;

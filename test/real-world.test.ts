@@ -34,9 +34,12 @@ test('Actual Budget: 59 real migrations replay on their base database', () => {
   assert.ok(report.results.every((r: { status: string }) => r.status === 'applied'));
 
   // Every file is in the ledger once, applied, in numeric version order.
-  const versions = files.map((f) => f.split('_')[0]!).sort((a, b) => (a.length - b.length) || (a < b ? -1 : 1));
+  const versions = files.map((f) => f.split('_')[0]!).sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
   const rows = ledger(db);
-  assert.deepEqual(rows.map((r) => r.version), versions);
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    versions,
+  );
   assert.ok(rows.every((r) => r.status === 'applied'));
   assert.equal(report.currentVersion, versions.at(-1));
 

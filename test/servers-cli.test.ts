@@ -31,7 +31,8 @@ function loggingMigrations(count: number, sleep: (s: number) => string): Record<
     '0001_log.sql': '-- migrate:up\nCREATE TABLE applied_log (v INTEGER NOT NULL);\n-- migrate:down\nDROP TABLE applied_log;\n',
   };
   for (let v = 2; v <= count; v++) {
-    files[`${String(v).padStart(4, '0')}_step.sql`] = `-- migrate:up\n${sleep(0.02)};\nINSERT INTO applied_log (v) VALUES (${v});\nCREATE TABLE t${v} (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE t${v};\n`;
+    files[`${String(v).padStart(4, '0')}_step.sql`] =
+      `-- migrate:up\n${sleep(0.02)};\nINSERT INTO applied_log (v) VALUES (${v});\nCREATE TABLE t${v} (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE t${v};\n`;
   }
   return files;
 }
@@ -45,12 +46,18 @@ for (const server of servers) {
       const results = await Promise.all(Array.from({ length: 8 }, () => cliAsync(['migrate', '--db', db, '--no-backup', '--json'], { cwd: dir })));
       for (const result of results) assert.equal(result.code, 0, result.stderr);
       const reports = results.map(json);
-      assert.deepEqual(reports.map((r) => r.currentVersion), Array(8).fill('12'));
+      assert.deepEqual(
+        reports.map((r) => r.currentVersion),
+        Array(8).fill('12'),
+      );
       const applied = reports.flatMap((r) => r.results.map((x: { version: string }) => x.version));
       assert.equal(applied.length, 12, `applied in total: ${applied.join(',')}`);
       assert.equal(new Set(applied).size, 12);
       const log = await rows<{ v: number; n: number | string }>(server.kind, db, 'SELECT v, count(*) AS n FROM applied_log GROUP BY v ORDER BY v');
-      assert.deepEqual(log.map((r) => [Number(r.v), Number(r.n)]), Array.from({ length: 11 }, (_, k) => [k + 2, 1]));
+      assert.deepEqual(
+        log.map((r) => [Number(r.v), Number(r.n)]),
+        Array.from({ length: 11 }, (_, k) => [k + 2, 1]),
+      );
       const ledger = await rows<{ n: number | string }>(server.kind, db, "SELECT count(*) AS n FROM strata_migrations WHERE status = 'applied'");
       assert.equal(Number(ledger[0]!.n), 12);
     });
@@ -79,7 +86,10 @@ for (const server of servers) {
         // Slow only in the first process: it is killed during the sleep, holding the lock.
         '0002_slow.ts': `export async function up(ctx) {\n  if (process.env.STRATA_TEST_SLOW) await new Promise((r) => setTimeout(r, 60_000));\n  await ctx.exec('CREATE TABLE b (id INTEGER PRIMARY KEY)');\n}\nexport async function down(ctx) {\n  await ctx.exec('DROP TABLE b');\n}\n`,
       });
-      const child = spawn(process.execPath, [CLI, 'migrate', '--db', db, '--no-backup'], { cwd: dir, env: { ...process.env, DATABASE_URL: '', STRATA_TEST_SLOW: '1' } });
+      const child = spawn(process.execPath, [CLI, 'migrate', '--db', db, '--no-backup'], {
+        cwd: dir,
+        env: { ...process.env, DATABASE_URL: '', STRATA_TEST_SLOW: '1' },
+      });
       let out = '';
       child.stdout.on('data', (chunk) => (out += chunk));
       child.stderr.on('data', (chunk) => (out += chunk));
@@ -148,7 +158,12 @@ DROP TABLE accounts;
     assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
     return { db, dir };
   };
-  const columns = (db: string) => rows<{ c: string }>('mariadb', db, "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'accounts' ORDER BY ordinal_position");
+  const columns = (db: string) =>
+    rows<{ c: string }>(
+      'mariadb',
+      db,
+      "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'accounts' ORDER BY ordinal_position",
+    );
 
   test('with backups on (the default), the half-applied step is undone by restoring the pre-run backup', async () => {
     const db = await freshDatabase('mariadb', 'strata_third_bk');
@@ -162,19 +177,36 @@ DROP TABLE accounts;
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /hint: Strata restored backup \S+, taken before this run/);
     const tables = await rows<{ t: string }>('mariadb', db, 'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1');
-    assert.deepEqual(tables.map((r) => r.t), ['base', 'strata_migrations'], 'accounts, created by the failed step, is gone');
+    assert.deepEqual(
+      tables.map((r) => r.t),
+      ['base', 'strata_migrations'],
+      'accounts, created by the failed step, is gone',
+    );
     assert.deepEqual(await rows('mariadb', db, 'SELECT id FROM base'), [{ id: 1 }]);
     const status = json(cli(['status', '--db', db, '--json'], { cwd: dir }));
-    assert.deepEqual(status.migrations.map((m: { version: string; state: string }) => `${m.version} ${m.state}`), ['1 applied', '2 pending']);
+    assert.deepEqual(
+      status.migrations.map((m: { version: string; state: string }) => `${m.version} ${m.state}`),
+      ['1 applied', '2 pending'],
+    );
   });
 
   test('status shows the failed step, how far it got and why; migrate refuses to go past it', async () => {
     const { db, dir } = await setUp();
     const status = json(cli(['status', '--db', db, '--json'], { cwd: dir }));
-    assert.deepEqual(status.migrations.map((m: { version: string; state: string }) => `${m.version} ${m.state}`), ['1 applied', '2 failed', '3 pending']);
+    assert.deepEqual(
+      status.migrations.map((m: { version: string; state: string }) => `${m.version} ${m.state}`),
+      ['1 applied', '2 failed', '3 pending'],
+    );
     assert.match(status.migrations[1].error, /statement 3 \(line 4\) failed/);
-    const ledger = await rows<{ statements_applied: number; status: string }>('mariadb', db, "SELECT status, statements_applied FROM strata_migrations WHERE version = '2'");
-    assert.deepEqual(ledger.map((r) => [r.status, Number(r.statements_applied)]), [['failed', 2]]);
+    const ledger = await rows<{ statements_applied: number; status: string }>(
+      'mariadb',
+      db,
+      "SELECT status, statements_applied FROM strata_migrations WHERE version = '2'",
+    );
+    assert.deepEqual(
+      ledger.map((r) => [r.status, Number(r.statements_applied)]),
+      [['failed', 2]],
+    );
     const blocked = cli(['migrate', '--db', db, '--no-backup'], { cwd: dir });
     assert.equal(blocked.code, 1);
     assert.match(blocked.stderr, /MIGRATION_INCOMPLETE/);
@@ -188,10 +220,24 @@ DROP TABLE accounts;
     // Had statement 1 run again, CREATE TABLE accounts would fail: it exists.
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /applied\s+2_accounts[\s\S]*applied\s+3_after/);
-    assert.deepEqual((await columns(db)).map((r) => r.c), ['id', 'email', 'name']);
+    assert.deepEqual(
+      (await columns(db)).map((r) => r.c),
+      ['id', 'email', 'name'],
+    );
     assert.deepEqual(await rows('mariadb', db, 'SELECT id, email FROM accounts'), [{ id: 1, email: 'a@example.com' }]);
-    const ledger = await rows<{ version: string; status: string; statements_applied: number }>('mariadb', db, 'SELECT version, status, statements_applied FROM strata_migrations ORDER BY version');
-    assert.deepEqual(ledger.map((r) => [r.version, r.status, Number(r.statements_applied)]), [['1', 'applied', 1], ['2', 'applied', 4], ['3', 'applied', 1]]);
+    const ledger = await rows<{ version: string; status: string; statements_applied: number }>(
+      'mariadb',
+      db,
+      'SELECT version, status, statements_applied FROM strata_migrations ORDER BY version',
+    );
+    assert.deepEqual(
+      ledger.map((r) => [r.version, r.status, Number(r.statements_applied)]),
+      [
+        ['1', 'applied', 1],
+        ['2', 'applied', 4],
+        ['3', 'applied', 1],
+      ],
+    );
     const status = json(cli(['status', '--db', db, '--json'], { cwd: dir }));
     assert.deepEqual(status.problems, [], 'the fixed file is recorded with its new checksum');
     const again = cli(['migrate', '--resume', '--db', db, '--no-backup'], { cwd: dir });
@@ -206,7 +252,10 @@ DROP TABLE accounts;
     writeFiles(join(dir, 'migrations'), { '0002_accounts.sql': FAILING.replace('ALTER TABLE acounts', 'ALTER TABLE accounts') });
     const result = cli(['migrate', '--db', db, '--no-backup'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual((await columns(db)).map((r) => r.c), ['id', 'email', 'name']);
+    assert.deepEqual(
+      (await columns(db)).map((r) => r.c),
+      ['id', 'email', 'name'],
+    );
   });
 
   test('repair --applied after finishing by hand: recorded as applied, the rest runs', async () => {
@@ -219,7 +268,10 @@ DROP TABLE accounts;
     assert.equal(cli(['repair', '2', '--applied', '--db', db], { cwd: dir }).code, 0);
     const result = cli(['migrate', '--db', db, '--no-backup', '--json'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(json(result).results.map((r: { version: string }) => r.version), ['3']);
+    assert.deepEqual(
+      json(result).results.map((r: { version: string }) => r.version),
+      ['3'],
+    );
   });
 });
 
@@ -229,8 +281,10 @@ describe('PostgreSQL specifics', { skip: postgres.skip }, () => {
     const db = await freshDatabase('postgres', 'strata_cic');
     const dir = tempDir();
     writeFiles(join(dir, 'migrations'), {
-      '0001_items.sql': "-- migrate:up\nCREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 5000) g;\n-- migrate:down\nDROP TABLE items;\n",
-      '0002_index.sql': '-- strata:no-transaction\n-- migrate:up\nCREATE INDEX CONCURRENTLY items_name ON items (name);\n-- migrate:down\nDROP INDEX CONCURRENTLY items_name;\n',
+      '0001_items.sql':
+        "-- migrate:up\nCREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 5000) g;\n-- migrate:down\nDROP TABLE items;\n",
+      '0002_index.sql':
+        '-- strata:no-transaction\n-- migrate:up\nCREATE INDEX CONCURRENTLY items_name ON items (name);\n-- migrate:down\nDROP INDEX CONCURRENTLY items_name;\n',
       '0003_bad.sql': '-- migrate:up\nSELECT id,\n       nam\n  FROM items;\n-- migrate:down\n',
     });
     const result = cli(['migrate', '--db', db, '--no-backup', '--to', '2', '--lock-timeout', '20000'], { cwd: dir });
@@ -249,8 +303,15 @@ describe('PostgreSQL specifics', { skip: postgres.skip }, () => {
     writeFiles(join(dir, 'migrations'), { '0001_t.sql': '-- migrate:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE t;\n' });
     const result = cli(['migrate', '--db', db, '--schema', 'app', '--no-backup', '--statement-timeout', '30s', '--db-lock-timeout', '5000'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
-    const tables = await rows<{ s: string; t: string }>('postgres', db, "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema IN ('app', 'public') ORDER BY 1, 2");
-    assert.deepEqual(tables, [{ s: 'app', t: 'strata_migrations' }, { s: 'app', t: 't' }]);
+    const tables = await rows<{ s: string; t: string }>(
+      'postgres',
+      db,
+      "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema IN ('app', 'public') ORDER BY 1, 2",
+    );
+    assert.deepEqual(tables, [
+      { s: 'app', t: 'strata_migrations' },
+      { s: 'app', t: 't' },
+    ]);
     const status = json(cli(['status', '--db', db, '--schema', 'app', '--json'], { cwd: dir }));
     assert.equal(status.currentVersion, '1');
     const other = json(cli(['status', '--db', db, '--schema', 'other', '--json'], { cwd: dir }));
@@ -262,10 +323,18 @@ describe('PostgreSQL specifics', { skip: postgres.skip }, () => {
     const db = await freshDatabase('postgres', 'strata_graphile');
     const dir = tempDir();
     const sqlDir = join(ROOT, 'node_modules', 'graphile-worker', 'sql');
-    const files = readdirSync(sqlDir).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(sqlDir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     assert.equal(files.length, 20);
     writeFiles(dir, {
-      'strata.config.json': JSON.stringify({ dir: './sql', schema: 'graphile_worker', placeholderPattern: ':NAME', placeholders: { GRAPHILE_WORKER_SCHEMA: 'graphile_worker' }, backup: false }),
+      'strata.config.json': JSON.stringify({
+        dir: './sql',
+        schema: 'graphile_worker',
+        placeholderPattern: ':NAME',
+        placeholders: { GRAPHILE_WORKER_SCHEMA: 'graphile_worker' },
+        backup: false,
+      }),
     });
     writeFiles(dir, { 'sql/.keep': '' });
     for (const file of files) copyFileSync(join(sqlDir, file), join(dir, 'sql', file));
@@ -276,7 +345,11 @@ describe('PostgreSQL specifics', { skip: postgres.skip }, () => {
     assert.equal(report.currentVersion, '20');
     // The schema works as graphile-worker uses it: add a job through its own function.
     await withPostgres(async (c) => void (await c.query("SELECT graphile_worker.add_job('hello', json_build_object('name', 'strata'))")), db);
-    const jobs = await rows<{ task: string; payload: { name: string } }>('postgres', db, 'SELECT t.identifier AS task, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id');
+    const jobs = await rows<{ task: string; payload: { name: string } }>(
+      'postgres',
+      db,
+      'SELECT t.identifier AS task, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id',
+    );
     assert.deepEqual(jobs, [{ task: 'hello', payload: { name: 'strata' } }]);
     assert.equal(json(cli(['migrate', '--db', db, '--json'], { cwd: dir })).results.length, 0);
     assert.equal(json(cli(['validate', '--db', db, '--json'], { cwd: dir })).ok, true);

@@ -42,7 +42,7 @@ END`;
   });
 
   it('handles CREATE TEMP TRIGGER IF NOT EXISTS', () => {
-    const trigger = 'CREATE TEMP TRIGGER IF NOT EXISTS x BEFORE DELETE ON t BEGIN SELECT RAISE(ABORT, \'no\'); END';
+    const trigger = "CREATE TEMP TRIGGER IF NOT EXISTS x BEFORE DELETE ON t BEGIN SELECT RAISE(ABORT, 'no'); END";
     assert.deepEqual(sqlOf(`${trigger}; SELECT 1;`), [trigger, 'SELECT 1']);
   });
 
@@ -57,7 +57,10 @@ END`;
 
   it('counts lines inside multi-line strings and comments', () => {
     const statements = splitStatements("SELECT 'a\nb';\n/* x\ny */\nSELECT 2;");
-    assert.deepEqual(statements.map((s) => s.line), [1, 5]);
+    assert.deepEqual(
+      statements.map((s) => s.line),
+      [1, 5],
+    );
   });
 
   it('applies a line offset for sections inside a file', () => {

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DocumentMigrator, MigrationManager, jsonFileStore } from 'strata-migrate/document/node';
 
-interface Todo { id: number; title: string; done?: boolean; createdAt?: string }
+interface Todo {
+  id: number;
+  title: string;
+  done?: boolean;
+  createdAt?: string;
+}
 
 const migrations = new MigrationManager<{ todos: Todo[] }>();
 migrations.register({

@@ -9,7 +9,7 @@ export async function openDatabase(path: string): Promise<Database.Database> {
   migrator.register({
     version: 20250115143045,
     name: 'settings',
-    up: (ctx) => ctx.exec("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+    up: (ctx) => ctx.exec('CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)'),
     down: (ctx) => ctx.exec('DROP TABLE settings'),
   });
   await migrator.migrate(); // awaited: no query runs against a half-migrated schema

@@ -143,7 +143,10 @@ export async function decodeBackup(
 ): Promise<void> {
   const size = (await stat(storedPath)).size;
   if (size !== expected.size) {
-    throw corrupt(expected.id, `${storedPath} is ${size} bytes but its manifest says ${expected.size}: the file was ${size < expected.size ? 'truncated' : 'extended'}`);
+    throw corrupt(
+      expected.id,
+      `${storedPath} is ${size} bytes but its manifest says ${expected.size}: the file was ${size < expected.size ? 'truncated' : 'extended'}`,
+    );
   }
   const storedHash = createHash('sha256');
   const plainHash = createHash('sha256');
@@ -161,12 +164,17 @@ export async function decodeBackup(
       // zlib's errors (Z_DATA_ERROR "incorrect data check", ...) mean bytes that do not decode
       // even when the manifest was edited to match them.
       const zlibCode = /^Z_/.test(String((error as NodeJS.ErrnoException).code ?? ''));
-      if (storedHash.copy().digest('hex') !== expected.sha256 || zlibCode || /auth|unexpected end|incorrect header|incorrect data check|invalid/i.test(messageOf(error))) {
+      if (
+        storedHash.copy().digest('hex') !== expected.sha256 ||
+        zlibCode ||
+        /auth|unexpected end|incorrect header|incorrect data check|invalid/i.test(messageOf(error))
+      ) {
         throw corrupt(expected.id, `${storedPath} cannot be decoded (${messageOf(error)}): its bytes were changed`);
       }
       throw error;
     }
-    if (storedHash.digest('hex') !== expected.sha256) throw corrupt(expected.id, `${storedPath} does not match the sha256 in its manifest: its bytes were changed`);
+    if (storedHash.digest('hex') !== expected.sha256)
+      throw corrupt(expected.id, `${storedPath} does not match the sha256 in its manifest: its bytes were changed`);
     if (plainHash.digest('hex') !== expected.plainSha256 || plainTap.bytes !== expected.plainSize) {
       throw corrupt(expected.id, `${storedPath} decodes to different bytes than were backed up`);
     }
@@ -199,9 +207,13 @@ async function decryptor(storedPath: string, size: number, expected: DecodeExpec
   const iv = header.subarray(MAGIC.length + 17, MAGIC.length + 29);
   const check = header.subarray(MAGIC.length + 29, HEADER_BYTES);
   if (kdf !== key.kdf) {
-    throw new StrataError(ErrorCode.BACKUP_KEY_INVALID, `backup ${expected.id} was encrypted with a ${kdf === 'scrypt' ? 'passphrase' : 'raw key'}, but ${key.origin} is a ${key.kdf === 'scrypt' ? 'passphrase' : 'raw key'}`, {
-      hint: kdf === 'scrypt' ? 'give the passphrase (--passphrase-env NAME)' : 'give the key (STRATA_BACKUP_KEY or --key-file)',
-    });
+    throw new StrataError(
+      ErrorCode.BACKUP_KEY_INVALID,
+      `backup ${expected.id} was encrypted with a ${kdf === 'scrypt' ? 'passphrase' : 'raw key'}, but ${key.origin} is a ${key.kdf === 'scrypt' ? 'passphrase' : 'raw key'}`,
+      {
+        hint: kdf === 'scrypt' ? 'give the passphrase (--passphrase-env NAME)' : 'give the key (STRATA_BACKUP_KEY or --key-file)',
+      },
+    );
   }
   const derived = await key.derive(Buffer.from(salt));
   if (!keyCheckMatches(derived, Buffer.from(salt), Buffer.from(check))) {

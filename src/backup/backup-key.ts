@@ -31,7 +31,8 @@ export function resolveKey(source: KeySource): BackupKey {
   if ('passphrase' in source) return passphraseKey(source.passphrase, 'the passphrase given in code');
   if ('keyEnv' in source) {
     const text = process.env[source.keyEnv];
-    if (!text) throw missing(`$${source.keyEnv} is not set`, `set ${source.keyEnv} to a 32-byte key (64 hex characters or base64), e.g. from 'openssl rand -hex 32'`);
+    if (!text)
+      throw missing(`$${source.keyEnv} is not set`, `set ${source.keyEnv} to a 32-byte key (64 hex characters or base64), e.g. from 'openssl rand -hex 32'`);
     return rawKey(parseKeyText(text, `$${source.keyEnv}`), `$${source.keyEnv}`);
   }
   if ('passphraseEnv' in source) {
@@ -43,7 +44,10 @@ export function resolveKey(source: KeySource): BackupKey {
   try {
     bytes = readFileSync(source.keyFile);
   } catch (error) {
-    throw missing(`cannot read the key file ${source.keyFile}: ${messageOf(error)}`, 'check the path; create one with: openssl rand -hex 32 > backup.key && chmod 600 backup.key');
+    throw missing(
+      `cannot read the key file ${source.keyFile}: ${messageOf(error)}`,
+      'check the path; create one with: openssl rand -hex 32 > backup.key && chmod 600 backup.key',
+    );
   }
   return rawKey(bytes.length === 32 ? bytes : parseKeyText(bytes.toString('utf8'), source.keyFile), source.keyFile);
 }

@@ -12,7 +12,17 @@ import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { commandLine } from '../model/next-command.js';
 import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js';
 import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
-import { BACKUP_LIST, checkBackupId, fileStamp, manifestMismatch, manifestPath, MANIFEST_SUFFIX, readManifests, writeManifest, type BackupEntry } from './backup-manifest.js';
+import {
+  BACKUP_LIST,
+  checkBackupId,
+  fileStamp,
+  manifestMismatch,
+  manifestPath,
+  MANIFEST_SUFFIX,
+  readManifests,
+  writeManifest,
+  type BackupEntry,
+} from './backup-manifest.js';
 import { backupsToPrune, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
@@ -113,7 +123,12 @@ export class BackupManager {
       try {
         snapshot = await this.provider.snapshot(plain);
       } catch (error) {
-        throw error instanceof StrataError ? error : new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} failed: ${messageOf(error)}`, { cause: error, hint: 'nothing was changed' });
+        throw error instanceof StrataError
+          ? error
+          : new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} failed: ${messageOf(error)}`, {
+              cause: error,
+              hint: 'nothing was changed',
+            });
       }
       // The snapshot is created by SQLite (0644 & ~umask) or copied with the source's mode; the
       // plain format links this very file into place, so it must be private before that.
@@ -154,10 +169,14 @@ export class BackupManager {
       await writeManifest(this.dir, entry);
       this.events.emit('backup', { target: this.provider.source, id: entry.id, location: join(this.dir, entry.file) });
       if (problems.length) {
-        throw new StrataError(ErrorCode.BACKUP_FAILED, `${this.provider.source} fails its ${checkLevel === 'full' ? 'full' : 'structure'} check (${problems.slice(0, 3).join('; ')}); the copy was kept as backup ${entry.id}, marked unverified`, {
-          hint: 'the database itself is damaged: nothing was migrated; repair it or restore an earlier backup',
-          details: { id: entry.id, problems },
-        });
+        throw new StrataError(
+          ErrorCode.BACKUP_FAILED,
+          `${this.provider.source} fails its ${checkLevel === 'full' ? 'full' : 'structure'} check (${problems.slice(0, 3).join('; ')}); the copy was kept as backup ${entry.id}, marked unverified`,
+          {
+            hint: 'the database itself is damaged: nothing was migrated; repair it or restore an earlier backup',
+            details: { id: entry.id, problems },
+          },
+        );
       }
       return { backup: entry, pruned: prune ? await this.pruneKeeping(entry.id) : [] };
     } finally {
@@ -173,9 +192,7 @@ export class BackupManager {
       });
     });
     const mine = entries.filter((entry) => entry.source === this.provider.source);
-    const backups = await Promise.all(
-      mine.map(async (entry) => ({ ...entry, missing: !(await stat(join(this.dir, entry.file)).catch(() => null)) })),
-    );
+    const backups = await Promise.all(mine.map(async (entry) => ({ ...entry, missing: !(await stat(join(this.dir, entry.file)).catch(() => null)) })));
     return { backups, unreadable };
   }
 
@@ -188,7 +205,11 @@ export class BackupManager {
         // The stored file is the snapshot: hash it and check it where it is, side by side.
         const { path: stored, size } = await this.storedFile(entry);
         this.progress(entry.id, 'verify', 0, entry.plainSize);
-        if (size !== entry.size) throw corruptBytes(entry, `${stored} is ${size} bytes but its manifest says ${entry.size}: the file was ${size < entry.size ? 'truncated' : 'extended'}`);
+        if (size !== entry.size)
+          throw corruptBytes(
+            entry,
+            `${stored} is ${size} bytes but its manifest says ${entry.size}: the file was ${size < entry.size ? 'truncated' : 'extended'}`,
+          );
         const [hashed, problems] = await Promise.all([hashFileInWorker(stored), this.checkInPlace(stored, plain)]);
         // Both hashes: a manifest edited to the sha256 of changed bytes still names the snapshot's.
         if (hashed.sha256 !== entry.sha256 || hashed.sha256 !== entry.plainSha256 || hashed.size !== entry.plainSize) {
@@ -216,10 +237,14 @@ export class BackupManager {
     } catch (error) {
       // E.g. --to in a folder that does not exist: a coded error, not a crash.
       if (error instanceof StrataError) throw error;
-      throw new StrataError(ErrorCode.RESTORE_FAILED, `restoring backup ${id}${options.to === undefined ? '' : ` to ${/^[a-z][a-z0-9+.-]*:\/\//i.test(options.to) ? redactUrl(options.to) : resolve(options.to)}`} failed: ${messageOf(error)}`, {
-        hint: 'nothing was replaced; with --to, the folder must exist and be writable',
-        cause: error,
-      });
+      throw new StrataError(
+        ErrorCode.RESTORE_FAILED,
+        `restoring backup ${id}${options.to === undefined ? '' : ` to ${/^[a-z][a-z0-9+.-]*:\/\//i.test(options.to) ? redactUrl(options.to) : resolve(options.to)}`} failed: ${messageOf(error)}`,
+        {
+          hint: 'nothing was replaced; with --to, the folder must exist and be writable',
+          cause: error,
+        },
+      );
     }
   }
 
@@ -295,14 +320,23 @@ export class BackupManager {
       entry = JSON.parse(await readFile(manifestPath(this.dir, id), 'utf8')) as BackupEntry;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `there is no backup ${id} in ${this.dir}`, { hint: `'${commandLine(BACKUP_LIST)}' shows the backups`, next: [BACKUP_LIST] });
+        throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `there is no backup ${id} in ${this.dir}`, {
+          hint: `'${commandLine(BACKUP_LIST)}' shows the backups`,
+          next: [BACKUP_LIST],
+        });
       }
       throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the manifest of backup ${id} cannot be read: ${messageOf(error)}`, { hint: 'use another backup' });
     }
     const mismatch = manifestMismatch(entry, id);
-    if (mismatch) throw new StrataError(ErrorCode.BACKUP_CORRUPT, `backup ${id} cannot be trusted: ${mismatch}`, { hint: 'manifests were moved or edited; use another backup', details: { id } });
+    if (mismatch)
+      throw new StrataError(ErrorCode.BACKUP_CORRUPT, `backup ${id} cannot be trusted: ${mismatch}`, {
+        hint: 'manifests were moved or edited; use another backup',
+        details: { id },
+      });
     if (entry.source !== this.provider.source) {
-      throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `backup ${id} is of ${entry.source}, not ${this.provider.source}`, { hint: 'restore it with --db pointing at that source, or with --to PATH' });
+      throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `backup ${id} is of ${entry.source}, not ${this.provider.source}`, {
+        hint: 'restore it with --db pointing at that source, or with --to PATH',
+      });
     }
     return entry;
   }

@@ -47,7 +47,7 @@ function findCommand(argv: readonly string[]): CommandName | undefined {
   for (const name of Object.keys(COMMANDS) as CommandName[]) Object.assign(everyOption, optionsOf(name));
   const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(everyOption), allowPositionals: true, strict: false, tokens: true });
   const first = tokens.find((token) => token.kind === 'positional');
-  if (!first || first.kind !== 'positional') return undefined;
+  if (first?.kind !== 'positional') return undefined;
   return commandNamed(first.value);
 }
 
@@ -67,10 +67,13 @@ function unknownOption(message: string, command: CommandName | undefined, option
   // A one-letter flag is too short to guess from.
   if (!given.startsWith('--')) return usage(`unknown option '${given}' for ${where}`, help);
   const flag = given.slice(2);
-  const takers = (Object.keys(COMMANDS) as CommandName[]).filter((name) => flag in optionsOf(name) || Object.values(optionsOf(name)).some((o) => o.aliases?.includes(flag)));
+  const takers = (Object.keys(COMMANDS) as CommandName[]).filter(
+    (name) => flag in optionsOf(name) || Object.values(optionsOf(name)).some((o) => o.aliases?.includes(flag)),
+  );
   const named = takers.map((name) => `strata ${name}`).join(', ');
   if (takers.length && command) return usage(`${given} is not an option of ${where}`, `${named} ${takers.length > 1 ? 'take' : 'takes'} it; ${help}`);
-  if (takers.length) return usage(`${given} is an option of a command, and none was given`, `${named} ${takers.length > 1 ? 'take' : 'takes'} it; see 'strata --help'`);
+  if (takers.length)
+    return usage(`${given} is an option of a command, and none was given`, `${named} ${takers.length > 1 ? 'take' : 'takes'} it; see 'strata --help'`);
   const near = nearestName(flag, Object.keys(options));
   return usage(`unknown option '${given}' for ${where}${near ? `; did you mean '--${near}'?` : ''}`, help);
 }

@@ -8,9 +8,14 @@ export function backupSettings(values: ParsedCommand['values'], configured: fals
   const file = configured || {};
   const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const level = integerOption(values.compress, '--compress', 1);
-  if (level !== undefined && level > 9) throw usage(`--compress expects a gzip level from 1 to 9, got ${level}`, 'e.g. --compress 1 (fast) or --compress 9 (small)');
+  if (level !== undefined && level > 9)
+    throw usage(`--compress expects a gzip level from 1 to 9, got ${level}`, 'e.g. --compress 1 (fast) or --compress 9 (small)');
   const check = string('backup-check') ?? file.check;
-  if (check !== undefined && check !== 'full' && check !== 'structure') throw usage(`--backup-check expects full or structure, got ${JSON.stringify(check)}`, 'structure (default) checks that the backup opens; full also runs integrity_check on every page');
+  if (check !== undefined && check !== 'full' && check !== 'structure')
+    throw usage(
+      `--backup-check expects full or structure, got ${JSON.stringify(check)}`,
+      'structure (default) checks that the backup opens; full also runs integrity_check on every page',
+    );
   const keyFile = string('key-file') ?? file.keyFile;
   const passphraseEnv = string('passphrase-env') ?? file.passphraseEnv;
   const keyEnv = string('key-env') ?? file.keyEnv;

@@ -111,7 +111,10 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
     const { file, names } = await context.project();
     const command = parsed.command ?? 'this command';
     const asked = parsed.databases?.length ? `--database selected ${selected.length}` : `${file} names ${names.length}`;
-    throw usage(`strata ${command} works on one database at a time, and ${asked}: ${selected.map((d) => d.name).join(', ')}`, `pick one with --database NAME, e.g. strata ${command} --database ${selected[0]?.name}`);
+    throw usage(
+      `strata ${command} works on one database at a time, and ${asked}: ${selected.map((d) => d.name).join(', ')}`,
+      `pick one with --database NAME, e.g. strata ${command} --database ${selected[0]?.name}`,
+    );
   }
 
   function handleFor(settings: ResolvedConfig): DatabaseHandle {
@@ -124,7 +127,10 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
       config: settings,
       spec() {
         const configured = journal();
-        return (spec ??= resolveDatabase({ ...settings, journalTable: typeof configured === 'object' && 'table' in configured ? configured.table : undefined }));
+        return (spec ??= resolveDatabase({
+          ...settings,
+          journalTable: typeof configured === 'object' && 'table' in configured ? configured.table : undefined,
+        }));
       },
       target: () => databaseTarget(settings),
       migrator() {

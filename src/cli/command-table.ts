@@ -40,7 +40,11 @@ export const TOP_LEVEL_OPTIONS = {
 
 /** Which database: the commands that open one take these. */
 const DATABASE = {
-  db: { type: 'string', description: 'SQLite path, or a sqlite:, postgres://, mysql:// or mariadb:// URL (default: $DATABASE_URL, then the config\'s "db", then ./strata.db)', value: 'path|url' },
+  db: {
+    type: 'string',
+    description: 'SQLite path, or a sqlite:, postgres://, mysql:// or mariadb:// URL (default: $DATABASE_URL, then the config\'s "db", then ./strata.db)',
+    value: 'path|url',
+  },
   config: { type: 'string', description: 'config file (default: strata.config.{ts,mts,js,mjs,json} in this folder)', value: 'file' },
   database: {
     type: 'string',
@@ -78,7 +82,11 @@ const POLICY = {
 const BACKUP = {
   'backup-dir': { type: 'string', description: 'backups folder (default: backups/ beside the database)', value: 'folder' },
   compress: { type: 'string', description: 'gzip new backups at this level, 1 (fast) to 9 (small)', value: 'level' },
-  'backup-check': { type: 'string', description: 'how new backups are checked: structure (default: opens, sha256) or full (also reads every page: integrity_check)', value: 'level' },
+  'backup-check': {
+    type: 'string',
+    description: 'how new backups are checked: structure (default: opens, sha256) or full (also reads every page: integrity_check)',
+    value: 'level',
+  },
   encrypt: { type: 'boolean', description: 'encrypt new backups (AES-256-GCM; key from $STRATA_BACKUP_KEY unless --key-file / --passphrase-env)' },
   'key-file': { type: 'string', description: 'file holding the 32-byte backup key (hex, base64 or raw)', value: 'path' },
   'key-env': { type: 'string', description: 'environment variable holding the backup key (default STRATA_BACKUP_KEY)', value: 'name' },
@@ -91,7 +99,10 @@ const NO_BACKUP = {
   'no-backup': { type: 'boolean', description: 'do not back up the database before this run' },
 } as const satisfies Record<string, OptionSpec>;
 
-const DRY_RUN = { type: 'boolean', description: 'print the plan and every SQL statement, in the order they would run; change nothing' } as const satisfies OptionSpec;
+const DRY_RUN = {
+  type: 'boolean',
+  description: 'print the plan and every SQL statement, in the order they would run; change nothing',
+} as const satisfies OptionSpec;
 
 /** What a command that changes the database by migrations reads. */
 const RUN = { ...DATABASE, ...SCHEMA, ...SESSION, ...MIGRATIONS, ...LOCK } as const;
@@ -101,7 +112,8 @@ export const COMMANDS = {
     summary: 'start a project: strata.config.json, the migrations folder, .gitignore lines',
     usage: 'strata init [--db PATH|URL] [--dir FOLDER]',
     positionals: 0,
-    details: 'Writes strata.config.json with "db" and "dir" (never over an existing one), creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
+    details:
+      'Writes strata.config.json with "db" and "dir" (never over an existing one), creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
     options: {
       db: { type: 'string', description: 'the database the config names (default ./strata.db)', value: 'path|url' },
       dir: { type: 'string', description: 'the migrations folder (default ./migrations)', value: 'folder' },
@@ -205,7 +217,7 @@ export const COMMANDS = {
     usage: 'strata db create | strata db drop --force',
     positionals: 1,
     details:
-      'create: a server URL\'s database is created through the server\'s maintenance database (postgres on PostgreSQL); a SQLite file is created empty. Nothing happens when it exists. drop: removes it (a SQLite file with its -wal, -shm and -journal); refused without --force.',
+      "create: a server URL's database is created through the server's maintenance database (postgres on PostgreSQL); a SQLite file is created empty. Nothing happens when it exists. drop: removes it (a SQLite file with its -wal, -shm and -journal); refused without --force.",
     options: {
       force: { type: 'boolean', description: 'drop: yes, drop it (with everything in it)' },
       ...DATABASE,
@@ -218,14 +230,15 @@ export const COMMANDS = {
     options: {
       'dry-run': { type: 'boolean', description: "run every importer's prepare and print the counts; change nothing" },
       force: { type: 'boolean', description: 'run an import that already completed again (from a clean target)' },
-      db: { type: 'string', description: "the target database, over the import config's \"db\"", value: 'path|url' },
+      db: { type: 'string', description: 'the target database, over the import config\'s "db"', value: 'path|url' },
       ...NO_BACKUP,
       ...BACKUP,
     },
   },
   backfill: {
     summary: 'run (or resume) a batched, resumable data migration over a table, or list backfills',
-    usage: 'strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--key id] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status',
+    usage:
+      'strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--key id] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status',
     positionals: 1,
     options: {
       on: { type: 'string', description: 'the table to walk', value: 'table', aliases: ['table'] },

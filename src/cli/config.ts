@@ -167,7 +167,9 @@ async function readConfigFile(file: string): Promise<StrataConfig> {
 
 export function checkConfig(value: unknown, file: string): StrataConfig {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} must export an object of settings`, { hint: `e.g. export default { db: './app.db', dir: './migrations' }` });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} must export an object of settings`, {
+      hint: `e.g. export default { db: './app.db', dir: './migrations' }`,
+    });
   }
   for (const [key, setting] of Object.entries(value)) {
     const expected = KNOWN_KEYS[key as keyof StrataConfig];
@@ -199,21 +201,29 @@ function checkDatabases({ databases, db, dir, table, schema }: StrataConfig, fil
     throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "databases" must be an object of name: settings with at least one database`, { hint });
   }
   if (db !== undefined) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "db" and "databases" exclude each other: each database names its own db`, { hint: 'move "db" into the database it belongs to' });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "db" and "databases" exclude each other: each database names its own db`, {
+      hint: 'move "db" into the database it belongs to',
+    });
   }
   const seen = new Map<string, string>();
   for (const [name, entry] of Object.entries(databases!)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: database name "${name}" must be letters, digits, _, . or - (it is typed after --database)`, { hint });
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: database name "${name}" must be letters, digits, _, . or - (it is typed after --database)`, {
+        hint,
+      });
     }
     const where = `${file}: databases.${name}`;
     if (entry && typeof entry === 'object' && 'databases' in entry) throw new StrataError(ErrorCode.CONFIG_INVALID, `${where}: "databases" cannot be nested`);
     const settings = checkConfig(entry, where);
     if (typeof settings.db !== 'string' || settings.db === '') {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where} has no "db"`, { hint: `give each database its own file or URL: "${name}": { "db": "./data/${name}.db" }` });
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where} has no "db"`, {
+        hint: `give each database its own file or URL: "${name}": { "db": "./data/${name}.db" }`,
+      });
     }
     if (settings.dir === undefined && dir === undefined) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where} has no "dir"`, { hint: `give it its migrations folder: "${name}": { "dir": "./migrations/${name}" } (or a top-level "dir" shared by all)` });
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where} has no "dir"`, {
+        hint: `give it its migrations folder: "${name}": { "dir": "./migrations/${name}" } (or a top-level "dir" shared by all)`,
+      });
     }
     const path = isUrl(settings.db) || settings.db === ':memory:' ? settings.db : resolve(dirname(file), settings.db);
     const ledger = `${path}\u0000${settings.schema ?? schema ?? ''}\u0000${settings.table ?? table ?? ''}`;
@@ -243,11 +253,14 @@ function checkBackupConfig(backup: BackupConfig, file: string): void {
   for (const [key, setting] of Object.entries(backup)) {
     const expected = BACKUP_KEYS[key as keyof BackupConfig];
     if (!expected) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown backup setting "${key}"`, { hint: `known backup settings: ${Object.keys(BACKUP_KEYS).join(', ')}` });
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown backup setting "${key}"`, {
+        hint: `known backup settings: ${Object.keys(BACKUP_KEYS).join(', ')}`,
+      });
     }
     if (key === 'compression' && setting === false) continue;
     if (typeof setting !== expected) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.${key} must be a ${expected}, got ${typeof setting}`);
-    if (key === 'check' && setting !== 'full' && setting !== 'structure') throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.check must be "full" or "structure", got ${JSON.stringify(setting)}`, {
+    if (key === 'check' && setting !== 'full' && setting !== 'structure')
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.check must be "full" or "structure", got ${JSON.stringify(setting)}`, {
         hint: '"structure" (default) checks that a new backup opens; "full" also runs integrity_check on every page',
       });
   }

@@ -10,7 +10,12 @@ export function nearestName(name: string, names: readonly string[]): string | un
     .map((candidate) => {
       const other = candidate.toLowerCase();
       // A prefix of 3+ characters ('migr', 'stat') is as good as one typo.
-      const distance = other === lower ? 0 : Math.min(other.length, lower.length) >= 3 && (other.startsWith(lower) || lower.startsWith(other)) ? 1 : editDistance(other, lower);
+      const distance =
+        other === lower
+          ? 0
+          : Math.min(other.length, lower.length) >= 3 && (other.startsWith(lower) || lower.startsWith(other))
+            ? 1
+            : editDistance(other, lower);
       return { candidate, distance };
     })
     .filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.length / 3)))

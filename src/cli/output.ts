@@ -170,12 +170,17 @@ export function showBackupProgress(events: EventChannel<EngineEvents>, output: O
     latest = e;
     if (`${e.id} ${e.phase}` !== phase) {
       phase = `${e.id} ${e.phase}`;
-      ticker.start((ms) => `backup    ${e.id}: ${PHASES[e.phase]} ${formatBytes(latest.bytes)}${latest.totalBytes ? ` / ${formatBytes(latest.totalBytes)}` : ''} (${formatMs(ms)})`);
+      ticker.start(
+        (ms) =>
+          `backup    ${e.id}: ${PHASES[e.phase]} ${formatBytes(latest.bytes)}${latest.totalBytes ? ` / ${formatBytes(latest.totalBytes)}` : ''} (${formatMs(ms)})`,
+      );
     }
     if (!output.live || e.totalBytes === 0) return;
     const share = Math.min(1, e.bytes / e.totalBytes);
     const filled = Math.round(share * BAR_WIDTH);
-    output.transient(`${PHASES[e.phase].padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${formatBytes(e.bytes)} / ${formatBytes(e.totalBytes)}`);
+    output.transient(
+      `${PHASES[e.phase].padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${formatBytes(e.bytes)} / ${formatBytes(e.totalBytes)}`,
+    );
   });
   const finished = () => {
     ticker.stop();
@@ -194,5 +199,10 @@ export function showBackupProgress(events: EventChannel<EngineEvents>, output: O
 
 export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }

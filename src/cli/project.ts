@@ -46,9 +46,15 @@ export async function resolveProject(
   const names = Object.keys(databases);
   const wanted = selectDatabases(names, selection, file);
   if (wanted.length > 1) {
-    for (const [flag, value] of [['--db', flags.db], ['--dir', flags.dir]] as const) {
+    for (const [flag, value] of [
+      ['--db', flags.db],
+      ['--dir', flags.dir],
+    ] as const) {
       if (value !== undefined) {
-        throw usage(`${flag} names one database, and this run works on ${wanted.length}: ${wanted.join(', ')}`, `pick one with --database NAME, e.g. --database ${wanted[0]}`);
+        throw usage(
+          `${flag} names one database, and this run works on ${wanted.length}: ${wanted.join(', ')}`,
+          `pick one with --database NAME, e.g. --database ${wanted[0]}`,
+        );
       }
     }
   }

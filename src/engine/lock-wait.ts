@@ -35,7 +35,11 @@ export async function waitForLock<T>(wait: LockWait<T>): Promise<T> {
 
 /** The LOCK_TIMEOUT of a SQL database's migration lock; `holder` says who held it, when the database can tell. */
 export function migrationLockTimeout(where: string, timeoutMs: number, holder?: string): StrataError {
-  return new StrataError(ErrorCode.LOCK_TIMEOUT, `another process held the migration lock on ${where} for longer than ${timeoutMs} ms${holder ? ` (${holder})` : ''}`, {
-    hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
-  });
+  return new StrataError(
+    ErrorCode.LOCK_TIMEOUT,
+    `another process held the migration lock on ${where} for longer than ${timeoutMs} ms${holder ? ` (${holder})` : ''}`,
+    {
+      hint: 'wait for the other migration to finish, or raise --lock-timeout (a crashed holder releases the lock by itself)',
+    },
+  );
 }

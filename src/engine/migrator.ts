@@ -254,10 +254,13 @@ export class Migrator<Ctx> {
       if (!verify) continue;
       const rollback = new Error('verify only');
       try {
-        await this.target.transaction(async () => {
-          await runVerify(runner, migration, verify, 'now');
-          throw rollback;
-        }, { foreignKeys: true });
+        await this.target.transaction(
+          async () => {
+            await runVerify(runner, migration, verify, 'now');
+            throw rollback;
+          },
+          { foreignKeys: true },
+        );
       } catch (error) {
         if (error !== rollback) failures.push({ version: migration.version, name: migration.name, error: messageOf(error) });
       }
@@ -275,10 +278,14 @@ export class Migrator<Ctx> {
       const entry = (await this.target.readLedger()).find((e) => e.version === wanted);
       if (!entry || entry.status === 'applied' || entry.status === 'aborted') {
         const status = nextCommand('status');
-        throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, `migration ${wanted} is ${!entry ? 'not in the ledger' : entry.status === 'aborted' ? 'pending (its last attempt rolled back)' : 'applied'}: there is nothing to repair`, {
-          hint: `'${commandLine(status)}' shows which steps are failed or running`,
-          next: [status],
-        });
+        throw new StrataError(
+          ErrorCode.NOTHING_TO_REPAIR,
+          `migration ${wanted} is ${!entry ? 'not in the ledger' : entry.status === 'aborted' ? 'pending (its last attempt rolled back)' : 'applied'}: there is nothing to repair`,
+          {
+            hint: `'${commandLine(status)}' shows which steps are failed or running`,
+            next: [status],
+          },
+        );
       }
       if (outcome === 'rolled-back') {
         await this.target.deleteLedger(wanted);
@@ -333,13 +340,23 @@ export class Migrator<Ctx> {
   // ---- plugins ---------------------------------------------------------------------------
 
   /** Plans the run from the ledger as read without the lock, and has the plugins inspect it. */
-  private async inspectMigrate(ledger: readonly LedgerEntry[], sources: Migration<Ctx>[], to: string | undefined, options: MigrateOptions): Promise<Set<string>> {
+  private async inspectMigrate(
+    ledger: readonly LedgerEntry[],
+    sources: Migration<Ctx>[],
+    to: string | undefined,
+    options: MigrateOptions,
+  ): Promise<Set<string>> {
     const { steps } = this.planMigrate(ledger, sources, to, options);
     await this.inspect('up', false, steps, await loadUps(steps));
     return new Set(steps.map((s) => s.version));
   }
 
-  private async inspect(direction: Direction, dryRun: boolean, steps: readonly (Migration<Ctx> | DownStep<Ctx>)[], loaded: readonly LoadedMigration<Ctx>[]): Promise<void> {
+  private async inspect(
+    direction: Direction,
+    dryRun: boolean,
+    steps: readonly (Migration<Ctx> | DownStep<Ctx>)[],
+    loaded: readonly LoadedMigration<Ctx>[],
+  ): Promise<void> {
     if (!this.plugins.inspects) return;
     const plan: InspectedPlan<Ctx> = {
       direction,
@@ -410,13 +427,19 @@ export class Migrator<Ctx> {
     }
     if (incomplete.length > 1 || entry.operation !== 'up') {
       const [applied, rolledBack] = repairCommands(entry.version);
-      throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} stopped part-way through a ${entry.operation === 'down' ? 'rollback' : 'run'} that --resume cannot continue${incomplete.length > 1 ? ` (and ${incomplete.length - 1} more steps are incomplete)` : ''}`, {
-        hint: `inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
-        next: [applied, rolledBack],
-      });
+      throw new StrataError(
+        ErrorCode.MIGRATION_INCOMPLETE,
+        `${migrationLabel(entry)} stopped part-way through a ${entry.operation === 'down' ? 'rollback' : 'run'} that --resume cannot continue${incomplete.length > 1 ? ` (and ${incomplete.length - 1} more steps are incomplete)` : ''}`,
+        {
+          hint: `inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+          next: [applied, rolledBack],
+        },
+      );
     }
     if (!sources.some((m) => m.version === entry.version)) {
-      throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `${migrationLabel(entry)} is the step to resume, but its file is gone`, { hint: 'restore the file, then resume' });
+      throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `${migrationLabel(entry)} is the step to resume, but its file is gone`, {
+        hint: 'restore the file, then resume',
+      });
     }
     return entry;
   }
@@ -432,10 +455,14 @@ export class Migrator<Ctx> {
     }
     const statements = body.statements.filter((s) => !s.control).length;
     if (entry.statementsApplied > statements) {
-      throw new StrataError(ErrorCode.MIGRATION_INCOMPLETE, `${migrationLabel(entry)} completed ${entry.statementsApplied} statements, but its file now has ${statements}`, {
-        hint: `keep the statements that ran as they were; or record the outcome with '${commandLine(applied)}' or '${rolledBack.args.at(-1)}'`,
-        next: [applied, rolledBack],
-      });
+      throw new StrataError(
+        ErrorCode.MIGRATION_INCOMPLETE,
+        `${migrationLabel(entry)} completed ${entry.statementsApplied} statements, but its file now has ${statements}`,
+        {
+          hint: `keep the statements that ran as they were; or record the outcome with '${commandLine(applied)}' or '${rolledBack.args.at(-1)}'`,
+          next: [applied, rolledBack],
+        },
+      );
     }
   }
 
@@ -456,7 +483,9 @@ export class Migrator<Ctx> {
     this.throwProblems(reconciled);
     const steps = planUp(reconciled, to);
     if (resumed && steps[0]?.version !== resumed.version) {
-      throw new StrataError(ErrorCode.USAGE, `--to ${String(options.to)} stops before ${migrationLabel(resumed)}, the step to resume`, { hint: 'resume without --to, or with a --to at or above it' });
+      throw new StrataError(ErrorCode.USAGE, `--to ${String(options.to)} stops before ${migrationLabel(resumed)}, the step to resume`, {
+        hint: 'resume without --to, or with a --to at or above it',
+      });
     }
     return { reconciled, steps, resumed };
   }
@@ -467,9 +496,13 @@ export class Migrator<Ctx> {
     const all = [...fromSource, ...this.registered].sort((a, b) => compareVersions(a.version, b.version));
     for (let k = 1; k < all.length; k++) {
       if (all[k]!.version === all[k - 1]!.version) {
-        throw new StrataError(ErrorCode.MIGRATION_VERSION_DUPLICATE, `version ${all[k]!.version} is used by more than one migration: ${all[k - 1]!.origin}, ${all[k]!.origin}`, {
-          hint: 'give each migration its own version number',
-        });
+        throw new StrataError(
+          ErrorCode.MIGRATION_VERSION_DUPLICATE,
+          `version ${all[k]!.version} is used by more than one migration: ${all[k - 1]!.origin}, ${all[k]!.origin}`,
+          {
+            hint: 'give each migration its own version number',
+          },
+        );
       }
     }
     return all;
@@ -510,9 +543,7 @@ export class Migrator<Ctx> {
     if (incomplete.length) throw problemsError(incomplete);
     const byVersion = new Map(sources.map((m) => [m.version, m]));
     const steps = planDown(reconciled, target);
-    const problems = findProblems(reconciled, this.options).filter(
-      (p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version),
-    );
+    const problems = findProblems(reconciled, this.options).filter((p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version));
     const missing = steps.filter((s) => !byVersion.has(s.version));
     if (missing.length) {
       throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `cannot roll back ${missing.map(migrationLabel).join(', ')}: the migration file is gone`, {
@@ -527,10 +558,14 @@ export class Migrator<Ctx> {
     const loaded = await Promise.all(steps.map((s) => s.migration.load()));
     const withoutDown = steps.filter((_, k) => !loaded[k]!.down);
     if (withoutDown.length) {
-      throw new StrataError(ErrorCode.MIGRATION_DOWN_MISSING, `cannot roll back: ${withoutDown.map((s) => s.migration.origin).join(', ')} ${withoutDown.length > 1 ? 'have' : 'has'} no down migration`, {
-        hint: 'add a -- migrate:down section (or a .down.sql file, or export down()), or roll back to a later version',
-        details: { versions: withoutDown.map((s) => s.version) },
-      });
+      throw new StrataError(
+        ErrorCode.MIGRATION_DOWN_MISSING,
+        `cannot roll back: ${withoutDown.map((s) => s.migration.origin).join(', ')} ${withoutDown.length > 1 ? 'have' : 'has'} no down migration`,
+        {
+          hint: 'add a -- migrate:down section (or a .down.sql file, or export down()), or roll back to a later version',
+          details: { versions: withoutDown.map((s) => s.version) },
+        },
+      );
     }
     return loaded;
   }
@@ -576,7 +611,12 @@ export class Migrator<Ctx> {
   }
 
   private lock(): Promise<Release> {
-    return takeLock((timeoutMs, onWaiting) => this.target.lock(timeoutMs, onWaiting), this.target.description, this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, this.events);
+    return takeLock(
+      (timeoutMs, onWaiting) => this.target.lock(timeoutMs, onWaiting),
+      this.target.description,
+      this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      this.events,
+    );
   }
 }
 

@@ -37,10 +37,14 @@ export class PluginSlot<Ctx> {
     const errors = findings.filter((f) => f.severity === 'error');
     if (errors.length) {
       const shown = errors.slice(0, 3).map(describe).join('; ');
-      throw new StrataError(ErrorCode.PLAN_REJECTED, `the ${plan.direction === 'up' ? 'migration' : 'rollback'} plan was rejected before anything ran: ${shown}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`, {
-        hint: errors[0]!.hint ?? 'fix what the findings name and run again (details.findings lists every one)',
-        details: { findings },
-      });
+      throw new StrataError(
+        ErrorCode.PLAN_REJECTED,
+        `the ${plan.direction === 'up' ? 'migration' : 'rollback'} plan was rejected before anything ran: ${shown}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`,
+        {
+          hint: errors[0]!.hint ?? 'fix what the findings name and run again (details.findings lists every one)',
+          details: { findings },
+        },
+      );
     }
     if (findings.length) this.events.emit('plan:warnings', { direction: plan.direction, dryRun: plan.dryRun, warnings: findings });
   }
@@ -52,9 +56,13 @@ export class PluginSlot<Ctx> {
       if (!fields) continue;
       const taken = Object.keys(fields).filter((key) => key in report);
       if (taken.length) {
-        throw new StrataError(ErrorCode.USAGE, `plugin ${plugin.name} adds ${taken.join(', ')} to the status report, which already has ${taken.length > 1 ? 'them' : 'it'}`, {
-          hint: 'give the fields a plugin adds names of their own',
-        });
+        throw new StrataError(
+          ErrorCode.USAGE,
+          `plugin ${plugin.name} adds ${taken.join(', ')} to the status report, which already has ${taken.length > 1 ? 'them' : 'it'}`,
+          {
+            hint: 'give the fields a plugin adds names of their own',
+          },
+        );
       }
       Object.assign(report, fields);
     }

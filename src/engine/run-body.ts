@@ -51,7 +51,8 @@ export async function runBody<Ctx>(
     }
     if (statement.control === 'begin') openedAt = count;
     else if (statement.control === 'commit') openedAt = undefined;
-    if (announce) events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
+    if (announce)
+      events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
     try {
       await target.execute(statement.sql);
     } catch (error) {
@@ -69,16 +70,28 @@ export async function runBody<Ctx>(
 }
 
 /** A step's own check of what its up did; a failure fails the step like any other. */
-export async function runVerify<Ctx>(runner: BodyRunner<Ctx>, step: Identity, verify: MigrationBody<Ctx>, when: 'after up' | 'now' = 'after up'): Promise<void> {
+export async function runVerify<Ctx>(
+  runner: BodyRunner<Ctx>,
+  step: Identity,
+  verify: MigrationBody<Ctx>,
+  when: 'after up' | 'now' = 'after up',
+): Promise<void> {
   try {
     await runBody(runner, step, verify, 'up', true);
   } catch (error) {
     const cause = error instanceof StrataError ? error.message.replace(/^.*?: (?:up\(\) threw: )?/, '') : messageOf(error);
-    throw new StrataError(ErrorCode.MIGRATION_VERIFY_FAILED, `${originOf(step)}: its verify ${when === 'now' ? 'fails on the database as it is now' : 'failed after up'}: ${cause}`, {
-      hint: when === 'now' ? 'something changed what this migration made: find what, or restore a backup' : 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
-      cause: error,
-      details: { file: originOf(step), version: step.version },
-    });
+    throw new StrataError(
+      ErrorCode.MIGRATION_VERIFY_FAILED,
+      `${originOf(step)}: its verify ${when === 'now' ? 'fails on the database as it is now' : 'failed after up'}: ${cause}`,
+      {
+        hint:
+          when === 'now'
+            ? 'something changed what this migration made: find what, or restore a backup'
+            : 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
+        cause: error,
+        details: { file: originOf(step), version: step.version },
+      },
+    );
   }
 }
 

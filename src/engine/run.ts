@@ -76,30 +76,48 @@ export class MigrationRun<Ctx> {
     const foreignKeys = loaded.every((m) => m.up.foreignKeys);
     let current: { step: Migration<Ctx>; event: StepEvent; started: number } | undefined;
     try {
-      await this.target.transaction(async () => {
-        for (let k = 0; k < steps.length; k++) {
-          const step = steps[k]!;
-          const event: StepEvent = { version: step.version, name: step.name, direction: 'up', index: k + 1, total: steps.length, ...statementCount(loaded[k]!.up) };
-          current = { step, event, started: clock() };
-          this.events.emit('migrating', event);
-          const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
-          const verify = loaded[k]!.verify;
-          if (verify) await runVerify(this.runner, step, verify);
-          await this.commitStep(step, this.ledgerEntry(step), statementsApplied, elapsedSince(current.started));
-          const durationMs = elapsedSince(current.started);
-          results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
-          this.events.emit('migrated', { ...event, durationMs });
-        }
-        current = undefined;
-      }, { foreignKeys });
+      await this.target.transaction(
+        async () => {
+          for (let k = 0; k < steps.length; k++) {
+            const step = steps[k]!;
+            const event: StepEvent = {
+              version: step.version,
+              name: step.name,
+              direction: 'up',
+              index: k + 1,
+              total: steps.length,
+              ...statementCount(loaded[k]!.up),
+            };
+            current = { step, event, started: clock() };
+            this.events.emit('migrating', event);
+            const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
+            const verify = loaded[k]!.verify;
+            if (verify) await runVerify(this.runner, step, verify);
+            await this.commitStep(step, this.ledgerEntry(step), statementsApplied, elapsedSince(current.started));
+            const durationMs = elapsedSince(current.started);
+            results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
+            this.events.emit('migrated', { ...event, durationMs });
+          }
+          current = undefined;
+        },
+        { foreignKeys },
+      );
     } catch (caught) {
       const failing = current ?? { step: steps.at(-1)!, event: undefined, started: clock() };
       const durationMs = elapsedSince(failing.started);
       const again = nextCommand('migrate');
-      const error = stepError(caught, failing.step, 'up', true, 0, [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }], {
-        hint: `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run '${commandLine(again)}' again`,
-        next: [again],
-      });
+      const error = stepError(
+        caught,
+        failing.step,
+        'up',
+        true,
+        0,
+        [{ version: failing.step.version, name: failing.step.name, direction: 'up', status: 'failed', durationMs }],
+        {
+          hint: `the whole run was rolled back (--single-transaction): none of its ${steps.length} migrations is applied; fix it and run '${commandLine(again)}' again`,
+          next: [again],
+        },
+      );
       await this.recordAborted(this.ledgerEntry(failing.step), caught, durationMs);
       if (failing.event) this.events.emit('failed', { ...failing.event, error, durationMs });
       throw error;
@@ -148,7 +166,14 @@ export class MigrationRun<Ctx> {
         }, body);
       } else {
         const mark = async () => {
-          await this.target.writeLedger({ ...entry, status: 'running', operation: direction, statementsApplied, error: null, durationMs: elapsedSince(started) });
+          await this.target.writeLedger({
+            ...entry,
+            status: 'running',
+            operation: direction,
+            statementsApplied,
+            error: null,
+            durationMs: elapsedSince(started),
+          });
           this.marked.add(step.version);
         };
         await mark();
@@ -202,7 +227,9 @@ export class MigrationRun<Ctx> {
 
   /** After a transaction rolled back: when and why, so status can say it (best effort). */
   private async recordAborted(entry: LedgerEntry, caught: unknown, durationMs: number): Promise<void> {
-    await this.target.writeLedger({ ...entry, status: 'aborted', operation: 'up', statementsApplied: 0, error: messageOf(caught), durationMs }).catch(() => undefined);
+    await this.target
+      .writeLedger({ ...entry, status: 'aborted', operation: 'up', statementsApplied: 0, error: messageOf(caught), durationMs })
+      .catch(() => undefined);
   }
 
   private ledgerEntry(migration: Migration<Ctx>): LedgerEntry {

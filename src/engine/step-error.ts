@@ -23,7 +23,8 @@ export function stepError(
   results: StepResult[],
   advice?: StepAdvice,
 ): StrataError {
-  const base = caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
+  const base =
+    caught instanceof StrataError ? caught : new StrataError(ErrorCode.MIGRATION_FAILED, `${originOf(step)}: ${messageOf(caught)}`, { cause: caught });
   const remedy = advice ?? (base.hint !== undefined ? { hint: base.hint, next: base.next } : defaultAdvice(step, direction, atomic, statementsApplied));
   return new StrataError(base.code, base.message, {
     hint: remedy.hint,
@@ -38,12 +39,18 @@ export function stepError(
 function defaultAdvice(step: Identity, direction: Direction, atomic: boolean, statementsApplied: number): StepAdvice {
   if (atomic) {
     const again = nextCommand(direction === 'up' ? 'migrate' : 'rollback');
-    return { hint: `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run '${commandLine(again)}' again`, next: [again] };
+    return {
+      hint: `nothing from ${migrationLabel(step)} was applied (its transaction was rolled back); fix it and run '${commandLine(again)}' again`,
+      next: [again],
+    };
   }
   const [applied, rolledBack] = repairCommands(step.version);
   const repair = `run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`;
   if (direction === 'down') {
-    return { hint: `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): inspect the database, then ${repair}`, next: [applied, rolledBack] };
+    return {
+      hint: `${migrationLabel(step)} ran outside a transaction and stopped after ${statementsApplied} statement(s): inspect the database, then ${repair}`,
+      next: [applied, rolledBack],
+    };
   }
   const resume = nextCommand('migrate', '--resume');
   return {

@@ -60,7 +60,9 @@ export async function loadImportConfig(path: string): Promise<LoadedImportConfig
 
 export function checkImportConfig(value: unknown, file: string): ImportConfig {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} must export an object`, { hint: 'e.g. { "db": "./app.db", "importers": "./importers.ts", "sources": { ... } }' });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} must export an object`, {
+      hint: 'e.g. { "db": "./app.db", "importers": "./importers.ts", "sources": { ... } }',
+    });
   }
   const config = value as Record<string, unknown>;
   for (const [key, setting] of Object.entries(config)) {
@@ -81,8 +83,14 @@ export function checkImportConfig(value: unknown, file: string): ImportConfig {
                 : typeof setting === 'string';
     if (!ok) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${KEYS[key as keyof ImportConfig]}`);
   }
-  if (config.importers === undefined) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "importers" is missing`, { hint: 'name the module that exports the importers: "importers": "./importers.ts"' });
-  if (config.sources === undefined) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "sources" is missing`, { hint: 'e.g. "sources": { "dexie": { "type": "dexie-export", "path": "./export.json" } }' });
+  if (config.importers === undefined)
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "importers" is missing`, {
+      hint: 'name the module that exports the importers: "importers": "./importers.ts"',
+    });
+  if (config.sources === undefined)
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "sources" is missing`, {
+      hint: 'e.g. "sources": { "dexie": { "type": "dexie-export", "path": "./export.json" } }',
+    });
   return config as unknown as ImportConfig;
 }
 
@@ -90,12 +98,17 @@ export function checkImportConfig(value: unknown, file: string): ImportConfig {
 export async function loadImporters(config: LoadedImportConfig): Promise<Importer<any>[]> {
   if (Array.isArray(config.importers)) return config.importers;
   const path = resolve(config.base, config.importers);
-  if (!existsSync(path)) throw new StrataError(ErrorCode.CONFIG_INVALID, `${config.file}: the importers module ${path} does not exist`, { hint: 'check "importers" in the import config' });
+  if (!existsSync(path))
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${config.file}: the importers module ${path} does not exist`, {
+      hint: 'check "importers" in the import config',
+    });
   const module = await importFile(path);
   let exported = defaultExport(module) ?? module.importers;
   if (typeof exported === 'function') exported = await (exported as (c: LoadedImportConfig) => unknown)(config);
   if (!Array.isArray(exported)) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${path} exports no importers`, { hint: 'export default [importerA, importerB] (or export const importers = [...])' });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${path} exports no importers`, {
+      hint: 'export default [importerA, importerB] (or export const importers = [...])',
+    });
   }
   return exported as Importer<any>[];
 }

@@ -29,7 +29,13 @@ export interface ValidateResult {
 export type ImportStatus =
   | { state: 'not-started' }
   | { state: 'running'; runId: string; importer: string | null; pid: number; host: string; startedAt: string; heartbeatAt: string }
-  | { state: 'completed'; runId: string; startedAt: string; completedAt: string; importers: { id: string; sourceCount: number; targetCount: number; skippedCount: number }[] }
+  | {
+      state: 'completed';
+      runId: string;
+      startedAt: string;
+      completedAt: string;
+      importers: { id: string; sourceCount: number; targetCount: number; skippedCount: number }[];
+    }
   | { state: 'failed'; runId: string; startedAt: string; failedAt: string; importer: string | null; code: string; message: string; interrupted?: boolean }
   | { state: 'cancelled'; runId: string; startedAt: string; cancelledAt: string; importer: string | null };
 

@@ -62,7 +62,11 @@ export async function runImport<Sources extends ImportSources = ImportSources>(o
  * The status of the import into `db` without running anything (for an app's start-up: whether
  * to open its migration window, and whether a previous run was killed mid-way).
  */
-export function importStatus(options: { db: string | BetterSqlite3Database; statusTable?: string; statusKey?: string; staleAfterMs?: number }): { status: ImportStatus; interrupted: boolean; live: boolean } {
+export function importStatus(options: { db: string | BetterSqlite3Database; statusTable?: string; statusKey?: string; staleAfterMs?: number }): {
+  status: ImportStatus;
+  interrupted: boolean;
+  live: boolean;
+} {
   const path = typeof options.db === 'string' ? importTargetPath(options.db) : undefined;
   if (path !== undefined && !existsSync(path)) return { status: { state: 'not-started' }, interrupted: false, live: false };
   const db = typeof options.db === 'string' ? new Database(path!, { readonly: true, fileMustExist: true }) : options.db;

@@ -20,7 +20,12 @@ export type SourceDescriptor =
 export const SOURCE_TYPES = ['dexie-export', 'redux-persist', 'json-config', 'json-array'] as const;
 
 export function isSourceDescriptor(value: unknown): value is SourceDescriptor {
-  return Boolean(value) && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string' && typeof (value as { path?: unknown }).path === 'string';
+  return (
+    Boolean(value) &&
+    typeof value === 'object' &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    typeof (value as { path?: unknown }).path === 'string'
+  );
 }
 
 /** Opens every descriptor (paths relative to `base`); other values pass through. */
@@ -51,6 +56,8 @@ export async function openSource(name: string, descriptor: SourceDescriptor, bas
       return key.startsWith('persist:') ? readReduxPersistFile(path, key.slice('persist:'.length)) : readReduxPersistFile(path, key, '');
     }
     default:
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `source "${name}" has the unknown type "${(descriptor as { type: string }).type}"`, { hint: `the types are: ${SOURCE_TYPES.join(', ')}` });
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `source "${name}" has the unknown type "${(descriptor as { type: string }).type}"`, {
+        hint: `the types are: ${SOURCE_TYPES.join(', ')}`,
+      });
   }
 }

@@ -57,7 +57,9 @@ export class StatusStore {
   }
 
   write(status: ImportStatus): void {
-    this.db.prepare(`INSERT INTO ${this.table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(this.key, JSON.stringify(status));
+    this.db
+      .prepare(`INSERT INTO ${this.table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+      .run(this.key, JSON.stringify(status));
   }
 }
 

@@ -75,10 +75,19 @@ export function importCancelled(where?: string): StrataError {
 export function tableImporter<Sources extends ImportSources = ImportSources, Row = any>(options: TableImporterOptions<Sources, Row>): Importer<Sources> {
   const copies: TableCopy<Sources, any>[] = options.copies ? [...options.copies] : [];
   if (options.source && options.table && options.map) {
-    copies.unshift({ source: options.source, table: options.table, map: options.map, columns: options.columns, batchSize: options.batchSize, onConflict: options.onConflict });
+    copies.unshift({
+      source: options.source,
+      table: options.table,
+      map: options.map,
+      columns: options.columns,
+      batchSize: options.batchSize,
+      onConflict: options.onConflict,
+    });
   }
   if (copies.length === 0) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `tableImporter "${options.id}" copies nothing`, { hint: 'give source, table and map, or copies: [{ source, table, map }]' });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `tableImporter "${options.id}" copies nothing`, {
+      hint: 'give source, table and map, or copies: [{ source, table, map }]',
+    });
   }
   const tables = [...new Set(copies.map((c) => c.table))];
   // Per run: what each copy read and skipped (the engine runs prepare, execute, validate on one instance).
@@ -159,11 +168,23 @@ export function tableImporter<Sources extends ImportSources = ImportSources, Row
         }
       }
       for (const [table, entry] of Object.entries(perTable)) {
-        entry.targetCount = ctx.db.prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`).pluck().get() as number;
+        entry.targetCount = ctx.db
+          .prepare(`SELECT count(*) FROM ${quoteIdentifier(table)}`)
+          .pluck()
+          .get() as number;
       }
       if (options.check) errors.push(...(await options.check(ctx)));
       const sum = (key: 'sourceCount' | 'targetCount' | 'skippedCount') => Object.values(perTable).reduce((a, t) => a + t[key], 0);
-      return { sourceCount: Math.max(sum('sourceCount'), prepared.reduce((a, b) => a + b, 0)), targetCount: sum('targetCount'), skippedCount: sum('skippedCount'), errors, tables: perTable };
+      return {
+        sourceCount: Math.max(
+          sum('sourceCount'),
+          prepared.reduce((a, b) => a + b, 0),
+        ),
+        targetCount: sum('targetCount'),
+        skippedCount: sum('skippedCount'),
+        errors,
+        tables: perTable,
+      };
     },
   };
   return importer;
@@ -191,7 +212,7 @@ export class BatchWriter {
       const columns = this.columns!;
       const width = columns.length;
       for (let start = 0; start < rows.length; start += this.perStatement) {
-        const chunk = rows.length - start >= this.perStatement ? this.perStatement : rows.length - start;
+        const chunk = Math.min(rows.length - start, this.perStatement);
         const params = new Array<unknown>(chunk * width);
         for (let r = 0; r < chunk; r++) {
           const row = rows[start + r]!;
@@ -203,7 +224,10 @@ export class BatchWriter {
   }
 
   private setColumns(columns: string[]): void {
-    if (columns.length === 0) throw new StrataError(ErrorCode.IMPORT_ROW_INVALID, `rows for ${this.table} have no columns`, { hint: 'map() must return an object with at least one column' });
+    if (columns.length === 0)
+      throw new StrataError(ErrorCode.IMPORT_ROW_INVALID, `rows for ${this.table} have no columns`, {
+        hint: 'map() must return an object with at least one column',
+      });
     this.columns = columns;
     this.known = undefined;
     this.perStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));
@@ -238,10 +262,14 @@ export class BatchWriter {
     for (const row of rows) {
       for (const key in row) {
         if (!known.has(key) && Object.hasOwn(row, key)) {
-          throw new StrataError(ErrorCode.IMPORT_ROW_INVALID, `${where}: a mapped row for ${this.table} has column "${key}", not among ${this.columns!.join(', ')}`, {
-            hint: 'map() must return the same columns for every row (use null for a missing value), or pass columns',
-            details: { table: this.table, column: key },
-          });
+          throw new StrataError(
+            ErrorCode.IMPORT_ROW_INVALID,
+            `${where}: a mapped row for ${this.table} has column "${key}", not among ${this.columns!.join(', ')}`,
+            {
+              hint: 'map() must return the same columns for every row (use null for a missing value), or pass columns',
+              details: { table: this.table, column: key },
+            },
+          );
         }
       }
     }
@@ -276,6 +304,8 @@ export function toSqlValue(value: unknown, table = '', column = ''): unknown {
       if (value instanceof ArrayBuffer) return Buffer.from(value);
       return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     default:
-      throw new StrataError(ErrorCode.IMPORT_ROW_INVALID, `${table}.${column}: a ${typeof value} cannot be stored`, { hint: 'map it to a string, number, boolean, date, object or binary value' });
+      throw new StrataError(ErrorCode.IMPORT_ROW_INVALID, `${table}.${column}: a ${typeof value} cannot be stored`, {
+        hint: 'map it to a string, number, boolean, date, object or binary value',
+      });
   }
 }

@@ -56,4 +56,3 @@ export interface Importer<Sources extends ImportSources = ImportSources> {
   execute(ctx: ImportContext<Sources>): Promise<void> | void;
   validate(ctx: ImportContext<Sources>): Promise<ValidateResult> | ValidateResult;
 }
-

@@ -34,12 +34,7 @@ export function journalOf(migrator: object): Journal | undefined {
   return journals.get(migrator);
 }
 
-export function attachSqlJournal(
-  migrator: Migrator<any>,
-  driver: SqlDriver,
-  settings: true | SqlJournalSettings,
-  spec: DatabaseSpec,
-): Journal {
+export function attachSqlJournal(migrator: Migrator<any>, driver: SqlDriver, settings: true | SqlJournalSettings, spec: DatabaseSpec): Journal {
   const options: SqlJournalSettings = settings === true ? {} : settings;
   const table = options.table === undefined ? spec.tables.journal.name : spec.qualify(options.table).name;
   let journalDriver = driver;

@@ -65,7 +65,9 @@ export function toLevel(level: string): JournalLevel {
 export function toIsoTime(value: Date | string | number, what = 'time'): string {
   const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value) : new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new StrataError(ErrorCode.USAGE, `${what} ${JSON.stringify(String(value))} is not a date or time`, { hint: 'e.g. 2025-01-31, 2025-01-31T12:00:00Z, or epoch milliseconds' });
+    throw new StrataError(ErrorCode.USAGE, `${what} ${JSON.stringify(String(value))} is not a date or time`, {
+      hint: 'e.g. 2025-01-31, 2025-01-31T12:00:00Z, or epoch milliseconds',
+    });
   }
   return date.toISOString();
 }

@@ -19,9 +19,7 @@ export function exportEntries(entries: readonly JournalEntry[], format: JournalE
 export function toCsv(entries: readonly JournalEntry[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const e of entries) {
-    lines.push(
-      [e.runId, String(e.seq), e.time, e.level, e.target, e.migration ?? '', e.event, e.message, JSON.stringify(e.data)].map(csvField).join(','),
-    );
+    lines.push([e.runId, String(e.seq), e.time, e.level, e.target, e.migration ?? '', e.event, e.message, JSON.stringify(e.data)].map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -101,8 +101,14 @@ const step = (p: { version: string; name: string }) => `${p.version}_${p.name}`;
 const DESCRIBE: { [K in StrataEventName]?: Describer<K> } = {
   'lock:waiting': (p) => ({ level: 'WARN', message: `waiting for the migration lock on ${p.target}` }),
   'lock:acquired': (p) => ({ level: 'DEBUG', message: `lock acquired on ${p.target} after ${p.waitedMs} ms` }),
-  plan: (p) => ({ level: 'INFO', message: `plan${p.dryRun ? ' (dry run)' : ''}: ${p.steps.length} step(s) ${p.direction}${p.steps.length ? `: ${p.steps.map(step).join(', ')}` : ''}` }),
-  'plan:warnings': (p) => ({ level: 'WARN', message: `${p.warnings.length} warning(s) on the ${p.direction} plan: ${p.warnings.map((w) => `${w.message} (${w.plugin}/${w.rule})`).join('; ')}` }),
+  plan: (p) => ({
+    level: 'INFO',
+    message: `plan${p.dryRun ? ' (dry run)' : ''}: ${p.steps.length} step(s) ${p.direction}${p.steps.length ? `: ${p.steps.map(step).join(', ')}` : ''}`,
+  }),
+  'plan:warnings': (p) => ({
+    level: 'WARN',
+    message: `${p.warnings.length} warning(s) on the ${p.direction} plan: ${p.warnings.map((w) => `${w.message} (${w.plugin}/${w.rule})`).join('; ')}`,
+  }),
   statement: (p) => ({ level: 'DEBUG', message: `${step(p)} statement ${p.index} (line ${p.line})`, migration: p.version }),
   migrating: (p) => ({ level: 'INFO', message: `applying ${step(p)} (${p.index}/${p.total})`, migration: p.version }),
   migrated: (p) => ({ level: 'INFO', message: `applied ${step(p)} in ${p.durationMs} ms`, migration: p.version }),
@@ -118,11 +124,20 @@ const DESCRIBE: { [K in StrataEventName]?: Describer<K> } = {
   'import:prepared': (p) => ({ level: 'INFO', message: `import prepared: ${p.importers.length} importer(s)` }),
   'import:start': (p) => ({ level: 'INFO', message: `importing ${p.name} (${p.index}/${p.total}, ${p.sourceCount} source rows)` }),
   'import:progress': (p) => ({ level: 'DEBUG', message: `${p.name}: ${p.done}/${p.total}` }),
-  'import:validated': (p) => ({ level: p.errors.length ? 'WARN' : 'INFO', message: `${p.name} validated: ${p.targetCount}/${p.sourceCount} rows${p.errors.length ? `, ${p.errors.length} error(s)` : ''}` }),
-  'import:done': (p) => ({ level: p.result.status === 'failed' ? 'ERROR' : 'INFO', message: `${p.result.name} ${p.result.status} in ${p.result.durationMs} ms` }),
+  'import:validated': (p) => ({
+    level: p.errors.length ? 'WARN' : 'INFO',
+    message: `${p.name} validated: ${p.targetCount}/${p.sourceCount} rows${p.errors.length ? `, ${p.errors.length} error(s)` : ''}`,
+  }),
+  'import:done': (p) => ({
+    level: p.result.status === 'failed' ? 'ERROR' : 'INFO',
+    message: `${p.result.name} ${p.result.status} in ${p.result.durationMs} ms`,
+  }),
   'import:completed': () => ({ level: 'INFO', message: 'import completed' }),
   'import:failed': (p) => ({ level: 'ERROR', message: `import ${p.cancelled ? 'cancelled' : 'failed'}: ${p.error.message}` }),
-  'backfill:start': (p) => ({ level: 'INFO', message: `backfill ${p.name} of ${p.table} ${p.resumed ? `resumed at ${p.done}` : 'started'} (${p.done}/${p.total || '?'})` }),
+  'backfill:start': (p) => ({
+    level: 'INFO',
+    message: `backfill ${p.name} of ${p.table} ${p.resumed ? `resumed at ${p.done}` : 'started'} (${p.done}/${p.total || '?'})`,
+  }),
   'backfill:progress': (p) => ({ level: 'DEBUG', message: `backfill ${p.name}: ${p.done}/${p.total || '?'} rows, ${p.rowsPerSecond} rows/s` }),
   'backfill:done': (p) => ({ level: 'INFO', message: `backfill ${p.name} done: ${p.done} rows in ${p.durationMs} ms (${p.rowsPerSecond} rows/s)` }),
   'backfill:cancelled': (p) => ({ level: 'WARN', message: `backfill ${p.name} cancelled at ${p.done}/${p.total || '?'}` }),
@@ -198,7 +213,10 @@ export class Journal {
   private syncStatementListener(channel: AnyChannel, target?: string): void {
     const current = this.statementListeners.get(channel);
     if (this.level === 'DEBUG' && !current) {
-      this.statementListeners.set(channel, channel.on('statement', (payload) => this.onEvent('statement', payload!, target)));
+      this.statementListeners.set(
+        channel,
+        channel.on('statement', (payload) => this.onEvent('statement', payload!, target)),
+      );
     } else if (this.level !== 'DEBUG' && current) {
       current();
       this.statementListeners.set(channel, undefined);
@@ -206,7 +224,13 @@ export class Journal {
   }
 
   /** An entry of the app's own (what the seed's MigrationLogger.log does), in the current run if one is going. */
-  log(level: JournalLevel | Lowercase<JournalLevel>, event: string, message: string, data: Record<string, unknown> = {}, migration: string | null = null): JournalEntry | null {
+  log(
+    level: JournalLevel | Lowercase<JournalLevel>,
+    event: string,
+    message: string,
+    data: Record<string, unknown> = {},
+    migration: string | null = null,
+  ): JournalEntry | null {
     const run = this.run && !this.run.ended ? this.run : this.startRun(this.options.target ?? this.sink.description);
     const entry = this.record(run, toLevel(level), event, message, data, migration);
     if (run !== this.run) this.endRun(run);
@@ -271,7 +295,7 @@ export class Journal {
     const described = describe ? describe(payload) : { level: 'INFO' as JournalLevel, message: name };
     // A run with nothing to do (no lock, no plan, no step) is DEBUG noise, and writes nothing at INFO.
     if (name === 'done' && (!this.run || this.run.ended) && (payload as StrataEvents['done']).results.length === 0) described.level = 'DEBUG';
-    const eventTarget = typeof (payload as { target?: unknown }).target === 'string' ? ((payload as { target: string }).target) : undefined;
+    const eventTarget = typeof (payload as { target?: unknown }).target === 'string' ? (payload as { target: string }).target : undefined;
     const target = attachedTarget ?? eventTarget ?? this.options.target ?? this.sink.description;
     // 'restore' after a failure belongs to the failed run; anything else after a run ended starts a new one.
     let run = this.run;
@@ -291,7 +315,16 @@ export class Journal {
       const result = (payload as StrataEvents['import:done']).result;
       const rows = result.targetCount;
       data.metrics = { durationMs: result.durationMs, rows, rowsPerSecond: rate(rows, result.durationMs), rssBytes: rss() };
-      run.steps.push({ version: result.id, name: result.name, direction: 'up', status: result.status === 'failed' ? 'failed' : 'applied', durationMs: result.durationMs, rows, rowsPerSecond: rate(rows, result.durationMs), rssBytes: rss() });
+      run.steps.push({
+        version: result.id,
+        name: result.name,
+        direction: 'up',
+        status: result.status === 'failed' ? 'failed' : 'applied',
+        durationMs: result.durationMs,
+        rows,
+        rowsPerSecond: rate(rows, result.durationMs),
+        rssBytes: rss(),
+      });
     }
     let standaloneBackfill = false;
     if (BACKFILL_ENDS.has(name)) {
@@ -300,7 +333,16 @@ export class Journal {
       else {
         standaloneBackfill = true;
         const durationMs = p.durationMs ?? elapsedSince(run.started);
-        run.steps.push({ version: p.name, name: p.table, direction: 'up', status: name === 'backfill:failed' ? 'failed' : 'applied', durationMs, rows: p.done, rowsPerSecond: (p as { rowsPerSecond?: number }).rowsPerSecond ?? rate(p.done, durationMs), rssBytes: rss() });
+        run.steps.push({
+          version: p.name,
+          name: p.table,
+          direction: 'up',
+          status: name === 'backfill:failed' ? 'failed' : 'applied',
+          durationMs,
+          rows: p.done,
+          rowsPerSecond: (p as { rowsPerSecond?: number }).rowsPerSecond ?? rate(p.done, durationMs),
+          rssBytes: rss(),
+        });
       }
     }
     this.record(run, described.level, name, described.message, data, described.migration ?? null);
@@ -327,7 +369,16 @@ export class Journal {
     const rows = run.rows.get(p.version) ?? null;
     const sampled = rss();
     if (sampled !== null) run.peakRss = Math.max(run.peakRss ?? 0, sampled);
-    const metrics: StepMetrics = { version: p.version, name: p.name, direction: p.direction, status, durationMs: p.durationMs, rows, rowsPerSecond: rate(rows, p.durationMs), rssBytes: sampled };
+    const metrics: StepMetrics = {
+      version: p.version,
+      name: p.name,
+      direction: p.direction,
+      status,
+      durationMs: p.durationMs,
+      rows,
+      rowsPerSecond: rate(rows, p.durationMs),
+      rssBytes: sampled,
+    };
     run.steps.push(metrics);
     return metrics;
   }
@@ -348,17 +399,45 @@ export class Journal {
       durationMs,
       steps: run.steps,
       rows,
-      rowsPerSecond: rows === null ? null : rate(rows, counted.reduce((n, s) => n + s.durationMs, 0)),
+      rowsPerSecond:
+        rows === null
+          ? null
+          : rate(
+              rows,
+              counted.reduce((n, s) => n + s.durationMs, 0),
+            ),
       peakRssBytes: run.peakRss,
     };
     const failedSteps = run.steps.filter((s) => s.status === 'failed').length;
-    this.record(run, status === 'failed' ? 'ERROR' : 'INFO', 'run:metrics', `run ${status}: ${run.steps.length - failedSteps} step(s) ok${failedSteps ? `, ${failedSteps} failed` : ''} in ${durationMs} ms${run.peakRss !== null ? `, peak rss ${Math.round(run.peakRss / 1048576)} MiB` : ''}`, metrics as unknown as Record<string, unknown>, null);
+    this.record(
+      run,
+      status === 'failed' ? 'ERROR' : 'INFO',
+      'run:metrics',
+      `run ${status}: ${run.steps.length - failedSteps} step(s) ok${failedSteps ? `, ${failedSteps} failed` : ''} in ${durationMs} ms${run.peakRss !== null ? `, peak rss ${Math.round(run.peakRss / 1048576)} MiB` : ''}`,
+      metrics as unknown as Record<string, unknown>,
+      null,
+    );
     this.endRun(run);
   }
 
   private startRun(target: string): RunState {
     const time = this.now();
-    this.run = { runId: newRunId(time), seq: 0, started: clock(), startedAt: time.toISOString(), direction: null, target, steps: [], rows: new Map(), current: undefined, stepDone: true, endedBy: undefined, peakRss: null, entries: [], ended: false };
+    this.run = {
+      runId: newRunId(time),
+      seq: 0,
+      started: clock(),
+      startedAt: time.toISOString(),
+      direction: null,
+      target,
+      steps: [],
+      rows: new Map(),
+      current: undefined,
+      stepDone: true,
+      endedBy: undefined,
+      peakRss: null,
+      entries: [],
+      ended: false,
+    };
     return this.run;
   }
 
@@ -367,7 +446,14 @@ export class Journal {
     this.lastRun = run;
   }
 
-  private record(run: RunState, level: JournalLevel, event: string, message: string, data: Record<string, unknown>, migration: string | null): JournalEntry | null {
+  private record(
+    run: RunState,
+    level: JournalLevel,
+    event: string,
+    message: string,
+    data: Record<string, unknown>,
+    migration: string | null,
+  ): JournalEntry | null {
     run.seq++;
     // The sequence counts every event, recorded or not, so entries of one run keep their order.
     if (levelRank(level) < levelRank(this.level)) return null;

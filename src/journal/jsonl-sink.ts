@@ -39,7 +39,7 @@ export function jsonlJournalSink(path: string, options: JsonlJournalOptions = {}
       let fd: number | undefined;
       try {
         fd = openSync(file, 'a+', 0o600);
-        let text = fresh.map((e) => JSON.stringify(e)).join('\n') + '\n';
+        let text = `${fresh.map((e) => JSON.stringify(e)).join('\n')}\n`;
         if (!endsWithNewline(fd)) text = `\n${text}`;
         writeSync(fd, text);
         if (sync) fsyncSync(fd);

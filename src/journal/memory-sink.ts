@@ -50,7 +50,7 @@ export function webStorageJournalSink(storage: StorageLike, options: StorageJour
       const keys = new Set(existing.map(key));
       const all = [...existing, ...batch.filter((e) => !keys.has(key(e)))].slice(-max);
       try {
-        storage.setItem(storageKey, all.map((e) => JSON.stringify(e)).join('\n') + '\n');
+        storage.setItem(storageKey, `${all.map((e) => JSON.stringify(e)).join('\n')}\n`);
       } catch (error) {
         throw new StrataError(ErrorCode.STORE_WRITE_FAILED, `could not write the journal to ${storageKey}: ${messageOf(error)}`, {
           hint: 'storage is full: lower maxEntries, or clear old entries',

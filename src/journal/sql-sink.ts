@@ -100,17 +100,29 @@ export function entryOfRow(row: JournalRow): JournalEntry {
   } catch {
     data = { text: row.data };
   }
-  return asEntry({ runId: row.run_id, seq: Number(row.seq), time: row.time, level: row.level, target: row.target, migration: row.migration, event: row.event, message: row.message, data }) ?? {
-    runId: row.run_id,
-    seq: Number(row.seq),
-    time: row.time,
-    level: 'INFO',
-    target: row.target,
-    migration: row.migration,
-    event: row.event,
-    message: row.message,
-    data: {},
-  };
+  return (
+    asEntry({
+      runId: row.run_id,
+      seq: Number(row.seq),
+      time: row.time,
+      level: row.level,
+      target: row.target,
+      migration: row.migration,
+      event: row.event,
+      message: row.message,
+      data,
+    }) ?? {
+      runId: row.run_id,
+      seq: Number(row.seq),
+      time: row.time,
+      level: 'INFO',
+      target: row.target,
+      migration: row.migration,
+      event: row.event,
+      message: row.message,
+      data: {},
+    }
+  );
 }
 
 /** WHERE clause and parameters; `param(n)` writes the n-th (1-based) placeholder. */
@@ -134,7 +146,10 @@ export function selectJournalSql(table: string, dialect: DialectSql, query: Norm
   const where = whereOf(query, dialect.param);
   // Newest first with the limit, turned around by the caller.
   const limit = query.limit === undefined ? '' : ` LIMIT ${Math.floor(query.limit)}`;
-  return { sql: `SELECT ${COLUMNS} FROM ${quoteJournalTable(table, dialect)}${where.sql} ORDER BY time DESC, run_id DESC, seq DESC${limit}`, params: where.params };
+  return {
+    sql: `SELECT ${COLUMNS} FROM ${quoteJournalTable(table, dialect)}${where.sql} ORDER BY time DESC, run_id DESC, seq DESC${limit}`,
+    params: where.params,
+  };
 }
 
 function connectionSink(driver: SqlDriver, table: string, owns: boolean): JournalSink {
@@ -146,7 +161,9 @@ function connectionSink(driver: SqlDriver, table: string, owns: boolean): Journa
       for (const sql of journalTableSql(table, dialect)) await driver.exec(sql);
     })().catch((error: unknown) => {
       ready = undefined;
-      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create the journal table ${table} on ${driver.description}: ${messageOf(error)}`, { cause: error });
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create the journal table ${table} on ${driver.description}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }));
   return {
     description: `${driver.description} (${table})`,

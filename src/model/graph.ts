@@ -59,7 +59,11 @@ export function buildGraph(nodes: readonly GraphNode[], satisfied: ReadonlySet<s
   return { order, position: new Map(order.map((version, k) => [version, k])), dependencies };
 }
 
-function topologicalOrder(sorted: readonly GraphNode[], dependencies: ReadonlyMap<string, readonly string[]>, byVersion: ReadonlyMap<string, GraphNode>): string[] {
+function topologicalOrder(
+  sorted: readonly GraphNode[],
+  dependencies: ReadonlyMap<string, readonly string[]>,
+  byVersion: ReadonlyMap<string, GraphNode>,
+): string[] {
   const waiting = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const node of sorted) {

@@ -92,7 +92,11 @@ export function reconcile<Ctx>(
     if (!entry || entry.status === 'aborted') {
       pending.push(migration);
       if (entry) aborted.add(migration.version);
-      statuses.push({ ...statusOf(migration.version, migration.name, entry ? 'failed' : 'pending', migration.origin, entry ?? null), ...(entry ? { rolledBack: true } : {}), ...dependsOn });
+      statuses.push({
+        ...statusOf(migration.version, migration.name, entry ? 'failed' : 'pending', migration.origin, entry ?? null),
+        ...(entry ? { rolledBack: true } : {}),
+        ...dependsOn,
+      });
       continue;
     }
     let state: MigrationState = entry.status;
@@ -127,13 +131,7 @@ function markBlocked(statuses: MigrationStatus[], graph: MigrationGraph): void {
   }
 }
 
-function statusOf(
-  version: string,
-  name: string,
-  state: MigrationState,
-  origin: string | null,
-  entry: LedgerEntry | null,
-): MigrationStatus {
+function statusOf(version: string, name: string, state: MigrationState, origin: string | null, entry: LedgerEntry | null): MigrationStatus {
   return {
     version,
     name,
@@ -249,8 +247,13 @@ export function planDown<Ctx>(reconciled: Reconciled<Ctx>, target: RollbackTarge
     case 'to': {
       if (target.version === '0') return newestFirst;
       const { category } = versionParts(target.version);
-      const after = reconciled.applied.filter((entry) => versionParts(entry.version).category === category && compareVersions(entry.version, target.version) > 0);
-      const doomed = withDependents(reconciled.graph, after.map((entry) => entry.version));
+      const after = reconciled.applied.filter(
+        (entry) => versionParts(entry.version).category === category && compareVersions(entry.version, target.version) > 0,
+      );
+      const doomed = withDependents(
+        reconciled.graph,
+        after.map((entry) => entry.version),
+      );
       return newestFirst.filter((entry) => doomed.has(entry.version));
     }
   }

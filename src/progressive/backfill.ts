@@ -149,7 +149,10 @@ export function backfillInMigration(ctx: SqlContext, options: Omit<BackfillOptio
 }
 
 /** Every backfill's checkpoint row, by name (empty when none has run). A spec's schema and backfill table apply. */
-export async function backfillStatus(db: string | SqlDriver | BetterSqlite3Database | DatabaseSpec, options: { stateTable?: string } = {}): Promise<BackfillState[]> {
+export async function backfillStatus(
+  db: string | SqlDriver | BetterSqlite3Database | DatabaseSpec,
+  options: { stateTable?: string } = {},
+): Promise<BackfillState[]> {
   const spec = resolveDatabase({ db });
   const { driver, owned } = driverOf(spec);
   try {
@@ -233,7 +236,15 @@ class BackfillRun {
     if (opening.alreadyDone) {
       const state = await this.readState(false);
       const durationMs = performance.now() - started;
-      this.events?.emit('backfill:done', { name: this.name, table: this.table, done: state.rowsDone, total: state.total ?? state.rowsDone, durationMs, rowsPerSecond: 0, alreadyDone: true });
+      this.events?.emit('backfill:done', {
+        name: this.name,
+        table: this.table,
+        done: state.rowsDone,
+        total: state.total ?? state.rowsDone,
+        durationMs,
+        rowsPerSecond: 0,
+        alreadyDone: true,
+      });
       return this.report(state, { rowsThisRun: 0, batches: 0, resumed: false, alreadyDone: true, durationMs });
     }
     const doneAtStart = opening.state.rowsDone;
@@ -269,7 +280,15 @@ class BackfillRun {
     const durationMs = performance.now() - started;
     const state = await this.readState(false);
     const rowsPerSecond = durationMs > 0 ? (rowsThisRun * 1000) / durationMs : 0;
-    this.events?.emit('backfill:done', { name: this.name, table: this.table, done: state.rowsDone, total: Math.max(total, state.rowsDone), durationMs, rowsPerSecond, alreadyDone: false });
+    this.events?.emit('backfill:done', {
+      name: this.name,
+      table: this.table,
+      done: state.rowsDone,
+      total: Math.max(total, state.rowsDone),
+      durationMs,
+      rowsPerSecond,
+      alreadyDone: false,
+    });
     return this.report(state, { rowsThisRun, batches, resumed, alreadyDone: false, durationMs });
   }
 
@@ -288,7 +307,9 @@ class BackfillRun {
     const p = this.ph;
     const now = new Date().toISOString();
     await this.session.run(
-      this.sql.insertIgnore(this.q.state, STATE_COLUMNS, `(${p(1)}, ${p(2)}, ${p(3)}, NULL, 0, NULL, 0, 'running', ${p(4)}, ${p(5)}, NULL, ${p(6)}, NULL)`, ['name']),
+      this.sql.insertIgnore(this.q.state, STATE_COLUMNS, `(${p(1)}, ${p(2)}, ${p(3)}, NULL, 0, NULL, 0, 'running', ${p(4)}, ${p(5)}, NULL, ${p(6)}, NULL)`, [
+        'name',
+      ]),
       [this.name, this.table, this.key, now, now, pid()],
     );
   }
@@ -325,7 +346,9 @@ class BackfillRun {
     }
     if (row?.status === 'done' && !this.options.restart) return { alreadyDone: true, state: stateOf(row) };
     if (!row) {
-      throw new StrataError(ErrorCode.BACKFILL_INVALID, `the checkpoint row of backfill ${this.name} disappeared`, { hint: 'something deleted it while the backfill started; run it again' });
+      throw new StrataError(ErrorCode.BACKFILL_INVALID, `the checkpoint row of backfill ${this.name} disappeared`, {
+        hint: 'something deleted it while the backfill started; run it again',
+      });
     } else if (this.options.restart) {
       await this.session.run(
         `UPDATE ${this.q.state} SET last_key = NULL, rows_done = 0, batches = 0, started_at = ${p(1)}, finished_at = NULL WHERE name = ${p(2)}`,
@@ -336,19 +359,20 @@ class BackfillRun {
     const lastKey = decodeKey(row.last_key);
     const remaining = await this.countAfter(lastKey);
     const total = Number(row.rows_done) + remaining;
-    await this.session.run(`UPDATE ${this.q.state} SET status = 'running', total = ${p(1)}, updated_at = ${p(2)}, pid = ${p(3)}, error = NULL WHERE name = ${p(4)}`, [
-      total,
-      now,
-      pid(),
-      this.name,
-    ]);
+    await this.session.run(
+      `UPDATE ${this.q.state} SET status = 'running', total = ${p(1)}, updated_at = ${p(2)}, pid = ${p(3)}, error = NULL WHERE name = ${p(4)}`,
+      [total, now, pid(), this.name],
+    );
     return { alreadyDone: false, state: { ...stateOf(row), total } };
   }
 
   /** One batch, inside its transaction: read the checkpoint (locked), walk, apply, advance. */
   private async batch(number: number): Promise<Batch> {
     const row = await this.stateRow(true);
-    if (!row) throw new StrataError(ErrorCode.BACKFILL_INVALID, `the checkpoint row of backfill ${this.name} disappeared`, { hint: 'something deleted it while the backfill ran; run it again with restart if the update may run twice' });
+    if (!row)
+      throw new StrataError(ErrorCode.BACKFILL_INVALID, `the checkpoint row of backfill ${this.name} disappeared`, {
+        hint: 'something deleted it while the backfill ran; run it again with restart if the update may run twice',
+      });
     const done = Number(row.rows_done);
     if (row.status === 'done') return { count: 0, lastKey: decodeKey(row.last_key), done, finished: true };
     const after = decodeKey(row.last_key);
@@ -375,7 +399,10 @@ class BackfillRun {
     const now = new Date().toISOString();
     const p = this.ph;
     if (count === 0) {
-      await this.session.run(`UPDATE ${this.q.state} SET status = 'done', finished_at = ${p(1)}, updated_at = ${p(2)}, total = rows_done WHERE name = ${p(3)}`, [now, now, this.name]);
+      await this.session.run(
+        `UPDATE ${this.q.state} SET status = 'done', finished_at = ${p(1)}, updated_at = ${p(2)}, total = rows_done WHERE name = ${p(3)}`,
+        [now, now, this.name],
+      );
       return { count: 0, lastKey: after, done, finished: true };
     }
     // Fewer rows than asked for: none are left (as of this transaction), so the batch that
@@ -393,7 +420,10 @@ class BackfillRun {
 
   private async applySet(firstKey: unknown, lastKey: unknown): Promise<void> {
     const p = this.ph;
-    await this.session.run(`UPDATE ${this.q.table} SET ${this.options.set} WHERE ${this.q.key} >= ${p(1)} AND ${this.q.key} <= ${p(2)}${this.whereSql}`, [firstKey, lastKey]);
+    await this.session.run(`UPDATE ${this.q.table} SET ${this.options.set} WHERE ${this.q.key} >= ${p(1)} AND ${this.q.key} <= ${p(2)}${this.whereSql}`, [
+      firstKey,
+      lastKey,
+    ]);
   }
 
   private async apply(rows: BackfillRow[], keys: unknown[], number: number): Promise<void> {
@@ -435,7 +465,10 @@ class BackfillRun {
 
   private async countAfter(after: unknown): Promise<number> {
     const lower = after !== null ? `${this.q.key} > ${this.ph(1)}` : '1 = 1';
-    const rows = await this.session.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${this.q.table} WHERE ${lower}${this.whereSql}`, after === null ? [] : [after]);
+    const rows = await this.session.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM ${this.q.table} WHERE ${lower}${this.whereSql}`,
+      after === null ? [] : [after],
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -505,17 +538,13 @@ class BackfillRun {
   private async failed(error: unknown, done: number, lastKey: unknown): Promise<never> {
     const message = messageOf(error);
     if (!this.session.nested) await this.mark('failed', message).catch(() => undefined);
-    const failure = new StrataError(
-      ErrorCode.BACKFILL_FAILED,
-      `backfill ${this.name}: the batch after key ${encodeKey(lastKey)} failed: ${message}`,
-      {
-        hint: this.session.nested
-          ? 'the migration rolls back with it; fix the cause and migrate again'
-          : `that batch was rolled back; fix the cause and run it again: it resumes after key ${encodeKey(lastKey)} (${done} rows done)`,
-        cause: error,
-        details: { name: this.name, done, lastKey },
-      },
-    );
+    const failure = new StrataError(ErrorCode.BACKFILL_FAILED, `backfill ${this.name}: the batch after key ${encodeKey(lastKey)} failed: ${message}`, {
+      hint: this.session.nested
+        ? 'the migration rolls back with it; fix the cause and migrate again'
+        : `that batch was rolled back; fix the cause and run it again: it resumes after key ${encodeKey(lastKey)} (${done} rows done)`,
+      cause: error,
+      details: { name: this.name, done, lastKey },
+    });
     this.events?.emit('backfill:failed', { name: this.name, table: this.table, done, lastKey, error: failure });
     throw failure;
   }
@@ -532,7 +561,10 @@ class BackfillRun {
     );
   }
 
-  private report(state: BackfillState, run: { rowsThisRun: number; batches: number; resumed: boolean; alreadyDone: boolean; durationMs: number }): BackfillReport {
+  private report(
+    state: BackfillState,
+    run: { rowsThisRun: number; batches: number; resumed: boolean; alreadyDone: boolean; durationMs: number },
+  ): BackfillReport {
     return {
       name: this.name,
       table: this.table,
@@ -551,16 +583,21 @@ class BackfillRun {
 
 function validate(options: BackfillOptions, batchSize: number, delayMs: number): void {
   const invalid = (message: string, hint: string) => new StrataError(ErrorCode.BACKFILL_INVALID, message, { hint, details: { name: options.name } });
-  if (!options.name || typeof options.name !== 'string') throw invalid('a backfill needs a name', 'the name keys its checkpoint: e.g. name: "users_email_lower"');
+  if (!options.name || typeof options.name !== 'string')
+    throw invalid('a backfill needs a name', 'the name keys its checkpoint: e.g. name: "users_email_lower"');
   if (!options.table) throw invalid(`backfill ${options.name} needs a table`, 'e.g. table: "users"');
   const modes = [options.set, options.sql, options.update].filter((m) => m !== undefined).length;
   if (modes !== 1) {
     throw invalid(`backfill ${options.name} needs exactly one of set, sql, update (got ${modes})`, 'e.g. set: "email_lower = lower(email)"');
   }
   if (options.sql !== undefined && !TOKEN.test(options.sql)) {
-    throw invalid(`backfill ${options.name}: its sql names no batch (:keys, :first or :last)`, 'e.g. UPDATE users SET x = y WHERE id IN (:keys); without them every batch would update the whole table');
+    throw invalid(
+      `backfill ${options.name}: its sql names no batch (:keys, :first or :last)`,
+      'e.g. UPDATE users SET x = y WHERE id IN (:keys); without them every batch would update the whole table',
+    );
   }
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`backfill ${options.name}: batchSize must be a positive integer, got ${batchSize}`, 'e.g. batchSize: 100');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw invalid(`backfill ${options.name}: batchSize must be a positive integer, got ${batchSize}`, 'e.g. batchSize: 100');
   if (!Number.isFinite(delayMs) || delayMs < 0) throw invalid(`backfill ${options.name}: delayMs must be 0 or more, got ${delayMs}`, 'e.g. delayMs: 50');
 }
 
@@ -591,11 +628,26 @@ function keyOf(row: BackfillRow, key: string): unknown {
   if (key in row) return row[key];
   // PostgreSQL folds nothing we quoted, MySQL may report a different case.
   const found = Object.keys(row).find((k) => k.toLowerCase() === key.toLowerCase());
-  if (found === undefined) throw new StrataError(ErrorCode.BACKFILL_INVALID, `the rows walked have no column ${key}`, { hint: 'key must name a column of the table' });
+  if (found === undefined)
+    throw new StrataError(ErrorCode.BACKFILL_INVALID, `the rows walked have no column ${key}`, { hint: 'key must name a column of the table' });
   return row[found];
 }
 
-const STATE_COLUMNS = ['name', 'table_name', 'key_column', 'last_key', 'rows_done', 'total', 'batches', 'status', 'started_at', 'updated_at', 'finished_at', 'pid', 'error'];
+const STATE_COLUMNS = [
+  'name',
+  'table_name',
+  'key_column',
+  'last_key',
+  'rows_done',
+  'total',
+  'batches',
+  'status',
+  'started_at',
+  'updated_at',
+  'finished_at',
+  'pid',
+  'error',
+];
 
 const RETRIES = 5;
 

@@ -107,7 +107,9 @@ export class CompatibilityLayer<New = unknown, Legacy = unknown> {
   /** Opens the window (for durationMs, or until closed) or closes it. */
   async setDualReadMode(enabled: boolean, durationMs?: number): Promise<void> {
     if (durationMs !== undefined && (!Number.isFinite(durationMs) || durationMs < 0)) {
-      throw new StrataError(ErrorCode.USAGE, `durationMs must be a non-negative number, got ${durationMs}`, { hint: 'e.g. setDualReadMode(true, 7 * 24 * 3600 * 1000)' });
+      throw new StrataError(ErrorCode.USAGE, `durationMs must be a non-negative number, got ${durationMs}`, {
+        hint: 'e.g. setDualReadMode(true, 7 * 24 * 3600 * 1000)',
+      });
     }
     this.state.dualRead = { enabled, until: enabled && durationMs !== undefined ? this.now() + durationMs : null };
     await this.saveState([]);
@@ -192,17 +194,25 @@ export class CompatibilityLayer<New = unknown, Legacy = unknown> {
   async cleanupLegacy(): Promise<{ removed: string[] }> {
     if (this.isDualReadActive()) {
       const { until } = this.state.dualRead;
-      throw new StrataError(ErrorCode.COMPAT_WINDOW_OPEN, `the dual-read window is open${until === null ? '' : ` until ${new Date(until).toISOString()}`}: legacy data is still read`, {
-        hint: 'wait for the window to end, or close it with setDualReadMode(false)',
-      });
+      throw new StrataError(
+        ErrorCode.COMPAT_WINDOW_OPEN,
+        `the dual-read window is open${until === null ? '' : ` until ${new Date(until).toISOString()}`}: legacy data is still read`,
+        {
+          hint: 'wait for the window to end, or close it with setDualReadMode(false)',
+        },
+      );
     }
     const keys = await this.options.keys();
     const remaining = keys.filter((k) => !this.migrated.has(k));
     if (remaining.length) {
-      throw new StrataError(ErrorCode.COMPAT_LEGACY_REMAINING, `${remaining.length} of ${keys.length} key(s) are not migrated: ${remaining.slice(0, 10).join(', ')}${remaining.length > 10 ? ', ...' : ''}`, {
-        hint: 'run the progressive migration (migrate(keys)) to the end first; nothing was removed',
-        details: { remaining },
-      });
+      throw new StrataError(
+        ErrorCode.COMPAT_LEGACY_REMAINING,
+        `${remaining.length} of ${keys.length} key(s) are not migrated: ${remaining.slice(0, 10).join(', ')}${remaining.length > 10 ? ', ...' : ''}`,
+        {
+          hint: 'run the progressive migration (migrate(keys)) to the end first; nothing was removed',
+          details: { remaining },
+        },
+      );
     }
     if (!this.options.backupExists || !(await this.options.backupExists())) {
       throw new StrataError(ErrorCode.COMPAT_BACKUP_MISSING, 'no backup of the legacy data exists: it would be gone for good', {

@@ -50,10 +50,14 @@ export function codeMigration<Ctx>(definition: MigrationDefinition<Ctx>): Migrat
 /** Checked and canonical dependency versions, from a definition or a file's header. */
 export function dependenciesOf(list: unknown, origin: string): string[] {
   if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: dependsOn must be a list of versions`, { hint: "e.g. dependsOn: ['knowledge001']" });
+  if (!Array.isArray(list))
+    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: dependsOn must be a list of versions`, { hint: "e.g. dependsOn: ['knowledge001']" });
   return list.map((item) => {
     const text = String(item);
-    if (!isVersion(text)) throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: dependsOn names ${JSON.stringify(item)}, which is not a version`, { hint: "e.g. dependsOn: ['knowledge001', 'task002']" });
+    if (!isVersion(text))
+      throw new StrataError(ErrorCode.MIGRATION_INVALID, `${origin}: dependsOn names ${JSON.stringify(item)}, which is not a version`, {
+        hint: "e.g. dependsOn: ['knowledge001', 'task002']",
+      });
     return canonicalVersion(text);
   });
 }

@@ -35,11 +35,7 @@ export function parseFileName(fileName: string): ParsedFileName | undefined {
   const match = MIGRATION_FILE.exec(fileName);
   if (!match) return undefined;
   const [, digits = '', name = '', part, extension = ''] = match;
-  const kind: MigrationFileKind | undefined = SQL_EXTENSIONS.includes(extension)
-    ? 'sql'
-    : MODULE_EXTENSIONS.includes(extension)
-      ? 'module'
-      : undefined;
+  const kind: MigrationFileKind | undefined = SQL_EXTENSIONS.includes(extension) ? 'sql' : MODULE_EXTENSIONS.includes(extension) ? 'module' : undefined;
   if (!kind || (part && kind !== 'sql')) return undefined;
   return { version: canonicalVersion(digits), name, kind, part: part as 'up' | 'down' | undefined };
 }

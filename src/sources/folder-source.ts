@@ -109,7 +109,16 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
     }
     const { text, checksum } = readSource(path, cache, stamps?.[k]);
     const files = byVersion.get(parsed.version);
-    const found: FoundFile = { version: parsed.version, name: parsed.name, kind: parsed.kind, part: parsed.part, path, display: shownDir + sep + entry, text, checksum };
+    const found: FoundFile = {
+      version: parsed.version,
+      name: parsed.name,
+      kind: parsed.kind,
+      part: parsed.part,
+      path,
+      display: shownDir + sep + entry,
+      text,
+      checksum,
+    };
     if (files) files.push(found);
     else byVersion.set(parsed.version, [found]);
   });
@@ -156,10 +165,14 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlSyntax,
   const down = files.find((f) => f.part === 'down');
   const isPair = files.length === 2 && up && down && up.name === down.name;
   if (files.length > 1 && !isPair) {
-    throw new StrataError(ErrorCode.MIGRATION_VERSION_DUPLICATE, `version ${version} is used by more than one migration: ${files.map((f) => f.display).join(', ')}`, {
-      hint: 'give each migration its own version number (rename one of the files)',
-      details: { version, files: files.map((f) => f.display) },
-    });
+    throw new StrataError(
+      ErrorCode.MIGRATION_VERSION_DUPLICATE,
+      `version ${version} is used by more than one migration: ${files.map((f) => f.display).join(', ')}`,
+      {
+        hint: 'give each migration its own version number (rename one of the files)',
+        details: { version, files: files.map((f) => f.display) },
+      },
+    );
   }
   if (files.length === 1 && down) {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${down.display} has no matching .up.sql file`, {
@@ -199,7 +212,9 @@ function declaredDependencies(file: FoundFile): string[] {
   const lists =
     file.kind === 'sql'
       ? [...file.text.matchAll(/^--\s*strata:depends-on\s+(.+)$/gm)].map((m) => m[1]!.split(/[\s,]+/).filter(Boolean))
-      : [...withoutComments(file.text).matchAll(/export\s+const\s+dependsOn\s*(?::[^=]+)?=\s*\[([^\]]*)\]/g)].map((m) => [...m[1]!.matchAll(/['"`]([^'"`]+)['"`]/g)].map((s) => s[1]!));
+      : [...withoutComments(file.text).matchAll(/export\s+const\s+dependsOn\s*(?::[^=]+)?=\s*\[([^\]]*)\]/g)].map((m) =>
+          [...m[1]!.matchAll(/['"`]([^'"`]+)['"`]/g)].map((s) => s[1]!),
+        );
   return dependenciesOf(lists.flat(), file.display);
 }
 
@@ -228,7 +243,12 @@ function dependencyMismatch(file: FoundFile, what: string): StrataError {
   });
 }
 
-function loadSql<Ctx>(file: FoundFile, downFile: FoundFile | undefined, dialect: SqlSyntax, placeholders: FolderSourceOptions['placeholders']): LoadedMigration<Ctx> {
+function loadSql<Ctx>(
+  file: FoundFile,
+  downFile: FoundFile | undefined,
+  dialect: SqlSyntax,
+  placeholders: FolderSourceOptions['placeholders'],
+): LoadedMigration<Ctx> {
   // Before splitting, so statement line numbers are the file's (a value with line breaks shifts later ones).
   const sql = (f: FoundFile) => (placeholders ? replacePlaceholders(f.text, placeholders.values, placeholders.pattern, f.display, dialect) : f.text);
   if (downFile) {
@@ -257,9 +277,7 @@ async function loadModule<Ctx>(file: FoundFile): Promise<LoadedMigration<Ctx>> {
   }
   const options = { transaction: exported.transaction !== false, foreignKeys: exported.foreignKeys !== false };
   const upBody: CodeBody<Ctx> = { kind: 'code', run: up as CodeBody<Ctx>['run'], ...options };
-  const downBody: CodeBody<Ctx> | undefined = down
-    ? { kind: 'code', run: down as CodeBody<Ctx>['run'], ...options }
-    : undefined;
+  const downBody: CodeBody<Ctx> | undefined = down ? { kind: 'code', run: down as CodeBody<Ctx>['run'], ...options } : undefined;
   if (verify !== undefined && typeof verify !== 'function') {
     throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file.display} exports a verify that is not a function`, { details: { file: file.display } });
   }

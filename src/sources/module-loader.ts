@@ -65,7 +65,8 @@ function tsxApiUrl(): string | undefined {
       if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') continue;
       throw error;
     }
-    const api = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: string | { default?: string } }> }).exports?.['./esm/api']?.import;
+    const api = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: string | { default?: string } }> }).exports?.['./esm/api']
+      ?.import;
     const path = typeof api === 'string' ? api : api?.default;
     if (path) return pathToFileURL(join(dirname(manifest), path)).href;
   }

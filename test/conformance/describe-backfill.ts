@@ -18,7 +18,10 @@ async function seedAccounts(db: string): Promise<void> {
     await driver.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY, touched INTEGER NOT NULL)');
     const p = paramOf(driver);
     const values = Array.from({ length: ROWS }, (_, k) => `(${p(k + 1)}, 0)`).join(', ');
-    await driver.run(`INSERT INTO accounts (id, touched) VALUES ${values}`, Array.from({ length: ROWS }, (_, k) => k + 1));
+    await driver.run(
+      `INSERT INTO accounts (id, touched) VALUES ${values}`,
+      Array.from({ length: ROWS }, (_, k) => k + 1),
+    );
   } finally {
     await driver.close();
   }
@@ -45,10 +48,20 @@ export function describeBackfill(entry: DialectEntry): void {
     const [interrupted, ...others] = await backfillStatus(db);
     assert.deepEqual(others, []);
     assert.deepEqual(
-      { name: interrupted?.name, status: interrupted?.status, rowsDone: interrupted?.rowsDone, lastKey: interrupted?.lastKey, batches: interrupted?.batches, total: interrupted?.total },
+      {
+        name: interrupted?.name,
+        status: interrupted?.status,
+        rowsDone: interrupted?.rowsDone,
+        lastKey: interrupted?.lastKey,
+        batches: interrupted?.batches,
+        total: interrupted?.total,
+      },
       { name: 'touch_accounts', status: 'cancelled', rowsDone: 2 * BATCH, lastKey: 2 * BATCH, batches: 2, total: ROWS },
     );
-    assert.deepEqual(await touches(entry, db), Array.from({ length: ROWS }, (_, k) => (k < 2 * BATCH ? 1 : 0)));
+    assert.deepEqual(
+      await touches(entry, db),
+      Array.from({ length: ROWS }, (_, k) => (k < 2 * BATCH ? 1 : 0)),
+    );
 
     const resumed = await backfill(definition);
     assert.deepEqual(
@@ -65,8 +78,13 @@ export function describeBackfill(entry: DialectEntry): void {
     assert.equal(again.alreadyDone, true);
     // The rows untouched by the finished run, and its checkpoint row as another connection reads it.
     await entry.read(db, async (r) => {
-      assert.deepEqual((await r.query<{ touched: number }>('SELECT touched FROM accounts ORDER BY id')).map((row) => Number(row.touched)), Array(ROWS).fill(1));
-      const [row] = await r.query<{ status: string; rows_done: number | string; last_key: string }>("SELECT status, rows_done, last_key FROM strata_backfills WHERE name = 'touch_accounts'");
+      assert.deepEqual(
+        (await r.query<{ touched: number }>('SELECT touched FROM accounts ORDER BY id')).map((row) => Number(row.touched)),
+        Array(ROWS).fill(1),
+      );
+      const [row] = await r.query<{ status: string; rows_done: number | string; last_key: string }>(
+        "SELECT status, rows_done, last_key FROM strata_backfills WHERE name = 'touch_accounts'",
+      );
       assert.deepEqual({ ...row, rows_done: Number(row?.rows_done) }, { status: 'done', rows_done: ROWS, last_key: String(ROWS) });
     });
   });

@@ -41,7 +41,12 @@ export function describeBackups(entry: DialectEntry): void {
     const { backup } = await backups.create({ description: 'conformance' });
     assert.equal((await backups.verify(backup.id)).id, backup.id);
 
-    await exec(db, ['DELETE FROM items WHERE id = 1', "UPDATE items SET name = 'changed' WHERE id = 2", 'DROP TABLE tags', 'CREATE TABLE made_since (id INTEGER PRIMARY KEY)']);
+    await exec(db, [
+      'DELETE FROM items WHERE id = 1',
+      "UPDATE items SET name = 'changed' WHERE id = 2",
+      'DROP TABLE tags',
+      'CREATE TABLE made_since (id INTEGER PRIMARY KEY)',
+    ]);
     assert.notDeepEqual(await contents(entry, db), before);
 
     const outcome = await backups.restore(backup.id);

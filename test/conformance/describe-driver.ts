@@ -31,7 +31,11 @@ export function describeDriver(entry: DialectEntry): void {
       assert.equal(await driver.tableExists('people'), false);
       await driver.exec(PEOPLE);
       assert.equal(await driver.tableExists('people'), true);
-      for (const [id, name] of [[1, 'ada'], [2, 'grace'], [3, 'alan']] as const) {
+      for (const [id, name] of [
+        [1, 'ada'],
+        [2, 'grace'],
+        [3, 'alan'],
+      ] as const) {
         assert.deepEqual(await driver.run(`INSERT INTO people (id, name) VALUES (${p(1)}, ${p(2)})`, [id, name]), { changes: 1 });
       }
       assert.deepEqual(await driver.run(`UPDATE people SET name = ${p(1)} WHERE id > ${p(2)}`, ['someone', 1]), { changes: 2 });
@@ -102,7 +106,11 @@ export function describeDriver(entry: DialectEntry): void {
     const db = await entry.freshDb();
     const error = await withMigrator(db, folder(SYNTAX_ERROR), (migrator) => rejectsWith(migrator.migrate(), 'MIGRATION_FAILED'));
     // The statement starts on line 3; the error is on its third line, at column 20.
-    const where = { statement: { line: 3, text: '(line 3)' }, line: { line: 5, text: '(line 5)' }, 'line and column': { line: 5, text: '(line 5, column 20)' } }[entry.errorPosition];
+    const where = {
+      statement: { line: 3, text: '(line 3)' },
+      line: { line: 5, text: '(line 5)' },
+      'line and column': { line: 5, text: '(line 5, column 20)' },
+    }[entry.errorPosition];
     assert.ok(error.message.includes(`0001_probe.sql: statement 2 ${where.text} failed: `), error.message);
     assert.equal(error.details.statement, 2);
     assert.equal(error.details.line, where.line);

@@ -24,10 +24,13 @@ export function describeJournal(entry: DialectEntry): void {
       first.journal.log('INFO', 'conformance:probe', 'hello from the suite', { n: 1, text: "it's" });
       first.journal.log('ERROR', 'conformance:probe', 'something failed', { n: 2 });
       const entries = await first.journal.queryLogs({ event: 'conformance:probe' });
-      assert.deepEqual(entries.map((e) => [e.level, e.message, e.data]), [
-        ['INFO', 'hello from the suite', { n: 1, text: "it's" }],
-        ['ERROR', 'something failed', { n: 2 }],
-      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.level, e.message, e.data]),
+        [
+          ['INFO', 'hello from the suite', { n: 1, text: "it's" }],
+          ['ERROR', 'something failed', { n: 2 }],
+        ],
+      );
     } finally {
       await first.close();
     }
@@ -36,7 +39,10 @@ export function describeJournal(entry: DialectEntry): void {
     const second = await openJournal(db);
     try {
       const errors = await second.journal.queryLogs({ level: 'ERROR' });
-      assert.deepEqual(errors.map((e) => [e.event, e.data]), [['conformance:probe', { n: 2 }]]);
+      assert.deepEqual(
+        errors.map((e) => [e.event, e.data]),
+        [['conformance:probe', { n: 2 }]],
+      );
     } finally {
       await second.close();
     }
@@ -52,9 +58,15 @@ export function describeJournal(entry: DialectEntry): void {
         const journal = journalOf(migrator);
         assert.ok(journal, 'journalOf finds the journal');
         const migrated = await journal.queryLogs({ event: 'migrated' });
-        assert.deepEqual(migrated.map((e) => e.migration), ['1', '2', '3']);
+        assert.deepEqual(
+          migrated.map((e) => e.migration),
+          ['1', '2', '3'],
+        );
         const four = await journal.queryLogs({ migration: '4' });
-        assert.deepEqual(four.map((e) => e.event), ['migrating', 'failed']);
+        assert.deepEqual(
+          four.map((e) => e.event),
+          ['migrating', 'failed'],
+        );
         assert.match(four[1]!.message, /missing_table/);
         assert.equal(four[1]!.level, 'ERROR');
       },

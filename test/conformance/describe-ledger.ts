@@ -25,7 +25,9 @@ interface LedgerRow {
 
 /** The ledger rows in version order, numbers as numbers whatever the driver returns. */
 async function ledgerRows(reader: Reader): Promise<LedgerRow[]> {
-  const rows = await reader.query<LedgerRow>('SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM strata_migrations');
+  const rows = await reader.query<LedgerRow>(
+    'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM strata_migrations',
+  );
   return rows
     .map((row) => ({ ...row, duration_ms: Number(row.duration_ms), statements_applied: Number(row.statements_applied) }))
     .sort((a, b) => Number(a.version) - Number(b.version));
@@ -47,12 +49,18 @@ export function describeLedger(entry: DialectEntry): void {
     const db = await entry.freshDb();
     await withMigrator(db, folder(MIGRATIONS), async (migrator) => {
       const report = await migrator.migrate();
-      assert.deepEqual(report.results.map((r) => `${r.status} ${r.version}`), ['applied 1', 'applied 2', 'applied 3']);
+      assert.deepEqual(
+        report.results.map((r) => `${r.status} ${r.version}`),
+        ['applied 1', 'applied 2', 'applied 3'],
+      );
       assert.equal(report.currentVersion, '3');
       const again = await migrator.migrate();
       assert.deepEqual(again.results, []);
       const status = await migrator.status();
-      assert.deepEqual(status.migrations.map((m) => `${m.version} ${m.state}`), ['1 applied', '2 applied', '3 applied']);
+      assert.deepEqual(
+        status.migrations.map((m) => `${m.version} ${m.state}`),
+        ['1 applied', '2 applied', '3 applied'],
+      );
       assert.equal(status.pending, 0);
       assert.ok((await migrator.validate()).ok);
     });
@@ -70,7 +78,10 @@ export function describeLedger(entry: DialectEntry): void {
     await withMigrator(db, dir, async (migrator) => {
       await migrator.migrate();
       const down = await migrator.rollback({ to: 1 });
-      assert.deepEqual(down.results.map((r) => `${r.status} ${r.version}`), ['reverted 3', 'reverted 2']);
+      assert.deepEqual(
+        down.results.map((r) => `${r.status} ${r.version}`),
+        ['reverted 3', 'reverted 2'],
+      );
       assert.equal(down.currentVersion, '1');
     });
     await entry.read(db, async (r) => {
@@ -78,12 +89,18 @@ export function describeLedger(entry: DialectEntry): void {
       assert.deepEqual(await r.query('SELECT id, name FROM items'), [{ id: 1, name: 'first' }]);
       // A reverted step leaves no row: pending means not in the ledger.
       const rows = await ledgerRows(r);
-      assert.deepEqual(rows.map((row) => row.version), ['1']);
+      assert.deepEqual(
+        rows.map((row) => row.version),
+        ['1'],
+      );
       assertAppliedRow(rows[0], '1', 'items', 2);
     });
     await withMigrator(db, dir, async (migrator) => {
       const up = await migrator.migrate({ to: 2 });
-      assert.deepEqual(up.results.map((r) => r.version), ['2']);
+      assert.deepEqual(
+        up.results.map((r) => r.version),
+        ['2'],
+      );
       await migrator.rollback({ to: 0 });
     });
     await entry.read(db, async (r) => {
@@ -148,7 +165,10 @@ export function describeLedger(entry: DialectEntry): void {
       await migrator.migrate();
       await rejectsWith(migrator.rollback({ to: 0 }), 'MIGRATION_FAILED', /0001_kept\.sql: statement 2 \(line 6(, column \d+)?\) failed: /);
     });
-    const { rows, kept } = await entry.read(db, async (r) => ({ rows: await ledgerRows(r), kept: (await r.query<{ id: number }>('SELECT id FROM kept')).map((row) => row.id) }));
+    const { rows, kept } = await entry.read(db, async (r) => ({
+      rows: await ledgerRows(r),
+      kept: (await r.query<{ id: number }>('SELECT id FROM kept')).map((row) => row.id),
+    }));
     const [row, ...others] = rows;
     assert.deepEqual(others, []);
     if (entry.transactionalDdl) {
@@ -156,7 +176,10 @@ export function describeLedger(entry: DialectEntry): void {
       assert.deepEqual(kept, [1]);
     } else {
       assert.ok(row);
-      assert.deepEqual({ status: row.status, operation: row.operation, statements_applied: row.statements_applied }, { status: 'failed', operation: 'down', statements_applied: 1 });
+      assert.deepEqual(
+        { status: row.status, operation: row.operation, statements_applied: row.statements_applied },
+        { status: 'failed', operation: 'down', statements_applied: 1 },
+      );
       assert.match(row.error ?? '', /missing_table/);
       assert.deepEqual(kept, []);
     }

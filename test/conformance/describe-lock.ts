@@ -78,17 +78,35 @@ export function describeLock(entry: DialectEntry): void {
     }
     const results = await Promise.all(racers.map((r) => r.done));
     for (const result of results) assert.equal(result.code, 0, describeRun(result));
-    const reports = results.map((result) => JSON.parse(result.stdout.slice('ready\n'.length)) as { versions: string[]; currentVersion: string; waited: boolean });
-    assert.deepEqual(reports.map((r) => r.currentVersion), Array(RACERS).fill(String(STEPS)));
+    const reports = results.map(
+      (result) => JSON.parse(result.stdout.slice('ready\n'.length)) as { versions: string[]; currentVersion: string; waited: boolean },
+    );
+    assert.deepEqual(
+      reports.map((r) => r.currentVersion),
+      Array(RACERS).fill(String(STEPS)),
+    );
     const applied = reports.flatMap((r) => r.versions).sort((a, b) => Number(a) - Number(b));
-    assert.deepEqual(applied, Array.from({ length: STEPS }, (_, k) => String(k + 1)), 'between them the racers applied each step once');
-    assert.ok(reports.some((r) => r.waited), 'a racer waited for the lock: they did race');
+    assert.deepEqual(
+      applied,
+      Array.from({ length: STEPS }, (_, k) => String(k + 1)),
+      'between them the racers applied each step once',
+    );
+    assert.ok(
+      reports.some((r) => r.waited),
+      'a racer waited for the lock: they did race',
+    );
 
     await entry.read(db, async (r) => {
       const log = await r.query<{ version: number; n: number | string }>('SELECT version, count(*) AS n FROM race_log GROUP BY version');
-      assert.deepEqual(log.map((row) => [Number(row.version), Number(row.n)]).sort((a, b) => a[0]! - b[0]!), Array.from({ length: STEPS }, (_, k) => [k + 1, 1]));
+      assert.deepEqual(
+        log.map((row) => [Number(row.version), Number(row.n)]).sort((a, b) => a[0]! - b[0]!),
+        Array.from({ length: STEPS }, (_, k) => [k + 1, 1]),
+      );
       const ledger = await r.query<{ status: string; n: number | string }>('SELECT status, count(*) AS n FROM strata_migrations GROUP BY status');
-      assert.deepEqual(ledger.map((row) => [row.status, Number(row.n)]), [['applied', STEPS]]);
+      assert.deepEqual(
+        ledger.map((row) => [row.status, Number(row.n)]),
+        [['applied', STEPS]],
+      );
     });
   });
 
@@ -120,7 +138,10 @@ export function describeLock(entry: DialectEntry): void {
       const applied = reports.flatMap((r) => r.results.map((x) => x.version)).sort();
       assert.deepEqual(applied, ['1', '10', '2', '3']);
       assert.equal(waited, 1, 'the second migrator waited for the lock');
-      assert.deepEqual(reports.map((r) => r.currentVersion), ['10', '10']);
+      assert.deepEqual(
+        reports.map((r) => r.currentVersion),
+        ['10', '10'],
+      );
     } finally {
       await a.close();
       await b.close();
@@ -153,7 +174,10 @@ export function describeLock(entry: DialectEntry): void {
         await waiter.close();
       });
     }
-    assert.deepEqual((await held).results.map((r) => r.version), ['1', '2', '3', '10']);
+    assert.deepEqual(
+      (await held).results.map((r) => r.version),
+      ['1', '2', '3', '10'],
+    );
     const versions = await entry.read(db, (r) => r.query<{ version: string; status: string }>('SELECT version, status FROM strata_migrations'));
     assert.deepEqual(versions.map((r) => `${r.version} ${r.status}`).sort(), ['1 applied', '10 applied', '2 applied', '3 applied']);
   });

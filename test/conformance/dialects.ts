@@ -116,7 +116,10 @@ const pglite: DialectEntry = {
     const pg = new PGlite(folder);
     try {
       const query: Reader['query'] = async <T>(sql: string) => (await pg.query<T>(sql)).rows;
-      return await fn({ query, tables: () => tableNames(query, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()') });
+      return await fn({
+        query,
+        tables: () => tableNames(query, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()'),
+      });
     } finally {
       await pg.close();
     }

@@ -4,7 +4,7 @@
  * validated on a copy, then the state written once; a step that throws or a state that fails its
  * schema leaves localStorage exactly as it was.
  */
-import { DocumentMigrator, MigrationManager, type DocumentRunReport, type WebStorageLike } from 'strata-migrate/document';
+import { DocumentMigrator, type MigrationManager, type DocumentRunReport, type WebStorageLike } from 'strata-migrate/document';
 import { appStateStore, emptyLegacyState, type AppStateStoreOptions } from './legacy.js';
 import { airPromptsMigrations, LEGACY_VERSION, type AirPromptsMigrationOptions } from './migrations.js';
 import type { AppState, AppStateV2 } from './types.js';
@@ -47,7 +47,11 @@ export async function migrateAppState(storage: WebStorageLike, options: AppState
 }
 
 /** Takes the stored state back to an older version (what an older build of the app reads). */
-export async function rollbackAppState(storage: WebStorageLike, to: '2.0.0' | '1.0.0' | string, options: AppStateOptions = {}): Promise<AppStateResult<AppStateV2>> {
+export async function rollbackAppState(
+  storage: WebStorageLike,
+  to: '2.0.0' | '1.0.0' | string,
+  options: AppStateOptions = {},
+): Promise<AppStateResult<AppStateV2>> {
   return resultOf(await createAppStateMigrator(storage, options).rollback({ to }));
 }
 

@@ -5,7 +5,15 @@
  * nothing, the legacy keys are read as one unversioned (1.0.0) document; the write that stores the
  * migrated document removes the legacy keys it was made from, in the same synchronous turn.
  */
-import { ErrorCode, StrataError, webStorageStore, type DocumentStore, type KeyValueStoreOptions, type StoredDocument, type WebStorageLike } from 'strata-migrate/document';
+import {
+  ErrorCode,
+  StrataError,
+  webStorageStore,
+  type DocumentStore,
+  type KeyValueStoreOptions,
+  type StoredDocument,
+  type WebStorageLike,
+} from 'strata-migrate/document';
 import type { AppStateV1 } from './types.js';
 
 /** Where the state lives from 2.0.0 on. */
@@ -52,9 +60,13 @@ export async function readLegacyState(storage: WebStorageLike): Promise<LegacySt
       }
       const wantsList = !['ui_prefs', 'user_settings'].includes(section);
       if (wantsList ? !Array.isArray(value) : typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new StrataError(ErrorCode.DOCUMENT_INVALID, `the AirPrompts 1.x key ${JSON.stringify(key)} holds ${Array.isArray(value) ? 'a list' : typeof value}, expected ${wantsList ? 'a list' : 'an object'}`, {
-          hint: 'nothing was migrated; fix or remove that key and start the app again',
-        });
+        throw new StrataError(
+          ErrorCode.DOCUMENT_INVALID,
+          `the AirPrompts 1.x key ${JSON.stringify(key)} holds ${Array.isArray(value) ? 'a list' : typeof value}, expected ${wantsList ? 'a list' : 'an object'}`,
+          {
+            hint: 'nothing was migrated; fix or remove that key and start the app again',
+          },
+        );
       }
       state[section] = value;
       keys.push(key);
@@ -75,7 +87,11 @@ export interface AppStateStoreOptions extends Partial<Pick<KeyValueStoreOptions,
 
 /** The state's DocumentStore: the envelope under one key, with 1.x keys read as unversioned data. */
 export function appStateStore(storage: WebStorageLike, options: AppStateStoreOptions = {}): DocumentStore {
-  const inner = webStorageStore(storage, { key: options.key ?? APP_STATE_KEY, name: options.name ?? 'localStorage', ...(options.backups ? { backups: options.backups } : {}) });
+  const inner = webStorageStore(storage, {
+    key: options.key ?? APP_STATE_KEY,
+    name: options.name ?? 'localStorage',
+    ...(options.backups ? { backups: options.backups } : {}),
+  });
   // The legacy keys the last read() adopted: only those are removed, and only by the write that
   // follows it (both happen inside the migration's lock).
   let adopted: string[] = [];

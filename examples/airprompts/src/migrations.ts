@@ -177,7 +177,12 @@ function metadataDown<T extends ItemV2>(item: ItemV3<T>): T {
 }
 
 function isContext(value: unknown): value is TemplateV3['context'] {
-  return typeof value === 'object' && value !== null && typeof (value as { enabled?: unknown }).enabled === 'boolean' && typeof (value as { text?: unknown }).text === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { enabled?: unknown }).enabled === 'boolean' &&
+    typeof (value as { text?: unknown }).text === 'string'
+  );
 }
 
 function inFolder(item: ItemV2, folderId: string): boolean {
@@ -187,7 +192,8 @@ function inFolder(item: ItemV2, folderId: string): boolean {
 export const toV3: DocumentMigration<any> = {
   version: '3.0.0',
   name: 'template context, performance settings, metadata',
-  description: 'AirPrompts 3.0: templates get a context; settings get performance options; item timestamps move into metadata with a usage count; folders get an item count',
+  description:
+    'AirPrompts 3.0: templates get a context; settings get performance options; item timestamps move into metadata with a usage count; folders get an item count',
   up: (state: AppStateV2): AppStateV3 => {
     const items: ItemV2[] = [...state.templates, ...state.workflows, ...state.snippets];
     return {

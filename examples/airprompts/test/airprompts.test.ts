@@ -41,7 +41,14 @@ function expectStrataError(code: string, check?: (error: { message: string; deta
 }
 
 /** A migration after 3.0.0 that always throws. */
-const failing = { version: '3.1.0', description: 'a broken release', up: () => { throw new Error('boom at 3.1.0'); }, down: (s: unknown) => s };
+const failing = {
+  version: '3.1.0',
+  description: 'a broken release',
+  up: () => {
+    throw new Error('boom at 3.1.0');
+  },
+  down: (s: unknown) => s,
+};
 
 const meta = (createdAt: string, updatedAt: string, lastUsed: string | null) => ({ createdAt, updatedAt, lastUsed, usageCount: 0 });
 
@@ -49,34 +56,72 @@ const meta = (createdAt: string, updatedAt: string, lastUsed: string | null) => 
 const EXPECTED_V3: AppState = {
   templates: [
     {
-      id: 't1', name: 'Code review', content: 'Review this code:\n{code}', category: 'coding', variables: ['code'], description: 'Review a diff for bugs',
-      favorite: true, folderId: null, folderIds: [], tags: [],
+      id: 't1',
+      name: 'Code review',
+      content: 'Review this code:\n{code}',
+      category: 'coding',
+      variables: ['code'],
+      description: 'Review a diff for bugs',
+      favorite: true,
+      folderId: null,
+      folderIds: [],
+      tags: [],
       metadata: meta('2024-01-02T10:00:00.000Z', '2024-02-03T11:00:00.000Z', '2024-03-01T09:30:00.000Z'),
       context: { enabled: false, text: '' },
     },
     {
-      id: 't2', name: 'Summarise', content: 'Summarise in 3 bullets: {text}', category: 'writing', description: '',
-      favorite: false, folderId: 'f1', folderIds: ['f1'], tags: ['daily'], variables: [],
+      id: 't2',
+      name: 'Summarise',
+      content: 'Summarise in 3 bullets: {text}',
+      category: 'writing',
+      description: '',
+      favorite: false,
+      folderId: 'f1',
+      folderIds: ['f1'],
+      tags: ['daily'],
+      variables: [],
       metadata: meta('2024-01-05T08:00:00.000Z', '2024-01-05T08:00:00.000Z', null),
       context: { enabled: false, text: '' },
     },
   ],
   workflows: [
     {
-      id: 'w1', name: 'Review, then summarise', category: 'coding', steps: [{ templateId: 't1' }, { templateId: 't2' }], description: '',
-      favorite: false, folderId: null, folderIds: [], tags: [],
+      id: 'w1',
+      name: 'Review, then summarise',
+      category: 'coding',
+      steps: [{ templateId: 't1' }, { templateId: 't2' }],
+      description: '',
+      favorite: false,
+      folderId: null,
+      folderIds: [],
+      tags: [],
       metadata: meta('2024-01-06T12:00:00.000Z', '2024-01-07T12:00:00.000Z', null),
     },
   ],
   snippets: [
     {
-      id: 's1', name: 'Signature', content: '-- sent with AirPrompts', category: 'general', description: '',
-      favorite: false, folderId: 'f1', folderIds: ['f1'], tags: [],
+      id: 's1',
+      name: 'Signature',
+      content: '-- sent with AirPrompts',
+      category: 'general',
+      description: '',
+      favorite: false,
+      folderId: 'f1',
+      folderIds: ['f1'],
+      tags: [],
       metadata: meta('2024-01-08T07:00:00.000Z', '2024-01-08T07:00:00.000Z', null),
     },
   ],
   folders: [{ id: 'f1', name: 'Writing', parentId: null, createdAt: '2024-01-04T00:00:00.000Z', updatedAt: '2024-01-04T00:00:00.000Z', itemCount: 2 }],
-  uiPreferences: { viewMode: 'list', sidebarCollapsed: true, itemsPerPage: 50, sortBy: 'lastUsed', sortOrder: 'desc', defaultFolderId: null, expandedFolders: [] },
+  uiPreferences: {
+    viewMode: 'list',
+    sidebarCollapsed: true,
+    itemsPerPage: 50,
+    sortBy: 'lastUsed',
+    sortOrder: 'desc',
+    defaultFolderId: null,
+    expandedFolders: [],
+  },
   userSettings: {
     displayName: 'Mila',
     preferences: { autoSave: false, confirmDelete: true, showTips: false },
@@ -86,8 +131,17 @@ const EXPECTED_V3: AppState = {
 
 describe('AirPrompts migrations: order', () => {
   test('ups run ascending and downs descending, whatever the registration order', async () => {
-    assert.deepEqual(AIRPROMPTS_MIGRATIONS.map((m) => m.version), ['3.0.0', '2.0.0'], 'registered newest first on purpose');
-    assert.deepEqual(airPromptsMigrations().list().map((m) => m.version), ['2.0.0', '3.0.0']);
+    assert.deepEqual(
+      AIRPROMPTS_MIGRATIONS.map((m) => m.version),
+      ['3.0.0', '2.0.0'],
+      'registered newest first on purpose',
+    );
+    assert.deepEqual(
+      airPromptsMigrations()
+        .list()
+        .map((m) => m.version),
+      ['2.0.0', '3.0.0'],
+    );
 
     const storage = legacyStorage();
     const migrator = createAppStateMigrator(storage, { now });
@@ -95,9 +149,15 @@ describe('AirPrompts migrations: order', () => {
     migrator.on('migrating', (e) => void ran.push(`up ${e.version}`));
     migrator.on('reverting', (e) => void ran.push(`down ${e.version}`));
     const up = await migrator.migrate();
-    assert.deepEqual(up.results.map((r) => `${r.direction} ${r.version}`), ['up 2.0.0', 'up 3.0.0']);
+    assert.deepEqual(
+      up.results.map((r) => `${r.direction} ${r.version}`),
+      ['up 2.0.0', 'up 3.0.0'],
+    );
     const down = await migrator.rollback({ to: '1.0.0' });
-    assert.deepEqual(down.results.map((r) => `${r.direction} ${r.version}`), ['down 3.0.0', 'down 2.0.0']);
+    assert.deepEqual(
+      down.results.map((r) => `${r.direction} ${r.version}`),
+      ['down 3.0.0', 'down 2.0.0'],
+    );
     assert.deepEqual(ran, ['up 2.0.0', 'up 3.0.0', 'down 3.0.0', 'down 2.0.0']);
     assert.equal(down.version, '1.0.0');
   });
@@ -112,17 +172,29 @@ describe('AirPrompts migrations: order', () => {
       down: (s: { trail?: string[] }) => ({ ...s, trail: (s.trail ?? []).slice(0, -1) }),
     });
     manager.register(mark('2.10.0')).register(mark('2.9.0'));
-    assert.deepEqual(manager.list().map((m) => m.version), ['2.0.0', '2.9.0', '2.10.0', '3.0.0']);
+    assert.deepEqual(
+      manager.list().map((m) => m.version),
+      ['2.0.0', '2.9.0', '2.10.0', '3.0.0'],
+    );
 
     const storage = legacyStorage();
     const to210 = await migrateAppState(storage, { migrations: manager, to: '2.10.0' });
-    assert.deepEqual(to210.report.results.map((r) => r.version), ['2.0.0', '2.9.0', '2.10.0']);
+    assert.deepEqual(
+      to210.report.results.map((r) => r.version),
+      ['2.0.0', '2.9.0', '2.10.0'],
+    );
     assert.deepEqual((to210.state as unknown as { trail: string[] }).trail, ['2.9.0', '2.10.0']);
     const latest = await migrateAppState(storage, { migrations: manager });
-    assert.deepEqual(latest.report.results.map((r) => r.version), ['3.0.0']);
+    assert.deepEqual(
+      latest.report.results.map((r) => r.version),
+      ['3.0.0'],
+    );
     assert.deepEqual((latest.state as unknown as { trail: string[] }).trail, ['2.9.0', '2.10.0'], '3.0.0 keeps fields it does not know');
     const back = await rollbackAppState(storage, '2.0.0', { migrations: manager });
-    assert.deepEqual(back.report.results.map((r) => r.version), ['3.0.0', '2.10.0', '2.9.0']);
+    assert.deepEqual(
+      back.report.results.map((r) => r.version),
+      ['3.0.0', '2.10.0', '2.9.0'],
+    );
     assert.deepEqual((back.state as unknown as { trail: string[] }).trail, []);
   });
 });
@@ -137,9 +209,14 @@ describe('AirPrompts migrations: legacy 1.x data', () => {
     assert.equal(result.report.backup, null, 'there was no document to back up');
     assert.deepEqual(result.state, EXPECTED_V3);
 
-    assert.deepEqual(storage.snapshot().map(([key]) => key), [APP_STATE_KEY, UNRELATED[0]]);
+    assert.deepEqual(
+      storage.snapshot().map(([key]) => key),
+      [APP_STATE_KEY, UNRELATED[0]],
+    );
     assert.equal(storage.getItem(UNRELATED[0]), UNRELATED[1]);
-    const checksums = airPromptsMigrations().list().map((m) => m.checksum);
+    const checksums = airPromptsMigrations()
+      .list()
+      .map((m) => m.checksum);
     const stored = JSON.parse(storage.getItem(APP_STATE_KEY)!);
     assert.deepEqual(stored, {
       version: '3.0.0',
@@ -164,7 +241,10 @@ describe('AirPrompts migrations: legacy 1.x data', () => {
     assert.deepEqual(again.state, EXPECTED_V3);
     assert.deepEqual(storage.snapshot(), before);
     const status = await createAppStateMigrator(storage).status();
-    assert.deepEqual(status.migrations.map((m) => `${m.version}:${m.state}`), ['2.0.0:applied', '3.0.0:applied']);
+    assert.deepEqual(
+      status.migrations.map((m) => `${m.version}:${m.state}`),
+      ['2.0.0:applied', '3.0.0:applied'],
+    );
     assert.equal(status.pending, 0);
     assert.deepEqual(status.problems, []);
   });
@@ -176,7 +256,10 @@ describe('AirPrompts migrations: legacy 1.x data', () => {
     assert.deepEqual(legacy?.keys, ['airprompts-templates', 'airprompts_workflows', 'ap_snippets', 'folders', 'ui-prefs', 'user_settings']);
     assert.deepEqual(legacy?.state.templates, LEGACY_SAMPLE['airprompts-templates']);
     await migrateAppState(storage, { now });
-    assert.deepEqual(storage.snapshot().map(([key]) => key), [APP_STATE_KEY, UNRELATED[0], 'templates']);
+    assert.deepEqual(
+      storage.snapshot().map(([key]) => key),
+      [APP_STATE_KEY, UNRELATED[0], 'templates'],
+    );
 
     const kept = legacyStorage();
     const before = new Map(kept.snapshot());
@@ -210,7 +293,10 @@ describe('AirPrompts migrations: failures write nothing', () => {
     await rollbackAppState(storage, '2.0.0', { now }); // also leaves a backup key behind
     const stored = storage.snapshot();
     assert.ok(stored.some(([key]) => key.startsWith(`${APP_STATE_KEY}:backup:`)));
-    await assert.rejects(migrateAppState(storage, { migrations: airPromptsMigrations().register(failing), now }), expectStrataError(ErrorCode.MIGRATION_FAILED));
+    await assert.rejects(
+      migrateAppState(storage, { migrations: airPromptsMigrations().register(failing), now }),
+      expectStrataError(ErrorCode.MIGRATION_FAILED),
+    );
     assert.deepEqual(storage.snapshot(), stored, 'no backup and no write when a step fails');
   });
 
@@ -218,7 +304,10 @@ describe('AirPrompts migrations: failures write nothing', () => {
     const storage = legacyStorage();
     storage.setItem('ui-prefs', '{"view_mode": "grid"');
     const before = storage.snapshot();
-    await assert.rejects(migrateAppState(storage), expectStrataError(ErrorCode.DOCUMENT_INVALID, (e) => assert.match(e.message, /"ui-prefs" does not hold JSON/)));
+    await assert.rejects(
+      migrateAppState(storage),
+      expectStrataError(ErrorCode.DOCUMENT_INVALID, (e) => assert.match(e.message, /"ui-prefs" does not hold JSON/)),
+    );
     assert.deepEqual(storage.snapshot(), before);
   });
 
@@ -261,17 +350,33 @@ describe('AirPrompts migrations: rollback', () => {
     const back = await rollbackAppState(storage, '2.0.0', { now });
     assert.equal(back.from, '3.0.0');
     assert.equal(back.version, '2.0.0');
-    assert.deepEqual(back.report.results.map((r) => `${r.direction} ${r.version}`), ['down 3.0.0']);
+    assert.deepEqual(
+      back.report.results.map((r) => `${r.direction} ${r.version}`),
+      ['down 3.0.0'],
+    );
     assert.deepEqual(back.state, at2.state);
     assert.deepEqual(back.state.templates[1], {
-      id: 't2', name: 'Summarise', content: 'Summarise in 3 bullets: {text}', category: 'writing', description: '',
-      favorite: false, folderId: 'f1', folderIds: ['f1'], tags: ['daily'], variables: [],
-      createdAt: '2024-01-05T08:00:00.000Z', updatedAt: '2024-01-05T08:00:00.000Z', lastUsed: null,
+      id: 't2',
+      name: 'Summarise',
+      content: 'Summarise in 3 bullets: {text}',
+      category: 'writing',
+      description: '',
+      favorite: false,
+      folderId: 'f1',
+      folderIds: ['f1'],
+      tags: ['daily'],
+      variables: [],
+      createdAt: '2024-01-05T08:00:00.000Z',
+      updatedAt: '2024-01-05T08:00:00.000Z',
+      lastUsed: null,
     });
     assert.ok(!('performance' in back.state.userSettings));
     const stored = JSON.parse(storage.getItem(APP_STATE_KEY)!);
     assert.equal(stored.version, '2.0.0');
-    assert.deepEqual(stored.history.map((h: { version: string; direction: string }) => `${h.direction} ${h.version}`), ['up 2.0.0', 'up 3.0.0', 'down 3.0.0']);
+    assert.deepEqual(
+      stored.history.map((h: { version: string; direction: string }) => `${h.direction} ${h.version}`),
+      ['up 2.0.0', 'up 3.0.0', 'down 3.0.0'],
+    );
     assert.ok(back.report.backup, 'the 3.0.0 state was backed up before the rollback');
     assert.equal(JSON.parse(storage.getItem(back.report.backup.location)!).main.version, '3.0.0');
 
@@ -305,7 +410,10 @@ describe('AirPrompts migrations: rollback', () => {
 
     await migrateAppState(storage, { to: '2.0.0' });
     const before = storage.snapshot();
-    await assert.rejects(migrateAppState(storage, { to: '1.0.0' }), expectStrataError(ErrorCode.USAGE, (e) => assert.match(e.message, /migrate\(\) goes up/)));
+    await assert.rejects(
+      migrateAppState(storage, { to: '1.0.0' }),
+      expectStrataError(ErrorCode.USAGE, (e) => assert.match(e.message, /migrate\(\) goes up/)),
+    );
     assert.deepEqual(storage.snapshot(), before);
   });
 });

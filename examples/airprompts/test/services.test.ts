@@ -57,7 +57,9 @@ function itemLibrary(storage: MemoryStorage, count: number): Map<string, ItemV2>
       updatedAt: new Date(1_700_000_100_000 + i * 1000).toISOString(),
       lastUsed: i % 3 ? null : new Date(1_700_000_200_000).toISOString(),
     };
-    const item = (kind === 'workflow' ? { ...base, steps: [{ templateId: 't0' }] } : { ...base, content: `content ${i}`, ...(kind === 'template' ? { variables: [] } : {}) }) as ItemV2;
+    const item = (
+      kind === 'workflow' ? { ...base, steps: [{ templateId: 't0' }] } : { ...base, content: `content ${i}`, ...(kind === 'template' ? { variables: [] } : {}) }
+    ) as ItemV2;
     const key = `${kind}:${item.id}`;
     items.set(key, item);
     storage.setItem(ITEMS_V2_PREFIX + key, JSON.stringify(item));
@@ -93,7 +95,8 @@ describe('DataMigrationService', () => {
     assert.equal(afterStatus.needsMigration, false);
     assert.equal(afterStatus.currentVersion, '3.0.0');
     const events = (await logger.queryLogs()).map((e) => `${e.event}${e.migration ? `:${e.migration}` : ''}`);
-    for (const expected of ['app', 'plan', 'migrated:2.0.0', 'migrated:3.0.0', 'done', 'run:metrics']) assert.ok(events.includes(expected), `${expected} in ${events}`);
+    for (const expected of ['app', 'plan', 'migrated:2.0.0', 'migrated:3.0.0', 'done', 'run:metrics'])
+      assert.ok(events.includes(expected), `${expected} in ${events}`);
     // Current now: a second run migrates nothing and takes no backup.
     const again = await service.runPendingMigrations();
     assert.equal(again.migrated, false);
@@ -106,12 +109,25 @@ describe('DataMigrationService', () => {
     const before = storage.snapshot();
     const logger = createMigrationLogger();
     const migrations = new MigrationManager<any>();
-    for (const m of AIRPROMPTS_MIGRATIONS) migrations.register(m.version === '3.0.0' ? { ...m, up: () => { throw new Error('3.0.0 broke'); } } : m);
+    for (const m of AIRPROMPTS_MIGRATIONS)
+      migrations.register(
+        m.version === '3.0.0'
+          ? {
+              ...m,
+              up: () => {
+                throw new Error('3.0.0 broke');
+              },
+            }
+          : m,
+      );
     const service = new DataMigrationService({ storage, logger, migrations });
     await assert.rejects(service.runPendingMigrations(), (e: unknown) => isStrataError(e) && e.code === ErrorCode.MIGRATION_FAILED);
     assert.deepEqual(storage.snapshot(), before);
     const errors = await logger.queryLogs({ level: 'ERROR' });
-    assert.deepEqual(errors.map((e) => e.event), ['failed', 'run:metrics', 'app']);
+    assert.deepEqual(
+      errors.map((e) => e.event),
+      ['failed', 'run:metrics', 'app'],
+    );
     assert.equal(errors[0]!.migration, '3.0.0');
     assert.match(errors[2]!.message, /3\.0\.0 broke/);
   });
@@ -147,7 +163,10 @@ describe('DataMigrationService', () => {
     assert.equal(final.batchSize, 100);
     assert.equal(final.migrated, 250);
     assert.equal(final.percent, 100);
-    assert.ok(seen.some((n) => n > 0 && n < 250), `progress was seen mid-way: ${[...new Set(seen)]}`);
+    assert.ok(
+      seen.some((n) => n > 0 && n < 250),
+      `progress was seen mid-way: ${[...new Set(seen)]}`,
+    );
     await readAll('after');
     for (const key of library.keys()) assert.deepEqual(JSON.parse(storage.getItem(ITEMS_V3_PREFIX + key)!), expected.get(key));
     const stats = (await service.checkMigrationStatus()).items;
@@ -208,7 +227,11 @@ describe('DataMigrationService', () => {
 
 describe('BackupService', () => {
   function setup(now?: () => Date) {
-    const storage = new MemoryStorage([[APP_STATE_KEY, JSON.stringify({ version: '3.0.0', data: { n: 1 }, history: [] })], ['airprompts:items:index', '["a"]'], UNRELATED]);
+    const storage = new MemoryStorage([
+      [APP_STATE_KEY, JSON.stringify({ version: '3.0.0', data: { n: 1 }, history: [] })],
+      ['airprompts:items:index', '["a"]'],
+      UNRELATED,
+    ]);
     const dir = tempDir();
     const service = new BackupService({ storage, exportPath: join(dir, 'airprompts-export.json'), ...(now ? { now } : {}) });
     return { storage, dir, service };
@@ -221,7 +244,10 @@ describe('BackupService', () => {
     assert.equal(backup.description, 'before the update');
     assert.equal(backup.schemaVersion, '3.0.0');
     assert.equal(backup.verified, true);
-    assert.deepEqual((await service.listBackups()).map((b) => b.id), [backup.id]);
+    assert.deepEqual(
+      (await service.listBackups()).map((b) => b.id),
+      [backup.id],
+    );
     assert.deepEqual(await service.verifyBackup(backup.id), { id: backup.id, valid: true, entry: backup, error: null, code: null });
 
     storage.setItem(APP_STATE_KEY, '{"version":"4.0.0","data":{},"history":[]}');
@@ -265,10 +291,17 @@ describe('BackupService', () => {
       clock = new Date(clock.getTime() + 3_600_000);
       ids.push((await service.createFullBackup(`#${i}`)).id);
     }
-    assert.deepEqual((await service.listBackups()).map((b) => b.id), ids.slice(2).reverse(), 'the newest 5, newest first');
+    assert.deepEqual(
+      (await service.listBackups()).map((b) => b.id),
+      ids.slice(2).reverse(),
+      'the newest 5, newest first',
+    );
     clock = new Date(clock.getTime() + 8 * 24 * 3_600_000);
     const latest = await service.createFullBackup('after a week away');
-    assert.deepEqual((await service.listBackups()).map((b) => b.id), [latest.id]);
+    assert.deepEqual(
+      (await service.listBackups()).map((b) => b.id),
+      [latest.id],
+    );
   });
 });
 
@@ -285,11 +318,26 @@ describe('migrationLogger', () => {
     logger.debug('three');
     clock = new Date('2025-05-01T10:00:00.000Z');
     logger.error('four', { code: 'X' });
-    assert.deepEqual((await logger.queryLogs()).map((e) => e.message), ['one', 'two', 'three', 'four']);
-    assert.deepEqual((await logger.queryLogs({ level: 'WARN' })).map((e) => e.message), ['two', 'four']);
-    assert.deepEqual((await logger.queryLogs({ level: 'ERROR', limit: 100 })).map((e) => e.data), [{ code: 'X' }]);
-    assert.deepEqual((await logger.queryLogs({ since: '2025-05-01T08:30:00Z', until: '2025-05-01T09:30:00Z' })).map((e) => e.message), ['two', 'three']);
-    assert.deepEqual((await logger.queryLogs({ limit: 2 })).map((e) => e.message), ['three', 'four']);
+    assert.deepEqual(
+      (await logger.queryLogs()).map((e) => e.message),
+      ['one', 'two', 'three', 'four'],
+    );
+    assert.deepEqual(
+      (await logger.queryLogs({ level: 'WARN' })).map((e) => e.message),
+      ['two', 'four'],
+    );
+    assert.deepEqual(
+      (await logger.queryLogs({ level: 'ERROR', limit: 100 })).map((e) => e.data),
+      [{ code: 'X' }],
+    );
+    assert.deepEqual(
+      (await logger.queryLogs({ since: '2025-05-01T08:30:00Z', until: '2025-05-01T09:30:00Z' })).map((e) => e.message),
+      ['two', 'three'],
+    );
+    assert.deepEqual(
+      (await logger.queryLogs({ limit: 2 })).map((e) => e.message),
+      ['three', 'four'],
+    );
     logger.setLogLevel('error');
     logger.warn('dropped');
     assert.equal((await logger.queryLogs()).length, 4);
@@ -303,7 +351,10 @@ describe('migrationLogger', () => {
     const entries = await logger.queryLogs();
     assert.deepEqual(parseJournalJson(await logger.exportLogs('json')), entries);
     assert.deepEqual(parseJournalCsv(await logger.exportLogs('csv')), entries);
-    assert.deepEqual(parseJournalCsv(await logger.exportLogs('csv', { level: 'ERROR' })).map((e) => e.message), ['failed']);
+    assert.deepEqual(
+      parseJournalCsv(await logger.exportLogs('csv', { level: 'ERROR' })).map((e) => e.message),
+      ['failed'],
+    );
     const reloaded = createMigrationLogger({ storage });
     assert.deepEqual(await reloaded.queryLogs(), entries);
     assert.ok(storage.getItem('airprompts:journal')!.endsWith('\n'));
@@ -318,7 +369,10 @@ describe('migrationLogger', () => {
     detach();
     await migrator.rollback({ to: '2.0.0' });
     const logs = await migrationLogger.queryLogs();
-    assert.deepEqual(logs.filter((e) => e.event === 'migrated').map((e) => e.migration), ['2.0.0', '3.0.0']);
+    assert.deepEqual(
+      logs.filter((e) => e.event === 'migrated').map((e) => e.migration),
+      ['2.0.0', '3.0.0'],
+    );
     assert.ok(!logs.some((e) => e.event === 'reverted'), 'detached');
     assert.equal(memoryJournalSink().description, migrationLogger.journal.sink.description);
   });

@@ -58,7 +58,10 @@ describe('activation over globalState', () => {
       [BACKUPS]: [backup],
     });
     // One write of the state, after the backup.
-    assert.deepEqual(memento.updates.map(([key]) => key), [backupKey, BACKUPS, CHAT_STATE_KEY]);
+    assert.deepEqual(
+      memento.updates.map(([key]) => key),
+      [backupKey, BACKUPS, CHAT_STATE_KEY],
+    );
 
     const before = memento.snapshot();
     const second = await activate();
@@ -78,10 +81,13 @@ describe('activation over globalState', () => {
       [report.direction, report.from, report.version, report.written, report.backup?.version, report.data],
       ['up', null, 2, true, null, migratedState()],
     );
-    assert.deepEqual(report.results.map((r) => [r.version, r.name, r.direction, r.status]), [
-      ['1', 'Initial Schema', 'up', 'applied'],
-      ['2', 'Add Timestamp Fields', 'up', 'applied'],
-    ]);
+    assert.deepEqual(
+      report.results.map((r) => [r.version, r.name, r.direction, r.status]),
+      [
+        ['1', 'Initial Schema', 'up', 'applied'],
+        ['2', 'Add Timestamp Fields', 'up', 'applied'],
+      ],
+    );
     assert.equal(await store.getCurrentDataVersion(), 2);
     const again = await new ChatStateStore(memento, { migrations: manager }).initialize();
     assert.deepEqual([again.from, again.version, again.written, again.backup, again.results], [2, 2, false, null, []]);
@@ -141,14 +147,21 @@ describe('activation over globalState', () => {
     const { sessions } = await activate(); // already at 2: nothing runs
     await assert.rejects(
       sessions.migrator.rollback({ to: 0 }),
-      strataError('MIGRATION_FAILED', 'migration 2 ("Add Timestamp Fields") down() threw: session "s9" has no messages list (got undefined)', { version: 2, direction: 'down' }),
+      strataError('MIGRATION_FAILED', 'migration 2 ("Add Timestamp Fields") down() threw: session "s9" has no messages list (got undefined)', {
+        version: 2,
+        direction: 'down',
+      }),
     );
     assert.deepEqual(memento.updates, []);
     assert.deepEqual(memento.snapshot(), { [CHAT_STATE_KEY]: stored });
   });
 
   test('state newer than this build is DOCUMENT_NEWER, and the stored state is untouched', async () => {
-    const newer = { version: 3, data: { ...migratedState(), features: { streaming: true } }, history: [{ version: 3, name: 'Add new feature flag', direction: 'up', at: '2025-02-01T00:00:00.000Z' }] };
+    const newer = {
+      version: 3,
+      data: { ...migratedState(), features: { streaming: true } },
+      history: [{ version: 3, name: 'Add new feature flag', direction: 'up', at: '2025-02-01T00:00:00.000Z' }],
+    };
     const memento = new InMemoryMemento({ [CHAT_STATE_KEY]: newer, ...OTHER });
     const before = memento.snapshot();
     const { activate, shown } = setup(memento);
@@ -157,7 +170,10 @@ describe('activation over globalState', () => {
     assert.deepEqual(memento.updates, []);
     assert.deepEqual(memento.snapshot(), before);
     assert.equal(shown.length, 1);
-    assert.match(shown[0]!, /^Codex: the chat history could not be loaded: the data is at version 3, newer than the latest migration this app knows \(2\) \(an older build/);
+    assert.match(
+      shown[0]!,
+      /^Codex: the chat history could not be loaded: the data is at version 3, newer than the latest migration this app knows \(2\) \(an older build/,
+    );
     const store = new ChatStateStore(memento);
     assert.deepEqual((await store.status()).problems, [{ code: 'DOCUMENT_NEWER', message: 'the data is at version 3, newer than the latest migration (2)' }]);
     assert.throws(() => store.state, /call initialize\(\) before reading/);
@@ -253,7 +269,10 @@ describe('activation over globalState', () => {
     changed.register(one!);
     changed.register({ ...two!, up: (data) => two!.up(data) });
     const status = await new ChatStateStore(memento, { migrations: changed }).status();
-    assert.deepEqual(status.migrations.map((m) => m.state), ['applied', 'changed']);
+    assert.deepEqual(
+      status.migrations.map((m) => m.state),
+      ['applied', 'changed'],
+    );
     assert.deepEqual(status.problems, [{ code: 'CHECKSUM_MISMATCH', message: 'migration 2 ("Add Timestamp Fields") changed since it was applied' }]);
   });
 });
@@ -262,8 +281,23 @@ describe('steps that modify their argument, over a VS Code Memento', () => {
   /** A step written the mutating way, then a step that fails. */
   function mutatingThenFailing(): DocumentMigration<any>[] {
     return [
-      { version: 1, description: 'stamp in place', up: (data) => { data.sessions.s1.createdAt = 1; return data; }, down: (data) => data },
-      { version: 2, description: 'fails', up: () => { throw new Error('boom'); }, down: (data) => data },
+      {
+        version: 1,
+        description: 'stamp in place',
+        up: (data) => {
+          data.sessions.s1.createdAt = 1;
+          return data;
+        },
+        down: (data) => data,
+      },
+      {
+        version: 2,
+        description: 'fails',
+        up: () => {
+          throw new Error('boom');
+        },
+        down: (data) => data,
+      },
     ];
   }
 
@@ -276,26 +310,20 @@ describe('steps that modify their argument, over a VS Code Memento', () => {
     assert.deepEqual(memento.updates, []);
   });
 
-  test(
-    'mementoStore used directly: a failed run leaves the live Memento value as it was',
-    async () => {
-      const memento = new InMemoryMemento({ [CHAT_STATE_KEY]: legacyState() });
-      const migrator = new DocumentMigrator({ store: mementoStore(memento, { key: CHAT_STATE_KEY }), migrations: mutatingThenFailing() });
-      await assert.rejects(migrator.migrate(), strataError('MIGRATION_FAILED', /boom/));
-      assert.deepEqual(memento.updates, []);
-      assert.deepEqual(memento.get(CHAT_STATE_KEY), legacyState());
-    },
-  );
+  test('mementoStore used directly: a failed run leaves the live Memento value as it was', async () => {
+    const memento = new InMemoryMemento({ [CHAT_STATE_KEY]: legacyState() });
+    const migrator = new DocumentMigrator({ store: mementoStore(memento, { key: CHAT_STATE_KEY }), migrations: mutatingThenFailing() });
+    await assert.rejects(migrator.migrate(), strataError('MIGRATION_FAILED', /boom/));
+    assert.deepEqual(memento.updates, []);
+    assert.deepEqual(memento.get(CHAT_STATE_KEY), legacyState());
+  });
 
-  test(
-    'mementoStore used directly: the backup taken before the write holds the state as it was',
-    async () => {
-      const memento = new InMemoryMemento({ [CHAT_STATE_KEY]: legacyState() });
-      const [stamp] = mutatingThenFailing();
-      const migrator = new DocumentMigrator({ store: mementoStore(memento, { key: CHAT_STATE_KEY }), migrations: [stamp!] });
-      const report = await migrator.migrate();
-      assert.equal(report.written, true);
-      assert.deepEqual(memento.get(`${CHAT_STATE_KEY}:backup:${report.backup!.id}`), { main: legacyState(), siblings: {} });
-    },
-  );
+  test('mementoStore used directly: the backup taken before the write holds the state as it was', async () => {
+    const memento = new InMemoryMemento({ [CHAT_STATE_KEY]: legacyState() });
+    const [stamp] = mutatingThenFailing();
+    const migrator = new DocumentMigrator({ store: mementoStore(memento, { key: CHAT_STATE_KEY }), migrations: [stamp!] });
+    const report = await migrator.migrate();
+    assert.equal(report.written, true);
+    assert.deepEqual(memento.get(`${CHAT_STATE_KEY}:backup:${report.backup!.id}`), { main: legacyState(), siblings: {} });
+  });
 });

@@ -4,14 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MigrationManager, StrataError, type DocumentMigration } from 'strata-migrate/document';
-import {
-  chatStateMigrations,
-  createMigrationManager,
-  initialSchema,
-  migrationManager,
-  type Migration,
-} from '../src/state/migrations.js';
+import { MigrationManager, type StrataError, type DocumentMigration } from 'strata-migrate/document';
+import { chatStateMigrations, createMigrationManager, initialSchema, migrationManager, type Migration } from '../src/state/migrations.js';
 import type { AnyPersistedState, PersistedStateV2 } from '../src/types/chat.js';
 import { MIGRATED_AT, corruptLegacyState, deepFreeze, legacyState, migratedState, strataError } from './fixtures.js';
 
@@ -148,22 +142,37 @@ describe('MigrationManager with the seed API', () => {
           direction: 'up',
         })(error);
         const e = error as StrataError;
-        assert.deepEqual(e.results.map((r) => [r.version, r.direction, r.status]), [['1', 'up', 'applied'], ['2', 'up', 'failed']]);
+        assert.deepEqual(
+          e.results.map((r) => [r.version, r.direction, r.status]),
+          [
+            ['1', 'up', 'applied'],
+            ['2', 'up', 'failed'],
+          ],
+        );
         assert.equal((e.cause as Error).message, 'session "s9" has no messages list (got string "oops")');
         return true;
       },
     );
     assert.throws(
       () => m.applyMigrations(0, 2, { sessions: [] } as never),
-      strataError('MIGRATION_FAILED', 'migration 1 ("Initial Schema") up() threw: "sessions" is an array, expected an object keyed by session id', { version: 1, direction: 'up' }),
+      strataError('MIGRATION_FAILED', 'migration 1 ("Initial Schema") up() threw: "sessions" is an array, expected an object keyed by session id', {
+        version: 1,
+        direction: 'up',
+      }),
     );
     assert.throws(
       () => m.applyMigrations(0, 1, 'not state' as never),
-      strataError('MIGRATION_FAILED', 'migration 1 ("Initial Schema") up() threw: the stored chat state is string "not state", not an object', { version: 1, direction: 'up' }),
+      strataError('MIGRATION_FAILED', 'migration 1 ("Initial Schema") up() threw: the stored chat state is string "not state", not an object', {
+        version: 1,
+        direction: 'up',
+      }),
     );
     assert.throws(
       () => m.applyMigrations(2, 0, { sessions: { s9: { id: 's9', title: 'Broken', createdAt: 1, updatedAt: 1 } }, currentSessionId: null } as never),
-      strataError('MIGRATION_FAILED', 'migration 2 ("Add Timestamp Fields") down() threw: session "s9" has no messages list (got undefined)', { version: 2, direction: 'down' }),
+      strataError('MIGRATION_FAILED', 'migration 2 ("Add Timestamp Fields") down() threw: session "s9" has no messages list (got undefined)', {
+        version: 2,
+        direction: 'down',
+      }),
     );
   });
 
@@ -179,7 +188,10 @@ describe('MigrationManager with the seed API', () => {
       strataError('MIGRATION_DOWN_MISSING', 'cannot go down from 2 to 0: migration 1 ("Initial Schema") has no down()', { versions: [1] }),
     );
     assert.deepEqual(calls, []); // version 2's down, which comes first, did not run either
-    assert.throws(() => m.applyMigrations(0, 5, legacyState()), strataError('VERSION_UNKNOWN', 'no migration has version 5 (the target version)', { version: 5 }));
+    assert.throws(
+      () => m.applyMigrations(0, 5, legacyState()),
+      strataError('VERSION_UNKNOWN', 'no migration has version 5 (the target version)', { version: 5 }),
+    );
     assert.throws(() => m.applyMigrations(2, 3, migratedState()), strataError('VERSION_UNKNOWN', 'no migration has version 3 (the target version)'));
     assert.deepEqual(calls, []);
     assert.throws(
@@ -189,7 +201,10 @@ describe('MigrationManager with the seed API', () => {
     assert.throws(() => createMigrationManager().register(initialSchema), strataError('MIGRATION_VERSION_DUPLICATE', /version 1 is registered twice/));
     // The failed registration changed nothing.
     assert.equal(m.getLatestVersion(), 2);
-    assert.deepEqual(m.list().map((r) => r.name), ['Initial Schema', 'Add Timestamp Fields']);
+    assert.deepEqual(
+      m.list().map((r) => r.name),
+      ['Initial Schema', 'Add Timestamp Fields'],
+    );
     assert.deepEqual(m.applyMigrations(0, 2, legacyState()), migratedState());
     assert.deepEqual(calls, ['up1', 'up2']);
   });
@@ -217,7 +232,10 @@ describe('MigrationManager with the seed API', () => {
     assert.equal(m.getLatestVersion(), 3);
     assert.throws(
       () => m.applyMigrations(0, 3, legacyState()),
-      strataError('MIGRATION_ASYNC', 'migration 3 ("Add new feature flag") up() returned a promise, but applyMigrations() is synchronous', { version: 3, direction: 'up' }),
+      strataError('MIGRATION_ASYNC', 'migration 3 ("Add new feature flag") up() returned a promise, but applyMigrations() is synchronous', {
+        version: 3,
+        direction: 'up',
+      }),
     );
     const v3 = (await m.applyMigrationsAsync(0, 3, deepFreeze(legacyState()))) as any;
     const expected = migratedState() as any;

@@ -38,7 +38,8 @@ export function readFelixConfig(configPath: string): FelixDatabaseConfig[] {
   const unknown = Object.keys(config).filter((key) => !TOP_LEVEL.has(key));
   if (unknown.length) throw new Error(`${configPath}: setting(s) this loader does not read: ${unknown.join(', ')}`);
   const names = Object.keys(config.databases ?? {});
-  if (names.join() !== FELIX_DATABASES.join()) throw new Error(`${configPath}: expected the databases ${FELIX_DATABASES.join(', ')}, found ${names.join(', ') || 'none'}`);
+  if (names.join() !== FELIX_DATABASES.join())
+    throw new Error(`${configPath}: expected the databases ${FELIX_DATABASES.join(', ')}, found ${names.join(', ') || 'none'}`);
   return FELIX_DATABASES.map((name) => {
     const entry = config.databases[name]!;
     const extra = Object.keys(entry).filter((key) => !PER_DATABASE.has(key));

@@ -160,17 +160,19 @@ export class KnowledgeStore {
 
   get(knowledgeId: string): KnowledgeEntry | undefined {
     const row = this.db.prepare('SELECT * FROM knowledge_entries WHERE knowledge_id = ?').get(knowledgeId) as EntryRow | undefined;
-    return row && {
-      id: row.id,
-      knowledgeId: row.knowledge_id,
-      type: row.knowledge_type,
-      title: row.title,
-      content: row.content,
-      domain: row.domain,
-      tags: JSON.parse(row.tags_json) as string[],
-      confidence: row.confidence_level,
-      accessCount: row.access_count,
-    };
+    return (
+      row && {
+        id: row.id,
+        knowledgeId: row.knowledge_id,
+        type: row.knowledge_type,
+        title: row.title,
+        content: row.content,
+        domain: row.domain,
+        tags: JSON.parse(row.tags_json) as string[],
+        confidence: row.confidence_level,
+        accessCount: row.access_count,
+      }
+    );
   }
 
   /** Full-text search, best match first. */
@@ -193,18 +195,40 @@ export class KnowledgeStore {
   }
 
   /** Records that an agent used an entry (knowledge_usage) and counts the access. */
-  recordUsage(entryId: number, usage: { workflowId?: string; agentId?: string; taskType?: string; method?: 'fts' | 'semantic' | 'hybrid' | 'direct'; relevance?: number; useful?: boolean } = {}): void {
+  recordUsage(
+    entryId: number,
+    usage: {
+      workflowId?: string;
+      agentId?: string;
+      taskType?: string;
+      method?: 'fts' | 'semantic' | 'hybrid' | 'direct';
+      relevance?: number;
+      useful?: boolean;
+    } = {},
+  ): void {
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO knowledge_usage (knowledge_id, workflow_id, agent_id, task_type, retrieval_method, relevance_score, useful) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(entryId, usage.workflowId ?? null, usage.agentId ?? null, usage.taskType ?? null, usage.method ?? 'fts', usage.relevance ?? null, usage.useful === undefined ? null : Number(usage.useful));
+        .prepare(
+          'INSERT INTO knowledge_usage (knowledge_id, workflow_id, agent_id, task_type, retrieval_method, relevance_score, useful) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          entryId,
+          usage.workflowId ?? null,
+          usage.agentId ?? null,
+          usage.taskType ?? null,
+          usage.method ?? 'fts',
+          usage.relevance ?? null,
+          usage.useful === undefined ? null : Number(usage.useful),
+        );
       this.db.prepare('UPDATE knowledge_entries SET access_count = access_count + 1 WHERE id = ?').run(entryId);
     })();
   }
 
   relate(sourceId: number, targetId: number, type: RelationshipType, strength = 0.5): void {
     this.db
-      .prepare('INSERT INTO knowledge_relationships (source_id, target_id, relationship_type, strength) VALUES (?, ?, ?, ?) ON CONFLICT (source_id, target_id, relationship_type) DO UPDATE SET strength = excluded.strength')
+      .prepare(
+        'INSERT INTO knowledge_relationships (source_id, target_id, relationship_type, strength) VALUES (?, ?, ?, ?) ON CONFLICT (source_id, target_id, relationship_type) DO UPDATE SET strength = excluded.strength',
+      )
       .run(sourceId, targetId, type, strength);
   }
 

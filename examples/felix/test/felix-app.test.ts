@@ -23,15 +23,27 @@ const ids = (hits: { knowledgeId: string }[]) => hits.map((h) => h.knowledgeId);
 describe('felix: the app migrates its databases on start-up', () => {
   test('migrateFelix applies all five in order, then finds nothing to do; status agrees', async () => {
     const p = copyExample();
-    assert.deepEqual(readFelixConfig(p.config).map((d) => [d.name, d.db, d.table, d.backup]), FELIX_DATABASES.map((name) => [name, p.db(name), LEDGER, { keepDays: 30 }]));
+    assert.deepEqual(
+      readFelixConfig(p.config).map((d) => [d.name, d.db, d.table, d.backup]),
+      FELIX_DATABASES.map((name) => [name, p.db(name), LEDGER, { keepDays: 30 }]),
+    );
     const seen: string[] = [];
     const first = await migrateFelix(p.config, (name) => seen.push(name));
     assert.deepEqual(seen, [...DATABASES]);
-    for (const name of DATABASES) assert.deepEqual(first.get(name)!.results.map((r) => r.version), PLAN[name], name);
+    for (const name of DATABASES)
+      assert.deepEqual(
+        first.get(name)!.results.map((r) => r.version),
+        PLAN[name],
+        name,
+      );
     const second = await migrateFelix(p.config);
     for (const name of DATABASES) assert.deepEqual(second.get(name)!.results, [], name);
     const status = await felixStatus(p.config);
-    for (const name of DATABASES) assert.deepEqual(status.get(name)!.migrations.map((m) => `${m.version} ${m.state}`), PLAN[name].map((v) => `${v} applied`));
+    for (const name of DATABASES)
+      assert.deepEqual(
+        status.get(name)!.migrations.map((m) => `${m.version} ${m.state}`),
+        PLAN[name].map((v) => `${v} applied`),
+      );
     assert.equal(knowledgeDatabase(p.config), p.db('knowledge'));
   });
 
@@ -55,9 +67,28 @@ describe('felix: knowledge search through knowledge_fts', () => {
   test('inserted entries are found, best match first, by prefix, within a domain', async () => {
     const kb = await store();
     try {
-      kb.addEntry({ knowledgeId: 'wal', type: 'domain_expertise', title: 'SQLite WAL mode', content: 'Readers continue while a writer commits; checkpoints move pages back.', domain: 'databases', tags: ['sqlite'] });
-      kb.addEntry({ knowledgeId: 'batch', type: 'optimization_data', title: 'Batch inserts', content: 'Wrapping inserts in one SQLite transaction is far faster than autocommit.', domain: 'databases' });
-      kb.addEntry({ knowledgeId: 'spawn', type: 'agent_insight', title: 'Spawning research agents', content: 'Spawn a second research agent when confidence stays below the threshold.', domain: 'agents' });
+      kb.addEntry({
+        knowledgeId: 'wal',
+        type: 'domain_expertise',
+        title: 'SQLite WAL mode',
+        content: 'Readers continue while a writer commits; checkpoints move pages back.',
+        domain: 'databases',
+        tags: ['sqlite'],
+      });
+      kb.addEntry({
+        knowledgeId: 'batch',
+        type: 'optimization_data',
+        title: 'Batch inserts',
+        content: 'Wrapping inserts in one SQLite transaction is far faster than autocommit.',
+        domain: 'databases',
+      });
+      kb.addEntry({
+        knowledgeId: 'spawn',
+        type: 'agent_insight',
+        title: 'Spawning research agents',
+        content: 'Spawn a second research agent when confidence stays below the threshold.',
+        domain: 'agents',
+      });
       // Title matches weigh more than content matches.
       assert.deepEqual(ids(kb.search('sqlite')), ['wal', 'batch']);
       assert.deepEqual(ids(kb.search('optim')), [], 'no entry says optim*');
@@ -85,8 +116,20 @@ describe('felix: knowledge search through knowledge_fts', () => {
   test('updates and deletes through knowledge_entries reach the index (the triggers of fts001)', async () => {
     const kb = await store();
     try {
-      const id = kb.addEntry({ knowledgeId: 'tool', type: 'tool_instruction', title: 'Running pytest', content: 'Use pytest with the verbose flag to see each test.', domain: 'testing' });
-      kb.addEntry({ knowledgeId: 'other', type: 'tool_instruction', title: 'Running vitest', content: 'vitest watch reruns changed tests.', domain: 'testing' });
+      const id = kb.addEntry({
+        knowledgeId: 'tool',
+        type: 'tool_instruction',
+        title: 'Running pytest',
+        content: 'Use pytest with the verbose flag to see each test.',
+        domain: 'testing',
+      });
+      kb.addEntry({
+        knowledgeId: 'other',
+        type: 'tool_instruction',
+        title: 'Running vitest',
+        content: 'vitest watch reruns changed tests.',
+        domain: 'testing',
+      });
       assert.deepEqual(ids(kb.search('pytest')), ['tool']);
 
       assert.equal(kb.updateEntry('tool', { title: 'Running unittest', content: 'Use python -m unittest discover for the standard library runner.' }), true);
@@ -101,7 +144,10 @@ describe('felix: knowledge search through knowledge_fts', () => {
       kb.relate(id, other, 'related', 0.8);
       kb.recordUsage(id, { workflowId: 'wf-1', agentId: 'research-1', useful: true });
       assert.equal(kb.get('tool')!.accessCount, 1);
-      assert.deepEqual(kb.related(other).map((r) => r.knowledgeId), ['tool']);
+      assert.deepEqual(
+        kb.related(other).map((r) => r.knowledgeId),
+        ['tool'],
+      );
 
       assert.equal(kb.deleteEntry('tool'), true);
       assert.deepEqual(ids(kb.search('unittest')), []);
@@ -141,13 +187,19 @@ describe('felix: the FTS history the migrations replay', () => {
       assert.throws(() => raw.checkIndex(), /malformed|corrupt/i, 'the index no longer matches its content table');
 
       const report = await migrator.migrate({ to: 'fts001' });
-      assert.deepEqual(report.results.map((r) => r.version), ['fts001']);
+      assert.deepEqual(
+        report.results.map((r) => r.version),
+        ['fts001'],
+      );
       assert.deepEqual(objects(p.db('knowledge'), 'trigger'), ['knowledge_fts_ad', 'knowledge_fts_ai', 'knowledge_fts_au']);
       assert.deepEqual(ids(raw.search('crawler')), ['old2'], 'rebuilt from the entries');
       raw.checkIndex();
 
       const back = await migrator.rollback({ to: 'fts000' });
-      assert.deepEqual(back.results.map((r) => r.version), ['fts001']);
+      assert.deepEqual(
+        back.results.map((r) => r.version),
+        ['fts001'],
+      );
       assert.deepEqual(objects(p.db('knowledge'), 'trigger'), ['knowledge_fts_ai']);
       raw.close();
     } finally {
@@ -160,16 +212,32 @@ describe('felix: the FTS history the migrations replay', () => {
     const migrator = migratorFor(p, 'knowledge');
     try {
       // --to: knowledge002 and what it needs (the brain, knowledge001), not fts001.
-      assert.deepEqual((await migrator.migrate({ to: 'knowledge002' })).results.map((r) => r.version), ['knowledge001', 'knowledge_brain001', 'knowledge002']);
+      assert.deepEqual(
+        (await migrator.migrate({ to: 'knowledge002' })).results.map((r) => r.version),
+        ['knowledge001', 'knowledge_brain001', 'knowledge002'],
+      );
       const kb = new KnowledgeStore(p.db('knowledge'));
       const doc = kb.addDocumentSource({ filePath: '/papers/agents.pdf', fileType: 'pdf', fileSize: 1000, fileHash: 'h1' });
       kb.addEntry({ knowledgeId: 'chunk0', type: 'domain_expertise', title: 'Agents', content: 'chunk zero', sourceDocId: doc, chunkIndex: 0 });
       kb.addEntry({ knowledgeId: 'insight', type: 'agent_insight', title: 'Insight', content: 'from an agent' });
       kb.close();
-      assert.deepEqual((await migrator.migrate()).results.map((r) => r.version), ['fts001', 'knowledge_validation001']);
       assert.deepEqual(
-        query(p.db('knowledge'), 'SELECT e.knowledge_id, v.validation_status, v.validation_method, v.evidence_json FROM knowledge_validation AS v JOIN knowledge_entries AS e ON e.id = v.knowledge_id'),
-        [{ knowledge_id: 'chunk0', validation_status: 'unverified', validation_method: 'source_agreement', evidence_json: `[{"source_doc_id":${doc},"chunk_index":0}]` }],
+        (await migrator.migrate()).results.map((r) => r.version),
+        ['fts001', 'knowledge_validation001'],
+      );
+      assert.deepEqual(
+        query(
+          p.db('knowledge'),
+          'SELECT e.knowledge_id, v.validation_status, v.validation_method, v.evidence_json FROM knowledge_validation AS v JOIN knowledge_entries AS e ON e.id = v.knowledge_id',
+        ),
+        [
+          {
+            knowledge_id: 'chunk0',
+            validation_status: 'unverified',
+            validation_method: 'source_agreement',
+            evidence_json: `[{"source_doc_id":${doc},"chunk_index":0}]`,
+          },
+        ],
       );
       assert.deepEqual(query(p.db('knowledge'), 'SELECT knowledge_id, source_type, truth_score FROM knowledge_trust ORDER BY id'), [
         { knowledge_id: 'chunk0', source_type: 'document', truth_score: 0 },
@@ -206,18 +274,27 @@ describe('felix: the learning schema fix (learning002)', () => {
 
       await migrator.migrate();
       const db = p.db('task_memory');
-      assert.deepEqual(query(db, 'SELECT id, pattern_hash, complexity, success_rate, typeof(success_rate) AS t, avg_duration_seconds, sample_count FROM workflow_patterns ORDER BY id'), [
-        { id: 2, pattern_hash: 'h-research', complexity: 'complex', success_rate: 0.9, t: 'real', avg_duration_seconds: 11, sample_count: 6 },
-        { id: 3, pattern_hash: 'h-code', complexity: null, success_rate: 0, t: 'real', avg_duration_seconds: null, sample_count: 0 },
-      ]);
+      assert.deepEqual(
+        query(
+          db,
+          'SELECT id, pattern_hash, complexity, success_rate, typeof(success_rate) AS t, avg_duration_seconds, sample_count FROM workflow_patterns ORDER BY id',
+        ),
+        [
+          { id: 2, pattern_hash: 'h-research', complexity: 'complex', success_rate: 0.9, t: 'real', avg_duration_seconds: 11, sample_count: 6 },
+          { id: 3, pattern_hash: 'h-code', complexity: null, success_rate: 0, t: 'real', avg_duration_seconds: null, sample_count: 0 },
+        ],
+      );
       assert.deepEqual(query(db, 'SELECT threshold_name, threshold_value, previous_value, outcome FROM threshold_records ORDER BY id'), [
         { threshold_name: 'confidence_threshold', threshold_value: 0.75, previous_value: 0.8, outcome: 'success' },
         { threshold_name: 'spawn_threshold', threshold_value: 1, previous_value: null, outcome: null },
       ]);
-      assert.deepEqual(query(db, 'SELECT agent_type, predicted_confidence, actual_success, round(calibration_error, 3) AS e FROM calibration_data ORDER BY id'), [
-        { agent_type: 'research', predicted_confidence: 0.8, actual_success: 1, e: 0.2 },
-        { agent_type: 'critic', predicted_confidence: 0.3, actual_success: 0, e: 0.3 },
-      ]);
+      assert.deepEqual(
+        query(db, 'SELECT agent_type, predicted_confidence, actual_success, round(calibration_error, 3) AS e FROM calibration_data ORDER BY id'),
+        [
+          { agent_type: 'research', predicted_confidence: 0.8, actual_success: 1, e: 0.2 },
+          { agent_type: 'critic', predicted_confidence: 0.3, actual_success: 0, e: 0.3 },
+        ],
+      );
       assert.deepEqual(query(db, 'SELECT pattern_id, recommendation_json, confidence, applied FROM recommendations ORDER BY id'), [
         { pattern_id: 2, recommendation_json: '{"add":"critic"}', confidence: 0.7, applied: 1 },
         { pattern_id: 3, recommendation_json: '{"text":"lower it"}', confidence: 1, applied: 0 },
@@ -225,14 +302,30 @@ describe('felix: the learning schema fix (learning002)', () => {
       assert.deepEqual(query(db, 'SELECT * FROM pragma_foreign_key_check'), []);
       // The constraints now hold.
       const write = new KnowledgeStore(db);
-      assert.throws(() => write.db.prepare("INSERT INTO workflow_patterns (pattern_hash, task_type, success_rate) VALUES ('h-code', 'x', 0.5)").run(), /UNIQUE/);
+      assert.throws(
+        () => write.db.prepare("INSERT INTO workflow_patterns (pattern_hash, task_type, success_rate) VALUES ('h-code', 'x', 0.5)").run(),
+        /UNIQUE/,
+      );
       assert.throws(() => write.db.prepare("INSERT INTO workflow_patterns (pattern_hash, task_type, success_rate) VALUES ('h-new', 'x', 1.5)").run(), /CHECK/);
-      assert.throws(() => write.db.prepare("INSERT INTO recommendations (recommendation_type, recommendation_json, applied) VALUES ('x', '{}', 'yes')").run(), /CHECK/);
+      assert.throws(
+        () => write.db.prepare("INSERT INTO recommendations (recommendation_type, recommendation_json, applied) VALUES ('x', '{}', 'yes')").run(),
+        /CHECK/,
+      );
       write.close();
 
       await migrator.rollback({ to: 'learning001' });
       assert.deepEqual(applied(db), ['learning001']);
-      assert.deepEqual(columns(db, 'workflow_patterns'), ['id', 'pattern_hash', 'task_type', 'complexity', 'agent_combination_json', 'success_rate', 'avg_duration', 'sample_count', 'last_seen']);
+      assert.deepEqual(columns(db, 'workflow_patterns'), [
+        'id',
+        'pattern_hash',
+        'task_type',
+        'complexity',
+        'agent_combination_json',
+        'success_rate',
+        'avg_duration',
+        'sample_count',
+        'last_seen',
+      ]);
       assert.deepEqual(query(db, 'SELECT id, success_rate, typeof(success_rate) AS t FROM workflow_patterns ORDER BY id'), [
         { id: 2, success_rate: '0.9', t: 'text' },
         { id: 3, success_rate: '0.0', t: 'text' },
@@ -257,13 +350,19 @@ describe('felix: every migration has a working down', () => {
         for (const version of PLAN[name]) {
           schemas.push(existsOrEmpty(p, name));
           const report = await migrator.migrate({ to: version });
-          assert.deepEqual(report.results.map((r) => r.version), [version]);
+          assert.deepEqual(
+            report.results.map((r) => r.version),
+            [version],
+          );
           assert.notDeepEqual(schemaOf(p.db(name)), schemas.at(-1), `${version} changes the schema`);
         }
         const full = schemaOf(p.db(name));
         for (const version of [...PLAN[name]].reverse()) {
           const report = await migrator.rollback({ steps: 1 });
-          assert.deepEqual(report.results.map((r) => `${r.status} ${r.version}`), [`reverted ${version}`]);
+          assert.deepEqual(
+            report.results.map((r) => `${r.status} ${r.version}`),
+            [`reverted ${version}`],
+          );
           assert.deepEqual(schemaOf(p.db(name)), schemas.pop(), `the down of ${version}`);
         }
         assert.deepEqual(objects(p.db(name), 'table'), []);

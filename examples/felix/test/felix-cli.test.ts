@@ -55,7 +55,10 @@ function dryRunRollback(p: Project, name: Name, to: string): string[] {
   assertOk(result);
   const report = parseJson<{ dryRun: boolean; results: { version: string; status: string }[] }>(result);
   assert.equal(report.dryRun, true);
-  assert.ok(report.results.every((r) => r.status === 'planned'), describeRun(result));
+  assert.ok(
+    report.results.every((r) => r.status === 'planned'),
+    describeRun(result),
+  );
   assert.deepEqual(snapshot(p.db(name)), before, 'a dry run changes nothing');
   return report.results.map((r) => r.version);
 }
@@ -64,7 +67,8 @@ function dryRunRollback(p: Project, name: Name, to: string): string[] {
 function assertDependentsFirst(order: string[]): void {
   for (const [step, needs] of Object.entries(DEPENDS_ON)) {
     for (const dependency of needs) {
-      if (order.includes(step) && order.includes(dependency)) assert.ok(order.indexOf(step) < order.indexOf(dependency), `${step} must be reverted before ${dependency}: ${order.join(', ')}`);
+      if (order.includes(step) && order.includes(dependency))
+        assert.ok(order.indexOf(step) < order.indexOf(dependency), `${step} must be reverted before ${dependency}: ${order.join(', ')}`);
     }
   }
 }
@@ -74,16 +78,25 @@ describe('felix: five databases through the CLI', () => {
     const p = copyExample();
 
     const before = statusJson(p);
-    assert.deepEqual(before.map((d) => d.name), [...DATABASES]);
+    assert.deepEqual(
+      before.map((d) => d.name),
+      [...DATABASES],
+    );
     for (const database of before) {
       assert.equal(database.exists, false, database.name);
-      assert.deepEqual(database.migrations.map((m) => `${m.version} ${m.state}`), PLAN[database.name].map((v) => `${v} pending`));
+      assert.deepEqual(
+        database.migrations.map((m) => `${m.version} ${m.state}`),
+        PLAN[database.name].map((v) => `${v} pending`),
+      );
       for (const m of database.migrations) assert.deepEqual(m.dependsOn ?? [], DEPENDS_ON[m.version] ?? [], m.version);
     }
 
     const result = p.run('migrate', '--json');
     assertOk(result);
-    const report = parseJson<{ ok: boolean; databases: { name: string; status: string; currentVersion: string; results: { version: string; status: string }[] }[] }>(result);
+    const report = parseJson<{
+      ok: boolean;
+      databases: { name: string; status: string; currentVersion: string; results: { version: string; status: string }[] }[];
+    }>(result);
     assert.equal(report.ok, true);
     assert.deepEqual(
       report.databases.map((d) => [d.name, d.status, d.currentVersion, d.results.map((r) => `${r.status} ${r.version}`)]),
@@ -103,7 +116,8 @@ describe('felix: five databases through the CLI', () => {
     assert.deepEqual(objects(p.db('workflow_history'), 'table'), ['agent_performance', 'feedback_patterns', 'user_feedback', 'workflow_history']);
     assert.deepEqual(objects(p.db('workflow_history'), 'view'), ['workflow_agent_summary']);
     assert.deepEqual(objects(p.db('command_history'), 'table'), ['command_history']);
-    for (const column of ['trust_level', 'approval_status', 'approved_by', 'approved_at', 'risk_score']) assert.ok(columns(p.db('command_history'), 'command_history').includes(column), column);
+    for (const column of ['trust_level', 'approval_status', 'approved_by', 'approved_at', 'risk_score'])
+      assert.ok(columns(p.db('command_history'), 'command_history').includes(column), column);
     // Empty databases have nothing to back up.
     for (const name of DATABASES) assert.deepEqual(p.backups(name), [], name);
 
@@ -114,13 +128,20 @@ describe('felix: five databases through the CLI', () => {
     );
     const text = p.run('status');
     assertOk(text);
-    assert.deepEqual([...text.stdout.matchAll(/^== (\S+) ==$/gm)].map((m) => m[1]), [...DATABASES], describeRun(text));
+    assert.deepEqual(
+      [...text.stdout.matchAll(/^== (\S+) ==$/gm)].map((m) => m[1]),
+      [...DATABASES],
+      describeRun(text),
+    );
     assert.match(text.stdout, /^knowledge_validation001 +truth_assessment +applied .* knowledge002$/m);
 
     // validate: checksums, integrity, and every applied step's verify run again.
     const validate = p.run('validate', '--json');
     assertOk(validate);
-    assert.deepEqual(parseJson<{ ok: boolean; databases: { name: string; ok: boolean; verify: unknown[] }[] }>(validate).databases.map((d) => [d.name, d.ok, d.verify]), DATABASES.map((name) => [name, true, []]));
+    assert.deepEqual(
+      parseJson<{ ok: boolean; databases: { name: string; ok: boolean; verify: unknown[] }[] }>(validate).databases.map((d) => [d.name, d.ok, d.verify]),
+      DATABASES.map((name) => [name, true, []]),
+    );
 
     // Again: nothing to do, nothing written, no backup.
     const state = snapshots(p);
@@ -146,7 +167,10 @@ describe('felix: five databases through the CLI', () => {
     assert.equal(result.code, 1, describeRun(result));
     const [knowledge] = parseJson<{ databases: { ok: boolean; verify: { version: string; error: string }[] }[] }>(result).databases;
     assert.equal(knowledge!.ok, false);
-    assert.deepEqual(knowledge!.verify.map((v) => v.version), ['fts001']);
+    assert.deepEqual(
+      knowledge!.verify.map((v) => v.version),
+      ['fts001'],
+    );
     assert.match(knowledge!.verify[0]!.error, /sync trigger\(s\) missing: knowledge_fts_au/);
   });
 
@@ -155,8 +179,22 @@ describe('felix: five databases through the CLI', () => {
     assertOk(p.run('migrate'));
     const store = new KnowledgeStore(p.db('knowledge'));
     const doc = store.addDocumentSource({ filePath: '/docs/sqlite.md', fileType: 'md', fileSize: 2048, fileHash: 'abc123' });
-    store.addEntry({ knowledgeId: 'k1', type: 'domain_expertise', title: 'WAL mode', content: 'Write-ahead logging lets readers continue while one writer commits', domain: 'sqlite', sourceDocId: doc, chunkIndex: 0 });
-    store.addEntry({ knowledgeId: 'k2', type: 'agent_insight', title: 'Batch inserts', content: 'One transaction per batch is much faster than autocommit', domain: 'sqlite' });
+    store.addEntry({
+      knowledgeId: 'k1',
+      type: 'domain_expertise',
+      title: 'WAL mode',
+      content: 'Write-ahead logging lets readers continue while one writer commits',
+      domain: 'sqlite',
+      sourceDocId: doc,
+      chunkIndex: 0,
+    });
+    store.addEntry({
+      knowledgeId: 'k2',
+      type: 'agent_insight',
+      title: 'Batch inserts',
+      content: 'One transaction per batch is much faster than autocommit',
+      domain: 'sqlite',
+    });
     store.close();
 
     // knowledge001 stays; knowledge002 goes, and knowledge_validation001 (which reads its columns) before it.
@@ -174,7 +212,10 @@ describe('felix: five databases through the CLI', () => {
     const others = Object.fromEntries(DATABASES.filter((n) => n !== 'knowledge').map((n) => [n, snapshot(p.db(n))]));
     const rolled = p.run('rollback', 'knowledge001', '--database', 'knowledge', '--json');
     assertOk(rolled);
-    assert.deepEqual(parseJson<{ results: { version: string; status: string }[] }>(rolled).results.map((r) => `${r.status} ${r.version}`), ['reverted knowledge_validation001', 'reverted knowledge002']);
+    assert.deepEqual(
+      parseJson<{ results: { version: string; status: string }[] }>(rolled).results.map((r) => `${r.status} ${r.version}`),
+      ['reverted knowledge_validation001', 'reverted knowledge002'],
+    );
     assert.deepEqual(applied(p.db('knowledge')), ['knowledge001', 'knowledge_brain001', 'fts001']);
     assert.ok(!objects(p.db('knowledge'), 'table').includes('knowledge_validation'));
     assert.deepEqual(objects(p.db('knowledge'), 'view'), []);
@@ -182,13 +223,19 @@ describe('felix: five databases through the CLI', () => {
     assert.ok(!columns(p.db('knowledge'), 'knowledge_entries').includes('source_doc_id'));
     // The entries and their index survive the rollback.
     const reader = new KnowledgeStore(p.db('knowledge'));
-    assert.deepEqual(reader.search('readers writer').map((h) => h.knowledgeId), ['k1']);
+    assert.deepEqual(
+      reader.search('readers writer').map((h) => h.knowledgeId),
+      ['k1'],
+    );
     reader.checkIndex();
     reader.close();
     for (const [name, state] of Object.entries(others)) assert.deepEqual(snapshot(p.db(name as Name)), state, `${name} must be untouched`);
 
     const status = statusJson(p, '--database', 'knowledge')[0]!;
-    assert.deepEqual(status.migrations.map((m) => `${m.version} ${m.state}`), ['knowledge001 applied', 'knowledge_brain001 applied', 'fts001 applied', 'knowledge002 pending', 'knowledge_validation001 pending']);
+    assert.deepEqual(
+      status.migrations.map((m) => `${m.version} ${m.state}`),
+      ['knowledge001 applied', 'knowledge_brain001 applied', 'fts001 applied', 'knowledge002 pending', 'knowledge_validation001 pending'],
+    );
 
     assertOk(p.run('rollback', 'workflow001', '--database', 'workflow_history'));
     assert.deepEqual(applied(p.db('workflow_history')), ['workflow001', 'feedback001']);
@@ -229,11 +276,17 @@ describe('felix: five databases through the CLI', () => {
     assert.equal(report.ok, false);
     assert.equal(report.error.code, 'MIGRATION_FAILED');
     assert.equal(report.error.database, 'knowledge');
-    assert.deepEqual(report.databases.map((d) => `${d.name} ${d.status}`), ['knowledge failed', 'memory not-run', 'task_memory not-run', 'workflow_history not-run', 'command_history not-run']);
+    assert.deepEqual(
+      report.databases.map((d) => `${d.name} ${d.status}`),
+      ['knowledge failed', 'memory not-run', 'task_memory not-run', 'workflow_history not-run', 'command_history not-run'],
+    );
 
     const [knowledge, ...rest] = statusJson(p);
     const step = (version: string) => knowledge!.migrations.find((m) => m.version === version)!;
-    assert.deepEqual(knowledge!.migrations.map((m) => `${m.version} ${m.state}`), ['knowledge001 applied', 'knowledge_brain001 applied', 'fts001 applied', 'knowledge002 failed', 'knowledge_validation001 pending']);
+    assert.deepEqual(
+      knowledge!.migrations.map((m) => `${m.version} ${m.state}`),
+      ['knowledge001 applied', 'knowledge_brain001 applied', 'fts001 applied', 'knowledge002 failed', 'knowledge_validation001 pending'],
+    );
     assert.equal(step('knowledge002').rolledBack, true);
     assert.match(step('knowledge002').error ?? '', /no such column: no_such_column/);
     assert.deepEqual(step('knowledge_validation001').blockedBy, ['knowledge002']);
@@ -252,7 +305,10 @@ describe('felix: five databases through the CLI', () => {
     writeFileSync(file, good);
     const fixed = p.run('migrate', '--json');
     assertOk(fixed);
-    assert.deepEqual(parseJson<{ databases: { results: unknown[] }[] }>(fixed).databases.map((d) => d.results.length), [2, 4, 2, 4, 2]);
+    assert.deepEqual(
+      parseJson<{ databases: { results: unknown[] }[] }>(fixed).databases.map((d) => d.results.length),
+      [2, 4, 2, 4, 2],
+    );
     assert.deepEqual(applied(p.db('knowledge')), PLAN.knowledge);
   });
 
@@ -261,7 +317,9 @@ describe('felix: five databases through the CLI', () => {
     migrateFirstSteps(p);
     const store = new KnowledgeStore(p.db('knowledge'));
     // knowledge001 only: the store's columns of later steps are not there yet, so insert directly.
-    store.db.prepare("INSERT INTO knowledge_entries (knowledge_id, knowledge_type, title, content) VALUES ('k1', 'task_result', 'kept', 'in the backup')").run();
+    store.db
+      .prepare("INSERT INTO knowledge_entries (knowledge_id, knowledge_type, title, content) VALUES ('k1', 'task_result', 'kept', 'in the backup')")
+      .run();
     store.close();
     assertOk(p.run('migrate'));
 
@@ -283,7 +341,10 @@ describe('felix: five databases through the CLI', () => {
       // Each database lists its own backups only (felix_memory is not felix_task_memory).
       const list = p.run('backup', 'list', '--database', name, '--json');
       assertOk(list);
-      assert.deepEqual(parseJson<{ backups: { id: string }[] }>(list).backups.map((b) => b.id), [id]);
+      assert.deepEqual(
+        parseJson<{ backups: { id: string }[] }>(list).backups.map((b) => b.id),
+        [id],
+      );
     }
 
     // The knowledge backup holds the database as it was before the run: knowledge001 and its row.

@@ -92,9 +92,11 @@ export function schemaOf(path: string): string[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     return (
-      db
-        .prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY type, name`)
-        .all(LEDGER) as { type: string; name: string; sql: string | null }[]
+      db.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY type, name`).all(LEDGER) as {
+        type: string;
+        name: string;
+        sql: string | null;
+      }[]
     ).map((r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/\s+/g, '').replaceAll('"', '').toLowerCase()}`);
   } finally {
     db.close();
@@ -103,7 +105,10 @@ export function schemaOf(path: string): string[] {
 
 /** Names of the objects of one type (table, index, trigger, view), the ledger's left out. */
 export function objects(path: string, type: 'table' | 'index' | 'trigger' | 'view'): string[] {
-  return query<{ name: string }>(path, `SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY name`, [type, LEDGER]).map((r) => r.name);
+  return query<{ name: string }>(path, `SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY name`, [
+    type,
+    LEDGER,
+  ]).map((r) => r.name);
 }
 
 export function columns(path: string, table: string): string[] {
@@ -127,7 +132,9 @@ export function snapshot(path: string): { schema: unknown[]; rows: Record<string
   try {
     const schema = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all();
     const rows: Record<string, string[]> = {};
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name").all() as { name: string }[];
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")
+      .all() as { name: string }[];
     for (const { name } of tables) {
       rows[name] = (db.prepare(`SELECT * FROM "${name}"`).all() as unknown[]).map((row) => JSON.stringify(row)).sort();
     }

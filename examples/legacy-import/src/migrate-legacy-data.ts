@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMigrator, EventChannel } from 'strata-migrate';
+import { createMigrator, type EventChannel } from 'strata-migrate';
 import { importStatus, runImport, type ImportReport, type ImportStatus } from 'strata-migrate/import';
 import { importers } from './importers/index.js';
 import { openLegacySources, type LegacyInputs } from './sources.js';

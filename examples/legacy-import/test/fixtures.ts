@@ -101,7 +101,13 @@ export async function makeDexieExport(path: string, size: LegacySize = SMALL): P
       })),
     );
     await db.table('knowledge_bases').bulkAdd(
-      Array.from({ length: size.knowledgeBases }, (_, k) => ({ id: `kb-${k}`, name: `Base ${k}`, model: { id: 'embed-3' }, dimensions: 1536, created_at: at(k) })),
+      Array.from({ length: size.knowledgeBases }, (_, k) => ({
+        id: `kb-${k}`,
+        name: `Base ${k}`,
+        model: { id: 'embed-3' },
+        dimensions: 1536,
+        created_at: at(k),
+      })),
     );
     const items = [];
     for (let b = 0; b < size.knowledgeBases; b++) {

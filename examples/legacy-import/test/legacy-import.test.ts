@@ -66,7 +66,10 @@ describe('legacy import (seed 001)', () => {
       message: size.topics * size.messagesPerTopic,
     });
     const byId = Object.fromEntries(report.importers.map((r) => [r.id, r]));
-    assert.deepEqual(report.importers.map((r) => r.id), ['preferences', 'assistants', 'knowledge', 'chat']);
+    assert.deepEqual(
+      report.importers.map((r) => r.id),
+      ['preferences', 'assistants', 'knowledge', 'chat'],
+    );
     assert.equal(byId.preferences!.skippedCount, 3);
     assert.equal(byId.knowledge!.skippedCount, s.facts.orphanItems);
     assert.equal(byId.chat!.skippedCount, s.facts.orphanMessages);
@@ -160,7 +163,15 @@ describe('legacy import (seed 001)', () => {
     const events = new EventChannel();
     events.on('import:progress', (e) => e.id === 'chat' && e.done > 600 && controller.abort());
     await assert.rejects(
-      migrateLegacyData({ db: s.db, dexieExport: s.dexieExport, reduxPersist: s.reduxPersist, configFile: s.configFile, events, signal: controller.signal, backup: false }),
+      migrateLegacyData({
+        db: s.db,
+        dexieExport: s.dexieExport,
+        reduxPersist: s.reduxPersist,
+        configFile: s.configFile,
+        events,
+        signal: controller.signal,
+        backup: false,
+      }),
       (error: unknown) => error instanceof StrataError && error.code === 'IMPORT_CANCELLED',
     );
     assert.deepEqual(Object.values(counts(s.db)), [0, 0, 0, 0, 0, 0]);

@@ -56,8 +56,7 @@ export interface UsageSnapshot {
 }
 
 /** What insertUsageSnapshot() takes: Omit<UsageSnapshot, 'id'>, with the columns that have defaults optional. */
-export type NewUsageSnapshot = Omit<UsageSnapshot, 'id' | 'snapshot_type' | 'timestamp'> &
-  Partial<Pick<UsageSnapshot, 'snapshot_type' | 'timestamp'>>;
+export type NewUsageSnapshot = Omit<UsageSnapshot, 'id' | 'snapshot_type' | 'timestamp'> & Partial<Pick<UsageSnapshot, 'snapshot_type' | 'timestamp'>>;
 
 /** A row of events (the hook-events table; one row per session here, see the README). */
 export interface EventRow {
@@ -349,13 +348,16 @@ export function getUsageSnapshots(sessionId?: string, limit: number = 100, hours
   }
   const seconds = Math.round(hoursBack * 3600);
   if (sessionId === undefined) {
-    return statement(
-      'SELECT * FROM usage_snapshots WHERE timestamp >= unixepoch() - ? ORDER BY timestamp DESC, id DESC LIMIT ?',
-    ).all(seconds, limit) as UsageSnapshot[];
+    return statement('SELECT * FROM usage_snapshots WHERE timestamp >= unixepoch() - ? ORDER BY timestamp DESC, id DESC LIMIT ?').all(
+      seconds,
+      limit,
+    ) as UsageSnapshot[];
   }
-  return statement(
-    'SELECT * FROM usage_snapshots WHERE session_id = ? AND timestamp >= unixepoch() - ? ORDER BY timestamp DESC, id DESC LIMIT ?',
-  ).all(sessionId, seconds, limit) as UsageSnapshot[];
+  return statement('SELECT * FROM usage_snapshots WHERE session_id = ? AND timestamp >= unixepoch() - ? ORDER BY timestamp DESC, id DESC LIMIT ?').all(
+    sessionId,
+    seconds,
+    limit,
+  ) as UsageSnapshot[];
 }
 
 /** Every snapshot of a session, oldest first (the session's timeline), with no time window. */
@@ -427,9 +429,7 @@ export async function checkDatabase(): Promise<DatabaseCheck> {
   if (report.pending > 0) {
     problems.push(`${report.pending} migration(s) pending: the schema is not current`);
   } else {
-    const present = new Set(
-      (connection.prepare("SELECT type || ':' || name AS object FROM sqlite_master").all() as { object: string }[]).map((r) => r.object),
-    );
+    const present = new Set((connection.prepare("SELECT type || ':' || name AS object FROM sqlite_master").all() as { object: string }[]).map((r) => r.object));
     for (const object of EXPECTED_OBJECTS) {
       if (!present.has(`${object.type}:${object.name}`)) problems.push(`${object.type} ${object.name} is missing`);
     }

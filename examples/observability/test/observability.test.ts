@@ -155,7 +155,7 @@ describe('fresh database migration', () => {
     for (const m of status.applied) assert.ok(Math.abs(m.applied_at - now()) < 60, `applied_at ${m.applied_at} is unix seconds of now`);
   });
 
-  test('the tables and indexes are exactly the design document\'s', async () => {
+  test("the tables and indexes are exactly the design document's", async () => {
     await freshDatabase();
     for (const [name, sql] of Object.entries(DOCUMENT_DDL)) {
       const row = getDatabase().prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string } | undefined;
@@ -210,7 +210,13 @@ describe('fresh database migration', () => {
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
       assert.ok(!tables.includes('half_done'));
       assert.ok(tables.includes('usage_snapshots'));
-      assert.deepEqual(db.prepare("SELECT version FROM strata_migrations WHERE status = 'applied' ORDER BY CAST(version AS INTEGER)").pluck().all(), ['1', '2', '3', '4', '5']);
+      assert.deepEqual(db.prepare("SELECT version FROM strata_migrations WHERE status = 'applied' ORDER BY CAST(version AS INTEGER)").pluck().all(), [
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+      ]);
       // 6 is only noted as an aborted attempt (when and why), which the next run replaces.
       assert.deepEqual(db.prepare("SELECT version, status FROM strata_migrations WHERE status <> 'applied'").all(), [{ version: '6', status: 'aborted' }]);
     } finally {
@@ -226,7 +232,10 @@ describe('rollback', () => {
   test('rollbackMigrations() with no version undoes only the last migration', async () => {
     await freshDatabase();
     const report = await rollbackMigrations();
-    assert.deepEqual(report.results.map((r) => [r.version, r.status]), [['5', 'reverted']]);
+    assert.deepEqual(
+      report.results.map((r) => [r.version, r.status]),
+      [['5', 'reverted']],
+    );
     assert.equal((await getMigrationStatus()).currentVersion, 4);
     assert.ok(!objects('index').includes('idx_strata_migrations_applied_at'));
   });
@@ -234,14 +243,20 @@ describe('rollback', () => {
   test('rollback to 0 removes every table but the ledger; migrating again restores them', async () => {
     await freshDatabase();
     const report = await rollbackMigrations(0);
-    assert.deepEqual(report.results.map((r) => r.version), ['5', '4', '3', '2', '1']);
+    assert.deepEqual(
+      report.results.map((r) => r.version),
+      ['5', '4', '3', '2', '1'],
+    );
     assert.equal(report.currentVersion, null);
     assert.deepEqual(objects('table'), ['strata_migrations']);
     assert.deepEqual(objects('index'), []);
     assert.equal(count('strata_migrations'), 0);
     const status = await getMigrationStatus();
     assert.equal(status.currentVersion, 0);
-    assert.deepEqual(status.pending.map((m) => m.version), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      status.pending.map((m) => m.version),
+      [1, 2, 3, 4, 5],
+    );
 
     const again = await runMigrations();
     assert.equal(again.results.length, 5);
@@ -258,7 +273,10 @@ describe('rollback', () => {
     assert.ok(insertUsageSnapshot({ session_id: 's1', snapshot_data: '{"tokens":1}' }));
 
     const report = await rollbackMigrations(3);
-    assert.deepEqual(report.results.map((r) => r.version), ['5', '4']);
+    assert.deepEqual(
+      report.results.map((r) => r.version),
+      ['5', '4'],
+    );
     assert.equal((await getMigrationStatus()).currentVersion, 3);
     assert.deepEqual(objects('table'), APP_TABLES);
     assert.equal(count('usage_config'), 0, '0004 down removes the default configuration');
@@ -266,7 +284,10 @@ describe('rollback', () => {
     assert.equal(count('usage_snapshots'), 1);
 
     const again = await runMigrations();
-    assert.deepEqual(again.results.map((r) => r.version), ['4', '5']);
+    assert.deepEqual(
+      again.results.map((r) => r.version),
+      ['4', '5'],
+    );
     assert.equal(count('usage_config'), 1);
     assert.equal(getUsageSnapshotsBySession('s1').length, 1);
     assert.equal(await validateDatabase(), true);
@@ -354,7 +375,8 @@ describe('data integrity constraints', () => {
   test('NOT NULL columns refuse NULL', async () => {
     await freshDatabase();
     for (const column of ['plan', 'view', 'timezone', 'time_format', 'theme', 'refresh_rate', 'refresh_per_second', 'is_active']) {
-      const sql = column === 'is_active' ? 'INSERT INTO usage_config (is_active) VALUES (NULL)' : `INSERT INTO usage_config (${column}, is_active) VALUES (NULL, 0)`;
+      const sql =
+        column === 'is_active' ? 'INSERT INTO usage_config (is_active) VALUES (NULL)' : `INSERT INTO usage_config (${column}, is_active) VALUES (NULL, 0)`;
       assert.throws(() => getDatabase().prepare(sql).run(), sqliteCode('SQLITE_CONSTRAINT_NOTNULL'), column);
     }
     addSession('s1');
@@ -384,10 +406,7 @@ describe('data integrity constraints', () => {
     inactive.run();
     inactive.run();
     assert.equal(count('usage_config'), 4);
-    assert.throws(
-      () => getDatabase().prepare('UPDATE usage_config SET is_active = 1 WHERE is_active = 0').run(),
-      sqliteCode('SQLITE_CONSTRAINT_UNIQUE'),
-    );
+    assert.throws(() => getDatabase().prepare('UPDATE usage_config SET is_active = 1 WHERE is_active = 0').run(), sqliteCode('SQLITE_CONSTRAINT_UNIQUE'));
     assert.equal((getDatabase().prepare('SELECT count(*) AS n FROM usage_config WHERE is_active = 1').get() as { n: number }).n, 1);
   });
 
@@ -416,7 +435,7 @@ describe('foreign key enforcement', () => {
     assert.equal(count('usage_snapshots'), 0);
   });
 
-  test('deleting a session\'s events row deletes its snapshots (ON DELETE CASCADE)', async () => {
+  test("deleting a session's events row deletes its snapshots (ON DELETE CASCADE)", async () => {
     await freshDatabase();
     addSession('s1');
     addSession('s2');
@@ -427,17 +446,14 @@ describe('foreign key enforcement', () => {
     assert.equal(getUsageSnapshotsBySession('s2').length, 1);
   });
 
-  test('a snapshot\'s session cannot be renamed away from under it', async () => {
+  test("a snapshot's session cannot be renamed away from under it", async () => {
     await freshDatabase();
     addSession('s1');
     insertUsageSnapshot({ session_id: 's1', snapshot_data: '{}' });
-    assert.throws(
-      () => getDatabase().prepare("UPDATE events SET session_id = 's9' WHERE session_id = 's1'").run(),
-      sqliteCode('SQLITE_CONSTRAINT_FOREIGNKEY'),
-    );
+    assert.throws(() => getDatabase().prepare("UPDATE events SET session_id = 's9' WHERE session_id = 's1'").run(), sqliteCode('SQLITE_CONSTRAINT_FOREIGNKEY'));
   });
 
-  test('events.session_id is unique (the foreign key\'s parent key): one events row per session', async () => {
+  test("events.session_id is unique (the foreign key's parent key): one events row per session", async () => {
     await freshDatabase();
     addSession('s1');
     assert.equal(insertEvent({ source_app: 'demo', session_id: 's1', hook_event_type: 'Stop', payload: '{}' }), null);
@@ -473,7 +489,10 @@ describe('foreign key enforcement', () => {
     await freshDatabase({ migrationsDir: dir });
     const check = await checkDatabase();
     assert.equal(check.ok, false);
-    assert.ok(check.problems.some((p) => /foreign key mismatch/.test(p)), check.problems.join('\n'));
+    assert.ok(
+      check.problems.some((p) => /foreign key mismatch/.test(p)),
+      check.problems.join('\n'),
+    );
     // Not a refused row (null) but a broken schema: the error propagates.
     assert.throws(() => insertUsageSnapshot({ session_id: 's1', snapshot_data: '{}' }), /foreign key mismatch/);
   });
@@ -482,7 +501,7 @@ describe('foreign key enforcement', () => {
 // ---- default data creation -----------------------------------------------------------------------
 
 describe('default data creation', () => {
-  test('migrating creates exactly one active configuration with the document\'s defaults', async () => {
+  test("migrating creates exactly one active configuration with the document's defaults", async () => {
     const before = now();
     await freshDatabase();
     assert.equal(count('usage_config'), 1);
@@ -529,10 +548,20 @@ describe('usage configuration API', () => {
     assert.equal(config.created_at, 1000);
     assert.ok(Math.abs(config.updated_at - now()) <= 2);
 
-    assert.equal(updateUsageConfig({ custom_limit_tokens: 500_000, reset_hour: 4, refresh_per_second: 2.5, timezone: 'Europe/Paris', time_format: '24h', view: 'daily' }), true);
+    assert.equal(
+      updateUsageConfig({ custom_limit_tokens: 500_000, reset_hour: 4, refresh_per_second: 2.5, timezone: 'Europe/Paris', time_format: '24h', view: 'daily' }),
+      true,
+    );
     assert.equal(updateUsageConfig({ custom_limit_tokens: null, reset_hour: null }), true);
     assert.deepEqual(
-      (({ custom_limit_tokens, reset_hour, refresh_per_second, timezone, time_format, view }) => ({ custom_limit_tokens, reset_hour, refresh_per_second, timezone, time_format, view }))(getUsageConfig()!),
+      (({ custom_limit_tokens, reset_hour, refresh_per_second, timezone, time_format, view }) => ({
+        custom_limit_tokens,
+        reset_hour,
+        refresh_per_second,
+        timezone,
+        time_format,
+        view,
+      }))(getUsageConfig()!),
       { custom_limit_tokens: null, reset_hour: null, refresh_per_second: 2.5, timezone: 'Europe/Paris', time_format: '24h', view: 'daily' },
     );
   });
@@ -684,7 +713,10 @@ describe('usage snapshots API', () => {
     insertUsageSnapshot({ session_id: 'a', snapshot_data: '"old"', timestamp: t - 90 * DAY });
     insertUsageSnapshot({ session_id: 'b', snapshot_data: '"b"', timestamp: t });
     insertUsageSnapshot({ session_id: 'a', snapshot_data: '"mid"', timestamp: t - 2 * DAY });
-    assert.deepEqual(getUsageSnapshotsBySession('a').map((r) => r.snapshot_data), ['"old"', '"mid"', '"new"']);
+    assert.deepEqual(
+      getUsageSnapshotsBySession('a').map((r) => r.snapshot_data),
+      ['"old"', '"mid"', '"new"'],
+    );
     assert.deepEqual(getUsageSnapshotsBySession('zzz'), []);
   });
 
@@ -694,11 +726,17 @@ describe('usage snapshots API', () => {
     const t = now();
     for (const daysAgo of [0, 1, 29, 31, 60, 365]) insertUsageSnapshot({ session_id: 's1', snapshot_data: `${daysAgo}`, timestamp: t - daysAgo * DAY });
     assert.equal(deleteOldUsageSnapshots(), 3);
-    assert.deepEqual(getUsageSnapshotsBySession('s1').map((r) => r.snapshot_data), ['29', '1', '0']);
+    assert.deepEqual(
+      getUsageSnapshotsBySession('s1').map((r) => r.snapshot_data),
+      ['29', '1', '0'],
+    );
     assert.equal(deleteOldUsageSnapshots(7), 1);
     assert.equal(deleteOldUsageSnapshots(7), 0);
     assert.equal(deleteOldUsageSnapshots(0.5), 1);
-    assert.deepEqual(getUsageSnapshotsBySession('s1').map((r) => r.snapshot_data), ['0']);
+    assert.deepEqual(
+      getUsageSnapshotsBySession('s1').map((r) => r.snapshot_data),
+      ['0'],
+    );
     for (const days of [-1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => deleteOldUsageSnapshots(days), RangeError);
   });
 });
@@ -743,7 +781,10 @@ describe('migration status and validation', () => {
     db.pragma('foreign_keys = ON');
     const check = await checkDatabase();
     assert.equal(check.ok, false);
-    assert.ok(check.problems.some((p) => /foreign_key_check: usage_snapshots row 1 references a missing row in events/.test(p)), check.problems.join('\n'));
+    assert.ok(
+      check.problems.some((p) => /foreign_key_check: usage_snapshots row 1 references a missing row in events/.test(p)),
+      check.problems.join('\n'),
+    );
   });
 
   test('validateDatabase() is false when an applied migration file was edited, and status says so', async () => {

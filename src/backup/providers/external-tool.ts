@@ -38,7 +38,10 @@ export function redact(text: string, secrets: string[]): string {
 
 /** A backup-id-safe form of a database name. */
 export function idPart(text: string): string {
-  const safe = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.{2,}/g, '.').replace(/^[^A-Za-z0-9]+/, '');
+  const safe = text
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[^A-Za-z0-9]+/, '');
   return safe || 'db';
 }
 
@@ -63,10 +66,14 @@ export function findTool(names: string[], binDir: string | undefined, install: s
     }
   }
   const where = binDir !== undefined ? `in ${binDir}` : 'on the PATH';
-  throw new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `${names.join(' or ')} is not ${where}: it is needed to ${purpose === 'BACKUP' ? 'back up' : 'check or restore'} this database`, {
-    hint: install,
-    details: { tool: names[0] },
-  });
+  throw new StrataError(
+    ErrorCode.BACKUP_UNSUPPORTED,
+    `${names.join(' or ')} is not ${where}: it is needed to ${purpose === 'BACKUP' ? 'back up' : 'check or restore'} this database`,
+    {
+      hint: install,
+      details: { tool: names[0] },
+    },
+  );
 }
 
 export interface ToolResult {
@@ -111,7 +118,10 @@ export function runTool(
 }
 
 function spawnError(tool: string, error: unknown): StrataError {
-  return new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `cannot run ${tool}: ${messageOf(error)}`, { hint: 'check that the tool is installed and executable', cause: error });
+  return new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `cannot run ${tool}: ${messageOf(error)}`, {
+    hint: 'check that the tool is installed and executable',
+    cause: error,
+  });
 }
 
 /** The lines of a tool's stderr that say what went wrong, short enough for one message. */
@@ -174,8 +184,10 @@ export async function pipeThenCommit(
   const consumerCode = await consumerDone;
   if (spawnFailure) throw spawnError(`${producer} | ${consumer}`, spawnFailure);
   const stderr = redact(`${producerErr}\n${consumerErr}`, conn.secrets);
-  if (producerCode !== 0 && !consumerExited) return { failed: `${producer.split(/[\\/]/).pop()} could not read the archive (exit ${producerCode}): ${summarise(producerErr, conn.secrets)}`, stderr };
-  if (consumerCode !== 0) return { failed: `${consumer.split(/[\\/]/).pop()} stopped (exit ${consumerCode}): ${summarise(consumerErr || producerErr, conn.secrets)}`, stderr };
+  if (producerCode !== 0 && !consumerExited)
+    return { failed: `${producer.split(/[\\/]/).pop()} could not read the archive (exit ${producerCode}): ${summarise(producerErr, conn.secrets)}`, stderr };
+  if (consumerCode !== 0)
+    return { failed: `${consumer.split(/[\\/]/).pop()} stopped (exit ${consumerCode}): ${summarise(consumerErr || producerErr, conn.secrets)}`, stderr };
   if (producerCode !== 0) return { failed: `${producer.split(/[\\/]/).pop()} failed (exit ${producerCode}): ${summarise(producerErr, conn.secrets)}`, stderr };
   return { failed: null, stderr };
 }

@@ -16,7 +16,10 @@ export class FileBackupProvider implements BackupProvider {
   readonly defaultDir: string;
   private readonly path: string;
 
-  constructor(path: string, private readonly readVersion?: (text: string) => string | null) {
+  constructor(
+    path: string,
+    private readonly readVersion?: (text: string) => string | null,
+  ) {
     this.path = resolve(path);
     this.source = `file:${this.path}`;
     this.name = basename(this.path, extname(this.path)) || basename(this.path);

@@ -93,7 +93,9 @@ export class MysqlBackupProvider implements BackupProvider {
   async isEmpty(): Promise<boolean> {
     const c = await this.connect(this.conn);
     try {
-      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [this.conn.database]);
+      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [
+        this.conn.database,
+      ]);
       if (rows.some((r) => r.name !== this.ledgerTable)) return false;
       if (rows.length === 0) return true;
       const [ledger] = await c.query<mysql.RowDataPacket[]>(`SELECT 1 FROM ${q(this.conn.database)}.${q(this.ledgerTable)} LIMIT 1`);
@@ -106,13 +108,27 @@ export class MysqlBackupProvider implements BackupProvider {
   async snapshot(plainPath: string): Promise<{ schemaVersion: string | null }> {
     const tool = this.dumpTool();
     const schemaVersion = await this.readSchemaVersion();
-    const args = [...this.conn.args, '--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--no-tablespaces', '--default-character-set=utf8mb4', this.conn.database];
+    const args = [
+      ...this.conn.args,
+      '--single-transaction',
+      '--routines',
+      '--triggers',
+      '--events',
+      '--hex-blob',
+      '--no-tablespaces',
+      '--default-character-set=utf8mb4',
+      this.conn.database,
+    ];
     const result = await withOutputFile(plainPath, (fd) => runTool(tool, args, { env: this.conn.env, secrets: this.conn.secrets, stdoutFd: fd }));
     if (result.code !== 0) {
-      throw new StrataError(ErrorCode.BACKUP_FAILED, `${toolName(tool)} of ${this.source} failed (exit ${result.code}): ${summarise(result.stderr, this.conn.secrets)}`, {
-        hint: mysqlHint(result.stderr, 'nothing was changed; fix the cause and retry'),
-        details: { tool: toolName(tool), exitCode: result.code },
-      });
+      throw new StrataError(
+        ErrorCode.BACKUP_FAILED,
+        `${toolName(tool)} of ${this.source} failed (exit ${result.code}): ${summarise(result.stderr, this.conn.secrets)}`,
+        {
+          hint: mysqlHint(result.stderr, 'nothing was changed; fix the cause and retry'),
+          details: { tool: toolName(tool), exitCode: result.code },
+        },
+      );
     }
     return { schemaVersion };
   }
@@ -142,7 +158,10 @@ export class MysqlBackupProvider implements BackupProvider {
     let keepHolding = false;
     try {
       await c.query('SET SESSION lock_wait_timeout = 60');
-      const [schemas] = await c.query<mysql.RowDataPacket[]>('SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [live]);
+      const [schemas] = await c.query<mysql.RowDataPacket[]>(
+        'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+        [live],
+      );
       const charset = schemas[0] ? ` CHARACTER SET ${schemas[0].cs as string} COLLATE ${schemas[0].co as string}` : '';
       if (!schemas[0]) await c.query(`CREATE DATABASE ${q(live)}`);
       await c.query(`CREATE DATABASE ${q(scratch)}${charset}`);
@@ -152,9 +171,13 @@ export class MysqlBackupProvider implements BackupProvider {
         runTool(client, [...this.conn.args, `--database=${scratch}`], { env: this.conn.env, secrets: this.conn.secrets, stdinFd: fd }),
       );
       if (loaded.code !== 0) {
-        throw new StrataError(ErrorCode.RESTORE_FAILED, `loading the backup into a scratch database for ${this.source} failed (exit ${loaded.code}): ${summarise(loaded.stderr, this.conn.secrets)}`, {
-          hint: mysqlHint(loaded.stderr, 'the database is as it was before the restore; fix the cause and retry'),
-        });
+        throw new StrataError(
+          ErrorCode.RESTORE_FAILED,
+          `loading the backup into a scratch database for ${this.source} failed (exit ${loaded.code}): ${summarise(loaded.stderr, this.conn.secrets)}`,
+          {
+            hint: mysqlHint(loaded.stderr, 'the database is as it was before the restore; fix the cause and retry'),
+          },
+        );
       }
 
       // 2. What the backup holds, and what the source holds.
@@ -178,9 +201,13 @@ export class MysqlBackupProvider implements BackupProvider {
         if (renames.length) await c.query(`RENAME TABLE ${renames.join(', ')}`);
       } catch (error) {
         await recreate(c, live, currentTriggers).catch(() => undefined);
-        throw new StrataError(ErrorCode.RESTORE_FAILED, `swapping the restored tables into ${this.source} failed: ${redact(messageOf(error), this.conn.secrets)}`, {
-          hint: 'the tables are as they were before the restore; retry when no long transaction holds them',
-        });
+        throw new StrataError(
+          ErrorCode.RESTORE_FAILED,
+          `swapping the restored tables into ${this.source} failed: ${redact(messageOf(error), this.conn.secrets)}`,
+          {
+            hint: 'the tables are as they were before the restore; retry when no long transaction holds them',
+          },
+        );
       }
 
       // 4. What cannot move: triggers, views, routines, events.
@@ -195,10 +222,14 @@ export class MysqlBackupProvider implements BackupProvider {
         for (const e of current.events) await c.query(`DROP EVENT IF EXISTS ${q(live)}.${q(e)}`);
         await recreate(c, live, incomingEvents);
       } catch (error) {
-        throw new StrataError(ErrorCode.RESTORE_FAILED, `the tables of ${this.source} were restored, but recreating its triggers, views, routines or events failed: ${redact(messageOf(error), this.conn.secrets)}`, {
-          hint: `the replaced tables are kept in database ${holding}; fix the cause and restore again`,
-          details: { holding },
-        });
+        throw new StrataError(
+          ErrorCode.RESTORE_FAILED,
+          `the tables of ${this.source} were restored, but recreating its triggers, views, routines or events failed: ${redact(messageOf(error), this.conn.secrets)}`,
+          {
+            hint: `the replaced tables are kept in database ${holding}; fix the cause and restore again`,
+            details: { holding },
+          },
+        );
       }
       keepHolding = false;
     } catch (error) {
@@ -216,7 +247,8 @@ export class MysqlBackupProvider implements BackupProvider {
 
   async restoreTo(plainPath: string, to: string): Promise<void> {
     const target = mysqlConnection(to);
-    if (!target.database) throw new StrataError(ErrorCode.CONFIG_INVALID, `${target.redacted} names no database`, { hint: 'use mysql://user:password@host:3306/database' });
+    if (!target.database)
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${target.redacted} names no database`, { hint: 'use mysql://user:password@host:3306/database' });
     const client = this.clientTool();
     const c = await this.connect(target);
     let created = false;
@@ -224,19 +256,28 @@ export class MysqlBackupProvider implements BackupProvider {
       const [schemas] = await c.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [target.database]);
       if (schemas.length) {
         const [tables] = await c.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? LIMIT 1', [target.database]);
-        if (tables.length) throw new StrataError(ErrorCode.FILE_EXISTS, `${target.redacted} already has tables`, { hint: 'restore into an empty or new database' });
+        if (tables.length)
+          throw new StrataError(ErrorCode.FILE_EXISTS, `${target.redacted} already has tables`, { hint: 'restore into an empty or new database' });
       } else {
         await c.query(`CREATE DATABASE ${q(target.database)}`);
         created = true;
       }
       const loaded = await withInputFile(plainPath, (fd) =>
-        runTool(client, [...target.args, `--database=${target.database}`], { env: target.env, secrets: [...target.secrets, ...this.conn.secrets], stdinFd: fd }),
+        runTool(client, [...target.args, `--database=${target.database}`], {
+          env: target.env,
+          secrets: [...target.secrets, ...this.conn.secrets],
+          stdinFd: fd,
+        }),
       );
       if (loaded.code !== 0) {
         if (created) await c.query(`DROP DATABASE IF EXISTS ${q(target.database)}`).catch(() => undefined);
-        throw new StrataError(ErrorCode.RESTORE_FAILED, `loading the backup into ${target.redacted} failed (exit ${loaded.code}): ${summarise(loaded.stderr, target.secrets)}`, {
-          hint: created ? 'the database created for the restore was dropped again' : 'the database may hold part of the backup: empty it before retrying',
-        });
+        throw new StrataError(
+          ErrorCode.RESTORE_FAILED,
+          `loading the backup into ${target.redacted} failed (exit ${loaded.code}): ${summarise(loaded.stderr, target.secrets)}`,
+          {
+            hint: created ? 'the database created for the restore was dropped again' : 'the database may hold part of the backup: empty it before retrying',
+          },
+        );
       }
     } finally {
       await c.end().catch(() => undefined);
@@ -247,7 +288,12 @@ export class MysqlBackupProvider implements BackupProvider {
     const c = await this.connect(this.conn);
     try {
       const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT version FROM ${q(this.conn.database)}.${q(this.ledgerTable)} WHERE status = 'applied'`);
-      return rows.map((r) => String(r.version)).sort(compareVersions).at(-1) ?? null;
+      return (
+        rows
+          .map((r) => String(r.version))
+          .sort(compareVersions)
+          .at(-1) ?? null
+      );
     } catch {
       return null; // no ledger yet
     } finally {
@@ -290,12 +336,17 @@ interface Objects {
 
 async function objectsOf(c: mysql.Connection, db: string): Promise<Objects> {
   const names = async (sql: string): Promise<mysql.RowDataPacket[]> => (await c.query<mysql.RowDataPacket[]>(sql, [db]))[0];
-  const tables = await names("SELECT TABLE_NAME AS n, TABLE_TYPE AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME");
+  const tables = await names('SELECT TABLE_NAME AS n, TABLE_TYPE AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME');
   return {
     tables: tables.filter((r) => r.t !== 'VIEW').map((r) => r.n as string),
     views: tables.filter((r) => r.t === 'VIEW').map((r) => r.n as string),
-    triggers: (await names('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY ACTION_ORDER')).map((r) => r.n as string),
-    routines: (await names('SELECT ROUTINE_NAME AS n, ROUTINE_TYPE AS t FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?')).map((r) => ({ name: r.n as string, type: r.t as 'PROCEDURE' | 'FUNCTION' })),
+    triggers: (await names('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY ACTION_ORDER')).map(
+      (r) => r.n as string,
+    ),
+    routines: (await names('SELECT ROUTINE_NAME AS n, ROUTINE_TYPE AS t FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?')).map((r) => ({
+      name: r.n as string,
+      type: r.t as 'PROCEDURE' | 'FUNCTION',
+    })),
     events: (await names('SELECT EVENT_NAME AS n FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?')).map((r) => r.n as string),
   };
 }
@@ -386,7 +437,8 @@ function toolName(tool: string): string {
 
 function mysqlHint(stderr: string, otherwise: string): string {
   if (/access denied/i.test(stderr)) return 'check the user, password and privileges in the URL';
-  if (/can't connect|unknown (mysql|mariadb) server host|connection refused/i.test(stderr)) return 'check that the server is running and the host and port in the URL';
+  if (/can't connect|unknown (mysql|mariadb) server host|connection refused/i.test(stderr))
+    return 'check that the server is running and the host and port in the URL';
   if (/unknown database/i.test(stderr)) return 'check the database name in the URL';
   return otherwise;
 }

@@ -47,7 +47,8 @@ export interface PostgresProviderOptions {
 }
 
 const SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
-const PG_INSTALL = 'install the PostgreSQL client tools (apt-get install postgresql-client; brew install libpq; or the EDB installer), in a version at least that of the server, or pass binDir';
+const PG_INSTALL =
+  'install the PostgreSQL client tools (apt-get install postgresql-client; brew install libpq; or the EDB installer), in a version at least that of the server, or pass binDir';
 
 export class PostgresBackupProvider implements BackupProvider {
   readonly kind = 'postgres';
@@ -157,9 +158,13 @@ export class PostgresBackupProvider implements BackupProvider {
     const result = await runTool(pgRestore, args, { env: target.env, secrets: [...target.secrets, ...this.conn.secrets] });
     if (result.code !== 0) {
       if (created) await this.maintenance(to, `DROP DATABASE IF EXISTS ${quoteIdent(target.database)}`).catch(() => undefined);
-      throw new StrataError(ErrorCode.RESTORE_FAILED, `pg_restore into ${target.redacted} failed (exit ${result.code}): ${summarise(result.stderr, [...target.secrets, ...this.conn.secrets])}`, {
-        hint: created ? 'the database created for the restore was dropped again' : 'the restore ran in one transaction: the database is still empty',
-      });
+      throw new StrataError(
+        ErrorCode.RESTORE_FAILED,
+        `pg_restore into ${target.redacted} failed (exit ${result.code}): ${summarise(result.stderr, [...target.secrets, ...this.conn.secrets])}`,
+        {
+          hint: created ? 'the database created for the restore was dropped again' : 'the restore ran in one transaction: the database is still empty',
+        },
+      );
     }
   }
 
@@ -214,14 +219,20 @@ $strata$;`;
       });
     }
     try {
-      const candidates = this.ledgerTable.includes('.') || this.schema === undefined ? [this.ledgerTable] : [`${this.schema}.${this.ledgerTable}`, this.ledgerTable];
+      const candidates =
+        this.ledgerTable.includes('.') || this.schema === undefined ? [this.ledgerTable] : [`${this.schema}.${this.ledgerTable}`, this.ledgerTable];
       for (const table of candidates) {
         const found = await client.query<{ t: string | null }>('SELECT pg_catalog.to_regclass($1)::text AS t', [quoteQualified(table)]);
         const name = found.rows[0]?.t;
         if (!name) continue;
         try {
           const rows = await client.query<{ version: string }>(`SELECT version FROM ${quoteQualified(table)} WHERE status = 'applied'`);
-          return rows.rows.map((r) => String(r.version)).sort(compareVersions).at(-1) ?? null;
+          return (
+            rows.rows
+              .map((r) => String(r.version))
+              .sort(compareVersions)
+              .at(-1) ?? null
+          );
         } catch {
           return null;
         }
@@ -250,9 +261,13 @@ $strata$;`;
       client = await this.connect(parsed.toString());
     } catch (error) {
       const conn = pgConnection(url);
-      throw new StrataError(ErrorCode.RESTORE_FAILED, `cannot connect to the server of ${conn.redacted} to create the database: ${redact(messageOf(error), conn.secrets)}`, {
-        hint: 'create the database first (createdb), then restore into it',
-      });
+      throw new StrataError(
+        ErrorCode.RESTORE_FAILED,
+        `cannot connect to the server of ${conn.redacted} to create the database: ${redact(messageOf(error), conn.secrets)}`,
+        {
+          hint: 'create the database first (createdb), then restore into it',
+        },
+      );
     }
     try {
       await client.query(sql);

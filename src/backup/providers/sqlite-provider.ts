@@ -72,10 +72,19 @@ export class SqliteBackupProvider implements BackupProvider {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     try {
       // The ledger alone (created by the run that is about to migrate) is not worth a backup.
-      const userObjects = db.prepare("SELECT count(*) FROM sqlite_master WHERE tbl_name <> ? AND name NOT LIKE 'sqlite_%'").pluck().get(this.ledgerTable) as number;
+      const userObjects = db
+        .prepare("SELECT count(*) FROM sqlite_master WHERE tbl_name <> ? AND name NOT LIKE 'sqlite_%'")
+        .pluck()
+        .get(this.ledgerTable) as number;
       if (userObjects > 0) return false;
       const ledger = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(this.ledgerTable) as number;
-      return ledger === 0 || db.prepare(`SELECT count(*) FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)}`).pluck().get() === 0;
+      return (
+        ledger === 0 ||
+        db
+          .prepare(`SELECT count(*) FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)}`)
+          .pluck()
+          .get() === 0
+      );
     } finally {
       db.close();
     }
@@ -157,7 +166,10 @@ export class SqliteBackupProvider implements BackupProvider {
 
   private schemaVersion(db: BetterSqlite3Database): string | null {
     try {
-      const rows = db.prepare(`SELECT version FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)} WHERE status = 'applied'`).pluck().all() as string[];
+      const rows = db
+        .prepare(`SELECT version FROM ${sqliteSql.quoteIdentifier(this.ledgerTable)} WHERE status = 'applied'`)
+        .pluck()
+        .all() as string[];
       return rows.map(String).sort(compareVersions).at(-1) ?? null;
     } catch {
       return null; // no ledger yet
@@ -254,4 +266,3 @@ async function removeSidecars(path: string): Promise<void> {
   await rm(`${path}-wal`, { force: true });
   await rm(`${path}-shm`, { force: true });
 }
-

@@ -21,7 +21,8 @@ import { ProgressTicker } from '../progress-ticker.js';
 import { formatBytes, formatMs, table, type Output } from '../output.js';
 
 const MODULE = /\.[mc]?[jt]s$/;
-const USAGE = 'usage: strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status';
+const USAGE =
+  'usage: strata backfill NAME --on TABLE --set "col = expr" [--where COND] [--batch-size N] [--delay-ms N] | strata backfill FILE.ts | strata backfill --status';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output, positionals } = ctx;
@@ -61,12 +62,15 @@ async function definitionOf(ctx: CommandContext): Promise<BackfillDefinition> {
 
   if (MODULE.test(target)) {
     const file = resolve(target);
-    if (!existsSync(file)) throw new StrataError(ErrorCode.BACKFILL_INVALID, `${target}: no such file`, { hint: 'give the path of a module exporting the backfill (default export)' });
+    if (!existsSync(file))
+      throw new StrataError(ErrorCode.BACKFILL_INVALID, `${target}: no such file`, {
+        hint: 'give the path of a module exporting the backfill (default export)',
+      });
     const loaded = await importFile(file);
     const exported = (loaded.backfill ?? defaultExport(loaded)) as BackfillDefinition | undefined;
     if (!exported || typeof exported !== 'object' || typeof exported.name !== 'string') {
       throw new StrataError(ErrorCode.BACKFILL_INVALID, `${target} exports no backfill definition`, {
-        hint: "export default { name, table, set | sql | update, ... } (or export const backfill = { ... })",
+        hint: 'export default { name, table, set | sql | update, ... } (or export const backfill = { ... })',
       });
     }
     for (const flag of ['on', 'set', 'statement', 'where', 'key'] as const) {
@@ -92,7 +96,9 @@ async function definitionOf(ctx: CommandContext): Promise<BackfillDefinition> {
 
 function summarise(report: BackfillReport, output: Output): void {
   if (report.alreadyDone) {
-    output.line(`backfill ${report.name} already completed (${report.done.toLocaleString('en-US')} rows, finished ${report.state.finishedAt ?? '?'}); --restart runs it again from the first key`);
+    output.line(
+      `backfill ${report.name} already completed (${report.done.toLocaleString('en-US')} rows, finished ${report.state.finishedAt ?? '?'}); --restart runs it again from the first key`,
+    );
     return;
   }
   const resumed = report.resumed ? ` (resumed after ${(report.done - report.rowsThisRun).toLocaleString('en-US')} rows)` : '';
@@ -108,7 +114,16 @@ function printStatus(states: readonly BackfillState[], output: Output): void {
   }
   const rows = [['NAME', 'TABLE', 'STATUS', 'DONE', 'TOTAL', 'LAST KEY', 'UPDATED', 'PID']];
   for (const s of states) {
-    rows.push([s.name, `${s.table}.${s.key}`, s.status, String(s.rowsDone), s.total === null ? '-' : String(s.total), s.lastKey === null ? '-' : encodeKey(s.lastKey), s.updatedAt, s.pid === null ? '-' : String(s.pid)]);
+    rows.push([
+      s.name,
+      `${s.table}.${s.key}`,
+      s.status,
+      String(s.rowsDone),
+      s.total === null ? '-' : String(s.total),
+      s.lastKey === null ? '-' : encodeKey(s.lastKey),
+      s.updatedAt,
+      s.pid === null ? '-' : String(s.pid),
+    ]);
   }
   for (const line of table(rows)) output.line(line);
   for (const s of states.filter((x) => x.error)) output.line(`! ${s.name} failed: ${s.error}`);
@@ -128,8 +143,12 @@ export function showBackfillProgress(events: EventChannel, output: Output): void
   const ticker = new ProgressTicker(output);
   let latest: BackfillProgress | undefined;
   events.on('backfill:start', (e) => {
-    if (e.resumed) output.line(`resuming ${e.name} after key ${encodeKey(e.lastKey)}: ${e.done.toLocaleString('en-US')} of ${e.total.toLocaleString('en-US')} rows done`);
-    ticker.start((ms) => `backfill  ${e.name}: ${(latest?.done ?? e.done).toLocaleString('en-US')} / ${e.total.toLocaleString('en-US')} rows${latest ? `, ${Math.round(latest.rowsPerSecond).toLocaleString('en-US')} rows/s` : ''} (${formatMs(ms)})`);
+    if (e.resumed)
+      output.line(`resuming ${e.name} after key ${encodeKey(e.lastKey)}: ${e.done.toLocaleString('en-US')} of ${e.total.toLocaleString('en-US')} rows done`);
+    ticker.start(
+      (ms) =>
+        `backfill  ${e.name}: ${(latest?.done ?? e.done).toLocaleString('en-US')} / ${e.total.toLocaleString('en-US')} rows${latest ? `, ${Math.round(latest.rowsPerSecond).toLocaleString('en-US')} rows/s` : ''} (${formatMs(ms)})`,
+    );
   });
   events.on('backfill:progress', (e) => {
     latest = e;
@@ -150,6 +169,10 @@ export function showBackfillProgress(events: EventChannel, output: Output): void
   });
   events.on('backfill:cancelled', () => ticker.stop());
   events.on('backfill:failed', () => ticker.stop());
-  events.on('backfill:cancelled', (e) => output.settle(`cancelled ${e.name} after ${e.done.toLocaleString('en-US')} rows (checkpoint: key ${encodeKey(e.lastKey)})`));
-  events.on('backfill:failed', (e) => output.settle(`failed    ${e.name} after ${e.done.toLocaleString('en-US')} rows (checkpoint: key ${encodeKey(e.lastKey)})`));
+  events.on('backfill:cancelled', (e) =>
+    output.settle(`cancelled ${e.name} after ${e.done.toLocaleString('en-US')} rows (checkpoint: key ${encodeKey(e.lastKey)})`),
+  );
+  events.on('backfill:failed', (e) =>
+    output.settle(`failed    ${e.name} after ${e.done.toLocaleString('en-US')} rows (checkpoint: key ${encodeKey(e.lastKey)})`),
+  );
 }

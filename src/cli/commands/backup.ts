@@ -25,7 +25,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     case 'create': {
       const { backup, pruned } = await backups.create({ description: typeof values.description === 'string' ? values.description : 'manual' });
       output.data({ backup, pruned: pruned.map((b) => b.id) });
-      output.line(`backup ${backup.id} written: ${backups.dir}/${backup.file} (${formatBytes(backup.size)}${describeFormat(backup)}, sha256 ${backup.sha256.slice(0, 12)}, verified: ${backup.check === 'full' ? 'full check' : "structure; 'strata backup verify' runs the full check"})`);
+      output.line(
+        `backup ${backup.id} written: ${backups.dir}/${backup.file} (${formatBytes(backup.size)}${describeFormat(backup)}, sha256 ${backup.sha256.slice(0, 12)}, verified: ${backup.check === 'full' ? 'full check' : "structure; 'strata backup verify' runs the full check"})`,
+      );
       if (pruned.length) output.line(`pruned ${pruned.length} old backup(s): ${pruned.map((b) => b.id).join(', ')}`);
       return 0;
     }
@@ -39,7 +41,15 @@ export async function run(ctx: CommandContext): Promise<number> {
       else {
         const rows = [['ID', 'CREATED', 'VERSION', 'SIZE', 'FORMAT', 'VERIFIED', 'DESCRIPTION']];
         for (const b of entries) {
-          rows.push([b.id, b.createdAt.replace('T', ' ').slice(0, 19), b.schemaVersion ?? '-', formatBytes(b.size), describeFormat(b).replace(/^, /, '') || 'plain', b.missing ? 'FILE MISSING' : b.verified ? 'yes' : 'NO', b.description]);
+          rows.push([
+            b.id,
+            b.createdAt.replace('T', ' ').slice(0, 19),
+            b.schemaVersion ?? '-',
+            formatBytes(b.size),
+            describeFormat(b).replace(/^, /, '') || 'plain',
+            b.missing ? 'FILE MISSING' : b.verified ? 'yes' : 'NO',
+            b.description,
+          ]);
         }
         for (const line of table(rows)) output.line(line);
       }
@@ -49,7 +59,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     case 'verify': {
       const entry = await backups.verify(id!);
       output.data({ ok: true, backup: entry });
-      output.line(`backup ${entry.id} is intact: sha256 matches, decodes to the ${formatBytes(entry.plainSize)} snapshot, and it passes ${entry.kind === 'sqlite' ? 'PRAGMA integrity_check' : 'its check'}`);
+      output.line(
+        `backup ${entry.id} is intact: sha256 matches, decodes to the ${formatBytes(entry.plainSize)} snapshot, and it passes ${entry.kind === 'sqlite' ? 'PRAGMA integrity_check' : 'its check'}`,
+      );
       return 0;
     }
     case 'restore': {
@@ -76,6 +88,9 @@ export async function run(ctx: CommandContext): Promise<number> {
 }
 
 function describeFormat(entry: BackupEntry): string {
-  const parts = [entry.compression ? `gzip -${entry.compressionLevel}` : '', entry.encryption ? `${entry.encryption}${entry.kdf === 'scrypt' ? ' (passphrase)' : ''}` : ''].filter(Boolean);
+  const parts = [
+    entry.compression ? `gzip -${entry.compressionLevel}` : '',
+    entry.encryption ? `${entry.encryption}${entry.kdf === 'scrypt' ? ' (passphrase)' : ''}` : '',
+  ].filter(Boolean);
   return parts.length ? `, ${parts.join(', ')}` : '';
 }

@@ -62,7 +62,10 @@ export function slug(text: string): string {
 
 export function nextVersion(fileNames: readonly string[], now: Date, options: { timestamp?: boolean } = {}): string {
   const digits = fileNames.map((f) => /^(\d+)/.exec(f)?.[1]).filter((d): d is string => d !== undefined && parseFileName(`${d}_x.sql`) !== undefined);
-  const highest = digits.map((d) => d.replace(/^0+(?=\d)/, '')).sort(compareVersions).at(-1);
+  const highest = digits
+    .map((d) => d.replace(/^0+(?=\d)/, ''))
+    .sort(compareVersions)
+    .at(-1);
   const usesTimestamps = options.timestamp === true || digits.some((d) => d.length >= TIMESTAMP_DIGITS);
   if (usesTimestamps) {
     const stamp = now.toISOString().replace(/\D/g, '').slice(0, TIMESTAMP_DIGITS);

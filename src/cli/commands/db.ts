@@ -19,7 +19,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { config } = await ctx.database();
   const admin = databaseAdmin(config.db);
   if (action === 'drop' && values.force !== true) {
-    throw usage(`strata db drop removes ${admin.description} and everything in it: it needs --force`, "run 'strata db drop --force' if that is what you want (a backup first: 'strata backup create')");
+    throw usage(
+      `strata db drop removes ${admin.description} and everything in it: it needs --force`,
+      "run 'strata db drop --force' if that is what you want (a backup first: 'strata backup create')",
+    );
   }
   const exists = await admin.exists();
   if (action === 'create') {

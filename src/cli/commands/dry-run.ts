@@ -22,7 +22,8 @@ export function attachDryRunPrinter(events: EventChannel<EngineEvents>, output: 
   let printed = 0;
   /** Prints the steps before plan[upTo] not printed yet: they had no statements. */
   const printSilentSteps = (upTo: number) => {
-    for (; printed < upTo; printed++) output.line(`-- ${migrationLabel(plan[printed]!)}: a code migration (or an empty one); its SQL is known only when it runs`);
+    for (; printed < upTo; printed++)
+      output.line(`-- ${migrationLabel(plan[printed]!)}: a code migration (or an empty one); its SQL is known only when it runs`);
   };
   let current: PlannedStep | undefined;
   events.on('statement', (e) => {

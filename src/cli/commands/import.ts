@@ -39,7 +39,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     try {
       const migrated = await migrator.migrate({ dryRun });
       schema = { applied: migrated.results.length };
-      if (migrated.results.length) output.line(`schema    ${migrated.results.length} migration(s) ${dryRun ? 'would be applied' : 'applied'} (now at version ${migrated.currentVersion ?? '-'})`);
+      if (migrated.results.length)
+        output.line(
+          `schema    ${migrated.results.length} migration(s) ${dryRun ? 'would be applied' : 'applied'} (now at version ${migrated.currentVersion ?? '-'})`,
+        );
     } finally {
       await migrator.close();
     }
@@ -91,24 +94,36 @@ function summarise(report: ImportReport, output: Output): void {
     output.line(`the import already completed (run ${report.runId}); nothing to do (--force runs it again from a clean target)`);
     return;
   }
-  if (report.interrupted) output.line(`note: the previous run was interrupted (pid ${(report.interrupted as { pid?: number }).pid ?? '?'}); this run started from a clean target`);
+  if (report.interrupted)
+    output.line(`note: the previous run was interrupted (pid ${(report.interrupted as { pid?: number }).pid ?? '?'}); this run started from a clean target`);
   output.line();
   for (const line of summaryTable(report.importers)) output.line(line);
   output.line();
   if (report.dryRun) {
-    output.line(`dry run: ${report.importers.length} importer(s) prepared, ${report.importers.reduce((a, r) => a + r.sourceCount, 0)} source rows; nothing was changed`);
+    output.line(
+      `dry run: ${report.importers.length} importer(s) prepared, ${report.importers.reduce((a, r) => a + r.sourceCount, 0)} source rows; nothing was changed`,
+    );
     for (const r of report.importers) for (const w of r.warnings) output.line(`  warning ${r.id}: ${w}`);
     for (const r of report.importers) if (r.prepare?.canRun === false) output.line(`  ${r.id} cannot run: ${r.prepare.reason ?? ''}`);
     return;
   }
   const rows = report.importers.reduce((a, r) => a + (r.targetCount ?? 0), 0);
-  output.line(`import completed: ${report.importers.length} importer(s), ${rows} rows in ${formatMs(report.durationMs)}${report.backup ? `; backup ${report.backup.id}` : ''}`);
+  output.line(
+    `import completed: ${report.importers.length} importer(s), ${rows} rows in ${formatMs(report.durationMs)}${report.backup ? `; backup ${report.backup.id}` : ''}`,
+  );
 }
 
 export function summaryTable(results: readonly ImporterResult[]): string[] {
   const rows = [['IMPORTER', 'FROM', 'SOURCE', 'TARGET', 'SKIPPED', 'STATUS']];
   for (const r of results) {
-    rows.push([r.id, r.source || '-', String(r.sourceCount), r.targetCount === null ? '-' : String(r.targetCount), r.skippedCount === null ? '-' : String(r.skippedCount), r.errors.length && r.status === 'failed' ? `failed: ${r.errors[0]}` : r.status]);
+    rows.push([
+      r.id,
+      r.source || '-',
+      String(r.sourceCount),
+      r.targetCount === null ? '-' : String(r.targetCount),
+      r.skippedCount === null ? '-' : String(r.skippedCount),
+      r.errors.length && r.status === 'failed' ? `failed: ${r.errors[0]}` : r.status,
+    ]);
   }
   return table(rows);
 }
@@ -140,7 +155,9 @@ export function showImportProgress(events: EventChannel, output: Output): void {
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? e.done / seconds : 0;
     const eta = rate > 0 && e.total > e.done ? `ETA ${formatSeconds((e.total - e.done) / rate)}` : '';
-    output.transient(`${e.id.padEnd(width)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${e.done.toLocaleString('en-US')} / ${e.total.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`.trimEnd());
+    output.transient(
+      `${e.id.padEnd(width)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${e.done.toLocaleString('en-US')} / ${e.total.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`.trimEnd(),
+    );
   });
   events.on('import:failed', () => ticker.stop());
   events.on('import:done', ({ result: r }) => {

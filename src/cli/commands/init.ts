@@ -18,7 +18,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const cwd = process.cwd();
   const existing = CONFIG_FILE_NAMES.find((name) => existsSync(join(cwd, name)));
   if (existing) {
-    throw new StrataError(ErrorCode.FILE_EXISTS, `${existing} already exists: strata init never overwrites a config`, { hint: `edit ${existing}, or remove it and run 'strata init' again` });
+    throw new StrataError(ErrorCode.FILE_EXISTS, `${existing} already exists: strata init never overwrites a config`, {
+      hint: `edit ${existing}, or remove it and run 'strata init' again`,
+    });
   }
   const db = typeof values.db === 'string' ? values.db : DEFAULT_DATABASE;
   const dir = typeof values.dir === 'string' ? values.dir : DEFAULT_MIGRATIONS_DIR;

@@ -20,7 +20,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { values, output } = ctx;
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const format = text('export');
-  if (format !== undefined && format !== 'json' && format !== 'csv') throw usage(`--export expects json or csv, got '${format}'`, 'e.g. strata log --export csv > journal.csv');
+  if (format !== undefined && format !== 'json' && format !== 'csv')
+    throw usage(`--export expects json or csv, got '${format}'`, 'e.g. strata log --export csv > journal.csv');
   const now = new Date();
   const query: JournalQuery = {};
   const level = text('level');
@@ -42,7 +43,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   let journalOn = true;
   const file = text('journal-file');
   if (file !== undefined) {
-    if (!existsSync(file)) throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
+    if (!existsSync(file))
+      throw new StrataError(ErrorCode.USAGE, `the journal file ${file} does not exist`, { hint: 'give the path of a jsonlJournalSink file' });
     sink = jsonlJournalSink(file);
   } else {
     // An export is data on stdout: the database is named on stderr instead.
@@ -54,7 +56,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     const { exists } = await driver.connect('read');
     if (!exists) {
       await driver.close();
-      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${driver.description} does not exist: there is no journal to show`, { hint: "run 'strata migrate' first" });
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${driver.description} does not exist: there is no journal to show`, {
+        hint: "run 'strata migrate' first",
+      });
     }
     sink = sqlJournalSink(driver, { table: spec.tables.journal.name });
     close = () => driver.close();

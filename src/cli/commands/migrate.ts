@@ -21,13 +21,22 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const selected = await ctx.databases();
   if (values.to !== undefined && selected.length > 1) {
-    throw usage(`--to names a version of one database, and this run migrates ${selected.length}: ${selected.map((d) => d.name).join(', ')}`, `pick one with --database NAME, e.g. strata migrate --to ${String(values.to)} --database ${selected[0]!.name}`);
+    throw usage(
+      `--to names a version of one database, and this run migrates ${selected.length}: ${selected.map((d) => d.name).join(', ')}`,
+      `pick one with --database NAME, e.g. strata migrate --to ${String(values.to)} --database ${selected[0]!.name}`,
+    );
   }
   const outcomes = await eachDatabase(ctx, { stopOnFailure: true }, (db) => migrateOne(db, ctx));
   const failed = outcomes.find((o) => o.status === 'failed');
   output.data({
     ok: !failed,
-    databases: outcomes.map(({ name, status, database, value, error }) => ({ name, status, ...(database ? { database } : {}), ...value, ...(error ? { error } : {}) })),
+    databases: outcomes.map(({ name, status, database, value, error }) => ({
+      name,
+      status,
+      ...(database ? { database } : {}),
+      ...value,
+      ...(error ? { error } : {}),
+    })),
     ...(failed ? { error: { ...failed.error, database: failed.name } } : {}),
   });
   if (selected.length > 1 || failed) {
@@ -36,7 +45,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   if (failed) {
     const later = outcomes.filter((o) => o.status === 'not-run').map((o) => o.name);
-    output.failure(`stopped at ${failed.name}${later.length ? ` (not started: ${later.join(', ')})` : ''}: fix it and run 'strata migrate' again; the databases already migrated are up to date and change nothing`);
+    output.failure(
+      `stopped at ${failed.name}${later.length ? ` (not started: ${later.join(', ')})` : ''}: fix it and run 'strata migrate' again; the databases already migrated are up to date and change nothing`,
+    );
     return 1;
   }
   return 0;
@@ -53,7 +64,7 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
     to: typeof values.to === 'string' ? values.to : undefined,
     dryRun,
     singleTransaction: values['single-transaction'] === true,
-    resume: values['resume'] === true,
+    resume: values.resume === true,
   });
   summarise(report, output, db.config.db);
   return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings };

@@ -15,7 +15,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       printStatus(report, output);
       return report;
     });
-    output.data({ databases: outcomes.map((o) => ({ name: o.name, ...(o.database ? { database: o.database } : {}), ...(o.error ? { error: o.error } : o.value) })) });
+    output.data({
+      databases: outcomes.map((o) => ({ name: o.name, ...(o.database ? { database: o.database } : {}), ...(o.error ? { error: o.error } : o.value) })),
+    });
     if (outcomes.some((o) => o.error)) return EXIT_FAILED;
     if (!gate) return 0;
     // The worst database decides: failed (1) over pending (3) over up to date (0).
@@ -42,7 +44,9 @@ const EXIT_PENDING = 3;
  * when the database is up to date.
  */
 export function statusExitCode(report: StatusReport): 0 | 1 | 3 {
-  const wrong = report.problems.length > 0 || report.migrations.some((m) => m.state === 'failed' || m.state === 'running' || m.state === 'changed' || m.state === 'missing');
+  const wrong =
+    report.problems.length > 0 ||
+    report.migrations.some((m) => m.state === 'failed' || m.state === 'running' || m.state === 'changed' || m.state === 'missing');
   if (wrong) return EXIT_FAILED;
   return report.pending > 0 ? EXIT_PENDING : 0;
 }
@@ -67,7 +71,14 @@ function printStatus(report: StatusReport, output: Output): void {
     const rows = [['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'DURATION', ...(graph ? ['NEEDS'] : [])]];
     for (const m of report.migrations) {
       const state = m.rolledBack ? 'failed (rolled back)' : m.blockedBy?.length ? `${m.state} (blocked by ${m.blockedBy.join(', ')})` : m.state;
-      rows.push([m.version, m.name, state, m.appliedAt ?? '', m.durationMs === null ? '' : formatMs(m.durationMs), ...(graph ? [m.dependsOn?.join(', ') ?? ''] : [])]);
+      rows.push([
+        m.version,
+        m.name,
+        state,
+        m.appliedAt ?? '',
+        m.durationMs === null ? '' : formatMs(m.durationMs),
+        ...(graph ? [m.dependsOn?.join(', ') ?? ''] : []),
+      ]);
     }
     output.line();
     for (const line of table(rows)) output.line(line);

@@ -14,9 +14,17 @@ export async function run(ctx: CommandContext): Promise<number> {
       return report;
     });
     const ok = outcomes.every((o) => o.value?.ok === true);
-    output.data({ ok, databases: outcomes.map((o) => ({ name: o.name, ...(o.database ? { database: o.database } : {}), ...(o.error ? { ok: false, error: o.error } : o.value) })) });
+    output.data({
+      ok,
+      databases: outcomes.map((o) => ({
+        name: o.name,
+        ...(o.database ? { database: o.database } : {}),
+        ...(o.error ? { ok: false, error: o.error } : o.value),
+      })),
+    });
     const invalid = outcomes.filter((o) => o.value?.ok !== true).map((o) => o.name);
-    if (invalid.length) output.failure(`error ${ErrorCode.VALIDATION_FAILED}: ${invalid.length} of ${outcomes.length} database(s) are not valid: ${invalid.join(', ')}`);
+    if (invalid.length)
+      output.failure(`error ${ErrorCode.VALIDATION_FAILED}: ${invalid.length} of ${outcomes.length} database(s) are not valid: ${invalid.join(', ')}`);
     return ok ? 0 : 1;
   }
   const report = await (await ctx.migrator()).validate();
@@ -41,6 +49,8 @@ function printValidation(report: ValidationReport, output: Output): boolean {
     output.line(`${report.target} is valid (${checked})${report.pending ? `; ${report.pending} migration(s) pending` : ''}`);
     return true;
   }
-  output.failure(`error ${ErrorCode.VALIDATION_FAILED}: ${report.problems.length + report.integrity.length + report.verify.length} problem(s) found in ${report.target}`);
+  output.failure(
+    `error ${ErrorCode.VALIDATION_FAILED}: ${report.problems.length + report.integrity.length + report.verify.length} problem(s) found in ${report.target}`,
+  );
   return false;
 }

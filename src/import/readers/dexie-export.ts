@@ -13,7 +13,7 @@
  * objects; rows of tables with outbound keys (written as `[key, value]` tuples) come back as
  * `{ key, value }`.
  */
-import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
+import { ErrorCode, StrataError } from '../../model/errors.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -136,7 +136,7 @@ class DexieExport implements DexieExportFile {
   private async scan(cursor: JsonCursor, wanted: string): Promise<Located | null> {
     cursor.seek(this.scanFrom.offset, this.scanFrom.first ? [] : [{ kind: 'array', first: false }]);
     if (this.scanFrom.first) await cursor.enterArray({ part: 'data.data' });
-    for (let index = 0; ; index++) {
+    for (;;) {
       if (!(await cursor.nextElement({ part: 'data.data' }))) {
         this.scanFrom = { offset: cursor.offset, first: false };
         return null;
@@ -264,7 +264,13 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     const script = workersWanted(workers) > 0 ? workerScript() : undefined;
     if (script) {
       const progress = { rows: 0, started: false };
-      const handOver = yield* this.inWorker(script, { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: WORKER_AHEAD, mode: workerMode, chunkSize, options }, signal, progress, batches);
+      const handOver = yield* this.inWorker(
+        script,
+        { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: WORKER_AHEAD, mode: workerMode, chunkSize, options },
+        signal,
+        progress,
+        batches,
+      );
       if (handOver === undefined) return;
       from = handOver;
     }
@@ -291,7 +297,13 @@ class DexieTable<Row> implements DexieTableReader<Row> {
    * parses and revives them (mode 'rows'). Returns undefined when done, or the row to go on from on
    * this thread (the worker could not start, or met values that cannot cross threads).
    */
-  private async *inWorker(script: URL, job: WorkerJob, signal: AbortSignal | undefined, progress: { rows: number; started: boolean }, batches: Rebatcher<Row>): AsyncGenerator<Row[], number | undefined> {
+  private async *inWorker(
+    script: URL,
+    job: WorkerJob,
+    signal: AbortSignal | undefined,
+    progress: { rows: number; started: boolean },
+    batches: Rebatcher<Row>,
+  ): AsyncGenerator<Row[], number | undefined> {
     const queue = new MessageQueue();
     const worker = startWorker(script, job);
     worker.on('message', (message: WorkerMessage) => queue.push(message));
@@ -317,7 +329,10 @@ class DexieTable<Row> implements DexieTableReader<Row> {
         worker.postMessage('credit');
         const rows =
           message.type === 'text'
-            ? parseRows<Row>({ text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false }, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })
+            ? parseRows<Row>(
+                { text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false },
+                { path: job.path, table: job.table, inbound: job.inbound, options: job.options },
+              )
             : (message.rows as Row[]);
         for (const batch of batches.push(rows)) {
           progress.rows += batch.length;

@@ -198,20 +198,29 @@ function locateParseError(batch: RowBatch, ctx: ParseContext, error: unknown): S
   const bad = firstInvalidElement(batch);
   if (bad) {
     const row = batch.firstRow + bad.index + 1;
-    return invalid(ctx.path, `table "${ctx.table}" row ${row} is not valid JSON at byte ${bad.offset} (${messageOf(bad.error)})`, {
-      table: ctx.table,
-      row,
-      offset: bad.offset,
-      rowOffset: batch.offsets[bad.index],
-    }, bad.error);
+    return invalid(
+      ctx.path,
+      `table "${ctx.table}" row ${row} is not valid JSON at byte ${bad.offset} (${messageOf(bad.error)})`,
+      {
+        table: ctx.table,
+        row,
+        offset: bad.offset,
+        rowOffset: batch.offsets[bad.index],
+      },
+      bad.error,
+    );
   }
-  return invalid(ctx.path, `table "${ctx.table}" rows ${batch.firstRow + 1}-${batch.firstRow + batch.count}: ${messageOf(error)}`, {
-    table: ctx.table,
-    row: batch.firstRow + 1,
-    offset: batch.offsets[0]!,
-  }, error);
+  return invalid(
+    ctx.path,
+    `table "${ctx.table}" rows ${batch.firstRow + 1}-${batch.firstRow + batch.count}: ${messageOf(error)}`,
+    {
+      table: ctx.table,
+      row: batch.firstRow + 1,
+      offset: batch.offsets[0]!,
+    },
+    error,
+  );
 }
-
 
 /**
  * After a table's rows: its object must close, and after the last table data.data and the two outer
@@ -242,12 +251,23 @@ export interface ErrorData {
 
 export function errorToData(error: unknown): ErrorData {
   if (error instanceof StrataError) {
-    return { strata: true, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.next.length ? { next: error.next } : {}), details: error.details };
+    return {
+      strata: true,
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.next.length ? { next: error.next } : {}),
+      details: error.details,
+    };
   }
   return { strata: false, message: messageOf(error) };
 }
 
 export function errorFromData(data: ErrorData): Error {
   if (!data.strata) return new Error(data.message);
-  return new StrataError(data.code as ErrorCode, data.message, { ...(data.hint ? { hint: data.hint } : {}), ...(data.next ? { next: data.next } : {}), ...(data.details ? { details: data.details } : {}) });
+  return new StrataError(data.code as ErrorCode, data.message, {
+    ...(data.hint ? { hint: data.hint } : {}),
+    ...(data.next ? { next: data.next } : {}),
+    ...(data.details ? { details: data.details } : {}),
+  });
 }

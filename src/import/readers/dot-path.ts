@@ -28,7 +28,7 @@ export function lookup(root: unknown, path: string): unknown {
   let value: unknown = root;
   for (const part of splitPath(path)) {
     if (value === null || typeof value !== 'object') return MISSING;
-    if (!Object.prototype.hasOwnProperty.call(value, part)) return MISSING;
+    if (!Object.hasOwn(value, part)) return MISSING;
     value = (value as Record<string, unknown>)[part];
   }
   return value;

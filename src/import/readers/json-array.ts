@@ -131,11 +131,16 @@ class JsonArray<Row> implements TableReader<Row> {
     const bad = firstInvalidElement(batch);
     if (bad) {
       const row = batch.firstRow + bad.index + 1;
-      return invalid(this.path, `element ${row} of "${this.at.join('.') || '(top level)'}" is not valid JSON at byte ${bad.offset} (${messageOf(bad.error)})`, {
-        at: this.at.join('.'),
-        row,
-        offset: bad.offset,
-      }, bad.error);
+      return invalid(
+        this.path,
+        `element ${row} of "${this.at.join('.') || '(top level)'}" is not valid JSON at byte ${bad.offset} (${messageOf(bad.error)})`,
+        {
+          at: this.at.join('.'),
+          row,
+          offset: bad.offset,
+        },
+        bad.error,
+      );
     }
     return invalid(this.path, messageOf(error), { at: this.at.join('.'), row: batch.firstRow + 1, offset: batch.offsets[0]! }, error);
   }

@@ -39,7 +39,7 @@ export async function readConfigFile(path: string): Promise<ConfigSource> {
     bytes = await readFile(path);
   } catch (error) {
     throw new StrataError(ErrorCode.IMPORT_SOURCE_MISSING, `Cannot read config file ${path}: ${messageOf(error)}`, {
-      hint: 'Check the path in the import configuration (electron-store keeps config.json in the app\'s userData folder).',
+      hint: "Check the path in the import configuration (electron-store keeps config.json in the app's userData folder).",
       details: { file: path },
       cause: error,
     });
@@ -59,11 +59,15 @@ export async function readConfigFile(path: string): Promise<ConfigSource> {
       });
     }
     const offset = position === undefined ? undefined : Buffer.byteLength(text.slice(0, position));
-    throw new StrataError(ErrorCode.IMPORT_SOURCE_INVALID, `${path} is not valid JSON${offset === undefined ? '' : ` at byte ${offset}`}: ${messageOf(error)}`, {
-      hint: 'The config file is damaged: restore it or fix the JSON by hand.',
-      details: { file: path, ...(offset === undefined ? {} : { offset }) },
-      cause: error,
-    });
+    throw new StrataError(
+      ErrorCode.IMPORT_SOURCE_INVALID,
+      `${path} is not valid JSON${offset === undefined ? '' : ` at byte ${offset}`}: ${messageOf(error)}`,
+      {
+        hint: 'The config file is damaged: restore it or fix the JSON by hand.',
+        details: { file: path, ...(offset === undefined ? {} : { offset }) },
+        cause: error,
+      },
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new StrataError(ErrorCode.IMPORT_SOURCE_INVALID, `${path} is not a JSON object`, { details: { file: path } });

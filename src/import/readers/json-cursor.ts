@@ -324,7 +324,7 @@ export class JsonCursor {
       while (i < end) {
         if (inString) {
           // Short strings (keys, ids) byte by byte; past 32 bytes, memchr for the next quote.
-          const stop = i + 32 < end ? i + 32 : end;
+          const stop = Math.min(i + 32, end);
           while (i < stop) {
             const d = buf[i]!;
             if (d === QUOTE) break;
@@ -365,9 +365,7 @@ export class JsonCursor {
       const shift = await this.more();
       if (shift === -1) {
         throw this.fail(
-          inString
-            ? `the file ends (truncated?) inside a string that starts at byte ${this.base + stringStart}`
-            : 'the file ends (truncated?) inside a value',
+          inString ? `the file ends (truncated?) inside a string that starts at byte ${this.base + stringStart}` : 'the file ends (truncated?) inside a value',
           { ...details, valueOffset: this.base + start },
           this.size,
         );

@@ -38,10 +38,11 @@ export function jsonErrorIndex(text: string): number {
           fail();
         }
         if (e === 'u') {
-          for (let k = 2; k < 6; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
-            i += k;
-            fail();
-          }
+          for (let k = 2; k < 6; k++)
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              fail();
+            }
           i += 6;
         } else if ('"\\/bfnrt'.includes(e!)) i += 2;
         else {

@@ -32,7 +32,12 @@ function parseJson(text: string, description: string, what: string, details: Rec
     return JSON.parse(text);
   } catch (error) {
     const position = jsonErrorPosition(error, text);
-    throw invalid(description, `${what} is not valid JSON${position === undefined ? '' : ` at character ${position}`} (${messageOf(error)})`, { ...details, ...(position === undefined ? {} : { position }) }, error);
+    throw invalid(
+      description,
+      `${what} is not valid JSON${position === undefined ? '' : ` at character ${position}`} (${messageOf(error)})`,
+      { ...details, ...(position === undefined ? {} : { position }) },
+      error,
+    );
   }
 }
 

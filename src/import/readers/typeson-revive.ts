@@ -232,12 +232,7 @@ function applyTypes(value: unknown, types: string | string[], keyPath: string, r
     const reviver = REVIVERS[type];
     if (!reviver) {
       const why = UNSUPPORTED[type];
-      throw new ReviveError(
-        why ? `cannot revive "${type}" at "${keyPath}": ${why}` : `unknown $types entry "${type}" at "${keyPath}"`,
-        type,
-        keyPath,
-        true,
-      );
+      throw new ReviveError(why ? `cannot revive "${type}" at "${keyPath}": ${why}` : `unknown $types entry "${type}" at "${keyPath}"`, type, keyPath, true);
     }
     out = reviver(out, state, keyPath, type);
   }

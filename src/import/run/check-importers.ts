@@ -7,10 +7,13 @@ export function checkImporters(importers: readonly Importer<any>[]): void {
   for (const importer of importers) {
     for (const method of ['prepare', 'execute', 'validate'] as const) {
       if (typeof importer[method] !== 'function') {
-        throw new StrataError(ErrorCode.CONFIG_INVALID, `importer "${importer.id}" has no ${method}()`, { hint: 'an importer needs id, name, order, prepare, execute and validate (tableImporter() makes one)' });
+        throw new StrataError(ErrorCode.CONFIG_INVALID, `importer "${importer.id}" has no ${method}()`, {
+          hint: 'an importer needs id, name, order, prepare, execute and validate (tableImporter() makes one)',
+        });
       }
     }
-    if (seen.has(importer.id)) throw new StrataError(ErrorCode.CONFIG_INVALID, `two importers have the id "${importer.id}"`, { hint: 'give each importer its own id' });
+    if (seen.has(importer.id))
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `two importers have the id "${importer.id}"`, { hint: 'give each importer its own id' });
     seen.add(importer.id);
   }
 }

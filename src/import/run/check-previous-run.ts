@@ -13,13 +13,19 @@ export function checkPreviousRun(run: ImportRun<any>): Extract<ImportStatus, { s
   const previous = run.status.read();
   if (previous.state === 'running') {
     if (isLive(previous, run.options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS, activeRuns)) {
-      throw new StrataError(ErrorCode.IMPORT_IN_PROGRESS, `an import into ${run.target.path} is already running (pid ${previous.pid} on ${previous.host}, importer ${previous.importer ?? '-'}, started ${previous.startedAt})`, {
-        hint: 'wait for it to finish; if that process is hung, stop it and run the import again',
-        details: { status: previous },
-      });
+      throw new StrataError(
+        ErrorCode.IMPORT_IN_PROGRESS,
+        `an import into ${run.target.path} is already running (pid ${previous.pid} on ${previous.host}, importer ${previous.importer ?? '-'}, started ${previous.startedAt})`,
+        {
+          hint: 'wait for it to finish; if that process is hung, stop it and run the import again',
+          details: { status: previous },
+        },
+      );
     }
     run.interrupted = previous;
-    run.logger.warn(`the previous import (started ${previous.startedAt}, pid ${previous.pid}) was interrupted during ${previous.importer ?? 'start-up'}; starting over from a clean target`);
+    run.logger.warn(
+      `the previous import (started ${previous.startedAt}, pid ${previous.pid}) was interrupted during ${previous.importer ?? 'start-up'}; starting over from a clean target`,
+    );
     run.events.emit('import:interrupted', { previous });
     return undefined;
   }

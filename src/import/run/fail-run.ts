@@ -41,11 +41,15 @@ export function failRun(run: ImportRun<any>, claim: RunClaim, error: unknown): S
 function asStrataError(error: unknown, importer: string | undefined): StrataError {
   const like = error as { name?: string; code?: unknown; hint?: string; details?: Record<string, unknown> } | undefined;
   const coded = like && typeof like === 'object' && like.name === 'StrataError' && typeof like.code === 'string';
-  if (error instanceof StrataError && (!importer || error.code === ErrorCode.IMPORT_CANCELLED || error.code === ErrorCode.IMPORT_VALIDATION_FAILED)) return error;
+  if (error instanceof StrataError && (!importer || error.code === ErrorCode.IMPORT_CANCELLED || error.code === ErrorCode.IMPORT_VALIDATION_FAILED))
+    return error;
   const message = messageOf(error);
   const prefix = importer && !message.startsWith(`importer "${importer}"`) ? `importer "${importer}": ` : '';
   return new StrataError(coded ? (like.code as ErrorCode) : ErrorCode.IMPORT_FAILED, `${prefix}${message}`, {
-    hint: coded && like.hint ? `${like.hint} (the target tables were cleared)` : 'the target tables were cleared and the status records the failure; fix the cause and run the import again',
+    hint:
+      coded && like.hint
+        ? `${like.hint} (the target tables were cleared)`
+        : 'the target tables were cleared and the status records the failure; fix the cause and run the import again',
     cause: error,
     details: { ...(coded ? like.details : {}), ...(importer ? { importer } : {}) },
   });

@@ -117,7 +117,15 @@ export class ImportRun<Sources extends ImportSources = ImportSources> {
   }
 
   report(status: ImportReport['status'], runId: string | null, backup: ImportReport['backup'] = null): ImportReport {
-    return { status, dryRun: this.dryRun, runId, importers: this.results, interrupted: this.interrupted, backup, durationMs: performance.now() - this.startedAt };
+    return {
+      status,
+      dryRun: this.dryRun,
+      runId,
+      importers: this.results,
+      interrupted: this.interrupted,
+      backup,
+      durationMs: performance.now() - this.startedAt,
+    };
   }
 
   /** Closes the target if the run opened it. */

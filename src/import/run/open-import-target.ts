@@ -36,6 +36,9 @@ export function openImportTarget(target: string | BetterSqlite3Database, dryRun:
     db.pragma('foreign_keys = ON');
     return { db, owned: true, path };
   } catch (error) {
-    throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot open ${path}: ${messageOf(error)}`, { hint: 'check the target path and that its folder exists', cause: error });
+    throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot open ${path}: ${messageOf(error)}`, {
+      hint: 'check the target path and that its folder exists',
+      cause: error,
+    });
   }
 }

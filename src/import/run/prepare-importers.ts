@@ -27,7 +27,10 @@ export async function prepareImporters(run: ImportRun<any>): Promise<string[]> {
     if (prepared.canRun === false) notReady.push(`${importer.id}: ${prepared.reason ?? 'cannot run'}`);
     if (run.dryRun) result.status = 'dry-run';
   }
-  run.events.emit('import:prepared', { importers: run.importers.map((i, k) => ({ id: i.id, name: i.name, order: i.order, prepare: run.results[k]!.prepare! })), dryRun: run.dryRun });
+  run.events.emit('import:prepared', {
+    importers: run.importers.map((i, k) => ({ id: i.id, name: i.name, order: i.order, prepare: run.results[k]!.prepare! })),
+    dryRun: run.dryRun,
+  });
   return notReady;
 }
 
@@ -43,5 +46,7 @@ export function refuseNotReady(notReady: readonly string[]): void {
 /** A coded error (possibly from another copy of Strata's modules) keeps its code in front. */
 function describe(error: unknown): string {
   const like = error as { code?: unknown } | undefined;
-  return like && typeof like === 'object' && typeof like.code === 'string' && (error as Error).name === 'StrataError' ? `${like.code}: ${messageOf(error)}` : messageOf(error);
+  return like && typeof like === 'object' && typeof like.code === 'string' && (error as Error).name === 'StrataError'
+    ? `${like.code}: ${messageOf(error)}`
+    : messageOf(error);
 }

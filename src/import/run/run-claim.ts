@@ -25,14 +25,24 @@ export const activeRuns: ReadonlySet<string> = claimed;
  */
 export function claimRun(run: ImportRun<any>): RunClaim {
   const startedAt = new Date().toISOString();
-  const running: RunningStatus = { state: 'running', runId: randomUUID(), importer: null, pid: process.pid, host: hostname(), startedAt, heartbeatAt: startedAt };
+  const running: RunningStatus = {
+    state: 'running',
+    runId: randomUUID(),
+    importer: null,
+    pid: process.pid,
+    host: hostname(),
+    startedAt,
+    heartbeatAt: startedAt,
+  };
   const interruptedRunId = run.interrupted?.state === 'running' ? run.interrupted.runId : undefined;
   run.status.ensure();
   run.db
     .transaction(() => {
       const now = run.status.read();
       if (now.state === 'running' && now.runId !== interruptedRunId) {
-        throw new StrataError(ErrorCode.IMPORT_IN_PROGRESS, `another import into ${run.target.path} started at the same time (pid ${now.pid})`, { hint: 'let that one finish' });
+        throw new StrataError(ErrorCode.IMPORT_IN_PROGRESS, `another import into ${run.target.path} started at the same time (pid ${now.pid})`, {
+          hint: 'let that one finish',
+        });
       }
       run.status.write(running);
     })
@@ -87,7 +97,15 @@ export class RunClaim {
   }
 
   recordFailed(importer: string | null, failure: StrataError): void {
-    this.end({ state: 'failed', runId: this.runId, startedAt: this.startedAt, failedAt: new Date().toISOString(), importer, code: failure.code, message: failure.message });
+    this.end({
+      state: 'failed',
+      runId: this.runId,
+      startedAt: this.startedAt,
+      failedAt: new Date().toISOString(),
+      importer,
+      code: failure.code,
+      message: failure.message,
+    });
   }
 
   recordCancelled(importer: string | null): void {

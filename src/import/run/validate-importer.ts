@@ -15,11 +15,26 @@ export async function validateImporter<Sources extends ImportSources>(run: Impor
   const validated = await importer.validate(step.context);
   const errors = [...validated.errors];
   if (validated.targetCount < validated.sourceCount - validated.skippedCount) {
-    errors.unshift(`${validated.targetCount} rows in the target, expected at least ${validated.sourceCount - validated.skippedCount} (source ${validated.sourceCount} - skipped ${validated.skippedCount})`);
+    errors.unshift(
+      `${validated.targetCount} rows in the target, expected at least ${validated.sourceCount - validated.skippedCount} (source ${validated.sourceCount} - skipped ${validated.skippedCount})`,
+    );
   }
   errors.push(...foreignKeyViolations(run.db, importer.tables ?? []));
-  Object.assign(result, { sourceCount: validated.sourceCount, targetCount: validated.targetCount, skippedCount: validated.skippedCount, errors, durationMs: performance.now() - step.startedAt });
-  run.events.emit('import:validated', { id: importer.id, name: importer.name, sourceCount: validated.sourceCount, targetCount: validated.targetCount, skippedCount: validated.skippedCount, errors });
+  Object.assign(result, {
+    sourceCount: validated.sourceCount,
+    targetCount: validated.targetCount,
+    skippedCount: validated.skippedCount,
+    errors,
+    durationMs: performance.now() - step.startedAt,
+  });
+  run.events.emit('import:validated', {
+    id: importer.id,
+    name: importer.name,
+    sourceCount: validated.sourceCount,
+    targetCount: validated.targetCount,
+    skippedCount: validated.skippedCount,
+    errors,
+  });
   if (errors.length) {
     result.status = 'failed';
     run.finish(result);
@@ -36,7 +51,12 @@ export async function validateImporter<Sources extends ImportSources>(run: Impor
 function foreignKeyViolations(db: BetterSqlite3Database, tables: readonly string[]): string[] {
   const errors: string[] = [];
   for (const table of tables) {
-    const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`).all() as { table: string; rowid: number | null; parent: string; fkid: number }[];
+    const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`).all() as {
+      table: string;
+      rowid: number | null;
+      parent: string;
+      fkid: number;
+    }[];
     if (rows.length === 0) continue;
     const byParent = new Map<string, number[]>();
     for (const row of rows) {
@@ -45,7 +65,9 @@ function foreignKeyViolations(db: BetterSqlite3Database, tables: readonly string
       byParent.set(row.parent, list);
     }
     for (const [parent, rowids] of byParent) {
-      errors.push(`foreign key violation: ${rowids.length} row(s) of ${table} reference missing rows of ${parent} (rowid ${rowids.slice(0, 5).join(', ')}${rowids.length > 5 ? ', ...' : ''})`);
+      errors.push(
+        `foreign key violation: ${rowids.length} row(s) of ${table} reference missing rows of ${parent} (rowid ${rowids.slice(0, 5).join(', ')}${rowids.length > 5 ? ', ...' : ''})`,
+      );
     }
   }
   return errors;

@@ -37,17 +37,25 @@ export function parseSqlMigration(text: string, syntax: SqlSyntax, file = 'the m
   for (const direction of ['up', 'down', 'verify']) {
     const repeated = markers.filter((m) => m[1] === direction);
     if (repeated.length > 1) {
-      throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file} has ${repeated.length} '-- migrate:${direction}' sections (lines ${repeated.map((m) => countLines(text, m.index ?? 0)).join(', ')})`, {
-        hint: `keep one '-- migrate:${direction}' section`,
-      });
+      throw new StrataError(
+        ErrorCode.MIGRATION_INVALID,
+        `${file} has ${repeated.length} '-- migrate:${direction}' sections (lines ${repeated.map((m) => countLines(text, m.index ?? 0)).join(', ')})`,
+        {
+          hint: `keep one '-- migrate:${direction}' section`,
+        },
+      );
     }
   }
   // As dbmate does: SQL before the first marker would silently belong to no section.
   const before = splitStatements(text.slice(0, markers[0]!.index ?? 0), { lexer });
   if (before.length) {
-    throw new StrataError(ErrorCode.MIGRATION_INVALID, `${file}: a statement at line ${before[0]!.line} comes before '-- migrate:${markers[0]![1]}' and belongs to no section`, {
-      hint: "move it below '-- migrate:up' (or into '-- migrate:down')",
-    });
+    throw new StrataError(
+      ErrorCode.MIGRATION_INVALID,
+      `${file}: a statement at line ${before[0]!.line} comes before '-- migrate:${markers[0]![1]}' and belongs to no section`,
+      {
+        hint: "move it below '-- migrate:up' (or into '-- migrate:down')",
+      },
+    );
   }
 
   let up: SqlBody | undefined;
@@ -78,11 +86,7 @@ function body(text: string, lineOffset: number, lexer: SqlLexer, transaction: bo
       if (/^(off|0|false|no)$/i.test(pragma[1] ?? '')) foreignKeys = false;
       continue;
     }
-    const control = BEGIN_STATEMENT.test(statement.sql)
-      ? 'begin'
-      : COMMIT_STATEMENT.test(statement.sql)
-        ? 'commit'
-        : undefined;
+    const control = BEGIN_STATEMENT.test(statement.sql) ? 'begin' : COMMIT_STATEMENT.test(statement.sql) ? 'commit' : undefined;
     statements.push({
       index: statement.index,
       line: statement.line,

@@ -40,10 +40,14 @@ export async function acquireFileLock(lockPath: string, timeoutMs: number, onWai
     },
     timedOut() {
       const holder = parseHolder(seen);
-      return new StrataError(ErrorCode.LOCK_TIMEOUT, `${lockPath} is held${holder ? ` by process ${holder.pid} on ${holder.host} since ${holder.at}` : ''} for more than ${timeoutMs} ms`, {
-        hint: 'wait for that migration to finish, or raise lockTimeoutMs; if no such process runs, delete the lock file',
-        details: { lockPath, holder },
-      });
+      return new StrataError(
+        ErrorCode.LOCK_TIMEOUT,
+        `${lockPath} is held${holder ? ` by process ${holder.pid} on ${holder.host} since ${holder.at}` : ''} for more than ${timeoutMs} ms`,
+        {
+          hint: 'wait for that migration to finish, or raise lockTimeoutMs; if no such process runs, delete the lock file',
+          details: { lockPath, holder },
+        },
+      );
     },
   });
 }

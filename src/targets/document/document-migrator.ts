@@ -88,7 +88,9 @@ export class DocumentMigrator<Data = any> {
   /** Takes the document down to `to`, or back `steps` migrations (default 1). */
   async rollback(options: { to?: DocumentVersion; steps?: number } = {}): Promise<DocumentRunReport<Data>> {
     if (options.to !== undefined && options.steps !== undefined) {
-      throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or steps, not both', { hint: 'rollback({ to: 1 }) or rollback({ steps: 2 })' });
+      throw new StrataError(ErrorCode.USAGE, 'give either a version to roll back to or steps, not both', {
+        hint: 'rollback({ to: 1 }) or rollback({ steps: 2 })',
+      });
     }
     const count = options.steps ?? 1;
     if (!Number.isInteger(count) || count < 1) {
@@ -108,7 +110,7 @@ export class DocumentMigrator<Data = any> {
     const stored = await this.options.store.read();
     const latestVersion = this.manager.getLatestVersion();
     const problems: StatusProblem[] = [];
-    let current: DocumentVersion | null = stored ? (stored.version ?? null) : null;
+    const current: DocumentVersion | null = stored ? (stored.version ?? null) : null;
     const effective = stored ? (stored.version ?? this.baseVersion()) : null;
     const latestUp = new Map<string, HistoryEntry>();
     for (const entry of stored?.history ?? []) if (entry.direction === 'up') latestUp.set(String(entry.version), entry);
@@ -139,7 +141,12 @@ export class DocumentMigrator<Data = any> {
   private async run(direction: Direction, plan: (from: DocumentVersion) => DocumentStep<Data>[]): Promise<DocumentRunReport<Data>> {
     const started = clock();
     const { store } = this.options;
-    const release = await takeLock((timeoutMs, onWaiting) => store.lock(timeoutMs, onWaiting), store.description, this.options.lockTimeoutMs ?? DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS, this.events);
+    const release = await takeLock(
+      (timeoutMs, onWaiting) => store.lock(timeoutMs, onWaiting),
+      store.description,
+      this.options.lockTimeoutMs ?? DEFAULT_DOCUMENT_LOCK_TIMEOUT_MS,
+      this.events,
+    );
     try {
       const stored = await store.read();
       const document = stored ?? this.initialDocument();

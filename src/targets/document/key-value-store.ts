@@ -197,7 +197,9 @@ export function mementoStore(memento: MementoLike, options: KeyValueStoreOptions
 }
 
 /** In memory, for tests and for apps that persist elsewhere; values are copied in and out. */
-export function memoryStore(options: Partial<KeyValueStoreOptions> & { initial?: unknown; map?: Map<string, unknown> } = {}): DocumentStore & { readonly map: Map<string, unknown> } {
+export function memoryStore(
+  options: Partial<KeyValueStoreOptions> & { initial?: unknown; map?: Map<string, unknown> } = {},
+): DocumentStore & { readonly map: Map<string, unknown> } {
   const key = options.key ?? 'document';
   const map = options.map ?? new Map<string, unknown>();
   if (options.initial !== undefined) map.set(key, clone(options.initial));

@@ -100,7 +100,8 @@ export function reduxPersist(options: VersionAtOptions = {}): DocumentLayout {
   return {
     siblings: inner.siblings,
     decode(main, siblings, where) {
-      if (!isRecord(main)) throw invalid(`${where} is not redux-persist state (expected an object of JSON strings)`, 'check the key (redux-persist writes persist:<config.key>)');
+      if (!isRecord(main))
+        throw invalid(`${where} is not redux-persist state (expected an object of JSON strings)`, 'check the key (redux-persist writes persist:<config.key>)');
       const state: Record<string, unknown> = {};
       for (const [key, text] of Object.entries(main)) {
         try {
@@ -122,7 +123,11 @@ export function reduxPersist(options: VersionAtOptions = {}): DocumentLayout {
 }
 
 function versionOf(value: unknown, where: string): DocumentVersion {
-  if (!versionKind(value)) throw invalid(`${where}: the stored version ${JSON.stringify(value)} is not a version`, 'versions are integers or semver strings; fix or restore the stored document');
+  if (!versionKind(value))
+    throw invalid(
+      `${where}: the stored version ${JSON.stringify(value)} is not a version`,
+      'versions are integers or semver strings; fix or restore the stored document',
+    );
   return typeof value === 'string' && versionKind(value) === 'integer' ? Number(value) : (value as DocumentVersion);
 }
 

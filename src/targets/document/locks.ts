@@ -8,7 +8,11 @@ import { ErrorCode, StrataError } from '../../model/errors.js';
 export type Release = () => Promise<void>;
 
 interface WebLocks {
-  request(name: string, options: { mode?: 'exclusive'; ifAvailable?: boolean; signal?: AbortSignal }, callback: (lock: unknown) => Promise<void>): Promise<void>;
+  request(
+    name: string,
+    options: { mode?: 'exclusive'; ifAvailable?: boolean; signal?: AbortSignal },
+    callback: (lock: unknown) => Promise<void>,
+  ): Promise<void>;
 }
 
 function webLocks(): WebLocks | undefined {

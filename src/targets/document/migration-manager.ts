@@ -80,15 +80,25 @@ export class MigrationManager<Data = any> {
     if (order === 0) return [];
     if (order < 0) {
       const ups = this.sorted.filter((m) => compareDocumentVersions(m.version, current) > 0 && compareDocumentVersions(m.version, target) <= 0);
-      return ups.map((migration, k) => ({ migration, direction: 'up', from: k === 0 ? current : ups[k - 1]!.version, to: migration.version, schema: migration.schema }));
+      return ups.map((migration, k) => ({
+        migration,
+        direction: 'up',
+        from: k === 0 ? current : ups[k - 1]!.version,
+        to: migration.version,
+        schema: migration.schema,
+      }));
     }
     const downs = this.sorted.filter((m) => compareDocumentVersions(m.version, target) > 0 && compareDocumentVersions(m.version, current) <= 0).reverse();
     const withoutDown = downs.filter((m) => !m.down);
     if (withoutDown.length) {
-      throw new StrataError(ErrorCode.MIGRATION_DOWN_MISSING, `cannot go down from ${current} to ${target}: ${withoutDown.map((m) => `migration ${m.version} ("${m.name}")`).join(', ')} ${withoutDown.length > 1 ? 'have' : 'has'} no down()`, {
-        hint: 'add a down() to those migrations, or choose a target version above them',
-        details: { versions: withoutDown.map((m) => m.version) },
-      });
+      throw new StrataError(
+        ErrorCode.MIGRATION_DOWN_MISSING,
+        `cannot go down from ${current} to ${target}: ${withoutDown.map((m) => `migration ${m.version} ("${m.name}")`).join(', ')} ${withoutDown.length > 1 ? 'have' : 'has'} no down()`,
+        {
+          hint: 'add a down() to those migrations, or choose a target version above them',
+          details: { versions: withoutDown.map((m) => m.version) },
+        },
+      );
     }
     return downs.map((migration) => {
       const below = this.below(migration.version);
@@ -147,9 +157,13 @@ export class MigrationManager<Data = any> {
     const normal = normaliseVersion(version, `${role} version`);
     const kind = versionKind(normal);
     if (this.kind && kind !== this.kind) {
-      throw new StrataError(ErrorCode.VERSION_UNKNOWN, `${role} version ${JSON.stringify(version)} is a ${kind} version but the migrations use ${this.kind} versions`, {
-        hint: this.kind === 'semver' ? 'write versions like "2.0.0"' : 'write versions as integers',
-      });
+      throw new StrataError(
+        ErrorCode.VERSION_UNKNOWN,
+        `${role} version ${JSON.stringify(version)} is a ${kind} version but the migrations use ${this.kind} versions`,
+        {
+          hint: this.kind === 'semver' ? 'write versions like "2.0.0"' : 'write versions as integers',
+        },
+      );
     }
     const lowest = this.sorted[0];
     const latest = this.sorted.at(-1);
@@ -177,7 +191,11 @@ export class MigrationManager<Data = any> {
 export const migrationManager = new MigrationManager<any>();
 
 /** Runs planned steps on data the caller owns (already a copy, or freshly parsed). */
-export async function runSteps<Data>(steps: readonly DocumentStep<Data>[], data: Data, observer: StepObserver = {}): Promise<{ data: Data; results: StepResult[] }> {
+export async function runSteps<Data>(
+  steps: readonly DocumentStep<Data>[],
+  data: Data,
+  observer: StepObserver = {},
+): Promise<{ data: Data; results: StepResult[] }> {
   let state = data;
   const results: StepResult[] = [];
   for (let k = 0; k < steps.length; k++) {
@@ -217,11 +235,15 @@ function returned<Data>(step: DocumentStep<Data>, next: unknown, results: StepRe
 function checkVerdict(step: DocumentStep, verdict: { issues?: ReadonlyArray<{ message: string }> | undefined }, results: StepResult[], started: number): void {
   if (!verdict.issues) return;
   const problems = describeIssues(verdict.issues as never);
-  throw new StrataError(ErrorCode.VALIDATION_FAILED, `after ${describeStep(step)}, the data does not match version ${step.to}'s schema: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`, {
-    hint: `fix ${step.direction}() of migration ${step.migration.version} (or the schema); nothing was written`,
-    details: { version: step.migration.version, direction: step.direction, issues: problems },
-    results: [...results, resultOf(step, started, 'failed')],
-  });
+  throw new StrataError(
+    ErrorCode.VALIDATION_FAILED,
+    `after ${describeStep(step)}, the data does not match version ${step.to}'s schema: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+    {
+      hint: `fix ${step.direction}() of migration ${step.migration.version} (or the schema); nothing was written`,
+      details: { version: step.migration.version, direction: step.direction, issues: problems },
+      results: [...results, resultOf(step, started, 'failed')],
+    },
+  );
 }
 
 function stepFailure(step: DocumentStep, error: unknown, results: StepResult[], started: number): StrataError {

@@ -21,7 +21,9 @@ export interface DatabaseAdmin {
 export function databaseAdmin(db: string): DatabaseAdmin {
   const dialect = dialectFor(db);
   if (!dialect.admin) {
-    throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, `Strata cannot create or drop ${dialect.locate(db).description}`, { hint: 'create or drop it with the tools of that database' });
+    throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, `Strata cannot create or drop ${dialect.locate(db).description}`, {
+      hint: 'create or drop it with the tools of that database',
+    });
   }
   return dialect.admin(db);
 }

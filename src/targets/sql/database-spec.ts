@@ -96,7 +96,12 @@ export function resolveDatabase(options: DatabaseOptions): DatabaseSpec {
     return makeSpec(dialect, { ...dialect.locate(db), located: true, driver: undefined }, options, settings);
   }
   const driver = isSqlDriver(db) ? db : adopted(db, settings);
-  return makeSpec(driver.dialect, { location: driver.location ?? driver.description, description: driver.description, located: driver.location !== undefined, driver }, options, settings);
+  return makeSpec(
+    driver.dialect,
+    { location: driver.location ?? driver.description, description: driver.description, located: driver.location !== undefined, driver },
+    options,
+    settings,
+  );
 }
 
 function adopted(connection: object, settings: ConnectionSettings): SqlDriver {
@@ -105,11 +110,17 @@ function adopted(connection: object, settings: ConnectionSettings): SqlDriver {
     if (driver) return driver;
   }
   const legacy = typeof (connection as { dialect?: unknown }).dialect === 'string';
-  throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, legacy ? `the driver given as db names its dialect by a string, not a Dialect object` : 'db is neither a path or URL, a driver, nor a connection Strata knows', {
-    hint: legacy
-      ? "a driver's dialect is the Dialect object of its folder (e.g. sqliteDialect from targets/sql/sqlite/dialect.ts)"
-      : 'give a path or URL, a SqlDriver, or an open better-sqlite3 Database',
-  });
+  throw new StrataError(
+    ErrorCode.DRIVER_UNSUPPORTED,
+    legacy
+      ? `the driver given as db names its dialect by a string, not a Dialect object`
+      : 'db is neither a path or URL, a driver, nor a connection Strata knows',
+    {
+      hint: legacy
+        ? "a driver's dialect is the Dialect object of its folder (e.g. sqliteDialect from targets/sql/sqlite/dialect.ts)"
+        : 'give a path or URL, a SqlDriver, or an open better-sqlite3 Database',
+    },
+  );
 }
 
 function makeSpec(
@@ -155,7 +166,9 @@ function makeSpec(
       if (found) return found;
       throw new StrataError(
         ErrorCode.BACKUP_UNSUPPORTED,
-        where.located ? `${where.description} is in memory: it has no file to back up` : `${where.description} was given as a driver that does not say where its data is: Strata cannot back it up`,
+        where.located
+          ? `${where.description} is in memory: it has no file to back up`
+          : `${where.description} was given as a driver that does not say where its data is: Strata cannot back it up`,
         {
           hint: where.located
             ? 'backups need a database file or a server URL; run with --no-backup (backup: false)'

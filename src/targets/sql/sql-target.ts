@@ -211,9 +211,13 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   private async assertForeignKeys(): Promise<void> {
     const violations = await this.driver.foreignKeyViolations();
     if (violations.length) {
-      throw new StrataError(ErrorCode.FOREIGN_KEY_VIOLATION, `foreign key check failed after the migration: ${violations.slice(0, 5).join('; ')}${violations.length > 5 ? ` (and ${violations.length - 5} more)` : ''}`, {
-        details: { violations },
-      });
+      throw new StrataError(
+        ErrorCode.FOREIGN_KEY_VIOLATION,
+        `foreign key check failed after the migration: ${violations.slice(0, 5).join('; ')}${violations.length > 5 ? ` (and ${violations.length - 5} more)` : ''}`,
+        {
+          details: { violations },
+        },
+      );
     }
   }
 }

@@ -85,7 +85,13 @@ export class BackupService {
       const text = this.options.storage.getItem(key);
       if (typeof text === 'string') items[key] = text;
     }
-    const exported: BackupExport = { format: 'airprompts-backup', createdAt: this.now().toISOString(), schemaVersion: this.schemaVersion(), description, items };
+    const exported: BackupExport = {
+      format: 'airprompts-backup',
+      createdAt: this.now().toISOString(),
+      schemaVersion: this.schemaVersion(),
+      description,
+      items,
+    };
     const temp = `${this.options.exportPath}.tmp`;
     writeFileSync(temp, JSON.stringify(exported), { mode: 0o600 });
     renameSync(temp, this.options.exportPath);

@@ -140,7 +140,14 @@ export class DataMigrationService {
         logger?.info(`full backup ${backupId} before migrating`, { backupId });
       }
       const report = await migrator.migrate();
-      return { state: report.data as AppState, from: report.from === null ? null : String(report.from), version: String(report.version), migrated: report.written, report, backupId };
+      return {
+        state: report.data as AppState,
+        from: report.from === null ? null : String(report.from),
+        version: String(report.version),
+        migrated: report.written,
+        report,
+        backupId,
+      };
     } catch (error) {
       logger?.error(`runPendingMigrations failed: ${(error as Error).message}`, { code: (error as { code?: string }).code });
       throw error;
@@ -191,14 +198,22 @@ export class DataMigrationService {
     const layer = await this.items();
     const keys = await this.itemKeys();
     const started = Date.now();
-    this.progress = { ...this.idle(), state: 'running', total: keys.length, migrated: keys.filter((k) => layer.isMigrated(k)).length, batchSize, startedAt: new Date(started).toISOString() };
+    this.progress = {
+      ...this.idle(),
+      state: 'running',
+      total: keys.length,
+      migrated: keys.filter((k) => layer.isMigrated(k)).length,
+      batchSize,
+      startedAt: new Date(started).toISOString(),
+    };
     this.progress.percent = percent(this.progress.migrated, keys.length);
     logger?.info(`progressive migration 2.0.0 -> 3.0.0 of ${keys.length} item(s) in batches of ${batchSize}`, { total: keys.length, batchSize });
     try {
       if (!layer.isDualReadActive() || (await layer.getMigrationStats()).dualRead.until === null) {
         await layer.setDualReadMode(true, this.options.dualReadMs ?? 7 * 24 * 3600 * 1000);
       }
-      if (this.options.backupService && !(await this.options.backupService.hasBackup())) await this.options.backupService.createFullBackup('before the progressive 3.0.0 move');
+      if (this.options.backupService && !(await this.options.backupService.hasBackup()))
+        await this.options.backupService.createFullBackup('before the progressive 3.0.0 move');
       const todo = keys.filter((k) => !layer.isMigrated(k));
       let done = 0;
       for (let at = 0; at < todo.length; at += batchSize) {
@@ -216,7 +231,12 @@ export class DataMigrationService {
         this.progress.percent = percent(this.progress.migrated, keys.length);
         const elapsed = Date.now() - started;
         this.progress.itemsPerSecond = elapsed > 0 ? Math.round((done / elapsed) * 1000) : null;
-        logger?.debug(`batch ${this.progress.batches}: ${batch.length} item(s) in ${Date.now() - batchStarted} ms`, { batch: this.progress.batches, size: batch.length, migrated: this.progress.migrated, total: keys.length });
+        logger?.debug(`batch ${this.progress.batches}: ${batch.length} item(s) in ${Date.now() - batchStarted} ms`, {
+          batch: this.progress.batches,
+          size: batch.length,
+          migrated: this.progress.migrated,
+          total: keys.length,
+        });
         if (delayMs > 0 && at + batchSize < todo.length) await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
       this.progress.state = 'completed';
@@ -243,7 +263,18 @@ export class DataMigrationService {
   }
 
   private idle(): MigrationProgress {
-    return { state: 'idle', total: 0, migrated: 0, percent: 0, batches: 0, batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE, startedAt: null, finishedAt: null, itemsPerSecond: null, error: null };
+    return {
+      state: 'idle',
+      total: 0,
+      migrated: 0,
+      percent: 0,
+      batches: 0,
+      batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+      startedAt: null,
+      finishedAt: null,
+      itemsPerSecond: null,
+      error: null,
+    };
   }
 }
 

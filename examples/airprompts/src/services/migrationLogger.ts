@@ -3,7 +3,17 @@
  * event of the app's migrations (attach a migrator) plus the app's own entries, in localStorage
  * as JSON lines (or any JournalSink: memory in tests, a JSONL file in Electron's main process).
  */
-import { Journal, memoryJournalSink, webStorageJournalSink, type JournalEntry, type JournalExportFormat, type JournalLevel, type JournalQuery, type JournalSink, type StorageLike } from 'strata-migrate/document';
+import {
+  Journal,
+  memoryJournalSink,
+  webStorageJournalSink,
+  type JournalEntry,
+  type JournalExportFormat,
+  type JournalLevel,
+  type JournalQuery,
+  type JournalSink,
+  type StorageLike,
+} from 'strata-migrate/document';
 
 export const JOURNAL_KEY = 'airprompts:journal';
 
@@ -23,7 +33,9 @@ export class MigrationLogger {
   readonly journal: Journal;
 
   constructor(options: MigrationLoggerOptions = {}) {
-    const sink = options.sink ?? (options.storage ? webStorageJournalSink(options.storage, { key: JOURNAL_KEY, maxEntries: options.maxEntries ?? 2000 }) : memoryJournalSink());
+    const sink =
+      options.sink ??
+      (options.storage ? webStorageJournalSink(options.storage, { key: JOURNAL_KEY, maxEntries: options.maxEntries ?? 2000 }) : memoryJournalSink());
     this.journal = new Journal(sink, { level: options.level ?? 'INFO', target: 'airprompts', ...(options.now ? { now: options.now } : {}) });
   }
 
@@ -71,5 +83,7 @@ export function createMigrationLogger(options: MigrationLoggerOptions = {}): Mig
 
 /** The app-wide logger of the guide. In the browser, build it with `createMigrationLogger({ storage: localStorage })`. */
 export const migrationLogger: MigrationLogger = createMigrationLogger(
-  typeof (globalThis as unknown as { localStorage?: StorageLike }).localStorage === 'object' ? { storage: (globalThis as unknown as { localStorage: StorageLike }).localStorage } : {},
+  typeof (globalThis as unknown as { localStorage?: StorageLike }).localStorage === 'object'
+    ? { storage: (globalThis as unknown as { localStorage: StorageLike }).localStorage }
+    : {},
 );

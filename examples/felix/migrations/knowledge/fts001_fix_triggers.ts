@@ -24,7 +24,9 @@ export async function up(ctx: SqlContext): Promise<void> {
  * the three triggers are there, and the index matches knowledge_entries row for row.
  */
 export async function verify(ctx: SqlContext): Promise<void> {
-  const names = (await ctx.query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'knowledge_entries' ORDER BY name`)).map((r) => r.name);
+  const names = (
+    await ctx.query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'knowledge_entries' ORDER BY name`)
+  ).map((r) => r.name);
   const missing = ['knowledge_fts_ad', 'knowledge_fts_ai', 'knowledge_fts_au'].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`knowledge_fts sync trigger(s) missing: ${missing.join(', ')}`);
   await ctx.exec(knowledgeFts.integrityCheck());

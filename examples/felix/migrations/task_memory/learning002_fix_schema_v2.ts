@@ -36,7 +36,9 @@ async function rebuild(ctx: SqlContext, table: string, shape: Shape): Promise<vo
   const fresh = `${table}_v2_rebuild`;
   const names = Object.keys(shape.copy);
   await ctx.exec(`CREATE TABLE ${fresh} (${shape.columns})`);
-  await ctx.exec(`INSERT INTO ${fresh} (${names.join(', ')}) SELECT ${Object.values(shape.copy).join(', ')} FROM ${table}${shape.where ? ` WHERE ${shape.where}` : ''}`);
+  await ctx.exec(
+    `INSERT INTO ${fresh} (${names.join(', ')}) SELECT ${Object.values(shape.copy).join(', ')} FROM ${table}${shape.where ? ` WHERE ${shape.where}` : ''}`,
+  );
   await ctx.exec(`DROP TABLE ${table}`);
   await ctx.exec(`ALTER TABLE ${fresh} RENAME TO ${table}`);
   for (const index of shape.indexes) await ctx.exec(index);

@@ -15,7 +15,14 @@ export const knowledgeImporter = tableImporter<LegacySources>({
       table: 'knowledge_base',
       map: (b: LegacyKnowledgeBase, ctx) => {
         idSet(ctx.sharedData, SHARED.knowledgeBaseIds).add(b.id);
-        return { id: b.id, name: b.name, model_id: b.model?.id ?? null, dimensions: b.dimensions ?? null, created_at: b.created_at, updated_at: b.updated_at ?? null };
+        return {
+          id: b.id,
+          name: b.name,
+          model_id: b.model?.id ?? null,
+          dimensions: b.dimensions ?? null,
+          created_at: b.created_at,
+          updated_at: b.updated_at ?? null,
+        };
       },
     },
     {

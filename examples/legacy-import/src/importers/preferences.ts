@@ -46,7 +46,8 @@ export const preferencesImporter: Importer<LegacySources> = {
     }
     const missing = resolved.filter((r) => r.value === undefined).map((r) => r.from);
     if (missing.length) warnings.push(`no value and no default, skipped: ${missing.join(', ')}`);
-    if (ctx.sources.redux.version !== -1 && ctx.sources.redux.version < 50) warnings.push(`redux state version ${ctx.sources.redux.version} is older than the mappings expect`);
+    if (ctx.sources.redux.version !== -1 && ctx.sources.redux.version < 50)
+      warnings.push(`redux state version ${ctx.sources.redux.version} is older than the mappings expect`);
     return { sourceCount: resolved.length, warnings };
   },
   execute(ctx: ImportContext<LegacySources>) {
@@ -67,7 +68,8 @@ export const preferencesImporter: Importer<LegacySources> = {
     for (const r of resolved) {
       if (r.value === undefined) continue;
       const stored = read.get(r.targetKey) as string | undefined;
-      if (stored !== JSON.stringify(r.value)) errors.push(`preference ${r.targetKey} is ${stored ?? 'missing'}, expected ${JSON.stringify(r.value)} (from ${r.from})`);
+      if (stored !== JSON.stringify(r.value))
+        errors.push(`preference ${r.targetKey} is ${stored ?? 'missing'}, expected ${JSON.stringify(r.value)} (from ${r.from})`);
     }
     return { sourceCount: resolved.length, targetCount, skippedCount: skipped, errors };
   },

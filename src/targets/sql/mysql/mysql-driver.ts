@@ -188,7 +188,12 @@ export class MysqlDriver implements SqlDriver<MysqlConnection> {
     const mysql = await loadPeer('mysql2', 'a MySQL/MariaDB URL', () => import('mysql2/promise'));
     try {
       // Version and applied_at strings stay strings; big numbers stay exact.
-      const conn = await mysql.createConnection({ uri: this.url.replace(/^mariadb:/i, 'mysql:'), supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
+      const conn = await mysql.createConnection({
+        uri: this.url.replace(/^mariadb:/i, 'mysql:'),
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        dateStrings: true,
+      });
       conn.on('error', () => undefined);
       return conn;
     } catch (error) {

@@ -24,10 +24,11 @@ function replacedFolderOf(dir: string): string {
   return `${dir}.strata-replaced`;
 }
 
-const exists = (path: string): Promise<boolean> => stat(path).then(
-  () => true,
-  () => false,
-);
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** True when a crash left a swap of `dir` half done (`dir` itself may then be missing). */
 export async function swapPending(dir: string): Promise<boolean> {

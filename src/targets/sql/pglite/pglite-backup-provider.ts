@@ -175,7 +175,12 @@ async function readSchemaVersion(pg: PGlite, ledgerTable: string): Promise<strin
   const present = await pg.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [name]);
   if (!present.rows[0]?.present) return null;
   const rows = await pg.query<{ version: string }>(`SELECT version FROM ${name} WHERE status = 'applied'`);
-  return rows.rows.map((row) => String(row.version)).sort(compareVersions).at(-1) ?? null;
+  return (
+    rows.rows
+      .map((row) => String(row.version))
+      .sort(compareVersions)
+      .at(-1) ?? null
+  );
 }
 
 /** No relation but the ledger, and the ledger (if any) has no rows: the run about to migrate has nothing to lose. */

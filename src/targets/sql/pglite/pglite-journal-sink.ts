@@ -16,9 +16,13 @@ import { PgliteDriver } from './pglite-driver.js';
 
 export function pgliteJournalSink(driver: SqlDriver, table: string): JournalSink {
   if (!(driver instanceof PgliteDriver)) {
-    throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, `${driver.description} says it is PGlite but is not a PgliteDriver: its journal cannot be written between its transactions`, {
-      hint: 'give db as a pglite: location, or a driver made by pgliteDialect.open()',
-    });
+    throw new StrataError(
+      ErrorCode.DRIVER_UNSUPPORTED,
+      `${driver.description} says it is PGlite but is not a PgliteDriver: its journal cannot be written between its transactions`,
+      {
+        hint: 'give db as a pglite: location, or a driver made by pgliteDialect.open()',
+      },
+    );
   }
   const pglite = driver;
   // The table once per instance: a restore brings back a folder that may not have it.

@@ -41,7 +41,12 @@ export function postgresAdmin(db: string): DatabaseAdmin {
     drop: () =>
       onServer((driver) =>
         driver.exec(`DROP DATABASE ${quoted}`).catch((error: unknown) => {
-          throw adminError('drop', description, error, 'it cannot be dropped while connections are open to it (stop the app first), and only by its owner or a superuser');
+          throw adminError(
+            'drop',
+            description,
+            error,
+            'it cannot be dropped while connections are open to it (stop the app first), and only by its owner or a superuser',
+          );
         }),
       ),
   };

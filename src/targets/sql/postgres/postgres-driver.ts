@@ -153,7 +153,9 @@ export class PostgresDriver implements SqlDriver<PgClient> {
     try {
       await holder.query('BEGIN');
       // An idle transaction must not be ended by the server's idle timeouts while the run goes on.
-      await holder.query("SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0; SET LOCAL application_name = 'strata migration lock'");
+      await holder.query(
+        "SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0; SET LOCAL application_name = 'strata migration lock'",
+      );
       await waitForLock({
         timeoutMs,
         pollMs: LOCK_POLL_MS,
@@ -238,7 +240,9 @@ function interval(value: number | string): string {
     return String(value);
   }
   if (!/^\d+\s*(ms|s|min|h|d)?$/.test(value.trim())) {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `timeout ${JSON.stringify(value)} is not a PostgreSQL interval`, { hint: "use ms as a number or e.g. '500ms', '5s', '1min'" });
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `timeout ${JSON.stringify(value)} is not a PostgreSQL interval`, {
+      hint: "use ms as a number or e.g. '500ms', '5s', '1min'",
+    });
   }
   return `'${value.trim()}'`;
 }

@@ -70,6 +70,9 @@ export interface BetterSqlite3Database {
   pragma(source: string, options?: { simple?: boolean | undefined }): unknown;
   function(name: string, fn: (...params: never[]) => unknown): this;
   function(name: string, options: BetterSqlite3FunctionOptions, fn: (...params: never[]) => unknown): this;
-  backup(destinationFile: string, options?: { progress: (info: { totalPages: number; remainingPages: number }) => number }): Promise<{ totalPages: number; remainingPages: number }>;
+  backup(
+    destinationFile: string,
+    options?: { progress: (info: { totalPages: number; remainingPages: number }) => number },
+  ): Promise<{ totalPages: number; remainingPages: number }>;
   close(): this;
 }

@@ -39,7 +39,8 @@ export const sqliteDialect: Dialect = {
   open: (spec) => new SqliteDriver(spec.location, { pragmas: spec.settings.pragmas }),
   adopt: (connection, settings) => (isBetterSqlite3(connection) ? new SqliteDriver(connection, { pragmas: settings.pragmas }) : undefined),
   admin: sqliteAdmin,
-  backupProvider: (spec) => (spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name })),
+  backupProvider: (spec) =>
+    spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   inTransaction: async (context) => (context.connection as BetterSqlite3Database).inTransaction,
   journalSink: sqliteJournalSink,
 };

@@ -84,7 +84,10 @@ function invalid(message: string, hint: string): StrataError {
 
 function identifier(value: unknown, what: string): string {
   if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw invalid(`${what} ${JSON.stringify(value)} is not a plain identifier`, 'use letters, digits and underscores, not starting with a digit (e.g. knowledge_fts)');
+    throw invalid(
+      `${what} ${JSON.stringify(value)} is not a plain identifier`,
+      'use letters, digits and underscores, not starting with a digit (e.g. knowledge_fts)',
+    );
   }
   return value;
 }
@@ -93,17 +96,27 @@ const quote = sqliteSql.quoteIdentifier;
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 function validate(options: Fts5ExternalContentOptions): Fts5ExternalContent['options'] {
-  if (typeof options !== 'object' || options === null) throw invalid('expected an options object', "pass { table, source, columns, rowid? }");
+  if (typeof options !== 'object' || options === null) throw invalid('expected an options object', 'pass { table, source, columns, rowid? }');
   const table = identifier(options.table, 'table');
   const source = identifier(options.source, 'source table');
-  if (table.toLowerCase() === source.toLowerCase()) throw invalid(`table and source are both ${JSON.stringify(table)}`, 'name the FTS table differently from its content table, e.g. knowledge_fts for knowledge_entries');
-  if (!Array.isArray(options.columns) || options.columns.length === 0) throw invalid('columns must be a non-empty array of column names', "list the source columns to index, e.g. columns: ['title', 'content']");
+  if (table.toLowerCase() === source.toLowerCase())
+    throw invalid(
+      `table and source are both ${JSON.stringify(table)}`,
+      'name the FTS table differently from its content table, e.g. knowledge_fts for knowledge_entries',
+    );
+  if (!Array.isArray(options.columns) || options.columns.length === 0)
+    throw invalid('columns must be a non-empty array of column names', "list the source columns to index, e.g. columns: ['title', 'content']");
   const seen = new Set<string>();
   const columns = options.columns.map((column: unknown) => {
     const name = identifier(column, 'column');
     const key = name.toLowerCase();
-    if (RESERVED_COLUMNS.has(key)) throw invalid(`column ${JSON.stringify(name)} is reserved by FTS5`, 'FTS5 keeps rank and rowid for itself; index a column with another name');
-    if (key === table.toLowerCase()) throw invalid(`column ${JSON.stringify(name)} has the FTS table's own name`, 'FTS5 uses a hidden column named after the table; rename the table or the column');
+    if (RESERVED_COLUMNS.has(key))
+      throw invalid(`column ${JSON.stringify(name)} is reserved by FTS5`, 'FTS5 keeps rank and rowid for itself; index a column with another name');
+    if (key === table.toLowerCase())
+      throw invalid(
+        `column ${JSON.stringify(name)} has the FTS table's own name`,
+        'FTS5 uses a hidden column named after the table; rename the table or the column',
+      );
     if (seen.has(key)) throw invalid(`column ${JSON.stringify(name)} is listed twice`, 'list each column once');
     seen.add(key);
     return name;
@@ -113,13 +126,20 @@ function validate(options: Fts5ExternalContentOptions): Fts5ExternalContent['opt
   let tokenize: string | undefined;
   if (options.tokenize !== undefined) {
     if (typeof options.tokenize !== 'string' || options.tokenize.trim() === '' || /[\u0000-\u001f]/.test(options.tokenize)) {
-      throw invalid(`tokenize ${JSON.stringify(options.tokenize)} is not a tokenizer specification`, "give FTS5's tokenize argument as one line, e.g. 'porter unicode61'");
+      throw invalid(
+        `tokenize ${JSON.stringify(options.tokenize)} is not a tokenizer specification`,
+        "give FTS5's tokenize argument as one line, e.g. 'porter unicode61'",
+      );
     }
     tokenize = options.tokenize;
   }
   let prefix: number[] | undefined;
   if (options.prefix !== undefined) {
-    if (!Array.isArray(options.prefix) || options.prefix.length === 0 || !options.prefix.every((n: unknown) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 999)) {
+    if (
+      !Array.isArray(options.prefix) ||
+      options.prefix.length === 0 ||
+      !options.prefix.every((n: unknown) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 999)
+    ) {
       throw invalid(`prefix ${JSON.stringify(options.prefix)} must be a non-empty array of integers from 1 to 999`, 'e.g. prefix: [2, 3]');
     }
     prefix = [...options.prefix];
@@ -194,7 +214,8 @@ export function externalContent(input: Fts5ExternalContentOptions): Fts5External
 }
 
 function requireSqlite(ctx: Fts5Context): void {
-  if (!ctx || typeof ctx.exec !== 'function') throw invalid('expected a migration ctx with exec(sql)', 'call up(ctx) / down(ctx) from a code migration, with the ctx Strata passes');
+  if (!ctx || typeof ctx.exec !== 'function')
+    throw invalid('expected a migration ctx with exec(sql)', 'call up(ctx) / down(ctx) from a code migration, with the ctx Strata passes');
   if (ctx.dialect !== undefined && ctx.dialect !== 'sqlite') {
     throw invalid(`FTS5 is a SQLite feature; this migration runs on ${ctx.dialect}`, 'use these helpers in SQLite migrations only');
   }
@@ -203,12 +224,16 @@ function requireSqlite(ctx: Fts5Context): void {
 /** FTS5 accepts a missing content table or column at CREATE time and fails later; say so up front. */
 async function checkSource(ctx: Required<Pick<Fts5Context, 'query'>>, options: Fts5ExternalContent['options']): Promise<void> {
   const rows = await ctx.query<{ name: string }>('SELECT name FROM pragma_table_xinfo(?)', [options.source]);
-  if (rows.length === 0) throw invalid(`source table ${JSON.stringify(options.source)} does not exist`, 'create the content table in an earlier migration (or earlier in this one)');
+  if (rows.length === 0)
+    throw invalid(`source table ${JSON.stringify(options.source)} does not exist`, 'create the content table in an earlier migration (or earlier in this one)');
   const present = new Set(rows.map((row) => row.name.toLowerCase()));
   const wanted = options.rowid === 'rowid' ? options.columns : [...options.columns, options.rowid];
   const missing = wanted.filter((column) => !present.has(column.toLowerCase()));
   if (missing.length) {
-    throw invalid(`source table ${JSON.stringify(options.source)} has no column ${missing.map((c) => JSON.stringify(c)).join(', ')}`, `its columns are ${rows.map((row) => row.name).join(', ')}`);
+    throw invalid(
+      `source table ${JSON.stringify(options.source)} has no column ${missing.map((c) => JSON.stringify(c)).join(', ')}`,
+      `its columns are ${rows.map((row) => row.name).join(', ')}`,
+    );
   }
 }
 

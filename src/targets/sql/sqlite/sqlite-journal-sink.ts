@@ -32,7 +32,7 @@ export function sqliteJournalSink(driver: SqlDriver, table: string): JournalSink
     rewindsOnRestore: true,
     writable() {
       const conn = db();
-      return conn !== undefined && conn.open && !conn.inTransaction && !conn.readonly;
+      return conn?.open === true && !conn.inTransaction && !conn.readonly;
     },
     append(batch) {
       const conn = db();
