@@ -27,7 +27,9 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
-import { createMigrator, ledgerSql } from '../dist/index.js';
+import { createMigrator } from '../dist/index.js';
+// The ledger's exact SQL is internal (not exported): the raw limit writes the same row Strata writes.
+import { ledgerSql } from '../dist/targets/sql/ledger-sql.js';
 // @ts-expect-error plain JavaScript helper, no declarations
 import { RAW_PG_INSERT, RAW_PG_LEDGER, rawApply, rawSession } from './postgres-raw.mjs';
 import { commitLabel, median, rotate } from './stats.js';

@@ -19,7 +19,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createMigrator, ledgerSql } from '../dist/index.js';
+import { createMigrator } from '../dist/index.js';
+// The ledger's exact SQL is internal (not exported): the raw limit writes the same row Strata writes.
+import { ledgerSql } from '../dist/targets/sql/ledger-sql.js';
 import { RAW_INSERT, RAW_LEDGER, tools as peers, type NoopSession, type Tool } from './tools.mjs';
 import { commitLabel, median, rotate } from './stats.js';
 
