@@ -3,8 +3,8 @@
  * that names no database (the one in the URL may not exist yet).
  */
 import { ErrorCode, StrataError } from '../../../model/errors.js';
-import { adminError } from '../admin-error.js';
 import type { DatabaseAdmin } from '../database-admin.js';
+import { serverAdmin } from '../server-admin.js';
 import { parseServerUrl, redactUrl } from '../server-url.js';
 import { MysqlDriver } from './mysql-driver.js';
 import { mysqlSql } from './mysql-sql.js';
@@ -17,30 +17,13 @@ export function mysqlAdmin(db: string): DatabaseAdmin {
   const server = new URL(url);
   server.pathname = '/';
   const quoted = `\`${name.replace(/`/g, '``')}\``;
-  async function onServer<T>(work: (driver: MysqlDriver) => Promise<T>): Promise<T> {
-    const driver = new MysqlDriver(server.toString());
-    try {
-      await driver.connect('write');
-      return await work(driver);
-    } finally {
-      await driver.close();
-    }
-  }
-  return {
+  return serverAdmin({
     description,
-    files: [],
-    exists: () => onServer(async (driver) => (await driver.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).length > 0),
-    create: () =>
-      onServer((driver) =>
-        driver.exec(`CREATE DATABASE ${quoted}`).catch((error: unknown) => {
-          throw adminError('create', description, error, 'the user in the URL needs the CREATE privilege');
-        }),
-      ),
-    drop: () =>
-      onServer((driver) =>
-        driver.exec(`DROP DATABASE ${quoted}`).catch((error: unknown) => {
-          throw adminError('drop', description, error, 'the user in the URL needs the DROP privilege');
-        }),
-      ),
-  };
+    name,
+    quoted,
+    onServer: () => new MysqlDriver(server.toString()),
+    existsSql: 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    createHint: 'the user in the URL needs the CREATE privilege',
+    dropHint: 'the user in the URL needs the DROP privilege',
+  });
 }

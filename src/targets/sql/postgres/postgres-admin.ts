@@ -3,8 +3,8 @@
  * `postgres` maintenance database (a database cannot be created or dropped from inside itself).
  */
 import { ErrorCode, StrataError } from '../../../model/errors.js';
-import { adminError } from '../admin-error.js';
 import type { DatabaseAdmin } from '../database-admin.js';
+import { serverAdmin } from '../server-admin.js';
 import { parseServerUrl, redactUrl } from '../server-url.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { postgresSql } from './postgres-sql.js';
@@ -19,35 +19,13 @@ export function postgresAdmin(db: string): DatabaseAdmin {
   const maintenance = new URL(url);
   maintenance.pathname = `/${MAINTENANCE_DATABASE}`;
   const quoted = `"${name.replace(/"/g, '""')}"`;
-  async function onServer<T>(work: (driver: PostgresDriver) => Promise<T>): Promise<T> {
-    const driver = new PostgresDriver(maintenance.toString());
-    try {
-      await driver.connect('write');
-      return await work(driver);
-    } finally {
-      await driver.close();
-    }
-  }
-  return {
+  return serverAdmin({
     description,
-    files: [],
-    exists: () => onServer(async (driver) => (await driver.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0),
-    create: () =>
-      onServer((driver) =>
-        driver.exec(`CREATE DATABASE ${quoted}`).catch((error: unknown) => {
-          throw adminError('create', description, error, 'the user in the URL needs the CREATEDB right (ALTER ROLE ... CREATEDB)');
-        }),
-      ),
-    drop: () =>
-      onServer((driver) =>
-        driver.exec(`DROP DATABASE ${quoted}`).catch((error: unknown) => {
-          throw adminError(
-            'drop',
-            description,
-            error,
-            'it cannot be dropped while connections are open to it (stop the app first), and only by its owner or a superuser',
-          );
-        }),
-      ),
-  };
+    name,
+    quoted,
+    onServer: () => new PostgresDriver(maintenance.toString()),
+    existsSql: 'SELECT 1 FROM pg_database WHERE datname = $1',
+    createHint: 'the user in the URL needs the CREATEDB right (ALTER ROLE ... CREATEDB)',
+    dropHint: 'it cannot be dropped while connections are open to it (stop the app first), and only by its owner or a superuser',
+  });
 }
