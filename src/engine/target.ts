@@ -16,6 +16,8 @@
  *    `integrityChecks` names them.
  * 7. `abortOpenTransaction()`: roll back a transaction that a step outside Strata's transaction
  *    opened itself (a file's own `BEGIN`) and left open; say whether there was one.
+ * 9. Optional `schemaFingerprint()`: a canonical hash of the schema as the store reports it,
+ *    without Strata's own tables (src/schema); the ledger keeps it on each applied row (drift).
  * 8. Optional `locateError()`: the position of a failure inside the statement, when the store
  *    reports one (PostgreSQL's `position`, MySQL's "at line N").
  */
@@ -60,5 +62,7 @@ export interface Target<Ctx> {
   abortOpenTransaction(): Promise<boolean>;
   /** Where within `sql` the store says `error` happened (1-based line, and column when known). */
   locateError?(error: unknown, sql: string): { line: number; column?: number } | undefined;
+  /** The schema's fingerprint now; undefined: this store has none (documents). */
+  schemaFingerprint?(): Promise<string>;
   close(): Promise<void>;
 }

@@ -15,12 +15,28 @@ export interface LedgerEntry {
    * applied, the row only says when and why it failed; the next migrate runs it again.
    */
   status: LedgerStatus;
-  /** The direction of the last operation on this row: a failed `down` leaves 'down'. */
-  operation: Direction;
+  /**
+   * The last operation on this row: a failed `down` leaves 'down'. 'baseline': recorded as
+   * applied without running (the schema was already there); 'adopt': taken over from another
+   * tool's ledger (see `adoptedFrom`).
+   */
+  operation: LedgerOperation;
   /** SQL statements that completed (0 for code): outside a transaction, where a failure stopped. */
   statementsApplied: number;
   error: string | null;
+  /**
+   * Ledger v2. Where the row came from when Strata did not run the step: the tool whose ledger
+   * was adopted ('flyway', 'knex', ...), 'baseline', or null when Strata ran it. Absent on a
+   * store whose ledger has no such column (documents, a v1 ledger before its upgrade).
+   */
+  adoptedFrom?: string | null;
+  /** Ledger v2. The schema fingerprint (see src/schema) right after the step; null when not taken. */
+  schemaFingerprint?: string | null;
+  /** Ledger v2. The step's down as it was when applied (SQL text), null for code or none: `rollback --from-ledger`. */
+  downSql?: string | null;
 }
+
+export type LedgerOperation = Direction | 'baseline' | 'adopt';
 
 export const LedgerStatus = { applied: 'applied', running: 'running', failed: 'failed', aborted: 'aborted' } as const;
 export type LedgerStatus = (typeof LedgerStatus)[keyof typeof LedgerStatus];
