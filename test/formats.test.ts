@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createMigrator } from '../src/create-migrator.js';
 import { readMigrationFolder } from '../src/sources/folder-source.js';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { atlasHashFile, parseAtlasSum } from '../src/sources/formats/atlas.js';
+import { drizzleChecksum } from '../src/sources/formats/drizzle.js';
 import { flywayChecksum } from '../src/sources/formats/flyway.js';
+import { prismaChecksum, prismaChecksumMatches } from '../src/sources/formats/prisma.js';
+import { sqlxChecksum } from '../src/sources/formats/sqlx.js';
+import { freshDatabase, skipUnlessServer, withPostgres } from './servers.js';
 import { compareVersions, canonicalVersion } from '../src/model/version.js';
 import { ROOT, exec, query, rejectsWith, tempDir, userTables, writeFiles } from './helpers.js';
 
@@ -175,6 +182,262 @@ describe('goose', () => {
       /Strata \(2_b\.sql\) and goose \(1_a\.sql\)/,
     );
     await throwsCode(() => read(folder({ '1_a.sql': '-- +goose Up\nSELECT 1;\n' }), 'strata'), 'FORMAT_MIXED', /format/);
+  });
+});
+
+describe('prisma', () => {
+  test('detected by migration_lock.toml; applied on SQLite, the table rebuild with foreign keys off', async () => {
+    const { dir, db } = copyOf('prisma');
+    const migrations = read(dir);
+    assert.deepEqual(
+      migrations.map((m) => `${m.version} ${m.name} ${m.origin}`),
+      ['20240301090000 init 20240301090000_init/migration.sql', '20240302100000 publish_posts 20240302100000_publish_posts/migration.sql'],
+    );
+    const rebuild = await migrations[1]!.load();
+    assert.equal(rebuild.up.foreignKeys, false);
+    assert.equal(rebuild.down, undefined);
+    const migrator = createMigrator({ db, dir, backup: false });
+    try {
+      await migrator.migrate();
+      assert.deepEqual(userTables(db), ['Post', 'User']);
+      assert.ok(query<{ name: string }>(db, `SELECT name FROM pragma_table_info('Post')`).some((c) => c.name === 'published'));
+      await rejectsWith(migrator.rollback(), 'MIGRATION_DOWN_MISSING');
+    } finally {
+      await migrator.close();
+    }
+  });
+
+  test('a migration folder without migration.sql, a stray SQL file', async () => {
+    await throwsCode(
+      () => read(folder({ 'migration_lock.toml': 'provider = "sqlite"\n', '20240101000000_a/README.md': 'x' })),
+      'MIGRATION_INVALID',
+      /20240101000000_a.*migration\.sql/,
+    );
+    await throwsCode(() => read(folder({ 'migration_lock.toml': '', 'loose.sql': 'SELECT 1;' })), 'MIGRATION_NAME_INVALID', /loose\.sql/);
+  });
+
+  test("checksum: sha256 hex, matched across line endings and an older Prisma's unpadded hex", () => {
+    // prisma-engines, schema-engine/core/src/commands/.../checksum.rs test format_checksum_does_not_strip_zeros.
+    assert.equal(prismaChecksum('hello'), '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    // Its script_matches_checksum_is_line_ending_agnostic cases.
+    for (const pair of [
+      ['ab\ncd\nef\ngh\rab', 'ab\r\ncd\r\nef\r\ngh\rab'],
+      ['ab\ncd\nef\ngh\rab\n', 'ab\r\ncd\r\nef\r\ngh\rab\r\n'],
+    ]) {
+      for (const a of pair) for (const b of pair) assert.ok(prismaChecksumMatches(a, prismaChecksum(b)));
+    }
+    assert.ok(!prismaChecksumMatches('abc', prismaChecksum('abcd')));
+    assert.ok(!prismaChecksumMatches('abc\n', prismaChecksum('abc')));
+    const unpadded = [...createHash('sha256').update('hello').digest()].map((byte) => byte.toString(16)).join('');
+    assert.ok(prismaChecksumMatches('hello', unpadded));
+  });
+});
+
+describe('drizzle', () => {
+  test('the journal decides: order, tags, statement breakpoints', async () => {
+    const migrations = read(join(FIXTURES, 'drizzle-sqlite'));
+    assert.deepEqual(
+      migrations.map((m) => `${m.version} ${m.name}`),
+      ['0 create_users_posts', '1 add_email'],
+    );
+    const first = await migrations[0]!.load();
+    assert.equal(first.up.kind === 'sql' && first.up.statements.length, 2);
+    assert.deepEqual(first.up.kind === 'sql' && first.up.statements.map((s) => s.line), [1, 8]);
+  });
+
+  test("applied on SQLite; drizzle-orm's own migrator records the hashes drizzleChecksum computes", async () => {
+    const { dir, db } = copyOf('drizzle-sqlite');
+    const migrator = createMigrator({ db, dir, backup: false });
+    try {
+      await migrator.migrate();
+      assert.deepEqual(userTables(db), ['posts', 'users']);
+    } finally {
+      await migrator.close();
+    }
+    const { drizzle } = await import('drizzle-orm/better-sqlite3');
+    const { migrate } = await import('drizzle-orm/better-sqlite3/migrator');
+    const other = new Database(join(dir, '..', 'drizzle.db'));
+    try {
+      migrate(drizzle(other), { migrationsFolder: dir });
+      const rows = other.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all() as { hash: string; created_at: number }[];
+      const journal = JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
+      assert.deepEqual(
+        rows.map((row) => ({ hash: row.hash, when: Number(row.created_at) })),
+        journal.entries.map((entry) => ({ hash: drizzleChecksum(readFileSync(join(dir, `${entry.tag}.sql`))), when: entry.when })),
+      );
+    } finally {
+      other.close();
+    }
+  });
+
+  test('applied on PostgreSQL', async (t) => {
+    const skip = await skipUnlessServer('postgres');
+    if (skip) return t.skip(skip);
+    const url = await freshDatabase('postgres', 'formats');
+    const migrator = createMigrator({ db: url, dir: join(FIXTURES, 'drizzle-postgres'), backup: false });
+    try {
+      const report = await migrator.migrate();
+      assert.deepEqual(
+        report.results.map((r) => r.version),
+        ['0', '1'],
+      );
+    } finally {
+      await migrator.close();
+    }
+    const indexes = await withPostgres(
+      async (client) => (await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY 1")).rows,
+      url,
+    );
+    assert.deepEqual(
+      indexes.map((row: { indexname: string }) => row.indexname),
+      ['users_email', 'users_pkey'],
+    );
+  });
+
+  test('a file the journal does not list, a listed file that is missing, a broken journal', async () => {
+    const journal = (tags: string[]) =>
+      JSON.stringify({
+        version: '7',
+        dialect: 'sqlite',
+        entries: tags.map((tag, idx) => ({ idx, version: '6', when: 1700000000000 + idx, tag, breakpoints: true })),
+      });
+    await throwsCode(
+      () => read(folder({ 'meta/_journal.json': journal(['0000_a']), '0000_a.sql': 'SELECT 1;', '0001_b.sql': 'SELECT 1;' })),
+      'MIGRATION_INVALID',
+      /0001_b\.sql: not in meta\/_journal\.json/,
+    );
+    await throwsCode(
+      () => read(folder({ 'meta/_journal.json': journal(['0000_a', '0001_b']), '0000_a.sql': 'SELECT 1;' })),
+      'MIGRATION_INVALID',
+      /entry 1 names 0001_b\.sql/,
+    );
+    await throwsCode(
+      () => read(folder({ 'meta/_journal.json': '{"entries": [', '0000_a.sql': 'SELECT 1;' })),
+      'MIGRATION_INVALID',
+      /_journal\.json: is not valid JSON/,
+    );
+    await throwsCode(() => read(folder({ 'meta/_journal.json': journal(['init']), 'init.sql': 'SELECT 1;' })), 'FORMAT_UNSUPPORTED', /'init' has no number/);
+    await throwsCode(
+      () => read(folder({ 'meta/_journal.json': journal(['0001_b', '0000_a']), '0000_a.sql': 'SELECT 1;', '0001_b.sql': 'SELECT 1;' })),
+      'MIGRATION_INVALID',
+      /0000_a\) comes after 0001_b/,
+    );
+  });
+});
+
+describe('sqlx', () => {
+  test('pairs and -- no-transaction; applied and rolled back on SQLite', async () => {
+    const { dir, db } = copyOf('sqlx');
+    const migrations = read(dir, 'sqlx');
+    assert.deepEqual(
+      migrations.map((m) => `${m.version} ${m.name}`),
+      ['20240101000000 create_people', '20240102000000 people_name_index'],
+    );
+    assert.equal((await migrations[1]!.load()).up.transaction, false);
+    const migrator = createMigrator({ db, dir, backup: false, format: 'sqlx' });
+    try {
+      await migrator.migrate();
+      assert.deepEqual(userTables(db), ['people']);
+      await migrator.rollback({ to: '0' });
+      assert.deepEqual(userTables(db), []);
+    } finally {
+      await migrator.close();
+    }
+  });
+
+  test('a down without its up is refused', async () => {
+    await throwsCode(() => read(folder({ '1_a.down.sql': 'SELECT 1;' }), 'sqlx'), 'MIGRATION_INVALID', /1_a\.down\.sql: a down migration with no up/);
+  });
+
+  test('checksum: SHA-384 of the file, as sqlx-core computes it', () => {
+    // FIPS 180-2 test vector for "abc", the digest sqlx-core's Sha384::digest(sql) returns.
+    assert.equal(sqlxChecksum('abc'), 'cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7');
+  });
+});
+
+describe('d1', () => {
+  test('plain numbered files, no sections; applied on SQLite', async () => {
+    const { dir, db } = copyOf('d1');
+    const migrations = read(dir, 'd1');
+    assert.deepEqual(
+      migrations.map((m) => `${m.version} ${m.name}`),
+      ['1 create_notes', '2 add_created_at'],
+    );
+    assert.equal((await migrations[0]!.load()).down, undefined);
+    const migrator = createMigrator({ db, dir, backup: false, format: 'd1' });
+    try {
+      await migrator.migrate();
+      assert.deepEqual(userTables(db), ['notes']);
+    } finally {
+      await migrator.close();
+    }
+  });
+});
+
+describe('atlas', () => {
+  test('detected by atlas.sum, checked against it; txmode none; applied on SQLite', async () => {
+    const { dir, db } = copyOf('atlas');
+    const migrations = read(dir);
+    assert.deepEqual(
+      migrations.map((m) => `${m.version} ${m.name}`),
+      ['20240301090000 create_people', '20240302090000 people_index'],
+    );
+    assert.equal((await migrations[1]!.load()).up.transaction, false);
+    const migrator = createMigrator({ db, dir, backup: false });
+    try {
+      await migrator.migrate();
+      assert.deepEqual(userTables(db), ['people']);
+    } finally {
+      await migrator.close();
+    }
+  });
+
+  test('an edited file no longer matches atlas.sum; a new file after the hashed ones is read', async () => {
+    const { dir } = copyOf('atlas');
+    writeFiles(dir, { '20240401000000_later.sql': 'CREATE TABLE later (id INTEGER);\n' });
+    assert.equal(read(dir).length, 3);
+    writeFiles(dir, { '20240301090000_create_people.sql': 'CREATE TABLE people (id INTEGER);\n' });
+    const error = await throwsCode(
+      () => read(dir),
+      'CHECKSUM_MISMATCH',
+      /atlas\.sum does not match the folder: 20240301090000_create_people\.sql, 20240302090000_people_index\.sql/,
+    );
+    assert.match(error.hint ?? '', /atlas migrate hash/);
+  });
+
+  test('delimiters, checkpoints and a missing or broken atlas.sum are refused', async () => {
+    const sum = (files: Record<string, string>) => {
+      const hashed = atlasHashFile(Object.entries(files).map(([name, contents]) => ({ name, contents })));
+      return { ...files, 'atlas.sum': `h1:${hashed.sum}\n${hashed.files.map((f) => `${f.name} h1:${f.hash}\n`).join('')}` };
+    };
+    await throwsCode(() => read(folder(sum({ '1_a.sql': '-- atlas:delimiter \\n\n\nSELECT 1\n' }))), 'FORMAT_UNSUPPORTED', /1_a\.sql.*delimiter/);
+    await throwsCode(() => read(folder(sum({ '1_a.sql': '-- atlas:checkpoint\n\nSELECT 1;\n' }))), 'FORMAT_UNSUPPORTED', /1_a\.sql.*checkpoint/);
+    await throwsCode(() => read(folder({ '1_a.sql': 'SELECT 1;' }), 'atlas'), 'MIGRATION_INVALID', /atlas\.sum: is missing/);
+    await throwsCode(() => read(folder({ '1_a.sql': 'SELECT 1;', 'atlas.sum': 'nonsense\n' })), 'MIGRATION_INVALID', /atlas\.sum:1/);
+  });
+
+  test("atlas.sum: Atlas's own hashes (ariga/atlas sql/migrate/testdata/partial-checkpoint/atlas.sum)", () => {
+    const files = {
+      '1_first.sql': 'create table `tbl_1` (`col` int);\n',
+      '2_second.sql': 'create table `tbl_2` (`col` int);\n',
+      '3_checkpoint.sql': '-- atlas:checkpoint\n\nCREATE TABLE `tbl_1` (`col` int);\nCREATE TABLE `tbl_2` (`col` int);\n',
+      '4_fourth.sql': 'create table `tbl_3` (`col` int);\n',
+      '5_checkpoint.sql': '-- atlas:checkpoint\n\nCREATE TABLE `tbl_1` (`col` int);\nCREATE TABLE `tbl_2` (`col` int);\ncreate table `tbl_3` (`col` int);\n',
+      '6_sixth.sql': 'CREATE TABLE `tbl_4` (`col` int);\n',
+    };
+    const recorded = parseAtlasSum(
+      [
+        'h1:POfbsH2G2GIXAZQ2CdPa5ufTxcLpcnperz/gX0Vw6Uk=',
+        '1_first.sql h1:uJ2MyyeTqXx4rCqtRMQAvRrfsvdwmvsZ3LcadVvCdOc=',
+        '2_second.sql h1:TLO00GtsqSi8o0ySoaofBqxemrElL8fHOs3IRnqYvB8=',
+        '3_checkpoint.sql h1:LR4UjDYVtrRuHLN5GQwLAYnXrSf/iO70psY8hTmLmjw=',
+        '4_fourth.sql h1:QvaneqKxg+3R+zNzCP/wW43XkECdHkUwEpxJKPICEP8=',
+        '5_checkpoint.sql h1:syyuaJb/hoMRO7MJlv4AMhYqMCoSb8ZgcHENO8RqN3I=',
+        '6_sixth.sql h1:JNhpyBtH7XKqGBNRHQ+AvM9IDpO08C3G/swWPHfLkfw=',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(atlasHashFile(Object.entries(files).map(([name, contents]) => ({ name, contents }))), recorded);
   });
 });
 

@@ -1,7 +1,12 @@
 /** The formats a migrations folder can be in, by name, and how a folder's format is chosen. */
 import { ErrorCode, StrataError } from '../../model/errors.js';
+import { atlasFormat } from './atlas.js';
+import { d1Format } from './d1.js';
+import { drizzleFormat } from './drizzle.js';
 import { flywayFormat } from './flyway.js';
 import { gooseFormat } from './goose.js';
+import { prismaFormat } from './prisma.js';
+import { sqlxFormat } from './sqlx.js';
 import { FORMAT_NAMES, type FolderView, type FormatName, type MigrationFormat } from './format.js';
 
 export { FORMAT_NAMES, type FormatName } from './format.js';
@@ -10,6 +15,11 @@ export { FORMAT_NAMES, type FormatName } from './format.js';
 const FORMATS: Partial<Record<FormatName, MigrationFormat>> = {
   flyway: flywayFormat,
   goose: gooseFormat,
+  prisma: prismaFormat,
+  drizzle: drizzleFormat,
+  sqlx: sqlxFormat,
+  d1: d1Format,
+  atlas: atlasFormat,
 };
 
 /** The format named in a config or `--format`: checked, with the names it could have meant. */
