@@ -17,9 +17,10 @@ import { drizzleChecksum } from '../src/sources/formats/drizzle.js';
 import { flywayChecksum } from '../src/sources/formats/flyway.js';
 import { prismaChecksum, prismaChecksumMatches } from '../src/sources/formats/prisma.js';
 import { sqlxChecksum } from '../src/sources/formats/sqlx.js';
+import { detectMigrationFormat, readDrizzleJournal } from '../src/tooling.js';
 import { freshDatabase, skipUnlessServer, withPostgres } from './servers.js';
 import { compareVersions, canonicalVersion } from '../src/model/version.js';
-import { ROOT, exec, query, rejectsWith, tempDir, userTables, writeFiles } from './helpers.js';
+import { assertFailure, assertOk, cli, parseJson, ROOT, exec, query, rejectsWith, tempDir, userTables, writeFiles } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'formats');
 
@@ -85,6 +86,30 @@ describe('flyway', () => {
     } finally {
       await migrator.close();
     }
+  });
+
+  test('applied and rolled back on PostgreSQL', async (t) => {
+    const skip = await skipUnlessServer('postgres');
+    if (skip) return t.skip(skip);
+    const url = await freshDatabase('postgres', 'formats');
+    const migrator = createMigrator({ db: url, dir: join(FIXTURES, 'flyway'), backup: false, format: 'flyway' });
+    try {
+      await migrator.migrate();
+      const status = await migrator.status();
+      assert.equal(status.currentVersion, '2.1');
+      await migrator.rollback({ to: '1.1' });
+      assert.equal((await migrator.status()).currentVersion, '1.1');
+    } finally {
+      await migrator.close();
+    }
+    const columns = await withPostgres(
+      async (client) => (await client.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'people' ORDER BY 1")).rows,
+      url,
+    );
+    assert.deepEqual(
+      columns.map((row: { column_name: string }) => row.column_name),
+      ['email', 'id', 'name'],
+    );
   });
 
   test('a script configuration file turns the transaction off', async () => {
@@ -442,6 +467,41 @@ describe('atlas', () => {
 });
 
 describe('choosing the format', () => {
+  test('detectMigrationFormat and readDrizzleJournal (strata-migrate/tooling, for strata adopt)', () => {
+    assert.deepEqual(
+      ['flyway', 'goose', 'prisma', 'drizzle-sqlite', 'atlas', 'sqlx', 'd1'].map((tool) => detectMigrationFormat(join(FIXTURES, tool))),
+      ['flyway', 'goose', 'prisma', 'drizzle', 'atlas', 'strata', 'strata'],
+    );
+    assert.deepEqual(
+      readDrizzleJournal(join(FIXTURES, 'drizzle-sqlite')).map((entry) => [entry.strataVersion, entry.tag]),
+      [
+        ['0', '0000_create_users_posts'],
+        ['1', '0001_add_email'],
+      ],
+    );
+  });
+
+  test('the CLI: config "format", --format over it, status --json in the format\'s order, a bad name exits 1', () => {
+    const { dir } = copyOf('flyway');
+    const root = join(dir, '..');
+    writeFiles(root, { 'strata.config.json': JSON.stringify({ dir: 'migrations', format: 'flyway' }) });
+    assertOk(cli(['migrate'], { cwd: root }));
+    const status = parseJson<{ currentVersion: string; migrations: { version: string; state: string }[] }>(cli(['status', '--json'], { cwd: root }));
+    assert.equal(status.currentVersion, '2.1');
+    assert.deepEqual(
+      status.migrations.map((m) => m.version),
+      ['1', '1.1', '1.2', '1.10', '2.1'],
+    );
+    assertOk(cli(['rollback', '--steps', '2'], { cwd: root }));
+    assert.equal(parseJson<{ currentVersion: string }>(cli(['status', '--json'], { cwd: root })).currentVersion, '1.2');
+    assertFailure(cli(['status', '--format', 'goose'], { cwd: root }), 'MIGRATION_NAME_INVALID');
+    assertFailure(cli(['status', '--format', 'flyways'], { cwd: root }), 'CONFIG_INVALID');
+    writeFiles(dir, { 'R__views.sql': 'SELECT 1;' });
+    const refused = cli(['migrate'], { cwd: root });
+    assertFailure(refused, 'FORMAT_UNSUPPORTED');
+    assert.doesNotMatch(refused.stderr, /at .*\.js:\d+/);
+  });
+
   test('an unknown format name is refused at the API edge', () => {
     assert.throws(
       () => createMigrator({ db: ':memory:', dir: '.', format: 'flyways' }),

@@ -7,10 +7,12 @@
  * without one (drizzle-kit's `prefix: 'none'`) are refused. Up only.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { canonicalVersion, compareVersions } from '../../model/version.js';
 import { sqlBodyOf } from '../sql/parse-sql-migration.js';
 import { lexerOf, splitStatements, type SplitStatement } from '../sql/split-statements.js';
 import { lineAt, malformed, unsupported } from './format-errors.js';
+import { folderView } from './folder-view.js';
 import type { FolderView, FormatStep, MigrationFormat } from './format.js';
 
 export const DRIZZLE_JOURNAL = 'meta/_journal.json';
@@ -71,6 +73,11 @@ export const drizzleFormat: MigrationFormat = {
     });
   },
 };
+
+/** A drizzle folder's `meta/_journal.json` entries, checked, in order, each with its Strata version (`when` is what drizzle's ledger records). */
+export function readDrizzleJournal(dir: string): DrizzleJournalEntry[] {
+  return drizzleJournal(folderView(dir, readdirSync(dir), dir));
+}
 
 /** The journal's entries, checked, in its order, each with the Strata version of its tag. */
 export function drizzleJournal(folder: FolderView): DrizzleJournalEntry[] {

@@ -4,9 +4,10 @@ import type { MigrationFormat } from './format.js';
 
 /** Files in a folder read as `format` whose names are not the tool's migration names. */
 export function namesInvalid(format: Pick<MigrationFormat, 'name' | 'title'>, files: readonly string[], expected: string): StrataError {
+  const shown = files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', ');
   return new StrataError(
     ErrorCode.MIGRATION_NAME_INVALID,
-    `${files.length > 1 ? 'files' : 'a file'} in a ${format.title} migrations folder ${files.length > 1 ? 'are' : 'is'} not named as ${format.title} names migrations: ${files.join(', ')}`,
+    `${shown} ${files.length > 1 ? 'are' : 'is'} not named as ${format.title} names its migrations (the folder is read as ${format.title}'s)`,
     {
       hint: `${format.title} names them ${expected}; rename ${files.length > 1 ? 'them' : 'it'}, move ${files.length > 1 ? 'them' : 'it'} out of the folder, or prefix ${files.length > 1 ? 'them' : 'it'} with '_' to have ${files.length > 1 ? 'them' : 'it'} ignored`,
       details: { format: format.name, files },

@@ -1,10 +1,12 @@
 /** The formats a migrations folder can be in, by name, and how a folder's format is chosen. */
+import { readdirSync } from 'node:fs';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { atlasFormat } from './atlas.js';
 import { d1Format } from './d1.js';
 import { drizzleFormat } from './drizzle.js';
 import { flywayFormat } from './flyway.js';
-import { gooseFormat } from './goose.js';
+import { folderView } from './folder-view.js';
+import { gooseFormat, hasGooseMarkers } from './goose.js';
 import { prismaFormat } from './prisma.js';
 import { sqlxFormat } from './sqlx.js';
 import { FORMAT_NAMES, type FolderView, type FormatName, type MigrationFormat } from './format.js';
@@ -54,4 +56,16 @@ export function mixedFormats(folder: FolderView, found: { format: Pick<Migration
     hint: 'keep one tool\'s migrations per folder (move the others to a folder of their own), or name the format with "format" in the config or --format',
     details: { dir: folder.dir, formats: Object.fromEntries(found.map(({ format, files }) => [format.name, files])) },
   });
+}
+
+/**
+ * Which format a folder reads as without a configured one: what `strata adopt` checks a tool's
+ * folder against. 'strata' when no other tool's signature is there.
+ */
+export function detectMigrationFormat(dir: string): FormatName {
+  const folder = folderView(dir, readdirSync(dir), dir);
+  const found = detectFormat(folder);
+  if (found) return found.name;
+  const goose = folder.entries.some((entry) => entry.endsWith('.sql') && !folder.isDirectory(entry) && hasGooseMarkers(folder.text(entry)));
+  return goose ? 'goose' : 'strata';
 }
