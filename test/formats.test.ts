@@ -17,7 +17,7 @@ import { drizzleChecksum } from '../src/sources/formats/drizzle.js';
 import { flywayChecksum } from '../src/sources/formats/flyway.js';
 import { prismaChecksum, prismaChecksumMatches } from '../src/sources/formats/prisma.js';
 import { sqlxChecksum } from '../src/sources/formats/sqlx.js';
-import { detectMigrationFormat, readDrizzleJournal } from '../src/tooling.js';
+import { detectMigrationFormat, readDrizzleJournal, scaffoldMigration } from '../src/tooling.js';
 import { freshDatabase, skipUnlessServer, withPostgres } from './servers.js';
 import { compareVersions, canonicalVersion } from '../src/model/version.js';
 import { assertFailure, assertOk, cli, parseJson, ROOT, exec, query, rejectsWith, tempDir, userTables, writeFiles } from './helpers.js';
@@ -481,6 +481,36 @@ describe('choosing the format', () => {
     );
   });
 
+  test('create: the next migration as each tool writes it, read back in the same format', () => {
+    const now = new Date('2026-12-03T07:00:00Z');
+    const expected: Record<string, string[]> = {
+      flyway: ['V3__add_notes.sql', 'U3__add_notes.sql'],
+      goose: ['20261203070000_add_notes.sql'],
+      prisma: ['20261203070000_add_notes/migration.sql'],
+      sqlx: ['20261203070000_add_notes.up.sql', '20261203070000_add_notes.down.sql'],
+      d1: ['0003_add_notes.sql'],
+      atlas: ['20261203070000_add_notes.sql'],
+    };
+    for (const [tool, files] of Object.entries(expected)) {
+      const { dir } = copyOf(tool);
+      const format = tool === 'sqlx' || tool === 'd1' ? tool : detectMigrationFormat(dir);
+      const scaffold = scaffoldMigration(dir, format, 'add_notes', { now });
+      assert.deepEqual(
+        scaffold.files.map((f) => f.path.slice(dir.length + 1)),
+        files,
+        tool,
+      );
+      writeFiles(dir, Object.fromEntries(scaffold.files.map((f) => [f.path.slice(dir.length + 1), f.text])));
+      const migrations = read(dir, format);
+      assert.equal(migrations.at(-1)!.name, 'add_notes', tool);
+    }
+    const { dir } = copyOf('drizzle-sqlite');
+    assert.throws(
+      () => scaffoldMigration(dir, 'drizzle', 'add_notes', { now }),
+      (error: Error & { code?: string }) => error.code === 'FORMAT_UNSUPPORTED' && /drizzle-kit generate --custom --name add_notes/.test(JSON.stringify(error)),
+    );
+  });
+
   test('the CLI: config "format", --format over it, status --json in the format\'s order, a bad name exits 1', () => {
     const { dir } = copyOf('flyway');
     const root = join(dir, '..');
@@ -496,6 +526,12 @@ describe('choosing the format', () => {
     assert.equal(parseJson<{ currentVersion: string }>(cli(['status', '--json'], { cwd: root })).currentVersion, '1.2');
     assertFailure(cli(['status', '--format', 'goose'], { cwd: root }), 'MIGRATION_NAME_INVALID');
     assertFailure(cli(['status', '--format', 'flyways'], { cwd: root }), 'CONFIG_INVALID');
+    const created = parseJson<{ files: string[]; version: string; format: string }>(cli(['create', 'add_notes', '--json'], { cwd: root }));
+    assert.deepEqual(
+      [created.version, created.format, created.files.map((f) => f.slice(dir.length + 1))],
+      ['3', 'flyway', ['V3__add_notes.sql', 'U3__add_notes.sql']],
+    );
+    assertFailure(cli(['create', 'x', '--ts'], { cwd: root }), 'USAGE', 2);
     writeFiles(dir, { 'R__views.sql': 'SELECT 1;' });
     const refused = cli(['migrate'], { cwd: root });
     assertFailure(refused, 'FORMAT_UNSUPPORTED');

@@ -189,6 +189,7 @@ export const COMMANDS = {
       ts: { type: 'boolean', description: 'a TypeScript module exporting up(ctx) and down(ctx)' },
       timestamp: { type: 'boolean', description: 'version it with a UTC timestamp (YYYYMMDDHHMMSS), even in a sequentially numbered folder' },
       dir: MIGRATIONS.dir,
+      format: MIGRATIONS.format,
       config: DATABASE.config,
       database: DATABASE.database,
     },
