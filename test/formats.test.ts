@@ -182,6 +182,41 @@ describe('goose', () => {
     }
   });
 
+  test('on PostgreSQL: a PL/pgSQL function in a statement block, CREATE INDEX CONCURRENTLY outside a transaction', async (t) => {
+    const skip = await skipUnlessServer('postgres');
+    if (skip) return t.skip(skip);
+    const url = await freshDatabase('postgres', 'formats');
+    const migrator = createMigrator({ db: url, dir: join(FIXTURES, 'goose-postgres'), backup: false });
+    try {
+      await migrator.migrate();
+      const touched = await withPostgres(async (client) => {
+        await client.query("INSERT INTO accounts (email, updated_at) VALUES ('a@example.com', '2000-01-01')");
+        await client.query("UPDATE accounts SET email = 'b@example.com'");
+        return (await client.query("SELECT updated_at > '2001-01-01' AS touched FROM accounts")).rows[0].touched;
+      }, url);
+      assert.equal(touched, true);
+      await migrator.rollback({ to: '0' });
+      const left = await withPostgres(
+        async (client) => (await client.query("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'touch_updated_at'")).rows[0].n,
+        url,
+      );
+      assert.equal(left, 0);
+    } finally {
+      await migrator.close();
+    }
+  });
+
+  test('a failing statement is named by file, statement and line', async () => {
+    const dir = folder({ '1_a.sql': '-- +goose Up\nCREATE TABLE a (id INT);\n\n-- +goose StatementBegin\nCREATE TABLE a (id INT);\n-- +goose StatementEnd\n' });
+    const migrator = createMigrator({ db: ':memory:', dir, backup: false });
+    try {
+      const error = await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED', /1_a\.sql: statement 2 \(line 5\) failed/);
+      assert.ok(error.hint);
+    } finally {
+      await migrator.close();
+    }
+  });
+
   test('malformed files are refused naming file and line', async () => {
     await throwsCode(() => read(folder({ '1_a.sql': 'CREATE TABLE a (id INT);\n' }), 'goose'), 'MIGRATION_INVALID', /1_a\.sql.*no '-- \+goose Up'/);
     await throwsCode(

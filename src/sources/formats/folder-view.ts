@@ -14,20 +14,23 @@ export function folderView(dir: string, entries: readonly string[], displayRoot:
     return found;
   };
   const visible = (names: string[]) => names.filter((name) => !name.startsWith('.')).sort();
+  // One listing with types on first use, not a stat per entry: detection asks about every entry.
+  let topFolders: Set<string> | undefined;
+  const isTopFolder = (name: string) => {
+    topFolders ??= new Set(
+      readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(dir, entry.name))))
+        .map((entry) => entry.name),
+    );
+    return topFolders.has(name);
+  };
   return {
     dir,
     entries: visible([...entries]),
     display: (path) => relative(displayRoot, absolute(path)) || path,
     absolute,
     exists: (path) => existsSync(absolute(path)),
-    isDirectory: (path) => {
-      try {
-        return statSync(absolute(path)).isDirectory();
-      } catch {
-        // A dangling link or a file removed since the listing: not a folder (reading it reports it).
-        return false;
-      }
-    },
+    isDirectory: (path) => (path.includes('/') ? isFolder(absolute(path)) : isTopFolder(path)),
     list: (path) => visible(readdirSync(absolute(path))),
     text: (path) => {
       let found = texts.get(path);
@@ -36,4 +39,13 @@ export function folderView(dir: string, entries: readonly string[], displayRoot:
     },
     bytes: readBytes,
   };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // A dangling link or a file removed since the listing: not a folder (reading it reports it).
+    return false;
+  }
 }
