@@ -134,7 +134,7 @@ describe('flyway', () => {
   test('same version twice (1 and 1.0), an undo without its migration, a foreign file', async () => {
     await throwsCode(() => read(folder({ 'V1__a.sql': 'SELECT 1;', 'V1.0__b.sql': 'SELECT 1;' })), 'MIGRATION_INVALID', /V1.0__b\.sql|V1__a\.sql/);
     await throwsCode(() => read(folder({ 'V1__a.sql': 'SELECT 1;', 'U2__b.sql': 'SELECT 1;' })), 'MIGRATION_INVALID', /U2__b\.sql.*no versioned migration 2/);
-    await throwsCode(() => read(folder({ 'V1__a.sql': 'SELECT 1;', '0002_b.sql': 'SELECT 1;' })), 'MIGRATION_NAME_INVALID', /0002_b\.sql/);
+    await throwsCode(() => read(folder({ 'V1__a.sql': 'SELECT 1;', '0002_b.sql': 'SELECT 1;' }), 'flyway'), 'MIGRATION_NAME_INVALID', /0002_b\.sql/);
   });
 
   test("checksum: Flyway's CRC-32 over lines, as flyway_schema_history stores it", () => {
@@ -274,6 +274,7 @@ describe('prisma', () => {
       /20240101000000_a.*migration\.sql/,
     );
     await throwsCode(() => read(folder({ 'migration_lock.toml': '', 'loose.sql': 'SELECT 1;' })), 'MIGRATION_NAME_INVALID', /loose\.sql/);
+    assert.equal(detectMigrationFormat(join(tempDir('strata-formats-'), 'not-yet')), 'strata');
   });
 
   test("checksum: sha256 hex, matched across line endings and an older Prisma's unpadded hex", () => {
@@ -581,6 +582,16 @@ describe('choosing the format', () => {
   });
 
   test('files of two tools in one folder are refused naming both', async () => {
+    await throwsCode(
+      () => read(folder({ 'V1__a.sql': 'SELECT 1;', '0002_b.sql': 'SELECT 1;' })),
+      'FORMAT_MIXED',
+      /Flyway \(V1__a\.sql\) and Strata \(0002_b\.sql\)/,
+    );
+    await throwsCode(
+      () => read(folder({ 'migration_lock.toml': '', '0002_b.sql': 'SELECT 1;' })),
+      'FORMAT_MIXED',
+      /Prisma \(migration_lock\.toml\) and Strata \(0002_b\.sql\)/,
+    );
     await throwsCode(
       () => read(folder({ 'V1__a.sql': 'SELECT 1;', '1_b.go': 'package x' })),
       'FORMAT_MIXED',

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { relative, sep } from 'node:path';
-import { ErrorCode, StrataError } from '../model/errors.js';
+import { ErrorCode, isStrataError, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import { compareVersions } from '../model/version.js';
@@ -111,7 +111,26 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   ) {
     const view = folderView(dir, entries, displayRoot);
     const format = requested === 'auto' ? detectFormat(view) : formatOf(requested);
-    if (format) return readFormatFolder<Ctx>(format, view, options);
+    if (format) {
+      try {
+        return readFormatFolder<Ctx>(format, view, options);
+      } catch (error) {
+        // A detected folder with Strata-named files beside the tool's: two formats, not a typo.
+        const strataFiles =
+          requested === 'auto' && isStrataError(error) && error.code === ErrorCode.MIGRATION_NAME_INVALID
+            ? entries.filter((entry) => !isIgnoredFile(entry) && parseFileName(entry))
+            : [];
+        const toolFiles = format.signature(view);
+        const ownFiles = strataFiles.filter((entry) => !toolFiles.includes(entry));
+        if (ownFiles.length) {
+          throw mixedFormats(view, [
+            { format, files: toolFiles },
+            { format: { name: 'strata' as const, title: 'Strata' }, files: ownFiles },
+          ]);
+        }
+        throw error;
+      }
+    }
   }
   const candidates = entries.filter((entry) => !isIgnoredFile(entry));
   const base = dir.endsWith(sep) ? dir : dir + sep;

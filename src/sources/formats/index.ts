@@ -1,5 +1,5 @@
 /** The formats a migrations folder can be in, by name, and how a folder's format is chosen. */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { atlasFormat } from './atlas.js';
 import { d1Format } from './d1.js';
@@ -60,9 +60,10 @@ export function mixedFormats(folder: FolderView, found: { format: Pick<Migration
 
 /**
  * Which format a folder reads as without a configured one: what `strata adopt` checks a tool's
- * folder against. 'strata' when no other tool's signature is there.
+ * folder against. 'strata' when no other tool's signature is there (or there is no folder yet).
  */
 export function detectMigrationFormat(dir: string): FormatName {
+  if (!existsSync(dir)) return 'strata';
   const folder = folderView(dir, readdirSync(dir), dir);
   const found = detectFormat(folder);
   if (found) return found.name;
