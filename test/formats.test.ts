@@ -540,6 +540,11 @@ describe('choosing the format', () => {
       const migrations = read(dir, format);
       assert.equal(migrations.at(-1)!.name, 'add_notes', tool);
     }
+    const empty = join(tempDir('strata-formats-'), 'new');
+    assert.deepEqual(
+      ['flyway', 'goose', 'd1'].map((format) => scaffoldMigration(empty, format as 'flyway', 'init', { now }).files[0]!.path.slice(empty.length + 1)),
+      ['V1__init.sql', '20261203070000_init.sql', '0001_init.sql'],
+    );
     const { dir } = copyOf('drizzle-sqlite');
     assert.throws(
       () => scaffoldMigration(dir, 'drizzle', 'add_notes', { now }),

@@ -29,7 +29,7 @@ export interface Scaffold {
  * The next number after `numbers` (as written in file names): a UTC timestamp in a timestamped
  * folder (or when asked), else the next integer, zero-padded like the folder's (4 digits in a new one).
  */
-export function nextNumber(numbers: readonly string[], now: Date, options: { timestamp?: boolean } = {}): string {
+export function nextNumber(numbers: readonly string[], now: Date, options: { timestamp?: boolean; width?: number } = {}): string {
   const highest = numbers
     .map((d) => d.replace(/^0+(?=\d)/, ''))
     .sort(compareVersions)
@@ -38,7 +38,7 @@ export function nextNumber(numbers: readonly string[], now: Date, options: { tim
     const stamp = now.toISOString().replace(/\D/g, '').slice(0, TIMESTAMP_DIGITS);
     return highest !== undefined && compareVersions(stamp, highest) <= 0 ? (BigInt(highest) + 1n).toString() : stamp;
   }
-  const width = numbers.length ? Math.max(...numbers.map((d) => d.length)) : 4;
+  const width = numbers.length ? Math.max(...numbers.map((d) => d.length)) : (options.width ?? 4);
   return (BigInt(highest ?? '0') + 1n).toString().padStart(width, '0');
 }
 
@@ -57,7 +57,8 @@ export function scaffoldMigration(dir: string, format: FormatName, name: string,
   const file = (path: string, text: string) => ({ path: join(dir, path), text });
   switch (format) {
     case 'flyway': {
-      const version = nextNumber(numbers(/^V(\d+)/), now, options);
+      // Flyway's own examples start at V1.
+      const version = nextNumber(numbers(/^V(\d+)/), now, { ...options, width: 1 });
       const undo = folder.entries.some((entry) => /^U\d/.test(entry));
       return {
         version,
@@ -65,7 +66,9 @@ export function scaffoldMigration(dir: string, format: FormatName, name: string,
       };
     }
     case 'goose': {
-      const version = nextNumber(numbers(/^(\d+)_.*\.(?:sql|go)$/), now, options);
+      // `goose create` numbers with timestamps unless told -s; a sequential folder stays sequential.
+      const existing = numbers(/^(\d+)_.*\.(?:sql|go)$/);
+      const version = nextNumber(existing, now, { timestamp: options.timestamp || existing.length === 0 });
       return { version, files: [file(`${version}_${name}.sql`, '-- +goose Up\n\n\n-- +goose Down\n\n')] };
     }
     case 'prisma': {
