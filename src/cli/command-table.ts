@@ -65,6 +65,11 @@ const SESSION = {
 
 const MIGRATIONS = {
   dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
+  format: {
+    type: 'string',
+    description: "the folder's layout: strata, flyway, goose, prisma, drizzle, sqlx, d1 or atlas (default: detected)",
+    value: 'name',
+  },
   table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
   var: { type: 'string', multiple: true, description: 'a value for a placeholder in SQL files (repeatable; overrides the config)', value: 'name=value' },
 } as const satisfies Record<string, OptionSpec>;

@@ -18,6 +18,10 @@ export const ErrorCode = {
   MIGRATION_DEPENDENCY_MISSING: 'MIGRATION_DEPENDENCY_MISSING',
   /** Migrations that depend on each other in a cycle. */
   MIGRATION_DEPENDENCY_CYCLE: 'MIGRATION_DEPENDENCY_CYCLE',
+  /** A file another tool's format allows that Strata cannot run (a Flyway repeatable, a goose .go migration); details.file names it. */
+  FORMAT_UNSUPPORTED: 'FORMAT_UNSUPPORTED',
+  /** A migrations folder holding files of two tools' formats (details.formats: format -> files). */
+  FORMAT_MIXED: 'FORMAT_MIXED',
   /** A SQL file uses a placeholder (`${name}`) that has no value. */
   PLACEHOLDER_UNKNOWN: 'PLACEHOLDER_UNKNOWN',
   MIGRATION_DOWN_MISSING: 'MIGRATION_DOWN_MISSING',
