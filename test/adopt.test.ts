@@ -89,8 +89,12 @@ describe('adopt golang-migrate (ledger built from golang-migrate database/sqlite
       assert.ok(events.includes('adopt:read') && events.includes('adopt:checked') && events.includes('adopt:done') && events.includes('lock:acquired'));
       const before = await migrator.status();
       assert.deepEqual(
-        before.migrations.map((m) => m.state),
-        ['applied', 'applied', 'pending'],
+        before.migrations.map((m) => [m.state, m.adoptedFrom]),
+        [
+          ['applied', 'golang-migrate'],
+          ['applied', 'golang-migrate'],
+          ['pending', undefined],
+        ],
       );
       const run = await migrator.migrate();
       assert.deepEqual(
@@ -109,8 +113,18 @@ describe('adopt golang-migrate (ledger built from golang-migrate database/sqlite
     } finally {
       await migrator.close();
     }
-    // golang-migrate's ledger is left as it was.
+    // golang-migrate's ledger is left as it was; Strata's rows say where they came from (ledger v2).
     const raw = new Database(db, { readonly: true });
+    assert.deepEqual(raw.prepare('SELECT version, operation, adopted_from, duration_ms FROM strata_migrations ORDER BY applied_at, version').all(), [
+      { version: '1', operation: 'adopt', adopted_from: 'golang-migrate', duration_ms: 0 },
+      { version: '2', operation: 'adopt', adopted_from: 'golang-migrate', duration_ms: 0 },
+      {
+        version: '3',
+        operation: 'up',
+        adopted_from: null,
+        duration_ms: raw.prepare("SELECT duration_ms FROM strata_migrations WHERE version = '3'").pluck().get(),
+      },
+    ]);
     assert.deepEqual(raw.prepare('SELECT version, dirty FROM schema_migrations').all(), [{ version: 2, dirty: 0 }]);
     raw.close();
   });
