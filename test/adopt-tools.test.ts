@@ -321,3 +321,21 @@ describe('sqlx on MariaDB (Rust, not on npm: the ledger from sqlx-mysql/src/migr
     }
   });
 });
+
+describe('strata adopt: usage and refusals on the command line', () => {
+  test('no --from is a usage error (exit 2); an unknown tool and a missing ledger exit 1 with their codes', () => {
+    const cwd = tempDir('strata-adopt-cli-');
+    const db = join(cwd, 'app.db');
+    new Database(db).close();
+    const bare = cli(['adopt', '--db', db], { cwd });
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /adopt needs --from TOOL/);
+    const unknown = cli(['adopt', '--from', 'liquibase', '--db', db, '--json'], { cwd });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stdout + unknown.stderr, /ADOPT_TOOL_UNKNOWN/);
+    const missing = cli(['adopt', '--from', 'flyway', '--table', 'history', '--db', db], { cwd });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ADOPT_LEDGER_MISSING: .* has no flyway ledger: history is not there/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  });
+});
