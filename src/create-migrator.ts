@@ -25,6 +25,7 @@ import { resolveDatabase, type DatabaseSpec } from './targets/sql/database-spec.
 import type { SqlContext, SqlDriver } from './targets/sql/driver.js';
 import type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
 import { SqlTarget } from './targets/sql/sql-target.js';
+import { registerSqlParts } from './targets/sql/migrator-parts.js';
 import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
@@ -99,8 +100,9 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
   const format = options.format === undefined || options.format === 'auto' ? 'auto' : formatNamed(options.format);
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
+  const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name);
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
-    target: new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name),
+    target,
     source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders, format }) : []),
     define: codeMigration,
     checksumMatches,
@@ -116,5 +118,6 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
         : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
   });
   if (options.journal) attachSqlJournal(migrator, driver, options.journal, spec);
+  registerSqlParts(migrator, { driver, target: target as SqlTarget<unknown>, lockTimeoutMs: options.lockTimeoutMs, now: options.now });
   return migrator;
 }

@@ -141,15 +141,30 @@ export const COMMANDS = {
   },
   rollback: {
     summary: 'roll back the last migration, the last N, or down to version V (0 = everything)',
-    usage: 'strata rollback [V] [--steps N] [--dry-run]',
+    usage: 'strata rollback [V | --to V] [--steps N] [--from-ledger] [--dry-run]',
     positionals: 1,
+    details:
+      "--from-ledger: steps whose files this build does not have (a database migrated by a newer build) are reverted with the down SQL their ledger rows kept, each only when the schema's fingerprint is still the one its row recorded.",
     options: {
+      to: { type: 'string', description: 'roll back to version V (the same as the positional V)', value: 'V' },
       steps: { type: 'string', description: 'roll back the last N migrations', value: 'N' },
+      'from-ledger': { type: 'boolean', description: 'revert steps without a file here with the down SQL kept in their ledger rows' },
       'dry-run': DRY_RUN,
       ...RUN,
       'allow-changed': POLICY['allow-changed'],
       ...NO_BACKUP,
       ...BACKUP,
+    },
+  },
+  baseline: {
+    summary: 'record every migration up to V as applied without running it, for a database whose schema already is at V',
+    usage: 'strata baseline V [--dry-run] [--json]',
+    positionals: 1,
+    details:
+      "Runs the verify section (-- migrate:verify, verify(ctx)) of every migration it would record first, and records nothing when one fails (all failures are listed). Refuses when the ledger already holds rows after V. The rows say operation 'baseline'; status shows them as 'applied (baseline)'.",
+    options: {
+      'dry-run': { type: 'boolean', description: 'run the verifies and show what would be recorded; record nothing' },
+      ...RUN,
     },
   },
   redo: {
@@ -276,6 +291,23 @@ export const COMMANDS = {
       'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
       ...DATABASE,
       schema: { type: 'string', description: 'PostgreSQL: the schema holding the journal', value: 'name' },
+    },
+  },
+  adopt: {
+    summary: "take over another tool's migration history (dbmate, golang-migrate, goose, flyway, prisma, drizzle, sqlx, d1, atlas...)",
+    usage: 'strata adopt --from TOOL [--dir D] [--table T] [--dry-run] [--json]',
+    positionals: 0,
+    details:
+      "Reads the tool's ledger table and its migrations folder, checks them against each other (every applied step has its file, stored checksums still match, no step is unfinished) and records the history in Strata's ledger, each row marked with the tool it came from. Runs no migration and leaves the tool's ledger as it is; running it again changes nothing. Afterwards it prints the config lines that point Strata at the folder.",
+    options: {
+      from: { type: 'string', description: 'the tool whose history to take over', value: 'tool' },
+      dir: { type: 'string', description: "the tool's migrations folder (default: the tool's own default, e.g. db/migrations for dbmate)", value: 'folder' },
+      'tool-table': { type: 'string', description: "the tool's ledger table, when it is not the tool's default name", value: 'name', aliases: ['table'] },
+      'dry-run': { type: 'boolean', description: 'check everything and print the rows it would write; write nothing' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      ...LOCK,
     },
   },
   help: {

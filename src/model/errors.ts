@@ -47,6 +47,12 @@ export const ErrorCode = {
   /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
   PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
+  /** The ledger has a newer layout than this Strata reads (details: ledgerVersion, reads, install). */
+  LEDGER_TOO_NEW: 'LEDGER_TOO_NEW',
+  /** `strata baseline V` on a ledger that already holds rows after V (details.versions names them). */
+  BASELINE_CONFLICT: 'BASELINE_CONFLICT',
+  /** `rollback --from-ledger`: the live schema is not the one the ledger row recorded after its step (details: version, expected, actual). */
+  FINGERPRINT_MISMATCH: 'FINGERPRINT_MISMATCH',
   FILE_EXISTS: 'FILE_EXISTS',
   /** `strata db create` / `db drop` could not create or drop the database (rights, a database in use). */
   DB_ADMIN_FAILED: 'DB_ADMIN_FAILED',
@@ -99,6 +105,18 @@ export const ErrorCode = {
   BACKFILL_CANCELLED: 'BACKFILL_CANCELLED',
   /** Backfill: options that cannot work (no table, a bad identifier, no update, a name reused for another table or key). */
   BACKFILL_INVALID: 'BACKFILL_INVALID',
+  /** Adopt: `--from` names no tool Strata can adopt from (details.tools lists those it can). */
+  ADOPT_TOOL_UNKNOWN: 'ADOPT_TOOL_UNKNOWN',
+  /** Adopt: the tool's ledger table (or file) is not in the database. */
+  ADOPT_LEDGER_MISSING: 'ADOPT_LEDGER_MISSING',
+  /** Adopt: the tool marked a step unfinished or failed (golang-migrate dirty, Prisma unfinished, sqlx success = false). */
+  ADOPT_STEP_UNFINISHED: 'ADOPT_STEP_UNFINISHED',
+  /** Adopt: steps of the tool's ledger have no file in its migrations folder (details.steps). */
+  ADOPT_FILE_MISSING: 'ADOPT_FILE_MISSING',
+  /** Adopt: files whose contents no longer match the checksum the tool stored (details.files: file, stored, computed). */
+  ADOPT_CHECKSUM_MISMATCH: 'ADOPT_CHECKSUM_MISMATCH',
+  /** Adopt: Strata's ledger already holds rows other than the ones this adoption would write. */
+  ADOPT_LEDGER_NOT_EMPTY: 'ADOPT_LEDGER_NOT_EMPTY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -13,6 +13,7 @@ import { describeDriver } from './describe-driver.js';
 import { describeFormats } from './describe-formats.js';
 import { describeJournal } from './describe-journal.js';
 import { describeLedger } from './describe-ledger.js';
+import { describeLedgerV2 } from './describe-ledger-v2.js';
 import { describeLock } from './describe-lock.js';
 
 export async function describeDialect(entry: DialectEntry): Promise<void> {
@@ -33,6 +34,7 @@ export async function describeDialect(entry: DialectEntry): Promise<void> {
     }
     describeDriver(entry);
     describeLedger(entry);
+    describeLedgerV2(entry);
     describeLock(entry);
     describeJournal(entry);
     describeBackfill(entry);
