@@ -43,6 +43,10 @@ export const ErrorCode = {
   /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
   PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
+  /** Adopt: another tool's ledger that cannot be taken over as it is (names without a version, two names with one version). */
+  ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
+  /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
+  ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
   FILE_EXISTS: 'FILE_EXISTS',
   /** `strata db create` / `db drop` could not create or drop the database (rights, a database in use). */
   DB_ADMIN_FAILED: 'DB_ADMIN_FAILED',
