@@ -37,9 +37,11 @@ export async function readTable<T>(db: SqlDriver, table: string, columns: readon
   return db.query<T>(`SELECT ${list} FROM ${quoteTable(db, table)}${orderBy}`);
 }
 
-// umzug's own `create` names files `2024.01.15T12.30.45.name.js`: its timestamp is one version.
-const UMZUG_TIMESTAMP = /^(\d{4})\.(\d{2})\.(\d{2})T(\d{2})\.(\d{2})\.(\d{2})(?=\.)/;
-const LEADING_DIGITS = /^(\d+)(?=$|[^\d])/;
+// umzug's own `create` names files `2024.01.15T12.30.45.name.js` (prefix TIMESTAMP) or
+// `2024.01.15.name.js` (prefix DATE): that prefix is one version.
+const UMZUG_TIMESTAMP = /^(\d{4})\.(\d{2})\.(\d{2})(?:T(\d{2})\.(\d{2})\.(\d{2}))?(?=\.)/;
+// The number must end at a separator: `2fa-setup.js` carries none.
+const LEADING_DIGITS = /^(\d+)(?=$|[^A-Za-z0-9])/;
 
 /**
  * The version a tool's migration name carries: the number it starts with (knex
@@ -49,7 +51,7 @@ const LEADING_DIGITS = /^(\d+)(?=$|[^\d])/;
  */
 export function versionInName(name: string, options: { anywhere?: boolean } = {}): string | undefined {
   const umzug = UMZUG_TIMESTAMP.exec(name);
-  if (umzug) return umzug.slice(1).join('');
+  if (umzug) return umzug.slice(1).filter(Boolean).join('');
   const match = options.anywhere ? /(\d+)/.exec(name) : LEADING_DIGITS.exec(name);
   return match ? canonicalVersion(match[1]!) : undefined;
 }
