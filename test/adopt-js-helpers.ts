@@ -3,6 +3,7 @@
  * kind (a SQLite file, a fresh PostgreSQL or MariaDB database named after the branch), and a
  * tool reader run the way `strata adopt` runs it.
  */
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { ToolHistory, ToolLedgerReader } from '../src/adopt/tool-ledger.js';
 import { openDriver } from '../src/targets/sql/open-driver.js';
@@ -28,6 +29,7 @@ export interface ScratchDatabase {
 export async function scratchDatabase(kind: DatabaseKind): Promise<ScratchDatabase> {
   if (kind === 'sqlite') {
     const file = join(tempDir('strata-adopt-js-'), 'app.db');
+    new Database(file).close();
     return { kind, url: file, file };
   }
   const url = await freshDatabase(kind, 'adopt_js');
