@@ -3,13 +3,17 @@
  * JSONStorage and SequelizeStorage) and by Sequelize CLI's `db:migrate`, read by Strata.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { JSONStorage, Umzug } from 'umzug';
+import { Sequelize } from 'sequelize';
+import { JSONStorage, SequelizeStorage, Umzug } from 'umzug';
+import { sequelizeReader } from '../src/adopt/tools/sequelize.js';
 import { umzugReader } from '../src/adopt/tools/umzug.js';
-import { rejectsWith, tempDir, writeFiles } from './helpers.js';
-import { readHistory, scratchDatabase } from './adopt-js-helpers.js';
+import { ROOT, rejectsWith, tempDir, writeFiles } from './helpers.js';
+import { readHistory, type ScratchDatabase, scratchDatabase, skipFor } from './adopt-js-helpers.js';
 
 /** umzug migrations as its docs write them: `up({ context })` with the app's own connection. */
 const UMZUG_MIGRATIONS = {
@@ -82,3 +86,102 @@ describe('adopt umzug with JSONStorage', () => {
     assert.equal(await readHistory(umzugReader, db.url, { table: join(tempDir(), 'none.json') }), null);
   });
 });
+
+/** Sequelize CLI migrations as its `migration:generate` writes them. */
+const SEQUELIZE_MIGRATIONS = {
+  '20240101120000-create-users.js': `
+module.exports = {
+  up: async (queryInterface, Sequelize) => queryInterface.createTable('users', { id: { type: Sequelize.INTEGER, primaryKey: true }, name: Sequelize.STRING }),
+  down: async (queryInterface) => queryInterface.dropTable('users'),
+};
+`,
+  '20240102093000-add-email.js': `
+module.exports = {
+  up: async (queryInterface, Sequelize) => queryInterface.addColumn('users', 'email', Sequelize.STRING),
+  down: async (queryInterface) => queryInterface.removeColumn('users', 'email'),
+};
+`,
+};
+
+/** umzug's own Sequelize example: `up({ context: queryInterface })`. */
+const UMZUG_SEQUELIZE_MIGRATIONS = {
+  '20240101120000-create-users.js': `
+const { DataTypes } = require('sequelize');
+exports.up = ({ context }) => context.createTable('users', { id: { type: DataTypes.INTEGER, primaryKey: true }, name: DataTypes.STRING });
+exports.down = ({ context }) => context.dropTable('users');
+`,
+  '20240102093000-add-email.js': `
+const { DataTypes } = require('sequelize');
+exports.up = ({ context }) => context.addColumn('users', 'email', DataTypes.STRING);
+exports.down = ({ context }) => context.removeColumn('users', 'email');
+`,
+};
+
+/** Sequelize's URL for a server database (its mysql dialect speaks to MariaDB through mysql2). */
+function sequelizeUrl(db: ScratchDatabase): string {
+  return db.url.replace(/^mariadb:/, 'mysql:');
+}
+
+/** A project folder whose node_modules is this repository's, as an app with Sequelize installed has. */
+function sequelizeProject(): string {
+  const project = tempDir('strata-adopt-sequelize-');
+  symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
+  writeFiles(join(project, 'migrations'), SEQUELIZE_MIGRATIONS);
+  return project;
+}
+
+// Sequelize's SQLite dialect needs the sqlite3 package (not better-sqlite3), whose install
+// downloads a prebuilt binary: not available offline, so SQLite is not run here.
+for (const kind of ['postgres', 'mariadb'] as const) {
+  describe(`adopt sequelize (Sequelize CLI) on ${kind}`, { skip: await skipFor(kind) }, () => {
+    it('reads SequelizeMeta as `sequelize db:migrate` wrote it', async () => {
+      const db = await scratchDatabase(kind);
+      const project = sequelizeProject();
+      const run = spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'sequelize-cli', 'lib', 'sequelize'), 'db:migrate', '--url', sequelizeUrl(db), '--migrations-path', 'migrations'],
+        { cwd: project, encoding: 'utf8' },
+      );
+      assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+      const history = await readHistory(sequelizeReader, db.url);
+      assert.ok(history);
+      assert.equal(history.source, 'SequelizeMeta');
+      assert.deepEqual(
+        history.steps.map(({ version, name, appliedAt }) => ({ version, name, appliedAt })),
+        [
+          { version: '20240101120000', name: '20240101120000-create-users.js', appliedAt: null },
+          { version: '20240102093000', name: '20240102093000-add-email.js', appliedAt: null },
+        ],
+      );
+    });
+  });
+
+  describe(`adopt umzug with SequelizeStorage on ${kind}`, { skip: await skipFor(kind) }, () => {
+    it('reads SequelizeMeta as umzug wrote it, renamed by tableName', async () => {
+      const db = await scratchDatabase(kind);
+      const project = sequelizeProject();
+      writeFiles(join(project, 'umzug-migrations'), UMZUG_SEQUELIZE_MIGRATIONS);
+      const sequelize = new Sequelize(sequelizeUrl(db), { logging: false });
+      try {
+        const umzug = new Umzug({
+          migrations: { glob: ['umzug-migrations/*.js', { cwd: project }] },
+          context: sequelize.getQueryInterface(),
+          storage: new SequelizeStorage({ sequelize, tableName: 'umzug_meta' }),
+          logger: undefined,
+        });
+        await umzug.up();
+      } finally {
+        await sequelize.close();
+      }
+      assert.equal(await readHistory(umzugReader, db.url), null, 'no SequelizeMeta, no ./umzug.json');
+      const history = await readHistory(umzugReader, db.url, { table: 'umzug_meta' });
+      assert.deepEqual(
+        history?.steps.map(({ version, name }) => ({ version, name })),
+        [
+          { version: '20240101120000', name: '20240101120000-create-users.js' },
+          { version: '20240102093000', name: '20240102093000-add-email.js' },
+        ],
+      );
+    });
+  });
+}
