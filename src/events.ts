@@ -12,8 +12,9 @@
 import { EventChannel as Channel, type EngineEvents, type Listener as ChannelListener } from './engine/events.js';
 import type { BackfillEvents } from './progressive/backfill-events.js';
 import type { ImportEvents } from './import/import-events.js';
+import type { AdoptEvents } from './adopt/adopt-events.js';
 
-export interface StrataEvents extends EngineEvents, ImportEvents, BackfillEvents {}
+export interface StrataEvents extends EngineEvents, ImportEvents, BackfillEvents, AdoptEvents {}
 
 export type StrataEventName = keyof StrataEvents;
 export type Listener<K extends StrataEventName> = ChannelListener<StrataEvents, K>;

@@ -65,6 +65,11 @@ const SESSION = {
 
 const MIGRATIONS = {
   dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
+  format: {
+    type: 'string',
+    description: "the folder's layout: strata, flyway, goose, prisma, drizzle, sqlx, d1 or atlas (default: detected)",
+    value: 'name',
+  },
   table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
   var: { type: 'string', multiple: true, description: 'a value for a placeholder in SQL files (repeatable; overrides the config)', value: 'name=value' },
 } as const satisfies Record<string, OptionSpec>;
@@ -270,6 +275,23 @@ export const COMMANDS = {
       'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
       ...DATABASE,
       schema: { type: 'string', description: 'PostgreSQL: the schema holding the journal', value: 'name' },
+    },
+  },
+  adopt: {
+    summary: "take over another tool's migration history (dbmate, golang-migrate, goose, flyway, prisma, drizzle, sqlx, d1, atlas...)",
+    usage: 'strata adopt --from TOOL [--dir D] [--table T] [--dry-run] [--json]',
+    positionals: 0,
+    details:
+      "Reads the tool's ledger table and its migrations folder, checks them against each other (every applied step has its file, stored checksums still match, no step is unfinished) and records the history in Strata's ledger, each row marked with the tool it came from. Runs no migration and leaves the tool's ledger as it is; running it again changes nothing. Afterwards it prints the config lines that point Strata at the folder.",
+    options: {
+      from: { type: 'string', description: 'the tool whose history to take over', value: 'tool' },
+      dir: { type: 'string', description: "the tool's migrations folder (default: the tool's own default, e.g. db/migrations for dbmate)", value: 'folder' },
+      'tool-table': { type: 'string', description: "the tool's ledger table, when it is not the tool's default name", value: 'name', aliases: ['table'] },
+      'dry-run': { type: 'boolean', description: 'check everything and print the rows it would write; write nothing' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      ...LOCK,
     },
   },
   help: {

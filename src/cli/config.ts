@@ -30,6 +30,8 @@ const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> =
 export interface StrataConfig {
   db?: string;
   dir?: string;
+  /** The migrations folder's layout: 'strata', 'flyway', 'goose', 'prisma', 'drizzle', 'sqlx', 'd1', 'atlas' (default: detected). */
+  format?: string;
   table?: string;
   lockTimeoutMs?: number;
   allowChanged?: boolean;
@@ -72,6 +74,7 @@ export const CONFIG_FILE_NAMES = ['strata.config.ts', 'strata.config.mts', 'stra
 const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | 'object'> = {
   db: 'string',
   dir: 'string',
+  format: 'string',
   table: 'string',
   lockTimeoutMs: 'number',
   allowChanged: 'boolean',
@@ -91,6 +94,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
 export interface ConfigFlags {
   db?: string;
   dir?: string;
+  format?: string;
   config?: string;
   table?: string;
   lockTimeoutMs?: number;
@@ -136,6 +140,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     db,
     dbSource,
     dir: flags.dir !== undefined ? resolve(cwd, flags.dir) : fromFile.dir !== undefined ? relativeTo(fromFile.dir) : resolve(cwd, DEFAULT_MIGRATIONS_DIR),
+    format: pick(flags.format, fromFile.format),
     table: pick(flags.table, fromFile.table),
     lockTimeoutMs: pick(flags.lockTimeoutMs, fromFile.lockTimeoutMs),
     allowChanged: flags.allowChanged || fromFile.allowChanged,

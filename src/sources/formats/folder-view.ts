@@ -1,0 +1,39 @@
+/** A FolderView over the file system: each file read at most once per view (one read of the folder). */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { normaliseSource } from '../checksum.js';
+import type { FolderView } from './format.js';
+
+export function folderView(dir: string, entries: readonly string[], displayRoot: string): FolderView {
+  const bytes = new Map<string, Buffer>();
+  const texts = new Map<string, string>();
+  const absolute = (path: string) => join(dir, path);
+  const readBytes = (path: string) => {
+    let found = bytes.get(path);
+    if (!found) bytes.set(path, (found = readFileSync(absolute(path))));
+    return found;
+  };
+  const visible = (names: string[]) => names.filter((name) => !name.startsWith('.')).sort();
+  return {
+    dir,
+    entries: visible([...entries]),
+    display: (path) => relative(displayRoot, absolute(path)) || path,
+    absolute,
+    exists: (path) => existsSync(absolute(path)),
+    isDirectory: (path) => {
+      try {
+        return statSync(absolute(path)).isDirectory();
+      } catch {
+        // A dangling link or a file removed since the listing: not a folder (reading it reports it).
+        return false;
+      }
+    },
+    list: (path) => visible(readdirSync(absolute(path))),
+    text: (path) => {
+      let found = texts.get(path);
+      if (found === undefined) texts.set(path, (found = normaliseSource(readBytes(path).toString('utf8'))));
+      return found;
+    },
+    bytes: readBytes,
+  };
+}
