@@ -14,6 +14,7 @@ export const DEFAULT_KNEX_TABLE = 'knex_migrations';
 export const knexReader: ToolLedgerReader = {
   tool: 'knex',
   layoutSource: 'knex/knex: lib/migrations/migrate/table-creator.js (tables), lib/migrations/migrate/Migrator.js (lock)',
+  defaultTable: DEFAULT_KNEX_TABLE,
   defaultDir: 'migrations',
   folder: 'history-only',
   async read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null> {

@@ -13,6 +13,7 @@ export const DEFAULT_MIKRO_ORM_TABLE = 'mikro_orm_migrations';
 export const mikroOrmReader: ToolLedgerReader = {
   tool: 'mikro-orm',
   layoutSource: 'mikro-orm/mikro-orm: packages/migrations/src/MigrationStorage.ts (ensureTable, executed)',
+  defaultTable: DEFAULT_MIKRO_ORM_TABLE,
   defaultDir: 'migrations',
   folder: 'history-only',
   async read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null> {

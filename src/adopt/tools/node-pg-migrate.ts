@@ -13,6 +13,7 @@ export const DEFAULT_NODE_PG_MIGRATE_TABLE = 'pgmigrations';
 export const nodePgMigrateReader: ToolLedgerReader = {
   tool: 'node-pg-migrate',
   layoutSource: 'salsita/node-pg-migrate: src/runner.ts (ensureMigrationsTable, getRunMigrations)',
+  defaultTable: DEFAULT_NODE_PG_MIGRATE_TABLE,
   defaultDir: 'migrations',
   folder: 'history-only',
   async read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null> {

@@ -14,6 +14,7 @@ export const DEFAULT_SEQUELIZE_TABLE = 'SequelizeMeta';
 export const sequelizeReader: ToolLedgerReader = {
   tool: 'sequelize',
   layoutSource: 'sequelize/cli: src/core/migrator.js (SequelizeStorage, tableName SequelizeMeta); sequelize/umzug: src/storage/sequelize.ts',
+  defaultTable: DEFAULT_SEQUELIZE_TABLE,
   defaultDir: 'migrations',
   folder: 'history-only',
   read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null> {

@@ -14,6 +14,7 @@ export const DEFAULT_TYPEORM_TABLE = 'migrations';
 export const typeormReader: ToolLedgerReader = {
   tool: 'typeorm',
   layoutSource: 'typeorm/typeorm: src/migration/MigrationExecutor.ts (createMigrationsTableIfNotExist, insertExecutedMigration)',
+  defaultTable: DEFAULT_TYPEORM_TABLE,
   defaultDir: 'src/migrations',
   folder: 'history-only',
   async read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null> {

@@ -21,6 +21,7 @@ export const DEFAULT_UMZUG_JSON = 'umzug.json';
 export const umzugReader: ToolLedgerReader = {
   tool: 'umzug',
   layoutSource: 'sequelize/umzug: src/storage/sequelize.ts (SequelizeMeta), src/storage/json.ts (umzug.json)',
+  defaultTable: DEFAULT_SEQUELIZE_TABLE,
   defaultDir: 'migrations',
   folder: 'history-only',
   async read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null> {
