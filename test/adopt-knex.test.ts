@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import knexFactory, { type Knex } from 'knex';
 import { knexReader } from '../src/adopt/tools/knex.js';
-import { rejectsWith, tempDir, writeFiles } from './helpers.js';
-import { type DatabaseKind, readHistory, type ScratchDatabase, scratchDatabase, skipFor } from './adopt-js-helpers.js';
+import { assertFailure, cli, rejectsWith, tempDir, writeFiles } from './helpers.js';
+import { adoptThenMigrate, type DatabaseKind, readHistory, type ScratchDatabase, scratchDatabase, skipFor, strataProject } from './adopt-js-helpers.js';
 
 const MIGRATIONS = {
   '20240101120000_create_users.js': `
@@ -30,7 +30,8 @@ function knexFor(db: ScratchDatabase): Knex {
 /** A knex project: its migrations folder, run by knex into a fresh database. */
 async function knexProject(kind: DatabaseKind, config: { tableName?: string } = {}) {
   const db = await scratchDatabase(kind);
-  const dir = join(tempDir('strata-adopt-knex-'), 'migrations');
+  const project = tempDir('strata-adopt-knex-');
+  const dir = join(project, 'migrations');
   writeFiles(dir, MIGRATIONS);
   const knex = knexFor(db);
   try {
@@ -38,7 +39,7 @@ async function knexProject(kind: DatabaseKind, config: { tableName?: string } = 
   } finally {
     await knex.destroy();
   }
-  return { db, dir };
+  return { db, dir, project };
 }
 
 for (const kind of ['sqlite', 'postgres', 'mariadb'] as const) {
@@ -64,6 +65,18 @@ for (const kind of ['sqlite', 'postgres', 'mariadb'] as const) {
       }
     });
 
+    it('strata adopt --from knex, then strata migrate applies only the new migration and status shows the history', async () => {
+      const { db, project } = await knexProject(kind);
+      strataProject(project, db);
+      adoptThenMigrate(project, 'knex', ['20240101120000', '20240102093000'], { repeat: kind === 'sqlite' });
+    });
+
+    it('adopts a renamed ledger through --tool-table', { skip: kind !== 'sqlite' && 'the reader test below covers this database' }, async () => {
+      const { db, project } = await knexProject(kind, { tableName: 'app_migrations' });
+      strataProject(project, db);
+      adoptThenMigrate(project, 'knex', ['20240101120000', '20240102093000'], { table: 'app_migrations', quick: true });
+    });
+
     it('reads a renamed ledger table (knexfile tableName)', async () => {
       const { db } = await knexProject(kind, { tableName: 'app_migrations' });
       assert.equal(await readHistory(knexReader, db.url), null, 'no knex_migrations table: nothing to adopt');
@@ -81,6 +94,10 @@ for (const kind of ['sqlite', 'postgres', 'mariadb'] as const) {
       }
       const error = await rejectsWith(readHistory(knexReader, db.url), 'ADOPT_LEDGER_LOCKED', /knex_migrations_lock\.is_locked = 1/);
       assert.match(error.hint ?? '', /knex migrate:unlock/);
+      const project = tempDir('strata-adopt-knex-');
+      strataProject(project, db);
+      const refused = cli(['adopt', '--from', 'knex'], { cwd: project });
+      assertFailure(refused, 'ADOPT_LEDGER_LOCKED');
     });
   });
 }
