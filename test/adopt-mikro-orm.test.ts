@@ -11,7 +11,8 @@ import { Migration, Migrator } from '@mikro-orm/migrations';
 import { MySqlDriver } from '@mikro-orm/mysql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { mikroOrmReader } from '../src/adopt/tools/mikro-orm.js';
-import { type DatabaseKind, readHistory, type ScratchDatabase, scratchDatabase, skipFor } from './adopt-js-helpers.js';
+import { adoptThenMigrate, type DatabaseKind, readHistory, type ScratchDatabase, scratchDatabase, skipFor, strataProject } from './adopt-js-helpers.js';
+import { tempDir } from './helpers.js';
 
 class Migration20240101120000 extends Migration {
   override async up(): Promise<void> {
@@ -72,6 +73,13 @@ for (const kind of ['sqlite', 'postgres', 'mariadb'] as const) {
         ],
       );
       for (const step of history.steps) assert.ok(step.appliedAt && Math.abs(Date.parse(step.appliedAt) - started) < 15 * 3600_000, String(step.appliedAt));
+    });
+
+    it('strata adopt --from mikro-orm, then migrate applies only the new migration and status shows the history', async () => {
+      const db = await mikroOrmProject(kind);
+      const project = tempDir('strata-adopt-mikro-orm-');
+      strataProject(project, db);
+      adoptThenMigrate(project, 'mikro-orm', ['20240101120000', '20240102093000'], { repeat: kind === 'sqlite' });
     });
 
     it('reads a renamed table (migrations.tableName)', async () => {

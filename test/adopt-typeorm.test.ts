@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DataSource, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { typeormReader } from '../src/adopt/tools/typeorm.js';
-import { type DatabaseKind, readHistory, type ScratchDatabase, scratchDatabase, skipFor } from './adopt-js-helpers.js';
+import { adoptThenMigrate, type DatabaseKind, readHistory, type ScratchDatabase, scratchDatabase, skipFor, strataProject } from './adopt-js-helpers.js';
+import { tempDir } from './helpers.js';
 
 class CreateUsers1700000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
@@ -63,6 +64,13 @@ for (const kind of ['sqlite', 'postgres', 'mariadb'] as const) {
           { version: '1700000100000', name: 'AddEmail1700000100000', appliedAt: null },
         ],
       );
+    });
+
+    it('strata adopt --from typeorm, then migrate applies only the new migration and status shows the history', async () => {
+      const db = await typeormProject(kind);
+      const project = tempDir('strata-adopt-typeorm-');
+      strataProject(project, db);
+      adoptThenMigrate(project, 'typeorm', ['1700000000000', '1700000100000'], { repeat: kind === 'sqlite' });
     });
 
     it('reads a renamed table (migrationsTableName)', async () => {
