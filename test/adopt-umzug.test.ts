@@ -13,7 +13,7 @@ import { JSONStorage, SequelizeStorage, Umzug } from 'umzug';
 import { sequelizeReader } from '../src/adopt/tools/sequelize.js';
 import { umzugReader } from '../src/adopt/tools/umzug.js';
 import { ROOT, rejectsWith, tempDir, writeFiles } from './helpers.js';
-import { readHistory, type ScratchDatabase, scratchDatabase, skipFor } from './adopt-js-helpers.js';
+import { adoptThenMigrate, readHistory, type ScratchDatabase, scratchDatabase, skipFor, strataProject } from './adopt-js-helpers.js';
 
 /** umzug migrations as its docs write them: `up({ context })` with the app's own connection. */
 const UMZUG_MIGRATIONS = {
@@ -55,6 +55,25 @@ describe('adopt umzug with JSONStorage', () => {
         { version: '20240201080000', name: '2024.02.01T08.00.00.add-email.cjs', appliedAt: null },
       ],
     );
+  });
+
+  it('strata adopt --from umzug finds ./umzug.json umzug wrote; migrate applies only the new migration', async () => {
+    const db = await scratchDatabase('sqlite');
+    const project = tempDir('strata-adopt-umzug-');
+    writeFiles(join(project, 'migrations'), UMZUG_MIGRATIONS);
+    const connection = new Database(db.file!);
+    try {
+      await new Umzug({
+        migrations: { glob: ['migrations/*.cjs', { cwd: project }] },
+        context: connection,
+        storage: new JSONStorage({ path: join(project, 'umzug.json') }),
+        logger: undefined,
+      }).up();
+    } finally {
+      connection.close();
+    }
+    strataProject(project, db);
+    adoptThenMigrate(project, 'umzug', ['20240115123045', '20240201080000'], { repeat: true });
   });
 
   it('finds ./umzug.json when the database has no SequelizeMeta', async () => {
@@ -143,6 +162,8 @@ for (const kind of ['postgres', 'mariadb'] as const) {
         { cwd: project, encoding: 'utf8' },
       );
       assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+      strataProject(project, db);
+      adoptThenMigrate(project, 'sequelize', ['20240101120000', '20240102093000'], { repeat: kind === 'postgres' });
       const history = await readHistory(sequelizeReader, db.url);
       assert.ok(history);
       assert.equal(history.source, 'SequelizeMeta');
@@ -182,6 +203,11 @@ for (const kind of ['postgres', 'mariadb'] as const) {
           { version: '20240102093000', name: '20240102093000-add-email.js' },
         ],
       );
+      if (kind === 'postgres') {
+        // The CLI once is enough: the reader above already read this ledger on both servers.
+        strataProject(project, db);
+        adoptThenMigrate(project, 'umzug', ['20240101120000', '20240102093000'], { table: 'umzug_meta', quick: true });
+      }
     });
   });
 }
