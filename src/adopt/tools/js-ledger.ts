@@ -22,7 +22,7 @@ export function quoteTable(db: SqlDriver, table: string): string {
   const parts = table.split('.');
   if (parts.length > 2 || parts.some((part) => part.length === 0)) {
     throw new StrataError(ErrorCode.USAGE, `${JSON.stringify(table)} is not a table name`, {
-      hint: "name the tool's ledger table as table or schema.table (for example --table knex_migrations or --table app.pgmigrations)",
+      hint: "name the tool's ledger table as table or schema.table (for example --tool-table knex_migrations or --tool-table app.pgmigrations)",
     });
   }
   return parts.map((part) => db.dialect.quoteIdentifier(part)).join('.');

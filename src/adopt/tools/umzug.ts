@@ -3,8 +3,8 @@
  * - SequelizeStorage: `SequelizeMeta(name)`, renamed by its `tableName` option; read as
  *   Sequelize CLI's is (src/adopt/tools/sequelize.ts).
  * - JSONStorage: a JSON array of the executed names, `umzug.json` in the working folder unless
- *   its `path` option says otherwise. `--table` naming a `.json` file reads that file.
- * Without `--table`: SequelizeMeta when the database has it, else `./umzug.json` when it exists.
+ *   its `path` option says otherwise. `--tool-table` naming a `.json` file reads that file.
+ * Without `--tool-table`: SequelizeMeta when the database has it, else `./umzug.json` when it exists.
  * Names are whatever the migrations were called (umzug's `create` makes
  * `2024.01.15T12.30.45.name.js`); the number or timestamp a name starts with is the version.
  */
@@ -44,7 +44,7 @@ export async function readJsonStorage(path: string): Promise<ToolHistory | null>
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new StrataError(ErrorCode.ADOPT_LEDGER_INVALID, `cannot read umzug's JSON storage ${path}: ${(error as Error).message}`, {
-      hint: 'check that the file is readable, or name the right one with --table path/to/umzug.json',
+      hint: 'check that the file is readable, or name the right one with --tool-table path/to/umzug.json',
       details: { file: path },
       cause: error,
     });
@@ -57,7 +57,7 @@ export async function readJsonStorage(path: string): Promise<ToolHistory | null>
   }
   if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
     throw new StrataError(ErrorCode.ADOPT_LEDGER_INVALID, `${path} is not umzug's JSON storage: it should hold a JSON array of migration names`, {
-      hint: "name the file umzug's JSONStorage writes (its `path` option) with --table path/to/umzug.json",
+      hint: "name the file umzug's JSONStorage writes (its `path` option) with --tool-table path/to/umzug.json",
       details: { file: path },
     });
   }
