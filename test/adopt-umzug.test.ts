@@ -150,7 +150,27 @@ function sequelizeProject(): string {
 }
 
 // Sequelize's SQLite dialect needs the sqlite3 package (not better-sqlite3), whose install
-// downloads a prebuilt binary: not available offline, so SQLite is not run here.
+// downloads a prebuilt binary (no network here) or compiles SQLite from source, which did not
+// finish in this shared install: on SQLite the ledger is built from its layout instead.
+describe('adopt sequelize on sqlite (SequelizeMeta built from its layout)', () => {
+  it('adopts SequelizeMeta as Sequelize CLI creates it on SQLite', async () => {
+    const db = await scratchDatabase('sqlite');
+    const project = sequelizeProject();
+    // The model of sequelize/umzug src/storage/sequelize.ts (name: STRING, allowNull false,
+    // unique, primaryKey), as Sequelize's SQLite query generator writes it.
+    const connection = new Database(db.file!);
+    try {
+      connection.exec('CREATE TABLE IF NOT EXISTS `SequelizeMeta` (`name` VARCHAR(255) NOT NULL UNIQUE PRIMARY KEY)');
+      const insert = connection.prepare('INSERT INTO `SequelizeMeta` (`name`) VALUES (?)');
+      for (const name of Object.keys(SEQUELIZE_MIGRATIONS)) insert.run(name);
+    } finally {
+      connection.close();
+    }
+    strataProject(project, db);
+    adoptThenMigrate(project, 'sequelize', ['20240101120000', '20240102093000']);
+  });
+});
+
 for (const kind of ['postgres', 'mariadb'] as const) {
   describe(`adopt sequelize (Sequelize CLI) on ${kind}`, { skip: await skipFor(kind) }, () => {
     it('reads SequelizeMeta as `sequelize db:migrate` wrote it', async () => {
