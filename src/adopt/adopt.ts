@@ -23,7 +23,8 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from '../model/lock-timeout.js';
 import { migrationLabel, type Migration } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import { canonicalVersion, compareVersions } from '../model/version.js';
-import { readMigrationFolder, type FolderSourceOptions } from '../sources/folder-source.js';
+import { readMigrationFolder } from '../sources/folder-source.js';
+import { FORMAT_NAMES, type FormatName } from '../sources/formats/format.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { sqlPartsOf } from '../targets/sql/migrator-parts.js';
 import type { AdoptEvents } from './adopt-events.js';
@@ -185,14 +186,14 @@ function readerNamed(name: string): ToolLedgerReader {
 }
 
 function defaultReadFolder(dir: string, reader: ToolLedgerReader, driver: SqlDriver): Migration<unknown>[] {
-  // `format` is read by the folder source once it knows other tools' layouts (branch formats);
-  // until then the tools whose files it already reads (dbmate, golang-migrate, plain SQL) work.
-  const options: FolderSourceOptions & { format?: string } = {
-    dialect: driver.dialect.lexer,
-    displayRoot: process.cwd(),
-    ...(reader.format ? { format: reader.format } : {}),
-  };
-  return readMigrationFolder<unknown>(dir, options);
+  // The tool's own format, never detection: the folder is the tool's by definition.
+  const format = (reader.format ?? 'strata') as FormatName;
+  if (!FORMAT_NAMES.includes(format)) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `the ${reader.tool} reader names the format ${JSON.stringify(reader.format)}, which Strata does not read`, {
+      hint: `a reader's format is one of ${FORMAT_NAMES.join(', ')}, or none for a history-only tool`,
+    });
+  }
+  return readMigrationFolder<unknown>(dir, { dialect: driver.dialect.lexer, displayRoot: process.cwd(), format });
 }
 
 /** A tool that logs every run (goose) may list a version twice: the reader replays, the last word wins. */
@@ -245,9 +246,11 @@ function verifyChecksums(
     const migration = matched.get(step.version);
     if (step.storedChecksum === undefined || !migration) continue;
     const path = resolve(process.cwd(), migration.origin);
-    const computed = reader.checksumOf({ path, contents: readFileSync(path), dir });
+    const file = { path, contents: readFileSync(path), dir };
+    const computed = reader.checksumOf(file);
+    const holds = reader.checksumMatches ? reader.checksumMatches(file, step.storedChecksum) : computed === step.storedChecksum;
     verified++;
-    if (computed !== step.storedChecksum) mismatches.push({ version: step.version, file: migration.origin, stored: step.storedChecksum, computed });
+    if (!holds) mismatches.push({ version: step.version, file: migration.origin, stored: step.storedChecksum, computed });
   }
   return { verified, mismatches };
 }
@@ -316,13 +319,15 @@ function checksumMismatch(reader: ToolLedgerReader, mismatches: readonly Checksu
 
 function ledgerNotEmpty(reader: ToolLedgerReader, database: string, existing: readonly LedgerEntry[], entries: readonly LedgerEntry[]): StrataError {
   const wanted = new Map(entries.map((e) => [e.version, e]));
+  // Rows adopt would not write come first: they are why it refuses (a partial match too: the rest is missing).
   const other = existing.filter((row) => wanted.get(row.version)?.checksum !== row.checksum);
+  const shown = (other.length ? other : existing).slice(0, 5).map(migrationLabel).join(', ');
   const status = nextCommand('status');
   return new StrataError(
     ErrorCode.ADOPT_LEDGER_NOT_EMPTY,
-    `Strata's ledger in ${database} already has ${existing.length} row${existing.length > 1 ? 's' : ''} (${other.slice(0, 5).map(migrationLabel).join(', ')}${other.length > 5 ? ', ...' : ''}) that this adoption would not write`,
+    `Strata's ledger in ${database} already has ${existing.length} row${existing.length > 1 ? 's' : ''} (${shown}${existing.length > 5 ? ', ...' : ''}): adopt takes over a database Strata has not migrated yet`,
     {
-      hint: `adopt takes over a database Strata has not migrated yet; '${commandLine(status)}' shows what Strata already recorded`,
+      hint: `'${commandLine(status)}' shows what Strata already recorded; adopt into a database whose Strata ledger is empty`,
       next: [status],
       details: { tool: reader.tool, rows: other.map((row) => ({ version: row.version, name: row.name })) },
     },

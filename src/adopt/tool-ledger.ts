@@ -67,4 +67,9 @@ export interface ToolLedgerReader {
    * `dir` is the migrations folder, for tools whose checksum chains over earlier files (Atlas).
    */
   checksumOf?(file: { path: string; contents: Buffer; dir: string }): string;
+  /**
+   * For tools that accept more than one form of a file (Prisma: either line ending): whether the
+   * stored checksum holds for these contents. Without it, `checksumOf(file) === storedChecksum`.
+   */
+  checksumMatches?(file: { path: string; contents: Buffer; dir: string }, stored: string): boolean;
 }

@@ -47,10 +47,12 @@ export const ErrorCode = {
   /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
   PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
-  /** Adopt: another tool's ledger that cannot be taken over as it is (names without a version, two names with one version). */
-  ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
-  /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
-  ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
+  /** The ledger has a newer layout than this Strata reads (details: ledgerVersion, reads, install). */
+  LEDGER_TOO_NEW: 'LEDGER_TOO_NEW',
+  /** `strata baseline V` on a ledger that already holds rows after V (details.versions names them). */
+  BASELINE_CONFLICT: 'BASELINE_CONFLICT',
+  /** `rollback --from-ledger`: the live schema is not the one the ledger row recorded after its step (details: version, expected, actual). */
+  FINGERPRINT_MISMATCH: 'FINGERPRINT_MISMATCH',
   FILE_EXISTS: 'FILE_EXISTS',
   /** `strata db create` / `db drop` could not create or drop the database (rights, a database in use). */
   DB_ADMIN_FAILED: 'DB_ADMIN_FAILED',
@@ -115,6 +117,10 @@ export const ErrorCode = {
   ADOPT_CHECKSUM_MISMATCH: 'ADOPT_CHECKSUM_MISMATCH',
   /** Adopt: Strata's ledger already holds rows other than the ones this adoption would write. */
   ADOPT_LEDGER_NOT_EMPTY: 'ADOPT_LEDGER_NOT_EMPTY',
+  /** Adopt: another tool's ledger that cannot be taken over as it is (names without a version, two names with one version). */
+  ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
+  /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
+  ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

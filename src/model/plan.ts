@@ -36,12 +36,15 @@ export interface MigrationStatus {
   error: string | null;
   /** A failed up whose transaction rolled back: nothing of it is applied, migrate retries it. */
   rolledBack?: boolean;
-  /** The tool whose ledger this step was adopted from (`strata adopt`), when the ledger says. */
-  adoptedFrom?: string;
   /** Declared dependencies (other categories). */
   dependsOn?: readonly string[];
   /** For a pending step: the dependencies that stop it (failed, or stopped part-way). */
   blockedBy?: string[];
+  /**
+   * Present when Strata did not run the step but recorded it: 'baseline' (`strata baseline`), or
+   * the tool whose history was adopted ('flyway', 'knex', ...).
+   */
+  adoptedFrom?: string;
 }
 
 export interface Reconciled<Ctx> {
@@ -148,12 +151,12 @@ function statusOf(version: string, name: string, state: MigrationState, origin: 
     appliedAt: entry?.appliedAt ?? null,
     durationMs: entry?.durationMs ?? null,
     error: entry?.error ?? null,
-    ...(entry && adoptedFrom(entry) ? { adoptedFrom: adoptedFrom(entry) } : {}),
+    ...(entry && entry.status !== 'aborted' && adoptedFrom(entry) ? { adoptedFrom: adoptedFrom(entry) } : {}),
   };
 }
 
 function adoptedFrom(entry: LedgerEntry): string | undefined {
-  return (entry.adoptedFrom && entry.adoptedFrom !== 'baseline' ? entry.adoptedFrom : undefined) ?? adoptedHistoryTool(entry);
+  return entry.adoptedFrom ?? adoptedHistoryTool(entry);
 }
 
 /** Everything that stops a `migrate`, in the order a user should deal with it. */
