@@ -8,6 +8,7 @@ import { ErrorCode, StrataError } from '../../model/errors.js';
 import { canonicalVersion } from '../../model/version.js';
 import type { SqlDriver } from '../../targets/sql/driver.js';
 import type { AdoptedStep } from '../tool-ledger.js';
+import { toolTable } from './tool-sql.js';
 
 /** One row as the tool stored it: its name and its time (any type the driver returns). */
 export interface ToolRow {
@@ -17,24 +18,14 @@ export interface ToolRow {
   appliedAt?: unknown;
 }
 
-/** `schema.table` or `table`, each part quoted by the driver's dialect. */
-export function quoteTable(db: SqlDriver, table: string): string {
-  const parts = table.split('.');
-  if (parts.length > 2 || parts.some((part) => part.length === 0)) {
-    throw new StrataError(ErrorCode.USAGE, `${JSON.stringify(table)} is not a table name`, {
-      hint: "name the tool's ledger table as table or schema.table (for example --tool-table knex_migrations or --tool-table app.pgmigrations)",
-    });
-  }
-  return parts.map((part) => db.dialect.quoteIdentifier(part)).join('.');
-}
-
 /** Reads `columns` of `table` in `order`; null when the table is not there. */
 export async function readTable<T>(db: SqlDriver, table: string, columns: readonly string[], order: readonly string[]): Promise<T[] | null> {
-  if (!(await db.tableExists(table))) return null;
+  const found = await toolTable(db, table);
+  if (!found) return null;
   const quote = (column: string) => db.dialect.quoteIdentifier(column);
   const list = columns.map(quote).join(', ');
   const orderBy = order.length ? ` ORDER BY ${order.map(quote).join(', ')}` : '';
-  return db.query<T>(`SELECT ${list} FROM ${quoteTable(db, table)}${orderBy}`);
+  return db.query<T>(`SELECT ${list} FROM ${found.quoted}${orderBy}`);
 }
 
 // umzug's own `create` names files `2024.01.15T12.30.45.name.js` (prefix TIMESTAMP) or

@@ -7,7 +7,8 @@
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { SqlDriver } from '../../targets/sql/driver.js';
 import type { ToolHistory, ToolLedgerReader } from '../tool-ledger.js';
-import { quoteTable, readTable, stepsFromRows, versionInName } from './js-ledger.js';
+import { readTable, stepsFromRows, versionInName } from './js-ledger.js';
+import { toolTable } from './tool-sql.js';
 
 export const DEFAULT_KNEX_TABLE = 'knex_migrations';
 
@@ -33,8 +34,9 @@ export const knexReader: ToolLedgerReader = {
 
 /** knex sets is_locked = 1 for the length of a run (and leaves it set when a run dies part-way). */
 async function refuseWhileLocked(db: SqlDriver, lockTable: string): Promise<void> {
-  if (!(await db.tableExists(lockTable))) return;
-  const locked = await db.query(`SELECT 1 AS held FROM ${quoteTable(db, lockTable)} WHERE ${db.dialect.quoteIdentifier('is_locked')} = 1`);
+  const found = await toolTable(db, lockTable);
+  if (!found) return;
+  const locked = await db.query(`SELECT 1 AS held FROM ${found.quoted} WHERE ${db.dialect.quoteIdentifier('is_locked')} = 1`);
   if (locked.length === 0) return;
   throw new StrataError(
     ErrorCode.ADOPT_LEDGER_LOCKED,
