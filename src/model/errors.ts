@@ -117,6 +117,10 @@ export const ErrorCode = {
   ADOPT_CHECKSUM_MISMATCH: 'ADOPT_CHECKSUM_MISMATCH',
   /** Adopt: Strata's ledger already holds rows other than the ones this adoption would write. */
   ADOPT_LEDGER_NOT_EMPTY: 'ADOPT_LEDGER_NOT_EMPTY',
+  /** Adopt: another tool's ledger that cannot be taken over as it is (names without a version, two names with one version). */
+  ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
+  /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
+  ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
