@@ -4,6 +4,8 @@
  * entries (`strata-migrate/backup`, `/import`, `/journal`, `/backfill`); the names the README
  * documents from the root before those entries existed stay re-exported here, below.
  */
+export { defineConfig } from './config.js';
+export type { StrataConfig, JournalConfig, BackupConfig } from './config.js';
 export { createMigrator, DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './create-migrator.js';
 export type { CreateMigratorOptions, SqlMigrator } from './create-migrator.js';
 export { Migrator, DEFAULT_LOCK_TIMEOUT_MS } from './engine/migrator.js';

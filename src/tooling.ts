@@ -8,7 +8,7 @@
 export { isIgnoredFile, parseFileName } from './sources/file-name.js';
 export type { MigrationFileKind, ParsedFileName } from './sources/file-name.js';
 export { canonicalVersion, compareVersions } from './model/version.js';
-export { defaultExport, importFile, readSettingsFile } from './sources/module-loader.js';
+export { canLoadTypeScript, defaultExport, importFile, readSettingsFile } from './sources/module-loader.js';
 export { compilePlaceholderPattern, DEFAULT_PLACEHOLDER_PATTERN } from './sources/sql/placeholders.js';
 export type { PlaceholderPattern } from './sources/sql/placeholders.js';
 export { databaseAdmin } from './targets/sql/database-admin.js';
