@@ -29,3 +29,5 @@ export { sqlJournalSink, DEFAULT_JOURNAL_TABLE } from './journal/sql-sink.js';
 export type { SqlJournalOptions } from './journal/sql-sink.js';
 export { journalOf } from './journal/attach-sql.js';
 export type { SqlJournalSettings } from './journal/attach-sql.js';
+export type { AnyChannel } from './journal/journal.js';
+export type { NormalizedQuery } from './journal/entry.js';
