@@ -89,15 +89,29 @@ describe('links in README.md and docs/*.md', () => {
     }
   });
 
-  it('docs/*.md relative links name files that exist', () => {
+  it('docs/*.md relative links name files (and headings) that exist', () => {
     for (const page of docPages().filter((p) => p.startsWith('docs/'))) {
-      for (const link of links(page).filter((l) => !/^(https?:|#|mailto:)/.test(l))) {
-        const target = join('docs', link.replace(/#.*$/, '')).replace(/\\/g, '/');
+      for (const link of links(page).filter((l) => !/^(https?:|mailto:)/.test(l))) {
+        const [path, anchor] = link.split('#') as [string, string | undefined];
+        const target = path ? join('docs', path).replace(/\\/g, '/') : page;
         assert.ok(exists(target), `${page} links to ${link}, which does not exist`);
+        if (anchor && target.endsWith('.md') && existsSync(join(ROOT, target))) {
+          assert.ok(headingAnchors(target).includes(anchor), `${page} links to ${link}: ${target} has no heading #${anchor}`);
+        }
       }
     }
   });
 });
+
+/** GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces as dashes. */
+function headingAnchors(page: string): string[] {
+  return [...readPage(page).matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+    m[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-'),
+  );
+}
 
 function run(block: DocBlock): void {
   const where = `${block.page}:${block.line}`;
