@@ -4,7 +4,7 @@
  * - `ts`: a block that starts with `// examples/api/NAME.ts` must be that file verbatim, and the
  *   file runs; any other block runs as written (from a file in the repository, so
  *   `strata-migrate` resolves to src/, in a fresh working folder). Each `console.log(...); // x`
- *   must print x, in order.
+ *   must print x, in order. All of them type-check too (one tsc run, strict, as the project).
  * - `json`: parses.
  * - `sh`: a block of `npm install` lines names only this package, its peers and tsx; any other
  *   block runs in bash (`set -euo pipefail`) in a fresh folder where `strata` / `npx strata` is
@@ -55,6 +55,32 @@ describe('code blocks in README.md and docs/*.md', () => {
   for (const block of blocks.filter((b) => !b.marker)) {
     it(`${block.page}:${block.line} (${block.lang || 'no language'})`, () => run(block));
   }
+
+  it('the ts blocks type-check (strict, as the project does)', { timeout: 120_000 }, () => {
+    // tsx runs a block without checking its types: one tsc run over all of them catches a
+    // snippet that calls the API with what it no longer takes. examples/api is in tsconfig.json.
+    const dir = join(scratch, 'typecheck');
+    mkdirSync(dir, { recursive: true });
+    const files = blocks
+      .filter((b) => b.lang === 'ts' && !b.marker && !/^\/\/ examples\/api\//.test(b.text))
+      .map((b) => {
+        const file = join(dir, `${b.page.replace(/\W/g, '_')}_${b.line}.ts`);
+        writeFileSync(file, b.text);
+        return file;
+      });
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', include: ['*.ts'], compilerOptions: { noEmit: true } }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    // The scratch file docs_journal_md_9.ts is the block at line 9 of docs/journal.md.
+    const where = (text: string) =>
+      text.replace(
+        /test\/\.docs-blocks\/typecheck\/(docs_)?([\w-]+?)_md_(\d+)\.ts/g,
+        (_, docs, name, line) => `${docs ? 'docs/' : ''}${name}.md (block at line ${line})`,
+      );
+    assert.equal(tsc.status, 0, `${files.length} blocks checked:\n${where(tsc.stdout)}${tsc.stderr}`);
+  });
 
   for (const block of blocks.filter((b) => b.marker?.kind === 'ci')) {
     it(`${block.page}:${block.line} runs in .ci/run`, () => {
