@@ -1,9 +1,10 @@
 // The API reference (docs/api/), written by TypeDoc from the public entry points' types: the
 // entries are read from package.json's exports, so a new entry point is documented without a
-// change here. One Markdown page per entry point (it reads on GitHub and on the registry), no
-// source links (they would change with every edit to src/ and make the committed pages stale
-// for no reason). Any warning fails the run: an exported API that refers to a type the package
-// does not export, or a broken {@link}. `npm run docs:api` rewrites docs/api/.
+// change here, and each entry's `@module` tag names its page (docs/api/strata-migrate/backup.md).
+// Markdown pages (they read on GitHub and on the registry), no source links (they would change
+// with every edit to src/ and make the committed pages stale for no reason). Any warning fails
+// the run: an exported API that refers to a type the package does not export, or a broken
+// {@link}. `npm run docs:api` rewrites docs/api/; test/api-docs.test.ts holds it current.
 import { exportEntries } from './scripts/package-entries.mjs';
 
 /** @type {Partial<import('typedoc').TypeDocOptions & import('typedoc-plugin-markdown').PluginOptions>} */

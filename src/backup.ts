@@ -1,4 +1,8 @@
-/** `strata-migrate/backup`: backups of a database or a file, their providers, keys and retention. */
+/**
+ * `strata-migrate/backup`: backups of a database or a file, their providers, keys and retention.
+ *
+ * @module strata-migrate/backup
+ */
 export { BackupManager } from './backup/backup-manager.js';
 export type { BackupManagerOptions, CreateBackupOptions, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
 export type { BackupEntry } from './backup/backup-manifest.js';

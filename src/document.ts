@@ -2,6 +2,8 @@
  * `strata-migrate/document`: versioned JSON state migrations that run unchanged in a browser, a VS Code
  * extension host, an Electron renderer or Node. No node: imports and no dependencies; the
  * JSON-file store is in `strata-migrate/document/node`.
+ *
+ * @module strata-migrate/document
  */
 export { MigrationManager, migrationManager } from './targets/document/migration-manager.js';
 export type { DocumentStep } from './targets/document/migration-manager.js';

@@ -3,6 +3,8 @@
  * the drivers and database specs). Backups, imports, the journal and backfills have their own
  * entries (`strata-migrate/backup`, `/import`, `/journal`, `/backfill`); the names the README
  * documents from the root before those entries existed stay re-exported here, below.
+ *
+ * @module strata-migrate
  */
 export { defineConfig } from './config.js';
 export type { StrataConfig, JournalConfig, BackupConfig } from './config.js';

@@ -1,4 +1,8 @@
-/** `strata-migrate/journal`: the migration journal, its sinks (memory, web storage, JSON Lines, SQL table) and its exports. */
+/**
+ * `strata-migrate/journal`: the migration journal, its sinks (memory, web storage, JSON Lines, SQL table) and its exports.
+ *
+ * @module strata-migrate/journal
+ */
 export {
   Journal,
   JOURNALED_EVENTS,

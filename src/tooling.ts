@@ -4,6 +4,8 @@
  * ordering versions, loading `.ts`/`.js` settings and modules the way Strata does, checking a
  * placeholder pattern, creating and dropping databases, parsing relative times, and the text
  * form of a backfill's checkpoint key.
+ *
+ * @module strata-migrate/tooling
  */
 export { isIgnoredFile, parseFileName } from './sources/file-name.js';
 export type { MigrationFileKind, ParsedFileName } from './sources/file-name.js';

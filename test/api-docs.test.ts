@@ -22,7 +22,7 @@ describe('docs/api (TypeDoc)', { timeout: 300_000 }, () => {
     const typedoc = join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc');
     const run = spawnSync(process.execPath, [typedoc, '--out', out], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(run.status, 0, `TypeDoc failed (fix the warnings; an exported API must name only exported types):\n${run.stdout}${run.stderr}`);
-    const files = (dir: string) => readdirSync(dir).sort();
+    const files = (dir: string) => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.md')).sort();
     assert.deepEqual(files(committed), files(out), 'docs/api has other pages than TypeDoc writes: run `npm run docs:api` and commit docs/api');
     for (const file of files(out)) {
       assert.ok(
