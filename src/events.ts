@@ -4,7 +4,7 @@
  * `EventChannel` from here listens to all of them by default.
  *
  * @example
- * import { EventChannel } from 'strata';
+ * import { EventChannel } from 'strata-migrate';
  * const events = new EventChannel();
  * events.on('import:progress', (e) => console.log(`${e.name}: ${e.done}/${e.total}`));
  * events.on('migrated', (e) => console.log(`applied ${e.version}_${e.name}`));

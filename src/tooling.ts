@@ -5,11 +5,13 @@
  * placeholder pattern, creating and dropping databases, parsing relative times, the text
  * form of a backfill's checkpoint key, and other tools' migration folders (which format a folder
  * is in, and each tool's own checksum of its files, to compare with the tool's ledger).
+ *
+ * @module strata-migrate/tooling
  */
 export { isIgnoredFile, parseFileName } from './sources/file-name.js';
 export type { MigrationFileKind, ParsedFileName } from './sources/file-name.js';
 export { canonicalVersion, compareVersions } from './model/version.js';
-export { defaultExport, importFile, readSettingsFile } from './sources/module-loader.js';
+export { canLoadTypeScript, defaultExport, importFile, readSettingsFile } from './sources/module-loader.js';
 export { compilePlaceholderPattern, DEFAULT_PLACEHOLDER_PATTERN } from './sources/sql/placeholders.js';
 export type { PlaceholderPattern } from './sources/sql/placeholders.js';
 export { databaseAdmin } from './targets/sql/database-admin.js';

@@ -114,14 +114,15 @@ const RUN = { ...DATABASE, ...SCHEMA, ...SESSION, ...MIGRATIONS, ...LOCK } as co
 
 export const COMMANDS = {
   init: {
-    summary: 'start a project: strata.config.json, the migrations folder, .gitignore lines',
-    usage: 'strata init [--db PATH|URL] [--dir FOLDER]',
+    summary: 'start a project: a config file, the migrations folder, .gitignore lines',
+    usage: 'strata init [--db PATH|URL] [--dir FOLDER] [--format ts|json]',
     positionals: 0,
     details:
-      'Writes strata.config.json with "db" and "dir" (never over an existing one), creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
+      'Writes a config with "db" and "dir" (never over an existing one): strata.config.ts using defineConfig() when this folder can load it (strata-migrate installed here, and tsx or Node 22.18+), else strata.config.json. Creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
     options: {
       db: { type: 'string', description: 'the database the config names (default ./strata.db)', value: 'path|url' },
       dir: { type: 'string', description: 'the migrations folder (default ./migrations)', value: 'folder' },
+      format: { type: 'string', description: 'the config file to write: ts (strata.config.ts, typed by defineConfig) or json', value: 'ts|json' },
     },
   },
   migrate: {

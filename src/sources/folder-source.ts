@@ -66,7 +66,9 @@ interface Stamp {
   ctimeMs: number;
 }
 
+/** What a long-lived caller keeps between reads: opaque, made by the migrator (its fields are internal). */
 export interface FolderReadCache {
+  /** @internal */
   files: Map<string, CachedFile>;
   listing: readonly string[] | undefined;
   migrations: readonly Migration<never>[] | undefined;
