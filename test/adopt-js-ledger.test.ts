@@ -1,7 +1,8 @@
 /** The pure parts the JavaScript tools' readers share: versions from names, times, steps. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isoTime, stepsFromRows, versionInName } from '../src/adopt/tools/js-ledger.js';
+import { stepsFromRows, versionInName } from '../src/adopt/tools/js-ledger.js';
+import { isoTime } from '../src/adopt/tools/tool-sql.js';
 import type { StrataError } from '../src/model/errors.js';
 
 describe('versionInName', () => {

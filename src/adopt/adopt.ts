@@ -281,7 +281,8 @@ function entryFor(step: AdoptedStep, migration: Migration<unknown> | undefined, 
 /** `20230101120000_create_users.js` -> `create_users`: the label then reads like a file's. */
 function historyName(step: AdoptedStep): string {
   const base = step.name.replace(/^.*[\\/]/, '').replace(/\.[cm]?[jt]s$/, '');
-  const withoutVersion = base.replace(/^\d+[_-]?/, '');
+  // umzug's timestamped names (`2024.01.15T12.30.45.create-users`) carry dots inside the version.
+  const withoutVersion = base.replace(/^\d{4}\.\d{2}\.\d{2}(?:T\d{2}\.\d{2}\.\d{2})?\./, '').replace(/^\d+[_-]?/, '');
   return withoutVersion || base || step.version;
 }
 

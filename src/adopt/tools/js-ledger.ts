@@ -8,7 +8,7 @@ import { ErrorCode, StrataError } from '../../model/errors.js';
 import { canonicalVersion } from '../../model/version.js';
 import type { SqlDriver } from '../../targets/sql/driver.js';
 import type { AdoptedStep } from '../tool-ledger.js';
-import { toolTable } from './tool-sql.js';
+import { isoTime, toolTable } from './tool-sql.js';
 
 /** One row as the tool stored it: its name and its time (any type the driver returns). */
 export interface ToolRow {
@@ -45,27 +45,6 @@ export function versionInName(name: string, options: { anywhere?: boolean } = {}
   if (umzug) return umzug.slice(1).filter(Boolean).join('');
   const match = options.anywhere ? /(\d+)/.exec(name) : LEADING_DIGITS.exec(name);
   return match ? canonicalVersion(match[1]!) : undefined;
-}
-
-/**
- * ISO 8601 UTC from a tool's time column: a Date (pg), a number of milliseconds (knex on
- * SQLite stores `Date.now()`), or text. Text without a zone (MySQL DATETIME, PostgreSQL
- * `timestamp`, SQLite's CURRENT_TIMESTAMP) is read as UTC: the tools write the server's or the
- * client's clock without saying which, so the time is as exact as the tool left it.
- */
-export function isoTime(value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  let date: Date;
-  if (value instanceof Date) date = value;
-  else if (typeof value === 'number' || typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value))) {
-    const n = Number(value);
-    // Seconds (10 digits until 2286) or milliseconds.
-    date = new Date(n < 1e11 ? n * 1000 : n);
-  } else if (typeof value === 'string') {
-    const text = value.trim().replace(' ', 'T');
-    date = new Date(/(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(text) ? text : `${text}Z`);
-  } else return null;
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /**

@@ -17,15 +17,23 @@ export async function toolTable(db: SqlDriver, table: string): Promise<{ name: s
   };
 }
 
-/** A timestamp as the drivers return it (Date, ISO or SQL text, epoch ms) in ISO 8601 UTC; null when absent. */
+/**
+ * A timestamp as the drivers and tools store it (a Date, epoch seconds or milliseconds, ISO or
+ * SQL text) in ISO 8601 UTC; null when absent. Text without a zone is UTC: SQLite's
+ * CURRENT_TIMESTAMP and knex's SQLite `migration_time` are written so.
+ */
 export function isoTime(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value)).toISOString();
-  const text = String(value);
-  // SQLite's CURRENT_TIMESTAMP: `2024-01-02 03:04:05`, UTC without a zone.
-  const sqlite = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text;
-  const date = new Date(sqlite);
+  let date: Date;
+  if (value instanceof Date) date = value;
+  else if (typeof value === 'number' || typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value))) {
+    const n = Number(value);
+    // Seconds (10 digits until 2286) or milliseconds.
+    date = new Date(n < 1e11 ? n * 1000 : n);
+  } else if (typeof value === 'string') {
+    const text = value.trim().replace(' ', 'T');
+    date = new Date(/(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(text) ? text : `${text}Z`);
+  } else return null;
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
