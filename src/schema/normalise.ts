@@ -36,6 +36,14 @@ const KEYWORDS = new Set(
   ).split(' '),
 );
 
+/** Keywords that keep a space before `(` (`in (1, 2)`, `as (x)`); other words are calls or types and take it glued (`count(x)`, `int(11)`). */
+const SPACED_BEFORE_PAREN = new Set(
+  (
+    'and or not in as exists check on using values when then else over filter with from join select where by any all some is like between unique ' +
+    'primary key references returns table view index default constraint foreign union except intersect case distinct into set if begin'
+  ).split(' '),
+);
+
 const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** Whether a name can be written bare in normalised text. */
@@ -165,7 +173,8 @@ export function joinTokens(tokens: readonly Token[], family: SqlDialect): string
     let space = out.length > 0 && !glueNext;
     if (NO_SPACE_BEFORE.has(token.value) && token.kind === 'punct') space = false;
     // A function call or a name's column list: `count(x)`, `t(a)`; a keyword keeps its space (`in (1, 2)`).
-    if (token.value === '(' && token.kind === 'punct' && prev && (prev.kind === 'ident' || (prev.kind === 'word' && !KEYWORDS.has(prev.value)))) space = false;
+    if (token.value === '(' && token.kind === 'punct' && prev && (prev.kind === 'ident' || (prev.kind === 'word' && !SPACED_BEFORE_PAREN.has(prev.value))))
+      space = false;
     if (token.value === '[' && token.kind === 'punct') space = false;
     out += (space ? ' ' : '') + text;
     glueNext = token.kind === 'punct' && NO_SPACE_AFTER.has(token.value);
