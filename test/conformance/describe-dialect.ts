@@ -13,6 +13,7 @@ import { describeDriver } from './describe-driver.js';
 import { describeJournal } from './describe-journal.js';
 import { describeLedger } from './describe-ledger.js';
 import { describeLock } from './describe-lock.js';
+import { describeSchema } from './describe-schema.js';
 
 export async function describeDialect(entry: DialectEntry): Promise<void> {
   let skip: false | string = false;
@@ -36,5 +37,6 @@ export async function describeDialect(entry: DialectEntry): Promise<void> {
     describeJournal(entry);
     describeBackfill(entry);
     describeBackups(entry);
+    describeSchema(entry);
   });
 }
