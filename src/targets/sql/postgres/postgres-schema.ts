@@ -76,6 +76,18 @@ SELECT json_build_object(
     SELECT json_agg(json_build_object('name', t.typname, 'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)))
     FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typtype = 'e' AND ${notExtension('pg_type', 't.oid')}
   ),
+  'composites', (
+    SELECT json_agg(json_build_object('name', t.typname, 'attrs', (
+      SELECT json_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+      FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)))
+    FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid
+    WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typtype = 'c' AND c.relkind = 'c' AND ${notExtension('pg_type', 't.oid')}
+  ),
+  'domains', (
+    SELECT json_agg(json_build_object('name', t.typname, 'base', format_type(t.typbasetype, t.typtypmod), 'notnull', t.typnotnull, 'default', t.typdefault,
+      'checks', (SELECT json_agg(pg_get_constraintdef(c.oid, true) ORDER BY c.conname) FROM pg_constraint c WHERE c.contypid = t.oid)))
+    FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typtype = 'd' AND ${notExtension('pg_type', 't.oid')}
+  ),
   'functions', (
     SELECT json_agg(json_build_object('name', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'def', pg_get_functiondef(p.oid)))
     FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns) AND p.prokind IN ('f', 'p') AND ${notExtension('pg_proc', 'p.oid')}
@@ -107,6 +119,8 @@ interface CatalogAnswer {
   triggers: { t: string; kind: string; name: string; def: string }[] | null;
   sequences: { name: string; type: string; start: string; inc: string; min: string; max: string; cache: string; cycle: boolean }[] | null;
   enums: { name: string; labels: string[] }[] | null;
+  composites: { name: string; attrs: string[] | null }[] | null;
+  domains: { name: string; base: string; notnull: boolean; default: string | null; checks: string[] | null }[] | null;
   functions: { name: string; def: string }[] | null;
 }
 
@@ -186,6 +200,16 @@ export async function readPostgresSchema(driver: SqlDriver, options: ReadSchemaO
   }
   for (const e of answer.enums ?? []) {
     model.others.push({ kind: 'enum', name: e.name, definition: `enum (${e.labels.map((l) => `'${l.replaceAll("'", "''")}'`).join(', ')})` });
+  }
+  for (const c of answer.composites ?? []) model.others.push({ kind: 'type', name: c.name, definition: `as (${(c.attrs ?? []).map(pg).join(', ')})` });
+  for (const d of answer.domains ?? []) {
+    const parts = [
+      `as ${normaliseType(d.base, 'postgres')}`,
+      d.notnull ? 'not null' : '',
+      d.default === null ? '' : `default ${pg(d.default)}`,
+      ...(d.checks ?? []).map(pg),
+    ];
+    model.others.push({ kind: 'domain', name: d.name, definition: parts.filter(Boolean).join(' ') });
   }
   for (const f of answer.functions ?? []) {
     // pg_get_functiondef always qualifies the routine's name; the model is schema-independent.
