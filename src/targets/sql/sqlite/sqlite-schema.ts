@@ -62,23 +62,28 @@ const USER_TABLES = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
 
 export async function readSqliteSchema(driver: SqlDriver, options: ReadSchemaOptions): Promise<SchemaModel> {
   const excluded = new Set(options.exclude);
+  const rows = await driver.query<Omit<ObjectRow, 'kind'>>("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'");
   // pragma_table_list says which tables are shadow tables of a virtual table (FTS5's _data...):
-  // the virtual table's CREATE makes them, so they are not part of the schema of their own.
-  // Read apart, not joined: joined, SQLite runs the pragma once per object (1,000 tables: seconds).
-  const kinds = new Map(
-    (await driver.query<{ name: string; type: string }>("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")).map((row) => [row.name, row.type]),
+  // the virtual table's CREATE makes them, so they are not part of the schema of their own. Asked
+  // only when there is a virtual table, and apart: joined, SQLite runs it once per object.
+  const hasVirtual = rows.some((row) => row.sql !== null && /^\s*create\s+virtual/i.test(row.sql));
+  const kinds = new Map<string, string>(
+    hasVirtual
+      ? (await driver.query<{ name: string; type: string }>("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")).map((row) => [
+          row.name,
+          row.type,
+        ])
+      : [],
   );
-  const objects = (
-    await driver.query<Omit<ObjectRow, 'kind'>>("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
-  ).map((row): ObjectRow => ({ ...row, kind: kinds.get(row.name) ?? null }));
+  const objects = rows.map((row): ObjectRow => ({ ...row, kind: kinds.get(row.name) ?? null }));
   const columns = await driver.query<ColumnRow>(
     `SELECT m.name AS tbl, c.cid, c.name, c.type, c."notnull" AS "notnull", c.dflt_value, c.pk, c.hidden FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) c WHERE ${USER_TABLES} AND m.sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY m.name, c.cid`,
   );
   const foreignKeys = await driver.query<ForeignKeyRow>(
-    `SELECT m.name AS tbl, f.id, f.seq, f."table" AS ref, f."from" AS "from", f."to" AS "to", f.on_update, f.on_delete FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f WHERE ${USER_TABLES} ORDER BY m.name, f.id, f.seq`,
+    `SELECT m.name AS tbl, f.id, f.seq, f."table" AS ref, f."from" AS "from", f."to" AS "to", f.on_update, f.on_delete FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f WHERE ${USER_TABLES} AND m.sql LIKE '%references%' ORDER BY m.name, f.id, f.seq`,
   );
   const uniques = await driver.query<UniqueRow>(
-    `SELECT m.name AS tbl, il.name AS idx, ii.seqno, ii.name AS col FROM sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii WHERE ${USER_TABLES} AND il.origin = 'u' ORDER BY m.name, il.name, ii.seqno`,
+    `SELECT m.name AS tbl, il.name AS idx, ii.seqno, ii.name AS col FROM sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii WHERE ${USER_TABLES} AND m.sql LIKE '%unique%' AND il.origin = 'u' ORDER BY m.name, il.name, ii.seqno`,
   );
 
   const tables = new Map<string, TableModel>();
