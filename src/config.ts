@@ -44,6 +44,8 @@ export interface StrataConfig {
   backup?: false | BackupConfig;
   /** Values for placeholders in SQL files; `--var name=value` overrides one. */
   placeholders?: Record<string, string>;
+  /** Write `strata schema dump` to this file after every successful migrate and rollback (`db/schema.sql`). */
+  dumpSchema?: string;
   /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
   placeholderPattern?: string | RegExp | false;
   /**

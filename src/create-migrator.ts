@@ -100,7 +100,7 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
   const format = options.format === undefined || options.format === 'auto' ? 'auto' : formatNamed(options.format);
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
-  const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name);
+  const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
     target,
     source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders, format }) : []),

@@ -100,6 +100,11 @@ const BACKUP = {
   'keep-count': { type: 'string', description: 'retention: keep at most N backups (default 10)', value: 'N' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** `migrate` / `rollback`: write the schema dump after a successful run (over the config's "dumpSchema"). */
+const DUMP_SCHEMA = {
+  'dump-schema': { type: 'string', description: 'after a successful run, write the schema dump (strata schema dump) to this file', value: 'path' },
+} as const satisfies Record<string, OptionSpec>;
+
 const NO_BACKUP = {
   'no-backup': { type: 'boolean', description: 'do not back up the database before this run' },
 } as const satisfies Record<string, OptionSpec>;
@@ -135,6 +140,7 @@ export const COMMANDS = {
       'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
       resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
       ...RUN,
+      ...DUMP_SCHEMA,
       ...POLICY,
       ...NO_BACKUP,
       ...BACKUP,
@@ -152,6 +158,7 @@ export const COMMANDS = {
       'from-ledger': { type: 'boolean', description: 'revert steps without a file here with the down SQL kept in their ledger rows' },
       'dry-run': DRY_RUN,
       ...RUN,
+      ...DUMP_SCHEMA,
       'allow-changed': POLICY['allow-changed'],
       ...NO_BACKUP,
       ...BACKUP,
@@ -309,6 +316,20 @@ export const COMMANDS = {
       ...SCHEMA,
       ...SESSION,
       ...LOCK,
+    },
+  },
+  schema: {
+    summary: 'dump the schema as deterministic, normalised DDL ending with the applied versions (for review in git)',
+    usage: 'strata schema dump [--out schema.sql] [--json]',
+    positionals: 1,
+    details:
+      "Reads the database's catalog (Strata's own tables left out) and prints the schema as DDL in dependency order, then the applied versions as comments; the same database gives a byte-identical file. --out writes it atomically. The config's \"dumpSchema\" (or migrate --dump-schema PATH) writes it after every successful migrate and rollback.",
+    options: {
+      out: { type: 'string', description: 'write the dump to this file (atomically) instead of printing it', value: 'path' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      table: MIGRATIONS.table,
     },
   },
   help: {

@@ -56,6 +56,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   backup: 'object',
   placeholders: 'object',
   placeholderPattern: 'string',
+  dumpSchema: 'string',
   databases: 'object',
 };
 
@@ -121,6 +122,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
     placeholderPattern: fromFile.placeholderPattern,
     journal: fromFile.journal,
+    dumpSchema: fromFile.dumpSchema === undefined ? undefined : relativeTo(fromFile.dumpSchema),
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
 }

@@ -29,6 +29,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   log: () => import('./commands/log.js'),
   backfill: () => import('./commands/backfill.js'),
   adopt: () => import('./commands/adopt.js'),
+  schema: () => import('./commands/schema.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -39,6 +39,8 @@ export const ErrorCode = {
   DB_OPEN_FAILED: 'DB_OPEN_FAILED',
   NOT_A_DATABASE: 'NOT_A_DATABASE',
   DRIVER_UNSUPPORTED: 'DRIVER_UNSUPPORTED',
+  /** The database's dialect cannot read its schema (no catalog reader): no fingerprint, drift or schema dump. */
+  SCHEMA_UNSUPPORTED: 'SCHEMA_UNSUPPORTED',
   /** A database URL whose driver package (an optional peer: pg, mysql2, @electric-sql/pglite) is not installed; details.package names it. */
   DRIVER_MISSING: 'DRIVER_MISSING',
   /** A .ts migration or config on a Node without type stripping and without tsx installed. */

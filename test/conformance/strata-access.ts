@@ -12,6 +12,8 @@ import { openDriver as openStrataDriver } from '../../src/targets/sql/open-drive
 import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
 export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
+export { dumpSchema, readSchema, renderSchemaStatements, schemaFingerprint } from '../../src/schema.js';
+export { SqlTarget } from '../../src/targets/sql/sql-target.js';
 export type { SqlMigrator } from '../../src/index.js';
 export type { SqlDriver };
 
@@ -63,9 +65,7 @@ export function migratorWithFingerprint(db: string, dir: string, fingerprint: ()
   const spec = resolveDatabase({ db });
   const driver = spec.openDriver();
   class FingerprintingTarget extends SqlTarget<unknown> {
-    async schemaFingerprint(): Promise<string> {
-      return fingerprint();
-    }
+    override readonly schemaFingerprint = async (): Promise<string> => fingerprint();
   }
   return new Migrator({
     target: new FingerprintingTarget(driver, spec.tables.ledger.name),
