@@ -9,8 +9,10 @@ import { test } from 'node:test';
 import { assertFailure, assertOk, cli, exec, ledger, parseJson, query, tempDir, writeFiles } from './helpers.js';
 
 const FILES = {
-  '0001_items.sql': '-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n-- migrate:down\nDROP TABLE items;\n-- migrate:verify\nSELECT id, name FROM items;\n',
-  '0002_tags.sql': '-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT NOT NULL);\n-- migrate:down\nDROP TABLE tags;\n-- migrate:verify\nSELECT id, label FROM tags;\n',
+  '0001_items.sql':
+    '-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n-- migrate:down\nDROP TABLE items;\n-- migrate:verify\nSELECT id, name FROM items;\n',
+  '0002_tags.sql':
+    '-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT NOT NULL);\n-- migrate:down\nDROP TABLE tags;\n-- migrate:verify\nSELECT id, label FROM tags;\n',
   '0003_notes.sql': '-- migrate:up\nALTER TABLE items ADD COLUMN note TEXT;\n-- migrate:down\nALTER TABLE items DROP COLUMN note;\n',
 };
 
@@ -33,8 +35,16 @@ test('strata baseline V: --dry-run records nothing, then the rows say baseline; 
   );
   assert.deepEqual(ledger(w.db), [], 'a dry run writes no row');
 
-  const done = w.run('baseline', '2');
+  const done = cli(['baseline', '2'], { cwd: w.dir, env: { STRATA_JOURNAL: '1' } });
   assertOk(done);
+  const log = w.run('log', '--json');
+  assertOk(log);
+  assert.deepEqual(
+    parseJson(log)
+      .entries.filter((e: { event: string }) => e.event === 'baseline')
+      .map((e: { message: string }) => e.message),
+    ['baseline at 2: 2 step(s) recorded as applied without running: 1_items, 2_tags'],
+  );
   assert.match(done.stdout, /recorded 2 migration\(s\) as applied without running them: 1_items, 2_tags \(verified: 1_items, 2_tags\); now at version 2/);
   const status = w.run('status');
   assertOk(status);
