@@ -65,6 +65,11 @@ const SESSION = {
 
 const MIGRATIONS = {
   dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
+  format: {
+    type: 'string',
+    description: "the folder's layout: strata, flyway, goose, prisma, drizzle, sqlx, d1 or atlas (default: detected)",
+    value: 'name',
+  },
   table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
   var: { type: 'string', multiple: true, description: 'a value for a placeholder in SQL files (repeatable; overrides the config)', value: 'name=value' },
 } as const satisfies Record<string, OptionSpec>;
@@ -109,14 +114,15 @@ const RUN = { ...DATABASE, ...SCHEMA, ...SESSION, ...MIGRATIONS, ...LOCK } as co
 
 export const COMMANDS = {
   init: {
-    summary: 'start a project: strata.config.json, the migrations folder, .gitignore lines',
-    usage: 'strata init [--db PATH|URL] [--dir FOLDER]',
+    summary: 'start a project: a config file, the migrations folder, .gitignore lines',
+    usage: 'strata init [--db PATH|URL] [--dir FOLDER] [--format ts|json]',
     positionals: 0,
     details:
-      'Writes strata.config.json with "db" and "dir" (never over an existing one), creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
+      'Writes a config with "db" and "dir" (never over an existing one): strata.config.ts using defineConfig() when this folder can load it (strata-migrate installed here, and tsx or Node 22.18+), else strata.config.json. Creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
     options: {
       db: { type: 'string', description: 'the database the config names (default ./strata.db)', value: 'path|url' },
       dir: { type: 'string', description: 'the migrations folder (default ./migrations)', value: 'folder' },
+      format: { type: 'string', description: 'the config file to write: ts (strata.config.ts, typed by defineConfig) or json', value: 'ts|json' },
     },
   },
   migrate: {
@@ -199,6 +205,7 @@ export const COMMANDS = {
       ts: { type: 'boolean', description: 'a TypeScript module exporting up(ctx) and down(ctx)' },
       timestamp: { type: 'boolean', description: 'version it with a UTC timestamp (YYYYMMDDHHMMSS), even in a sequentially numbered folder' },
       dir: MIGRATIONS.dir,
+      format: MIGRATIONS.format,
       config: DATABASE.config,
       database: DATABASE.database,
     },
@@ -285,6 +292,23 @@ export const COMMANDS = {
       'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
       ...DATABASE,
       schema: { type: 'string', description: 'PostgreSQL: the schema holding the journal', value: 'name' },
+    },
+  },
+  adopt: {
+    summary: "take over another tool's migration history (dbmate, golang-migrate, goose, flyway, prisma, drizzle, sqlx, d1, atlas...)",
+    usage: 'strata adopt --from TOOL [--dir D] [--table T] [--dry-run] [--json]',
+    positionals: 0,
+    details:
+      "Reads the tool's ledger table and its migrations folder, checks them against each other (every applied step has its file, stored checksums still match, no step is unfinished) and records the history in Strata's ledger, each row marked with the tool it came from. Runs no migration and leaves the tool's ledger as it is; running it again changes nothing. Afterwards it prints the config lines that point Strata at the folder.",
+    options: {
+      from: { type: 'string', description: 'the tool whose history to take over', value: 'tool' },
+      dir: { type: 'string', description: "the tool's migrations folder (default: the tool's own default, e.g. db/migrations for dbmate)", value: 'folder' },
+      'tool-table': { type: 'string', description: "the tool's ledger table, when it is not the tool's default name", value: 'name', aliases: ['table'] },
+      'dry-run': { type: 'boolean', description: 'check everything and print the rows it would write; write nothing' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      ...LOCK,
     },
   },
   help: {

@@ -5,7 +5,7 @@
  */
 import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
-import type { LedgerEntry } from '../model/ledger.js';
+import { adoptedHistoryTool, type LedgerEntry } from '../model/ledger.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type LockTimeoutOption } from '../model/lock-timeout.js';
 import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition } from '../model/migration.js';
 import { commandLine, nextCommand, repairCommands } from '../model/next-command.js';
@@ -721,6 +721,18 @@ export class Migrator<Ctx> {
     const steps = planDown(reconciled, target);
     const problems = findProblems(reconciled, this.options).filter((p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version));
     const missing = steps.filter((s) => !byVersion.has(s.version));
+    const history = missing.filter((s) => adoptedHistoryTool(s) !== undefined);
+    if (history.length) {
+      const tools = [...new Set(history.map((s) => adoptedHistoryTool(s)))].join(', ');
+      throw new StrataError(
+        ErrorCode.MIGRATION_DOWN_MISSING,
+        `cannot roll back ${history.map(migrationLabel).join(', ')}: adopted from ${tools} as history only, Strata has no down for ${history.length > 1 ? 'them' : 'it'}`,
+        {
+          hint: `roll back to a later version, or undo ${history.length > 1 ? 'them' : 'it'} with a new migration`,
+          details: { versions: history.map((s) => s.version) },
+        },
+      );
+    }
     if (missing.length && !fromLedger) {
       const stored = missing.every((s) => s.downSql);
       const fromLedgerCommand = nextCommand('rollback', '--to', target.kind === 'to' ? target.version : '<V>', '--from-ledger');

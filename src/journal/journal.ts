@@ -91,7 +91,7 @@ interface RunState {
 }
 
 /** A channel of any event map: the journal records whichever of its events it knows. */
-type AnyChannel = EventChannel<Partial<StrataEvents>>;
+export type AnyChannel = EventChannel<Partial<StrataEvents>>;
 
 type Describer<K extends StrataEventName> = (payload: StrataEvents[K]) => { level: JournalLevel; message: string; migration?: string | null };
 

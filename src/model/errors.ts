@@ -18,6 +18,10 @@ export const ErrorCode = {
   MIGRATION_DEPENDENCY_MISSING: 'MIGRATION_DEPENDENCY_MISSING',
   /** Migrations that depend on each other in a cycle. */
   MIGRATION_DEPENDENCY_CYCLE: 'MIGRATION_DEPENDENCY_CYCLE',
+  /** A file another tool's format allows that Strata cannot run (a Flyway repeatable, a goose .go migration); details.file names it. */
+  FORMAT_UNSUPPORTED: 'FORMAT_UNSUPPORTED',
+  /** A migrations folder holding files of two tools' formats (details.formats: format -> files). */
+  FORMAT_MIXED: 'FORMAT_MIXED',
   /** A SQL file uses a placeholder (`${name}`) that has no value. */
   PLACEHOLDER_UNKNOWN: 'PLACEHOLDER_UNKNOWN',
   MIGRATION_DOWN_MISSING: 'MIGRATION_DOWN_MISSING',
@@ -101,6 +105,22 @@ export const ErrorCode = {
   BACKFILL_CANCELLED: 'BACKFILL_CANCELLED',
   /** Backfill: options that cannot work (no table, a bad identifier, no update, a name reused for another table or key). */
   BACKFILL_INVALID: 'BACKFILL_INVALID',
+  /** Adopt: `--from` names no tool Strata can adopt from (details.tools lists those it can). */
+  ADOPT_TOOL_UNKNOWN: 'ADOPT_TOOL_UNKNOWN',
+  /** Adopt: the tool's ledger table (or file) is not in the database. */
+  ADOPT_LEDGER_MISSING: 'ADOPT_LEDGER_MISSING',
+  /** Adopt: the tool marked a step unfinished or failed (golang-migrate dirty, Prisma unfinished, sqlx success = false). */
+  ADOPT_STEP_UNFINISHED: 'ADOPT_STEP_UNFINISHED',
+  /** Adopt: steps of the tool's ledger have no file in its migrations folder (details.steps). */
+  ADOPT_FILE_MISSING: 'ADOPT_FILE_MISSING',
+  /** Adopt: files whose contents no longer match the checksum the tool stored (details.files: file, stored, computed). */
+  ADOPT_CHECKSUM_MISMATCH: 'ADOPT_CHECKSUM_MISMATCH',
+  /** Adopt: Strata's ledger already holds rows other than the ones this adoption would write. */
+  ADOPT_LEDGER_NOT_EMPTY: 'ADOPT_LEDGER_NOT_EMPTY',
+  /** Adopt: another tool's ledger that cannot be taken over as it is (names without a version, two names with one version). */
+  ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
+  /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
+  ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -10,6 +10,7 @@ import { describeBackfill } from './describe-backfill.js';
 import { describeBackups } from './describe-backups.js';
 import type { DialectEntry } from './dialects.js';
 import { describeDriver } from './describe-driver.js';
+import { describeFormats } from './describe-formats.js';
 import { describeJournal } from './describe-journal.js';
 import { describeLedger } from './describe-ledger.js';
 import { describeLedgerV2 } from './describe-ledger-v2.js';
@@ -38,5 +39,6 @@ export async function describeDialect(entry: DialectEntry): Promise<void> {
     describeJournal(entry);
     describeBackfill(entry);
     describeBackups(entry);
+    describeFormats(entry);
   });
 }

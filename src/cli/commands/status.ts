@@ -74,9 +74,11 @@ function printStatus(report: StatusReport, output: Output): void {
         ? 'failed (rolled back)'
         : m.blockedBy?.length
           ? `${m.state} (blocked by ${m.blockedBy.join(', ')})`
-          : m.adoptedFrom
-            ? `${m.state} (${m.adoptedFrom === 'baseline' ? 'baseline' : `adopted from ${m.adoptedFrom}`})`
-            : m.state;
+          : m.state === 'adopted'
+            ? `adopted from ${m.adoptedFrom} (history only)`
+            : m.adoptedFrom
+              ? `${m.state} (${m.adoptedFrom === 'baseline' ? 'baseline' : `adopted from ${m.adoptedFrom}`})`
+              : m.state;
       rows.push([
         m.version,
         m.name,
