@@ -17,7 +17,7 @@ export { EventChannel } from './events.js';
 export type { StrataEvents, StrataEventName, StepEvent, EngineEvents, AnyListener } from './events.js';
 export type { MigratorPlugin, InspectedPlan, InspectedStep, PlanFinding } from './engine/plugin.js';
 export type { NextCommand } from './model/next-command.js';
-export type { Target, TransactionOptions, Release } from './engine/target.js';
+export type { Target, TransactionOptions, Release, LedgerUpgrade } from './engine/target.js';
 export { StrataError, ErrorCode, isStrataError, messageOf } from './model/errors.js';
 export type { StepResult } from './model/errors.js';
 export { migrationLabel } from './model/migration.js';

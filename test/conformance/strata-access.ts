@@ -64,11 +64,10 @@ import type { SqlMigrator as Migrating } from '../../src/index.js';
 export function migratorWithFingerprint(db: string, dir: string, fingerprint: () => string): Migrating {
   const spec = resolveDatabase({ db });
   const driver = spec.openDriver();
-  class FingerprintingTarget extends SqlTarget<unknown> {
-    override readonly schemaFingerprint = async (): Promise<string> => fingerprint();
-  }
+  // Assigned on the instance: it replaces the real one, which SqlTarget sets as an instance property.
+  const target = Object.assign(new SqlTarget<unknown>(driver, spec.tables.ledger.name), { schemaFingerprint: async () => fingerprint() });
   return new Migrator({
-    target: new FingerprintingTarget(driver, spec.tables.ledger.name),
+    target,
     source: () => readMigrationFolder(dir, { dialect: driver.dialect.lexer }),
     define: codeMigration,
     checksumMatches,
