@@ -9,6 +9,8 @@
  * const migrator = createMigrator({ db: './app.db', dir: './db/migrations' });
  * const report = await adopt(migrator, { from: 'dbmate', dir: './db/migrations' });
  * await migrator.close();
+ *
+ * @module strata-migrate/adopt
  */
 export { adopt, adoptableTools } from './adopt/adopt.js';
 export type { AdoptOptions, AdoptReport, ChecksumMismatch, MissingFile } from './adopt/adopt.js';

@@ -3,6 +3,8 @@
  * canonical SchemaModel (Strata's own tables left out), `schemaFingerprint` its hash (what the
  * ledger stores on each applied row), `renderSchema` the model as deterministic DDL, and
  * `dumpSchema` writes `strata schema dump`'s file.
+ *
+ * @module strata-migrate/schema
  */
 export { readSchema, renderSchema, renderSchemaStatements, schemaFingerprint, readDriverSchema, strataTableNames } from './schema/read-schema.js';
 export { fingerprintOf, FINGERPRINT_VERSION, isCurrentFingerprint } from './schema/fingerprint.js';
@@ -19,5 +21,6 @@ export type {
   OtherObjectModel,
   ReadSchemaOptions,
 } from './schema/schema-model.js';
+export type { DdlDialect, OtherPhase } from './schema/render-ddl.js';
 export { dumpSchema, dumpText } from './schema/dump.js';
 export type { AppliedVersion, DumpSchemaOptions, SchemaDump } from './schema/dump.js';
