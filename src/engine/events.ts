@@ -42,6 +42,8 @@ export interface EngineEvents {
   /** A backup was written back into the store (automatic: after a run the store could not undo). */
   restore: { target: string; id: string; automatic: boolean };
   done: { direction: Direction; results: StepResult[]; durationMs: number };
+  /** Before a run: the schema's fingerprint differs from the one stored with the last applied step (drift: "warn"). */
+  drift: { target: string; lastApplied: { version: string; name: string }; storedFingerprint: string; liveFingerprint: string; message: string };
 }
 
 export type EngineEventName = keyof EngineEvents;

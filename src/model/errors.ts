@@ -35,6 +35,8 @@ export const ErrorCode = {
   DB_OPEN_FAILED: 'DB_OPEN_FAILED',
   NOT_A_DATABASE: 'NOT_A_DATABASE',
   DRIVER_UNSUPPORTED: 'DRIVER_UNSUPPORTED',
+  /** The database's dialect cannot read its schema (no catalog reader): no fingerprint, drift or schema dump. */
+  SCHEMA_UNSUPPORTED: 'SCHEMA_UNSUPPORTED',
   /** A database URL whose driver package (an optional peer: pg, mysql2, @electric-sql/pglite) is not installed; details.package names it. */
   DRIVER_MISSING: 'DRIVER_MISSING',
   /** A .ts migration or config on a Node without type stripping and without tsx installed. */
@@ -95,6 +97,12 @@ export const ErrorCode = {
   BACKFILL_CANCELLED: 'BACKFILL_CANCELLED',
   /** Backfill: options that cannot work (no table, a bad identifier, no update, a name reused for another table or key). */
   BACKFILL_INVALID: 'BACKFILL_INVALID',
+  /** The schema differs from the one the applied history left (its fingerprint changed) and drift is "error": migrate refused. */
+  SCHEMA_DRIFT: 'SCHEMA_DRIFT',
+  /** The applied history could not be replayed into a scratch database (details: version, the database's error). */
+  DRIFT_REPLAY_FAILED: 'DRIFT_REPLAY_FAILED',
+  /** `drift --adopt` cannot write a change as DDL for this dialect (details.changes lists them). */
+  DRIFT_NOT_EXPRESSIBLE: 'DRIFT_NOT_EXPRESSIBLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

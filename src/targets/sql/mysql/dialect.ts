@@ -5,6 +5,7 @@ import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
 import { MysqlDriver, SERVER_STATUS_IN_TRANS } from './mysql-driver.js';
 import { mysqlSql } from './mysql-sql.js';
+import { scratchOnServer } from '../scratch-database.js';
 
 export const mysqlDialect: Dialect = {
   ...mysqlSql,
@@ -14,6 +15,8 @@ export const mysqlDialect: Dialect = {
   locate: (db) => ({ location: db, description: redactUrl(db) }),
   open: (spec) => new MysqlDriver(spec.location, { lockName: spec.tables.ledger.name }),
   admin: mysqlAdmin,
+  // A database is MySQL's schema: `app.users` in a migration names the live one from anywhere.
+  scratch: (spec) => scratchOnServer(spec, { reachesLive: namesDatabase }),
   backupProvider: (spec) => new MysqlBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // `DO 0` answers with an OK packet whose status flags say whether a transaction is open.
@@ -21,3 +24,10 @@ export const mysqlDialect: Dialect = {
     return ((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) !== 0;
   },
 };
+
+/** Whether `sql` names the database `name` as a qualifier (`app.t`, `` `app`.t ``), outside strings and comments too: a cautious check. */
+function namesDatabase(name: string): (sql: string) => boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`(^|[^\\w$.\`])(\`${escaped}\`|${escaped})\\s*\\.`, 'i');
+  return (sql) => pattern.test(sql);
+}

@@ -5,6 +5,7 @@ import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { postgresSql } from './postgres-sql.js';
+import { scratchOnServer } from '../scratch-database.js';
 
 export const postgresDialect: Dialect = {
   ...postgresSql,
@@ -20,6 +21,9 @@ export const postgresDialect: Dialect = {
       lockKey: spec.tables.ledger.name,
     }),
   admin: postgresAdmin,
+  // A scratch database, not a scratch schema: migrations that name their schema (graphile-worker's
+  // `graphile_worker.jobs`) would reach the live objects from a schema beside them.
+  scratch: (spec) => scratchOnServer(spec),
   backupProvider: (spec) => new PostgresBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // 'T' in a transaction, 'E' in a failed one, 'I' idle: the server says so after every query.
