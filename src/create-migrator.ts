@@ -92,7 +92,7 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
-    target: new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name),
+    target: new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]),
     source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders }) : []),
     define: codeMigration,
     checksumMatches,

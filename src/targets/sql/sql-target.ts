@@ -6,6 +6,7 @@
 import type { OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { LedgerEntry } from '../../model/ledger.js';
+import { fingerprintOf } from '../../schema/fingerprint.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
 import { DEFAULT_LEDGER_TABLE, ledgerSql, type LedgerSql } from './ledger-sql.js';
@@ -38,12 +39,16 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   private exists = false;
   private ledgerPresent = false;
   private readonly ctx: SqlContext<Connection>;
+  /** The schema's fingerprint now (Strata's tables left out); absent when the dialect cannot read its schema. */
+  readonly schemaFingerprint?: () => Promise<string>;
   /** The ledger as last read, valid while the driver's change stamp stays the same. */
   private ledgerCache: { stamp: string; entries: LedgerEntry[] } | undefined;
 
   constructor(
     private readonly driver: SqlDriver<Connection>,
     private readonly table = DEFAULT_LEDGER_TABLE,
+    /** Strata's other tables the schema fingerprint leaves out (journal, backfill state): unqualified names. */
+    excludeFromSchema: readonly string[] = [],
   ) {
     this.description = driver.description;
     this.transactionalSteps = driver.transactionalDdl;
@@ -58,6 +63,14 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       },
     };
     contextDialects.set(this.ctx, driver.dialect);
+    const readSchema = driver.dialect.readSchema;
+    if (readSchema) {
+      const unqualified = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+      const ledger = unqualified(table);
+      // The ledger's meta table (`<ledger>_meta`) is the ledger's too.
+      const exclude = [ledger, `${ledger}_meta`, ...excludeFromSchema.map(unqualified)];
+      this.schemaFingerprint = async () => fingerprintOf(await readSchema(driver, { schema: driver.schema, exclude }));
+    }
   }
 
   async open(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }> {
