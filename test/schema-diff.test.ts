@@ -39,7 +39,7 @@ function short(changes: SchemaChange[]): string[] {
   });
 }
 
-const items = () => table('items', { indexes: [{ name: 'items_name', unique: false, columns: ['name'], where: null }] });
+const items = () => table('items', { indexes: [{ name: 'items_name', unique: false, columns: ['name'], where: null, using: null }] });
 const tags = () =>
   table('tags', {
     columns: [column('id', 'integer', { nullable: false }), column('item_id', 'integer', { nullable: false })],
@@ -78,7 +78,7 @@ describe('diffSchemas', () => {
   test('a renamed column is a rename (same definition, same position), and its index follows it', () => {
     const after = items();
     after.columns[1] = column('title', 'text', { nullable: false });
-    after.indexes = [{ name: 'items_name', unique: false, columns: ['title'], where: null }];
+    after.indexes = [{ name: 'items_name', unique: false, columns: ['title'], where: null, using: null }];
     const changes = diffSchemas(model([items()]), model([after]));
     assert.deepEqual(short(changes), ['renamed column items.title<-name']);
     assert.equal(describeChange(changes[0]!), '> column items.title renamed from name');
@@ -87,7 +87,7 @@ describe('diffSchemas', () => {
   test('a column under a new name with another type is a drop and an add, not a rename', () => {
     const after = items();
     after.columns[1] = column('title', 'varchar(10)', { nullable: false });
-    after.indexes = [{ name: 'items_name', unique: false, columns: ['title'], where: null }];
+    after.indexes = [{ name: 'items_name', unique: false, columns: ['title'], where: null, using: null }];
     assert.deepEqual(short(diffSchemas(model([items()]), model([after]))), [
       'removed column items.name',
       'added column items.title',
@@ -134,14 +134,14 @@ describe('diffSchemas', () => {
   test('indexes: added, removed, changed (uniqueness, columns, predicate), renamed', () => {
     const before = items();
     const plus = items();
-    plus.indexes.push({ name: 'items_id_desc', unique: true, columns: ['id desc'], where: null });
+    plus.indexes.push({ name: 'items_id_desc', unique: true, columns: ['id desc'], where: null, using: null });
     assert.deepEqual(short(diffSchemas(model([before]), model([plus]))), ['added index items.items_id_desc']);
     assert.deepEqual(short(diffSchemas(model([plus]), model([before]))), ['removed index items.items_id_desc']);
     const changed = items();
-    changed.indexes = [{ name: 'items_name', unique: true, columns: ['name'], where: 'name IS NOT NULL' }];
+    changed.indexes = [{ name: 'items_name', unique: true, columns: ['name'], where: 'name IS NOT NULL', using: null }];
     assert.deepEqual(short(diffSchemas(model([before]), model([changed]))), ['changed index items.items_name [unique,where]']);
     const renamed = items();
-    renamed.indexes = [{ name: 'idx_items_name', unique: false, columns: ['name'], where: null }];
+    renamed.indexes = [{ name: 'idx_items_name', unique: false, columns: ['name'], where: null, using: null }];
     assert.deepEqual(short(diffSchemas(model([before]), model([renamed]))), ['renamed index items.idx_items_name<-items_name']);
   });
 

@@ -49,6 +49,8 @@ export interface StrataConfig {
   placeholders?: Record<string, string>;
   /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
   placeholderPattern?: string | RegExp | false;
+  /** What migrate does when the schema changed outside the migrations: "error", "warn" (default) or "off". */
+  drift?: 'error' | 'warn' | 'off';
   /**
    * A multi-database project: name -> that database's settings (its own `db`, and `dir`, `table`,
    * `backup`, ... over the top-level ones, which are the defaults). See src/cli/project.ts.
@@ -85,6 +87,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   backup: 'object',
   placeholders: 'object',
   placeholderPattern: 'string',
+  drift: 'string',
   databases: 'object',
 };
 
@@ -147,6 +150,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     dbLockTimeout: pick(flags.dbLockTimeout, fromFile.dbLockTimeout),
     placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
     placeholderPattern: fromFile.placeholderPattern,
+    drift: fromFile.drift,
     journal: fromFile.journal,
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
@@ -190,6 +194,12 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
   const backup = (value as StrataConfig).backup;
   if (backup) checkBackupConfig(backup, file);
   checkPlaceholders(value as StrataConfig, file);
+  const drift = (value as StrataConfig).drift;
+  if (drift !== undefined && drift !== 'error' && drift !== 'warn' && drift !== 'off') {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "drift" must be "error", "warn" or "off", got ${JSON.stringify(drift)}`, {
+      hint: '"warn" (default) says so when the schema changed outside the migrations, "error" refuses to migrate, "off" does not check',
+    });
+  }
   if ((value as StrataConfig).databases !== undefined) checkDatabases(value as StrataConfig, file);
   return value as StrataConfig;
 }

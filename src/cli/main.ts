@@ -27,6 +27,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   import: () => import('./commands/import.js'),
   log: () => import('./commands/log.js'),
   backfill: () => import('./commands/backfill.js'),
+  drift: () => import('./commands/drift.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

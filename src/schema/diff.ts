@@ -197,8 +197,9 @@ function columnShape(column: ColumnModel): string {
   return canonical({ ...column, name: null });
 }
 
+/** Everything but the name (uniqueness, columns, predicate, access method...). */
 function indexShape(index: IndexModel): string {
-  return canonical({ unique: index.unique, columns: index.columns, where: index.where });
+  return canonical({ ...index, name: null });
 }
 
 /** Named foreign keys by name; unnamed ones (SQLite) by their columns. */
