@@ -280,7 +280,11 @@ export const COMMANDS = {
     details:
       "Compares the schema's fingerprint with the one stored with the last applied migration (one catalog read); when they differ, or none is stored, replays the applied migrations into a scratch database (SQLite and PGlite in memory, a temporary database on a PostgreSQL or MySQL server, dropped after) and reports each table, column, index, key, constraint, view and trigger added, removed, changed or renamed. The live database is only read. --adopt writes the changes as a new migration and records it as applied. Exit status: 0 no drift (or adopted), 1 drift.",
     options: {
-      adopt: { type: 'string', description: 'write the drift as a new migration file NAME (the DDL from the replayed schema to the live one) and record it as applied', value: 'NAME' },
+      adopt: {
+        type: 'string',
+        description: 'write the drift as a new migration file NAME (the DDL from the replayed schema to the live one) and record it as applied',
+        value: 'NAME',
+      },
       replay: { type: 'boolean', description: 'replay and compare even when the stored fingerprint matches' },
       ...RUN,
     },

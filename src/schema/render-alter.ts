@@ -50,10 +50,14 @@ export function renderAlter(changes: readonly SchemaChange[], from: SchemaModel,
   const tableFrom = (name: string) => from.tables.find((t) => t.name === name)!;
   const tableTo = (name: string) => to.tables.find((t) => t.name === name)!;
   const refuse = (which: readonly SchemaChange[], why: string): never => {
-    throw new StrataError(ErrorCode.DRIFT_NOT_EXPRESSIBLE, `cannot write these changes as ${ddl.family} DDL (${why}): ${which.map(describeChange).join('; ')}`, {
-      hint: 'write the migration by hand (strata create NAME), apply the same change to it, then record it with strata repair VERSION --applied, or undo the change in the database',
-      details: { changes: which },
-    });
+    throw new StrataError(
+      ErrorCode.DRIFT_NOT_EXPRESSIBLE,
+      `cannot write these changes as ${ddl.family} DDL (${why}): ${which.map(describeChange).join('; ')}`,
+      {
+        hint: 'write the migration by hand (strata create NAME), apply the same change to it, then record it with strata repair VERSION --applied, or undo the change in the database',
+        details: { changes: which },
+      },
+    );
   };
 
   const first: string[] = []; // drops of what depends on tables: views, triggers, indexes, constraints
@@ -169,7 +173,14 @@ function needsRebuild(own: readonly SchemaChange[], alter: AlterDialect): boolea
  * the new one renamed, then its indexes and triggers. Renamed columns are copied from their old
  * names; added ones take their default.
  */
-function rebuild(before: TableModel, after: TableModel, own: readonly SchemaChange[], ddl: DdlDialect, alter: AlterDialect, q: (name: string) => string): string[] {
+function rebuild(
+  before: TableModel,
+  after: TableModel,
+  own: readonly SchemaChange[],
+  ddl: DdlDialect,
+  alter: AlterDialect,
+  q: (name: string) => string,
+): string[] {
   const temporary = `_strata_rebuild_${after.name}`;
   const renames = new Map(own.filter((c) => c.object === 'column' && c.change === 'renamed').map((c) => [c.name, c.from!]));
   const beforeColumns = new Set(before.columns.map((c) => c.name));

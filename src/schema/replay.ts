@@ -39,7 +39,11 @@ export async function replayHistory<Connection>(spec: DatabaseSpec, migrations: 
   }
 }
 
-async function replayInto<Connection>(scratch: ScratchDatabase, live: DatabaseSpec, migrations: readonly Migration<SqlContext<Connection>>[]): Promise<SchemaModel> {
+async function replayInto<Connection>(
+  scratch: ScratchDatabase,
+  live: DatabaseSpec,
+  migrations: readonly Migration<SqlContext<Connection>>[],
+): Promise<SchemaModel> {
   // Same schema and table names as the live database, so the same SQL means the same thing.
   const spec = resolveDatabase({
     db: scratch.db,
@@ -83,7 +87,11 @@ async function replayInto<Connection>(scratch: ScratchDatabase, live: DatabaseSp
 }
 
 /** Where a scratch database could still reach the live one (MySQL's `app.users`), nothing is replayed. */
-async function refuseReachingLive<Connection>(scratch: ScratchDatabase, live: DatabaseSpec, migrations: readonly Migration<SqlContext<Connection>>[]): Promise<void> {
+async function refuseReachingLive<Connection>(
+  scratch: ScratchDatabase,
+  live: DatabaseSpec,
+  migrations: readonly Migration<SqlContext<Connection>>[],
+): Promise<void> {
   const reaches = scratch.reachesLive;
   if (!reaches) return;
   for (const migration of migrations) {

@@ -4,12 +4,13 @@
  * object by object. `--adopt NAME` writes the difference as a migration and records it applied.
  */
 import type { DriftReport } from 'strata-migrate';
-import { adoptDrift, describeSchemaChange } from 'strata-migrate/tooling';
+import { adoptDrift, describeSchemaChange, isIgnoredFile } from 'strata-migrate/tooling';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
 import type { Output } from '../output.js';
-import { slug } from './create.js';
+import { nextVersion, slug } from './create.js';
 
 const EXIT_DRIFT = 1;
 
@@ -20,7 +21,12 @@ export async function run(ctx: CommandContext): Promise<number> {
     const name = slug(String(values.adopt));
     if (!name) throw usage('--adopt needs a NAME made of letters or digits', 'e.g. strata drift --adopt hand_made_index');
     const { dir } = await ctx.config();
-    const adopted = await adoptDrift(migrator, { dir, name });
+    mkdirSync(dir, { recursive: true });
+    const version = nextVersion(
+      readdirSync(dir).filter((f) => !isIgnoredFile(f)),
+      new Date(),
+    );
+    const adopted = await adoptDrift(migrator, { dir, name, version });
     output.data({ ...summary(adopted.report), adopted: adopted.file ? { file: adopted.file, version: adopted.version, name } : null });
     if (!adopted.file) {
       output.line('no drift: nothing to adopt');

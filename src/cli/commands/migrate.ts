@@ -76,7 +76,10 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
 function driftOption(value: unknown): 'error' | 'warn' | 'off' | undefined {
   if (value === undefined) return undefined;
   if (value === 'error' || value === 'warn' || value === 'off') return value;
-  throw usage(`--drift must be error, warn or off, got ${JSON.stringify(value)}`, 'e.g. strata migrate --drift error (refuse to run on a schema changed outside the migrations)');
+  throw usage(
+    `--drift must be error, warn or off, got ${JSON.stringify(value)}`,
+    'e.g. strata migrate --drift error (refuse to run on a schema changed outside the migrations)',
+  );
 }
 
 /** The schema changed outside the migrations (drift: "warn"): said on stderr, and in `warnings` with --json. */

@@ -30,7 +30,10 @@ export const inMemoryScratch = (db: string, description: string) => async (): Pr
  * A new database on the live one's server, named `strata_scratch_<random>` (so a leftover after
  * a killed process is recognisable), through the dialect's own CREATE / DROP DATABASE.
  */
-export async function scratchOnServer(spec: DatabaseSpec, options: { reachesLive?: (liveName: string) => (sql: string) => boolean } = {}): Promise<ScratchDatabase> {
+export async function scratchOnServer(
+  spec: DatabaseSpec,
+  options: { reachesLive?: (liveName: string) => (sql: string) => boolean } = {},
+): Promise<ScratchDatabase> {
   const url = new URL(spec.location);
   const liveName = decodeURIComponent(url.pathname.slice(1));
   url.pathname = `/strata_scratch_${randomBytes(6).toString('hex')}`;
@@ -39,10 +42,14 @@ export async function scratchOnServer(spec: DatabaseSpec, options: { reachesLive
   try {
     await admin.create();
   } catch (error) {
-    throw new StrataError(ErrorCode.DRIFT_REPLAY_FAILED, `the replay needs a scratch database on the server of ${spec.description}, and creating one failed: ${messageOf(error)}`, {
-      hint: 'the user in the URL needs the right to create (and drop) databases; the live database is never used for the replay',
-      cause: error,
-    });
+    throw new StrataError(
+      ErrorCode.DRIFT_REPLAY_FAILED,
+      `the replay needs a scratch database on the server of ${spec.description}, and creating one failed: ${messageOf(error)}`,
+      {
+        hint: 'the user in the URL needs the right to create (and drop) databases; the live database is never used for the replay',
+        cause: error,
+      },
+    );
   }
   return {
     db: url.toString(),

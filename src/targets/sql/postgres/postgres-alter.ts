@@ -22,7 +22,8 @@ export const postgresAlter: AlterDialect = {
   rebuildEpilogue: [],
   renameTable: (from, to) => `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`,
   dropTable: (name) => `DROP TABLE ${q(name)}`,
-  addColumn: (table, column) => `ALTER TABLE ${q(table.name)} ADD COLUMN ${q(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}${column.default === null ? '' : ` DEFAULT ${column.default}`}${column.collation ? ` COLLATE ${q(column.collation)}` : ''}`,
+  addColumn: (table, column) =>
+    `ALTER TABLE ${q(table.name)} ADD COLUMN ${q(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}${column.default === null ? '' : ` DEFAULT ${column.default}`}${column.collation ? ` COLLATE ${q(column.collation)}` : ''}`,
   dropColumn: (table, column) => `ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`,
   renameColumn: (table, from, to) => `ALTER TABLE ${q(table)} RENAME COLUMN ${q(from)} TO ${q(to)}`,
   alterColumn(table, before, after) {
