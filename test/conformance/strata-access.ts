@@ -13,6 +13,7 @@ import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
 export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
 export type { SqlMigrator } from '../../src/index.js';
+export { adoptDrift, describeSchemaChange } from '../../src/tooling.js';
 export type { SqlDriver };
 
 /** A connection to `db` as Strata opens it for `--db db`. */
