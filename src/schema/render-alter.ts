@@ -60,7 +60,8 @@ export function renderAlter(changes: readonly SchemaChange[], from: SchemaModel,
     );
   };
 
-  const first: string[] = []; // drops of what depends on tables: views, triggers, indexes, constraints
+  const first: string[] = []; // drops of what depends on tables: views, triggers, keys and constraints
+  const firstIndexes: string[] = []; // then indexes (MySQL: after the foreign key that needs one)
   const middle: string[] = []; // tables: renames, drops, alters, rebuilds, creates
   const last: string[] = []; // creates of what depends on tables
   const byTable = new Map<string, SchemaChange[]>();
@@ -127,7 +128,7 @@ export function renderAlter(changes: readonly SchemaChange[], from: SchemaModel,
         case 'index':
           if (change.change === 'renamed' && alter.renameIndex) middle.push(alter.renameIndex(name, change.from!, change.name));
           else {
-            if (b) first.push(alter.dropIndex(name, b as IndexModel));
+            if (b) firstIndexes.push(alter.dropIndex(name, b as IndexModel));
             if (a) last.push(ddl.createIndex(after, a as IndexModel));
           }
           break;
@@ -154,7 +155,7 @@ export function renderAlter(changes: readonly SchemaChange[], from: SchemaModel,
       }
     }
   }
-  return [...first, ...middle, ...last];
+  return [...first, ...firstIndexes, ...middle, ...last];
 }
 
 /** Whether a table's changes need a rebuild: always for what ALTER cannot say; for any column but a rename where the dialect rebuilds. */

@@ -6,6 +6,7 @@ import { redactUrl } from '../server-url.js';
 import { MysqlDriver, SERVER_STATUS_IN_TRANS } from './mysql-driver.js';
 import { mysqlSql } from './mysql-sql.js';
 import { scratchOnServer } from '../scratch-database.js';
+import { mysqlAlter } from './mysql-alter.js';
 
 export const mysqlDialect: Dialect = {
   ...mysqlSql,
@@ -17,6 +18,7 @@ export const mysqlDialect: Dialect = {
   admin: mysqlAdmin,
   // A database is MySQL's schema: `app.users` in a migration names the live one from anywhere.
   scratch: (spec) => scratchOnServer(spec, { reachesLive: namesDatabase }),
+  alter: mysqlAlter,
   backupProvider: (spec) => new MysqlBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // `DO 0` answers with an OK packet whose status flags say whether a transaction is open.
