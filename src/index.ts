@@ -8,6 +8,7 @@ export { createMigrator, DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './crea
 export type { CreateMigratorOptions, SqlMigrator } from './create-migrator.js';
 export { Migrator, DEFAULT_LOCK_TIMEOUT_MS } from './engine/migrator.js';
 export type { MigrateOptions, RollbackOptions, RunReport, StatusReport, ValidationReport, RepairOutcome, MigratorOptions } from './engine/migrator.js';
+export type { BaselineOptions, BaselineReport } from './engine/migrator.js';
 export type { DriftOptions } from './engine/migrator.js';
 export { DEFAULT_DRIFT_MODE } from './engine/drift.js';
 export type { DriftMode, DriftReport, DriftHook, DriftWarning } from './engine/drift.js';

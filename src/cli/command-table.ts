@@ -137,15 +137,30 @@ export const COMMANDS = {
   },
   rollback: {
     summary: 'roll back the last migration, the last N, or down to version V (0 = everything)',
-    usage: 'strata rollback [V] [--steps N] [--dry-run]',
+    usage: 'strata rollback [V | --to V] [--steps N] [--from-ledger] [--dry-run]',
     positionals: 1,
+    details:
+      "--from-ledger: steps whose files this build does not have (a database migrated by a newer build) are reverted with the down SQL their ledger rows kept, each only when the schema's fingerprint is still the one its row recorded.",
     options: {
+      to: { type: 'string', description: 'roll back to version V (the same as the positional V)', value: 'V' },
       steps: { type: 'string', description: 'roll back the last N migrations', value: 'N' },
+      'from-ledger': { type: 'boolean', description: 'revert steps without a file here with the down SQL kept in their ledger rows' },
       'dry-run': DRY_RUN,
       ...RUN,
       'allow-changed': POLICY['allow-changed'],
       ...NO_BACKUP,
       ...BACKUP,
+    },
+  },
+  baseline: {
+    summary: 'record every migration up to V as applied without running it, for a database whose schema already is at V',
+    usage: 'strata baseline V [--dry-run] [--json]',
+    positionals: 1,
+    details:
+      "Runs the verify section (-- migrate:verify, verify(ctx)) of every migration it would record first, and records nothing when one fails (all failures are listed). Refuses when the ledger already holds rows after V. The rows say operation 'baseline'; status shows them as 'applied (baseline)'.",
+    options: {
+      'dry-run': { type: 'boolean', description: 'run the verifies and show what would be recorded; record nothing' },
+      ...RUN,
     },
   },
   redo: {

@@ -17,6 +17,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   init: () => import('./commands/init.js'),
   migrate: () => import('./commands/migrate.js'),
   rollback: () => import('./commands/rollback.js'),
+  baseline: () => import('./commands/baseline.js'),
   redo: () => import('./commands/redo.js'),
   status: () => import('./commands/status.js'),
   validate: () => import('./commands/validate.js'),

@@ -45,6 +45,12 @@ export const ErrorCode = {
   /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
   PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
+  /** The ledger has a newer layout than this Strata reads (details: ledgerVersion, reads, install). */
+  LEDGER_TOO_NEW: 'LEDGER_TOO_NEW',
+  /** `strata baseline V` on a ledger that already holds rows after V (details.versions names them). */
+  BASELINE_CONFLICT: 'BASELINE_CONFLICT',
+  /** `rollback --from-ledger`: the live schema is not the one the ledger row recorded after its step (details: version, expected, actual). */
+  FINGERPRINT_MISMATCH: 'FINGERPRINT_MISMATCH',
   FILE_EXISTS: 'FILE_EXISTS',
   /** `strata db create` / `db drop` could not create or drop the database (rights, a database in use). */
   DB_ADMIN_FAILED: 'DB_ADMIN_FAILED',

@@ -35,6 +35,11 @@ export interface MigrationStatus {
   dependsOn?: readonly string[];
   /** For a pending step: the dependencies that stop it (failed, or stopped part-way). */
   blockedBy?: string[];
+  /**
+   * Present when Strata did not run the step but recorded it: 'baseline' (`strata baseline`), or
+   * the tool whose history was adopted ('flyway', 'knex', ...).
+   */
+  adoptedFrom?: string;
 }
 
 export interface Reconciled<Ctx> {
@@ -140,6 +145,7 @@ function statusOf(version: string, name: string, state: MigrationState, origin: 
     appliedAt: entry?.appliedAt ?? null,
     durationMs: entry?.durationMs ?? null,
     error: entry?.error ?? null,
+    ...(entry?.adoptedFrom && entry.status !== 'aborted' ? { adoptedFrom: entry.adoptedFrom } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type { DialectEntry } from './dialects.js';
 import { describeDriver } from './describe-driver.js';
 import { describeJournal } from './describe-journal.js';
 import { describeLedger } from './describe-ledger.js';
+import { describeLedgerV2 } from './describe-ledger-v2.js';
 import { describeLock } from './describe-lock.js';
 
 export async function describeDialect(entry: DialectEntry): Promise<void> {
@@ -32,6 +33,7 @@ export async function describeDialect(entry: DialectEntry): Promise<void> {
     }
     describeDriver(entry);
     describeLedger(entry);
+    describeLedgerV2(entry);
     describeLock(entry);
     describeJournal(entry);
     describeBackfill(entry);
