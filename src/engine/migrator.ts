@@ -543,6 +543,7 @@ export class Migrator<Ctx> {
         });
       }
       await this.target.ensureLedger();
+      const { down } = await migration.load();
       const entry: LedgerEntry = {
         version: migration.version,
         name: migration.name,
@@ -553,6 +554,8 @@ export class Migrator<Ctx> {
         operation: 'up',
         statementsApplied: 0,
         error: null,
+        adoptedFrom: null,
+        downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
         ...(this.target.schemaFingerprint ? { schemaFingerprint: await this.target.schemaFingerprint() } : {}),
       };
       await this.target.writeLedger(entry);

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { rejectsWith, writeFiles } from '../helpers.js';
 import type { DialectEntry } from './dialects.js';
 import { folder } from './migrations.js';
 import { adoptDrift, describeSchemaChange, openDriver, type SqlDriver } from './strata-access.js';
@@ -66,7 +67,11 @@ export const HAND_CHANGES: readonly HandChange[] = [
   {
     what: "a column's default changed",
     sql: {
-      sqlite: sqliteRebuild('items', "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, note VARCHAR(200) DEFAULT 'none')", 'id, name, note'),
+      sqlite: sqliteRebuild(
+        'items',
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, note VARCHAR(200) DEFAULT 'none')",
+        'id, name, note',
+      ),
       postgres: "ALTER TABLE items ALTER COLUMN note SET DEFAULT 'none'",
       mysql: "ALTER TABLE items ALTER COLUMN note SET DEFAULT 'none'",
     },
@@ -172,10 +177,45 @@ export function describeDrift(entry: DialectEntry): void {
       await migrator.migrate();
       const report = await migrator.drift();
       assert.equal(report.drift, false, JSON.stringify(report.changes));
+      // The ledger stored the fingerprint after the last step: one catalog read, nothing replayed.
+      assert.equal(report.checkedBy, 'fingerprint');
+      assert.equal(report.replayed, 0);
+      assert.equal(report.storedFingerprint, report.liveFingerprint);
       const replayed = await migrator.drift({ replay: true });
       assert.equal(replayed.checkedBy, 'replay');
       assert.equal(replayed.replayed, 2);
       assert.deepEqual(replayed.changes, []);
+    });
+  });
+
+  test('drift: migrate checks the fingerprint first: warn emits drift and runs, error refuses with SCHEMA_DRIFT, off does not look', async () => {
+    const db = await entry.freshDb();
+    const dir = folder(DRIFT_MIGRATIONS);
+    await withMigrator(db, dir, (migrator) => migrator.migrate());
+    await handChange(db, HAND_CHANGES[0]!);
+    writeFiles(dir, { '0003_more.sql': '-- migrate:up\nCREATE TABLE more_items (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE more_items;\n' });
+    await withMigrator(db, dir, async (migrator) => {
+      const error = await rejectsWith(migrator.migrate({ drift: 'error' }), 'SCHEMA_DRIFT', /changed since 2_tags was applied/);
+      assert.deepEqual(error.next, [{ command: 'drift', args: [] }]);
+      assert.equal((await migrator.status()).pending, 1, 'nothing ran');
+      const warnings: string[] = [];
+      migrator.on('drift', (e) => warnings.push(`${e.lastApplied.version} ${e.storedFingerprint === e.liveFingerprint}`));
+      const report = await migrator.migrate();
+      assert.deepEqual(warnings, ['2 false']);
+      assert.deepEqual(
+        report.results.map((r) => r.version),
+        ['3'],
+      );
+    });
+    // The last step stored the fingerprint of the schema as it was after it, hand change included.
+    await withMigrator(db, dir, async (migrator) => {
+      assert.equal((await migrator.drift()).checkedBy, 'fingerprint');
+      await handChange(db, HAND_CHANGES[5]!);
+      writeFiles(dir, { '0004_last.sql': '-- migrate:up\nCREATE TABLE last_items (id INTEGER PRIMARY KEY);\n' });
+      const warnings: unknown[] = [];
+      migrator.on('drift', (e) => warnings.push(e));
+      assert.equal((await migrator.migrate({ drift: 'off' })).results.length, 1);
+      assert.deepEqual(warnings, []);
     });
   });
 
