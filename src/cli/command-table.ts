@@ -95,6 +95,11 @@ const BACKUP = {
   'keep-count': { type: 'string', description: 'retention: keep at most N backups (default 10)', value: 'N' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** `migrate` / `rollback`: write the schema dump after a successful run (over the config's "dumpSchema"). */
+const DUMP_SCHEMA = {
+  'dump-schema': { type: 'string', description: 'after a successful run, write the schema dump (strata schema dump) to this file', value: 'path' },
+} as const satisfies Record<string, OptionSpec>;
+
 const NO_BACKUP = {
   'no-backup': { type: 'boolean', description: 'do not back up the database before this run' },
 } as const satisfies Record<string, OptionSpec>;
@@ -130,6 +135,7 @@ export const COMMANDS = {
       resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
       drift: { type: 'string', description: 'when the schema changed outside the migrations: error (refuse), warn (default) or off (no check)', value: 'mode' },
       ...RUN,
+      ...DUMP_SCHEMA,
       ...POLICY,
       ...NO_BACKUP,
       ...BACKUP,
@@ -147,6 +153,7 @@ export const COMMANDS = {
       'from-ledger': { type: 'boolean', description: 'revert steps without a file here with the down SQL kept in their ledger rows' },
       'dry-run': DRY_RUN,
       ...RUN,
+      ...DUMP_SCHEMA,
       'allow-changed': POLICY['allow-changed'],
       ...NO_BACKUP,
       ...BACKUP,
@@ -286,6 +293,20 @@ export const COMMANDS = {
       'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
       ...DATABASE,
       schema: { type: 'string', description: 'PostgreSQL: the schema holding the journal', value: 'name' },
+    },
+  },
+  schema: {
+    summary: 'dump the schema as deterministic, normalised DDL ending with the applied versions (for review in git)',
+    usage: 'strata schema dump [--out schema.sql] [--json]',
+    positionals: 1,
+    details:
+      "Reads the database's catalog (Strata's own tables left out) and prints the schema as DDL in dependency order, then the applied versions as comments; the same database gives a byte-identical file. --out writes it atomically. The config's \"dumpSchema\" (or migrate --dump-schema PATH) writes it after every successful migrate and rollback.",
+    options: {
+      out: { type: 'string', description: 'write the dump to this file (atomically) instead of printing it', value: 'path' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      table: MIGRATIONS.table,
     },
   },
   drift: {

@@ -47,6 +47,8 @@ export interface StrataConfig {
   backup?: false | BackupConfig;
   /** Values for placeholders in SQL files; `--var name=value` overrides one. */
   placeholders?: Record<string, string>;
+  /** Write `strata schema dump` to this file after every successful migrate and rollback (`db/schema.sql`). */
+  dumpSchema?: string;
   /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
   placeholderPattern?: string | RegExp | false;
   /** What migrate does when the schema changed outside the migrations: "error", "warn" (default) or "off". */
@@ -87,6 +89,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   backup: 'object',
   placeholders: 'object',
   placeholderPattern: 'string',
+  dumpSchema: 'string',
   drift: 'string',
   databases: 'object',
 };
@@ -152,6 +155,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     placeholderPattern: fromFile.placeholderPattern,
     drift: fromFile.drift,
     journal: fromFile.journal,
+    dumpSchema: fromFile.dumpSchema === undefined ? undefined : relativeTo(fromFile.dumpSchema),
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
 }

@@ -28,6 +28,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   import: () => import('./commands/import.js'),
   log: () => import('./commands/log.js'),
   backfill: () => import('./commands/backfill.js'),
+  schema: () => import('./commands/schema.js'),
   drift: () => import('./commands/drift.js'),
 };
 

@@ -1,10 +1,11 @@
 /**
- * The schema fingerprint: sha256 of the model's canonical JSON, prefixed by the version of that
+ * The schema fingerprint: sha256 of the model's canonical JSON (keys sorted, lists in canonical
+ * order: src/schema/canonical.ts), prefixed by the version of that
  * canonical form (`v1:`), so a fingerprint stored by one Strata and read by a later one whose
  * canonical form changed is seen as "not comparable", not as drift.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, canonicalModel } from './canonical.js';
+import { canonicalModel } from './canonical.js';
 import type { SchemaModel } from './schema-model.js';
 
 /** Bumped whenever the model's shape or a normalisation rule changes what the same schema hashes to. */
@@ -12,7 +13,7 @@ export const FINGERPRINT_VERSION = 'v1';
 
 export function fingerprintOf(model: SchemaModel): string {
   return `${FINGERPRINT_VERSION}:${createHash('sha256')
-    .update(canonicalJson(canonicalModel(model)))
+    .update(JSON.stringify(canonicalModel(model)))
     .digest('hex')}`;
 }
 

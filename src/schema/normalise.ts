@@ -36,12 +36,25 @@ const KEYWORDS = new Set(
   ).split(' '),
 );
 
+/** Keywords that keep a space before `(` (`in (1, 2)`, `as (x)`); other words are calls or types and take it glued (`count(x)`, `int(11)`). */
+const SPACED_BEFORE_PAREN = new Set(
+  (
+    'and or not in as exists check on using values when then else over filter with from join select where by any all some is like between unique ' +
+    'primary key references returns table view index default constraint foreign union except intersect case distinct into set if begin'
+  ).split(' '),
+);
+
 const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** Whether a name can be written bare in normalised text. */
 export function isPlainName(name: string): boolean {
   return PLAIN_NAME.test(name) && !KEYWORDS.has(name);
 }
+
+// Sticky: matched at an index, without slicing the text at every token.
+const NUMBER = /0x[0-9a-f]+|[0-9]*\.?[0-9]+(e[+-]?[0-9]+)?|[0-9]+\./iy;
+const WORD = /[A-Za-z_\u0080-\uffff0-9$]+/y;
+const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 
 const OPERATORS = ['->>', '::', '<=', '>=', '<>', '!=', '==', '||', '->', '<<', '>>', '~*', '!~', '@>', '<@', '&&'];
 
@@ -77,7 +90,8 @@ export function tokenize(sql: string, family: SqlDialect): Token[] {
   };
   while (i < n) {
     const c = sql[i]!;
-    if (/\s/.test(c)) {
+    const code = c.charCodeAt(0);
+    if (code === 32 || code === 10 || code === 9 || code === 13 || code === 12 || code === 11 || code === 160) {
       i++;
     } else if (c === '-' && sql[i + 1] === '-') {
       while (i < n && sql[i] !== '\n') i++;
@@ -100,12 +114,14 @@ export function tokenize(sql: string, family: SqlDialect): Token[] {
       const stop = end < 0 ? n : end + tag.length;
       tokens.push({ kind: 'string', text: sql.slice(i, stop), value: sql.slice(i + tag.length, end < 0 ? n : end) });
       i = stop;
-    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
-      const m = /^(0x[0-9a-f]+|[0-9]*\.?[0-9]+(e[+-]?[0-9]+)?|[0-9]+\.)/i.exec(sql.slice(i))!;
+    } else if ((code >= 48 && code <= 57) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(sql)!;
       tokens.push({ kind: 'number', text: m[0], value: m[0].toLowerCase() });
       i += m[0].length;
-    } else if (/[A-Za-z_\u0080-\uffff]/.test(c) || (c === '$' && family === 'postgres')) {
-      const m = /^[A-Za-z_\u0080-\uffff0-9$]+/.exec(sql.slice(i))!;
+    } else if (WORD_START.test(c) || (c === '$' && family === 'postgres')) {
+      WORD.lastIndex = i;
+      const m = WORD.exec(sql)!;
       const word = m[0];
       // E'..', X'..', B'..', N'..': a prefixed string is one token.
       if (sql[i + word.length] === "'" && /^(e|x|b|n|_[a-z0-9]+)$/i.test(word)) {
@@ -165,7 +181,8 @@ export function joinTokens(tokens: readonly Token[], family: SqlDialect): string
     let space = out.length > 0 && !glueNext;
     if (NO_SPACE_BEFORE.has(token.value) && token.kind === 'punct') space = false;
     // A function call or a name's column list: `count(x)`, `t(a)`; a keyword keeps its space (`in (1, 2)`).
-    if (token.value === '(' && token.kind === 'punct' && prev && (prev.kind === 'ident' || (prev.kind === 'word' && !KEYWORDS.has(prev.value)))) space = false;
+    if (token.value === '(' && token.kind === 'punct' && prev && (prev.kind === 'ident' || (prev.kind === 'word' && !SPACED_BEFORE_PAREN.has(prev.value))))
+      space = false;
     if (token.value === '[' && token.kind === 'punct') space = false;
     out += (space ? ' ' : '') + text;
     glueNext = token.kind === 'punct' && NO_SPACE_AFTER.has(token.value);
@@ -179,9 +196,26 @@ export function joinTokens(tokens: readonly Token[], family: SqlDialect): string
 
 /** SQL text in its canonical spelling; a trailing `;` dropped. */
 export function normaliseSql(sql: string, family: SqlDialect): string {
+  const key = `${family}\u0000${sql}`;
+  const known = normalised.get(key);
+  if (known !== undefined) return known;
   const tokens = tokenize(sql, family);
   while (tokens.length && tokens[tokens.length - 1]!.value === ';') tokens.pop();
-  return joinTokens(tokens, family);
+  return remember(normalised, key, joinTokens(tokens, family));
+}
+
+/**
+ * Normalised text by its source: a migration reads the schema after every step, and a schema
+ * of 1,000 tables changes by a few objects per step, so most texts were normalised before.
+ */
+const normalised = new Map<string, string>();
+const MEMO_LIMIT = 50_000;
+
+/** Stores `value` under `key` in a memo that starts over when it grows past its limit. */
+export function remember<T>(memo: Map<string, T>, key: string, value: T): T {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
 }
 
 /** A column type: lower case, canonical spacing (`VARCHAR (100)` -> `varchar(100)`). */

@@ -10,7 +10,7 @@ import { dialectNamed } from '../targets/sql/dialects.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { type DatabaseOptions, type DatabaseSpec, resolveDatabase } from '../targets/sql/database-spec.js';
 import { fingerprintOf } from './fingerprint.js';
-import { renderDdl } from './render-ddl.js';
+import { renderDdl, renderStatements } from './render-ddl.js';
 import type { ReadSchemaOptions, SchemaModel } from './schema-model.js';
 
 const unqualified = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
@@ -60,13 +60,22 @@ export async function schemaFingerprint(db: string | DatabaseOptions | DatabaseS
   return fingerprintOf(await readSchema(db));
 }
 
-/** A model as deterministic DDL in its family's SQL (`model.family`). */
-export function renderSchema(model: SchemaModel): string {
+function ddlFor(model: SchemaModel) {
   const ddl = dialectNamed(model.family)?.ddl;
   if (!ddl) {
     throw new StrataError(ErrorCode.SCHEMA_UNSUPPORTED, `no DDL renderer for a ${model.family} schema`, {
       hint: 'the model family must be sqlite, postgres or mysql',
     });
   }
-  return renderDdl(model, ddl);
+  return ddl;
+}
+
+/** A model as one deterministic DDL script in its family's SQL (`model.family`). */
+export function renderSchema(model: SchemaModel): string {
+  return renderDdl(model, ddlFor(model));
+}
+
+/** The same DDL as separate statements (no `;`), to run one by one (MySQL trigger bodies hold `;`). */
+export function renderSchemaStatements(model: SchemaModel): string[] {
+  return renderStatements(model, ddlFor(model));
 }

@@ -32,6 +32,8 @@ export interface DdlDialect {
   /** After `CREATE TABLE t (...)`: ` WITHOUT ROWID`, ` ENGINE=InnoDB`, or ''. */
   tableOptions(table: TableModel): string;
   createIndex(table: TableModel, index: IndexModel): string;
+  /** When given, indexes are written inside CREATE TABLE (MySQL: a foreign key makes its own index unless one exists). */
+  indexClause?(index: IndexModel): string;
   createView(view: ViewModel): string;
   createTrigger(table: TableModel, trigger: TriggerModel): string;
   /** Ordered by kind inside a phase, as listed in `otherKinds`. */
@@ -76,6 +78,7 @@ export function renderStatements(model: SchemaModel, ddl: DdlDialect): string[] 
       if (later) deferred.push(`ALTER TABLE ${q(name)} ADD ${foreignKey(fk, q)}`);
       else items.push(`  ${foreignKey(fk, q)}`);
     }
+    if (ddl.indexClause) for (const index of table.indexes) items.push(`  ${ddl.indexClause(index)}`);
     for (const constraint of table.constraints) items.push(`  ${constraintClause(constraint, q)}`);
     statements.push(`CREATE TABLE ${q(name)} (\n${items.join(',\n')}\n)${ddl.tableOptions(table)}`);
     created.add(name);
@@ -83,7 +86,7 @@ export function renderStatements(model: SchemaModel, ddl: DdlDialect): string[] 
   statements.push(...deferred);
   for (const name of order) {
     const table = byName.get(name)!;
-    for (const index of table.indexes) statements.push(ddl.createIndex(table, index));
+    if (!ddl.indexClause) for (const index of table.indexes) statements.push(ddl.createIndex(table, index));
   }
   const views = new Map(model.views.map((v) => [v.name, v]));
   const viewOrder = dependencyOrder(

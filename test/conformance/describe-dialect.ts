@@ -14,6 +14,7 @@ import { describeJournal } from './describe-journal.js';
 import { describeLedger } from './describe-ledger.js';
 import { describeLedgerV2 } from './describe-ledger-v2.js';
 import { describeLock } from './describe-lock.js';
+import { describeSchema } from './describe-schema.js';
 
 export async function describeDialect(entry: DialectEntry): Promise<void> {
   let skip: false | string = false;
@@ -38,5 +39,6 @@ export async function describeDialect(entry: DialectEntry): Promise<void> {
     describeJournal(entry);
     describeBackfill(entry);
     describeBackups(entry);
+    describeSchema(entry);
   });
 }

@@ -12,6 +12,8 @@ import { openDriver as openStrataDriver } from '../../src/targets/sql/open-drive
 import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
 export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
+export { dumpSchema, readSchema, renderSchemaStatements, schemaFingerprint } from '../../src/schema.js';
+export { SqlTarget } from '../../src/targets/sql/sql-target.js';
 export type { SqlMigrator } from '../../src/index.js';
 export { adoptDrift, describeSchemaChange } from '../../src/tooling.js';
 export type { SqlDriver };

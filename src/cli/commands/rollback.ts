@@ -3,6 +3,7 @@ import type { CommandContext } from '../command-context.js';
 import { showProgress } from '../output.js';
 import { attachDryRunPrinter } from './dry-run.js';
 import { summarise } from './migrate.js';
+import { dumpSchemaPath, writeSchemaDump } from './schema.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { values, output, positionals } = ctx;
@@ -20,7 +21,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     dryRun,
     fromLedger: values['from-ledger'] === true,
   });
-  output.data({ ...report, ...(printed ? { plan: printed.plan } : {}) });
   summarise(report, output, database.config.db);
+  const dumpPath = dumpSchemaPath(ctx, database);
+  const schemaDump = dumpPath && !dryRun ? await writeSchemaDump(database, dumpPath, output) : undefined;
+  output.data({ ...report, ...(printed ? { plan: printed.plan } : {}), ...(schemaDump ? { schemaDump } : {}) });
   return 0;
 }

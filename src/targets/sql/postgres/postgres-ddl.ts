@@ -27,12 +27,16 @@ export const postgresDdl: DdlDialect = {
   createTrigger: (_table, trigger) => trigger.definition,
   otherKinds: [
     { kind: 'enum', phase: 'before-tables' },
+    { kind: 'domain', phase: 'before-tables' },
+    { kind: 'type', phase: 'before-tables' },
     { kind: 'sequence', phase: 'before-tables' },
     { kind: 'function', phase: 'after-views' },
     { kind: 'trigger', phase: 'last' },
   ],
   createOther(other) {
     if (other.kind === 'enum') return `CREATE TYPE ${q(other.name)} AS ${other.definition}`;
+    if (other.kind === 'type') return `CREATE TYPE ${q(other.name)} ${other.definition}`;
+    if (other.kind === 'domain') return `CREATE DOMAIN ${q(other.name)} ${other.definition}`;
     if (other.kind === 'sequence') return `CREATE SEQUENCE ${q(other.name)} ${other.definition}`;
     return other.definition;
   },

@@ -30,7 +30,7 @@ SELECT json_build_object(
   'tables', (SELECT json_agg(json_build_object('name', relname, 'unlogged', relpersistence = 'u', 'partitioned', relkind = 'p')) FROM rel WHERE relkind IN ('r', 'p')),
   'columns', (
     SELECT json_agg(json_build_object(
-      't', r.relname, 'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notnull', a.attnotnull,
+      't', r.relname, 'num', a.attnum, 'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notnull', a.attnotnull,
       'default', pg_get_expr(d.adbin, d.adrelid), 'identity', a.attidentity, 'generated', a.attgenerated,
       'collation', CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
     ) ORDER BY r.relname, a.attnum)
@@ -43,8 +43,8 @@ SELECT json_build_object(
   'constraints', (
     SELECT json_agg(json_build_object(
       't', r.relname, 'name', c.conname, 'type', c.contype, 'def', pg_get_constraintdef(c.oid, true),
-      'cols', ${names('c.conkey', 'c.conrelid')}, 'ref', fr.relname, 'refns', fn.nspname,
-      'refcols', ${names('c.confkey', 'c.confrelid')}, 'upd', c.confupdtype, 'del', c.confdeltype
+      'keys', c.conkey, 'ref', fr.relname, 'refns', fn.nspname, 'refkeys', c.confkey,
+      'refcols', CASE WHEN fr.relnamespace <> (SELECT oid FROM ns) THEN ${names('c.confkey', 'c.confrelid')} END, 'upd', c.confupdtype, 'del', c.confdeltype
     ))
     FROM pg_constraint c JOIN rel r ON r.oid = c.conrelid
     LEFT JOIN pg_class fr ON fr.oid = c.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fr.relnamespace
@@ -53,12 +53,12 @@ SELECT json_build_object(
   'indexes', (
     SELECT json_agg(json_build_object(
       't', r.relname, 'name', ic.relname, 'unique', i.indisunique, 'am', am.amname,
-      'cols', (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) || CASE WHEN i.indoption[k - 1] & 1 = 1 THEN ' DESC' ELSE '' END ORDER BY k)
+      'keys', (SELECT json_agg(json_build_array(i.indkey[k - 1], CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END, i.indoption[k - 1] & 1) ORDER BY k)
                FROM generate_series(1, i.indnkeyatts) k),
       'where', pg_get_expr(i.indpred, i.indrelid, true)
     ))
     FROM pg_index i JOIN rel r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-    WHERE NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x'))
+    WHERE NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
   ),
   'views', (SELECT json_agg(json_build_object('name', relname, 'def', pg_get_viewdef(oid, true), 'mat', relkind = 'm')) FROM rel WHERE relkind IN ('v', 'm')),
   'triggers', (
@@ -76,6 +76,18 @@ SELECT json_build_object(
     SELECT json_agg(json_build_object('name', t.typname, 'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)))
     FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typtype = 'e' AND ${notExtension('pg_type', 't.oid')}
   ),
+  'composites', (
+    SELECT json_agg(json_build_object('name', t.typname, 'attrs', (
+      SELECT json_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+      FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)))
+    FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid
+    WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typtype = 'c' AND c.relkind = 'c' AND ${notExtension('pg_type', 't.oid')}
+  ),
+  'domains', (
+    SELECT json_agg(json_build_object('name', t.typname, 'base', format_type(t.typbasetype, t.typtypmod), 'notnull', t.typnotnull, 'default', t.typdefault,
+      'checks', (SELECT json_agg(pg_get_constraintdef(c.oid, true) ORDER BY c.conname) FROM pg_constraint c WHERE c.contypid = t.oid)))
+    FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typtype = 'd' AND ${notExtension('pg_type', 't.oid')}
+  ),
   'functions', (
     SELECT json_agg(json_build_object('name', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'def', pg_get_functiondef(p.oid)))
     FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns) AND p.prokind IN ('f', 'p') AND ${notExtension('pg_proc', 'p.oid')}
@@ -86,7 +98,17 @@ interface CatalogAnswer {
   schema: string | null;
   tables: { name: string; unlogged: boolean; partitioned: boolean }[] | null;
   columns:
-    | { t: string; name: string; type: string; notnull: boolean; default: string | null; identity: string; generated: string; collation: string | null }[]
+    | {
+        t: string;
+        num: number;
+        name: string;
+        type: string;
+        notnull: boolean;
+        default: string | null;
+        identity: string;
+        generated: string;
+        collation: string | null;
+      }[]
     | null;
   constraints:
     | {
@@ -94,19 +116,23 @@ interface CatalogAnswer {
         name: string;
         type: string;
         def: string;
-        cols: string[] | null;
+        keys: number[] | null;
         ref: string | null;
         refns: string | null;
+        refkeys: number[] | null;
         refcols: string[] | null;
         upd: string;
         del: string;
       }[]
     | null;
-  indexes: { t: string; name: string; unique: boolean; am: string; cols: string[]; where: string | null }[] | null;
+  /** keys: [attnum (0 for an expression), the expression, 1 when descending] per key column. */
+  indexes: { t: string; name: string; unique: boolean; am: string; keys: [number, string | null, number][]; where: string | null }[] | null;
   views: { name: string; def: string; mat: boolean }[] | null;
   triggers: { t: string; kind: string; name: string; def: string }[] | null;
   sequences: { name: string; type: string; start: string; inc: string; min: string; max: string; cache: string; cycle: boolean }[] | null;
   enums: { name: string; labels: string[] }[] | null;
+  composites: { name: string; attrs: string[] | null }[] | null;
+  domains: { name: string; base: string; notnull: boolean; default: string | null; checks: string[] | null }[] | null;
   functions: { name: string; def: string }[] | null;
 }
 
@@ -135,6 +161,15 @@ export async function readPostgresSchema(driver: SqlDriver, options: ReadSchemaO
     tables.set(t.name, table);
     model.tables.push(table);
   }
+  // Keys, foreign keys and index columns come as attribute numbers: named here from the columns
+  // already read, rather than by a subquery per constraint on the server.
+  const attributes = new Map<string, Map<number, string>>();
+  for (const c of answer.columns ?? []) {
+    let numbers = attributes.get(c.t);
+    if (!numbers) attributes.set(c.t, (numbers = new Map()));
+    numbers.set(c.num, c.name);
+  }
+  const named = (table: string | null, keys: number[] | null) => (keys ?? []).map((key) => attributes.get(table ?? '')?.get(key) ?? String(key));
   for (const c of answer.columns ?? []) {
     const generated =
       c.identity === 'a' ? 'identity always' : c.identity === 'd' ? 'identity by default' : c.generated === 's' ? `stored (${pg(c.default ?? '')})` : null;
@@ -150,26 +185,28 @@ export async function readPostgresSchema(driver: SqlDriver, options: ReadSchemaO
   for (const c of answer.constraints ?? []) {
     const table = tables.get(c.t);
     if (!table) continue;
-    if (c.type === 'p') table.primaryKey = c.cols ?? [];
+    const cols = named(c.t, c.keys);
+    if (c.type === 'p') table.primaryKey = cols;
     else if (c.type === 'f') {
       table.foreignKeys.push({
         name: c.name,
-        columns: c.cols ?? [],
+        columns: cols,
         referencedTable: c.refns === schema ? c.ref! : `${c.refns}.${c.ref}`,
-        referencedColumns: c.refcols ?? [],
+        referencedColumns: c.refcols ?? named(c.ref, c.refkeys),
         onUpdate: ACTIONS[c.upd] ?? c.upd,
         onDelete: ACTIONS[c.del] ?? c.del,
       });
     } else if (c.type === 'c') table.constraints.push({ name: c.name, kind: 'check', definition: after('check', c.def) });
-    else if (c.type === 'u')
-      table.constraints.push({ name: c.name, kind: 'unique', definition: (c.cols ?? []).map((n) => writeName(n, 'postgres')).join(', ') });
+    else if (c.type === 'u') table.constraints.push({ name: c.name, kind: 'unique', definition: cols.map((n) => writeName(n, 'postgres')).join(', ') });
     else table.constraints.push({ name: c.name, kind: 'exclude', definition: pg(c.def.replace(/^EXCLUDE\s+/i, '')) });
   }
   for (const i of answer.indexes ?? []) {
     tables.get(i.t)?.indexes.push({
       name: i.name,
       unique: i.unique,
-      columns: i.cols.map(pg),
+      columns: i.keys.map(
+        ([num, expression, desc]) => `${expression === null ? writeName(named(i.t, [num])[0]!, 'postgres') : pg(expression)}${desc ? ' desc' : ''}`,
+      ),
       where: i.where === null ? null : pg(i.where),
       using: i.am === 'btree' ? null : i.am,
     });
@@ -186,6 +223,16 @@ export async function readPostgresSchema(driver: SqlDriver, options: ReadSchemaO
   }
   for (const e of answer.enums ?? []) {
     model.others.push({ kind: 'enum', name: e.name, definition: `enum (${e.labels.map((l) => `'${l.replaceAll("'", "''")}'`).join(', ')})` });
+  }
+  for (const c of answer.composites ?? []) model.others.push({ kind: 'type', name: c.name, definition: `as (${(c.attrs ?? []).map(pg).join(', ')})` });
+  for (const d of answer.domains ?? []) {
+    const parts = [
+      `as ${normaliseType(d.base, 'postgres')}`,
+      d.notnull ? 'not null' : '',
+      d.default === null ? '' : `default ${pg(d.default)}`,
+      ...(d.checks ?? []).map(pg),
+    ];
+    model.others.push({ kind: 'domain', name: d.name, definition: parts.filter(Boolean).join(' ') });
   }
   for (const f of answer.functions ?? []) {
     // pg_get_functiondef always qualifies the routine's name; the model is schema-independent.
