@@ -15,9 +15,3 @@ export { databaseAdmin } from './targets/sql/database-admin.js';
 export type { DatabaseAdmin } from './targets/sql/database-admin.js';
 export { parseTimeOption } from './journal/entry.js';
 export { encodeKey as encodeBackfillKey } from './progressive/backfill-state.js';
-// Drift (issue 15): comparing schemas, describing the changes, adopting them as a migration.
-export { diffSchemas } from './schema/diff.js';
-export type { SchemaChange, ChangeKind } from './schema/diff.js';
-export { describeChange as describeSchemaChange } from './schema/describe-change.js';
-export { adoptDrift, migrationText as driftMigrationText } from './schema/adopt-drift.js';
-export type { AdoptDriftOptions, AdoptedDrift } from './schema/adopt-drift.js';

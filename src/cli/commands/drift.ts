@@ -4,7 +4,8 @@
  * object by object. `--adopt NAME` writes the difference as a migration and records it applied.
  */
 import type { DriftReport } from 'strata-migrate';
-import { adoptDrift, describeSchemaChange, isIgnoredFile } from 'strata-migrate/tooling';
+import { adoptDrift, describeSchemaChange } from 'strata-migrate/schema';
+import { isIgnoredFile } from 'strata-migrate/tooling';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { usage } from '../args.js';
