@@ -11,7 +11,7 @@ import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertFailure, assertOk, cli, describeRun, ledger, parseJson, ROOT, tempDir, writeFiles } from './helpers.js';
-import { freshDatabase, skipUnlessServer, withPostgres } from './servers.js';
+import { freshDatabase, skipUnlessServer, withMariadb, withPostgres } from './servers.js';
 
 const MIGRATIONS = {
   'migrations/0001_items.sql': `-- migrate:up
@@ -141,6 +141,15 @@ describe('strata drift on SQLite', () => {
     assertFailure(run('status'), 'CONFIG_INVALID');
   });
 
+  test('a database that does not exist yet: no drift, exit 0, nothing created', () => {
+    const { dir, run } = project();
+    const result = run('drift');
+    assertOk(result);
+    assert.match(result.stdout, /does not exist yet/);
+    assert.equal(parseJson(run('drift', '--json')).exists, false);
+    assert.deepEqual(readdirSync(dir).sort(), ['migrations', 'strata.config.json']);
+  });
+
   test('Actual Budget: no false drift after its 59 migrations; a replay cannot build its base database and says so', () => {
     const dir = tempDir('strata-actual-drift-');
     const db = join(dir, 'budget.sqlite');
@@ -193,5 +202,42 @@ describe('strata drift on PostgreSQL', { skip: postgres }, () => {
     const drifted = run('drift');
     assert.equal(drifted.code, 1, describeRun(drifted));
     assert.match(drifted.stdout, /\+ index hand_made on _private_jobs added/);
+  });
+
+  test('a replay that fails names the step, and its scratch database is dropped all the same', async () => {
+    const db = await freshDatabase('postgres', 'strata_drift_fail');
+    const dir = tempDir();
+    // The history uses a table made by hand before it: replayed from empty, step 1 fails.
+    await withPostgres((c) => c.query('CREATE TABLE base (x INTEGER)'), db);
+    writeFiles(dir, { 'migrations/0001_index.sql': '-- migrate:up\nCREATE INDEX base_x ON base (x);\n' });
+    const run = (...args: string[]) => cli([...args, '--db', db, '--no-backup'], { cwd: dir });
+    assertOk(run('migrate'));
+    const failed = cli(['drift', '--replay', '--db', db], { cwd: dir });
+    assertFailure(failed, 'DRIFT_REPLAY_FAILED');
+    assert.match(failed.stderr, /failed at 1_index .*relation "base" does not exist/);
+    const scratch = await withPostgres(async (c) => (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'strata_scratch_%'")).rows);
+    assert.deepEqual(scratch, []);
+  });
+});
+
+const mariadb = await skipUnlessServer('mariadb');
+
+describe('strata drift on MariaDB', { skip: mariadb }, () => {
+  test('a migration that names the live database is never replayed (it would change the live one from the scratch one)', async () => {
+    const db = await freshDatabase('mariadb', 'strata_drift_named');
+    const name = new URL(db).pathname.slice(1);
+    const dir = tempDir();
+    writeFiles(dir, { 'migrations/0001_items.sql': `-- migrate:up\nCREATE TABLE \`${name}\`.items (id INTEGER PRIMARY KEY);\n` });
+    const run = (...args: string[]) => cli([...args, '--db', db], { cwd: dir });
+    assertOk(run('migrate', '--no-backup'));
+    const refused = run('drift', '--replay');
+    assertFailure(refused, 'DRIFT_REPLAY_FAILED');
+    assert.match(
+      refused.stderr,
+      /1_items names the live database .* statement 1 \(line 2\): replayed, it would change the live database, so nothing was replayed/,
+    );
+    const scratch = await withMariadb(async (c) => (await c.query("SHOW DATABASES LIKE 'strata\\_scratch\\_%'"))[0] as unknown[]);
+    assert.deepEqual(scratch, []);
+    assertOk(run('drift'));
   });
 });

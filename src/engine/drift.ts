@@ -33,10 +33,13 @@ export interface DriftHook<Ctx> {
 
 export interface DriftReport {
   target: string;
+  /** False: the database does not exist yet (nothing applied, nothing to compare: no drift). */
+  exists: boolean;
   drift: boolean;
   /** 'fingerprint': the stored fingerprint matched (nothing replayed); 'replay': the history was replayed and compared. */
   checkedBy: 'fingerprint' | 'replay';
-  liveFingerprint: string;
+  /** Null when the database does not exist. */
+  liveFingerprint: string | null;
   /** The fingerprint stored with the last applied step; null when it has none (or none is applied). */
   storedFingerprint: string | null;
   lastApplied: { version: string; name: string } | null;
@@ -81,17 +84,24 @@ export interface DriftInput<Ctx> {
   sources: readonly Migration<Ctx>[];
   /** Replay even when the fingerprints match. */
   replay?: boolean;
+  /** Whether the database exists (when it does not, there is nothing to compare). */
+  exists: boolean;
 }
 
 export async function checkDrift<Ctx>(input: DriftInput<Ctx>): Promise<DriftReport> {
   const started = clock();
   const { target, hook, ledger, sources } = input;
   if (!target.schemaFingerprint || !hook) throw unsupported(target.description);
+  if (!input.exists) {
+    const none = { target: target.description, exists: false, drift: false, liveFingerprint: null, storedFingerprint: null, lastApplied: null };
+    return { ...none, checkedBy: 'fingerprint', replayed: 0, changes: [], durationMs: elapsedSince(started) };
+  }
   const liveFingerprint = await target.schemaFingerprint();
   const last = lastAppliedEntry(ledger);
   const storedFingerprint = last?.schemaFingerprint ?? null;
   const base = {
     target: target.description,
+    exists: true,
     liveFingerprint,
     storedFingerprint,
     lastApplied: last ? { version: last.version, name: last.name } : null,

@@ -521,8 +521,8 @@ export class Migrator<Ctx> {
    */
   async drift(options: DriftOptions = {}): Promise<DriftReport> {
     const sources = await this.sources();
-    const { ledger } = await this.readOnlyState(sources);
-    return checkDrift({ target: this.target, hook: this.options.driftHook, ledger, sources, replay: options.replay });
+    const { exists, ledger } = await this.readOnlyState(sources);
+    return checkDrift({ target: this.target, hook: this.options.driftHook, ledger, sources, replay: options.replay, exists });
   }
 
   /**

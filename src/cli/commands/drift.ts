@@ -39,6 +39,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const report = await migrator.drift({ replay: values.replay === true });
   output.data(summary(report));
+  if (!report.exists) {
+    output.line('no drift: the database does not exist yet (nothing is applied, there is nothing to compare)');
+    return 0;
+  }
   if (!report.drift) {
     output.line(
       report.checkedBy === 'fingerprint'
