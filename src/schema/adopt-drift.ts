@@ -28,6 +28,8 @@ export interface AdoptDriftOptions {
   /** The new migration's version (after every existing one) and name: `<version>_<name>.sql`. */
   version: string;
   name: string;
+  /** A drift report just taken by a replay (its `expected` and `live` models), to adopt without replaying again. */
+  report?: DriftReport;
 }
 
 export interface AdoptedDrift {
@@ -38,7 +40,7 @@ export interface AdoptedDrift {
 }
 
 export async function adoptDrift(migrator: Migrator<SqlContext<any>>, options: AdoptDriftOptions): Promise<AdoptedDrift> {
-  const report = await migrator.drift();
+  const report = options.report?.expected && options.report.live ? options.report : await migrator.drift();
   if (!report.drift) return { report };
   if (!report.expected || !report.live) {
     // The fingerprint differs but nothing was compared (cannot happen: a mismatch replays); replay to be sure.

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { rejectsWith, writeFiles } from '../helpers.js';
 import type { DialectEntry } from './dialects.js';
 import { folder } from './migrations.js';
-import { adoptDrift, describeSchemaChange, openDriver, type SqlDriver } from './strata-access.js';
+import { adoptDrift, describeSchemaChange, openDriver, readSchema, type SqlDriver } from './strata-access.js';
 import { openMigrator, withMigrator } from './with-migrator.js';
 import type { SqlMigrator } from './strata-access.js';
 
@@ -237,7 +237,7 @@ export function describeDrift(entry: DialectEntry): void {
           found.some((line) => line.startsWith(change.expect)),
           `expected "${change.expect}" in:\n${found.join('\n')}\n${report.changes.map(describeSchemaChange).join('\n')}`,
         );
-        const adopted = await adoptDrift(migrator, { dir, version: '0003', name: 'adopted' });
+        const adopted = await adoptDrift(migrator, { dir, version: '0003', name: 'adopted', report });
         assert.ok(adopted.file, 'a migration file was written');
         file = adopted.file;
         const after = await migrator.drift();
@@ -251,16 +251,11 @@ export function describeDrift(entry: DialectEntry): void {
       }
       // The adopted file builds the live schema from scratch too, and its down goes back.
       const fresh = await entry.freshDb();
-      await withMigrator(fresh, dir, async (other) => {
-        await other.migrate();
-        const built = await other.drift({ replay: true });
-        assert.deepEqual(built.changes, []);
-        assert.deepEqual(built.live, report.live, 'a fresh database migrated with the adopted file has the live schema');
-        if (!readFileSync(file, 'utf8').includes('-- migrate:down')) return;
-        await other.rollback();
-        const back = await other.drift({ replay: true });
-        assert.deepEqual(back.live, report.expected, `the down goes back to the replayed schema:\n${readFileSync(file, 'utf8')}`);
-      });
+      await withMigrator(fresh, dir, (other) => other.migrate());
+      assert.deepEqual(await readSchema(fresh), report.live, 'a fresh database migrated with the adopted file has the live schema');
+      if (!readFileSync(file, 'utf8').includes('-- migrate:down')) return;
+      await withMigrator(fresh, dir, (other) => other.rollback());
+      assert.deepEqual(await readSchema(fresh), report.expected, `the down goes back to the replayed schema:\n${readFileSync(file, 'utf8')}`);
     });
   }
 }
