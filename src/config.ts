@@ -46,6 +46,8 @@ export interface StrataConfig {
   placeholders?: Record<string, string>;
   /** Write `strata schema dump` to this file after every successful migrate and rollback (`db/schema.sql`). */
   dumpSchema?: string;
+  /** What migrate does when the schema changed outside the migrations: "error", "warn" (default) or "off". */
+  drift?: 'error' | 'warn' | 'off';
   /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
   placeholderPattern?: string | RegExp | false;
   /**

@@ -27,6 +27,8 @@ import type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
 import { SqlTarget } from './targets/sql/sql-target.js';
 import { registerSqlParts } from './targets/sql/migrator-parts.js';
 import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
+import type { DriftMode } from './engine/drift.js';
+import { sqlDriftHook } from './schema/replay.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
 
@@ -86,6 +88,12 @@ export interface CreateMigratorOptions extends ProblemPolicy {
   journal?: boolean | SqlJournalSettings;
   /** Attached to the migrator in order (see MigratorPlugin: inspect the plan, hear every event, add to status). */
   plugins?: readonly MigratorPlugin<SqlContext<any>>[];
+  /**
+   * What migrate does when the schema changed outside the migrations (its fingerprint differs from
+   * the one stored with the last applied step): 'warn' (default) emits `drift`, 'error' refuses
+   * with SCHEMA_DRIFT, 'off' reads no catalog. `migrator.drift()` reports what changed.
+   */
+  drift?: DriftMode;
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
@@ -112,6 +120,8 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
     plugins: options.plugins,
+    drift: options.drift,
+    driftHook: sqlDriftHook(spec, driver as SqlDriver<Connection>),
     backups:
       options.backup === false || spec.ephemeral
         ? undefined

@@ -24,3 +24,10 @@ export type {
 export type { DdlDialect, OtherPhase } from './schema/render-ddl.js';
 export { dumpSchema, dumpText } from './schema/dump.js';
 export type { AppliedVersion, DumpSchemaOptions, SchemaDump } from './schema/dump.js';
+
+// Drift: comparing two schemas, describing the changes, adopting them as a migration (`strata drift`).
+export { diffSchemas } from './schema/diff.js';
+export type { SchemaChange, ChangeKind } from './schema/diff.js';
+export { describeChange as describeSchemaChange } from './schema/describe-change.js';
+export { adoptDrift, migrationText as driftMigrationText } from './schema/adopt-drift.js';
+export type { AdoptDriftOptions, AdoptedDrift } from './schema/adopt-drift.js';

@@ -139,6 +139,7 @@ export const COMMANDS = {
       'dry-run': DRY_RUN,
       'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
       resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
+      drift: { type: 'string', description: 'when the schema changed outside the migrations: error (refuse), warn (default) or off (no check)', value: 'mode' },
       ...RUN,
       ...DUMP_SCHEMA,
       ...POLICY,
@@ -330,6 +331,22 @@ export const COMMANDS = {
       ...SCHEMA,
       ...SESSION,
       table: MIGRATIONS.table,
+    },
+  },
+  drift: {
+    summary: 'check that the schema is still what the applied migrations built; report what changed, or adopt it as a migration',
+    usage: 'strata drift [--json] | strata drift --adopt NAME',
+    positionals: 0,
+    details:
+      "Compares the schema's fingerprint with the one stored with the last applied migration (one catalog read); when they differ, or none is stored, replays the applied migrations into a scratch database (SQLite and PGlite in memory, a temporary database on a PostgreSQL or MySQL server, dropped after) and reports each table, column, index, key, constraint, view and trigger added, removed, changed or renamed. The live database is only read. --adopt writes the changes as a new migration and records it as applied. Exit status: 0 no drift (or adopted), 1 drift.",
+    options: {
+      adopt: {
+        type: 'string',
+        description: 'write the drift as a new migration file NAME (the DDL from the replayed schema to the live one) and record it as applied',
+        value: 'NAME',
+      },
+      replay: { type: 'boolean', description: 'replay and compare even when the stored fingerprint matches' },
+      ...RUN,
     },
   },
   help: {

@@ -57,6 +57,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   placeholders: 'object',
   placeholderPattern: 'string',
   dumpSchema: 'string',
+  drift: 'string',
   databases: 'object',
 };
 
@@ -121,6 +122,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     dbLockTimeout: pick(flags.dbLockTimeout, fromFile.dbLockTimeout),
     placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
     placeholderPattern: fromFile.placeholderPattern,
+    drift: fromFile.drift,
     journal: fromFile.journal,
     dumpSchema: fromFile.dumpSchema === undefined ? undefined : relativeTo(fromFile.dumpSchema),
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
@@ -165,6 +167,12 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
   const backup = (value as StrataConfig).backup;
   if (backup) checkBackupConfig(backup, file);
   checkPlaceholders(value as StrataConfig, file);
+  const drift = (value as StrataConfig).drift;
+  if (drift !== undefined && drift !== 'error' && drift !== 'warn' && drift !== 'off') {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "drift" must be "error", "warn" or "off", got ${JSON.stringify(drift)}`, {
+      hint: '"warn" (default) says so when the schema changed outside the migrations, "error" refuses to migrate, "off" does not check',
+    });
+  }
   if ((value as StrataConfig).databases !== undefined) checkDatabases(value as StrataConfig, file);
   return value as StrataConfig;
 }

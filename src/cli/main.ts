@@ -30,6 +30,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   backfill: () => import('./commands/backfill.js'),
   adopt: () => import('./commands/adopt.js'),
   schema: () => import('./commands/schema.js'),
+  drift: () => import('./commands/drift.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -46,6 +46,8 @@ export interface EngineEvents {
   'ledger:upgraded': { target: string; from: number; to: number };
   /** `baseline`: these steps were recorded as applied without running them (none in a dry run). */
   baseline: { target: string; version: string; steps: { version: string; name: string }[]; dryRun: boolean };
+  /** Before a run: the schema's fingerprint differs from the one stored with the last applied step (drift: "warn"). */
+  drift: { target: string; lastApplied: { version: string; name: string }; storedFingerprint: string; liveFingerprint: string; message: string };
 }
 
 export type EngineEventName = keyof EngineEvents;

@@ -21,6 +21,7 @@ import {
   type RollbackTarget,
 } from '../model/plan.js';
 import type { Direction } from '../model/run-report.js';
+import { checkDrift, DEFAULT_DRIFT_MODE, driftError, fingerprintDrift, type DriftHook, type DriftMode, type DriftReport } from './drift.js';
 import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
@@ -47,6 +48,10 @@ export interface MigratorOptions<Ctx> extends ProblemPolicy, LockTimeoutOption {
   backups?: BackupHook;
   /** Attached in order: see MigratorPlugin (engine/plugin.ts) for the hooks. */
   plugins?: readonly MigratorPlugin<Ctx>[];
+  /** How the store replays its history and reads its schema, for drift(); absent: no drift checks beyond the fingerprint. */
+  driftHook?: DriftHook<Ctx>;
+  /** What migrate does when the schema's fingerprint differs from the one stored with the last step (default 'warn'). */
+  drift?: DriftMode;
 }
 
 /**
@@ -73,6 +78,13 @@ export interface MigrateOptions {
    * back (MySQL): fix the failing statement in the file, then resume.
    */
   resume?: boolean;
+  /** Over the migrator's `drift` setting for this run: 'error' refuses a drifted schema, 'warn' emits `drift`, 'off' reads no catalog. */
+  drift?: DriftMode;
+}
+
+export interface DriftOptions {
+  /** Replay and compare even when the stored fingerprint matches. */
+  replay?: boolean;
 }
 
 export interface RollbackOptions {
@@ -169,6 +181,7 @@ export class Migrator<Ctx> {
       const loaded = await loadUps(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
       if (resumed) this.checkResumable(resumed, loaded[0]!.up);
+      if (steps.length) await this.checkDriftBefore(reconciled.applied, options.drift);
       const backup = await this.backupBefore('up', steps, options.backup);
       if (steps.length) await this.ensureLedger();
       const run = new MigrationRun({ target: this.target, events: this.events, direction: 'up', retried: reconciled.aborted, now: this.options.now });
@@ -499,6 +512,67 @@ export class Migrator<Ctx> {
     } finally {
       await release();
     }
+  }
+
+  /**
+   * Whether the schema still matches what the applied history builds: the live fingerprint
+   * against the one stored with the last applied step (one catalog read); on a mismatch, or
+   * with none stored, the history replayed into a scratch database and compared object by object.
+   */
+  async drift(options: DriftOptions = {}): Promise<DriftReport> {
+    const sources = await this.sources();
+    const { exists, ledger } = await this.readOnlyState(sources);
+    return checkDrift({ target: this.target, hook: this.options.driftHook, ledger, sources, replay: options.replay, exists });
+  }
+
+  /**
+   * Records a migration as applied without running it, with the schema's fingerprint now: for a
+   * file that describes changes already in the database (`drift --adopt`). It must be pending.
+   */
+  async recordApplied(version: string | number): Promise<LedgerEntry> {
+    const wanted = canonicalVersion(String(version));
+    const sources = await this.sources();
+    await this.target.open('write', this.openWait());
+    const release = await this.lock();
+    try {
+      const migration = sources.find((m) => m.version === wanted);
+      if (!migration) throw new StrataError(ErrorCode.VERSION_UNKNOWN, `there is no migration with version ${wanted}`, { hint: 'write its file first' });
+      if ((await this.target.readLedger()).some((e) => e.version === wanted)) {
+        throw new StrataError(ErrorCode.NOTHING_TO_REPAIR, `${migrationLabel(migration)} is in the ledger already`, {
+          hint: `'${commandLine(nextCommand('status'))}' shows its state`,
+        });
+      }
+      await this.target.ensureLedger();
+      const { down } = await migration.load();
+      const entry: LedgerEntry = {
+        version: migration.version,
+        name: migration.name,
+        checksum: migration.checksum,
+        appliedAt: (this.options.now?.() ?? new Date()).toISOString(),
+        durationMs: 0,
+        status: 'applied',
+        operation: 'up',
+        statementsApplied: 0,
+        error: null,
+        adoptedFrom: null,
+        downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
+        ...(this.target.schemaFingerprint ? { schemaFingerprint: await this.target.schemaFingerprint() } : {}),
+      };
+      await this.target.writeLedger(entry);
+      return entry;
+    } finally {
+      await release();
+    }
+  }
+
+  /** Before a run: the fast drift check (fingerprints only), as the run's `drift` mode says. */
+  private async checkDriftBefore(ledger: readonly LedgerEntry[], mode: DriftMode | undefined): Promise<void> {
+    const effective = mode ?? this.options.drift ?? DEFAULT_DRIFT_MODE;
+    if (effective === 'off') return;
+    const warning = await fingerprintDrift(this.target, ledger);
+    if (!warning) return;
+    if (effective === 'error') throw driftError(warning);
+    this.events.emit('drift', warning);
   }
 
   /** Closes the plugins (once), then the store's connection. */

@@ -123,6 +123,12 @@ export const ErrorCode = {
   ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
   /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
   ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
+  /** The schema differs from the one the applied history left (its fingerprint changed) and drift is "error": migrate refused. */
+  SCHEMA_DRIFT: 'SCHEMA_DRIFT',
+  /** The applied history could not be replayed into a scratch database (details: version, the database's error). */
+  DRIFT_REPLAY_FAILED: 'DRIFT_REPLAY_FAILED',
+  /** `drift --adopt` cannot write a change as DDL for this dialect (details.changes lists them). */
+  DRIFT_NOT_EXPRESSIBLE: 'DRIFT_NOT_EXPRESSIBLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -15,6 +15,7 @@ export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/i
 export { dumpSchema, readSchema, renderSchemaStatements, schemaFingerprint } from '../../src/schema.js';
 export { SqlTarget } from '../../src/targets/sql/sql-target.js';
 export type { SqlMigrator } from '../../src/index.js';
+export { adoptDrift, describeSchemaChange } from '../../src/schema.js';
 export type { SqlDriver };
 
 /** A connection to `db` as Strata opens it for `--db db`. */

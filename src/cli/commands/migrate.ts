@@ -61,7 +61,9 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
   const printed = dryRun ? attachDryRunPrinter(migrator.events, output) : undefined;
   if (!dryRun) showProgress(migrator.events, output);
   const warnings = warnOnEmptySteps(migrator.events, output);
+  warnOnDrift(migrator.events, output, warnings);
   const report = await migrator.migrate({
+    drift: driftOption(values.drift),
     to: typeof values.to === 'string' ? values.to : undefined,
     dryRun,
     singleTransaction: values['single-transaction'] === true,
@@ -71,6 +73,25 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
   const dumpPath = dumpSchemaPath(ctx, db);
   const schemaDump = dumpPath && !dryRun ? await writeSchemaDump(db, dumpPath, output) : undefined;
   return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings, ...(schemaDump ? { schemaDump } : {}) };
+}
+
+/** `--drift error|warn|off`, over the config's `drift`. */
+function driftOption(value: unknown): 'error' | 'warn' | 'off' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'error' || value === 'warn' || value === 'off') return value;
+  throw usage(
+    `--drift must be error, warn or off, got ${JSON.stringify(value)}`,
+    'e.g. strata migrate --drift error (refuse to run on a schema changed outside the migrations)',
+  );
+}
+
+/** The schema changed outside the migrations (drift: "warn"): said on stderr, and in `warnings` with --json. */
+export function warnOnDrift(events: EventChannel<EngineEvents>, output: Output, warnings: string[]): void {
+  events.on('drift', (e) => {
+    const warning = `${e.message}; 'strata drift' shows what changed`;
+    warnings.push(warning);
+    output.warn(`warning: ${warning}`);
+  });
 }
 
 /**

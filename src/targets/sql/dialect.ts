@@ -35,6 +35,8 @@ import type { SqlDialect, SqlLexer } from '../../sources/sql/split-statements.js
 import type { ReadSchemaOptions, SchemaModel } from '../../schema/schema-model.js';
 import type { DdlDialect } from '../../schema/render-ddl.js';
 import type { DatabaseAdmin } from './database-admin.js';
+import type { ScratchDatabase } from './scratch-database.js';
+import type { AlterDialect } from '../../schema/render-alter.js';
 import type { ConnectionSettings, DatabaseSpec } from './database-spec.js';
 import type { SqlContext, SqlDriver } from './driver.js';
 
@@ -97,6 +99,10 @@ export interface Dialect extends DialectSql {
   backupProvider(spec: DatabaseSpec): BackupProvider | undefined;
   /** `strata db create` / `db drop`: creating and dropping the database itself; absent when Strata cannot. */
   admin?(db: string): DatabaseAdmin;
+  /** `strata drift`: a new, empty database of this dialect to replay the history into (never the live one); absent: no replay. */
+  scratch?(spec: DatabaseSpec): Promise<ScratchDatabase>;
+  /** `strata drift --adopt`: the ALTER pieces that turn one schema into another; absent: adopt refuses. */
+  readonly alter?: AlterDialect;
   /** Whether a connection (a code migration's `ctx`) is inside a transaction already. */
   inTransaction(context: SqlContext): Promise<boolean>;
   /** The journal on the migrator's own driver, for databases a second connection cannot write during a run. */

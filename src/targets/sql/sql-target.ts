@@ -7,8 +7,8 @@ import type { LedgerUpgrade, OpenWait, Release, Target, TransactionOptions } fro
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { LedgerEntry, LedgerOperation } from '../../model/ledger.js';
 import type { SqlBody } from '../../model/migration.js';
-import { parseStoredDown } from '../../sources/sql/stored-down.js';
 import { fingerprintOf } from '../../schema/fingerprint.js';
+import { parseStoredDown } from '../../sources/sql/stored-down.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
 import { DEFAULT_LEDGER_TABLE, LEDGER_V2_COLUMNS, LEDGER_VERSION, ledgerSql, META_LEDGER_VERSION, META_READER, type LedgerSql } from './ledger-sql.js';

@@ -7,6 +7,8 @@ import { MysqlDriver, SERVER_STATUS_IN_TRANS } from './mysql-driver.js';
 import { mysqlDdl } from './mysql-ddl.js';
 import { readMysqlSchema } from './mysql-schema.js';
 import { mysqlSql } from './mysql-sql.js';
+import { scratchOnServer } from '../scratch-database.js';
+import { mysqlAlter } from './mysql-alter.js';
 
 export const mysqlDialect: Dialect = {
   ...mysqlSql,
@@ -16,6 +18,9 @@ export const mysqlDialect: Dialect = {
   locate: (db) => ({ location: db, description: redactUrl(db) }),
   open: (spec) => new MysqlDriver(spec.location, { lockName: spec.tables.ledger.name }),
   admin: mysqlAdmin,
+  // A database is MySQL's schema: `app.users` in a migration names the live one from anywhere.
+  scratch: (spec) => scratchOnServer(spec, { reachesLive: namesDatabase }),
+  alter: mysqlAlter,
   backupProvider: (spec) => new MysqlBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // `DO 0` answers with an OK packet whose status flags say whether a transaction is open.
@@ -25,3 +30,10 @@ export const mysqlDialect: Dialect = {
   readSchema: readMysqlSchema,
   ddl: mysqlDdl,
 };
+
+/** Whether `sql` names the database `name` as a qualifier (`app.t`, `` `app`.t ``), outside strings and comments too: a cautious check. */
+function namesDatabase(name: string): (sql: string) => boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`(^|[^\\w$.\`])(\`${escaped}\`|${escaped})\\s*\\.`, 'i');
+  return (sql) => pattern.test(sql);
+}

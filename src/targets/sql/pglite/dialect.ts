@@ -13,6 +13,8 @@ import { PgliteBackupProvider } from './pglite-backup-provider.js';
 import { describePgliteLocation, PGLITE_MEMORY, PgliteDriver } from './pglite-driver.js';
 import { pgliteJournalSink } from './pglite-journal-sink.js';
 import type { PGlite } from './load-pglite.js';
+import { inMemoryScratch } from '../scratch-database.js';
+import { postgresAlter } from '../postgres/postgres-alter.js';
 
 const SCHEME = /^pglite:(?:\/\/)?(.*)$/i;
 
@@ -38,6 +40,8 @@ export const pgliteDialect: Dialect = {
     return { location, description: describePgliteLocation(location) };
   },
   open: (spec) => new PgliteDriver(spec.location, { schema: spec.schema }),
+  scratch: inMemoryScratch('pglite:memory:', 'an in-memory PGlite database'),
+  alter: postgresAlter,
   backupProvider: (spec) =>
     spec.location === PGLITE_MEMORY ? undefined : new PgliteBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
   // PGlite tracks the server's transaction status itself (failed transactions included).

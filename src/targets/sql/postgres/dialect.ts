@@ -7,6 +7,8 @@ import { PostgresDriver } from './postgres-driver.js';
 import { postgresSql } from './postgres-sql.js';
 import { postgresDdl } from './postgres-ddl.js';
 import { readPostgresSchema } from './postgres-schema.js';
+import { scratchOnServer } from '../scratch-database.js';
+import { postgresAlter } from './postgres-alter.js';
 
 export const postgresDialect: Dialect = {
   ...postgresSql,
@@ -22,6 +24,10 @@ export const postgresDialect: Dialect = {
       lockKey: spec.tables.ledger.name,
     }),
   admin: postgresAdmin,
+  // A scratch database, not a scratch schema: migrations that name their schema (graphile-worker's
+  // `graphile_worker.jobs`) would reach the live objects from a schema beside them.
+  scratch: (spec) => scratchOnServer(spec),
+  alter: postgresAlter,
   backupProvider: (spec) => new PostgresBackupProvider(spec.location, { schema: spec.schema, ledgerTable: spec.tables.ledger.name }),
   async inTransaction(context) {
     // 'T' in a transaction, 'E' in a failed one, 'I' idle: the server says so after every query.

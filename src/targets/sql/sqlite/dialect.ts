@@ -13,6 +13,8 @@ import { sqliteJournalSink } from './sqlite-journal-sink.js';
 import { sqliteDdl } from './sqlite-ddl.js';
 import { readSqliteSchema } from './sqlite-schema.js';
 import { sqliteSql } from './sqlite-sql.js';
+import { inMemoryScratch } from '../scratch-database.js';
+import { sqliteAlter } from './sqlite-alter.js';
 
 /** The file a `--db` string names (resolved), `:memory:`, or undefined for a URL of another scheme. */
 export function sqlitePathOf(db: string): string | undefined {
@@ -41,6 +43,8 @@ export const sqliteDialect: Dialect = {
   open: (spec) => new SqliteDriver(spec.location, { pragmas: spec.settings.pragmas }),
   adopt: (connection, settings) => (isBetterSqlite3(connection) ? new SqliteDriver(connection, { pragmas: settings.pragmas }) : undefined),
   admin: sqliteAdmin,
+  scratch: inMemoryScratch(':memory:', 'an in-memory SQLite database'),
+  alter: sqliteAlter,
   backupProvider: (spec) =>
     spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   inTransaction: async (context) => (context.connection as BetterSqlite3Database).inTransaction,
