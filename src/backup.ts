@@ -1,6 +1,6 @@
 /** `strata-migrate/backup`: backups of a database or a file, their providers, keys and retention. */
 export { BackupManager } from './backup/backup-manager.js';
-export type { BackupManagerOptions, CreateBackupOptions, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
+export type { BackupManagerOptions, CreateBackupOptions, CreateOutcome, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
 export type { BackupEntry } from './backup/backup-manifest.js';
 export type { BackupProvider } from './backup/providers/backup-provider.js';
 export { SqliteBackupProvider } from './backup/providers/sqlite-provider.js';

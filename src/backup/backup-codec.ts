@@ -12,6 +12,7 @@ import { open, stat, unlink } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { ioFailureCode } from '../fs/io-failure.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { commandLine } from '../model/next-command.js';
 import { BACKUP_LIST } from './backup-manifest.js';
@@ -160,6 +161,8 @@ export async function decodeBackup(
     try {
       await pipeline([createReadStream(storedPath, { highWaterMark: READ_CHUNK }), ...stages, sink.stream] as never);
     } catch (error) {
+      // No space for the copy, an I/O error, no permission: the bytes were not judged at all.
+      if (ioFailureCode(error)) throw error;
       // The stored bytes decide what went wrong: changed bytes are corruption, whatever layer noticed.
       // zlib's errors (Z_DATA_ERROR "incorrect data check", ...) mean bytes that do not decode
       // even when the manifest was edited to match them.

@@ -23,10 +23,11 @@ import {
   writeManifest,
   type BackupEntry,
 } from './backup-manifest.js';
-import { backupsToPrune, type RetentionPolicy } from './retention.js';
+import { backupsToPrune, expired, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
 import { isProcessAlive } from '../fs/process-alive.js';
+import { ioFailure } from '../fs/io-failure.js';
 
 export interface BackupManagerOptions {
   provider: BackupProvider;
@@ -62,6 +63,13 @@ export interface BackupListing {
   unreadable: string[];
 }
 
+export interface CreateOutcome {
+  backup: BackupEntry;
+  pruned: BackupEntry[];
+  /** What went wrong after the backup was safely written (retention that could not judge, so pruned nothing). */
+  warnings: string[];
+}
+
 export interface RestoreOutcome {
   restored: BackupEntry;
   /** The backup taken of what the restore replaced (null when restoring to a new path). */
@@ -90,15 +98,17 @@ export class BackupManager {
     return this.options.now?.() ?? new Date();
   }
 
-  async create(options: CreateBackupOptions = {}): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+  async create(options: CreateBackupOptions = {}): Promise<CreateOutcome> {
     return this.createBackup(options, true);
   }
 
   /** `prune: false` for the backup a restore takes first: pruning then could remove the very backup being restored. */
-  private async createBackup(options: CreateBackupOptions, prune: boolean): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+  private async createBackup(options: CreateBackupOptions, prune: boolean): Promise<CreateOutcome> {
     try {
       return await this.write(options, prune);
     } catch (error) {
+      const io = await ioFailure(error, { doing: `backing up ${this.provider.source} into ${this.dir}`, path: this.dir, outcome: 'nothing was changed' });
+      if (io) throw io;
       // A backups folder that is a file, or cannot be written: a coded error, not a crash.
       if (error instanceof StrataError) throw error;
       throw new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} into ${this.dir} failed: ${messageOf(error)}`, {
@@ -108,7 +118,7 @@ export class BackupManager {
     }
   }
 
-  private async write(options: CreateBackupOptions, prune: boolean): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+  private async write(options: CreateBackupOptions, prune: boolean): Promise<CreateOutcome> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const level = this.options.compression || null;
     const key = this.options.encrypt ? this.writeKey() : null;
@@ -178,7 +188,14 @@ export class BackupManager {
           },
         );
       }
-      return { backup: entry, pruned: prune ? await this.pruneKeeping(entry.id) : [] };
+      if (!prune) return { backup: entry, pruned: [], warnings: [] };
+      try {
+        return { backup: entry, pruned: await this.pruneKeeping(entry.id), warnings: [] };
+      } catch (error) {
+        // The backup is written and sound; only retention could not judge, so it deleted nothing.
+        if (!(error instanceof StrataError)) throw error;
+        return { backup: entry, pruned: [], warnings: [`${error.message}${error.hint ? ` (${error.hint})` : ''}`] };
+      }
     } finally {
       for (const temp of temps) await rm(temp, { force: true });
     }
@@ -196,8 +213,25 @@ export class BackupManager {
     return { backups, unreadable };
   }
 
-  /** Reads the backup back and checks every layer; throws a coded error on the first problem. */
+  /**
+   * Reads the backup back and checks every layer; throws a coded error on the first problem:
+   * BACKUP_CORRUPT when the backup is bad, DISK_FULL / IO_ERROR / PERMISSION_DENIED when the
+   * check could not run (which says nothing about the backup).
+   */
   async verify(id: string): Promise<BackupEntry> {
+    return this.verifyOrExplain(id, 'the backup itself was not judged (it may well be good)');
+  }
+
+  private async verifyOrExplain(id: string, outcome: string): Promise<BackupEntry> {
+    try {
+      return await this.verifyChecked(id);
+    } catch (error) {
+      const io = await ioFailure(error, { doing: `verifying backup ${id}`, path: this.dir, outcome });
+      throw io ?? error;
+    }
+  }
+
+  private async verifyChecked(id: string): Promise<BackupEntry> {
     const entry = await this.entry(id);
     const plain = this.tempPath('verify');
     try {
@@ -235,6 +269,13 @@ export class BackupManager {
     try {
       return await this.restoreChecked(id, options);
     } catch (error) {
+      const into = options.to === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(options.to) ? this.dir : dirname(resolve(options.to));
+      const io = await ioFailure(error, {
+        doing: `restoring backup ${id}`,
+        path: into,
+        outcome: 'nothing was replaced, and the backup itself was not judged (it may well be good)',
+      });
+      if (io) throw io;
       // E.g. --to in a folder that does not exist: a coded error, not a crash.
       if (error instanceof StrataError) throw error;
       throw new StrataError(
@@ -289,23 +330,32 @@ export class BackupManager {
    * `verified` in a manifest says the snapshot was sound when it was made; the last good backup
    * is the newest one that still verifies now (its file may since have gone, been truncated or
    * changed). `knownGood` is one just made and checked, which need not be read back again.
+   * A verification that could not run (no space, an I/O error, no permission, no key) judges
+   * nothing: then nothing is deleted, and the error says why.
    */
   private async pruneKeeping(knownGood: string | null): Promise<BackupEntry[]> {
     const { backups } = await this.list();
-    const newestFirst = [...backups].reverse();
-    for (const entry of newestFirst) {
-      if (!entry.verified) continue;
-      if (entry.id === knownGood) break;
-      try {
-        if (entry.missing) throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the data file of backup ${entry.id} is missing`);
-        await this.verify(entry.id);
-        break;
-      } catch (error) {
-        if (!(error instanceof StrataError) || error.code !== ErrorCode.BACKUP_CORRUPT) throw error;
-        entry.verified = false; // for retention only: it does not count as the good one
+    const policy = this.options.retention ?? {};
+    let lastGood: BackupEntry | null = null;
+    // Nothing the policy would remove: nothing to judge, and no backup is read back for it.
+    if (expired(backups, policy, this.now()).length > 0) {
+      for (const entry of [...backups].reverse()) {
+        if (!entry.verified || entry.missing) continue;
+        if (entry.id === knownGood) {
+          lastGood = entry;
+          break;
+        }
+        try {
+          await this.verifyOrExplain(entry.id, 'nothing was pruned: retention deletes nothing it could not judge');
+          lastGood = entry;
+          break;
+        } catch (error) {
+          if (error instanceof StrataError && error.code === ErrorCode.BACKUP_CORRUPT) continue;
+          throw cannotJudge(entry, error);
+        }
       }
     }
-    const doomed = backupsToPrune(backups, this.options.retention ?? {}, this.now());
+    const doomed = backupsToPrune(backups, policy, this.now(), lastGood);
     for (const entry of doomed) await this.remove(entry);
     await this.removeOrphans();
     return doomed;
@@ -478,6 +528,24 @@ function corruptContent(entry: BackupEntry, problems: string[]): StrataError {
   return new StrataError(ErrorCode.BACKUP_CORRUPT, `backup ${entry.id} decodes but fails its check: ${problems.slice(0, 3).join('; ')}`, {
     hint: 'it was not restored; use another backup',
     details: { id: entry.id, problems },
+  });
+}
+
+/** A verification that could not run, as the reason retention deleted nothing. */
+function cannotJudge(entry: BackupEntry, error: unknown): StrataError {
+  if (!(error instanceof StrataError)) {
+    return new StrataError(ErrorCode.BACKUP_FAILED, `cannot verify backup ${entry.id} before pruning: ${messageOf(error)}`, {
+      hint: 'nothing was pruned: retention deletes nothing it could not judge',
+      cause: error,
+      details: { id: entry.id },
+    });
+  }
+  if (/nothing was pruned/.test(error.hint ?? '')) return error;
+  return new StrataError(error.code, `cannot verify backup ${entry.id} before pruning: ${error.message}`, {
+    hint: `nothing was pruned: retention deletes nothing it could not judge${error.hint ? `; ${error.hint}` : ''}`,
+    next: error.next,
+    cause: error,
+    details: { ...error.details, id: entry.id },
   });
 }
 

@@ -23,6 +23,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
+import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
 import { sqliteIntegrityInWorker } from '../worker-task.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './backup-provider.js';
@@ -255,6 +256,8 @@ async function structureProblems(path: string): Promise<string[]> {
     if (pageSize * pageCount !== size) return [`the file has ${size} bytes but its header describes ${pageCount} pages of ${pageSize} bytes`];
     return [];
   } catch (error) {
+    // No space or permission for the -shm beside the copy: the check did not run.
+    if (ioFailureCode(error)) throw error;
     return [messageOf(error)];
   } finally {
     db?.close();

@@ -23,12 +23,13 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   switch (action as Action) {
     case 'create': {
-      const { backup, pruned } = await backups.create({ description: typeof values.description === 'string' ? values.description : 'manual' });
-      output.data({ backup, pruned: pruned.map((b) => b.id) });
+      const { backup, pruned, warnings } = await backups.create({ description: typeof values.description === 'string' ? values.description : 'manual' });
+      output.data({ backup, pruned: pruned.map((b) => b.id), warnings });
       output.line(
         `backup ${backup.id} written: ${backups.dir}/${backup.file} (${formatBytes(backup.size)}${describeFormat(backup)}, sha256 ${backup.sha256.slice(0, 12)}, verified: ${backup.check === 'full' ? 'full check' : "structure; 'strata backup verify' runs the full check"})`,
       );
       if (pruned.length) output.line(`pruned ${pruned.length} old backup(s): ${pruned.map((b) => b.id).join(', ')}`);
+      for (const warning of warnings) output.warn(`warning: ${warning}`);
       return 0;
     }
     case 'list': {
