@@ -5,11 +5,12 @@
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BackupManager, SqliteBackupProvider } from '../src/index.js';
-import { rejectsWith } from './helpers.js';
+import { rejectsWith, tempDir } from './helpers.js';
 import { fillDisk, mountTmpfs } from './tmpfs.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -67,5 +68,88 @@ describe('a full disk (a real 60 MB tmpfs)', { skip }, () => {
       [],
       'no temp file left',
     );
+  });
+});
+
+describe('a backup of a damaged database', () => {
+  /** Overwrites 100 bytes in three b-tree pages in the middle of the file; integrity_check then fails, the schema still opens. */
+  function damage(db: string): void {
+    const bytes = readFileSync(db);
+    const pageSize = bytes.readUInt16BE(16) === 1 ? 65536 : bytes.readUInt16BE(16);
+    const pages = bytes.length / pageSize;
+    for (const page of [Math.floor(pages / 2) - 7, Math.floor(pages / 2), Math.floor(pages / 2) + 7]) {
+      randomBytes(100).copy(bytes, page * pageSize + 200);
+    }
+    writeFileSync(db, bytes);
+    const check = new Database(db, { readonly: true });
+    try {
+      assert.notDeepEqual(check.pragma('integrity_check', { simple: true }), 'ok', 'the damage must be visible to integrity_check');
+    } finally {
+      check.close();
+    }
+  }
+
+  function plainDb(): { dir: string; db: string } {
+    const dir = tempDir('strata-damaged-');
+    const db = join(dir, 'app.db');
+    const connection = new Database(db);
+    connection.exec(
+      "CREATE TABLE t (k TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) INSERT INTO t SELECT printf('key-%05d-%s', i, hex(randomblob(40))) FROM n; CREATE INDEX t_k ON t(k);",
+    );
+    connection.close();
+    return { dir, db };
+  }
+
+  test('keepCount 1: the structure-checked backup of the damaged database does not replace the good one; list says which check each passed and when', async () => {
+    const { db } = plainDb();
+    const clock = { day: 0 };
+    const manager = new BackupManager({
+      provider: new SqliteBackupProvider(db),
+      retention: { keepCount: 1 },
+      now: () => new Date(START + clock.day * DAY),
+    });
+    const { backup: good } = await manager.create({ description: 'good' });
+    damage(db);
+    clock.day = 1;
+    const { backup: bad, pruned, warnings } = await manager.create({ description: 'damaged' });
+    assert.deepEqual(pruned, [], 'the good backup must survive');
+    assert.equal(bad.check, 'structure');
+    assert.match(warnings.join('\n'), /full check/);
+    await manager.verify(good.id);
+    await rejectsWith(manager.verify(bad.id), 'BACKUP_CORRUPT');
+    const listed = new Map((await manager.list()).backups.map((b) => [b.id, b.checked]));
+    assert.deepEqual(listed.get(good.id)?.level, 'full');
+    assert.equal(listed.get(good.id)?.ok, true);
+    assert.equal(listed.get(bad.id)?.level, 'full');
+    assert.equal(listed.get(bad.id)?.ok, false);
+    assert.equal(listed.get(bad.id)?.at, new Date(START + DAY).toISOString());
+    // Ten more runs over the damaged database: the good backup is still the one kept.
+    for (let day = 2; day < 12; day++) {
+      clock.day = day;
+      await manager.create({ description: `damaged ${day}` });
+    }
+    assert.ok(
+      (await manager.list()).backups.some((b) => b.id === good.id),
+      'ten backups of a damaged database must not push out the last good one',
+    );
+    await manager.verify(good.id);
+  });
+
+  test('a database that is sound: the newest backup is fully checked once, then the older ones go', async () => {
+    const { db } = plainDb();
+    const clock = { day: 0 };
+    const manager = new BackupManager({
+      provider: new SqliteBackupProvider(db),
+      retention: { keepCount: 1 },
+      now: () => new Date(START + clock.day * DAY),
+    });
+    await manager.create();
+    clock.day = 1;
+    const { backup, pruned, warnings } = await manager.create();
+    assert.equal(pruned.length, 1);
+    assert.deepEqual(warnings, []);
+    const [only] = (await manager.list()).backups;
+    assert.equal(only?.id, backup.id);
+    assert.deepEqual(only?.checked, { level: 'full', ok: true, at: new Date(START + DAY).toISOString() });
   });
 });

@@ -14,7 +14,12 @@ import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js'
 import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
 import {
   BACKUP_LIST,
+  CHECKED_SUFFIX,
+  checkedPath,
   checkBackupId,
+  latestCheck,
+  writeCheckRecord,
+  type CheckRecord,
   fileStamp,
   manifestMismatch,
   manifestPath,
@@ -58,7 +63,8 @@ export interface CreateBackupOptions {
 }
 
 export interface BackupListing {
-  backups: (BackupEntry & { missing: boolean })[];
+  /** `checked`: the last check each passed or failed, and when (a later verify's, or the one at creation). */
+  backups: (BackupEntry & { missing: boolean; checked: CheckRecord })[];
   /** Manifest files that could not be read (listed, never trusted). */
   unreadable: string[];
 }
@@ -189,12 +195,25 @@ export class BackupManager {
         );
       }
       if (!prune) return { backup: entry, pruned: [], warnings: [] };
+      const warnings: string[] = [];
+      // A structure check does not read the tables: before this backup may count as the good
+      // one that lets older backups go, its snapshot (still here) gets the full check.
+      const fullCheck = async () => {
+        if (checkLevel === 'full') return true;
+        const found = await this.provider.check(plain, 'full');
+        await this.record(entry.id, found);
+        if (found.length)
+          warnings.push(
+            `backup ${entry.id} passes the structure check but fails the full check (${found.slice(0, 3).join('; ')}): ${this.provider.source} itself may be damaged; it does not count as a good backup, so no older backup was pruned in its favour`,
+          );
+        return found.length === 0;
+      };
       try {
-        return { backup: entry, pruned: await this.pruneKeeping(entry.id), warnings: [] };
+        return { backup: entry, pruned: await this.pruneKeeping({ id: entry.id, fullCheck }), warnings };
       } catch (error) {
         // The backup is written and sound; only retention could not judge, so it deleted nothing.
         if (!(error instanceof StrataError)) throw error;
-        return { backup: entry, pruned: [], warnings: [`${error.message}${error.hint ? ` (${error.hint})` : ''}`] };
+        return { backup: entry, pruned: [], warnings: [...warnings, `${error.message}${error.hint ? ` (${error.hint})` : ''}`] };
       }
     } finally {
       for (const temp of temps) await rm(temp, { force: true });
@@ -209,7 +228,13 @@ export class BackupManager {
       });
     });
     const mine = entries.filter((entry) => entry.source === this.provider.source);
-    const backups = await Promise.all(mine.map(async (entry) => ({ ...entry, missing: !(await stat(join(this.dir, entry.file)).catch(() => null)) })));
+    const backups = await Promise.all(
+      mine.map(async (entry) => ({
+        ...entry,
+        missing: !(await stat(join(this.dir, entry.file)).catch(() => null)),
+        checked: await latestCheck(this.dir, entry),
+      })),
+    );
     return { backups, unreadable };
   }
 
@@ -231,8 +256,31 @@ export class BackupManager {
     }
   }
 
+  /** Verifies, and records the outcome (ok, or the problem) beside the manifest for `backup list`. */
   private async verifyChecked(id: string): Promise<BackupEntry> {
     const entry = await this.entry(id);
+    try {
+      await this.verifyEntry(entry);
+    } catch (error) {
+      if (error instanceof StrataError && error.code === ErrorCode.BACKUP_CORRUPT) await this.record(entry.id, [error.message]);
+      throw error;
+    }
+    await this.record(entry.id, []);
+    return entry;
+  }
+
+  /** Best effort: a backups folder that is full or read-only still verifies, it only keeps no record. */
+  private async record(id: string, problems: string[]): Promise<void> {
+    const record: CheckRecord = {
+      level: 'full',
+      ok: problems.length === 0,
+      at: this.now().toISOString(),
+      ...(problems.length ? { problem: problems[0] } : {}),
+    };
+    await writeCheckRecord(this.dir, id, record).catch(() => undefined);
+  }
+
+  private async verifyEntry(entry: BackupEntry): Promise<BackupEntry> {
     const plain = this.tempPath('verify');
     try {
       if (isPlain(entry)) {
@@ -333,7 +381,7 @@ export class BackupManager {
    * A verification that could not run (no space, an I/O error, no permission, no key) judges
    * nothing: then nothing is deleted, and the error says why.
    */
-  private async pruneKeeping(knownGood: string | null): Promise<BackupEntry[]> {
+  private async pruneKeeping(fresh: { id: string; fullCheck: () => Promise<boolean> } | null): Promise<BackupEntry[]> {
     const { backups } = await this.list();
     const policy = this.options.retention ?? {};
     let lastGood: BackupEntry | null = null;
@@ -341,11 +389,14 @@ export class BackupManager {
     if (expired(backups, policy, this.now()).length > 0) {
       for (const entry of [...backups].reverse()) {
         if (!entry.verified || entry.missing) continue;
-        if (entry.id === knownGood) {
-          lastGood = entry;
-          break;
-        }
+        // A failed full check stays failed: the bytes it judged were those the manifest vouches for.
+        if (entry.checked.level === 'full' && !entry.checked.ok) continue;
         try {
+          if (entry.id === fresh?.id) {
+            if (!(await fresh.fullCheck())) continue;
+            lastGood = entry;
+            break;
+          }
           await this.verifyOrExplain(entry.id, 'nothing was pruned: retention deletes nothing it could not judge');
           lastGood = entry;
           break;
@@ -457,6 +508,7 @@ export class BackupManager {
     // The manifest goes first: from then on the backup is no longer listed, whatever follows.
     await unlink(manifestPath(this.dir, entry.id)).catch(ignoreMissing);
     await unlink(join(this.dir, entry.file)).catch(ignoreMissing);
+    await unlink(checkedPath(this.dir, entry.id)).catch(ignoreMissing);
   }
 
   /** Temp files of dead processes, and data files whose manifest never came (an old crash). */
@@ -481,6 +533,11 @@ export class BackupManager {
     }
     for (const name of names) {
       const path = join(this.dir, name);
+      // A check record whose backup was deleted while it was being written.
+      if (name.endsWith(CHECKED_SUFFIX) && name.startsWith(prefix) && !manifests.has(name.slice(0, -CHECKED_SUFFIX.length))) {
+        await rm(path, { force: true });
+        continue;
+      }
       const data = /^(.+)\.bak(\.gz)?(\.enc)?$/.exec(name);
       if (!data || !name.startsWith(prefix) || manifests.has(data[1]!)) continue;
       const info = await stat(path).catch(() => null);

@@ -40,7 +40,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       output.data({ dir: backups.dir, backups: entries, unreadable });
       if (entries.length === 0) output.line(`no backups of ${backups.provider.source} in ${backups.dir}`);
       else {
-        const rows = [['ID', 'CREATED', 'VERSION', 'SIZE', 'FORMAT', 'VERIFIED', 'DESCRIPTION']];
+        // CHECKED: the last check and its result (a later verify's, or the one at creation), so a
+        // backup that fails verify today never shows as good.
+        const rows = [['ID', 'CREATED', 'VERSION', 'SIZE', 'FORMAT', 'CHECKED', 'DESCRIPTION']];
         for (const b of entries) {
           rows.push([
             b.id,
@@ -48,7 +50,7 @@ export async function run(ctx: CommandContext): Promise<number> {
             b.schemaVersion ?? '-',
             formatBytes(b.size),
             describeFormat(b).replace(/^, /, '') || 'plain',
-            b.missing ? 'FILE MISSING' : b.verified ? 'yes' : 'NO',
+            b.missing ? 'FILE MISSING' : `${b.checked.ok ? 'ok' : 'FAILED'} ${b.checked.level} ${b.checked.at.replace('T', ' ').slice(0, 16)}`,
             b.description,
           ]);
         }
