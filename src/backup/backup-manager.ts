@@ -33,6 +33,7 @@ import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-pr
 import { hashFileInWorker } from './worker-task.js';
 import { isProcessAlive } from '../fs/process-alive.js';
 import { ioFailure } from '../fs/io-failure.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../model/lock-timeout.js';
 
 export interface BackupManagerOptions {
   provider: BackupProvider;
@@ -52,9 +53,21 @@ export interface BackupManagerOptions {
    * here). `verify` and every restore always run the full check.
    */
   check?: CheckLevel;
+  /**
+   * The store's migration lock (the one `migrate` takes). With it, a restore in place, delete
+   * and prune wait for a running migration (or fail with LOCK_TIMEOUT) instead of changing the
+   * store, or removing the backup it just took, under it. Absent for the engine's own manager:
+   * its backups and automatic restores run under the lock the run already holds.
+   */
+  lock?: BackupLock;
+  /** How long to wait for that lock (default 60000 ms, as migrate). */
+  lockTimeoutMs?: number;
   events?: EventChannel;
   now?: () => Date;
 }
+
+/** Takes a store's migration lock; resolves to its release. */
+export type BackupLock = (timeoutMs: number, onWaiting: () => void) => Promise<() => Promise<void>>;
 
 export interface CreateBackupOptions {
   description?: string;
@@ -209,7 +222,9 @@ export class BackupManager {
         return found.length === 0;
       };
       try {
-        return { backup: entry, pruned: await this.pruneKeeping({ id: entry.id, fullCheck }), warnings };
+        // A running migration holds the lock: this backup is written, pruning waits for another day.
+        const pruned = await this.locked('prune old backups', 'nothing was pruned', () => this.pruneKeeping({ id: entry.id, fullCheck }), 0);
+        return { backup: entry, pruned, warnings };
       } catch (error) {
         // The backup is written and sound; only retention could not judge, so it deleted nothing.
         if (!(error instanceof StrataError)) throw error;
@@ -351,9 +366,16 @@ export class BackupManager {
       if (problems.length) throw corruptContent(entry, problems);
       let safety: BackupEntry | null = null;
       if (to) await this.provider.restoreTo(plain, to);
-      else {
-        if (!options.automatic) safety = await this.safetyBackup(entry);
+      else if (options.automatic) {
+        // The run that failed holds the lock and called this.
         await this.provider.restoreInto(plain);
+      } else {
+        // Under the migration lock: a migration half-way through a step must not have its
+        // changes wiped under it while its ledger says the step applied.
+        await this.locked(`restore backup ${entry.id}`, 'nothing was restored', async () => {
+          safety = await this.safetyBackup(entry);
+          await this.provider.restoreInto(plain);
+        });
       }
       const shownTarget = to === undefined ? this.provider.source : toUrl ? redactUrl(to) : to;
       this.events.emit('restore', { target: shownTarget, id: entry.id, automatic: options.automatic === true });
@@ -363,15 +385,41 @@ export class BackupManager {
     }
   }
 
+  /** Under the migration lock: a running migration may need the backup it just took. */
   async delete(id: string): Promise<BackupEntry> {
     const entry = await this.entry(id);
-    await this.remove(entry);
+    await this.locked(`delete backup ${entry.id}`, 'nothing was deleted', () => this.remove(entry));
     return entry;
   }
 
-  /** Applies the retention policy to this source's backups (never the newest verified one). */
+  /** Applies the retention policy to this source's backups (never the newest verified one), under the migration lock. */
   async prune(): Promise<BackupEntry[]> {
-    return this.pruneKeeping(null);
+    return this.locked('prune backups', 'nothing was pruned', () => this.pruneKeeping(null));
+  }
+
+  /** Runs `work` holding the store's migration lock (when the manager was given one). */
+  private async locked<T>(what: string, outcome: string, work: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    if (!this.options.lock) return work();
+    let release: () => Promise<void>;
+    try {
+      release = await this.options.lock(timeoutMs ?? this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, () =>
+        this.events.emit('lock:waiting', { target: this.provider.source }),
+      );
+    } catch (error) {
+      if (error instanceof StrataError && error.code === ErrorCode.LOCK_TIMEOUT) {
+        throw new StrataError(ErrorCode.LOCK_TIMEOUT, `cannot ${what} while a migration runs: ${error.message}`, {
+          hint: `${outcome}; ${error.hint ?? 'run it again when the migration is done'}`,
+          cause: error,
+          details: { ...error.details },
+        });
+      }
+      throw error;
+    }
+    try {
+      return await work();
+    } finally {
+      await release();
+    }
   }
 
   /**

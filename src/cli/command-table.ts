@@ -210,6 +210,7 @@ export const COMMANDS = {
       ...SCHEMA,
       table: MIGRATIONS.table,
       ...BACKUP,
+      ...LOCK,
     },
   },
   db: {

@@ -20,6 +20,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (values.description !== undefined && action !== 'create') throw usage('--description only applies to strata backup create');
   const backups = await ctx.backups();
   showBackupProgress(backups.events, output);
+  backups.events.on('lock:waiting', (e) => output.warn(`waiting for the migration running on ${e.target} to finish (--lock-timeout)...`));
 
   switch (action as Action) {
     case 'create': {
