@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +69,58 @@ describe('a full disk (a real 60 MB tmpfs)', { skip }, () => {
       [],
       'no temp file left',
     );
+  });
+});
+
+describe('restore and verify when the machine fails under them (a real tmpfs)', { skip }, () => {
+  for (const format of [
+    { name: 'plain', options: {} },
+    { name: 'gzip', options: { compression: 1 } },
+  ]) {
+    test(`${format.name}: a full disk is DISK_FULL on verify and restore, never BACKUP_CORRUPT; with room again the same backup restores`, async () => {
+      const { db, manager: plain } = onTmpfs();
+      const manager = new BackupManager({ provider: new SqliteBackupProvider(db), ...format.options });
+      const { backup } = await manager.create();
+      assert.ok(plain);
+      const free = fillDisk((tmpfs as { dir: string }).dir);
+      try {
+        for (const attempt of [() => manager.verify(backup.id), () => manager.restore(backup.id)]) {
+          const error = await rejectsWith(attempt(), 'DISK_FULL', new RegExp(backup.id.replace(/\./g, '\\.')));
+          assert.doesNotMatch(`${error.message} ${error.hint}`, /changed|use another backup|corrupt/i);
+          assert.match(error.hint ?? '', /free space/);
+        }
+      } finally {
+        free();
+      }
+      await manager.verify(backup.id);
+      await manager.restore(backup.id);
+      assert.deepEqual(
+        readdirSync(manager.dir).filter((name) => name.startsWith('.')),
+        [],
+        'no temp file left',
+      );
+    });
+  }
+
+  test('a read-only file system: PERMISSION_DENIED on verify and restore, never BACKUP_CORRUPT', async () => {
+    const { db, manager } = onTmpfs();
+    const { backup } = await manager.create();
+    const root = (tmpfs as { dir: string }).dir;
+    execFileSync('mount', ['-o', 'remount,ro', root]);
+    try {
+      for (const attempt of [
+        () => manager.verify(backup.id),
+        () => manager.restore(backup.id),
+        () => manager.restore(backup.id, { to: join(root, 'other.db') }),
+      ]) {
+        const error = await rejectsWith(attempt(), 'PERMISSION_DENIED');
+        assert.doesNotMatch(`${error.message} ${error.hint}`, /changed|use another backup|corrupt/i);
+      }
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', root]);
+    }
+    await manager.verify(backup.id);
+    assert.ok(db);
   });
 });
 

@@ -169,6 +169,8 @@ export class BackupManager {
       let facts: StoredFacts;
       const checkLevel = this.options.check ?? 'structure';
       const checking = this.provider.check(plain, checkLevel);
+      // It may fail (no space for its -shm) while the encoding still runs: awaited below, never unhandled.
+      checking.catch(() => undefined);
       if (level === null && key === null) {
         const hashed = snapshot.hashed ?? (await hashFileInWorker(plain));
         facts = { size: hashed.size, sha256: hashed.sha256, plainSize: hashed.size, plainSha256: hashed.sha256 };
@@ -504,6 +506,8 @@ export class BackupManager {
   private async decodeAndCheck(entry: BackupEntry, plain: string, phase: 'verify' | 'restore'): Promise<string[]> {
     const { path: stored } = await this.storedFile(entry);
     const checking = isPlain(entry) ? this.checkInPlace(stored, this.tempPath('check')) : null;
+    // It may fail (a read-only folder) while the decoding still runs: awaited below, never unhandled.
+    checking?.catch(() => undefined);
     try {
       const key = entry.encryption ? this.readKey() : null;
       await decodeBackup(stored, plain, { ...entry, id: entry.id }, key, this.throttled(entry.id, phase, entry.plainSize), phase === 'restore');
