@@ -5,9 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BackupManager, SqliteBackupProvider } from '../src/index.js';
@@ -204,5 +204,51 @@ describe('a backup of a damaged database', () => {
     const [only] = (await manager.list()).backups;
     assert.equal(only?.id, backup.id);
     assert.deepEqual(only?.checked, { level: 'full', ok: true, at: new Date(START + DAY).toISOString() });
+  });
+});
+
+describe('temp files of killed backups and restores', () => {
+  const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+
+  test('restore, verify and delete remove the temp files of dead processes first (never a live one)', async () => {
+    const dir = tempDir('strata-temps-');
+    const db = join(dir, 'app.db');
+    const connection = new Database(db);
+    connection.exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('a');");
+    connection.close();
+    const manager = new BackupManager({ provider: new SqliteBackupProvider(db) });
+    const { backup } = await manager.create();
+    const other = (await manager.create()).backup;
+    const elsewhere = tempDir('strata-temps-to-');
+    /** What killed processes leave: in the backups folder, and beside a `restore --to` target. */
+    const plant = () => {
+      const dead = deadPid();
+      const inBackups = [
+        ...['restore', 'restore-journal', 'check', 'check-wal', 'verify', 'snapshot', 'stored'].map((kind) =>
+          join(manager.dir, `.strata-${dead}-0123abcd.${kind}`),
+        ),
+        join(manager.dir, `.${backup.id}.checked.json.${dead}-0123abcd.tmp`),
+      ];
+      const beside = [join(elsewhere, `.${backup.id}.${dead}-0123abcd.restore`), join(elsewhere, `.${backup.id}.${dead}-0123abcd.restore-journal`)];
+      for (const temp of [...inBackups, ...beside]) writeFileSync(temp, Buffer.alloc(4096));
+      return { inBackups, beside };
+    };
+    const live = join(manager.dir, `.strata-${process.pid}-0123abcd.restore`);
+    writeFileSync(live, 'in progress');
+    const gone = (paths: string[]) => {
+      for (const path of paths) assert.equal(existsSync(path), false, `${path} should be gone`);
+    };
+
+    const restoreTo = plant();
+    await manager.restore(backup.id, { to: join(elsewhere, 'copy.db') });
+    gone([...restoreTo.inBackups, ...restoreTo.beside]);
+    const verify = plant();
+    await manager.verify(backup.id);
+    gone(verify.inBackups);
+    const del = plant();
+    await manager.delete(other.id);
+    gone(del.inBackups);
+    assert.equal(existsSync(live), true, 'a live process may still be writing it');
+    rmSync(live);
   });
 });

@@ -17,6 +17,7 @@ import {
   CHECKED_SUFFIX,
   checkedPath,
   checkBackupId,
+  isBackupId,
   latestCheck,
   writeCheckRecord,
   type CheckRecord,
@@ -139,6 +140,7 @@ export class BackupManager {
 
   private async write(options: CreateBackupOptions, prune: boolean): Promise<CreateOutcome> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.removeOrphans();
     const level = this.options.compression || null;
     const key = this.options.encrypt ? this.writeKey() : null;
     const createdAt = this.now();
@@ -266,6 +268,7 @@ export class BackupManager {
 
   private async verifyOrExplain(id: string, outcome: string): Promise<BackupEntry> {
     try {
+      await this.removeOrphans();
       return await this.verifyChecked(id);
     } catch (error) {
       const io = await ioFailure(error, { doing: `verifying backup ${id}`, path: this.dir, outcome });
@@ -359,6 +362,8 @@ export class BackupManager {
     // A server URL (--to postgres://.../other) is the provider's to check; a path must be new.
     const toUrl = options.to !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(options.to);
     const to = options.to === undefined ? undefined : toUrl ? options.to : resolve(options.to);
+    await this.removeOrphans();
+    if (to && !toUrl) await this.removeDeadRestores(dirname(to));
     if (to && !toUrl && (await stat(to).catch(() => null))) {
       throw new StrataError(ErrorCode.FILE_EXISTS, `${to} already exists`, { hint: 'restore to a new path, or restore in place without --to' });
     }
@@ -390,6 +395,7 @@ export class BackupManager {
   /** Under the migration lock: a running migration may need the backup it just took. */
   async delete(id: string): Promise<BackupEntry> {
     const entry = await this.entry(id);
+    await this.removeOrphans();
     await this.locked(`delete backup ${entry.id}`, 'nothing was deleted', () => this.remove(entry));
     return entry;
   }
@@ -563,7 +569,11 @@ export class BackupManager {
     await unlink(checkedPath(this.dir, entry.id)).catch(ignoreMissing);
   }
 
-  /** Temp files of dead processes, and data files whose manifest never came (an old crash). */
+  /**
+   * Temp files of dead processes (their names carry the pid that made them), and data files
+   * whose manifest never came (an old crash). Every operation starts with it: a killed restore
+   * of a large database leaves copies as large, which the next one must not add to.
+   */
   private async removeOrphans(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const manifests = new Set(names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).map((n) => n.slice(0, -MANIFEST_SUFFIX.length)));
@@ -577,7 +587,7 @@ export class BackupManager {
       // manifest is written through a `.<id>.manifest.json.<pid>-<hex>.tmp` file.
       const temp =
         /^\.strata-(\d+)-[0-9a-f]{8}\.(?:snapshot|stored|verify|check|restore)(?:-wal|-shm|-journal)?$/.exec(name) ??
-        /^\..+\.manifest\.json\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
+        /^\..+\.(?:manifest|checked)\.json\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
       if (!temp || isProcessAlive(Number(temp[1]))) continue;
       const info = await stat(path).catch(() => null);
       if (info) deadWriters.add(info.ino);
@@ -594,6 +604,15 @@ export class BackupManager {
       if (!data || !name.startsWith(prefix) || manifests.has(data[1]!)) continue;
       const info = await stat(path).catch(() => null);
       if (info && (deadWriters.has(info.ino) || this.now().getTime() - info.mtimeMs > ORPHAN_AGE_MS)) await rm(path, { force: true });
+    }
+  }
+
+  /** What a killed `restore --to` left beside its target: `.<id>.<pid>-<hex>.restore` (and SQLite's files beside that). */
+  private async removeDeadRestores(dir: string): Promise<void> {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const temp = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.restore(?:-wal|-shm|-journal)?$/.exec(name);
+      if (!temp || !isBackupId(temp[1]!) || !temp[1]!.startsWith(`${this.provider.name}.`) || isProcessAlive(Number(temp[2]))) continue;
+      await rm(join(dir, name), { force: true });
     }
   }
 
