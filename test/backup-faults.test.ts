@@ -7,10 +7,10 @@ import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BackupManager, SqliteBackupProvider } from '../src/index.js';
+import { BackupManager, FileBackupProvider, SqliteBackupProvider } from '../src/index.js';
 import { rejectsWith, tempDir } from './helpers.js';
 import { fillDisk, mountTmpfs } from './tmpfs.js';
 
@@ -250,5 +250,45 @@ describe('temp files of killed backups and restores', () => {
     gone(del.inBackups);
     assert.equal(existsSync(live), true, 'a live process may still be writing it');
     rmSync(live);
+  });
+});
+
+describe('file modes whatever the folder (issue 18, item 12)', () => {
+  test('the snapshot a provider writes is 0600 from the start, in a 0755 folder (online backup API, file copy, a JSON file)', async () => {
+    const dir = tempDir('strata-modes-');
+    const db = join(dir, 'app.db');
+    const connection = new Database(db);
+    connection.exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('a');");
+    connection.close();
+    const json = join(dir, 'state.json');
+    writeFileSync(json, '{"a":1}', { mode: 0o644 });
+    const open = join(dir, 'open');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(open, 0o755);
+    const providers = [new SqliteBackupProvider(db), new SqliteBackupProvider(db, { fileCopyMinBytes: 0 }), new FileBackupProvider(json)];
+    for (const [k, provider] of providers.entries()) {
+      const plain = join(open, `snapshot-${k}`);
+      await provider.snapshot(plain);
+      // Before the manager's chmod: what the provider itself created.
+      assert.equal(statSync(plain).mode & 0o777, 0o600, `${provider.source} (${k})`);
+    }
+  });
+
+  test('a key file others may read is refused, as ssh refuses one, with the chmod to run; 0600 is used', async () => {
+    const dir = tempDir('strata-keyfile-');
+    const db = join(dir, 'app.db');
+    const connection = new Database(db);
+    connection.exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('a');");
+    connection.close();
+    const keyFile = join(dir, 'backup.key');
+    writeFileSync(keyFile, randomBytes(32).toString('hex'));
+    chmodSync(keyFile, 0o644);
+    const manager = new BackupManager({ provider: new SqliteBackupProvider(db), encrypt: true, key: { keyFile } });
+    const error = await rejectsWith(manager.create(), 'BACKUP_KEY_UNPROTECTED', /backup\.key.*0644/);
+    assert.match(error.hint ?? '', /chmod 600 .*backup\.key/);
+    assert.deepEqual((await manager.list()).backups, [], 'no backup made with it');
+    chmodSync(keyFile, 0o600);
+    const { backup } = await manager.create();
+    await manager.verify(backup.id);
   });
 });

@@ -267,6 +267,8 @@ export class BackupManager {
   }
 
   private async verifyOrExplain(id: string, outcome: string): Promise<BackupEntry> {
+    // A bad id is refused before any file is touched.
+    checkBackupId(id);
     try {
       await this.removeOrphans();
       return await this.verifyChecked(id);

@@ -59,6 +59,8 @@ export const ErrorCode = {
   /** An encrypted backup and no key, or the wrong one. */
   BACKUP_KEY_MISSING: 'BACKUP_KEY_MISSING',
   BACKUP_KEY_INVALID: 'BACKUP_KEY_INVALID',
+  /** A key file the group or others may read or write (as ssh, Strata refuses it): chmod 600. */
+  BACKUP_KEY_UNPROTECTED: 'BACKUP_KEY_UNPROTECTED',
   /** A target that cannot be backed up this way (an in-memory database). */
   BACKUP_UNSUPPORTED: 'BACKUP_UNSUPPORTED',
   RESTORE_FAILED: 'RESTORE_FAILED',
