@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -289,6 +289,50 @@ describe('file modes whatever the folder (issue 18, item 12)', () => {
     assert.deepEqual((await manager.list()).backups, [], 'no backup made with it');
     chmodSync(keyFile, 0o600);
     const { backup } = await manager.create();
+    await manager.verify(backup.id);
+  });
+});
+
+describe('authenticated manifests (issue 18, item 14)', () => {
+  function tampered(manager: BackupManager, entry: { id: string; file: string }): void {
+    const file = join(manager.dir, entry.file);
+    const bytes = readFileSync(file);
+    // A byte in the last page (the table's rows), then a manifest rewritten to match: what the
+    // sha256 alone cannot tell from a good backup.
+    bytes[bytes.length - 200] = bytes[bytes.length - 200]! ^ 0x01;
+    writeFileSync(file, bytes);
+    const manifest = join(manager.dir, `${entry.id}.manifest.json`);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), sha256: sha, plainSha256: sha }));
+  }
+
+  function database(): string {
+    const db = join(tempDir('strata-mac-'), 'app.db');
+    const connection = new Database(db);
+    connection.exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('abcdefgh');");
+    connection.close();
+    return db;
+  }
+
+  test('with a key, a plain backup changed and its sha256 rewritten is refused (the MAC); the wrong key and no key are told apart', async () => {
+    const db = database();
+    const key = { key: randomBytes(32) };
+    const manager = new BackupManager({ provider: new SqliteBackupProvider(db), key });
+    const { backup } = await manager.create();
+    assert.match(backup.mac ?? '', /^[0-9a-f]{64}$/);
+    await manager.verify(backup.id);
+    await rejectsWith(new BackupManager({ provider: new SqliteBackupProvider(db) }).verify(backup.id), 'BACKUP_KEY_MISSING');
+    tampered(manager, backup);
+    await rejectsWith(manager.verify(backup.id), 'BACKUP_CORRUPT', /MAC/);
+    await rejectsWith(manager.restore(backup.id, { to: join(tempDir(), 'x.db') }), 'BACKUP_CORRUPT', /MAC/);
+  });
+
+  test('without a key the sha256 detects corruption, not tampering (as the README says)', async () => {
+    const db = database();
+    const manager = new BackupManager({ provider: new SqliteBackupProvider(db) });
+    const { backup } = await manager.create();
+    assert.equal(backup.mac, undefined);
+    tampered(manager, backup);
     await manager.verify(backup.id);
   });
 });

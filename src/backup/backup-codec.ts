@@ -247,3 +247,21 @@ function corrupt(id: string, message: string): StrataError {
     details: { id },
   });
 }
+
+/** Whether `key` is the one the encrypted backup at `storedPath` was made with (its header's key check); null when unreadable. */
+export async function isEncryptedWith(storedPath: string, key: BackupKey): Promise<boolean | null> {
+  const header = Buffer.alloc(HEADER_BYTES);
+  try {
+    const handle = await open(storedPath, 'r');
+    try {
+      await handle.read(header, 0, HEADER_BYTES, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+  if (!header.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const salt = Buffer.from(header.subarray(MAGIC.length + 1, MAGIC.length + 17));
+  return keyCheckMatches(await key.derive(salt), salt, Buffer.from(header.subarray(MAGIC.length + 29, HEADER_BYTES)));
+}

@@ -10,7 +10,7 @@ import { EventChannel } from '../engine/events.js';
 import { redactUrl } from '../targets/sql/server-url.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { commandLine } from '../model/next-command.js';
-import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js';
+import { decodeBackup, encodeBackup, isEncryptedWith, type StoredFacts } from './backup-codec.js';
 import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
 import {
   BACKUP_LIST,
@@ -32,6 +32,7 @@ import {
 import { backupsToPrune, expired, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
+import { manifestMacMatches, signManifest } from './manifest-mac.js';
 import { isProcessAlive } from '../fs/process-alive.js';
 import { ioFailure } from '../fs/io-failure.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../model/lock-timeout.js';
@@ -183,7 +184,7 @@ export class BackupManager {
       }
       const problems = await checking;
       const placed = await this.place(stored, createdAt, suffix);
-      const entry: BackupEntry = {
+      const unsigned: BackupEntry = {
         id: placed.id,
         file: placed.file,
         source: this.provider.source,
@@ -199,6 +200,9 @@ export class BackupManager {
         verified: problems.length === 0,
         check: checkLevel,
       };
+      // With a key at hand (even for a plain backup), the manifest is authenticated.
+      const macKey = key ?? this.readKey();
+      const entry = macKey ? await signManifest(unsigned, macKey) : unsigned;
       await writeManifest(this.dir, entry);
       this.events.emit('backup', { target: this.provider.source, id: entry.id, location: join(this.dir, entry.file) });
       if (problems.length) {
@@ -303,6 +307,7 @@ export class BackupManager {
   }
 
   private async verifyEntry(entry: BackupEntry): Promise<BackupEntry> {
+    await this.authenticate(entry);
     const plain = this.tempPath('verify');
     try {
       if (isPlain(entry)) {
@@ -369,6 +374,7 @@ export class BackupManager {
     if (to && !toUrl && (await stat(to).catch(() => null))) {
       throw new StrataError(ErrorCode.FILE_EXISTS, `${to} already exists`, { hint: 'restore to a new path, or restore in place without --to' });
     }
+    await this.authenticate(entry);
     const plain = to && !toUrl ? join(dirname(to), `.${entry.id}.${process.pid}-${randomBytes(4).toString('hex')}.restore`) : this.tempPath('restore');
     try {
       const problems = await this.decodeAndCheck(entry, plain, 'restore');
@@ -620,6 +626,38 @@ export class BackupManager {
 
   private tempPath(kind: string): string {
     return join(this.dir, `.strata-${process.pid}-${randomBytes(4).toString('hex')}.${kind}`);
+  }
+
+  /** A manifest made with a key must still carry that key's MAC: changed bytes with a rewritten sha256 are refused. */
+  private async authenticate(entry: BackupEntry): Promise<void> {
+    if (entry.mac === undefined) return;
+    const key = this.readKey();
+    if (!key) {
+      throw new StrataError(ErrorCode.BACKUP_KEY_MISSING, `the manifest of backup ${entry.id} is authenticated with a key, and no key was given`, {
+        hint: 'set STRATA_BACKUP_KEY (or pass --key-file / --passphrase-env) to the key that was set when the backup was made',
+        details: { id: entry.id },
+      });
+    }
+    if (entry.macKdf !== undefined && entry.macKdf !== key.kdf) {
+      throw new StrataError(
+        ErrorCode.BACKUP_KEY_INVALID,
+        `backup ${entry.id} was made with a ${entry.macKdf === 'scrypt' ? 'passphrase' : 'raw key'}, but ${key.origin} is a ${key.kdf === 'scrypt' ? 'passphrase' : 'raw key'}`,
+        { hint: entry.macKdf === 'scrypt' ? 'give the passphrase (--passphrase-env NAME)' : 'give the key (STRATA_BACKUP_KEY or --key-file)' },
+      );
+    }
+    if (!(await manifestMacMatches(entry, key))) {
+      // An encrypted backup's header tells a wrong key from a changed manifest.
+      if (entry.encryption && (await isEncryptedWith(join(this.dir, entry.file), key)) === false) {
+        throw new StrataError(ErrorCode.BACKUP_KEY_INVALID, `${key.origin} is not the key backup ${entry.id} was encrypted with`, {
+          hint: 'use the key (or passphrase) that was set when the backup was made',
+        });
+      }
+      throw new StrataError(
+        ErrorCode.BACKUP_CORRUPT,
+        `the manifest of backup ${entry.id} does not match its MAC: it was changed after the backup was made (or ${key.origin} is not the key it was made with)`,
+        { hint: 'it was not restored; use another backup', next: [BACKUP_LIST], details: { id: entry.id } },
+      );
+    }
   }
 
   private writeKey(): BackupKey {

@@ -36,6 +36,10 @@ export interface BackupEntry {
   verified: boolean;
   /** Which check that was (absent in manifests from before the choice existed: `full`). */
   check?: 'full' | 'structure';
+  /** With a key: HMAC-SHA256 of the other fields (manifest-mac.ts), its salt, and the kind of key. */
+  mac?: string;
+  macSalt?: string;
+  macKdf?: 'none' | 'scrypt';
 }
 
 export const MANIFEST_SUFFIX = '.manifest.json';
