@@ -62,7 +62,7 @@ describe('version, help and did-you-mean', () => {
     const foreign = ws.run('log', '--lock-timeout', '5');
     assertFailure(foreign, 'USAGE', 2, { hint: true });
     assert.match(foreign.stderr, /--lock-timeout is not an option of strata log/);
-    assert.match(foreign.stderr, /hint: strata migrate, strata rollback, strata redo, strata repair take it/);
+    assert.match(foreign.stderr, /hint: strata migrate, strata rollback, strata redo, strata repair, strata backup take it/);
   });
 
   test("each command's help lists only the options it takes", () => {
