@@ -1,4 +1,8 @@
-/** `strata-migrate/backup`: backups of a database or a file, their providers, keys and retention. */
+/**
+ * `strata-migrate/backup`: backups of a database or a file, their providers, keys and retention.
+ *
+ * @module strata-migrate/backup
+ */
 export { BackupManager } from './backup/backup-manager.js';
 export type { BackupLock, BackupManagerOptions, CreateBackupOptions, CreateOutcome, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
 export type { BackupEntry } from './backup/backup-manifest.js';
@@ -14,3 +18,5 @@ export type { BackupSettings, BackupConfig } from './backup/backup-settings.js';
 export type { KeySource } from './backup/backup-key.js';
 export type { RetentionPolicy } from './backup/retention.js';
 export { DEFAULT_RETENTION } from './backup/retention.js';
+export type { CheckLevel, Snapshot } from './backup/providers/backup-provider.js';
+export type { SqliteProviderOptions } from './backup/providers/sqlite-provider.js';

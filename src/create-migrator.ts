@@ -19,11 +19,13 @@ import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
 import { createFolderReadCache, readMigrationFolder } from './sources/folder-source.js';
+import { formatNamed } from './sources/formats/index.js';
 import { compilePlaceholderPattern } from './sources/sql/placeholders.js';
 import { resolveDatabase, type DatabaseSpec } from './targets/sql/database-spec.js';
 import type { SqlContext, SqlDriver } from './targets/sql/driver.js';
 import type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
 import { SqlTarget } from './targets/sql/sql-target.js';
+import { registerSqlParts } from './targets/sql/migrator-parts.js';
 import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
@@ -43,6 +45,12 @@ export interface CreateMigratorOptions extends ProblemPolicy {
   dbLockTimeout?: number | string;
   /** The migrations folder. Omit it to use only migrations given to register(). */
   dir?: string;
+  /**
+   * The folder's layout: 'strata', or another tool's read in place ('flyway', 'goose', 'prisma',
+   * 'drizzle', 'sqlx', 'd1', 'atlas'; see docs/formats.md). Default 'auto': detected from the
+   * folder where unambiguous, else Strata's.
+   */
+  format?: string;
   /**
    * Values for placeholders in SQL files (`${schema}` becomes `app` with `{ schema: 'app' }`),
    * inserted verbatim when a file is loaded; a placeholder with no value is an error.
@@ -89,11 +97,13 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
   const spec = resolveDatabase({ ...options, journalTable: typeof options.journal === 'object' ? options.journal.table : undefined });
   const driver = spec.driver ?? spec.openDriver();
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
+  const format = options.format === undefined || options.format === 'auto' ? 'auto' : formatNamed(options.format);
   const cache = createFolderReadCache();
   let backups: BackupManager | undefined;
+  const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
-    target: new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name),
-    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders }) : []),
+    target,
+    source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders, format }) : []),
     define: codeMigration,
     checksumMatches,
     lockTimeoutMs: options.lockTimeoutMs,
@@ -108,5 +118,6 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
         : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
   });
   if (options.journal) attachSqlJournal(migrator, driver, options.journal, spec);
+  registerSqlParts(migrator, { driver, target: target as SqlTarget<unknown>, lockTimeoutMs: options.lockTimeoutMs, now: options.now });
   return migrator;
 }

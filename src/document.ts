@@ -2,6 +2,8 @@
  * `strata-migrate/document`: versioned JSON state migrations that run unchanged in a browser, a VS Code
  * extension host, an Electron renderer or Node. No node: imports and no dependencies; the
  * JSON-file store is in `strata-migrate/document/node`.
+ *
+ * @module strata-migrate/document
  */
 export { MigrationManager, migrationManager } from './targets/document/migration-manager.js';
 export type { DocumentStep } from './targets/document/migration-manager.js';
@@ -48,3 +50,11 @@ export type {
 } from './journal/index.js';
 export { CompatibilityLayer } from './progressive/compat.js';
 export type { CompatibilityLayerOptions, CompatBackend, CompatState, MigrationStats } from './progressive/compat.js';
+
+// Types the API above refers to, exported so a user can name them (and the API reference links them).
+export type { Direction } from './model/run-report.js';
+export type { StatusProblem } from './model/status-report.js';
+export type { Release as LockRelease } from './targets/document/locks.js';
+export type { EncodedDocument } from './targets/document/layouts.js';
+export type { Listener } from './engine/events.js';
+export type { StandardResult } from './targets/document/standard-schema.js';

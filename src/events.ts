@@ -4,7 +4,7 @@
  * `EventChannel` from here listens to all of them by default.
  *
  * @example
- * import { EventChannel } from 'strata';
+ * import { EventChannel } from 'strata-migrate';
  * const events = new EventChannel();
  * events.on('import:progress', (e) => console.log(`${e.name}: ${e.done}/${e.total}`));
  * events.on('migrated', (e) => console.log(`applied ${e.version}_${e.name}`));
@@ -12,8 +12,9 @@
 import { EventChannel as Channel, type EngineEvents, type Listener as ChannelListener } from './engine/events.js';
 import type { BackfillEvents } from './progressive/backfill-events.js';
 import type { ImportEvents } from './import/import-events.js';
+import type { AdoptEvents } from './adopt/adopt-events.js';
 
-export interface StrataEvents extends EngineEvents, ImportEvents, BackfillEvents {}
+export interface StrataEvents extends EngineEvents, ImportEvents, BackfillEvents, AdoptEvents {}
 
 export type StrataEventName = keyof StrataEvents;
 export type Listener<K extends StrataEventName> = ChannelListener<StrataEvents, K>;

@@ -2,6 +2,8 @@
  * `strata-migrate/import`: one-off imports of legacy data into a migrated database, with the
  * readers for the sources they come from (Dexie exports, redux-persist state, conf/electron-store
  * files, large JSON arrays) and the `import.config` loading that `strata import` does.
+ *
+ * @module strata-migrate/import
  */
 export {
   runImport,

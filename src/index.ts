@@ -3,11 +3,16 @@
  * the drivers and database specs). Backups, imports, the journal and backfills have their own
  * entries (`strata-migrate/backup`, `/import`, `/journal`, `/backfill`); the names the README
  * documents from the root before those entries existed stay re-exported here, below.
+ *
+ * @module strata-migrate
  */
+export { defineConfig } from './config.js';
+export type { StrataConfig, JournalConfig, BackupConfig } from './config.js';
 export { createMigrator, DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './create-migrator.js';
 export type { CreateMigratorOptions, SqlMigrator } from './create-migrator.js';
 export { Migrator, DEFAULT_LOCK_TIMEOUT_MS } from './engine/migrator.js';
 export type { MigrateOptions, RollbackOptions, RunReport, StatusReport, ValidationReport, RepairOutcome, MigratorOptions } from './engine/migrator.js';
+export type { BaselineOptions, BaselineReport } from './engine/migrator.js';
 export { EventChannel } from './events.js';
 export type { StrataEvents, StrataEventName, StepEvent, EngineEvents, AnyListener } from './events.js';
 export type { MigratorPlugin, InspectedPlan, InspectedStep, PlanFinding } from './engine/plugin.js';
@@ -90,3 +95,27 @@ export type {
 } from './import.js';
 export * from './backfill.js';
 export * from './journal.js';
+
+// Types the API above refers to, exported so a user can name them (and the API reference links them).
+export type {
+  BetterSqlite3Database,
+  BetterSqlite3Statement,
+  BetterSqlite3Transaction,
+  BetterSqlite3FunctionOptions,
+  BetterSqlite3ColumnDefinition,
+  BetterSqlite3RunResult,
+  ArgumentsOf,
+} from './targets/sql/sqlite/better-sqlite3-database.js';
+export type { PgClient, PgQueryResult } from './targets/sql/postgres/pg-client.js';
+export type { MysqlConnection } from './targets/sql/mysql/mysql-connection.js';
+export type { SqlBody, CodeBody } from './model/migration.js';
+export type { LedgerOperation, LedgerStatus } from './model/ledger.js';
+export type { BackupHook } from './engine/migrator.js';
+export type { ChecksumMatcher } from './model/plan.js';
+export type { ParsedSqlFile } from './sources/sql/parse-sql-migration.js';
+export type { Awaitable } from './engine/plugin.js';
+export type { SqlSyntax, SplitOptions } from './sources/sql/split-statements.js';
+export type { FolderSourceOptions, FolderReadCache } from './sources/folder-source.js';
+export type { PlaceholderValues } from './sources/sql/placeholders.js';
+export type { StrataErrorOptions } from './model/errors.js';
+export type { OpenWait } from './engine/target.js';

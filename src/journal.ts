@@ -1,4 +1,8 @@
-/** `strata-migrate/journal`: the migration journal, its sinks (memory, web storage, JSON Lines, SQL table) and its exports. */
+/**
+ * `strata-migrate/journal`: the migration journal, its sinks (memory, web storage, JSON Lines, SQL table) and its exports.
+ *
+ * @module strata-migrate/journal
+ */
 export {
   Journal,
   JOURNALED_EVENTS,
@@ -29,3 +33,5 @@ export { sqlJournalSink, DEFAULT_JOURNAL_TABLE } from './journal/sql-sink.js';
 export type { SqlJournalOptions } from './journal/sql-sink.js';
 export { journalOf } from './journal/attach-sql.js';
 export type { SqlJournalSettings } from './journal/attach-sql.js';
+export type { AnyChannel } from './journal/journal.js';
+export type { NormalizedQuery } from './journal/entry.js';

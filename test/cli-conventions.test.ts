@@ -5,7 +5,7 @@
  * process, on real SQLite files, PostgreSQL and MariaDB.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { COMMANDS, optionsOf, type CommandName } from '../src/cli/command-table.js';
@@ -62,7 +62,8 @@ describe('version, help and did-you-mean', () => {
     const foreign = ws.run('log', '--lock-timeout', '5');
     assertFailure(foreign, 'USAGE', 2, { hint: true });
     assert.match(foreign.stderr, /--lock-timeout is not an option of strata log/);
-    assert.match(foreign.stderr, /hint: strata migrate, strata rollback, strata redo, strata repair, strata backup take it/);
+    // Every command that takes the lock lists it (baseline and adopt joined in issue 15, backup in issue 18).
+    assert.match(foreign.stderr, /hint: strata migrate, strata rollback, (strata baseline, )?strata redo, strata repair(, strata adopt)?(, strata backup)? take it/);
   });
 
   test("each command's help lists only the options it takes", () => {
@@ -310,6 +311,29 @@ describe('init, create --timestamp, empty ups, redo', () => {
     const migrated = cli(['migrate'], { cwd: dir });
     assertOk(migrated);
     assert.match(migrated.stdout, /\(from strata\.config\.json\)/);
+  });
+
+  test('init writes strata.config.ts with defineConfig where the project has strata-migrate; the next command loads it', () => {
+    const dir = tempDir('strata-init-ts-');
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'strata-migrate'), 'dir');
+    const init = cli(['init', '--db', "./it's.db", '--json'], { cwd: dir });
+    assertOk(init);
+    assert.equal(parseJson(init).format, 'ts');
+    const config = readFileSync(join(dir, 'strata.config.ts'), 'utf8');
+    assert.match(config, /^import \{ defineConfig \} from 'strata-migrate';$/m);
+    assert.match(config, /db: '\.\/it\\'s\.db',/);
+    assert.ok(!existsSync(join(dir, 'strata.config.json')));
+    writeFiles(join(dir, 'migrations'), { '0001_a.sql': table('a') });
+    const migrated = cli(['migrate', '--no-backup'], { cwd: dir });
+    assertOk(migrated);
+    assert.match(migrated.stdout, /\(from strata\.config\.ts\)/);
+    assert.ok(existsSync(join(dir, "it's.db")));
+    assertFailure(cli(['init', '--format', 'json'], { cwd: dir }), 'FILE_EXISTS');
+    const json = tempDir('strata-init-json-');
+    assertOk(cli(['init', '--format', 'json'], { cwd: json }));
+    assert.ok(existsSync(join(json, 'strata.config.json')));
+    assertFailure(cli(['init', '--format', 'yaml'], { cwd: tempDir('strata-init-bad-') }), 'USAGE', 2);
   });
 
   test('init --db and --dir: the lines follow the database', () => {

@@ -38,7 +38,7 @@ export async function up(ctx: SqlContext): Promise<void> {
 `;
 
 /** Uses every entry point, and one misuse that must stay a type error (else tsc reports the unused directive). */
-const APP = `import { createMigrator, StrataError, type SqlMigrator } from '${manifest.name}';
+const APP = `import { createMigrator, defineConfig, StrataError, type SqlMigrator, type StrataConfig } from '${manifest.name}';
 import { MigrationManager } from '${manifest.name}/document';
 import { jsonFileStore } from '${manifest.name}/document/node';
 
@@ -48,6 +48,9 @@ export const store = jsonFileStore('state.json');
 export const isError = (error: unknown): boolean => error instanceof StrataError;
 // @ts-expect-error a number is not a database
 createMigrator({ db: 12345 });
+export const config: StrataConfig = defineConfig({ db: './app.db', backup: { keepDays: 7 } });
+// @ts-expect-error a misspelt key in strata.config.ts
+defineConfig({ dbb: './app.db' });
 `;
 
 const TSCONFIG = JSON.stringify({

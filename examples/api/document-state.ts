@@ -25,7 +25,7 @@ migrations.register({
   down: (data) => ({ todos: data.todos.map(({ done: _, ...t }) => t) }),
 });
 
-// The pure API, as seed 000 has it: the input is not touched.
+// The pure API: the input is not touched.
 const legacy = { todos: [{ id: 1, title: 'write docs' }] };
 console.log(JSON.stringify(migrations.applyMigrations(0, 2, legacy).todos[0])); // {"id":1,"title":"write docs","done":false,"createdAt":"1970-01-01T00:00:00.000Z"}
 console.log(migrations.getLatestVersion()); // 2

@@ -16,6 +16,11 @@ export interface AdoptedStep {
   appliedAt: string | null;
   /** The checksum the tool stored, for tools that store one (Flyway, Prisma, drizzle, sqlx, Atlas). */
   storedChecksum?: string;
+  /**
+   * A step that has no file by nature (Flyway's and Atlas's baseline marker): recorded as
+   * adopted history, like the steps of a history-only tool, and never matched to a file.
+   */
+  historyOnly?: boolean;
 }
 
 /** A step the tool marked unfinished or failed: adoption stops and names it. */
@@ -38,6 +43,8 @@ export interface ToolLedgerReader {
   readonly tool: string;
   /** Where the tool's own source defines the layout read here (a repository path), for docs and tests. */
   readonly layoutSource: string;
+  /** The ledger table the tool uses by default, for messages (`schema_migrations`); `--table` names another. */
+  readonly defaultTable?: string;
   /** The migration folder the tool uses by default, relative to the project. */
   readonly defaultDir: string;
   /**
@@ -46,11 +53,23 @@ export interface ToolLedgerReader {
    * history is recorded and new migrations are written for Strata.
    */
   readonly folder: 'in-place' | 'history-only';
+  /**
+   * For an in-place folder: the source format Strata reads it with (the config's `format`:
+   * 'flyway', 'goose', 'prisma', 'drizzle', 'sqlx', 'd1', 'atlas'); absent when Strata's own
+   * reader already understands the folder (dbmate, golang-migrate).
+   */
+  readonly format?: string;
   /** Reads the ledger; null when the tool's ledger table (or file) is not there. */
   read(db: SqlDriver, options: { dir: string; table?: string }): Promise<ToolHistory | null>;
   /**
    * For tools that store a checksum: the checksum the tool would compute for this file's
    * contents, to compare with `storedChecksum` (a mismatch refuses with a per-file report).
+   * `dir` is the migrations folder, for tools whose checksum chains over earlier files (Atlas).
    */
-  checksumOf?(file: { path: string; contents: Buffer }): string;
+  checksumOf?(file: { path: string; contents: Buffer; dir: string }): string;
+  /**
+   * For tools that accept more than one form of a file (Prisma: either line ending): whether the
+   * stored checksum holds for these contents. Without it, `checksumOf(file) === storedChecksum`.
+   */
+  checksumMatches?(file: { path: string; contents: Buffer; dir: string }, stored: string): boolean;
 }

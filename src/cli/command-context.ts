@@ -75,6 +75,7 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         {
           db: string('db'),
           dir: string('dir'),
+          format: string('format'),
           config: string('config'),
           table: string('table'),
           lockTimeoutMs: integerOption(values['lock-timeout'], '--lock-timeout'),

@@ -65,6 +65,11 @@ const SESSION = {
 
 const MIGRATIONS = {
   dir: { type: 'string', description: 'migrations folder (default ./migrations)', value: 'folder' },
+  format: {
+    type: 'string',
+    description: "the folder's layout: strata, flyway, goose, prisma, drizzle, sqlx, d1 or atlas (default: detected)",
+    value: 'name',
+  },
   table: { type: 'string', description: 'ledger table (default strata_migrations)', value: 'name' },
   var: { type: 'string', multiple: true, description: 'a value for a placeholder in SQL files (repeatable; overrides the config)', value: 'name=value' },
 } as const satisfies Record<string, OptionSpec>;
@@ -95,6 +100,11 @@ const BACKUP = {
   'keep-count': { type: 'string', description: 'retention: keep at most N backups (default 10)', value: 'N' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** `migrate` / `rollback`: write the schema dump after a successful run (over the config's "dumpSchema"). */
+const DUMP_SCHEMA = {
+  'dump-schema': { type: 'string', description: 'after a successful run, write the schema dump (strata schema dump) to this file', value: 'path' },
+} as const satisfies Record<string, OptionSpec>;
+
 const NO_BACKUP = {
   'no-backup': { type: 'boolean', description: 'do not back up the database before this run' },
 } as const satisfies Record<string, OptionSpec>;
@@ -109,14 +119,15 @@ const RUN = { ...DATABASE, ...SCHEMA, ...SESSION, ...MIGRATIONS, ...LOCK } as co
 
 export const COMMANDS = {
   init: {
-    summary: 'start a project: strata.config.json, the migrations folder, .gitignore lines',
-    usage: 'strata init [--db PATH|URL] [--dir FOLDER]',
+    summary: 'start a project: a config file, the migrations folder, .gitignore lines',
+    usage: 'strata init [--db PATH|URL] [--dir FOLDER] [--format ts|json]',
     positionals: 0,
     details:
-      'Writes strata.config.json with "db" and "dir" (never over an existing one), creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
+      'Writes a config with "db" and "dir" (never over an existing one): strata.config.ts using defineConfig() when this folder can load it (strata-migrate installed here, and tsx or Node 22.18+), else strata.config.json. Creates the migrations folder, and adds the database, its -wal/-shm and backups/ to .gitignore (lines already there are not added again).',
     options: {
       db: { type: 'string', description: 'the database the config names (default ./strata.db)', value: 'path|url' },
       dir: { type: 'string', description: 'the migrations folder (default ./migrations)', value: 'folder' },
+      format: { type: 'string', description: 'the config file to write: ts (strata.config.ts, typed by defineConfig) or json', value: 'ts|json' },
     },
   },
   migrate: {
@@ -129,6 +140,7 @@ export const COMMANDS = {
       'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
       resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
       ...RUN,
+      ...DUMP_SCHEMA,
       ...POLICY,
       ...NO_BACKUP,
       ...BACKUP,
@@ -136,15 +148,31 @@ export const COMMANDS = {
   },
   rollback: {
     summary: 'roll back the last migration, the last N, or down to version V (0 = everything)',
-    usage: 'strata rollback [V] [--steps N] [--dry-run]',
+    usage: 'strata rollback [V | --to V] [--steps N] [--from-ledger] [--dry-run]',
     positionals: 1,
+    details:
+      "--from-ledger: steps whose files this build does not have (a database migrated by a newer build) are reverted with the down SQL their ledger rows kept, each only when the schema's fingerprint is still the one its row recorded.",
     options: {
+      to: { type: 'string', description: 'roll back to version V (the same as the positional V)', value: 'V' },
       steps: { type: 'string', description: 'roll back the last N migrations', value: 'N' },
+      'from-ledger': { type: 'boolean', description: 'revert steps without a file here with the down SQL kept in their ledger rows' },
       'dry-run': DRY_RUN,
       ...RUN,
+      ...DUMP_SCHEMA,
       'allow-changed': POLICY['allow-changed'],
       ...NO_BACKUP,
       ...BACKUP,
+    },
+  },
+  baseline: {
+    summary: 'record every migration up to V as applied without running it, for a database whose schema already is at V',
+    usage: 'strata baseline V [--dry-run] [--json]',
+    positionals: 1,
+    details:
+      "Runs the verify section (-- migrate:verify, verify(ctx)) of every migration it would record first, and records nothing when one fails (all failures are listed). Refuses when the ledger already holds rows after V. The rows say operation 'baseline'; status shows them as 'applied (baseline)'.",
+    options: {
+      'dry-run': { type: 'boolean', description: 'run the verifies and show what would be recorded; record nothing' },
+      ...RUN,
     },
   },
   redo: {
@@ -184,6 +212,7 @@ export const COMMANDS = {
       ts: { type: 'boolean', description: 'a TypeScript module exporting up(ctx) and down(ctx)' },
       timestamp: { type: 'boolean', description: 'version it with a UTC timestamp (YYYYMMDDHHMMSS), even in a sequentially numbered folder' },
       dir: MIGRATIONS.dir,
+      format: MIGRATIONS.format,
       config: DATABASE.config,
       database: DATABASE.database,
     },
@@ -271,6 +300,37 @@ export const COMMANDS = {
       'journal-file': { type: 'string', description: "a document store's JSON-lines journal instead of the database's", value: 'path' },
       ...DATABASE,
       schema: { type: 'string', description: 'PostgreSQL: the schema holding the journal', value: 'name' },
+    },
+  },
+  adopt: {
+    summary: "take over another tool's migration history (dbmate, golang-migrate, goose, flyway, prisma, drizzle, sqlx, d1, atlas...)",
+    usage: 'strata adopt --from TOOL [--dir D] [--table T] [--dry-run] [--json]',
+    positionals: 0,
+    details:
+      "Reads the tool's ledger table and its migrations folder, checks them against each other (every applied step has its file, stored checksums still match, no step is unfinished) and records the history in Strata's ledger, each row marked with the tool it came from. Runs no migration and leaves the tool's ledger as it is; running it again changes nothing. Afterwards it prints the config lines that point Strata at the folder.",
+    options: {
+      from: { type: 'string', description: 'the tool whose history to take over', value: 'tool' },
+      dir: { type: 'string', description: "the tool's migrations folder (default: the tool's own default, e.g. db/migrations for dbmate)", value: 'folder' },
+      'tool-table': { type: 'string', description: "the tool's ledger table, when it is not the tool's default name", value: 'name', aliases: ['table'] },
+      'dry-run': { type: 'boolean', description: 'check everything and print the rows it would write; write nothing' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      ...LOCK,
+    },
+  },
+  schema: {
+    summary: 'dump the schema as deterministic, normalised DDL ending with the applied versions (for review in git)',
+    usage: 'strata schema dump [--out schema.sql] [--json]',
+    positionals: 1,
+    details:
+      "Reads the database's catalog (Strata's own tables left out) and prints the schema as DDL in dependency order, then the applied versions as comments; the same database gives a byte-identical file. --out writes it atomically. The config's \"dumpSchema\" (or migrate --dump-schema PATH) writes it after every successful migrate and rollback.",
+    options: {
+      out: { type: 'string', description: 'write the dump to this file (atomically) instead of printing it', value: 'path' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      table: MIGRATIONS.table,
     },
   },
   help: {

@@ -4,16 +4,15 @@
  * current folder or --config; its relative paths are relative to the file.
  */
 import { existsSync } from 'node:fs';
-import type { BackupConfig } from 'strata-migrate/backup';
+import type { BackupConfig, StrataConfig } from 'strata-migrate';
 import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from 'strata-migrate';
 import { ErrorCode, StrataError } from 'strata-migrate';
 import { nearestName } from './nearest-name.js';
 import { readSettingsFile } from 'strata-migrate/tooling';
 import { compilePlaceholderPattern } from 'strata-migrate/tooling';
-import type { SqlitePragmas } from 'strata-migrate';
 
-export type { BackupConfig };
+export type { BackupConfig, StrataConfig };
 
 const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> = {
   dir: 'string',
@@ -26,35 +25,6 @@ const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> =
   keyEnv: 'string',
   passphraseEnv: 'string',
 };
-
-export interface StrataConfig {
-  db?: string;
-  dir?: string;
-  table?: string;
-  lockTimeoutMs?: number;
-  allowChanged?: boolean;
-  allowMissing?: boolean;
-  allowOutOfOrder?: boolean;
-  pragmas?: SqlitePragmas;
-  /** PostgreSQL: the schema to migrate. */
-  schema?: string;
-  /** Record every run in strata_journal (see `strata log`): true, or { level, table }. */
-  journal?: boolean | { level?: 'debug' | 'info' | 'warn' | 'error' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; table?: string };
-  /** PostgreSQL: statement_timeout (ms, or an interval string such as '30s'). */
-  statementTimeout?: number | string;
-  /** PostgreSQL: lock_timeout (ms, or an interval string). */
-  dbLockTimeout?: number | string;
-  backup?: false | BackupConfig;
-  /** Values for placeholders in SQL files; `--var name=value` overrides one. */
-  placeholders?: Record<string, string>;
-  /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
-  placeholderPattern?: string | RegExp | false;
-  /**
-   * A multi-database project: name -> that database's settings (its own `db`, and `dir`, `table`,
-   * `backup`, ... over the top-level ones, which are the defaults). See src/cli/project.ts.
-   */
-  databases?: Record<string, StrataConfig>;
-}
 
 export interface ResolvedConfig extends StrataConfig {
   db: string;
@@ -72,6 +42,7 @@ export const CONFIG_FILE_NAMES = ['strata.config.ts', 'strata.config.mts', 'stra
 const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | 'object'> = {
   db: 'string',
   dir: 'string',
+  format: 'string',
   table: 'string',
   lockTimeoutMs: 'number',
   allowChanged: 'boolean',
@@ -85,12 +56,14 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   backup: 'object',
   placeholders: 'object',
   placeholderPattern: 'string',
+  dumpSchema: 'string',
   databases: 'object',
 };
 
 export interface ConfigFlags {
   db?: string;
   dir?: string;
+  format?: string;
   config?: string;
   table?: string;
   lockTimeoutMs?: number;
@@ -136,6 +109,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     db,
     dbSource,
     dir: flags.dir !== undefined ? resolve(cwd, flags.dir) : fromFile.dir !== undefined ? relativeTo(fromFile.dir) : resolve(cwd, DEFAULT_MIGRATIONS_DIR),
+    format: pick(flags.format, fromFile.format),
     table: pick(flags.table, fromFile.table),
     lockTimeoutMs: pick(flags.lockTimeoutMs, fromFile.lockTimeoutMs),
     allowChanged: flags.allowChanged || fromFile.allowChanged,
@@ -148,6 +122,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
     placeholderPattern: fromFile.placeholderPattern,
     journal: fromFile.journal,
+    dumpSchema: fromFile.dumpSchema === undefined ? undefined : relativeTo(fromFile.dumpSchema),
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
   };
 }

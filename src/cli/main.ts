@@ -17,6 +17,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   init: () => import('./commands/init.js'),
   migrate: () => import('./commands/migrate.js'),
   rollback: () => import('./commands/rollback.js'),
+  baseline: () => import('./commands/baseline.js'),
   redo: () => import('./commands/redo.js'),
   status: () => import('./commands/status.js'),
   validate: () => import('./commands/validate.js'),
@@ -27,6 +28,8 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   import: () => import('./commands/import.js'),
   log: () => import('./commands/log.js'),
   backfill: () => import('./commands/backfill.js'),
+  adopt: () => import('./commands/adopt.js'),
+  schema: () => import('./commands/schema.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

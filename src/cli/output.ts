@@ -133,6 +133,7 @@ export function showProgress(events: EventChannel<EngineEvents>, output: Output)
     output.settle(`${verb.padEnd(9)} ${migrationLabel(e)} (${formatMs(e.durationMs)})`);
   };
   events.on('lock:waiting', (e) => output.warn(`waiting for another migration on ${e.target} to finish...`));
+  events.on('ledger:upgraded', (e) => output.line(`upgraded the ledger of ${e.target} from layout ${e.from} to ${e.to} (see docs/ledger.md)`));
   events.on('migrating', starting('applying'));
   events.on('migrated', ended('applied'));
   events.on('reverting', starting('reverting'));

@@ -42,6 +42,10 @@ export interface EngineEvents {
   /** A backup was written back into the store (automatic: after a run the store could not undo). */
   restore: { target: string; id: string; automatic: boolean };
   done: { direction: Direction; results: StepResult[]; durationMs: number };
+  /** The ledger was upgraded in place to this Strata's layout (once; under the lock). */
+  'ledger:upgraded': { target: string; from: number; to: number };
+  /** `baseline`: these steps were recorded as applied without running them (none in a dry run). */
+  baseline: { target: string; version: string; steps: { version: string; name: string }[]; dryRun: boolean };
 }
 
 export type EngineEventName = keyof EngineEvents;

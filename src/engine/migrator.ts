@@ -5,7 +5,7 @@
  */
 import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
-import type { LedgerEntry } from '../model/ledger.js';
+import { adoptedHistoryTool, type LedgerEntry } from '../model/ledger.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type LockTimeoutOption } from '../model/lock-timeout.js';
 import { migrationLabel, type LoadedMigration, type Migration, type MigrationBody, type MigrationDefinition } from '../model/migration.js';
 import { commandLine, nextCommand, repairCommands } from '../model/next-command.js';
@@ -25,6 +25,7 @@ import { canonicalVersion, compareVersions, versionParts } from '../model/versio
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
 import { PluginSlot } from './plugin-slot.js';
+import { storedDownSql } from '../sources/sql/stored-down.js';
 import type { RunReport, StatusReport, ValidationReport } from './reports.js';
 import { originOf, runVerify, type Identity } from './run-body.js';
 import { MigrationRun } from './run.js';
@@ -82,6 +83,29 @@ export interface RollbackOptions {
   dryRun?: boolean;
   /** Skip the backup taken before the run (when backups are configured). */
   backup?: boolean;
+  /**
+   * Revert applied steps whose files this build does not have with the down SQL their ledger
+   * rows kept (an older build of an app meeting a database a newer build migrated). Before each,
+   * the live schema's fingerprint must equal the one its row recorded, when it has one.
+   */
+  fromLedger?: boolean;
+}
+
+export interface BaselineOptions {
+  /** Check (the verifies) and report what would be recorded; record nothing. */
+  dryRun?: boolean;
+}
+
+export interface BaselineReport {
+  /** The version the database's schema is at. */
+  version: string;
+  dryRun: boolean;
+  /** The steps recorded as applied without running (to be recorded, in a dry run), in plan order. */
+  recorded: { version: string; name: string }[];
+  /** The steps whose verify ran and passed. */
+  verified: { version: string; name: string }[];
+  currentVersion: string | null;
+  durationMs: number;
 }
 
 export type RepairOutcome = 'applied' | 'rolled-back';
@@ -146,7 +170,7 @@ export class Migrator<Ctx> {
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
       if (resumed) this.checkResumable(resumed, loaded[0]!.up);
       const backup = await this.backupBefore('up', steps, options.backup);
-      if (steps.length) await this.target.ensureLedger();
+      if (steps.length) await this.ensureLedger();
       const run = new MigrationRun({ target: this.target, events: this.events, direction: 'up', retried: reconciled.aborted, now: this.options.now });
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
         options.singleTransaction ? run.applyAllInOneTransaction(steps, loaded) : run.applyEach(steps, loaded, resumed?.statementsApplied ?? 0),
@@ -181,7 +205,8 @@ export class Migrator<Ctx> {
         : options.steps !== undefined
           ? { kind: 'steps', steps: options.steps }
           : { kind: 'last' };
-    const planned = this.downSteps(readOnly, target, sources);
+    const fromLedger = options.fromLedger === true;
+    const planned = this.downSteps(readOnly, target, sources, fromLedger);
     let inspected: Set<string> | undefined;
     if (options.dryRun || this.plugins.inspects) {
       const loaded = await this.loadDowns(planned);
@@ -194,12 +219,19 @@ export class Migrator<Ctx> {
     const release = await this.lock();
     try {
       const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
-      const steps = this.downSteps(reconciled, target, sources);
+      const steps = this.downSteps(reconciled, target, sources, fromLedger);
       this.events.emit('plan', { direction: 'down', steps: steps.map(identity), dryRun: false });
       const loaded = await this.loadDowns(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('down', false, steps, loaded);
       const backup = await this.backupBefore('down', steps, options.backup);
-      const run = new MigrationRun({ target: this.target, events: this.events, direction: 'down', now: this.options.now });
+      if (steps.length) await this.ensureLedger();
+      const run = new MigrationRun({
+        target: this.target,
+        events: this.events,
+        direction: 'down',
+        now: this.options.now,
+        beforeStep: fromLedger ? (step, done) => this.checkFingerprint(step as DownStep<Ctx>, done) : undefined,
+      });
       const results = await this.restoringOnFailure(backup, false, () => run.applyEach(steps, loaded));
       return this.finish('down', results, started, currentAfter(reconciled, results));
     } finally {
@@ -246,10 +278,17 @@ export class Migrator<Ctx> {
    */
   private async verifyApplied(sources: readonly Migration<Ctx>[], status: StatusReport): Promise<{ version: string; name: string; error: string }[]> {
     const applied = new Set(status.migrations.filter((m) => m.state === 'applied').map((m) => m.version));
+    return (await this.verifyEach(sources.filter((m) => applied.has(m.version)))).failures;
+  }
+
+  /** Each migration's verify (those that have one), in a transaction rolled back; every failure, not just the first. */
+  private async verifyEach(
+    migrations: readonly Migration<Ctx>[],
+  ): Promise<{ passed: Identity[]; failures: { version: string; name: string; error: string }[] }> {
     const failures: { version: string; name: string; error: string }[] = [];
+    const passed: Identity[] = [];
     const runner = { target: this.target, events: this.events };
-    for (const migration of sources) {
-      if (!applied.has(migration.version)) continue;
+    for (const migration of migrations) {
       const { verify } = await migration.load();
       if (!verify) continue;
       const rollback = new Error('verify only');
@@ -263,9 +302,136 @@ export class Migrator<Ctx> {
         );
       } catch (error) {
         if (error !== rollback) failures.push({ version: migration.version, name: migration.name, error: messageOf(error) });
+        else passed.push(identity(migration));
       }
     }
-    return failures;
+    return { passed, failures };
+  }
+
+  /**
+   * Records every migration up to `version` as applied without running it, for a database whose
+   * schema already is at that version: operation 'baseline', the files' checksums and downs.
+   * Refuses when the ledger holds rows after it, and when a verify of those migrations fails on
+   * the database as it is (all are run first, every failure reported): a baseline is checked,
+   * not trusted. All rows or none, under the lock.
+   */
+  async baseline(version: string | number, options: BaselineOptions = {}): Promise<BaselineReport> {
+    const started = clock();
+    const wanted = canonicalVersion(String(version));
+    const sources = await this.sources();
+    if (!sources.some((m) => m.version === wanted)) {
+      const status = nextCommand('status');
+      throw new StrataError(
+        ErrorCode.VERSION_UNKNOWN,
+        `there is no migration with version ${version}: a baseline records the migrations up to one that exists`,
+        {
+          hint: `'${commandLine(status)}' lists the versions; give the version of the last migration the database's schema already has`,
+          next: [status],
+          details: { version: String(version) },
+        },
+      );
+    }
+    const { exists, ledger } = await this.readOnlyState(sources);
+    if (!exists) {
+      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `${this.target.description} does not exist: there is no schema to baseline`, {
+        hint: "a baseline is for a database that already has its schema; for a new one run 'strata migrate'",
+      });
+    }
+    if (options.dryRun) {
+      const { reconciled, steps } = this.planBaseline(sources, ledger, wanted);
+      const verified = await this.verifiedBaseline(wanted, steps);
+      this.events.emit('baseline', { target: this.target.description, version: wanted, steps: steps.map(identity), dryRun: true });
+      return {
+        version: wanted,
+        dryRun: true,
+        recorded: steps.map(identity),
+        verified,
+        currentVersion: reconciled.currentVersion,
+        durationMs: elapsedSince(started),
+      };
+    }
+    await this.target.open('write', this.openWait());
+    const release = await this.lock();
+    try {
+      const { reconciled, steps } = this.planBaseline(sources, await this.target.readLedger(), wanted);
+      const verified = await this.verifiedBaseline(wanted, steps);
+      if (steps.length) {
+        await this.ensureLedger();
+        const loaded = await loadUps(steps);
+        const fingerprint = this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
+        const appliedAt = (this.options.now?.() ?? new Date()).toISOString();
+        await this.target.transaction(
+          async () => {
+            for (const [k, step] of steps.entries()) {
+              const down = loaded[k]!.down;
+              await this.target.writeLedger({
+                version: step.version,
+                name: step.name,
+                checksum: step.checksum,
+                appliedAt,
+                durationMs: 0,
+                status: 'applied',
+                operation: 'baseline',
+                statementsApplied: 0,
+                error: null,
+                adoptedFrom: 'baseline',
+                // The schema now is the schema after the last of them; of the others nothing is known.
+                schemaFingerprint: k === steps.length - 1 ? fingerprint : null,
+                downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
+              });
+            }
+          },
+          { foreignKeys: true },
+        );
+      }
+      this.events.emit('baseline', { target: this.target.description, version: wanted, steps: steps.map(identity), dryRun: false });
+      const after = new Set([...reconciled.applied.map((e) => e.version), ...steps.map((s) => s.version)]);
+      const currentVersion = [...after].sort((a, b) => (reconciled.graph.position.get(a) ?? -1) - (reconciled.graph.position.get(b) ?? -1)).at(-1) ?? null;
+      return { version: wanted, dryRun: false, recorded: steps.map(identity), verified, currentVersion, durationMs: elapsedSince(started) };
+    } finally {
+      await release();
+    }
+  }
+
+  /** The pending migrations a baseline at `wanted` records; refuses rows after it and steps stopped part-way. */
+  private planBaseline(sources: Migration<Ctx>[], ledger: readonly LedgerEntry[], wanted: string): { reconciled: Reconciled<Ctx>; steps: Migration<Ctx>[] } {
+    const reconciled = reconcile(sources, ledger, this.options.checksumMatches);
+    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true });
+    if (incomplete.length) throw problemsError(incomplete);
+    const { category } = versionParts(wanted);
+    const after = ledger.filter(
+      (entry) => entry.status !== 'aborted' && versionParts(entry.version).category === category && compareVersions(entry.version, wanted) > 0,
+    );
+    if (after.length) {
+      const status = nextCommand('status');
+      throw new StrataError(
+        ErrorCode.BASELINE_CONFLICT,
+        `cannot baseline at ${wanted}: the ledger already holds ${after.map(migrationLabel).join(', ')}, after it`,
+        {
+          hint: `a baseline records history up to a version for a database that has none past it; '${commandLine(status)}' shows what the ledger holds`,
+          next: [status],
+          details: { version: wanted, versions: after.map((e) => e.version) },
+        },
+      );
+    }
+    return { reconciled, steps: planUp(reconciled, wanted) };
+  }
+
+  private async verifiedBaseline(wanted: string, steps: readonly Migration<Ctx>[]): Promise<Identity[]> {
+    const { passed, failures } = await this.verifyEach(steps);
+    if (failures.length) {
+      throw new StrataError(
+        ErrorCode.MIGRATION_VERIFY_FAILED,
+        `cannot baseline at ${wanted}: the verify of ${failures.length} migration(s) fails on the database as it is: ${failures
+          .map((f) => `${migrationLabel(f)} (${f.error})`)
+          .join('; ')}`,
+        {
+          hint: "the schema is not what those migrations make: bring it there (or baseline at an earlier version and let 'strata migrate' do the rest); nothing was recorded",
+          details: { version: wanted, failures },
+        },
+      );
+    }
+    return passed;
   }
 
   /** Records the outcome of a step that failed outside a transaction, after a person looked. */
@@ -278,15 +444,21 @@ export class Migrator<Ctx> {
       const entry = (await this.target.readLedger()).find((e) => e.version === wanted);
       if (!entry || entry.status === 'applied' || entry.status === 'aborted') {
         const status = nextCommand('status');
+        // A pending step whose schema is already there is what a baseline records, checked by its verify.
+        const pending = outcome === 'applied' && (!entry || entry.status === 'aborted') && sources.some((m) => m.version === wanted);
+        const baseline = nextCommand('baseline', wanted);
         throw new StrataError(
           ErrorCode.NOTHING_TO_REPAIR,
           `migration ${wanted} is ${!entry ? 'not in the ledger' : entry.status === 'aborted' ? 'pending (its last attempt rolled back)' : 'applied'}: there is nothing to repair`,
           {
-            hint: `'${commandLine(status)}' shows which steps are failed or running`,
-            next: [status],
+            hint: pending
+              ? `if the database already has its schema, '${commandLine(baseline)}' records it (and every migration before it) as applied, after running their verifies`
+              : `'${commandLine(status)}' shows which steps are failed or running`,
+            next: pending ? [baseline, status] : [status],
           },
         );
       }
+      await this.ensureLedger();
       if (outcome === 'rolled-back') {
         await this.target.deleteLedger(wanted);
         return null;
@@ -315,6 +487,7 @@ export class Migrator<Ctx> {
       const reconciled = reconcile(sources, await this.target.readLedger(), this.options.checksumMatches);
       const byVersion = new Map(sources.map((m) => [m.version, m]));
       const changed = new Set(reconciled.statuses.filter((s) => s.state === 'changed').map((s) => s.version));
+      if (changed.size) await this.ensureLedger();
       const updated: { version: string; name: string }[] = [];
       for (const entry of reconciled.applied) {
         const source = byVersion.get(entry.version);
@@ -537,21 +710,99 @@ export class Migrator<Ctx> {
     });
   }
 
-  /** The ledger rows to revert, each checked: file present and unchanged (unless allowed). */
-  private downSteps(reconciled: Reconciled<Ctx>, target: RollbackTarget, sources: readonly Migration<Ctx>[]): DownStep<Ctx>[] {
+  /**
+   * The ledger rows to revert, each checked: file present and unchanged (unless allowed), or,
+   * `fromLedger`, its down kept in the row.
+   */
+  private downSteps(reconciled: Reconciled<Ctx>, target: RollbackTarget, sources: readonly Migration<Ctx>[], fromLedger = false): DownStep<Ctx>[] {
     const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true });
     if (incomplete.length) throw problemsError(incomplete);
     const byVersion = new Map(sources.map((m) => [m.version, m]));
     const steps = planDown(reconciled, target);
     const problems = findProblems(reconciled, this.options).filter((p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version));
     const missing = steps.filter((s) => !byVersion.has(s.version));
-    if (missing.length) {
+    const history = missing.filter((s) => adoptedHistoryTool(s) !== undefined);
+    if (history.length) {
+      const tools = [...new Set(history.map((s) => adoptedHistoryTool(s)))].join(', ');
+      throw new StrataError(
+        ErrorCode.MIGRATION_DOWN_MISSING,
+        `cannot roll back ${history.map(migrationLabel).join(', ')}: adopted from ${tools} as history only, Strata has no down for ${history.length > 1 ? 'them' : 'it'}`,
+        {
+          hint: `roll back to a later version, or undo ${history.length > 1 ? 'them' : 'it'} with a new migration`,
+          details: { versions: history.map((s) => s.version) },
+        },
+      );
+    }
+    if (missing.length && !fromLedger) {
+      const stored = missing.every((s) => s.downSql);
+      const fromLedgerCommand = nextCommand('rollback', '--to', target.kind === 'to' ? target.version : '<V>', '--from-ledger');
       throw new StrataError(ErrorCode.MIGRATION_FILE_MISSING, `cannot roll back ${missing.map(migrationLabel).join(', ')}: the migration file is gone`, {
-        hint: 'restore the file (its down is needed to roll back)',
+        hint: stored
+          ? `the ledger kept the down SQL of ${missing.length > 1 ? 'these steps' : 'this step'}: '${commandLine(fromLedgerCommand)}' reverts with it (checked against the schema fingerprint)`
+          : 'restore the file (its down is needed to roll back)',
+        ...(stored ? { next: [fromLedgerCommand] } : {}),
+        details: { versions: missing.map((s) => s.version) },
       });
     }
+    const withoutDown = missing.filter((s) => !s.downSql);
+    if (withoutDown.length) {
+      throw new StrataError(
+        ErrorCode.MIGRATION_DOWN_MISSING,
+        `cannot roll back ${withoutDown.map(migrationLabel).join(', ')} from the ledger: ${withoutDown.length > 1 ? 'their rows keep' : 'its row keeps'} no down SQL (a code migration, one without a down, or applied before ledger layout 2)`,
+        {
+          hint: 'restore the migration file (a build that has it can roll it back), or restore a backup taken before it was applied',
+          details: { versions: withoutDown.map((s) => s.version) },
+        },
+      );
+    }
     if (problems.length) throw problemsError(problems);
-    return steps.map((entry) => ({ ...entry, migration: byVersion.get(entry.version)! }));
+    return steps.map((entry) => ({ ...entry, migration: byVersion.get(entry.version) ?? this.ledgerMigration(entry) }));
+  }
+
+  /** A step this build has no file for, as a migration whose down is the SQL its ledger row kept. */
+  private ledgerMigration(entry: LedgerEntry): Migration<Ctx> {
+    const origin = `ledger:${migrationLabel(entry)}`;
+    const parse = this.target.parseStoredDown?.bind(this.target);
+    if (!parse) {
+      throw new StrataError(ErrorCode.MIGRATION_DOWN_MISSING, `${this.target.description} cannot run a down kept in its ledger (${origin})`, {
+        hint: 'restore the migration file',
+      });
+    }
+    const down = parse(entry.downSql!, origin);
+    return {
+      version: entry.version,
+      name: entry.name,
+      checksum: entry.checksum,
+      origin,
+      load: async () => ({ up: { kind: 'sql', statements: [], transaction: true, foreignKeys: true }, down }),
+    };
+  }
+
+  /**
+   * Before a down kept in the ledger runs: the schema must be the one its step left (the row's
+   * fingerprint), or that down was written for another schema. Rows or stores without one pass.
+   */
+  private async checkFingerprint(step: DownStep<Ctx>, done: readonly StepResult[]): Promise<void> {
+    if (!step.migration.origin.startsWith('ledger:') || !step.schemaFingerprint || !this.target.schemaFingerprint) return;
+    const actual = await this.target.schemaFingerprint();
+    if (actual === step.schemaFingerprint) return;
+    const drift = nextCommand('drift');
+    throw new StrataError(
+      ErrorCode.FINGERPRINT_MISMATCH,
+      `cannot roll back ${migrationLabel(step)} from the ledger: the schema is not the one it left (fingerprint ${actual}, the ledger recorded ${step.schemaFingerprint})`,
+      {
+        hint: `something changed the schema after that step; '${commandLine(drift)}' shows what. Its stored down was not run`,
+        next: [drift],
+        results: [...done],
+        details: { version: step.version, expected: step.schemaFingerprint, actual },
+      },
+    );
+  }
+
+  /** Creates or upgrades the ledger (under the lock), telling listeners when it upgraded. */
+  private async ensureLedger(): Promise<void> {
+    const upgrade = await this.target.ensureLedger();
+    if (upgrade) this.events.emit('ledger:upgraded', { target: this.target.description, ...upgrade });
   }
 
   private async loadDowns(steps: readonly DownStep<Ctx>[]): Promise<LoadedMigration<Ctx>[]> {

@@ -66,7 +66,7 @@ export interface InspectedPlan<Ctx = unknown> {
   steps: InspectedStep<Ctx>[];
 }
 
-type Awaitable<T> = T | Promise<T>;
+export type Awaitable<T> = T | Promise<T>;
 
 export interface MigratorPlugin<Ctx = unknown> {
   readonly name: string;

@@ -9,6 +9,7 @@ import type { LedgerEntry } from '../model/ledger.js';
 import type { LoadedMigration, Migration, MigrationBody } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import type { Direction } from '../model/run-report.js';
+import { storedDownSql } from '../sources/sql/stored-down.js';
 import type { EngineEvents, EventChannel, StepEvent } from './events.js';
 import { originOf, runBody, runVerify, type BodyRunner, type Identity } from './run-body.js';
 import { stepError } from './step-error.js';
@@ -22,6 +23,8 @@ export interface MigrationRunOptions<Ctx> {
   retried?: ReadonlySet<string>;
   /** The clock for applied_at. */
   now?: () => Date;
+  /** Runs before each step of applyEach (a check that may refuse it); `done`: the steps finished so far. */
+  beforeStep?: (step: Identity, done: readonly StepResult[]) => Promise<void>;
 }
 
 export class MigrationRun<Ctx> {
@@ -31,6 +34,7 @@ export class MigrationRun<Ctx> {
   private readonly runner: BodyRunner<Ctx>;
   private readonly retried: ReadonlySet<string>;
   private readonly now: (() => Date) | undefined;
+  private readonly beforeStep: MigrationRunOptions<Ctx>['beforeStep'];
   /** Versions whose ledger row this run wrote as 'running' (steps outside a transaction). */
   private readonly marked = new Set<string>();
 
@@ -41,6 +45,7 @@ export class MigrationRun<Ctx> {
     this.runner = { target: options.target, events: options.events };
     this.retried = options.retried ?? new Set();
     this.now = options.now;
+    this.beforeStep = options.beforeStep;
   }
 
   /** Each step in its own transaction (where it has one), in order; stops at the first failure. */
@@ -55,7 +60,8 @@ export class MigrationRun<Ctx> {
       const migration = loaded[k]!;
       const body = this.direction === 'up' ? migration.up : migration.down!;
       const verify = this.direction === 'up' ? migration.verify : undefined;
-      results.push(await this.applyStep(steps[k]!, body, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0, verify));
+      if (this.beforeStep) await this.beforeStep(steps[k]!, results);
+      results.push(await this.applyStep(steps[k]!, body, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0, verify, migration.down));
     }
     return results;
   }
@@ -93,7 +99,7 @@ export class MigrationRun<Ctx> {
             const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
             const verify = loaded[k]!.verify;
             if (verify) await runVerify(this.runner, step, verify);
-            await this.commitStep(step, this.ledgerEntry(step), statementsApplied, elapsedSince(current.started));
+            await this.commitStep(step, this.ledgerEntry(step, loaded[k]!.down), statementsApplied, elapsedSince(current.started));
             const durationMs = elapsedSince(current.started);
             results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
             this.events.emit('migrated', { ...event, durationMs });
@@ -118,7 +124,7 @@ export class MigrationRun<Ctx> {
           next: [again],
         },
       );
-      await this.recordAborted(this.ledgerEntry(failing.step), caught, durationMs);
+      await this.recordAborted(this.ledgerEntry(failing.step, undefined), caught, durationMs);
       if (failing.event) this.events.emit('failed', { ...failing.event, error, durationMs });
       throw error;
     }
@@ -132,11 +138,15 @@ export class MigrationRun<Ctx> {
    */
   async commitStep(step: Identity, entry: LedgerEntry, statementsApplied: number, durationMs: number): Promise<void> {
     if (this.direction === 'down') return this.target.deleteLedger(step.version);
-    if (this.marked.has(step.version)) return this.target.writeLedger({ ...entry, statementsApplied, durationMs });
+    // The schema as this step left it (inside its transaction where it has one): drift and
+    // `rollback --from-ledger` compare the live schema with it.
+    const schemaFingerprint = this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
+    const applied = { ...entry, statementsApplied, durationMs, schemaFingerprint };
+    if (this.marked.has(step.version)) return this.target.writeLedger(applied);
     // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a plain
     // insert, not an upsert.
     if (this.retried.has(step.version)) await this.target.deleteLedger(step.version);
-    await this.target.insertApplied({ ...entry, statementsApplied, durationMs });
+    await this.target.insertApplied(applied);
   }
 
   private async applyStep(
@@ -146,6 +156,7 @@ export class MigrationRun<Ctx> {
     done: readonly StepResult[],
     alreadyDone = 0,
     verify?: MigrationBody<Ctx>,
+    down?: MigrationBody<Ctx>,
   ): Promise<StepResult> {
     const { direction } = this;
     const event: StepEvent = { version: step.version, name: step.name, direction, ...position, ...statementCount(body) };
@@ -153,7 +164,7 @@ export class MigrationRun<Ctx> {
     const started = clock();
     // A resumed step continues outside a transaction, as it began.
     const atomic = body.transaction && this.target.transactionalSteps && alreadyDone === 0;
-    const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>) : (step as LedgerEntry);
+    const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>, down) : (step as LedgerEntry);
     let statementsApplied = alreadyDone;
     // Statements done before a file's own still-open BEGIN: all that survives if it fails there.
     let statementsBeforeOpen: number | undefined;
@@ -232,7 +243,7 @@ export class MigrationRun<Ctx> {
       .catch(() => undefined);
   }
 
-  private ledgerEntry(migration: Migration<Ctx>): LedgerEntry {
+  private ledgerEntry(migration: Migration<Ctx>, down: MigrationBody<Ctx> | undefined): LedgerEntry {
     return {
       version: migration.version,
       name: migration.name,
@@ -243,6 +254,10 @@ export class MigrationRun<Ctx> {
       operation: 'up',
       statementsApplied: 0,
       error: null,
+      adoptedFrom: null,
+      schemaFingerprint: null,
+      // Kept for a later build that no longer has this file: `rollback --from-ledger`.
+      downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
     };
   }
 }

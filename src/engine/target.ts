@@ -18,10 +18,12 @@
  *    opened itself (a file's own `BEGIN`) and left open; say whether there was one.
  * 9. Optional `schemaFingerprint()`: a canonical hash of the schema as the store reports it,
  *    without Strata's own tables (src/schema); the ledger keeps it on each applied row (drift).
+ * 10. Optional `parseStoredDown()`: a down the ledger kept as SQL text, as a body to run.
  * 8. Optional `locateError()`: the position of a failure inside the statement, when the store
  *    reports one (PostgreSQL's `position`, MySQL's "at line N").
  */
 import type { LedgerEntry } from '../model/ledger.js';
+import type { MigrationBody } from '../model/migration.js';
 
 export type Release = () => Promise<void>;
 
@@ -29,6 +31,12 @@ export type Release = () => Promise<void>;
 export interface OpenWait {
   timeoutMs: number;
   onWaiting: () => void;
+}
+
+/** A ledger `ensureLedger()` upgraded in place: from layout `from` to `to`. */
+export interface LedgerUpgrade {
+  from: number;
+  to: number;
 }
 
 export interface TransactionOptions {
@@ -45,7 +53,8 @@ export interface Target<Ctx> {
    * process (a store only one process may have open at a time, such as a PGlite folder).
    */
   open(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }>;
-  ensureLedger(): Promise<void>;
+  /** Creates the ledger, or upgrades an older layout in place (under the lock); says when it upgraded. */
+  ensureLedger(): Promise<LedgerUpgrade | undefined | void>;
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release>;
   readLedger(): Promise<LedgerEntry[]>;
   writeLedger(entry: LedgerEntry): Promise<void>;
@@ -64,5 +73,7 @@ export interface Target<Ctx> {
   locateError?(error: unknown, sql: string): { line: number; column?: number } | undefined;
   /** The schema's fingerprint now; undefined: this store has none (documents). */
   schemaFingerprint?(): Promise<string>;
+  /** A SQL down as the ledger stored it (`downSql`), parsed in the store's SQL: `rollback --from-ledger`. */
+  parseStoredDown?(sql: string, origin: string): MigrationBody<Ctx>;
   close(): Promise<void>;
 }

@@ -91,7 +91,7 @@ interface RunState {
 }
 
 /** A channel of any event map: the journal records whichever of its events it knows. */
-type AnyChannel = EventChannel<Partial<StrataEvents>>;
+export type AnyChannel = EventChannel<Partial<StrataEvents>>;
 
 type Describer<K extends StrataEventName> = (payload: StrataEvents[K]) => { level: JournalLevel; message: string; migration?: string | null };
 
@@ -119,6 +119,11 @@ const DESCRIBE: { [K in StrataEventName]?: Describer<K> } = {
   'backup:progress': (p) => ({ level: 'DEBUG', message: `backup ${p.id} ${p.phase}: ${p.bytes}/${p.totalBytes || '?'} bytes` }),
   restore: (p) => ({ level: 'WARN', message: `${p.automatic ? 'automatically restored' : 'restored'} backup ${p.id} into ${p.target}` }),
   done: (p) => ({ level: 'INFO', message: `run ${p.direction} done: ${p.results.length} step(s) in ${p.durationMs} ms` }),
+  'ledger:upgraded': (p) => ({ level: 'INFO', message: `ledger of ${p.target} upgraded from layout ${p.from} to ${p.to}` }),
+  baseline: (p) => ({
+    level: 'INFO',
+    message: `baseline${p.dryRun ? ' (dry run)' : ''} at ${p.version}: ${p.steps.length} step(s) recorded as applied without running${p.steps.length ? `: ${p.steps.map(step).join(', ')}` : ''}`,
+  }),
   'import:stage': (p) => ({ level: 'INFO', message: `import ${p.stage}${p.dryRun ? ' (dry run)' : ''}` }),
   'import:interrupted': () => ({ level: 'WARN', message: 'a previous import was interrupted; this one starts clean' }),
   'import:prepared': (p) => ({ level: 'INFO', message: `import prepared: ${p.importers.length} importer(s)` }),

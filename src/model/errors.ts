@@ -18,6 +18,10 @@ export const ErrorCode = {
   MIGRATION_DEPENDENCY_MISSING: 'MIGRATION_DEPENDENCY_MISSING',
   /** Migrations that depend on each other in a cycle. */
   MIGRATION_DEPENDENCY_CYCLE: 'MIGRATION_DEPENDENCY_CYCLE',
+  /** A file another tool's format allows that Strata cannot run (a Flyway repeatable, a goose .go migration); details.file names it. */
+  FORMAT_UNSUPPORTED: 'FORMAT_UNSUPPORTED',
+  /** A migrations folder holding files of two tools' formats (details.formats: format -> files). */
+  FORMAT_MIXED: 'FORMAT_MIXED',
   /** A SQL file uses a placeholder (`${name}`) that has no value. */
   PLACEHOLDER_UNKNOWN: 'PLACEHOLDER_UNKNOWN',
   MIGRATION_DOWN_MISSING: 'MIGRATION_DOWN_MISSING',
@@ -35,6 +39,8 @@ export const ErrorCode = {
   DB_OPEN_FAILED: 'DB_OPEN_FAILED',
   NOT_A_DATABASE: 'NOT_A_DATABASE',
   DRIVER_UNSUPPORTED: 'DRIVER_UNSUPPORTED',
+  /** The database's dialect cannot read its schema (no catalog reader): no fingerprint, drift or schema dump. */
+  SCHEMA_UNSUPPORTED: 'SCHEMA_UNSUPPORTED',
   /** A database URL whose driver package (an optional peer: pg, mysql2, @electric-sql/pglite) is not installed; details.package names it. */
   DRIVER_MISSING: 'DRIVER_MISSING',
   /** A .ts migration or config on a Node without type stripping and without tsx installed. */
@@ -43,6 +49,12 @@ export const ErrorCode = {
   /** A Migrator plugin's inspect() found errors in the plan: nothing ran (details.findings lists them). */
   PLAN_REJECTED: 'PLAN_REJECTED',
   NOTHING_TO_REPAIR: 'NOTHING_TO_REPAIR',
+  /** The ledger has a newer layout than this Strata reads (details: ledgerVersion, reads, install). */
+  LEDGER_TOO_NEW: 'LEDGER_TOO_NEW',
+  /** `strata baseline V` on a ledger that already holds rows after V (details.versions names them). */
+  BASELINE_CONFLICT: 'BASELINE_CONFLICT',
+  /** `rollback --from-ledger`: the live schema is not the one the ledger row recorded after its step (details: version, expected, actual). */
+  FINGERPRINT_MISMATCH: 'FINGERPRINT_MISMATCH',
   FILE_EXISTS: 'FILE_EXISTS',
   /** `strata db create` / `db drop` could not create or drop the database (rights, a database in use). */
   DB_ADMIN_FAILED: 'DB_ADMIN_FAILED',
@@ -103,6 +115,22 @@ export const ErrorCode = {
   BACKFILL_CANCELLED: 'BACKFILL_CANCELLED',
   /** Backfill: options that cannot work (no table, a bad identifier, no update, a name reused for another table or key). */
   BACKFILL_INVALID: 'BACKFILL_INVALID',
+  /** Adopt: `--from` names no tool Strata can adopt from (details.tools lists those it can). */
+  ADOPT_TOOL_UNKNOWN: 'ADOPT_TOOL_UNKNOWN',
+  /** Adopt: the tool's ledger table (or file) is not in the database. */
+  ADOPT_LEDGER_MISSING: 'ADOPT_LEDGER_MISSING',
+  /** Adopt: the tool marked a step unfinished or failed (golang-migrate dirty, Prisma unfinished, sqlx success = false). */
+  ADOPT_STEP_UNFINISHED: 'ADOPT_STEP_UNFINISHED',
+  /** Adopt: steps of the tool's ledger have no file in its migrations folder (details.steps). */
+  ADOPT_FILE_MISSING: 'ADOPT_FILE_MISSING',
+  /** Adopt: files whose contents no longer match the checksum the tool stored (details.files: file, stored, computed). */
+  ADOPT_CHECKSUM_MISMATCH: 'ADOPT_CHECKSUM_MISMATCH',
+  /** Adopt: Strata's ledger already holds rows other than the ones this adoption would write. */
+  ADOPT_LEDGER_NOT_EMPTY: 'ADOPT_LEDGER_NOT_EMPTY',
+  /** Adopt: another tool's ledger that cannot be taken over as it is (names without a version, two names with one version). */
+  ADOPT_LEDGER_INVALID: 'ADOPT_LEDGER_INVALID',
+  /** Adopt: the other tool holds its migration lock (knex_migrations_lock.is_locked = 1): a run of it may be in progress. */
+  ADOPT_LEDGER_LOCKED: 'ADOPT_LEDGER_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

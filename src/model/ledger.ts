@@ -40,3 +40,20 @@ export type LedgerOperation = Direction | 'baseline' | 'adopt';
 
 export const LedgerStatus = { applied: 'applied', running: 'running', failed: 'failed', aborted: 'aborted' } as const;
 export type LedgerStatus = (typeof LedgerStatus)[keyof typeof LedgerStatus];
+
+/**
+ * The checksum of a row adopted from a tool whose migrations are code Strata cannot run
+ * (knex, TypeORM...): there is no file to hash, so the row says where it came from instead.
+ * Status shows such rows as adopted history, not as missing files; it works on a ledger
+ * without the v2 `adopted_from` column too.
+ */
+export const ADOPTED_HISTORY_CHECKSUM_PREFIX = 'adopted-history:';
+
+export function adoptedHistoryChecksum(tool: string): string {
+  return `${ADOPTED_HISTORY_CHECKSUM_PREFIX}${tool}`;
+}
+
+/** The tool a history-only adopted row came from, or undefined for any other row. */
+export function adoptedHistoryTool(entry: Pick<LedgerEntry, 'checksum'>): string | undefined {
+  return entry.checksum.startsWith(ADOPTED_HISTORY_CHECKSUM_PREFIX) ? entry.checksum.slice(ADOPTED_HISTORY_CHECKSUM_PREFIX.length) : undefined;
+}

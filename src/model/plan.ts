@@ -3,7 +3,7 @@
  * find what is wrong, and choose the steps of a run. No I/O here.
  */
 import { ErrorCode, StrataError } from './errors.js';
-import type { LedgerEntry } from './ledger.js';
+import { adoptedHistoryTool, type LedgerEntry } from './ledger.js';
 import { migrationLabel, type Migration } from './migration.js';
 import { commandLine, nextCommand, repairCommands, type NextCommand } from './next-command.js';
 import type { StatusProblem } from './status-report.js';
@@ -17,6 +17,11 @@ export const MigrationState = {
   running: 'running',
   changed: 'changed',
   missing: 'missing',
+  /**
+   * Applied by another tool whose migrations are code Strata cannot run, and adopted with
+   * `strata adopt`: history with no file, which is fine (not a missing file).
+   */
+  adopted: 'adopted',
 } as const;
 export type MigrationState = (typeof MigrationState)[keyof typeof MigrationState];
 
@@ -35,6 +40,11 @@ export interface MigrationStatus {
   dependsOn?: readonly string[];
   /** For a pending step: the dependencies that stop it (failed, or stopped part-way). */
   blockedBy?: string[];
+  /**
+   * Present when Strata did not run the step but recorded it: 'baseline' (`strata baseline`), or
+   * the tool whose history was adopted ('flyway', 'knex', ...).
+   */
+  adoptedFrom?: string;
 }
 
 export interface Reconciled<Ctx> {
@@ -104,7 +114,8 @@ export function reconcile<Ctx>(
     statuses.push({ ...statusOf(migration.version, migration.name, state, migration.origin, entry), ...dependsOn });
   }
   for (const entry of gone) {
-    const state: MigrationState = entry.status === 'applied' ? 'missing' : entry.status === 'aborted' ? 'failed' : entry.status;
+    const history = entry.status === 'applied' && adoptedHistoryTool(entry) !== undefined;
+    const state: MigrationState = history ? 'adopted' : entry.status === 'applied' ? 'missing' : entry.status === 'aborted' ? 'failed' : entry.status;
     statuses.push(statusOf(entry.version, entry.name, state, null, entry));
   }
 
@@ -140,7 +151,12 @@ function statusOf(version: string, name: string, state: MigrationState, origin: 
     appliedAt: entry?.appliedAt ?? null,
     durationMs: entry?.durationMs ?? null,
     error: entry?.error ?? null,
+    ...(entry && entry.status !== 'aborted' && adoptedFrom(entry) ? { adoptedFrom: adoptedFrom(entry) } : {}),
   };
+}
+
+function adoptedFrom(entry: LedgerEntry): string | undefined {
+  return entry.adoptedFrom ?? adoptedHistoryTool(entry);
 }
 
 /** Everything that stops a `migrate`, in the order a user should deal with it. */

@@ -49,6 +49,8 @@ export interface IndexModel {
   columns: string[];
   /** Normalised partial-index predicate, null when none. */
   where: string | null;
+  /** The access method when not the dialect's default (PostgreSQL `gin`, MySQL `fulltext`); null for the default. */
+  using: string | null;
 }
 
 export interface ForeignKeyModel {
@@ -63,8 +65,8 @@ export interface ForeignKeyModel {
 
 export interface ConstraintModel {
   name: string | null;
-  kind: 'check' | 'unique';
-  /** CHECK: the normalised expression; UNIQUE: the column list joined by ', '. */
+  kind: 'check' | 'unique' | 'exclude';
+  /** CHECK: the normalised expression; UNIQUE: the column list joined by ', '; EXCLUDE: its definition. */
   definition: string;
 }
 
@@ -85,4 +87,12 @@ export interface OtherObjectModel {
   kind: string;
   name: string;
   definition: string;
+}
+
+/** What a reader needs to know beyond the connection. */
+export interface ReadSchemaOptions {
+  /** The schema to read (PostgreSQL); default: the connection's current schema. */
+  schema?: string;
+  /** Table names (unqualified) left out: Strata's own tables. */
+  exclude: readonly string[];
 }

@@ -1,17 +1,24 @@
 /**
  * Migrations from a folder, in any mix of dbmate files, golang-migrate pairs, plain SQL and
- * modules. Reading is eager (every file is hashed: checksums are compared on every run);
- * parsing SQL and importing modules are lazy (only for steps that run).
+ * modules, or in another tool's format read in place (src/sources/formats/: Flyway, goose,
+ * Prisma, drizzle, sqlx, D1, Atlas), named by `format` or detected from the folder. Reading is
+ * eager (every file is hashed: checksums are compared on every run); parsing SQL and importing
+ * modules are lazy (only for steps that run).
  */
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { relative, sep } from 'node:path';
-import { ErrorCode, StrataError } from '../model/errors.js';
+import { ErrorCode, isStrataError, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import { compareVersions } from '../model/version.js';
 import { checksumOf, normaliseSource } from './checksum.js';
 import { dependenciesOf } from './code-source.js';
 import { isIgnoredFile, parseFileName, type ParsedFileName } from './file-name.js';
+import type { FormatName } from './formats/format.js';
+import { readFormatFolder } from './formats/format-migrations.js';
+import { folderView } from './formats/folder-view.js';
+import { gooseFormat, hasGooseMarkers } from './formats/goose.js';
+import { detectFormat, formatOf, mixedFormats } from './formats/index.js';
 import { importFile, migrationExports } from './module-loader.js';
 import { parseSqlMigration } from './sql/parse-sql-migration.js';
 import { replacePlaceholders, type PlaceholderPattern, type PlaceholderValues } from './sql/placeholders.js';
@@ -37,6 +44,12 @@ export interface FolderSourceOptions {
    * written); absent: SQL files run as written.
    */
   placeholders?: { values: PlaceholderValues; pattern: PlaceholderPattern };
+  /**
+   * Whose layout the folder is in: 'strata' (dbmate sections, golang-migrate pairs, modules),
+   * another tool's read in place ('flyway', 'goose', 'prisma', 'drizzle', 'sqlx', 'd1', 'atlas'),
+   * or 'auto' (the default): detected where unambiguous, else Strata's.
+   */
+  format?: FormatName | 'auto';
 }
 
 interface CachedFile {
@@ -53,7 +66,9 @@ interface Stamp {
   ctimeMs: number;
 }
 
+/** What a long-lived caller keeps between reads: opaque, made by the migrator (its fields are internal). */
 export interface FolderReadCache {
+  /** @internal */
   files: Map<string, CachedFile>;
   listing: readonly string[] | undefined;
   migrations: readonly Migration<never>[] | undefined;
@@ -84,6 +99,40 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       code === 'ENOENT' ? `the migrations folder ${shown(dir)} does not exist` : `the migrations folder ${shown(dir)} cannot be read (${code})`,
       { hint: `create it with '${commandLine(CREATE)}', or point at yours with --dir <folder>`, next: [CREATE], cause: error, details: { dir } },
     );
+  }
+  const requested = options.format ?? 'auto';
+  if (
+    requested !== 'strata' &&
+    !(
+      cache?.migrations &&
+      sameListing(
+        entries.filter((entry) => !isIgnoredFile(entry)),
+        cache.listing,
+      )
+    )
+  ) {
+    const view = folderView(dir, entries, displayRoot);
+    const format = requested === 'auto' ? detectFormat(view) : formatOf(requested);
+    if (format) {
+      try {
+        return readFormatFolder<Ctx>(format, view, options);
+      } catch (error) {
+        // A detected folder with Strata-named files beside the tool's: two formats, not a typo.
+        const strataFiles =
+          requested === 'auto' && isStrataError(error) && error.code === ErrorCode.MIGRATION_NAME_INVALID
+            ? entries.filter((entry) => !isIgnoredFile(entry) && parseFileName(entry))
+            : [];
+        const toolFiles = format.signature(view);
+        const ownFiles = strataFiles.filter((entry) => !toolFiles.includes(entry));
+        if (ownFiles.length) {
+          throw mixedFormats(view, [
+            { format, files: toolFiles },
+            { format: { name: 'strata' as const, title: 'Strata' }, files: ownFiles },
+          ]);
+        }
+        throw error;
+      }
+    }
   }
   const candidates = entries.filter((entry) => !isIgnoredFile(entry));
   const base = dir.endsWith(sep) ? dir : dir + sep;
@@ -127,6 +176,35 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       hint: "name migrations NNNN_name.sql (or category versions such as task001_name.sql), NNNN_name.up.sql/.down.sql or NNNN_name.ts (prefix helpers with '_' to have them ignored)",
       details: { files: badNames },
     });
+  }
+
+  // goose files are named as Strata's are: only their `-- +goose Up` markers tell them apart.
+  const gooseFiles = [...byVersion.values()].flat().filter((file) => file.kind === 'sql' && hasGooseMarkers(file.text));
+  if (gooseFiles.length) {
+    const view = folderView(dir, entries, displayRoot);
+    const strataFiles = [...byVersion.values()]
+      .flat()
+      .filter((file) => file.kind === 'module' || file.part !== undefined || /^--\s*migrate:(up|down|verify)\b/m.test(file.text));
+    if (requested === 'strata') {
+      throw new StrataError(
+        ErrorCode.FORMAT_MIXED,
+        `${gooseFiles.map((file) => file.display).join(', ')} ${gooseFiles.length > 1 ? 'are goose migrations' : 'is a goose migration'} ('-- +goose Up'), and the folder is read in Strata's format`,
+        {
+          hint: 'set "format": "goose" in the config (or --format goose), or rewrite them with -- migrate:up / -- migrate:down',
+          details: { files: gooseFiles.map((file) => file.display) },
+        },
+      );
+    }
+    if (strataFiles.length) {
+      throw mixedFormats(
+        view,
+        [
+          { format: { name: 'strata' as const, title: 'Strata' }, files: strataFiles.map((file) => file.path.slice(base.length)) },
+          { format: gooseFormat, files: gooseFiles.map((file) => file.path.slice(base.length)) },
+        ].filter(({ files }) => files.length > 0),
+      );
+    }
+    return readFormatFolder<Ctx>(gooseFormat, view, options);
   }
 
   const migrations: Migration<Ctx>[] = [];

@@ -50,6 +50,11 @@ async function typeScriptLoader(file: string): Promise<Loader> {
   });
 }
 
+/** Whether a `.ts` file can be loaded here (tsx found, or Node strips types): what `strata init` checks before writing strata.config.ts. */
+export function canLoadTypeScript(): boolean {
+  return tsxApiUrl() !== undefined || Boolean((process.features as { typescript?: string | false }).typescript);
+}
+
 /**
  * tsx's ESM API: the project's own tsx (from the working directory) first, then one installed
  * beside Strata. Found through tsx's package.json: require.resolve() picks the CommonJS build of

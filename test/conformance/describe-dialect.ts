@@ -10,9 +10,12 @@ import { describeBackfill } from './describe-backfill.js';
 import { describeBackups } from './describe-backups.js';
 import type { DialectEntry } from './dialects.js';
 import { describeDriver } from './describe-driver.js';
+import { describeFormats } from './describe-formats.js';
 import { describeJournal } from './describe-journal.js';
 import { describeLedger } from './describe-ledger.js';
+import { describeLedgerV2 } from './describe-ledger-v2.js';
 import { describeLock } from './describe-lock.js';
+import { describeSchema } from './describe-schema.js';
 
 export async function describeDialect(entry: DialectEntry): Promise<void> {
   let skip: false | string = false;
@@ -32,9 +35,12 @@ export async function describeDialect(entry: DialectEntry): Promise<void> {
     }
     describeDriver(entry);
     describeLedger(entry);
+    describeLedgerV2(entry);
     describeLock(entry);
     describeJournal(entry);
     describeBackfill(entry);
     describeBackups(entry);
+    describeFormats(entry);
+    describeSchema(entry);
   });
 }

@@ -21,6 +21,8 @@ export interface Reader {
 export interface DialectEntry {
   /** Names the suite in the test output. */
   readonly name: string;
+  /** The SQL it speaks: which of the per-family DDL fixtures (schema-fixtures.ts) it runs. */
+  readonly family: 'sqlite' | 'postgres' | 'mysql';
   /** The server it needs: without it a laptop run skips the suite with one line; CI fails. */
   readonly server?: ServerKind;
   /** DDL inside a transaction rolls back with it. */
@@ -56,6 +58,7 @@ async function tableNames(query: Reader['query'], sql: string): Promise<string[]
 
 const sqlite: DialectEntry = {
   name: 'sqlite',
+  family: 'sqlite',
   transactionalDdl: true,
   errorPosition: 'statement',
   freshDb: async () => join(tempDir('strata-conformance-'), 'conformance.db'),
@@ -76,6 +79,7 @@ const sqlite: DialectEntry = {
 
 const postgres: DialectEntry = {
   name: 'postgres',
+  family: 'postgres',
   server: 'postgres',
   transactionalDdl: true,
   errorPosition: 'line and column',
@@ -90,6 +94,7 @@ const postgres: DialectEntry = {
 
 const mariadb: DialectEntry = {
   name: 'mariadb',
+  family: 'mysql',
   server: 'mariadb',
   transactionalDdl: false,
   errorPosition: 'line',
@@ -104,6 +109,7 @@ const mariadb: DialectEntry = {
 
 const pglite: DialectEntry = {
   name: 'pglite',
+  family: 'postgres',
   transactionalDdl: true,
   errorPosition: 'line and column',
   freshDb: async () => `pglite:${join(tempDir('strata-conformance-'), 'pg')}`,

@@ -12,6 +12,8 @@ import { openDriver as openStrataDriver } from '../../src/targets/sql/open-drive
 import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
 export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
+export { dumpSchema, readSchema, renderSchemaStatements, schemaFingerprint } from '../../src/schema.js';
+export { SqlTarget } from '../../src/targets/sql/sql-target.js';
 export type { SqlMigrator } from '../../src/index.js';
 export type { SqlDriver };
 
@@ -46,3 +48,32 @@ export async function openJournal(db: string): Promise<{ journal: Journal; close
 export function backupsOf(db: string, dir: string): BackupManager {
   return backupManagerFor(resolveDatabase({ db }).backupProvider(), { dir });
 }
+
+import { Migrator } from '../../src/engine/migrator.js';
+import { checksumMatches } from '../../src/sources/checksum.js';
+import { codeMigration } from '../../src/sources/code-source.js';
+import { readMigrationFolder } from '../../src/sources/folder-source.js';
+import { SqlTarget } from '../../src/targets/sql/sql-target.js';
+import type { SqlMigrator as Migrating } from '../../src/index.js';
+
+/**
+ * A migrator over `dir` whose target reports `fingerprint()` as the schema's fingerprint: the
+ * ledger's storage and `rollback --from-ledger`'s check, tested without a real fingerprint (the
+ * schema branch implements SqlTarget.schemaFingerprint; this stands in for it).
+ */
+export function migratorWithFingerprint(db: string, dir: string, fingerprint: () => string): Migrating {
+  const spec = resolveDatabase({ db });
+  const driver = spec.openDriver();
+  class FingerprintingTarget extends SqlTarget<unknown> {
+    override readonly schemaFingerprint = async (): Promise<string> => fingerprint();
+  }
+  return new Migrator({
+    target: new FingerprintingTarget(driver, spec.tables.ledger.name),
+    source: () => readMigrationFolder(dir, { dialect: driver.dialect.lexer }),
+    define: codeMigration,
+    checksumMatches,
+    lockTimeoutMs: 20_000,
+  });
+}
+
+export { ledgerSql } from '../../src/targets/sql/ledger-sql.js';

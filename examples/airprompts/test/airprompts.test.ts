@@ -4,7 +4,7 @@
  * leave every key and value as it was, validation naming the failing paths, rollback to 2.0.0.
  * The same code runs on a real browser's localStorage in test/browser-e2e.test.ts.
  *
- * Run: node --import tsx --test examples/airprompts/test/*.test.ts   ('strata/document' is dist/)
+ * Run: node --import tsx --test examples/airprompts/test/*.test.ts   ('strata-migrate/document' is dist/)
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -4,7 +4,7 @@
  * BackupService (create / list / verify / restore / delete, 7 days and at most 5) and
  * migrationLogger (levels, queries, exports).
  *
- * Run: node --import tsx --test examples/airprompts/test/*.test.ts   ('strata' is dist/: npm run build)
+ * Run: node --import tsx --test examples/airprompts/test/*.test.ts   ('strata-migrate' is dist/: npm run build)
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

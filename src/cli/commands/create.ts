@@ -1,17 +1,16 @@
 /**
  * `strata create NAME`: the next version after the folder's highest. Timestamp-numbered folders
  * (dbmate, golang-migrate -format), and any folder with --timestamp, get a UTC timestamp;
- * sequential ones the next integer, zero-padded like the files already there.
+ * sequential ones the next integer, zero-padded like the files already there. In another tool's
+ * folder (config "format", --format, or detected), the files that tool would write (docs/formats.md).
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { ErrorCode, StrataError } from 'strata-migrate';
-import { compareVersions } from 'strata-migrate/tooling';
+import { detectMigrationFormat, formatNamed, nextNumber, scaffoldMigration } from 'strata-migrate/tooling';
 import { isIgnoredFile, parseFileName } from 'strata-migrate/tooling';
 import { usage } from '../args.js';
 import type { CommandContext } from '../command-context.js';
-
-const TIMESTAMP_DIGITS = 14;
 
 const SQL_TEMPLATE = `-- migrate:up
 
@@ -36,7 +35,23 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (values.sql && values.ts) throw usage('--sql and --ts exclude each other', 'choose one: --sql (the default) or --ts');
   const name = slug(positionals[0] ?? '');
   if (!name) throw usage('create needs a NAME made of letters or digits', 'e.g. strata create add_users_table');
-  const { dir } = await ctx.config();
+  const { dir, format: configured } = await ctx.config();
+  const format = configured && configured !== 'auto' ? formatNamed(configured) : existsSync(dir) ? detectMigrationFormat(dir) : 'strata';
+  if (format !== 'strata') {
+    if (values.ts) throw usage(`--ts writes a Strata module, and ${dir} is a ${format} folder`, 'leave out --ts to write the SQL file that tool would write');
+    const scaffold = scaffoldMigration(dir, format, name, { timestamp: values.timestamp === true });
+    for (const { path, text } of scaffold.files) {
+      mkdirSync(dirname(path), { recursive: true });
+      try {
+        writeFileSync(path, text, { flag: 'wx' });
+      } catch (error) {
+        throw new StrataError(ErrorCode.FILE_EXISTS, `${path} already exists`, { cause: error, hint: 'choose another name' });
+      }
+    }
+    output.data({ file: scaffold.files[0]!.path, files: scaffold.files.map((f) => f.path), version: scaffold.version.replace(/^0+(?=\d)/, ''), name, format });
+    for (const { path } of scaffold.files) output.line(`created ${relative(process.cwd(), path) || path}`);
+    return 0;
+  }
   mkdirSync(dir, { recursive: true });
   const existing = readdirSync(dir).filter((f) => !isIgnoredFile(f));
   const version = nextVersion(existing, new Date(), { timestamp: values.timestamp === true });
@@ -62,16 +77,5 @@ export function slug(text: string): string {
 
 export function nextVersion(fileNames: readonly string[], now: Date, options: { timestamp?: boolean } = {}): string {
   const digits = fileNames.map((f) => /^(\d+)/.exec(f)?.[1]).filter((d): d is string => d !== undefined && parseFileName(`${d}_x.sql`) !== undefined);
-  const highest = digits
-    .map((d) => d.replace(/^0+(?=\d)/, ''))
-    .sort(compareVersions)
-    .at(-1);
-  const usesTimestamps = options.timestamp === true || digits.some((d) => d.length >= TIMESTAMP_DIGITS);
-  if (usesTimestamps) {
-    const stamp = now.toISOString().replace(/\D/g, '').slice(0, TIMESTAMP_DIGITS);
-    return highest !== undefined && compareVersions(stamp, highest) <= 0 ? (BigInt(highest) + 1n).toString() : stamp;
-  }
-  // Four digits for a new folder; otherwise the width the folder already uses.
-  const width = digits.length ? Math.max(...digits.map((d) => d.length)) : 4;
-  return (BigInt(highest ?? '0') + 1n).toString().padStart(width, '0');
+  return nextNumber(digits, now, options);
 }

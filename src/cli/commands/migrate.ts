@@ -6,6 +6,7 @@ import type { CommandContext, DatabaseHandle } from '../command-context.js';
 import { describeOutcomes, eachDatabase } from '../multi-database.js';
 import { formatMs, showProgress, type Output } from '../output.js';
 import { attachDryRunPrinter } from './dry-run.js';
+import { dumpSchemaPath, writeSchemaDump } from './schema.js';
 
 /**
  * One database: as always. Several (a multi-database config): each in turn, in config order, with
@@ -67,7 +68,9 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
     resume: values.resume === true,
   });
   summarise(report, output, db.config.db);
-  return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings };
+  const dumpPath = dumpSchemaPath(ctx, db);
+  const schemaDump = dumpPath && !dryRun ? await writeSchemaDump(db, dumpPath, output) : undefined;
+  return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings, ...(schemaDump ? { schemaDump } : {}) };
 }
 
 /**

@@ -70,7 +70,15 @@ function printStatus(report: StatusReport, output: Output): void {
     const graph = report.migrations.some((m) => m.dependsOn?.length || m.blockedBy?.length);
     const rows = [['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'DURATION', ...(graph ? ['NEEDS'] : [])]];
     for (const m of report.migrations) {
-      const state = m.rolledBack ? 'failed (rolled back)' : m.blockedBy?.length ? `${m.state} (blocked by ${m.blockedBy.join(', ')})` : m.state;
+      const state = m.rolledBack
+        ? 'failed (rolled back)'
+        : m.blockedBy?.length
+          ? `${m.state} (blocked by ${m.blockedBy.join(', ')})`
+          : m.state === 'adopted'
+            ? `adopted from ${m.adoptedFrom} (history only)`
+            : m.adoptedFrom
+              ? `${m.state} (${m.adoptedFrom === 'baseline' ? 'baseline' : `adopted from ${m.adoptedFrom}`})`
+              : m.state;
       rows.push([
         m.version,
         m.name,

@@ -10,7 +10,7 @@
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { SqlBody, SqlStatement } from '../../model/migration.js';
-import { lexerOf, splitStatements, type SqlLexer, type SqlSyntax } from './split-statements.js';
+import { lexerOf, splitStatements, type SplitStatement, type SqlLexer, type SqlSyntax } from './split-statements.js';
 
 export interface ParsedSqlFile {
   up: SqlBody;
@@ -76,10 +76,28 @@ export function parseSqlMigration(text: string, syntax: SqlSyntax, file = 'the m
   return { up: up ?? { kind: 'sql', statements: [], transaction: true, foreignKeys: true }, down, ...(verify ? { verify } : {}) };
 }
 
+/**
+ * A file with no sections, as other tools write them (Flyway, Prisma, sqlx, D1, Atlas): all of it
+ * is the up; `-- strata:no-transaction` still opts it out of the wrapping transaction.
+ */
+export function parsePlainSql(text: string, syntax: SqlSyntax, transaction = true): SqlBody {
+  return body(text, 0, lexerOf(syntax), transaction && !NO_TRANSACTION_MARKER.test(text));
+}
+
 function body(text: string, lineOffset: number, lexer: SqlLexer, transaction: boolean): SqlBody {
+  return sqlBodyOf(splitStatements(text, { lexer, lineOffset }), lexer, transaction);
+}
+
+/**
+ * A body from statements a format split its own way (goose's StatementBegin/End blocks, drizzle's
+ * breakpoints): transaction statements and SQLite's foreign_keys pragma are handled as in a
+ * Strata file. Statements are renumbered in order.
+ */
+export function sqlBodyOf(split: readonly SplitStatement[], syntax: SqlSyntax, transaction: boolean): SqlBody {
+  const lexer = lexerOf(syntax);
   let foreignKeys = true;
   const statements: SqlStatement[] = [];
-  for (const statement of splitStatements(text, { lexer, lineOffset })) {
+  for (const [k, statement] of split.entries()) {
     const pragma = lexer.foreignKeysPragma ? FOREIGN_KEYS_PRAGMA.exec(statement.sql) : null;
     if (pragma) {
       // Only OFF changes anything: the engine restores the connection's setting afterwards.
@@ -88,7 +106,7 @@ function body(text: string, lineOffset: number, lexer: SqlLexer, transaction: bo
     }
     const control = BEGIN_STATEMENT.test(statement.sql) ? 'begin' : COMMIT_STATEMENT.test(statement.sql) ? 'commit' : undefined;
     statements.push({
-      index: statement.index,
+      index: k + 1,
       line: statement.line,
       column: statement.column,
       sql: statement.sql,

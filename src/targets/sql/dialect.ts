@@ -24,10 +24,16 @@
  *    nothing to back up (an in-memory database). Never guess from another dialect.
  * 7. `journalSink`, only for databases a second connection cannot write while a migration
  *    runs (an embedded database): the journal then writes on the migrator's own driver.
+ * 8. Optional `readSchema(driver, options)`: the schema as a SchemaModel (src/schema), read from
+ *    the catalog in few queries, Strata's tables left out; `ddl`: how to write a model back as
+ *    DDL. Both live in `<name>-schema.ts` / `<name>-ddl.ts`; drift, the fingerprint and schema
+ *    dump need them.
  */
 import type { BackupProvider } from '../../backup/providers/backup-provider.js';
 import type { JournalSink } from '../../journal/journal.js';
 import type { SqlDialect, SqlLexer } from '../../sources/sql/split-statements.js';
+import type { ReadSchemaOptions, SchemaModel } from '../../schema/schema-model.js';
+import type { DdlDialect } from '../../schema/render-ddl.js';
 import type { DatabaseAdmin } from './database-admin.js';
 import type { ConnectionSettings, DatabaseSpec } from './database-spec.js';
 import type { SqlContext, SqlDriver } from './driver.js';
@@ -95,4 +101,8 @@ export interface Dialect extends DialectSql {
   inTransaction(context: SqlContext): Promise<boolean>;
   /** The journal on the migrator's own driver, for databases a second connection cannot write during a run. */
   journalSink?(driver: SqlDriver, table: string): JournalSink;
+  /** The schema as the catalog reports it, normalised and in canonical order, without the excluded tables. */
+  readSchema?(driver: SqlDriver, options: ReadSchemaOptions): Promise<SchemaModel>;
+  /** The pieces of DDL rendering that differ by dialect (schema dump, drift --adopt). */
+  readonly ddl?: DdlDialect;
 }

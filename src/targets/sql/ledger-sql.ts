@@ -1,6 +1,17 @@
 /**
  * The ledger's SQL as pure strings (tested against exact text), from the dialect's builders:
  * dialects differ in quoting, placeholders, column types and upsert syntax only.
+ *
+ * The ledger has a layout version of its own. Layout 1 is the ledger of strata-migrate 0.1;
+ * layout 2 adds `adopted_from`, `schema_fingerprint` and `down_sql`: a ledger is at 2 when it has
+ * all three. Every layout after 2 is recorded in a small table beside the ledger
+ * (`<ledger>_meta`: `meta_key`, `meta_value`, with the rows `ledger_version` and
+ * `min_strata_version`), which this Strata reads and refuses when it names a layout it does not
+ * know: an older Strata learns that it is older, and which release to install. Layout 2 writes
+ * no meta table, so a database's table list does not change with the upgrade.
+ * As Liquibase does with its changelog table (and Flyway did when its history table changed),
+ * an upgrade adds only the columns that are missing, so one that stopped half-way (MySQL DDL
+ * commits as it goes) simply runs again.
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { Dialect, DialectSql, SqlFamily } from './dialect.js';
@@ -8,23 +19,48 @@ import { dialectOf } from './dialects.js';
 
 export const DEFAULT_LEDGER_TABLE = 'strata_migrations';
 
+/** The ledger layout this Strata writes and reads. */
+export const LEDGER_VERSION = 2;
+/** Meta keys (a layout after 2 writes both). */
+export const META_LEDGER_VERSION = 'ledger_version';
+export const META_READER = 'min_strata_version';
+
 export interface LedgerSql {
   create: string;
+  /** Layout 2's columns, in the order of `select`. */
   select: string;
-  /** Parameters: version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error. */
+  /** A layout 1 ledger (not upgraded yet: read-only commands never upgrade it). */
+  selectV1: string;
+  /** Parameters: version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql. */
   upsert: string;
   /**
-   * A newly applied row (status, operation and error take their defaults). Parameters: version,
-   * name, checksum, applied_at, duration_ms, statements_applied. The hot path of `migrate`: every
-   * DDL step invalidates prepared statements, so this one is re-prepared once per step and kept short.
+   * A newly applied row (status, operation, error and adopted_from take their defaults).
+   * Parameters: version, name, checksum, applied_at, duration_ms, statements_applied,
+   * schema_fingerprint, down_sql. The hot path of `migrate`: every DDL step invalidates prepared
+   * statements, so this one is re-prepared once per step and kept short.
    */
   insertApplied: string;
   /** Parameter: version. */
   delete: string;
+  /** The columns layout 2 added, each as `ALTER TABLE ... ADD COLUMN` (nullable: old rows keep NULL). */
+  addColumns: readonly { column: string; sql: string }[];
+  /** Columns of the ledger, read from no row: fails when one is missing. */
+  probeColumns(columns: readonly string[]): string;
+  /** Read only: layout 2 never writes it (see above). */
+  meta: {
+    /** The meta table's name as given (`app.strata_migrations_meta`), for tableExists. */
+    table: string;
+    create: string;
+    select: string;
+    /** Parameters: meta_key, meta_value. */
+    upsert: string;
+  };
 }
 
-const COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
-const INSERT_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'statements_applied'] as const;
+const COLUMNS_V1 = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
+export const LEDGER_V2_COLUMNS = ['adopted_from', 'schema_fingerprint', 'down_sql'] as const;
+const COLUMNS = [...COLUMNS_V1, ...LEDGER_V2_COLUMNS] as const;
+const INSERT_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'statements_applied', 'schema_fingerprint', 'down_sql'] as const;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `name` or `schema.name`, each part a plain identifier (anything else is refused, not escaped). */
@@ -39,11 +75,23 @@ export function quoteTableName(table: string, dialect: DialectSql | SqlFamily): 
   return parts.map(quoteIdentifier).join('.');
 }
 
+/** The ledger's meta table, beside it (same schema): `strata_migrations_meta`. */
+export function ledgerMetaTable(table = DEFAULT_LEDGER_TABLE): string {
+  return `${table}_meta`;
+}
+
 /** `dialect`: a Dialect, or a family name for the dialect of that name. */
 export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_TABLE): LedgerSql {
   const sql = dialectOf(dialect);
   const name = quoteTableName(table, sql);
-  const { shortText, keyText, double } = sql.types;
+  const metaTable = ledgerMetaTable(table);
+  const meta = quoteTableName(metaTable, sql);
+  const { shortText, keyText, double, text } = sql.types;
+  const v2Types: Record<(typeof LEDGER_V2_COLUMNS)[number], string> = {
+    adopted_from: shortText(64),
+    schema_fingerprint: shortText(128),
+    down_sql: sql.types.longText,
+  };
   const create =
     `CREATE TABLE IF NOT EXISTS ${name} (` +
     `version ${shortText(255)} NOT NULL PRIMARY KEY, ` +
@@ -52,15 +100,27 @@ export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_T
     `applied_at ${shortText(32)} NOT NULL, ` +
     `duration_ms ${double} NOT NULL, ` +
     `status VARCHAR(16) NOT NULL DEFAULT 'applied', ` +
+    // Wide enough for 'baseline' (layout 1 had VARCHAR(8): an upgrade widens nothing, 'baseline' fits in 8).
     `operation VARCHAR(8) NOT NULL DEFAULT 'up', ` +
     `statements_applied INTEGER NOT NULL DEFAULT 0, ` +
-    'error TEXT)';
+    'error TEXT, ' +
+    LEDGER_V2_COLUMNS.map((column) => `${column} ${v2Types[column]}`).join(', ') +
+    ')';
   const params = (count: number) => `(${Array.from({ length: count }, (_, k) => sql.param(k + 1)).join(', ')})`;
   return {
     create,
     select: `SELECT ${COLUMNS.join(', ')} FROM ${name}`,
+    selectV1: `SELECT ${COLUMNS_V1.join(', ')} FROM ${name}`,
     upsert: sql.upsert(name, COLUMNS, params(COLUMNS.length), ['version']),
     insertApplied: `INSERT INTO ${name} (${INSERT_COLUMNS.join(', ')}) VALUES ${params(INSERT_COLUMNS.length)}`,
     delete: `DELETE FROM ${name} WHERE version = ${sql.param(1)}`,
+    addColumns: LEDGER_V2_COLUMNS.map((column) => ({ column, sql: `ALTER TABLE ${name} ADD COLUMN ${column} ${v2Types[column]}` })),
+    probeColumns: (columns) => `SELECT ${columns.join(', ')} FROM ${name} WHERE 1 = 0`,
+    meta: {
+      table: metaTable,
+      create: `CREATE TABLE IF NOT EXISTS ${meta} (meta_key ${shortText(64)} NOT NULL PRIMARY KEY, meta_value ${text} NOT NULL)`,
+      select: `SELECT meta_key, meta_value FROM ${meta}`,
+      upsert: sql.upsert(meta, ['meta_key', 'meta_value'], params(2), ['meta_key']),
+    },
   };
 }

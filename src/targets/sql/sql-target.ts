@@ -3,12 +3,15 @@
  * over a SqlDriver. One implementation; dialects differ only inside their drivers and the SQL
  * their Dialect builds.
  */
-import type { OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
+import type { LedgerUpgrade, OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
-import type { LedgerEntry } from '../../model/ledger.js';
+import type { LedgerEntry, LedgerOperation } from '../../model/ledger.js';
+import type { SqlBody } from '../../model/migration.js';
+import { parseStoredDown } from '../../sources/sql/stored-down.js';
+import { fingerprintOf } from '../../schema/fingerprint.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
-import { DEFAULT_LEDGER_TABLE, ledgerSql, type LedgerSql } from './ledger-sql.js';
+import { DEFAULT_LEDGER_TABLE, LEDGER_V2_COLUMNS, LEDGER_VERSION, ledgerSql, META_LEDGER_VERSION, META_READER, type LedgerSql } from './ledger-sql.js';
 
 /** The dialect behind each `ctx` a SqlTarget gave out: `ctx.dialect` says only the family (PGlite's is 'postgres'). */
 const contextDialects = new WeakMap<SqlContext<any>, Dialect>();
@@ -28,6 +31,19 @@ interface LedgerRow {
   operation: LedgerEntry['operation'];
   statements_applied: number;
   error: string | null;
+  /** Layout 2 only. */
+  adopted_from?: string | null;
+  schema_fingerprint?: string | null;
+  down_sql?: string | null;
+}
+
+const OPERATIONS: ReadonlySet<string> = new Set<LedgerOperation>(['up', 'down', 'baseline', 'adopt']);
+
+/** What the meta table says about the ledger's layout. */
+interface LedgerLayout {
+  version: number;
+  /** The strata-migrate release that first reads it, when the meta table says. */
+  reader: string | undefined;
 }
 
 export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
@@ -37,13 +53,19 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   private mode: 'read' | 'write' | undefined;
   private exists = false;
   private ledgerPresent = false;
+  /** The ledger's layout as last read (undefined: not read yet, or no ledger). */
+  private layout: LedgerLayout | undefined;
   private readonly ctx: SqlContext<Connection>;
+  /** The schema's fingerprint now (Strata's tables left out); absent when the dialect cannot read its schema. */
+  readonly schemaFingerprint?: () => Promise<string>;
   /** The ledger as last read, valid while the driver's change stamp stays the same. */
   private ledgerCache: { stamp: string; entries: LedgerEntry[] } | undefined;
 
   constructor(
     private readonly driver: SqlDriver<Connection>,
     private readonly table = DEFAULT_LEDGER_TABLE,
+    /** Strata's other tables the schema fingerprint leaves out (journal, backfill state): unqualified names. */
+    excludeFromSchema: readonly string[] = [],
   ) {
     this.description = driver.description;
     this.transactionalSteps = driver.transactionalDdl;
@@ -58,6 +80,14 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       },
     };
     contextDialects.set(this.ctx, driver.dialect);
+    const readSchema = driver.dialect.readSchema;
+    if (readSchema) {
+      const unqualified = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+      const ledger = unqualified(table);
+      // The ledger's meta table (`<ledger>_meta`) is the ledger's too.
+      const exclude = [ledger, `${ledger}_meta`, ...excludeFromSchema.map(unqualified)];
+      this.schemaFingerprint = async () => fingerprintOf(await readSchema(driver, { schema: driver.schema, exclude }));
+    }
   }
 
   async open(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }> {
@@ -65,11 +95,35 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     ({ exists: this.exists } = await this.driver.connect(mode, wait));
     this.mode = mode;
     this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
+    this.layout = undefined;
     return { exists: this.exists };
   }
 
-  async ensureLedger(): Promise<void> {
-    if (this.ledgerPresent) return;
+  /**
+   * Called under the migration lock before anything is written: creates the ledger (layout 2),
+   * or upgrades an older one in place. Read afresh each time, because another process may have
+   * upgraded it (or a newer Strata may have) while this one waited for the lock.
+   */
+  async ensureLedger(): Promise<LedgerUpgrade | undefined> {
+    if (!this.ledgerPresent) this.ledgerPresent = await this.driver.tableExists(this.table);
+    if (!this.ledgerPresent) {
+      await this.createLedger();
+      return undefined;
+    }
+    const layout = await this.readLayout(this.layout?.version !== LEDGER_VERSION);
+    this.refuseNewer(layout);
+    if (layout.version === LEDGER_VERSION) return undefined;
+    await this.upgradeLedger();
+    return { from: layout.version, to: LEDGER_VERSION };
+  }
+
+  /** The ledger's layout version as the meta table says (1: a ledger without one), undefined without a ledger. */
+  async ledgerVersion(): Promise<number | undefined> {
+    if (!this.ledgerPresent) this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
+    return this.ledgerPresent ? (await this.readLayout(true)).version : undefined;
+  }
+
+  private async createLedger(): Promise<void> {
     try {
       await this.driver.exec(this.sql.create);
     } catch (error) {
@@ -78,6 +132,69 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       if (!(await this.driver.tableExists(this.table))) throw error;
     }
     this.ledgerPresent = true;
+    this.layout = { version: LEDGER_VERSION, reader: undefined };
+    this.ledgerCache = undefined;
+  }
+
+  /**
+   * Adds the columns that are missing. Where DDL is transactional they commit at once; where it
+   * is not (MySQL) a crash half-way leaves some added, the ledger still reads as layout 1, and
+   * the next upgrade adds only the rest: it can run any number of times.
+   */
+  private async upgradeLedger(): Promise<void> {
+    const missing: string[] = [];
+    // Probed outside any transaction: a failed statement would abort a PostgreSQL transaction.
+    for (const { column, sql } of this.sql.addColumns) if (!(await this.probe(this.sql.probeColumns([column])))) missing.push(sql);
+    const add = async () => {
+      for (const statement of missing) await this.driver.exec(statement);
+    };
+    if (this.driver.transactionalDdl) await this.transaction(add, { foreignKeys: true });
+    else await add();
+    this.layout = { version: LEDGER_VERSION, reader: undefined };
+    this.ledgerCache = undefined;
+  }
+
+  /** Whether a query runs (a column probe: it fails when a column is missing). */
+  private async probe(sql: string): Promise<boolean> {
+    try {
+      await this.driver.query(sql);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The layout: what the meta table says when there is one (layouts after 2 keep one, so an older
+   * Strata can tell it is older); without one, 2 when the ledger has layout 2's columns, else 1.
+   * `fresh`: read again, not the layout found at open (another process may have changed it).
+   */
+  private async readLayout(fresh: boolean): Promise<LedgerLayout> {
+    if (this.layout && !fresh) return this.layout;
+    let layout: LedgerLayout;
+    if (await this.driver.tableExists(this.sql.meta.table)) {
+      const rows = await this.driver.query<{ meta_key: string; meta_value: string }>(this.sql.meta.select);
+      const value = (key: string) => rows.find((row) => row.meta_key === key)?.meta_value;
+      const version = Number(value(META_LEDGER_VERSION));
+      layout = { version: Number.isInteger(version) && version > 0 ? version : LEDGER_VERSION + 1, reader: value(META_READER) };
+    } else {
+      layout = { version: (await this.probe(this.sql.probeColumns(LEDGER_V2_COLUMNS))) ? 2 : 1, reader: undefined };
+    }
+    this.layout = layout;
+    return layout;
+  }
+
+  private refuseNewer(layout: LedgerLayout): void {
+    if (layout.version <= LEDGER_VERSION) return;
+    const install = layout.reader ? `strata-migrate@${layout.reader} or later` : 'a newer strata-migrate';
+    throw new StrataError(
+      ErrorCode.LEDGER_TOO_NEW,
+      `the ledger ${this.table} of ${this.description} has layout version ${layout.version}, written by a newer Strata; this Strata reads layouts up to ${LEDGER_VERSION}`,
+      {
+        hint: `install ${install} to work on this database (an older Strata would misread or damage its ledger)`,
+        details: { table: this.table, ledgerVersion: layout.version, reads: LEDGER_VERSION, install: layout.reader ?? null },
+      },
+    );
   }
 
   lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
@@ -90,7 +207,9 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     if (!this.ledgerPresent) return [];
     const stamp = await this.driver.changeStamp?.();
     if (stamp !== undefined && this.ledgerCache?.stamp === stamp) return this.ledgerCache.entries;
-    const rows = await this.driver.query<LedgerRow>(this.sql.select);
+    const layout = await this.readLayout(false);
+    this.refuseNewer(layout);
+    const rows = await this.driver.query<LedgerRow>(layout.version >= 2 ? this.sql.select : this.sql.selectV1);
     const entries = rows.map((row): LedgerEntry => {
       // Written only by Strata; a hand-edited status is reported, not trusted.
       const known = row.status === 'applied' || row.status === 'running' || row.status === 'failed' || row.status === 'aborted';
@@ -101,9 +220,12 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
         appliedAt: row.applied_at,
         durationMs: Number(row.duration_ms),
         status: known ? row.status : 'failed',
-        operation: row.operation === 'down' ? 'down' : 'up',
+        operation: OPERATIONS.has(row.operation) ? row.operation : 'up',
         statementsApplied: Number(row.statements_applied),
         error: known ? row.error : `the ledger row has an unknown status ${JSON.stringify(row.status)}`,
+        ...(layout.version >= 2
+          ? { adoptedFrom: row.adopted_from ?? null, schemaFingerprint: row.schema_fingerprint ?? null, downSql: row.down_sql ?? null }
+          : {}),
       };
     });
     this.ledgerCache = stamp === undefined ? undefined : { stamp, entries };
@@ -121,11 +243,27 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       entry.operation,
       entry.statementsApplied,
       entry.error,
+      entry.adoptedFrom ?? null,
+      entry.schemaFingerprint ?? null,
+      entry.downSql ?? null,
     ]);
   }
 
   async insertApplied(entry: LedgerEntry): Promise<void> {
-    await this.driver.run(this.sql.insertApplied, [entry.version, entry.name, entry.checksum, entry.appliedAt, entry.durationMs, entry.statementsApplied]);
+    await this.driver.run(this.sql.insertApplied, [
+      entry.version,
+      entry.name,
+      entry.checksum,
+      entry.appliedAt,
+      entry.durationMs,
+      entry.statementsApplied,
+      entry.schemaFingerprint ?? null,
+      entry.downSql ?? null,
+    ]);
+  }
+
+  parseStoredDown(sql: string, origin: string): SqlBody {
+    return parseStoredDown(sql, this.driver.dialect.lexer, origin);
   }
 
   async deleteLedger(version: string): Promise<void> {
@@ -190,6 +328,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   async close(): Promise<void> {
     this.mode = undefined;
     this.ledgerCache = undefined;
+    this.layout = undefined;
     await this.driver.close();
   }
 

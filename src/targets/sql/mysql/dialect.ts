@@ -4,6 +4,8 @@ import { MysqlBackupProvider } from '../../../backup/providers/mysql-provider.js
 import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
 import { MysqlDriver, SERVER_STATUS_IN_TRANS } from './mysql-driver.js';
+import { mysqlDdl } from './mysql-ddl.js';
+import { readMysqlSchema } from './mysql-schema.js';
 import { mysqlSql } from './mysql-sql.js';
 
 export const mysqlDialect: Dialect = {
@@ -20,4 +22,6 @@ export const mysqlDialect: Dialect = {
     const result = (await context.query('DO 0')) as unknown as { serverStatus?: number };
     return ((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) !== 0;
   },
+  readSchema: readMysqlSchema,
+  ddl: mysqlDdl,
 };

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import { postgresSql } from '../postgres/postgres-sql.js';
+import { postgresDdl } from '../postgres/postgres-ddl.js';
+import { readPostgresSchema } from '../postgres/postgres-schema.js';
 import { PgliteBackupProvider } from './pglite-backup-provider.js';
 import { describePgliteLocation, PGLITE_MEMORY, PgliteDriver } from './pglite-driver.js';
 import { pgliteJournalSink } from './pglite-journal-sink.js';
@@ -41,4 +43,6 @@ export const pgliteDialect: Dialect = {
   // PGlite tracks the server's transaction status itself (failed transactions included).
   inTransaction: async (context) => (context.connection as PGlite).isInTransaction(),
   journalSink: pgliteJournalSink,
+  readSchema: readPostgresSchema,
+  ddl: postgresDdl,
 };

@@ -5,6 +5,8 @@ import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { postgresSql } from './postgres-sql.js';
+import { postgresDdl } from './postgres-ddl.js';
+import { readPostgresSchema } from './postgres-schema.js';
 
 export const postgresDialect: Dialect = {
   ...postgresSql,
@@ -26,4 +28,6 @@ export const postgresDialect: Dialect = {
     const status = (context.connection as { getTransactionStatus?: () => string }).getTransactionStatus?.();
     return status === 'T' || status === 'E';
   },
+  readSchema: readPostgresSchema,
+  ddl: postgresDdl,
 };

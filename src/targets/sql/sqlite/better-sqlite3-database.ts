@@ -38,7 +38,7 @@ export interface BetterSqlite3Statement<BindParameters extends unknown[] = unkno
 }
 
 /** Written as better-sqlite3's types write it (not `Parameters<F>`), so that TypeScript relates the two Transaction types. */
-type ArgumentsOf<F> = F extends (...args: infer A) => unknown ? A : never;
+export type ArgumentsOf<F> = F extends (...args: infer A) => unknown ? A : never;
 
 /** `db.transaction(fn)`: the wrapped function, and its variants by BEGIN mode. */
 export interface BetterSqlite3Transaction<F extends (...params: never[]) => unknown> {

@@ -10,6 +10,8 @@ import { SqliteBackupProvider } from '../../../backup/providers/sqlite-provider.
 import type { Dialect } from '../dialect.js';
 import { describeSqlitePath, SqliteDriver } from './sqlite-driver.js';
 import { sqliteJournalSink } from './sqlite-journal-sink.js';
+import { sqliteDdl } from './sqlite-ddl.js';
+import { readSqliteSchema } from './sqlite-schema.js';
 import { sqliteSql } from './sqlite-sql.js';
 
 /** The file a `--db` string names (resolved), `:memory:`, or undefined for a URL of another scheme. */
@@ -43,4 +45,6 @@ export const sqliteDialect: Dialect = {
     spec.location === ':memory:' || spec.location === '' ? undefined : new SqliteBackupProvider(spec.location, { ledgerTable: spec.tables.ledger.name }),
   inTransaction: async (context) => (context.connection as BetterSqlite3Database).inTransaction,
   journalSink: sqliteJournalSink,
+  readSchema: readSqliteSchema,
+  ddl: sqliteDdl,
 };

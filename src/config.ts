@@ -1,0 +1,64 @@
+/**
+ * The shape of `strata.config.{ts,mts,js,mjs,json}`, and `defineConfig()` to write one with the
+ * editor's help: an identity function whose only job is the parameter type, so a misspelt key
+ * or a wrong value is a type error where the config is written, not a CONFIG_INVALID at run time.
+ * The CLI still checks every file it loads (JSON configs get no type checking).
+ */
+import type { BackupConfig } from './backup/backup-settings.js';
+import type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
+
+export type { BackupConfig };
+
+/** The journal setting: on with the defaults, or a level and table. */
+export type JournalConfig = boolean | { level?: 'debug' | 'info' | 'warn' | 'error' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; table?: string };
+
+/** Every setting a Strata config file takes (the CLI's flags override them). */
+export interface StrataConfig {
+  /** The database: a SQLite path, `:memory:`, or a `sqlite:`, `postgres://`, `mysql://`, `mariadb://` or `pglite:` URL. */
+  db?: string;
+  /** The migrations folder (default `./migrations`), relative to the config file. */
+  dir?: string;
+  /** The migrations folder's layout: 'strata', 'flyway', 'goose', 'prisma', 'drizzle', 'sqlx', 'd1', 'atlas' (default: detected). */
+  format?: string;
+  /** The ledger table (default `strata_migrations`). */
+  table?: string;
+  /** How long to wait for another migration run to finish, in ms (default 60000). */
+  lockTimeoutMs?: number;
+  /** Proceed although applied migration files were edited. */
+  allowChanged?: boolean;
+  /** Proceed although applied migrations have no file. */
+  allowMissing?: boolean;
+  /** Apply pending migrations older than the current version. */
+  allowOutOfOrder?: boolean;
+  /** SQLite: the pragmas each connection gets. */
+  pragmas?: SqlitePragmas;
+  /** PostgreSQL: the schema to migrate. */
+  schema?: string;
+  /** Record every run in strata_journal (see `strata log`): true, or { level, table }. */
+  journal?: JournalConfig;
+  /** PostgreSQL: statement_timeout (ms, or an interval string such as '30s'). */
+  statementTimeout?: number | string;
+  /** PostgreSQL: lock_timeout (ms, or an interval string). */
+  dbLockTimeout?: number | string;
+  /** Backups before each run: false turns them off. */
+  backup?: false | BackupConfig;
+  /** Values for placeholders in SQL files; `--var name=value` overrides one. */
+  placeholders?: Record<string, string>;
+  /** Write `strata schema dump` to this file after every successful migrate and rollback (`db/schema.sql`). */
+  dumpSchema?: string;
+  /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
+  placeholderPattern?: string | RegExp | false;
+  /**
+   * A multi-database project: name -> that database's settings (its own `db`, and `dir`, `table`,
+   * `backup`, ... over the top-level ones, which are the defaults).
+   */
+  databases?: Record<string, StrataConfig>;
+}
+
+/**
+ * Types a config file's settings: `export default defineConfig({ db: './app.db' })`.
+ * Returns its argument unchanged.
+ */
+export function defineConfig(config: StrataConfig): StrataConfig {
+  return config;
+}
