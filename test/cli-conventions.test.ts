@@ -63,7 +63,10 @@ describe('version, help and did-you-mean', () => {
     assertFailure(foreign, 'USAGE', 2, { hint: true });
     assert.match(foreign.stderr, /--lock-timeout is not an option of strata log/);
     // Every command that takes the lock lists it (baseline and adopt joined in issue 15, backup in issue 18).
-    assert.match(foreign.stderr, /hint: strata migrate, strata rollback, (strata baseline, )?strata redo, strata repair(, strata adopt)?(, strata backup)? take it/);
+    assert.match(
+      foreign.stderr,
+      /hint: strata migrate, strata rollback, (strata baseline, )?strata redo, strata repair(, strata backup)?(, strata adopt)? take it/,
+    );
   });
 
   test("each command's help lists only the options it takes", () => {
