@@ -4,7 +4,7 @@
  * @module strata-migrate/backup
  */
 export { BackupManager } from './backup/backup-manager.js';
-export type { BackupManagerOptions, CreateBackupOptions, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
+export type { BackupLock, BackupManagerOptions, CreateBackupOptions, CreateOutcome, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
 export type { BackupEntry } from './backup/backup-manifest.js';
 export type { BackupProvider } from './backup/providers/backup-provider.js';
 export { SqliteBackupProvider } from './backup/providers/sqlite-provider.js';
@@ -13,7 +13,7 @@ export { PostgresBackupProvider } from './backup/providers/postgres-provider.js'
 export type { PostgresProviderOptions } from './backup/providers/postgres-provider.js';
 export { MysqlBackupProvider } from './backup/providers/mysql-provider.js';
 export type { MysqlProviderOptions } from './backup/providers/mysql-provider.js';
-export { backupManagerFor } from './backup/backup-settings.js';
+export { backupManagerFor, migrationLockOf } from './backup/backup-settings.js';
 export type { BackupSettings, BackupConfig } from './backup/backup-settings.js';
 export type { KeySource } from './backup/backup-key.js';
 export type { RetentionPolicy } from './backup/retention.js';

@@ -84,12 +84,17 @@ describe('strata backup', () => {
     assert.equal(statSync(join(ws.backups, entry.file)).size, entry.size);
     const table = ws.run('backup', 'list');
     assertOk(table);
-    assert.match(table.stdout, /^ID\s+CREATED\s+VERSION\s+SIZE\s+FORMAT\s+VERIFIED\s+DESCRIPTION/m);
-    assert.match(table.stdout, new RegExp(`^${id!.replace(/\./g, '\\.')}\\s.*\\s1\\s.*plain\\s+yes\\s+before the demo`, 'm'));
+    assert.match(table.stdout, /^ID\s+CREATED\s+VERSION\s+SIZE\s+FORMAT\s+CHECKED\s+DESCRIPTION/m);
+    assert.match(
+      table.stdout,
+      new RegExp(`^${id!.replace(/\./g, '\\.')}\\s.*\\s1\\s.*plain\\s+ok structure \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+before the demo`, 'm'),
+    );
 
     const verified = ws.run('backup', 'verify', id!);
     assertOk(verified);
     assert.match(verified.stdout, /is intact: sha256 matches.*integrity_check/);
+    // The list shows the last check: now the full one verify ran.
+    assert.match(ws.run('backup', 'list').stdout, new RegExp(`^${id!.replace(/\./g, '\\.')}\\s.*plain\\s+ok full \\d{4}-`, 'm'));
 
     exec(ws.db, "DELETE FROM base; INSERT INTO base (v) VALUES ('changed'); PRAGMA user_version = 5;");
     const changed = dump(ws.db);

@@ -95,24 +95,21 @@ describe('strata import', () => {
     assert.equal(count(w.db, 'message'), 30);
   });
 
-  test('a truncated export: a coded error without a stack trace, the summary, exit 1, tables empty; --json carries the same', async () => {
+  test('a truncated export: found before any importer runs (a coded error naming the file, no stack trace, exit 1, tables empty); --json carries the same', async () => {
     const w = await workspace();
     const text = readFileSync(w.stores.dexieExport, 'utf8');
     writeFileSync(w.stores.dexieExport, text.slice(0, text.indexOf('"msg-2-1"') + 10));
     const result = w.run('--no-backup');
-    assert.equal(result.code, 1, describeRun(result));
-    assert.match(result.stderr, /^error [A-Z_]+: importer "chat": .*dexie-export\.json/m);
-    assertFailure(result, '[A-Z_]+');
-    assert.match(result.stdout, /^chat\s+.*failed/m);
-    assert.match(result.stdout, /^assistants\s+dexie:assistants\s+4\s+4\s+0\s+imported$/m);
+    assertFailure(result, 'IMPORT_SOURCE_INVALID');
+    assert.match(result.stderr, /^error IMPORT_SOURCE_INVALID: .*dexie-export\.json: the file ends \(truncated\?\)/m);
+    assert.match(result.stderr, /nothing was changed/);
     for (const table of ['preference', 'assistant', 'topic', 'message']) assert.equal(count(w.db, table), 0, table);
-    const status = JSON.parse(query<{ value: string }>(w.db, "SELECT value FROM app_state WHERE key = 'migration_v2_status'")[0]!.value);
-    assert.equal(status.state, 'failed');
     const json = w.run('--no-backup', '--json');
     assert.equal(json.code, 1);
     const body = parseJson(json);
-    assert.equal(body.error.details.importer, 'chat');
-    assert.equal(body.error.details.importers.length, 4);
+    assert.equal(body.error.code, 'IMPORT_SOURCE_INVALID');
+    assert.equal(body.error.details.source, 'dexie');
+    assert.equal(body.error.details.table, 'messages');
   });
 
   test('a run killed mid-way (status running, its pid gone) is reported and the next run starts clean', async () => {
@@ -189,5 +186,32 @@ describe('import progress on a terminal', () => {
       },
     });
     assert.match(written, /\r\x1b\[2Kimported {2}chat {9}3990 \/ 4000 rows, 10 skipped \(1234 ms\)\n$/);
+  });
+});
+
+describe('strata import --force with a damaged export (issue 18)', () => {
+  test('a truncated Dexie export is found before anything is cleared: the previous import stays whole', async () => {
+    const w = await workspace();
+    assertOk(w.run('--json'));
+    const tables = query<{ name: string }>(
+      w.db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'strata_%' ORDER BY name",
+    ).map((t) => t.name);
+    const before = Object.fromEntries(tables.map((t) => [t, count(w.db, t)]));
+    assert.ok(
+      Object.values(before).some((n) => n > 0),
+      JSON.stringify(before),
+    );
+    const exportFile = join(w.dir, 'dexie-export.json');
+    const text = readFileSync(exportFile, 'utf8');
+    writeFileSync(exportFile, text.slice(0, Math.floor(text.length * 0.7)));
+
+    const forced = w.run('--force', '--json');
+    assert.equal(forced.code, 1, describeRun(forced));
+    const error = parseJson(forced).error;
+    assert.equal(error.code, 'IMPORT_SOURCE_INVALID');
+    assert.match(error.message, /dexie-export\.json.*truncated/);
+    assert.match(error.hint, /nothing was changed/);
+    assert.deepEqual(Object.fromEntries(tables.map((t) => [t, count(w.db, t)])), before, 'the previous import must not be cleared');
   });
 });

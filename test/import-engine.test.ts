@@ -531,3 +531,33 @@ await runImport({ db: process.argv[2], backup: false, sources: { authors: reader
     assert.equal(statusOf(db).state, 'completed');
   });
 });
+
+describe('a failure after the tables were cleared (issue 18)', () => {
+  test('the error names the backup that holds the previous import, and the command that restores it', async () => {
+    const db = target();
+    const good = { authors: arrayReader('authors', authors(5)), books: arrayReader('books', books(5, 5)) };
+    await runImport({ db, importers: [authorImporter(), bookImporter()], sources: good });
+    const failing = tableImporter<Sources>({
+      id: 'authors',
+      order: 10,
+      source: (s) => s.authors,
+      table: 'author',
+      map: (r) => {
+        if (r.id === 3) throw new Error('no name');
+        return r;
+      },
+    });
+    const error = await rejects(
+      runImport({ db, importers: [failing], sources: { authors: arrayReader('authors', authors(5)) } as Sources, rerun: true }),
+      'IMPORT_ROW_INVALID',
+    );
+    const id = String(error.details.backup);
+    assert.match(id, /^app\.\d{4}-/);
+    assert.match(
+      error.hint ?? '',
+      new RegExp(`backup ${id.replace(/\./g, '\\.')} .*'strata backup restore ${id.replace(/\./g, '\\.')} --db ${db.replace(/[.]/g, '\\.')}' puts it back`),
+    );
+    assert.deepEqual(error.next.at(-1), { command: 'backup restore', args: [id, '--db', db] });
+    assert.ok(existsSync(join(db, '..', 'backups', `${id}.manifest.json`)));
+  });
+});

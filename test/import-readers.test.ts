@@ -675,3 +675,28 @@ describe('jsonArrayReader', () => {
     assert.equal(seen, 50);
   });
 });
+
+describe('a row the parse worker cannot hand over (issue 18, item 8)', () => {
+  test('a row nested 10,000 deep: the worker path reads every row, as workers: 0 does (no batch dropped without a word)', async () => {
+    let deep = '1';
+    for (let i = 0; i < 10_000; i++) deep = `{"a":${deep}}`;
+    const rows = Array.from({ length: 32 }, (_, k) => (k === 5 ? `{"id":${k},"v":${deep}}` : `{"id":${k},"v":1}`));
+    const path = join(tempDir('strata-deep-'), 'export.json');
+    writeFileSync(
+      path,
+      `{"formatName":"dexie","formatVersion":1,"data":{"databaseName":"d","databaseVersion":1,"tables":[{"name":"t","schema":"++id","rowCount":32}],"data":[{"tableName":"t","inbound":true,"rows":[${rows.join(',')}]}]}}`,
+    );
+    for (const workers of [1, 0]) {
+      for (const workerMode of ['rows', 'text'] as const) {
+        const source = await openDexieExport(path, { workers, workerMode });
+        const ids: number[] = [];
+        for await (const batch of source.table<{ id: number }>('t').batches(10)) ids.push(...batch.map((row) => row.id));
+        assert.deepEqual(
+          ids,
+          Array.from({ length: 32 }, (_, k) => k),
+          `workers ${workers}, ${workerMode}`,
+        );
+      }
+    }
+  });
+});

@@ -12,6 +12,7 @@ import { open, stat, unlink } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { ioFailureCode } from '../fs/io-failure.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { commandLine } from '../model/next-command.js';
 import { BACKUP_LIST } from './backup-manifest.js';
@@ -160,6 +161,8 @@ export async function decodeBackup(
     try {
       await pipeline([createReadStream(storedPath, { highWaterMark: READ_CHUNK }), ...stages, sink.stream] as never);
     } catch (error) {
+      // No space for the copy, an I/O error, no permission: the bytes were not judged at all.
+      if (ioFailureCode(error)) throw error;
       // The stored bytes decide what went wrong: changed bytes are corruption, whatever layer noticed.
       // zlib's errors (Z_DATA_ERROR "incorrect data check", ...) mean bytes that do not decode
       // even when the manifest was edited to match them.
@@ -243,4 +246,22 @@ function corrupt(id: string, message: string): StrataError {
     next: [BACKUP_LIST],
     details: { id },
   });
+}
+
+/** Whether `key` is the one the encrypted backup at `storedPath` was made with (its header's key check); null when unreadable. */
+export async function isEncryptedWith(storedPath: string, key: BackupKey): Promise<boolean | null> {
+  const header = Buffer.alloc(HEADER_BYTES);
+  try {
+    const handle = await open(storedPath, 'r');
+    try {
+      await handle.read(header, 0, HEADER_BYTES, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+  if (!header.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const salt = Buffer.from(header.subarray(MAGIC.length + 1, MAGIC.length + 17));
+  return keyCheckMatches(await key.derive(salt), salt, Buffer.from(header.subarray(MAGIC.length + 29, HEADER_BYTES)));
 }

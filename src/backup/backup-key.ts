@@ -4,7 +4,7 @@
  * in each backup's header. The key lives in memory only: never in the manifest, a log or an error.
  */
 import { createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 
@@ -42,14 +42,37 @@ export function resolveKey(source: KeySource): BackupKey {
   }
   let bytes: Buffer;
   try {
-    bytes = readFileSync(source.keyFile);
+    bytes = readProtected(source.keyFile);
   } catch (error) {
+    if (error instanceof StrataError) throw error;
     throw missing(
       `cannot read the key file ${source.keyFile}: ${messageOf(error)}`,
       'check the path; create one with: openssl rand -hex 32 > backup.key && chmod 600 backup.key',
     );
   }
   return rawKey(bytes.length === 32 ? bytes : parseKeyText(bytes.toString('utf8'), source.keyFile), source.keyFile);
+}
+
+/**
+ * The key file's bytes, refused (as ssh refuses a private key) when its mode lets the group or
+ * others in: a key others can read protects nothing. Checked on the descriptor that is read.
+ */
+function readProtected(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const mode = fstatSync(fd).mode & 0o777;
+    // Windows has no such mode bits (Node reports 0o666 for every file).
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new StrataError(
+        ErrorCode.BACKUP_KEY_UNPROTECTED,
+        `the key file ${path} is open to others (mode ${mode.toString(8).padStart(4, '0')}): a key others can read protects nothing, so it is not used`,
+        { hint: `make it private to its owner: chmod 600 ${path}`, details: { file: path, mode: mode.toString(8) } },
+      );
+    }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function parseKeyText(text: string, where: string): Buffer {

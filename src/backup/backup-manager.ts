@@ -10,11 +10,17 @@ import { EventChannel } from '../engine/events.js';
 import { redactUrl } from '../targets/sql/server-url.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { commandLine } from '../model/next-command.js';
-import { decodeBackup, encodeBackup, type StoredFacts } from './backup-codec.js';
+import { decodeBackup, encodeBackup, isEncryptedWith, type StoredFacts } from './backup-codec.js';
 import { DEFAULT_KEY_ENV, resolveKey, type BackupKey, type KeySource } from './backup-key.js';
 import {
   BACKUP_LIST,
+  CHECKED_SUFFIX,
+  checkedPath,
   checkBackupId,
+  isBackupId,
+  latestCheck,
+  writeCheckRecord,
+  type CheckRecord,
   fileStamp,
   manifestMismatch,
   manifestPath,
@@ -23,10 +29,13 @@ import {
   writeManifest,
   type BackupEntry,
 } from './backup-manifest.js';
-import { backupsToPrune, type RetentionPolicy } from './retention.js';
+import { backupsToPrune, expired, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
+import { manifestMacMatches, signManifest } from './manifest-mac.js';
 import { isProcessAlive } from '../fs/process-alive.js';
+import { ioFailure } from '../fs/io-failure.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../model/lock-timeout.js';
 
 export interface BackupManagerOptions {
   provider: BackupProvider;
@@ -46,9 +55,21 @@ export interface BackupManagerOptions {
    * here). `verify` and every restore always run the full check.
    */
   check?: CheckLevel;
+  /**
+   * The store's migration lock (the one `migrate` takes). With it, a restore in place, delete
+   * and prune wait for a running migration (or fail with LOCK_TIMEOUT) instead of changing the
+   * store, or removing the backup it just took, under it. Absent for the engine's own manager:
+   * its backups and automatic restores run under the lock the run already holds.
+   */
+  lock?: BackupLock;
+  /** How long to wait for that lock (default 60000 ms, as migrate). */
+  lockTimeoutMs?: number;
   events?: EventChannel;
   now?: () => Date;
 }
+
+/** Takes a store's migration lock; resolves to its release. */
+export type BackupLock = (timeoutMs: number, onWaiting: () => void) => Promise<() => Promise<void>>;
 
 export interface CreateBackupOptions {
   description?: string;
@@ -57,9 +78,17 @@ export interface CreateBackupOptions {
 }
 
 export interface BackupListing {
-  backups: (BackupEntry & { missing: boolean })[];
+  /** `checked`: the last check each passed or failed, and when (a later verify's, or the one at creation). */
+  backups: (BackupEntry & { missing: boolean; checked: CheckRecord })[];
   /** Manifest files that could not be read (listed, never trusted). */
   unreadable: string[];
+}
+
+export interface CreateOutcome {
+  backup: BackupEntry;
+  pruned: BackupEntry[];
+  /** What went wrong after the backup was safely written (retention that could not judge, so pruned nothing). */
+  warnings: string[];
 }
 
 export interface RestoreOutcome {
@@ -90,15 +119,17 @@ export class BackupManager {
     return this.options.now?.() ?? new Date();
   }
 
-  async create(options: CreateBackupOptions = {}): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+  async create(options: CreateBackupOptions = {}): Promise<CreateOutcome> {
     return this.createBackup(options, true);
   }
 
   /** `prune: false` for the backup a restore takes first: pruning then could remove the very backup being restored. */
-  private async createBackup(options: CreateBackupOptions, prune: boolean): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+  private async createBackup(options: CreateBackupOptions, prune: boolean): Promise<CreateOutcome> {
     try {
       return await this.write(options, prune);
     } catch (error) {
+      const io = await ioFailure(error, { doing: `backing up ${this.provider.source} into ${this.dir}`, path: this.dir, outcome: 'nothing was changed' });
+      if (io) throw io;
       // A backups folder that is a file, or cannot be written: a coded error, not a crash.
       if (error instanceof StrataError) throw error;
       throw new StrataError(ErrorCode.BACKUP_FAILED, `backing up ${this.provider.source} into ${this.dir} failed: ${messageOf(error)}`, {
@@ -108,8 +139,9 @@ export class BackupManager {
     }
   }
 
-  private async write(options: CreateBackupOptions, prune: boolean): Promise<{ backup: BackupEntry; pruned: BackupEntry[] }> {
+  private async write(options: CreateBackupOptions, prune: boolean): Promise<CreateOutcome> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.removeOrphans();
     const level = this.options.compression || null;
     const key = this.options.encrypt ? this.writeKey() : null;
     const createdAt = this.now();
@@ -140,6 +172,8 @@ export class BackupManager {
       let facts: StoredFacts;
       const checkLevel = this.options.check ?? 'structure';
       const checking = this.provider.check(plain, checkLevel);
+      // It may fail (no space for its -shm) while the encoding still runs: awaited below, never unhandled.
+      checking.catch(() => undefined);
       if (level === null && key === null) {
         const hashed = snapshot.hashed ?? (await hashFileInWorker(plain));
         facts = { size: hashed.size, sha256: hashed.sha256, plainSize: hashed.size, plainSha256: hashed.sha256 };
@@ -150,7 +184,7 @@ export class BackupManager {
       }
       const problems = await checking;
       const placed = await this.place(stored, createdAt, suffix);
-      const entry: BackupEntry = {
+      const unsigned: BackupEntry = {
         id: placed.id,
         file: placed.file,
         source: this.provider.source,
@@ -166,6 +200,9 @@ export class BackupManager {
         verified: problems.length === 0,
         check: checkLevel,
       };
+      // With a key at hand (even for a plain backup), the manifest is authenticated.
+      const macKey = key ?? this.readKey();
+      const entry = macKey ? await signManifest(unsigned, macKey) : unsigned;
       await writeManifest(this.dir, entry);
       this.events.emit('backup', { target: this.provider.source, id: entry.id, location: join(this.dir, entry.file) });
       if (problems.length) {
@@ -178,7 +215,29 @@ export class BackupManager {
           },
         );
       }
-      return { backup: entry, pruned: prune ? await this.pruneKeeping(entry.id) : [] };
+      if (!prune) return { backup: entry, pruned: [], warnings: [] };
+      const warnings: string[] = [];
+      // A structure check does not read the tables: before this backup may count as the good
+      // one that lets older backups go, its snapshot (still here) gets the full check.
+      const fullCheck = async () => {
+        if (checkLevel === 'full') return true;
+        const found = await this.provider.check(plain, 'full');
+        await this.record(entry.id, found);
+        if (found.length)
+          warnings.push(
+            `backup ${entry.id} passes the structure check but fails the full check (${found.slice(0, 3).join('; ')}): ${this.provider.source} itself may be damaged; it does not count as a good backup, so no older backup was pruned in its favour`,
+          );
+        return found.length === 0;
+      };
+      try {
+        // A running migration holds the lock: this backup is written, pruning waits for another day.
+        const pruned = await this.locked('prune old backups', 'nothing was pruned', () => this.pruneKeeping({ id: entry.id, fullCheck }), 0);
+        return { backup: entry, pruned, warnings };
+      } catch (error) {
+        // The backup is written and sound; only retention could not judge, so it deleted nothing.
+        if (!(error instanceof StrataError)) throw error;
+        return { backup: entry, pruned: [], warnings: [...warnings, `${error.message}${error.hint ? ` (${error.hint})` : ''}`] };
+      }
     } finally {
       for (const temp of temps) await rm(temp, { force: true });
     }
@@ -192,13 +251,63 @@ export class BackupManager {
       });
     });
     const mine = entries.filter((entry) => entry.source === this.provider.source);
-    const backups = await Promise.all(mine.map(async (entry) => ({ ...entry, missing: !(await stat(join(this.dir, entry.file)).catch(() => null)) })));
+    const backups = await Promise.all(
+      mine.map(async (entry) => ({
+        ...entry,
+        missing: !(await stat(join(this.dir, entry.file)).catch(() => null)),
+        checked: await latestCheck(this.dir, entry),
+      })),
+    );
     return { backups, unreadable };
   }
 
-  /** Reads the backup back and checks every layer; throws a coded error on the first problem. */
+  /**
+   * Reads the backup back and checks every layer; throws a coded error on the first problem:
+   * BACKUP_CORRUPT when the backup is bad, DISK_FULL / IO_ERROR / PERMISSION_DENIED when the
+   * check could not run (which says nothing about the backup).
+   */
   async verify(id: string): Promise<BackupEntry> {
+    return this.verifyOrExplain(id, 'the backup itself was not judged (it may well be good)');
+  }
+
+  private async verifyOrExplain(id: string, outcome: string): Promise<BackupEntry> {
+    // A bad id is refused before any file is touched.
+    checkBackupId(id);
+    try {
+      await this.removeOrphans();
+      return await this.verifyChecked(id);
+    } catch (error) {
+      const io = await ioFailure(error, { doing: `verifying backup ${id}`, path: this.dir, outcome });
+      throw io ?? error;
+    }
+  }
+
+  /** Verifies, and records the outcome (ok, or the problem) beside the manifest for `backup list`. */
+  private async verifyChecked(id: string): Promise<BackupEntry> {
     const entry = await this.entry(id);
+    try {
+      await this.verifyEntry(entry);
+    } catch (error) {
+      if (error instanceof StrataError && error.code === ErrorCode.BACKUP_CORRUPT) await this.record(entry.id, [error.message]);
+      throw error;
+    }
+    await this.record(entry.id, []);
+    return entry;
+  }
+
+  /** Best effort: a backups folder that is full or read-only still verifies, it only keeps no record. */
+  private async record(id: string, problems: string[]): Promise<void> {
+    const record: CheckRecord = {
+      level: 'full',
+      ok: problems.length === 0,
+      at: this.now().toISOString(),
+      ...(problems.length ? { problem: problems[0] } : {}),
+    };
+    await writeCheckRecord(this.dir, id, record).catch(() => undefined);
+  }
+
+  private async verifyEntry(entry: BackupEntry): Promise<BackupEntry> {
+    await this.authenticate(entry);
     const plain = this.tempPath('verify');
     try {
       if (isPlain(entry)) {
@@ -235,6 +344,13 @@ export class BackupManager {
     try {
       return await this.restoreChecked(id, options);
     } catch (error) {
+      const into = options.to === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(options.to) ? this.dir : dirname(resolve(options.to));
+      const io = await ioFailure(error, {
+        doing: `restoring backup ${id}`,
+        path: into,
+        outcome: 'nothing was replaced, and the backup itself was not judged (it may well be good)',
+      });
+      if (io) throw io;
       // E.g. --to in a folder that does not exist: a coded error, not a crash.
       if (error instanceof StrataError) throw error;
       throw new StrataError(
@@ -253,18 +369,28 @@ export class BackupManager {
     // A server URL (--to postgres://.../other) is the provider's to check; a path must be new.
     const toUrl = options.to !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(options.to);
     const to = options.to === undefined ? undefined : toUrl ? options.to : resolve(options.to);
+    await this.removeOrphans();
+    if (to && !toUrl) await this.removeDeadRestores(dirname(to));
     if (to && !toUrl && (await stat(to).catch(() => null))) {
       throw new StrataError(ErrorCode.FILE_EXISTS, `${to} already exists`, { hint: 'restore to a new path, or restore in place without --to' });
     }
+    await this.authenticate(entry);
     const plain = to && !toUrl ? join(dirname(to), `.${entry.id}.${process.pid}-${randomBytes(4).toString('hex')}.restore`) : this.tempPath('restore');
     try {
       const problems = await this.decodeAndCheck(entry, plain, 'restore');
       if (problems.length) throw corruptContent(entry, problems);
       let safety: BackupEntry | null = null;
       if (to) await this.provider.restoreTo(plain, to);
-      else {
-        if (!options.automatic) safety = await this.safetyBackup(entry);
+      else if (options.automatic) {
+        // The run that failed holds the lock and called this.
         await this.provider.restoreInto(plain);
+      } else {
+        // Under the migration lock: a migration half-way through a step must not have its
+        // changes wiped under it while its ledger says the step applied.
+        await this.locked(`restore backup ${entry.id}`, 'nothing was restored', async () => {
+          safety = await this.safetyBackup(entry);
+          await this.provider.restoreInto(plain);
+        });
       }
       const shownTarget = to === undefined ? this.provider.source : toUrl ? redactUrl(to) : to;
       this.events.emit('restore', { target: shownTarget, id: entry.id, automatic: options.automatic === true });
@@ -274,38 +400,77 @@ export class BackupManager {
     }
   }
 
+  /** Under the migration lock: a running migration may need the backup it just took. */
   async delete(id: string): Promise<BackupEntry> {
     const entry = await this.entry(id);
-    await this.remove(entry);
+    await this.removeOrphans();
+    await this.locked(`delete backup ${entry.id}`, 'nothing was deleted', () => this.remove(entry));
     return entry;
   }
 
-  /** Applies the retention policy to this source's backups (never the newest verified one). */
+  /** Applies the retention policy to this source's backups (never the newest verified one), under the migration lock. */
   async prune(): Promise<BackupEntry[]> {
-    return this.pruneKeeping(null);
+    return this.locked('prune backups', 'nothing was pruned', () => this.pruneKeeping(null));
+  }
+
+  /** Runs `work` holding the store's migration lock (when the manager was given one). */
+  private async locked<T>(what: string, outcome: string, work: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    if (!this.options.lock) return work();
+    let release: () => Promise<void>;
+    try {
+      release = await this.options.lock(timeoutMs ?? this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, () =>
+        this.events.emit('lock:waiting', { target: this.provider.source }),
+      );
+    } catch (error) {
+      if (error instanceof StrataError && error.code === ErrorCode.LOCK_TIMEOUT) {
+        throw new StrataError(ErrorCode.LOCK_TIMEOUT, `cannot ${what} while a migration runs: ${error.message}`, {
+          hint: `${outcome}; ${error.hint ?? 'run it again when the migration is done'}`,
+          cause: error,
+          details: { ...error.details },
+        });
+      }
+      throw error;
+    }
+    try {
+      return await work();
+    } finally {
+      await release();
+    }
   }
 
   /**
    * `verified` in a manifest says the snapshot was sound when it was made; the last good backup
    * is the newest one that still verifies now (its file may since have gone, been truncated or
    * changed). `knownGood` is one just made and checked, which need not be read back again.
+   * A verification that could not run (no space, an I/O error, no permission, no key) judges
+   * nothing: then nothing is deleted, and the error says why.
    */
-  private async pruneKeeping(knownGood: string | null): Promise<BackupEntry[]> {
+  private async pruneKeeping(fresh: { id: string; fullCheck: () => Promise<boolean> } | null): Promise<BackupEntry[]> {
     const { backups } = await this.list();
-    const newestFirst = [...backups].reverse();
-    for (const entry of newestFirst) {
-      if (!entry.verified) continue;
-      if (entry.id === knownGood) break;
-      try {
-        if (entry.missing) throw new StrataError(ErrorCode.BACKUP_CORRUPT, `the data file of backup ${entry.id} is missing`);
-        await this.verify(entry.id);
-        break;
-      } catch (error) {
-        if (!(error instanceof StrataError) || error.code !== ErrorCode.BACKUP_CORRUPT) throw error;
-        entry.verified = false; // for retention only: it does not count as the good one
+    const policy = this.options.retention ?? {};
+    let lastGood: BackupEntry | null = null;
+    // Nothing the policy would remove: nothing to judge, and no backup is read back for it.
+    if (expired(backups, policy, this.now()).length > 0) {
+      for (const entry of [...backups].reverse()) {
+        if (!entry.verified || entry.missing) continue;
+        // A failed full check stays failed: the bytes it judged were those the manifest vouches for.
+        if (entry.checked.level === 'full' && !entry.checked.ok) continue;
+        try {
+          if (entry.id === fresh?.id) {
+            if (!(await fresh.fullCheck())) continue;
+            lastGood = entry;
+            break;
+          }
+          await this.verifyOrExplain(entry.id, 'nothing was pruned: retention deletes nothing it could not judge');
+          lastGood = entry;
+          break;
+        } catch (error) {
+          if (error instanceof StrataError && error.code === ErrorCode.BACKUP_CORRUPT) continue;
+          throw cannotJudge(entry, error);
+        }
       }
     }
-    const doomed = backupsToPrune(backups, this.options.retention ?? {}, this.now());
+    const doomed = backupsToPrune(backups, policy, this.now(), lastGood);
     for (const entry of doomed) await this.remove(entry);
     await this.removeOrphans();
     return doomed;
@@ -355,6 +520,8 @@ export class BackupManager {
   private async decodeAndCheck(entry: BackupEntry, plain: string, phase: 'verify' | 'restore'): Promise<string[]> {
     const { path: stored } = await this.storedFile(entry);
     const checking = isPlain(entry) ? this.checkInPlace(stored, this.tempPath('check')) : null;
+    // It may fail (a read-only folder) while the decoding still runs: awaited below, never unhandled.
+    checking?.catch(() => undefined);
     try {
       const key = entry.encryption ? this.readKey() : null;
       await decodeBackup(stored, plain, { ...entry, id: entry.id }, key, this.throttled(entry.id, phase, entry.plainSize), phase === 'restore');
@@ -407,9 +574,14 @@ export class BackupManager {
     // The manifest goes first: from then on the backup is no longer listed, whatever follows.
     await unlink(manifestPath(this.dir, entry.id)).catch(ignoreMissing);
     await unlink(join(this.dir, entry.file)).catch(ignoreMissing);
+    await unlink(checkedPath(this.dir, entry.id)).catch(ignoreMissing);
   }
 
-  /** Temp files of dead processes, and data files whose manifest never came (an old crash). */
+  /**
+   * Temp files of dead processes (their names carry the pid that made them), and data files
+   * whose manifest never came (an old crash). Every operation starts with it: a killed restore
+   * of a large database leaves copies as large, which the next one must not add to.
+   */
   private async removeOrphans(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const manifests = new Set(names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).map((n) => n.slice(0, -MANIFEST_SUFFIX.length)));
@@ -423,7 +595,7 @@ export class BackupManager {
       // manifest is written through a `.<id>.manifest.json.<pid>-<hex>.tmp` file.
       const temp =
         /^\.strata-(\d+)-[0-9a-f]{8}\.(?:snapshot|stored|verify|check|restore)(?:-wal|-shm|-journal)?$/.exec(name) ??
-        /^\..+\.manifest\.json\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
+        /^\..+\.(?:manifest|checked)\.json\.(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
       if (!temp || isProcessAlive(Number(temp[1]))) continue;
       const info = await stat(path).catch(() => null);
       if (info) deadWriters.add(info.ino);
@@ -431,6 +603,11 @@ export class BackupManager {
     }
     for (const name of names) {
       const path = join(this.dir, name);
+      // A check record whose backup was deleted while it was being written.
+      if (name.endsWith(CHECKED_SUFFIX) && name.startsWith(prefix) && !manifests.has(name.slice(0, -CHECKED_SUFFIX.length))) {
+        await rm(path, { force: true });
+        continue;
+      }
       const data = /^(.+)\.bak(\.gz)?(\.enc)?$/.exec(name);
       if (!data || !name.startsWith(prefix) || manifests.has(data[1]!)) continue;
       const info = await stat(path).catch(() => null);
@@ -438,8 +615,49 @@ export class BackupManager {
     }
   }
 
+  /** What a killed `restore --to` left beside its target: `.<id>.<pid>-<hex>.restore` (and SQLite's files beside that). */
+  private async removeDeadRestores(dir: string): Promise<void> {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const temp = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.restore(?:-wal|-shm|-journal)?$/.exec(name);
+      if (!temp || !isBackupId(temp[1]!) || !temp[1]!.startsWith(`${this.provider.name}.`) || isProcessAlive(Number(temp[2]))) continue;
+      await rm(join(dir, name), { force: true });
+    }
+  }
+
   private tempPath(kind: string): string {
     return join(this.dir, `.strata-${process.pid}-${randomBytes(4).toString('hex')}.${kind}`);
+  }
+
+  /** A manifest made with a key must still carry that key's MAC: changed bytes with a rewritten sha256 are refused. */
+  private async authenticate(entry: BackupEntry): Promise<void> {
+    if (entry.mac === undefined) return;
+    const key = this.readKey();
+    if (!key) {
+      throw new StrataError(ErrorCode.BACKUP_KEY_MISSING, `the manifest of backup ${entry.id} is authenticated with a key, and no key was given`, {
+        hint: 'set STRATA_BACKUP_KEY (or pass --key-file / --passphrase-env) to the key that was set when the backup was made',
+        details: { id: entry.id },
+      });
+    }
+    if (entry.macKdf !== undefined && entry.macKdf !== key.kdf) {
+      throw new StrataError(
+        ErrorCode.BACKUP_KEY_INVALID,
+        `backup ${entry.id} was made with a ${entry.macKdf === 'scrypt' ? 'passphrase' : 'raw key'}, but ${key.origin} is a ${key.kdf === 'scrypt' ? 'passphrase' : 'raw key'}`,
+        { hint: entry.macKdf === 'scrypt' ? 'give the passphrase (--passphrase-env NAME)' : 'give the key (STRATA_BACKUP_KEY or --key-file)' },
+      );
+    }
+    if (!(await manifestMacMatches(entry, key))) {
+      // An encrypted backup's header tells a wrong key from a changed manifest.
+      if (entry.encryption && (await isEncryptedWith(join(this.dir, entry.file), key)) === false) {
+        throw new StrataError(ErrorCode.BACKUP_KEY_INVALID, `${key.origin} is not the key backup ${entry.id} was encrypted with`, {
+          hint: 'use the key (or passphrase) that was set when the backup was made',
+        });
+      }
+      throw new StrataError(
+        ErrorCode.BACKUP_CORRUPT,
+        `the manifest of backup ${entry.id} does not match its MAC: it was changed after the backup was made (or ${key.origin} is not the key it was made with)`,
+        { hint: 'it was not restored; use another backup', next: [BACKUP_LIST], details: { id: entry.id } },
+      );
+    }
   }
 
   private writeKey(): BackupKey {
@@ -478,6 +696,24 @@ function corruptContent(entry: BackupEntry, problems: string[]): StrataError {
   return new StrataError(ErrorCode.BACKUP_CORRUPT, `backup ${entry.id} decodes but fails its check: ${problems.slice(0, 3).join('; ')}`, {
     hint: 'it was not restored; use another backup',
     details: { id: entry.id, problems },
+  });
+}
+
+/** A verification that could not run, as the reason retention deleted nothing. */
+function cannotJudge(entry: BackupEntry, error: unknown): StrataError {
+  if (!(error instanceof StrataError)) {
+    return new StrataError(ErrorCode.BACKUP_FAILED, `cannot verify backup ${entry.id} before pruning: ${messageOf(error)}`, {
+      hint: 'nothing was pruned: retention deletes nothing it could not judge',
+      cause: error,
+      details: { id: entry.id },
+    });
+  }
+  if (/nothing was pruned/.test(error.hint ?? '')) return error;
+  return new StrataError(error.code, `cannot verify backup ${entry.id} before pruning: ${error.message}`, {
+    hint: `nothing was pruned: retention deletes nothing it could not judge${error.hint ? `; ${error.hint}` : ''}`,
+    next: error.next,
+    cause: error,
+    details: { ...error.details, id: entry.id },
   });
 }
 

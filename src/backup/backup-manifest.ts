@@ -36,9 +36,48 @@ export interface BackupEntry {
   verified: boolean;
   /** Which check that was (absent in manifests from before the choice existed: `full`). */
   check?: 'full' | 'structure';
+  /** With a key: HMAC-SHA256 of the other fields (manifest-mac.ts), its salt, and the kind of key. */
+  mac?: string;
+  macSalt?: string;
+  macKdf?: 'none' | 'scrypt';
 }
 
 export const MANIFEST_SUFFIX = '.manifest.json';
+/**
+ * The last full check of a backup after it was made (verify, retention) is kept beside its
+ * manifest, not in it: the manifest never changes once written (a key authenticates it), and a
+ * record written while the backup is being deleted leaves only a stray file that is swept up.
+ */
+export const CHECKED_SUFFIX = '.checked.json';
+
+/** Which check a backup last passed or failed, and when. */
+export interface CheckRecord {
+  level: 'full' | 'structure';
+  ok: boolean;
+  /** ISO 8601 UTC. */
+  at: string;
+  /** The first problem found, when it failed. */
+  problem?: string;
+}
+
+export function checkedPath(dir: string, id: string): string {
+  return join(dir, `${id}${CHECKED_SUFFIX}`);
+}
+
+export async function writeCheckRecord(dir: string, id: string, record: CheckRecord): Promise<void> {
+  await writeFileAtomic(checkedPath(dir, id), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The latest check: the recorded one, or else the one made at creation. */
+export async function latestCheck(dir: string, entry: BackupEntry): Promise<CheckRecord> {
+  try {
+    const record = JSON.parse(await readFile(checkedPath(dir, entry.id), 'utf8')) as CheckRecord;
+    if ((record.level === 'full' || record.level === 'structure') && typeof record.ok === 'boolean' && typeof record.at === 'string') return record;
+  } catch {
+    // none yet, or unreadable: the creation check is the last one known
+  }
+  return { level: entry.check ?? 'full', ok: entry.verified, at: entry.createdAt };
+}
 
 /** `<name>.<YYYY-MM-DD_HH-mm-ss>` with an optional `-N` for a second backup in the same second. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(?:-\d+)?$/;

@@ -7,7 +7,8 @@ import type { EventChannel } from '../engine/events.js';
 import type { BackupHook } from '../engine/migrator.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import type { KeySource } from './backup-key.js';
-import { BackupManager } from './backup-manager.js';
+import { BackupManager, type BackupLock } from './backup-manager.js';
+import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel } from './providers/backup-provider.js';
 
@@ -27,6 +28,9 @@ export interface BackupConfig {
 }
 
 export interface BackupSettings extends RetentionPolicy {
+  /** The store's migration lock, for restore, delete and prune (see BackupManagerOptions.lock). */
+  lock?: BackupLock;
+  lockTimeoutMs?: number;
   /** Default: `backups/` beside the database. */
   dir?: string;
   /** gzip level 1-9; false or 0 for none (default). */
@@ -47,6 +51,8 @@ export function backupManagerFor(provider: BackupProvider, settings: BackupSetti
     check: settings.check,
     encrypt: settings.encrypt,
     key: settings.key,
+    lock: settings.lock,
+    lockTimeoutMs: settings.lockTimeoutMs,
     events,
     now: settings.now,
   });
@@ -75,5 +81,29 @@ export function backupHook(manager: () => BackupManager): BackupHook {
     async restore(id) {
       await manager().restore(id, { automatic: true });
     },
+  };
+}
+
+/**
+ * The migration lock `migrate` takes on the database `spec` names, for a BackupManager: a
+ * connection of its own holds it (for SQLite, the `<db>.strata-lock` sidecar, without opening
+ * the database itself) and closes with the release.
+ */
+export function migrationLockOf(spec: DatabaseSpec): BackupLock {
+  return async (timeoutMs, onWaiting) => {
+    const driver = spec.openDriver();
+    try {
+      const release = await driver.lock(timeoutMs, onWaiting);
+      return async () => {
+        try {
+          await release();
+        } finally {
+          await driver.close();
+        }
+      };
+    } catch (error) {
+      await driver.close().catch(() => undefined);
+      throw error;
+    }
   };
 }

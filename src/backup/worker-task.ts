@@ -11,9 +11,10 @@ const require = createRequire(import.meta.url);
 function runWorker<T>(code: string, workerData: unknown): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const worker = new Worker(code, { eval: true, workerData });
-    worker.once('message', (message: { ok: boolean; value?: T; error?: string }) => {
+    worker.once('message', (message: { ok: boolean; value?: T; error?: string; code?: string }) => {
       if (message.ok) resolve(message.value as T);
-      else reject(new Error(message.error));
+      // The code (ENOSPC, SQLITE_IOERR_SHMSIZE...) tells a machine failure from a damaged file.
+      else reject(Object.assign(new Error(message.error), message.code ? { code: message.code } : {}));
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
@@ -30,7 +31,7 @@ const hash = createHash('sha256');
 let bytes = 0;
 createReadStream(workerData.path, { highWaterMark: 1 << 20 })
   .on('data', (chunk) => { hash.update(chunk); bytes += chunk.length; })
-  .on('error', (error) => parentPort.postMessage({ ok: false, error: error.message }))
+  .on('error', (error) => parentPort.postMessage({ ok: false, error: error.message, code: error.code }))
   .on('end', () => parentPort.postMessage({ ok: true, value: { sha256: hash.digest('hex'), size: bytes } }));
 `;
 
@@ -54,11 +55,22 @@ try {
     db.close();
   }
 } catch (error) {
-  parentPort.postMessage({ ok: true, value: [String(error && error.message || error)] });
+  // A file that is not a database, or one damaged past opening, is a problem of the copy; no
+  // space, an I/O error or no permission (for the -shm beside it, say) means the check could
+  // not run, and says nothing about the copy.
+  const code = String((error && error.code) || '');
+  if (/^SQLITE_(FULL|IOERR|CANTOPEN|NOMEM|READONLY|PERM|AUTH)|^E[A-Z]+$/.test(code)) {
+    parentPort.postMessage({ ok: false, error: String(error.message), code });
+  } else {
+    parentPort.postMessage({ ok: true, value: [String(error && error.message || error)] });
+  }
 }
 `;
 
-/** `PRAGMA integrity_check` of a database file on another thread: the problems, [] when sound. */
+/**
+ * `PRAGMA integrity_check` of a database file on another thread: the problems, [] when sound.
+ * Rejects (with the SQLite or errno code) when the check could not run.
+ */
 export function sqliteIntegrityInWorker(path: string): Promise<string[]> {
   return runWorker(SQLITE_CHECK, { path, driver: require.resolve('better-sqlite3') });
 }

@@ -1,5 +1,5 @@
 /** What every command gets: its parsed flags, the output, and the migrator built from config. */
-import { backupManagerFor } from 'strata-migrate/backup';
+import { backupManagerFor, migrationLockOf } from 'strata-migrate/backup';
 import type { BackupManager } from 'strata-migrate/backup';
 import { createMigrator, type SqlMigrator } from 'strata-migrate';
 import { resolveDatabase, type DatabaseSpec } from 'strata-migrate';
@@ -141,7 +141,13 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         return migrator;
       },
       backups() {
-        return backupManagerFor(handle.spec().backupProvider(), backupSettings(values, settings.backup || undefined));
+        // Restore, delete and prune take the lock migrate takes (and wait as long: --lock-timeout).
+        const spec = handle.spec();
+        return backupManagerFor(spec.backupProvider(), {
+          ...backupSettings(values, settings.backup || undefined),
+          lock: migrationLockOf(spec),
+          lockTimeoutMs: settings.lockTimeoutMs,
+        });
       },
       async close() {
         const open = migrator;

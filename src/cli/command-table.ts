@@ -240,6 +240,7 @@ export const COMMANDS = {
       ...SCHEMA,
       table: MIGRATIONS.table,
       ...BACKUP,
+      ...LOCK,
     },
   },
   db: {

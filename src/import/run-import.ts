@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { backUpTarget } from './run/back-up-target.js';
 import { checkImporters } from './run/check-importers.js';
 import { checkPreviousRun } from './run/check-previous-run.js';
+import { checkSources } from './run/check-sources.js';
 import { clearTarget } from './run/clear-target.js';
 import { completeDryRun, completeRun } from './run/complete-run.js';
 import { executeImporter } from './run/execute-importer.js';
@@ -35,11 +36,14 @@ export async function runImport<Sources extends ImportSources = ImportSources>(o
     const notReady = await prepareImporters(run);
     if (run.dryRun) return completeDryRun(run);
     refuseNotReady(notReady);
+    // Read through before anything is cleared: a truncated export must not cost the last import.
+    await checkSources(run);
 
     const claim = claimRun(run);
     run.heartbeat = claim;
     try {
       const backup = await backUpTarget(run);
+      run.backup = backup;
       clearTarget(run);
       run.stage('importing');
       for (const index of run.importers.keys()) {

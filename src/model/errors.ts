@@ -71,9 +71,17 @@ export const ErrorCode = {
   /** An encrypted backup and no key, or the wrong one. */
   BACKUP_KEY_MISSING: 'BACKUP_KEY_MISSING',
   BACKUP_KEY_INVALID: 'BACKUP_KEY_INVALID',
+  /** A key file the group or others may read or write (as ssh, Strata refuses it): chmod 600. */
+  BACKUP_KEY_UNPROTECTED: 'BACKUP_KEY_UNPROTECTED',
   /** A target that cannot be backed up this way (an in-memory database). */
   BACKUP_UNSUPPORTED: 'BACKUP_UNSUPPORTED',
   RESTORE_FAILED: 'RESTORE_FAILED',
+  /** No space left (ENOSPC, SQLITE_FULL): a check that could not run, never a damaged backup. details.path names where. */
+  DISK_FULL: 'DISK_FULL',
+  /** The disk or file system reported an I/O error (EIO, SQLITE_IOERR) while Strata read or wrote details.path. */
+  IO_ERROR: 'IO_ERROR',
+  /** The operating system refused access (EACCES, EPERM, EROFS) to details.path. */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
   STORE_WRITE_FAILED: 'STORE_WRITE_FAILED',
   /** Import: an importer threw while importing (the target tables were cleared). */
   IMPORT_FAILED: 'IMPORT_FAILED',

@@ -3,7 +3,9 @@
  * write-temp-and-rename writer): a copy reads one inode from start to end, so it is the old
  * document or the new one, never a mix. `check` parses JSON files; other files are taken as is.
  */
-import { copyFile, readFile, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { copyFileAtomic } from '../../fs/atomic-write.js';
@@ -32,7 +34,8 @@ export class FileBackupProvider implements BackupProvider {
 
   async snapshot(plainPath: string): Promise<{ schemaVersion: string | null }> {
     try {
-      await copyFile(this.path, plainPath);
+      // Not copyFile: it gives the copy the source's mode; the copy is private from its first byte.
+      await pipeline(createReadStream(this.path), createWriteStream(plainPath, { flags: 'wx', mode: 0o600 }));
     } catch (error) {
       throw new StrataError(ErrorCode.BACKUP_FAILED, `cannot copy ${this.path}: ${messageOf(error)}`, { hint: 'check the path and permissions', cause: error });
     }

@@ -18,11 +18,12 @@
 import Database from 'better-sqlite3';
 import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { existsSync } from 'node:fs';
-import { link, rm, stat } from 'node:fs/promises';
+import { link, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
+import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
 import { sqliteIntegrityInWorker } from '../worker-task.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './backup-provider.js';
@@ -106,6 +107,7 @@ export class SqliteBackupProvider implements BackupProvider {
     try {
       if (size < this.fileCopyMinBytes || process.platform === 'win32') {
         const schemaVersion = this.schemaVersion(db);
+        await createPrivate(plainPath);
         await backupAll(db, plainPath);
         return { schemaVersion };
       }
@@ -144,6 +146,7 @@ export class SqliteBackupProvider implements BackupProvider {
       // No process to copy with (a runtime whose execPath is not Node): the online backup API.
       db.exec('COMMIT');
       await rm(plainPath, { force: true });
+      await createPrivate(plainPath);
       await backupAll(db, plainPath);
       return { schemaVersion: this.schemaVersion(db) };
     } finally {
@@ -255,10 +258,20 @@ async function structureProblems(path: string): Promise<string[]> {
     if (pageSize * pageCount !== size) return [`the file has ${size} bytes but its header describes ${pageCount} pages of ${pageSize} bytes`];
     return [];
   } catch (error) {
+    // No space or permission for the -shm beside the copy: the check did not run.
+    if (ioFailureCode(error)) throw error;
     return [messageOf(error)];
   } finally {
     db?.close();
   }
+}
+
+/**
+ * The snapshot file, empty and 0600 before SQLite writes a byte into it: SQLite would create it
+ * 0644 (less the umask) whatever the folder's mode, and gives its -journal the mode of the file.
+ */
+async function createPrivate(path: string): Promise<void> {
+  await writeFile(path, '', { mode: 0o600, flag: 'wx' });
 }
 
 /** A checked or restored copy may have grown -wal / -shm files; they belong to the temp copy. */

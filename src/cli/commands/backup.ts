@@ -20,15 +20,17 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (values.description !== undefined && action !== 'create') throw usage('--description only applies to strata backup create');
   const backups = await ctx.backups();
   showBackupProgress(backups.events, output);
+  backups.events.on('lock:waiting', (e) => output.warn(`waiting for the migration running on ${e.target} to finish (--lock-timeout)...`));
 
   switch (action as Action) {
     case 'create': {
-      const { backup, pruned } = await backups.create({ description: typeof values.description === 'string' ? values.description : 'manual' });
-      output.data({ backup, pruned: pruned.map((b) => b.id) });
+      const { backup, pruned, warnings } = await backups.create({ description: typeof values.description === 'string' ? values.description : 'manual' });
+      output.data({ backup, pruned: pruned.map((b) => b.id), warnings });
       output.line(
         `backup ${backup.id} written: ${backups.dir}/${backup.file} (${formatBytes(backup.size)}${describeFormat(backup)}, sha256 ${backup.sha256.slice(0, 12)}, verified: ${backup.check === 'full' ? 'full check' : "structure; 'strata backup verify' runs the full check"})`,
       );
       if (pruned.length) output.line(`pruned ${pruned.length} old backup(s): ${pruned.map((b) => b.id).join(', ')}`);
+      for (const warning of warnings) output.warn(`warning: ${warning}`);
       return 0;
     }
     case 'list': {
@@ -39,7 +41,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       output.data({ dir: backups.dir, backups: entries, unreadable });
       if (entries.length === 0) output.line(`no backups of ${backups.provider.source} in ${backups.dir}`);
       else {
-        const rows = [['ID', 'CREATED', 'VERSION', 'SIZE', 'FORMAT', 'VERIFIED', 'DESCRIPTION']];
+        // CHECKED: the last check and its result (a later verify's, or the one at creation), so a
+        // backup that fails verify today never shows as good.
+        const rows = [['ID', 'CREATED', 'VERSION', 'SIZE', 'FORMAT', 'CHECKED', 'DESCRIPTION']];
         for (const b of entries) {
           rows.push([
             b.id,
@@ -47,7 +51,7 @@ export async function run(ctx: CommandContext): Promise<number> {
             b.schemaVersion ?? '-',
             formatBytes(b.size),
             describeFormat(b).replace(/^, /, '') || 'plain',
-            b.missing ? 'FILE MISSING' : b.verified ? 'yes' : 'NO',
+            b.missing ? 'FILE MISSING' : `${b.checked.ok ? 'ok' : 'FAILED'} ${b.checked.level} ${b.checked.at.replace('T', ' ').slice(0, 16)}`,
             b.description,
           ]);
         }

@@ -306,7 +306,18 @@ class DexieTable<Row> implements DexieTableReader<Row> {
   ): AsyncGenerator<Row[], number | undefined> {
     const queue = new MessageQueue();
     const worker = startWorker(script, job);
-    worker.on('message', (message: WorkerMessage) => queue.push(message));
+    // Rows the worker has sent so far, counted as they arrive (in order with messageerror).
+    let sent = 0;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'rows') sent += message.rows.length;
+      else if (message.type === 'text') sent += message.count;
+      queue.push(message);
+    });
+    // A stretch the worker could send but this thread cannot receive (a row nested thousands
+    // deep overflows the stack while it is deserialized): it would be dropped without a word,
+    // and the table come up short. This thread reads on from its first row instead, where a real
+    // error names the row.
+    worker.on('messageerror', () => queue.push({ type: 'uncloneable', batch: -1, firstRow: sent }));
     worker.on('error', (error) => queue.fail(error));
     worker.on('exit', (code) => queue.fail(new Error(`the Dexie parse worker exited (code ${code})`)));
     try {

@@ -4,6 +4,7 @@
  * throw, carrying the result lines and the run id.
  */
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
+import { commandLine, nextCommand } from '../../model/next-command.js';
 import { importCancelled } from '../table-importer.js';
 import { clearOwnedTables } from './clear-target.js';
 import type { ImportRun } from './import-run.js';
@@ -27,7 +28,7 @@ export function failRun(run: ImportRun<any>, claim: RunClaim, error: unknown): S
   const importer = current?.importer.id ?? null;
   if (cancelled) claim.recordCancelled(importer);
   else claim.recordFailed(importer, failure);
-  const final = cancelled && failure.code !== ErrorCode.IMPORT_CANCELLED ? importCancelled(current?.importer.id) : failure;
+  const final = withBackup(run, cancelled && failure.code !== ErrorCode.IMPORT_CANCELLED ? importCancelled(current?.importer.id) : failure);
   Object.assign(final.details, { importers: results, runId: claim.runId });
   run.stage(cancelled ? 'cancelled' : 'failed');
   run.events.emit('import:failed', { error: final, cancelled, importers: results });
@@ -52,5 +53,19 @@ function asStrataError(error: unknown, importer: string | undefined): StrataErro
         : 'the target tables were cleared and the status records the failure; fix the cause and run the import again',
     cause: error,
     details: { ...(coded ? like.details : {}), ...(importer ? { importer } : {}) },
+  });
+}
+
+/** The tables were cleared: say which backup holds the previous data, and the command that puts it back. */
+function withBackup(run: ImportRun<any>, error: StrataError): StrataError {
+  const backup = run.backup;
+  if (!backup) return error;
+  const restore = nextCommand('backup restore', backup.id, '--db', run.target.path);
+  return new StrataError(error.code, error.message, {
+    hint: `${error.hint ?? 'fix the cause and run the import again'}; the data from before this run is in backup ${backup.id} (${backup.location}): '${commandLine(restore)}' puts it back`,
+    next: [...error.next, restore],
+    cause: error.cause ?? error,
+    results: error.results,
+    details: { ...error.details, backup: backup.id },
   });
 }

@@ -47,6 +47,8 @@ export class ImportRun<Sources extends ImportSources = ImportSources> {
   readonly status: StatusStore;
   /** A previous run whose process died mid-way: this one starts clean and reports it. */
   interrupted: ImportStatus | null = null;
+  /** The backup taken before the owned tables were cleared (null: none); a failure names it. */
+  backup: ImportReport['backup'] = null;
   /** Once the run has claimed the status: progress keeps its heartbeat fresh. */
   heartbeat: Heartbeat | undefined;
   current: ImporterStep<Sources> | undefined;
