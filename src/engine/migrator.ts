@@ -26,10 +26,9 @@ import { canonicalVersion, compareVersions, versionParts } from '../model/versio
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
 import { PluginSlot } from './plugin-slot.js';
-import { storedDownSql } from '../sources/sql/stored-down.js';
 import type { RunReport, StatusReport, ValidationReport } from './reports.js';
 import { originOf, runVerify, type Identity } from './run-body.js';
-import { MigrationRun } from './run.js';
+import { appliedEntry, MigrationRun } from './run.js';
 import { takeLock } from './take-lock.js';
 import type { OpenWait, Release, Target } from './target.js';
 
@@ -376,22 +375,14 @@ export class Migrator<Ctx> {
         await this.target.transaction(
           async () => {
             for (const [k, step] of steps.entries()) {
-              const down = loaded[k]!.down;
-              await this.target.writeLedger({
-                version: step.version,
-                name: step.name,
-                checksum: step.checksum,
-                appliedAt,
-                durationMs: 0,
-                status: 'applied',
-                operation: 'baseline',
-                statementsApplied: 0,
-                error: null,
-                adoptedFrom: 'baseline',
-                // The schema now is the schema after the last of them; of the others nothing is known.
-                schemaFingerprint: k === steps.length - 1 ? fingerprint : null,
-                downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
-              });
+              await this.target.writeLedger(
+                appliedEntry(step, loaded[k]!.down, appliedAt, {
+                  operation: 'baseline',
+                  adoptedFrom: 'baseline',
+                  // The schema now is the schema after the last of them; of the others nothing is known.
+                  schemaFingerprint: k === steps.length - 1 ? fingerprint : null,
+                }),
+              );
             }
           },
           { foreignKeys: true },
@@ -544,20 +535,9 @@ export class Migrator<Ctx> {
       }
       await this.target.ensureLedger();
       const { down } = await migration.load();
-      const entry: LedgerEntry = {
-        version: migration.version,
-        name: migration.name,
-        checksum: migration.checksum,
-        appliedAt: (this.options.now?.() ?? new Date()).toISOString(),
-        durationMs: 0,
-        status: 'applied',
-        operation: 'up',
-        statementsApplied: 0,
-        error: null,
-        adoptedFrom: null,
-        downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
-        ...(this.target.schemaFingerprint ? { schemaFingerprint: await this.target.schemaFingerprint() } : {}),
-      };
+      const appliedAt = (this.options.now?.() ?? new Date()).toISOString();
+      const fingerprint = this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
+      const entry = appliedEntry(migration, down, appliedAt, { schemaFingerprint: fingerprint });
       await this.target.writeLedger(entry);
       return entry;
     } finally {
