@@ -213,12 +213,13 @@ for (; ; n++) {
 import { appendFileSync } from 'node:fs';
 const migrator = new strata.DocumentMigrator({
   store: strata.jsonFileStore(${JSON.stringify(path)}),
-  migrations: [{ version: 1, description: 'slow', up: async (d) => { appendFileSync(${JSON.stringify(log)}, 'ran\\n'); await new Promise((r) => setTimeout(r, 400)); return { ...d, done: true }; } }],
+  migrations: [{ version: 1, description: 'slow', up: async (d) => { appendFileSync(${JSON.stringify(log)}, 'ran\\n'); await new Promise((r) => setTimeout(r, 3000)); return { ...d, done: true }; } }],
 });
 migrator.on('lock:waiting', () => process.stdout.write('waiting\\n'));
 const report = await migrator.migrate();
 process.stdout.write(JSON.stringify({ written: report.written }) + '\\n');
 `;
+    // The up takes 3 s so that the second process, however late a loaded machine starts it, meets the lock.
     const children = [runScript(dir, 'a.mts', script), runScript(dir, 'b.mts', script)];
     const outputs = await Promise.all(
       children.map(async (child) => {
