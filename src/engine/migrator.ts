@@ -21,7 +21,17 @@ import {
   type RollbackTarget,
 } from '../model/plan.js';
 import type { Direction } from '../model/run-report.js';
-import { checkDrift, DEFAULT_DRIFT_MODE, driftError, fingerprintDrift, type DriftHook, type DriftMode, type DriftReport } from './drift.js';
+import {
+  checkDrift,
+  DEFAULT_DRIFT_MODE,
+  driftBeforeRun,
+  driftError,
+  schemaNow,
+  type DriftHook,
+  type DriftMode,
+  type DriftReport,
+  type SchemaState,
+} from './drift.js';
 import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
@@ -181,10 +191,17 @@ export class Migrator<Ctx> {
       const loaded = await loadUps(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
       if (resumed) this.checkResumable(resumed, loaded[0]!.up);
-      if (steps.length) await this.checkDriftBefore(reconciled.applied, options.drift);
+      const schemaBefore = steps.length ? await this.checkDriftBefore(reconciled.applied, options.drift) : undefined;
       const backup = await this.backupBefore('up', steps, options.backup);
       if (steps.length) await this.ensureLedger();
-      const run = new MigrationRun({ target: this.target, events: this.events, direction: 'up', retried: reconciled.aborted, now: this.options.now });
+      const run = new MigrationRun({
+        target: this.target,
+        events: this.events,
+        direction: 'up',
+        retried: reconciled.aborted,
+        now: this.options.now,
+        schemaBefore,
+      });
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
         options.singleTransaction ? run.applyAllInOneTransaction(steps, loaded) : run.applyEach(steps, loaded, resumed?.statementsApplied ?? 0),
       );
@@ -371,7 +388,7 @@ export class Migrator<Ctx> {
       if (steps.length) {
         await this.ensureLedger();
         const loaded = await loadUps(steps);
-        const fingerprint = this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
+        const schema = await schemaNow(this.target);
         const appliedAt = (this.options.now?.() ?? new Date()).toISOString();
         await this.target.transaction(
           async () => {
@@ -389,7 +406,8 @@ export class Migrator<Ctx> {
                 error: null,
                 adoptedFrom: 'baseline',
                 // The schema now is the schema after the last of them; of the others nothing is known.
-                schemaFingerprint: k === steps.length - 1 ? fingerprint : null,
+                schemaFingerprint: k === steps.length - 1 ? schema.schemaFingerprint : null,
+                schemaStamp: k === steps.length - 1 ? schema.schemaStamp : null,
                 downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
               });
             }
@@ -556,7 +574,7 @@ export class Migrator<Ctx> {
         error: null,
         adoptedFrom: null,
         downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
-        ...(this.target.schemaFingerprint ? { schemaFingerprint: await this.target.schemaFingerprint() } : {}),
+        ...(this.target.schemaFingerprint ? await schemaNow(this.target) : {}),
       };
       await this.target.writeLedger(entry);
       return entry;
@@ -565,14 +583,19 @@ export class Migrator<Ctx> {
     }
   }
 
-  /** Before a run: the fast drift check (fingerprints only), as the run's `drift` mode says. */
-  private async checkDriftBefore(ledger: readonly LedgerEntry[], mode: DriftMode | undefined): Promise<void> {
+  /**
+   * Before a run: the fast drift check (the stamp, else the fingerprint; never a replay), as the
+   * run's `drift` mode says. Returns the schema state the run starts from when the stamp vouched
+   * for it, so the run's end can skip its own fingerprint if its steps left the schema alone.
+   */
+  private async checkDriftBefore(ledger: readonly LedgerEntry[], mode: DriftMode | undefined): Promise<SchemaState | undefined> {
     const effective = mode ?? this.options.drift ?? DEFAULT_DRIFT_MODE;
-    if (effective === 'off') return;
-    const warning = await fingerprintDrift(this.target, ledger);
-    if (!warning) return;
+    if (effective === 'off') return undefined;
+    const { warning, unchanged } = await driftBeforeRun(this.target, ledger);
+    if (!warning) return unchanged;
     if (effective === 'error') throw driftError(warning);
     this.events.emit('drift', warning);
+    return undefined;
   }
 
   /** Closes the plugins (once), then the store's connection. */
