@@ -92,6 +92,38 @@ export function describeStamp(entry: DialectEntry): void {
     return { db, dir };
   };
 
+  test('schema stamp: a layout 2 ledger from before schema_stamp gets just that column from the next run that writes, its rows kept', async () => {
+    const { db, dir } = await migrated();
+    await handChange(db, { sql: 'ALTER TABLE strata_migrations DROP COLUMN schema_stamp' });
+    const fingerprints = async () =>
+      entry.read(db, (reader) => reader.query<{ schema_fingerprint: string | null }>('SELECT schema_fingerprint FROM strata_migrations ORDER BY version'));
+    const before = (await fingerprints()).map((row) => row.schema_fingerprint);
+    writeFiles(dir, { '0003_more.sql': '-- migrate:up\nCREATE TABLE more_items (id INTEGER PRIMARY KEY);\n' });
+    const upgrades: number[] = [];
+    await withMigrator(db, dir, async (migrator) => {
+      migrator.on('ledger:upgraded', (e) => upgrades.push(e.to));
+      assert.deepEqual(
+        (await migrator.migrate()).results.map((r) => r.version),
+        ['3'],
+      );
+    });
+    assert.deepEqual(upgrades, [2]);
+    const rows = await entry.read(db, (reader) =>
+      reader.query<{ schema_fingerprint: string | null; schema_stamp: string | null }>(
+        'SELECT schema_fingerprint, schema_stamp FROM strata_migrations ORDER BY version',
+      ),
+    );
+    assert.deepEqual(
+      rows.slice(0, 2).map((row) => row.schema_fingerprint),
+      before,
+    );
+    assert.deepEqual(
+      rows.map((row) => row.schema_stamp !== null),
+      [false, false, entry.schemaStamp],
+    );
+    await withMigrator(db, dir, async (migrator) => assert.equal((await migrator.drift()).checkedBy, entry.schemaStamp ? 'stamp' : 'fingerprint'));
+  });
+
   if (!entry.schemaStamp) {
     test('schema stamp: none on this dialect, so drift and migrate read the catalog every time', async () => {
       const { db, dir } = await migrated();
