@@ -31,6 +31,7 @@ import {
   type DriftMode,
   type DriftReport,
   type SchemaState,
+  unchangedSince,
 } from './drift.js';
 import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
@@ -881,6 +882,8 @@ export class Migrator<Ctx> {
    */
   private async checkFingerprint(step: DownStep<Ctx>, done: readonly StepResult[]): Promise<void> {
     if (!step.migration.origin.startsWith('ledger:') || !step.schemaFingerprint || !this.target.schemaFingerprint) return;
+    // The row's stamp still the schema's: it is the schema that fingerprint describes (no catalog read).
+    if (await unchangedSince(this.target, step)) return;
     const actual = await this.target.schemaFingerprint();
     if (actual === step.schemaFingerprint) return;
     const drift = nextCommand('drift');
