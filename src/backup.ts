@@ -5,7 +5,7 @@
  */
 export { BackupManager } from './backup/backup-manager.js';
 export type { BackupLock, BackupManagerOptions, CreateBackupOptions, CreateOutcome, BackupListing, RestoreOutcome } from './backup/backup-manager.js';
-export type { BackupEntry } from './backup/backup-manifest.js';
+export type { BackupEntry, CheckRecord } from './backup/backup-manifest.js';
 export type { BackupProvider } from './backup/providers/backup-provider.js';
 export { SqliteBackupProvider } from './backup/providers/sqlite-provider.js';
 export { FileBackupProvider } from './backup/providers/file-provider.js';

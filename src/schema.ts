@@ -22,6 +22,8 @@ export type {
   ReadSchemaOptions,
 } from './schema/schema-model.js';
 export type { DdlDialect, OtherPhase } from './schema/render-ddl.js';
+export type { AlterDialect } from './schema/render-alter.js';
+export type { ScratchDatabase } from './targets/sql/scratch-database.js';
 export { dumpSchema, dumpText } from './schema/dump.js';
 export type { AppliedVersion, DumpSchemaOptions, SchemaDump } from './schema/dump.js';
 

@@ -71,11 +71,13 @@ for (const kind of ['sqlite', 'postgres', 'mariadb'] as const) {
       adoptThenMigrate(project, 'knex', ['20240101120000', '20240102093000'], { repeat: kind === 'sqlite' });
     });
 
-    it('adopts a renamed ledger through --tool-table', { skip: kind !== 'sqlite' && 'the reader test below covers this database' }, async () => {
-      const { db, project } = await knexProject(kind, { tableName: 'app_migrations' });
-      strataProject(project, db);
-      adoptThenMigrate(project, 'knex', ['20240101120000', '20240102093000'], { table: 'app_migrations', quick: true });
-    });
+    // Through the CLI on SQLite only: the reader test below covers a renamed ledger on the servers.
+    if (kind === 'sqlite')
+      it('adopts a renamed ledger through --tool-table', async () => {
+        const { db, project } = await knexProject(kind, { tableName: 'app_migrations' });
+        strataProject(project, db);
+        adoptThenMigrate(project, 'knex', ['20240101120000', '20240102093000'], { table: 'app_migrations', quick: true });
+      });
 
     it('reads a renamed ledger table (knexfile tableName)', async () => {
       const { db } = await knexProject(kind, { tableName: 'app_migrations' });

@@ -37,10 +37,9 @@ import { canonicalVersion, compareVersions, versionParts } from '../model/versio
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
 import { PluginSlot } from './plugin-slot.js';
-import { storedDownSql } from '../sources/sql/stored-down.js';
 import type { RunReport, StatusReport, ValidationReport } from './reports.js';
 import { originOf, runVerify, type Identity } from './run-body.js';
-import { MigrationRun } from './run.js';
+import { appliedEntry, MigrationRun } from './run.js';
 import { takeLock } from './take-lock.js';
 import type { OpenWait, Release, Target } from './target.js';
 
@@ -394,23 +393,14 @@ export class Migrator<Ctx> {
         await this.target.transaction(
           async () => {
             for (const [k, step] of steps.entries()) {
-              const down = loaded[k]!.down;
-              await this.target.writeLedger({
-                version: step.version,
-                name: step.name,
-                checksum: step.checksum,
-                appliedAt,
-                durationMs: 0,
-                status: 'applied',
-                operation: 'baseline',
-                statementsApplied: 0,
-                error: null,
-                adoptedFrom: 'baseline',
-                // The schema now is the schema after the last of them; of the others nothing is known.
-                schemaFingerprint: k === steps.length - 1 ? schema.schemaFingerprint : null,
-                schemaStamp: k === steps.length - 1 ? schema.schemaStamp : null,
-                downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
-              });
+              await this.target.writeLedger(
+                appliedEntry(step, loaded[k]!.down, appliedAt, {
+                  operation: 'baseline',
+                  adoptedFrom: 'baseline',
+                  // The schema now is the schema after the last of them; of the others nothing is known.
+                  ...(k === steps.length - 1 ? schema : { schemaFingerprint: null, schemaStamp: null }),
+                }),
+              );
             }
           },
           { foreignKeys: true },
@@ -563,20 +553,8 @@ export class Migrator<Ctx> {
       }
       await this.target.ensureLedger();
       const { down } = await migration.load();
-      const entry: LedgerEntry = {
-        version: migration.version,
-        name: migration.name,
-        checksum: migration.checksum,
-        appliedAt: (this.options.now?.() ?? new Date()).toISOString(),
-        durationMs: 0,
-        status: 'applied',
-        operation: 'up',
-        statementsApplied: 0,
-        error: null,
-        adoptedFrom: null,
-        downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
-        ...(this.target.schemaFingerprint ? await schemaNow(this.target) : {}),
-      };
+      const appliedAt = (this.options.now?.() ?? new Date()).toISOString();
+      const entry = appliedEntry(migration, down, appliedAt, await schemaNow(this.target));
       await this.target.writeLedger(entry);
       return entry;
     } finally {

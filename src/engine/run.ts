@@ -253,22 +253,37 @@ export class MigrationRun<Ctx> {
   }
 
   private ledgerEntry(migration: Migration<Ctx>, down: MigrationBody<Ctx> | undefined): LedgerEntry {
-    return {
-      version: migration.version,
-      name: migration.name,
-      checksum: migration.checksum,
-      appliedAt: this.now ? this.now().toISOString() : isoNow(),
-      durationMs: 0,
-      status: 'applied',
-      operation: 'up',
-      statementsApplied: 0,
-      error: null,
-      adoptedFrom: null,
-      schemaFingerprint: null,
-      // Kept for a later build that no longer has this file: `rollback --from-ledger`.
-      downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
-    };
+    return appliedEntry(migration, down, this.now ? this.now().toISOString() : isoNow());
   }
+}
+
+/**
+ * The ledger row of a step recorded as applied: by a run, a baseline, `drift --adopt`.
+ * `overrides` says how it got there when Strata did not run it.
+ */
+export function appliedEntry<Ctx>(
+  migration: Pick<Migration<Ctx>, 'version' | 'name' | 'checksum'>,
+  down: MigrationBody<Ctx> | undefined,
+  appliedAt: string,
+  overrides: Partial<LedgerEntry> = {},
+): LedgerEntry {
+  return {
+    version: migration.version,
+    name: migration.name,
+    checksum: migration.checksum,
+    appliedAt,
+    durationMs: 0,
+    status: 'applied',
+    operation: 'up',
+    statementsApplied: 0,
+    error: null,
+    adoptedFrom: null,
+    schemaFingerprint: null,
+    schemaStamp: null,
+    // Kept for a later build that no longer has this file: `rollback --from-ledger`.
+    downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
+    ...overrides,
+  };
 }
 
 let lastMs = 0;

@@ -142,15 +142,18 @@ describe('legacy import (seed 001)', () => {
       (error: unknown) => {
         assert.ok(error instanceof StrataError);
         assert.notEqual(error.code, 'IMPORT_VALIDATION_FAILED', 'the reader reports it, not a count');
-        // The chat importer reads the messages: that is where it stopped, at a byte position.
-        assert.match(error.message, /^importer "chat": .*dexie-export\.json.*(byte|offset|position) \d+/);
-        assert.equal(error.details.importer, 'chat');
+        // The sources are read through before anything is cleared: the Dexie source is where it
+        // stopped, at a byte position, and the previous import is untouched.
+        assert.match(error.message, /^source "dexie": .*dexie-export\.json.*(byte|offset|position) \d+/);
+        assert.equal(error.details.source, 'dexie');
+        assert.match(error.hint ?? '', /nothing was changed/);
         return true;
       },
     );
     assert.deepEqual(Object.values(counts(s.db)), [0, 0, 0, 0, 0, 0]);
+    // Stopped before anything was written: the app's status still says the move has not started.
     const status = migrationStatus(s.db);
-    assert.equal(status.state, 'failed');
+    assert.equal(status.state, 'not-started');
     writeFileSync(s.dexieExport, good);
     const report = await migrateLegacyData({ db: s.db, dexieExport: s.dexieExport, reduxPersist: s.reduxPersist, configFile: s.configFile, backup: false });
     assert.equal(report.status, 'completed');

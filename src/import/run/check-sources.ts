@@ -36,7 +36,8 @@ async function checkDexie(source: DexieExportFile, signal: AbortSignal): Promise
 
 function unchanged(name: string, error: unknown): StrataError {
   if (error instanceof StrataError) {
-    return new StrataError(error.code, error.message, {
+    // Named by source: no importer has run yet, and several importers may read one source.
+    return new StrataError(error.code, `source "${name}": ${error.message}`, {
       hint: `${NOTHING_CHANGED}. ${error.hint ?? 'Fix the source and run the import again.'}`,
       next: error.next,
       cause: error,
