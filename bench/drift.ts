@@ -125,7 +125,9 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, '0001_tables.sql'), `-- migrate:up\n${Array.from({ length: TABLES }, (_, k) => ddl(k)).join('\n')}\n`);
 
 const chosen = positionals.length ? CASES.filter((c) => positionals.includes(c.name)) : CASES;
-const rows: string[][] = [['DIALECT', 'TABLES', 'LIST TABLES', 'STAMP ALONE', 'FINGERPRINT ALONE', 'DRIFT (NO DRIFT)', 'CHECKED BY', 'RATIO', 'TARGET 2X', 'REPLAY (ONCE)']];
+const rows: string[][] = [
+  ['DIALECT', 'TABLES', 'LIST TABLES', 'STAMP ALONE', 'FINGERPRINT ALONE', 'DRIFT (NO DRIFT)', 'CHECKED BY', 'RATIO', 'TARGET 2X', 'REPLAY (ONCE)'],
+];
 for (const entry of chosen) {
   process.stderr.write(`${entry.name}: migrating ${TABLES} tables...\n`);
   const { db, listing, drop } = await entry.setup();
