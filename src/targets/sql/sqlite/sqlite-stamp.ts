@@ -1,16 +1,20 @@
 /**
- * SQLite's schema stamp: a sha256 of `sqlite_schema` itself (type, name, table and CREATE text
- * of every object but SQLite's internal `sqlite_*` ones), read in one statement.
+ * SQLite's schema stamp: a sha256 of the `CREATE` text of every object in `sqlite_schema` (but
+ * SQLite's internal `sqlite_*` ones), in the table's own order, read in one statement.
  *
  * Why not `PRAGMA schema_version`, which is cheaper still: it is a counter, not the schema, and
- * counters go back. The online backup API writes the destination's old counter plus one, so a
- * database restored from a backup (or copied with `VACUUM INTO`) starts counting again from a
- * small number, and a few hand changes later it can show the value the ledger stored for a
- * different schema. The CREATE text, on the other hand, is everything SQLite knows about the
- * schema: the pragmas the reader asks (table_xinfo, foreign_key_list, index_list) are parsed
- * from it, so equal text is an equal schema, whatever happened to the file in between.
- * It costs about what listing the tables costs (the rows are read either way; hashing ~200 KB
- * for 1,000 tables is well under a millisecond).
+ * it does not only go up. The online backup API gives the destination its own old counter plus
+ * one, so a backup written to a new file starts at 1 (measured), and so does a database made
+ * from it: a few hand changes later it can show the value its copied ledger stored for another
+ * schema. The `CREATE` text, on the other hand, is everything SQLite knows about the schema: the
+ * pragmas the reader asks (table_xinfo, foreign_key_list, index_list) are parsed from it, and it
+ * names its object and table (SQLite rewrites it on every ALTER and rename). So an equal text is
+ * an equal schema, whatever happened to the file in between.
+ * The rows are taken in the table's order, not sorted: sorting 2,000 rows cost as much again as
+ * reading them (1,000 tables: 1.1 ms unsorted, 1.6 ms sorted, 1.0 ms to list the tables). The
+ * order changes only when rows are written or `VACUUM` rebuilds the file (it copies tables, then
+ * indexes, then views and triggers): a false alarm (one full read per check until the next run
+ * stores a stamp), never a missed change.
  */
 import { createHash } from 'node:crypto';
 import type { SqlDriver } from '../driver.js';
@@ -18,10 +22,9 @@ import type { SqlDriver } from '../driver.js';
 /** Bumped when what the stamp covers changes (an old stored stamp then never equals a new one). */
 const STAMP_VERSION = 'sqlite1';
 
-// The rows in a fixed order (the subquery's ORDER BY), joined with separators no name or SQL
-// text holds: one string, one row over the driver.
-const STAMP_QUERY = `SELECT group_concat(type || char(31) || name || char(31) || tbl_name || char(31) || coalesce(sql, ''), char(30)) AS text
-FROM (SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name)`;
+// One string, one row over the driver; U+001E between texts (no CREATE statement holds one
+// outside a string literal).
+const STAMP_QUERY = `SELECT group_concat(sql, char(30)) AS text FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`;
 
 export async function sqliteSchemaStamp(driver: SqlDriver): Promise<string> {
   const [row] = await driver.query<{ text: string | null }>(STAMP_QUERY);
