@@ -115,7 +115,7 @@ export interface Dialect extends DialectSql {
   journalSink?(driver: SqlDriver, table: string): JournalSink;
   /** The schema as the catalog reports it, normalised and in canonical order, without the excluded tables. */
   readSchema?(driver: SqlDriver, options: ReadSchemaOptions): Promise<SchemaModel>;
-  /** A cheap value that moves whenever the schema may have changed (see 9. above); null: none. */
+  /** A cheap value that moves whenever the schema `readSchema` reads may have changed (never stays put across a change; may move without one); null: none, every drift check reads the catalog. */
   schemaStamp?(driver: SqlDriver, options: { schema?: string }): Promise<string | null>;
   /** The pieces of DDL rendering that differ by dialect (schema dump, drift --adopt). */
   readonly ddl?: DdlDialect;
