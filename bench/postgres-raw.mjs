@@ -14,9 +14,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export const RAW_PG_LEDGER = `CREATE TABLE IF NOT EXISTS "strata_migrations" (version VARCHAR(255) NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at VARCHAR(32) NOT NULL, duration_ms DOUBLE PRECISION NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT, adopted_from VARCHAR(64), schema_fingerprint VARCHAR(128), down_sql TEXT)`;
+export const RAW_PG_LEDGER = `CREATE TABLE IF NOT EXISTS "strata_migrations" (version VARCHAR(255) NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at VARCHAR(32) NOT NULL, duration_ms DOUBLE PRECISION NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT, adopted_from VARCHAR(64), schema_fingerprint VARCHAR(128), down_sql TEXT, schema_stamp VARCHAR(128))`;
 export const RAW_PG_INSERT =
-  'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied, schema_fingerprint, down_sql) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
+  'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied, schema_fingerprint, down_sql, schema_stamp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)';
 
 const MIGRATION_FILE = /^(\d+)_(.+)\.sql$/;
 const DOWN_MARKER = /^--\s*migrate:down\b/m;
@@ -60,7 +60,7 @@ export async function rawApply(url, dir) {
       const text = readFileSync(join(dir, m.file), 'utf8');
       await client.query('BEGIN');
       await client.query(upSection(text));
-      await client.query(RAW_PG_INSERT, [String(m.version), m.name, sha256(text), new Date().toISOString(), performance.now() - started, 1, null, null]);
+      await client.query(RAW_PG_INSERT, [String(m.version), m.name, sha256(text), new Date().toISOString(), performance.now() - started, 1, null, null, null]);
       await client.query('COMMIT');
     }
     return pending.length;

@@ -50,9 +50,9 @@ function sha256(text) {
  * strings against dist/'s ledgerSql('sqlite'); they are copied, not imported, so the raw
  * whole-process no-op does not load Strata's modules.
  */
-export const RAW_LEDGER = `CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT, adopted_from TEXT, schema_fingerprint TEXT, down_sql TEXT)`;
+export const RAW_LEDGER = `CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT, adopted_from TEXT, schema_fingerprint TEXT, down_sql TEXT, schema_stamp TEXT)`;
 export const RAW_INSERT =
-  'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied, schema_fingerprint, down_sql) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+  'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied, schema_fingerprint, down_sql, schema_stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /**
  * Prepared statements, one BEGIN IMMEDIATE / exec / ledger INSERT / COMMIT per migration (or one
@@ -80,7 +80,7 @@ async function rawApply(file, dir, { single }) {
       if (!single) begin.run();
       const started = performance.now();
       db.exec(m.text);
-      insert.run(String(m.version), m.name, m.checksum, new Date().toISOString(), performance.now() - started, 1, null, null);
+      insert.run(String(m.version), m.name, m.checksum, new Date().toISOString(), performance.now() - started, 1, null, null, null);
       if (!single) commit.run();
     }
     if (single) commit.run();

@@ -43,15 +43,16 @@ function handChange(db: string, sql: string): void {
 }
 
 describe('strata drift on SQLite', () => {
-  test('no drift after migrate (exit 0, by fingerprint); hand changes reported object by object (exit 1), renames as renames', () => {
+  test('no drift after migrate (exit 0, by the schema stamp); hand changes reported object by object (exit 1), renames as renames', () => {
     const { db, run } = project();
     assertOk(run('migrate'));
     const clean = run('drift');
     assertOk(clean);
-    assert.match(clean.stdout, /no drift: the schema's fingerprint is the one stored with 2_tags/);
+    assert.match(clean.stdout, /no drift: the schema has not changed since 2_tags \(its schema stamp is the one stored then\)/);
     const cleanJson = parseJson(run('drift', '--json'));
     assert.equal(cleanJson.drift, false);
-    assert.equal(cleanJson.checkedBy, 'fingerprint');
+    assert.equal(cleanJson.checkedBy, 'stamp');
+    assert.equal(cleanJson.liveFingerprint, cleanJson.storedFingerprint);
     assert.deepEqual(cleanJson.changes, []);
 
     handChange(
@@ -101,7 +102,7 @@ describe('strata drift on SQLite', () => {
     assert.equal((rows[2] as unknown as { schema_fingerprint: string }).schema_fingerprint, report.liveFingerprint);
     const after = run('drift');
     assertOk(after);
-    assert.match(after.stdout, /no drift: the schema's fingerprint is the one stored with 3_hand_changes/);
+    assert.match(after.stdout, /no drift: the schema has not changed since 3_hand_changes/);
     // Nothing to adopt: no file, exit 0.
     const again = run('drift', '--adopt', 'nothing');
     assertOk(again);
@@ -159,7 +160,7 @@ describe('strata drift on SQLite', () => {
     assertOk(run('migrate', '--no-backup'));
     const report = parseJson(run('drift', '--json'));
     assert.equal(report.drift, false);
-    assert.equal(report.checkedBy, 'fingerprint');
+    assert.equal(report.checkedBy, 'stamp');
     const replay = run('drift', '--replay');
     assertFailure(replay, 'DRIFT_REPLAY_FAILED');
     assert.match(replay.stderr, /had tables before its first migration/);
@@ -188,7 +189,7 @@ describe('strata drift on PostgreSQL', { skip: postgres }, () => {
     assertOk(run('migrate'));
     const fast = parseJson(run('drift', '--json'));
     assert.equal(fast.drift, false);
-    assert.equal(fast.checkedBy, 'fingerprint');
+    assert.equal(fast.checkedBy, 'stamp');
     const replayed = run('drift', '--replay', '--json');
     assertOk(replayed);
     const report = parseJson(replayed);

@@ -11,16 +11,16 @@ describe('ledger SQL', () => {
         create:
           'CREATE TABLE IF NOT EXISTS "strata_migrations" (version TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, ' +
           "status VARCHAR(16) NOT NULL DEFAULT 'applied', operation VARCHAR(8) NOT NULL DEFAULT 'up', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT, " +
-          'adopted_from TEXT, schema_fingerprint TEXT, down_sql TEXT)',
+          'adopted_from TEXT, schema_fingerprint TEXT, down_sql TEXT, schema_stamp TEXT)',
         select:
-          'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql FROM "strata_migrations"',
+          'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql, schema_stamp FROM "strata_migrations"',
         selectV1: 'SELECT version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error FROM "strata_migrations"',
         upsert:
-          'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql, schema_stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, status = excluded.status, operation = excluded.operation, statements_applied = excluded.statements_applied, error = excluded.error, ' +
-          'adopted_from = excluded.adopted_from, schema_fingerprint = excluded.schema_fingerprint, down_sql = excluded.down_sql',
+          'adopted_from = excluded.adopted_from, schema_fingerprint = excluded.schema_fingerprint, down_sql = excluded.down_sql, schema_stamp = excluded.schema_stamp',
         insertApplied:
-          'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied, schema_fingerprint, down_sql) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO "strata_migrations" (version, name, checksum, applied_at, duration_ms, statements_applied, schema_fingerprint, down_sql, schema_stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         delete: 'DELETE FROM "strata_migrations" WHERE version = ?',
       },
     );
@@ -34,6 +34,7 @@ describe('ledger SQL', () => {
         'ALTER TABLE "app"."migrations" ADD COLUMN adopted_from VARCHAR(64)',
         'ALTER TABLE "app"."migrations" ADD COLUMN schema_fingerprint VARCHAR(128)',
         'ALTER TABLE "app"."migrations" ADD COLUMN down_sql TEXT',
+        'ALTER TABLE "app"."migrations" ADD COLUMN schema_stamp VARCHAR(128)',
       ],
     );
     assert.equal(sql.meta.table, 'app.migrations_meta');
@@ -44,7 +45,7 @@ describe('ledger SQL', () => {
   it('postgres uses numbered placeholders and a schema-qualified name', () => {
     const sql = ledgerSql('postgres', 'app.migrations');
     assert.equal(sql.delete, 'DELETE FROM "app"."migrations" WHERE version = $1');
-    assert.match(sql.upsert, /VALUES \(\$1, \$2, \$3, \$4, \$5, \$6, \$7, \$8, \$9, \$10, \$11, \$12\) ON CONFLICT \(version\)/);
+    assert.match(sql.upsert, /VALUES \(\$1, \$2, \$3, \$4, \$5, \$6, \$7, \$8, \$9, \$10, \$11, \$12, \$13\) ON CONFLICT \(version\)/);
   });
 
   it('mysql uses backticks and ON DUPLICATE KEY UPDATE', () => {

@@ -1,8 +1,11 @@
 /**
  * Drift: does the database's schema still match what its applied history builds?
  *
- * The fast path is one catalog read: the live fingerprint against the one the ledger stored with
- * the last applied step; equal means no drift, and nothing is replayed. Otherwise (different, or
+ * The fastest path reads no catalog: where the store has a schema stamp (a cheap value that moves
+ * whenever the schema may have changed: Dialect.schemaStamp), the stamp now equal to the one
+ * stored with the last fingerprint means the schema is the one that fingerprint describes. Then
+ * one catalog read: the live fingerprint against the one the ledger stored with the last
+ * applied step; equal means no drift, and nothing is replayed. Otherwise (different, or
  * no fingerprint stored) the history is replayed into a scratch database (the DriftHook's job:
  * in-memory SQLite, a scratch database on the server, PGlite in memory) and the two models are
  * compared object by object. `migrate` uses only the fast path, before it runs anything.
@@ -15,6 +18,7 @@ import type { LedgerEntry } from '../model/ledger.js';
 import { migrationLabel, type Migration } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import { diffSchemas, type SchemaChange } from '../schema/diff.js';
+import { isCurrentFingerprint } from '../schema/fingerprint.js';
 import type { SchemaModel } from '../schema/schema-model.js';
 import type { Target } from './target.js';
 
@@ -36,8 +40,13 @@ export interface DriftReport {
   /** False: the database does not exist yet (nothing applied, nothing to compare: no drift). */
   exists: boolean;
   drift: boolean;
-  /** 'fingerprint': the stored fingerprint matched (nothing replayed); 'replay': the history was replayed and compared. */
-  checkedBy: 'fingerprint' | 'replay';
+  /**
+   * 'stamp': the schema stamp equals the one stored with the last fingerprint, so the schema was
+   * not read (the live fingerprint is the stored one); 'fingerprint': the catalog was read and
+   * its fingerprint matched the stored one (nothing replayed); 'replay': the history was
+   * replayed and compared.
+   */
+  checkedBy: 'stamp' | 'fingerprint' | 'replay';
   /** Null when the database does not exist. */
   liveFingerprint: string | null;
   /** The fingerprint stored with the last applied step; null when it has none (or none is applied). */
@@ -96,16 +105,16 @@ export async function checkDrift<Ctx>(input: DriftInput<Ctx>): Promise<DriftRepo
     const none = { target: target.description, exists: false, drift: false, liveFingerprint: null, storedFingerprint: null, lastApplied: null };
     return { ...none, checkedBy: 'fingerprint', replayed: 0, changes: [], durationMs: elapsedSince(started) };
   }
-  const liveFingerprint = await target.schemaFingerprint();
   const last = lastAppliedEntry(ledger);
   const storedFingerprint = last?.schemaFingerprint ?? null;
-  const base = {
-    target: target.description,
-    exists: true,
-    liveFingerprint,
-    storedFingerprint,
-    lastApplied: last ? { version: last.version, name: last.name } : null,
-  };
+  const lastApplied = last ? { version: last.version, name: last.name } : null;
+  const unchanged = input.replay ? undefined : await unchangedSince(target, last);
+  if (unchanged) {
+    const base = { target: target.description, exists: true, liveFingerprint: unchanged.fingerprint, storedFingerprint, lastApplied };
+    return { ...base, drift: false, checkedBy: 'stamp', replayed: 0, changes: [], durationMs: elapsedSince(started) };
+  }
+  const liveFingerprint = await target.schemaFingerprint();
+  const base = { target: target.description, exists: true, liveFingerprint, storedFingerprint, lastApplied };
   if (!input.replay && comparable(storedFingerprint, liveFingerprint) && storedFingerprint === liveFingerprint) {
     return { ...base, drift: false, checkedBy: 'fingerprint', replayed: 0, changes: [], durationMs: elapsedSince(started) };
   }
@@ -144,23 +153,65 @@ export interface DriftWarning {
   message: string;
 }
 
+/** The schema as a stamp and the fingerprint it vouches for (both as the ledger stores them). */
+export interface SchemaState {
+  stamp: string;
+  fingerprint: string;
+}
+
 /**
- * The check `migrate` makes before it runs: undefined when the schema matches the stored
- * fingerprint, or when there is nothing to compare (no fingerprint stored, another canonical form,
- * a store without a schema). Never replays.
+ * The schema state `entry` stored, when the store's stamp now is still that stored with it (and
+ * its fingerprint was made by this canonical form): the schema has not changed since, and was
+ * not read to know it. Undefined otherwise (then only a catalog read can tell).
  */
-export async function fingerprintDrift<Ctx>(target: Target<Ctx>, ledger: readonly LedgerEntry[]): Promise<DriftWarning | undefined> {
+export async function unchangedSince<Ctx>(target: Target<Ctx>, entry: LedgerEntry | undefined): Promise<SchemaState | undefined> {
+  const stamp = entry?.schemaStamp;
+  const fingerprint = entry?.schemaFingerprint;
+  if (!target.schemaStamp || !stamp || !fingerprint || !isCurrentFingerprint(fingerprint)) return undefined;
+  return (await target.schemaStamp()) === stamp ? { stamp, fingerprint } : undefined;
+}
+
+/**
+ * The schema's fingerprint and stamp now, as the ledger stores them with a step. The stamp is
+ * read first: a change someone else commits between the two reads is then in the fingerprint and
+ * not in the stamp, so a later check sees a different stamp and reads the catalog, rather than a
+ * stamp that vouches for a fingerprint that does not include the change. `known`: the state the
+ * run started from; when the stamp has not moved since, its fingerprint is reused (no catalog
+ * read: a run whose steps changed only data).
+ */
+export async function schemaNow<Ctx>(target: Target<Ctx>, known?: SchemaState): Promise<{ schemaFingerprint: string | null; schemaStamp: string | null }> {
+  if (!target.schemaFingerprint) return { schemaFingerprint: null, schemaStamp: null };
+  const stamp = target.schemaStamp ? await target.schemaStamp() : null;
+  if (stamp !== null && known && stamp === known.stamp) return { schemaFingerprint: known.fingerprint, schemaStamp: stamp };
+  return { schemaFingerprint: await target.schemaFingerprint(), schemaStamp: stamp };
+}
+
+/** What `migrate` learns before it runs: drift (when the fingerprints differ), or the state it starts from (when the stamp vouches for it). */
+export interface DriftBeforeRun {
+  warning?: DriftWarning;
+  unchanged?: SchemaState;
+}
+
+/**
+ * The check `migrate` makes before it runs: no warning when the schema matches the stored
+ * fingerprint (by its stamp, or by a catalog read), or when there is nothing to compare (no
+ * fingerprint stored, another canonical form, a store without a schema). Never replays.
+ */
+export async function driftBeforeRun<Ctx>(target: Target<Ctx>, ledger: readonly LedgerEntry[]): Promise<DriftBeforeRun> {
   const last = lastAppliedEntry(ledger);
-  if (!target.schemaFingerprint || !last?.schemaFingerprint) return undefined;
+  if (!target.schemaFingerprint || !last?.schemaFingerprint) return {};
+  const unchanged = await unchangedSince(target, last);
+  if (unchanged) return { unchanged };
   const liveFingerprint = await target.schemaFingerprint();
-  if (!comparable(last.schemaFingerprint, liveFingerprint) || last.schemaFingerprint === liveFingerprint) return undefined;
-  return {
+  if (!comparable(last.schemaFingerprint, liveFingerprint) || last.schemaFingerprint === liveFingerprint) return {};
+  const warning: DriftWarning = {
     target: target.description,
     lastApplied: { version: last.version, name: last.name },
     storedFingerprint: last.schemaFingerprint,
     liveFingerprint,
     message: `the schema of ${target.description} changed since ${migrationLabel(last)} was applied (its fingerprint differs from the one stored then): someone changed it outside the migrations`,
   };
+  return { warning };
 }
 
 export function driftError(warning: DriftWarning): StrataError {

@@ -21,7 +21,18 @@ import {
   type RollbackTarget,
 } from '../model/plan.js';
 import type { Direction } from '../model/run-report.js';
-import { checkDrift, DEFAULT_DRIFT_MODE, driftError, fingerprintDrift, type DriftHook, type DriftMode, type DriftReport } from './drift.js';
+import {
+  checkDrift,
+  DEFAULT_DRIFT_MODE,
+  driftBeforeRun,
+  driftError,
+  schemaNow,
+  type DriftHook,
+  type DriftMode,
+  type DriftReport,
+  type SchemaState,
+  unchangedSince,
+} from './drift.js';
 import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
 import type { InspectedPlan, MigratorPlugin } from './plugin.js';
@@ -180,10 +191,17 @@ export class Migrator<Ctx> {
       const loaded = await loadUps(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
       if (resumed) this.checkResumable(resumed, loaded[0]!.up);
-      if (steps.length) await this.checkDriftBefore(reconciled.applied, options.drift);
+      const schemaBefore = steps.length ? await this.checkDriftBefore(reconciled.applied, options.drift) : undefined;
       const backup = await this.backupBefore('up', steps, options.backup);
       if (steps.length) await this.ensureLedger();
-      const run = new MigrationRun({ target: this.target, events: this.events, direction: 'up', retried: reconciled.aborted, now: this.options.now });
+      const run = new MigrationRun({
+        target: this.target,
+        events: this.events,
+        direction: 'up',
+        retried: reconciled.aborted,
+        now: this.options.now,
+        schemaBefore,
+      });
       const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
         options.singleTransaction ? run.applyAllInOneTransaction(steps, loaded) : run.applyEach(steps, loaded, resumed?.statementsApplied ?? 0),
       );
@@ -370,7 +388,7 @@ export class Migrator<Ctx> {
       if (steps.length) {
         await this.ensureLedger();
         const loaded = await loadUps(steps);
-        const fingerprint = this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
+        const schema = await schemaNow(this.target);
         const appliedAt = (this.options.now?.() ?? new Date()).toISOString();
         await this.target.transaction(
           async () => {
@@ -380,7 +398,7 @@ export class Migrator<Ctx> {
                   operation: 'baseline',
                   adoptedFrom: 'baseline',
                   // The schema now is the schema after the last of them; of the others nothing is known.
-                  schemaFingerprint: k === steps.length - 1 ? fingerprint : null,
+                  ...(k === steps.length - 1 ? schema : { schemaFingerprint: null, schemaStamp: null }),
                 }),
               );
             }
@@ -536,8 +554,7 @@ export class Migrator<Ctx> {
       await this.target.ensureLedger();
       const { down } = await migration.load();
       const appliedAt = (this.options.now?.() ?? new Date()).toISOString();
-      const fingerprint = this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
-      const entry = appliedEntry(migration, down, appliedAt, { schemaFingerprint: fingerprint });
+      const entry = appliedEntry(migration, down, appliedAt, await schemaNow(this.target));
       await this.target.writeLedger(entry);
       return entry;
     } finally {
@@ -545,14 +562,19 @@ export class Migrator<Ctx> {
     }
   }
 
-  /** Before a run: the fast drift check (fingerprints only), as the run's `drift` mode says. */
-  private async checkDriftBefore(ledger: readonly LedgerEntry[], mode: DriftMode | undefined): Promise<void> {
+  /**
+   * Before a run: the fast drift check (the stamp, else the fingerprint; never a replay), as the
+   * run's `drift` mode says. Returns the schema state the run starts from when the stamp vouched
+   * for it, so the run's end can skip its own fingerprint if its steps left the schema alone.
+   */
+  private async checkDriftBefore(ledger: readonly LedgerEntry[], mode: DriftMode | undefined): Promise<SchemaState | undefined> {
     const effective = mode ?? this.options.drift ?? DEFAULT_DRIFT_MODE;
-    if (effective === 'off') return;
-    const warning = await fingerprintDrift(this.target, ledger);
-    if (!warning) return;
+    if (effective === 'off') return undefined;
+    const { warning, unchanged } = await driftBeforeRun(this.target, ledger);
+    if (!warning) return unchanged;
     if (effective === 'error') throw driftError(warning);
     this.events.emit('drift', warning);
+    return undefined;
   }
 
   /** Closes the plugins (once), then the store's connection. */
@@ -838,6 +860,8 @@ export class Migrator<Ctx> {
    */
   private async checkFingerprint(step: DownStep<Ctx>, done: readonly StepResult[]): Promise<void> {
     if (!step.migration.origin.startsWith('ledger:') || !step.schemaFingerprint || !this.target.schemaFingerprint) return;
+    // The row's stamp still the schema's: it is the schema that fingerprint describes (no catalog read).
+    if (await unchangedSince(this.target, step)) return;
     const actual = await this.target.schemaFingerprint();
     if (actual === step.schemaFingerprint) return;
     const drift = nextCommand('drift');

@@ -10,6 +10,7 @@ import type { LoadedMigration, Migration, MigrationBody } from '../model/migrati
 import { commandLine, nextCommand } from '../model/next-command.js';
 import type { Direction } from '../model/run-report.js';
 import { storedDownSql } from '../sources/sql/stored-down.js';
+import { schemaNow, type SchemaState } from './drift.js';
 import type { EngineEvents, EventChannel, StepEvent } from './events.js';
 import { originOf, runBody, runVerify, type BodyRunner, type Identity } from './run-body.js';
 import { stepError } from './step-error.js';
@@ -25,6 +26,8 @@ export interface MigrationRunOptions<Ctx> {
   now?: () => Date;
   /** Runs before each step of applyEach (a check that may refuse it); `done`: the steps finished so far. */
   beforeStep?: (step: Identity, done: readonly StepResult[]) => Promise<void>;
+  /** The schema before the run, when its stamp vouched for it (the drift check): the end of the run reuses its fingerprint if the stamp has not moved. */
+  schemaBefore?: SchemaState;
 }
 
 export class MigrationRun<Ctx> {
@@ -35,6 +38,7 @@ export class MigrationRun<Ctx> {
   private readonly retried: ReadonlySet<string>;
   private readonly now: (() => Date) | undefined;
   private readonly beforeStep: MigrationRunOptions<Ctx>['beforeStep'];
+  private readonly schemaBefore: SchemaState | undefined;
   /** Versions whose ledger row this run wrote as 'running' (steps outside a transaction). */
   private readonly marked = new Set<string>();
 
@@ -46,6 +50,7 @@ export class MigrationRun<Ctx> {
     this.retried = options.retried ?? new Set();
     this.now = options.now;
     this.beforeStep = options.beforeStep;
+    this.schemaBefore = options.schemaBefore;
   }
 
   /** Each step in its own transaction (where it has one), in order; stops at the first failure. */
@@ -142,8 +147,10 @@ export class MigrationRun<Ctx> {
     // and `rollback --from-ledger` compare the live schema with it. Only the last: a fingerprint
     // reads the whole schema, so one per step made a run quadratic (1,000 steps on SQLite:
     // 200 steps took 4.9 s instead of 0.3 s).
-    const schemaFingerprint = fingerprint && this.target.schemaFingerprint ? await this.target.schemaFingerprint() : null;
-    const applied = { ...entry, statementsApplied, durationMs, schemaFingerprint };
+    // With it the stamp (drift's fast path), and no catalog read at all when the stamp shows the
+    // run left the schema as it found it.
+    const schema = fingerprint ? await schemaNow(this.target, this.schemaBefore) : { schemaFingerprint: null, schemaStamp: null };
+    const applied = { ...entry, statementsApplied, durationMs, ...schema };
     if (this.marked.has(step.version)) return this.target.writeLedger(applied);
     // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a plain
     // insert, not an upsert.
@@ -272,6 +279,7 @@ export function appliedEntry<Ctx>(
     error: null,
     adoptedFrom: null,
     schemaFingerprint: null,
+    schemaStamp: null,
     // Kept for a later build that no longer has this file: `rollback --from-ledger`.
     downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
     ...overrides,

@@ -18,6 +18,8 @@
  *    opened itself (a file's own `BEGIN`) and left open; say whether there was one.
  * 9. Optional `schemaFingerprint()`: a canonical hash of the schema as the store reports it,
  *    without Strata's own tables (src/schema); the ledger keeps it on each applied row (drift).
+ *    Optional `schemaStamp()`: a cheap value that moves whenever the schema may have changed
+ *    (null: the store has none); stored with the fingerprint, it lets drift skip the full read.
  * 10. Optional `parseStoredDown()`: a down the ledger kept as SQL text, as a body to run.
  * 8. Optional `locateError()`: the position of a failure inside the statement, when the store
  *    reports one (PostgreSQL's `position`, MySQL's "at line N").
@@ -73,6 +75,8 @@ export interface Target<Ctx> {
   locateError?(error: unknown, sql: string): { line: number; column?: number } | undefined;
   /** The schema's fingerprint now; undefined: this store has none (documents). */
   schemaFingerprint?(): Promise<string>;
+  /** A cheap value that changes whenever the schema may have; null or undefined: none (always read the schema). */
+  schemaStamp?(): Promise<string | null>;
   /** A SQL down as the ledger stored it (`downSql`), parsed in the store's SQL: `rollback --from-ledger`. */
   parseStoredDown?(sql: string, origin: string): MigrationBody<Ctx>;
   close(): Promise<void>;

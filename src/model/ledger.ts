@@ -32,6 +32,12 @@ export interface LedgerEntry {
   adoptedFrom?: string | null;
   /** Ledger v2. The schema fingerprint (see src/schema) right after the step; null when not taken. */
   schemaFingerprint?: string | null;
+  /**
+   * Ledger v2. The store's schema stamp taken with `schemaFingerprint` (just before it): while
+   * the stamp now is the same, the schema is the one that fingerprint describes. Null when the
+   * store has none (MySQL) or no fingerprint was taken.
+   */
+  schemaStamp?: string | null;
   /** Ledger v2. The step's down as it was when applied (SQL text), null for code or none: `rollback --from-ledger`. */
   downSql?: string | null;
 }

@@ -79,3 +79,12 @@ export function renderSchema(model: SchemaModel): string {
 export function renderSchemaStatements(model: SchemaModel): string[] {
   return renderStatements(model, ddlFor(model));
 }
+
+/**
+ * The dialect's schema stamp through a driver that is already open (Dialect.schemaStamp): null
+ * when the dialect has none. Strata's own tables are not left out: a stamp may move for them.
+ */
+export async function readDriverStamp(driver: SqlDriver, options: { schema?: string } = {}): Promise<string | null> {
+  const stamp = driver.dialect.schemaStamp;
+  return stamp ? stamp(driver, { schema: options.schema ?? driver.schema }) : null;
+}

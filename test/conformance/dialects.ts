@@ -27,6 +27,8 @@ export interface DialectEntry {
   readonly server?: ServerKind;
   /** DDL inside a transaction rolls back with it. */
   readonly transactionalDdl: boolean;
+  /** It has a schema stamp (Dialect.schemaStamp): drift's fast path reads no catalog. */
+  readonly schemaStamp: boolean;
   /**
    * What a failed statement tells about where it failed: nothing (the file line is the
    * statement's first), its line within the statement, or its line and column.
@@ -60,6 +62,7 @@ const sqlite: DialectEntry = {
   name: 'sqlite',
   family: 'sqlite',
   transactionalDdl: true,
+  schemaStamp: true,
   errorPosition: 'statement',
   freshDb: async () => join(tempDir('strata-conformance-'), 'conformance.db'),
   absentDb: () => join(tempDir('strata-conformance-'), 'absent.db'),
@@ -82,6 +85,7 @@ const postgres: DialectEntry = {
   family: 'postgres',
   server: 'postgres',
   transactionalDdl: true,
+  schemaStamp: true,
   errorPosition: 'line and column',
   freshDb: () => freshDatabase('postgres', 'strata_conf'),
   absentDb: () => serverUrl('postgres', `strata_absent_${unique()}`),
@@ -97,6 +101,7 @@ const mariadb: DialectEntry = {
   family: 'mysql',
   server: 'mariadb',
   transactionalDdl: false,
+  schemaStamp: false,
   errorPosition: 'line',
   freshDb: () => freshDatabase('mariadb', 'strata_conf'),
   absentDb: () => serverUrl('mariadb', `strata_absent_${unique()}`),
@@ -111,6 +116,7 @@ const pglite: DialectEntry = {
   name: 'pglite',
   family: 'postgres',
   transactionalDdl: true,
+  schemaStamp: true,
   errorPosition: 'line and column',
   freshDb: async () => `pglite:${join(tempDir('strata-conformance-'), 'pg')}`,
   absentDb: () => `pglite:${join(tempDir('strata-conformance-'), 'absent')}`,

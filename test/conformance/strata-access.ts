@@ -13,6 +13,7 @@ import type { SqlDriver } from '../../src/targets/sql/driver.js';
 
 export { createMigrator, journalOf, backfill, backfillStatus } from '../../src/index.js';
 export { dumpSchema, readSchema, renderSchemaStatements, schemaFingerprint } from '../../src/schema.js';
+export { readDriverStamp } from '../../src/schema/read-schema.js';
 export { SqlTarget } from '../../src/targets/sql/sql-target.js';
 export type { SqlMigrator } from '../../src/index.js';
 export { adoptDrift, describeSchemaChange } from '../../src/schema.js';
@@ -66,7 +67,11 @@ export function migratorWithFingerprint(db: string, dir: string, fingerprint: ()
   const spec = resolveDatabase({ db });
   const driver = spec.openDriver();
   // Assigned on the instance: it replaces the real one, which SqlTarget sets as an instance property.
-  const target = Object.assign(new SqlTarget<unknown>(driver, spec.tables.ledger.name), { schemaFingerprint: async () => fingerprint() });
+  // No schema stamp: a real stamp would vouch for the stand-in fingerprints and skip asking for them.
+  const target = Object.assign(new SqlTarget<unknown>(driver, spec.tables.ledger.name), {
+    schemaFingerprint: async () => fingerprint(),
+    schemaStamp: undefined,
+  });
   return new Migrator({
     target,
     source: () => readMigrationFolder(dir, { dialect: driver.dialect.lexer }),

@@ -45,9 +45,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   if (!report.drift) {
     output.line(
-      report.checkedBy === 'fingerprint'
-        ? `no drift: the schema's fingerprint is the one stored with ${label(report)}`
-        : `no drift: the schema is what the ${report.replayed} applied migration(s) build (replayed into a scratch database)`,
+      report.checkedBy === 'stamp'
+        ? `no drift: the schema has not changed since ${label(report)} (its schema stamp is the one stored then)`
+        : report.checkedBy === 'fingerprint'
+          ? `no drift: the schema's fingerprint is the one stored with ${label(report)}`
+          : `no drift: the schema is what the ${report.replayed} applied migration(s) build (replayed into a scratch database)`,
     );
     return 0;
   }

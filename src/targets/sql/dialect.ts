@@ -28,6 +28,12 @@
  *    the catalog in few queries, Strata's tables left out; `ddl`: how to write a model back as
  *    DDL. Both live in `<name>-schema.ts` / `<name>-ddl.ts`; drift, the fingerprint and schema
  *    dump need them.
+ * 9. Optional `schemaStamp(driver, options)`: a value that changes whenever the schema
+ *    `readSchema` reads may have changed, read in about the time it takes to list the tables
+ *    (`<name>-stamp.ts`). Equal stamps let drift trust the fingerprint stored with the stamp
+ *    without reading the catalog; it may move without a schema change (a false alarm costs a
+ *    full read), it must never stay put across one. Absent, or null: no such value, and every
+ *    drift check reads the catalog (MySQL/MariaDB: see mysql/dialect.ts).
  */
 import type { BackupProvider } from '../../backup/providers/backup-provider.js';
 import type { JournalSink } from '../../journal/journal.js';
@@ -109,6 +115,8 @@ export interface Dialect extends DialectSql {
   journalSink?(driver: SqlDriver, table: string): JournalSink;
   /** The schema as the catalog reports it, normalised and in canonical order, without the excluded tables. */
   readSchema?(driver: SqlDriver, options: ReadSchemaOptions): Promise<SchemaModel>;
+  /** A cheap value that moves whenever the schema `readSchema` reads may have changed (never stays put across a change; may move without one); null: none, every drift check reads the catalog. */
+  schemaStamp?(driver: SqlDriver, options: { schema?: string }): Promise<string | null>;
   /** The pieces of DDL rendering that differ by dialect (schema dump, drift --adopt). */
   readonly ddl?: DdlDialect;
 }

@@ -3,8 +3,9 @@
  * dialects differ in quoting, placeholders, column types and upsert syntax only.
  *
  * The ledger has a layout version of its own. Layout 1 is the ledger of strata-migrate 0.1;
- * layout 2 adds `adopted_from`, `schema_fingerprint` and `down_sql`: a ledger is at 2 when it has
- * all three. Every layout after 2 is recorded in a small table beside the ledger
+ * layout 2 adds `adopted_from`, `schema_fingerprint`, `down_sql` and `schema_stamp`: a ledger is at
+ * 2 when it has all four (`schema_stamp` came last, before layout 2 was released: a ledger
+ * without it is upgraded like a layout 1 one, which adds just that column). Every layout after 2 is recorded in a small table beside the ledger
  * (`<ledger>_meta`: `meta_key`, `meta_value`, with the rows `ledger_version` and
  * `min_strata_version`), which this Strata reads and refuses when it names a layout it does not
  * know: an older Strata learns that it is older, and which release to install. Layout 2 writes
@@ -31,12 +32,12 @@ export interface LedgerSql {
   select: string;
   /** A layout 1 ledger (not upgraded yet: read-only commands never upgrade it). */
   selectV1: string;
-  /** Parameters: version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql. */
+  /** Parameters: version, name, checksum, applied_at, duration_ms, status, operation, statements_applied, error, adopted_from, schema_fingerprint, down_sql, schema_stamp. */
   upsert: string;
   /**
    * A newly applied row (status, operation, error and adopted_from take their defaults).
    * Parameters: version, name, checksum, applied_at, duration_ms, statements_applied,
-   * schema_fingerprint, down_sql. The hot path of `migrate`: every DDL step invalidates prepared
+   * schema_fingerprint, down_sql, schema_stamp. The hot path of `migrate`: every DDL step invalidates prepared
    * statements, so this one is re-prepared once per step and kept short.
    */
   insertApplied: string;
@@ -58,9 +59,19 @@ export interface LedgerSql {
 }
 
 const COLUMNS_V1 = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
-export const LEDGER_V2_COLUMNS = ['adopted_from', 'schema_fingerprint', 'down_sql'] as const;
+export const LEDGER_V2_COLUMNS = ['adopted_from', 'schema_fingerprint', 'down_sql', 'schema_stamp'] as const;
 const COLUMNS = [...COLUMNS_V1, ...LEDGER_V2_COLUMNS] as const;
-const INSERT_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'statements_applied', 'schema_fingerprint', 'down_sql'] as const;
+const INSERT_COLUMNS = [
+  'version',
+  'name',
+  'checksum',
+  'applied_at',
+  'duration_ms',
+  'statements_applied',
+  'schema_fingerprint',
+  'down_sql',
+  'schema_stamp',
+] as const;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `name` or `schema.name`, each part a plain identifier (anything else is refused, not escaped). */
@@ -91,6 +102,8 @@ export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_T
     adopted_from: shortText(64),
     schema_fingerprint: shortText(128),
     down_sql: sql.types.longText,
+    // The dialect's schema stamp taken with the fingerprint (Dialect.schemaStamp): drift's fast path.
+    schema_stamp: shortText(128),
   };
   const create =
     `CREATE TABLE IF NOT EXISTS ${name} (` +

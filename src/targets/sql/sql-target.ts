@@ -35,6 +35,7 @@ interface LedgerRow {
   adopted_from?: string | null;
   schema_fingerprint?: string | null;
   down_sql?: string | null;
+  schema_stamp?: string | null;
 }
 
 const OPERATIONS: ReadonlySet<string> = new Set<LedgerOperation>(['up', 'down', 'baseline', 'adopt']);
@@ -58,6 +59,8 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   private readonly ctx: SqlContext<Connection>;
   /** The schema's fingerprint now (Strata's tables left out); absent when the dialect cannot read its schema. */
   readonly schemaFingerprint?: () => Promise<string>;
+  /** The dialect's schema stamp now (Dialect.schemaStamp); absent when it has none. */
+  readonly schemaStamp?: () => Promise<string | null>;
   /** The ledger as last read, valid while the driver's change stamp stays the same. */
   private ledgerCache: { stamp: string; entries: LedgerEntry[] } | undefined;
 
@@ -88,6 +91,8 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       const exclude = [ledger, `${ledger}_meta`, ...excludeFromSchema.map(unqualified)];
       this.schemaFingerprint = async () => fingerprintOf(await readSchema(driver, { schema: driver.schema, exclude }));
     }
+    const schemaStamp = driver.dialect.schemaStamp;
+    if (schemaStamp) this.schemaStamp = () => schemaStamp(driver, { schema: driver.schema });
   }
 
   async open(mode: 'read' | 'write', wait?: OpenWait): Promise<{ exists: boolean }> {
@@ -224,7 +229,12 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
         statementsApplied: Number(row.statements_applied),
         error: known ? row.error : `the ledger row has an unknown status ${JSON.stringify(row.status)}`,
         ...(layout.version >= 2
-          ? { adoptedFrom: row.adopted_from ?? null, schemaFingerprint: row.schema_fingerprint ?? null, downSql: row.down_sql ?? null }
+          ? {
+              adoptedFrom: row.adopted_from ?? null,
+              schemaFingerprint: row.schema_fingerprint ?? null,
+              downSql: row.down_sql ?? null,
+              schemaStamp: row.schema_stamp ?? null,
+            }
           : {}),
       };
     });
@@ -246,6 +256,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       entry.adoptedFrom ?? null,
       entry.schemaFingerprint ?? null,
       entry.downSql ?? null,
+      entry.schemaStamp ?? null,
     ]);
   }
 
@@ -259,6 +270,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       entry.statementsApplied,
       entry.schemaFingerprint ?? null,
       entry.downSql ?? null,
+      entry.schemaStamp ?? null,
     ]);
   }
 

@@ -28,6 +28,10 @@ export const mysqlDialect: Dialect = {
     return ((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) !== 0;
   },
   readSchema: readMysqlSchema,
+  // No schemaStamp: MySQL/MariaDB offer nothing both sound and cheap. information_schema.TABLES'
+  // CREATE_TIME / UPDATE_TIME have a 1-second resolution and say nothing of triggers and views;
+  // the Com_* statement counters are server-wide, reset at restart (and can climb back to a
+  // stored value). So every drift check there reads the catalog (the full fingerprint).
   ddl: mysqlDdl,
 };
 

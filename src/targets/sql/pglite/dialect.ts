@@ -9,6 +9,7 @@ import type { Dialect } from '../dialect.js';
 import { postgresSql } from '../postgres/postgres-sql.js';
 import { postgresDdl } from '../postgres/postgres-ddl.js';
 import { readPostgresSchema } from '../postgres/postgres-schema.js';
+import { postgresSchemaStamp } from '../postgres/postgres-stamp.js';
 import { PgliteBackupProvider } from './pglite-backup-provider.js';
 import { describePgliteLocation, PGLITE_MEMORY, PgliteDriver } from './pglite-driver.js';
 import { pgliteJournalSink } from './pglite-journal-sink.js';
@@ -48,5 +49,6 @@ export const pgliteDialect: Dialect = {
   inTransaction: async (context) => (context.connection as PGlite).isInTransaction(),
   journalSink: pgliteJournalSink,
   readSchema: readPostgresSchema,
+  schemaStamp: postgresSchemaStamp,
   ddl: postgresDdl,
 };

@@ -7,6 +7,7 @@ import { PostgresDriver } from './postgres-driver.js';
 import { postgresSql } from './postgres-sql.js';
 import { postgresDdl } from './postgres-ddl.js';
 import { readPostgresSchema } from './postgres-schema.js';
+import { postgresSchemaStamp } from './postgres-stamp.js';
 import { scratchOnServer } from '../scratch-database.js';
 import { postgresAlter } from './postgres-alter.js';
 
@@ -35,5 +36,6 @@ export const postgresDialect: Dialect = {
     return status === 'T' || status === 'E';
   },
   readSchema: readPostgresSchema,
+  schemaStamp: postgresSchemaStamp,
   ddl: postgresDdl,
 };

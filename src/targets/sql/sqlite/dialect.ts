@@ -12,6 +12,7 @@ import { describeSqlitePath, SqliteDriver } from './sqlite-driver.js';
 import { sqliteJournalSink } from './sqlite-journal-sink.js';
 import { sqliteDdl } from './sqlite-ddl.js';
 import { readSqliteSchema } from './sqlite-schema.js';
+import { sqliteSchemaStamp } from './sqlite-stamp.js';
 import { sqliteSql } from './sqlite-sql.js';
 import { inMemoryScratch } from '../scratch-database.js';
 import { sqliteAlter } from './sqlite-alter.js';
@@ -50,5 +51,6 @@ export const sqliteDialect: Dialect = {
   inTransaction: async (context) => (context.connection as BetterSqlite3Database).inTransaction,
   journalSink: sqliteJournalSink,
   readSchema: readSqliteSchema,
+  schemaStamp: sqliteSchemaStamp,
   ddl: sqliteDdl,
 };

@@ -1,0 +1,34 @@
+/**
+ * SQLite's schema stamp: a sha256 of the `CREATE` text of every object in `sqlite_schema` (but
+ * SQLite's internal `sqlite_*` ones), in the table's own order, read in one statement.
+ *
+ * Why not `PRAGMA schema_version`, which is cheaper still: it is a counter, not the schema, and
+ * it does not only go up. The online backup API gives the destination its own old counter plus
+ * one, so a backup written to a new file starts at 1 (measured), and so does a database made
+ * from it: a few hand changes later it can show the value its copied ledger stored for another
+ * schema. The `CREATE` text, on the other hand, is everything SQLite knows about the schema: the
+ * pragmas the reader asks (table_xinfo, foreign_key_list, index_list) are parsed from it, and it
+ * names its object and table (SQLite rewrites it on every ALTER and rename). So an equal text is
+ * an equal schema, whatever happened to the file in between.
+ * The rows are taken in the table's order, not sorted: sorting 2,000 rows cost as much again as
+ * reading them (1,000 tables: 1.1 ms unsorted, 1.6 ms sorted, 1.0 ms to list the tables). The
+ * order changes only when rows are written or `VACUUM` rebuilds the file (it copies tables, then
+ * indexes, then views and triggers): a false alarm (one full read per check until the next run
+ * stores a stamp), never a missed change.
+ */
+import { createHash } from 'node:crypto';
+import type { SqlDriver } from '../driver.js';
+
+/** Bumped when what the stamp covers changes (an old stored stamp then never equals a new one). */
+const STAMP_VERSION = 'sqlite1';
+
+// One string, one row over the driver; U+001E between texts (no CREATE statement holds one
+// outside a string literal).
+const STAMP_QUERY = `SELECT group_concat(sql, char(30)) AS text FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`;
+
+export async function sqliteSchemaStamp(driver: SqlDriver): Promise<string> {
+  const [row] = await driver.query<{ text: string | null }>(STAMP_QUERY);
+  return `${STAMP_VERSION}:${createHash('sha256')
+    .update(row?.text ?? '')
+    .digest('hex')}`;
+}
