@@ -21,6 +21,7 @@ import { createMigrator } from '../src/index.js';
 import { fingerprintOf, readDriverSchema } from '../src/schema.js';
 import { excludedTables, readDriverStamp } from '../src/schema/read-schema.js';
 import { resolveDatabase } from '../src/targets/sql/database-spec.js';
+import { medianTime } from './stats.js';
 
 const { values, positionals } = parseArgs({
   options: { tables: { type: 'string' }, runs: { type: 'string' }, 'no-replay': { type: 'boolean' } },
@@ -103,21 +104,7 @@ const CASES: Case[] = [
   },
 ];
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const samples: number[] = [];
-  await fn(); // warm-up: the first read loads the catalog's pages
-  for (let k = 0; k < RUNS; k++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
+const time = (fn: () => Promise<unknown>): Promise<number> => medianTime(fn, RUNS);
 
 const dir = join(tmpdir(), `${database}-migrations`);
 rmSync(dir, { recursive: true, force: true });

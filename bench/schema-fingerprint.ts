@@ -15,6 +15,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { fingerprintOf, readDriverSchema, strataTableNames } from '../src/schema.js';
 import { resolveDatabase } from '../src/targets/sql/database-spec.js';
+import { medianTime } from './stats.js';
 
 const { values, positionals } = parseArgs({ options: { tables: { type: 'string' }, runs: { type: 'string' } }, allowPositionals: true });
 const TABLES = Number(values.tables ?? 1000);
@@ -119,21 +120,7 @@ const CASES: Case[] = [
   },
 ];
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const samples: number[] = [];
-  await fn(); // warm-up: the first read loads the catalog's pages
-  for (let k = 0; k < RUNS; k++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
+const time = (fn: () => Promise<unknown>): Promise<number> => medianTime(fn, RUNS);
 
 const chosen = positionals.length ? CASES.filter((c) => positionals.includes(c.name)) : CASES;
 const rows: string[][] = [['DIALECT', 'TABLES', 'LIST TABLES', 'FINGERPRINT', 'RATIO']];

@@ -1,10 +1,22 @@
-/** What the benchmarks share: the median of a sample, a rotated order, and the commit measured. */
+/** What the benchmarks share: the median of a sample, a timed median, a rotated order, and the commit measured. */
 import { execFileSync } from 'node:child_process';
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median time of `runs` calls of `fn` in ms, after one warm-up call (the first read loads pages and caches). */
+export async function medianTime(fn: () => Promise<unknown>, runs: number): Promise<number> {
+  const samples: number[] = [];
+  await fn();
+  for (let k = 0; k < runs; k++) {
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
 }
 
 /** `items` starting from index `by` (modulo its length): each round runs the tools in another order. */
