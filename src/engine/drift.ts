@@ -68,7 +68,10 @@ export function lastAppliedEntry(ledger: readonly LedgerEntry[]): LedgerEntry | 
   let last: LedgerEntry | undefined;
   for (const entry of ledger) {
     if (entry.status !== 'applied') continue;
-    if (!last || entry.appliedAt >= last.appliedAt) last = entry;
+    // Steps of one run can share a millisecond: among those, the one holding the run's fingerprint.
+    const later = !last || entry.appliedAt > last.appliedAt;
+    const tied = last !== undefined && entry.appliedAt === last.appliedAt && (Boolean(entry.schemaFingerprint) || !last.schemaFingerprint);
+    if (later || tied) last = entry;
   }
   return last;
 }
