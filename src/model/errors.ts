@@ -137,6 +137,12 @@ export const ErrorCode = {
   DRIFT_REPLAY_FAILED: 'DRIFT_REPLAY_FAILED',
   /** `drift --adopt` cannot write a change as DDL for this dialect (details.changes lists them). */
   DRIFT_NOT_EXPRESSIBLE: 'DRIFT_NOT_EXPRESSIBLE',
+  /** `strata trace` / `migrate --trace`: on a copy, the pending migrations lost rows no statement deleted by name (details: tables, rowsLost). */
+  TRACE_DATA_LOSS: 'TRACE_DATA_LOSS',
+  /** `migrate --trace`: the pending migrations failed on the copy (details.failure), so the live database was not touched. */
+  TRACE_RUN_FAILED: 'TRACE_RUN_FAILED',
+  /** `strata trace` cannot trace this database (an in-memory one, PGlite) or this migration that way (details say which). */
+  TRACE_UNSUPPORTED: 'TRACE_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
