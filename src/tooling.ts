@@ -4,7 +4,9 @@
  * ordering versions, loading `.ts`/`.js` settings and modules the way Strata does, checking a
  * placeholder pattern, creating and dropping databases, parsing relative times, the text
  * form of a backfill's checkpoint key, and other tools' migration folders (which format a folder
- * is in, and each tool's own checksum of its files, to compare with the tool's ledger).
+ * is in, and each tool's own checksum of its files, to compare with the tool's ledger), and
+ * `traceMigrations()`: the pending migrations applied to a copy of the database, and what they
+ * did to its rows and locks.
  *
  * @module strata-migrate/tooling
  */
@@ -29,3 +31,15 @@ export { atlasHashFile, formatAtlasSum, parseAtlasSum } from './sources/formats/
 export type { AtlasSum } from './sources/formats/atlas.js';
 export { nextNumber, scaffoldMigration } from './sources/formats/scaffold.js';
 export type { Scaffold, ScaffoldOptions } from './sources/formats/scaffold.js';
+export { assertNoDataLoss, assertTraceClean, traceMigrations } from './trace/trace-migrations.js';
+export type { TracedMigratorOptions, TraceOptions } from './trace/trace-options.js';
+export type {
+  ChangeCause,
+  DdlAlgorithm,
+  TracedChange,
+  TracedLock,
+  TracedStatement,
+  TracedTable,
+  TraceMode,
+  TraceReport,
+} from './trace/trace-report.js';

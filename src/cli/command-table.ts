@@ -140,6 +140,10 @@ export const COMMANDS = {
       'single-transaction': { type: 'boolean', description: 'apply the whole run in one transaction (all or nothing)' },
       resume: { type: 'boolean', description: 'continue a step that failed outside a transaction from its failed statement (after fixing it), then the rest' },
       drift: { type: 'string', description: 'when the schema changed outside the migrations: error (refuse), warn (default) or off (no check)', value: 'mode' },
+      trace: {
+        type: 'boolean',
+        description: 'first apply the pending migrations to a copy (strata trace) and stop, changing nothing, if they lose rows there',
+      },
       ...RUN,
       ...DUMP_SCHEMA,
       ...POLICY,
@@ -348,6 +352,23 @@ export const COMMANDS = {
       },
       replay: { type: 'boolean', description: 'replay and compare even when the stored fingerprint matches' },
       ...RUN,
+    },
+  },
+  trace: {
+    summary: 'apply the pending migrations to a copy of the database and report what they did: rows lost by cascades, locks held, table rewrites',
+    usage: 'strata trace [--to V] [--as-written] [--json]',
+    positionals: 0,
+    details:
+      "The live database is only read. SQLite: a private copy (online backup), each statement's inserts, updates and deletes per table, told apart as the statement's own, a foreign key action's or a trigger's; per table rows before and after, rebuilds, indexes recreated and foreign_key_check. PostgreSQL: a scratch database (a template copy, or pg_dump/pg_restore when others are connected), each lock each statement holds and for how long, and the tables it rewrote. MySQL/MariaDB: a scratch database (mysqldump), whether each DDL statement runs INSTANT, INPLACE or COPY and whether it blocks writes. The scratch copy is dropped afterwards. Exit status: 0, or 1 when rows were lost that no statement deletes by name (TRACE_DATA_LOSS) or the migrations fail on the copy.",
+    options: {
+      to: { type: 'string', description: 'trace the pending migrations up to and including version V', value: 'V' },
+      'as-written': {
+        type: 'boolean',
+        description:
+          "SQLite: run each file's statements as written in one transaction, as drizzle-kit's migrator does (a PRAGMA foreign_keys in it is then a no-op)",
+      },
+      ...RUN,
+      ...POLICY,
     },
   },
   help: {

@@ -56,8 +56,10 @@ export async function run(ctx: CommandContext): Promise<number> {
 
 async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
   const { values, output } = ctx;
-  const migrator = db.migrator();
   const dryRun = values['dry-run'] === true;
+  // --trace: the same run on a copy first; unexpected loss (or a failure) there stops it before the live database is opened.
+  const trace = values.trace === true && !dryRun ? await traceFirst(db, ctx) : undefined;
+  const migrator = db.migrator();
   const printed = dryRun ? attachDryRunPrinter(migrator.events, output) : undefined;
   if (!dryRun) showProgress(migrator.events, output);
   const warnings = warnOnEmptySteps(migrator.events, output);
@@ -72,7 +74,21 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
   summarise(report, output, db.config.db);
   const dumpPath = dumpSchemaPath(ctx, db);
   const schemaDump = dumpPath && !dryRun ? await writeSchemaDump(db, dumpPath, output) : undefined;
-  return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings, ...(schemaDump ? { schemaDump } : {}) };
+  return { ...report, ...(printed ? { plan: printed.plan } : {}), warnings, ...(schemaDump ? { schemaDump } : {}), ...(trace ? { trace } : {}) };
+}
+
+async function traceFirst(db: DatabaseHandle, ctx: CommandContext) {
+  const { traceDatabase } = await import('./trace.js');
+  const { assertTraceClean } = await import('strata-migrate/tooling');
+  const report = await traceDatabase(db, ctx);
+  if (report.failure || report.rowsLost > 0) {
+    const { printTrace } = await import('./trace.js');
+    printTrace(report, ctx.output);
+    assertTraceClean(report);
+  }
+  const lost = report.tables.length ? 'no row lost' : 'traced';
+  ctx.output.line(`trace: ${report.steps.length} migration(s) on a copy of ${report.target}: ${lost} (${formatMs(report.durationMs)})`);
+  return report;
 }
 
 /** `--drift error|warn|off`, over the config's `drift`. */
