@@ -19,6 +19,7 @@ import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlContext } from '../targets/sql/driver.js';
 import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import { SqliteDriver } from '../targets/sql/sqlite/sqlite-driver.js';
+import { type EngineRun, failureOf } from './engine-run.js';
 import { renamedTable, statementTable } from './statement-target.js';
 import type { ChangeCause, TracedChange, TracedStatement, TracedTable, TraceReport } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
@@ -92,12 +93,7 @@ async function copyDatabase(live: string, copyPath: string): Promise<void> {
   chmodSync(copyPath, 0o600);
 }
 
-type RunOutcome = { steps: { version: string; name: string }[]; failure?: Record<string, unknown> };
-
-function failureOf(error: unknown): Record<string, unknown> {
-  if (error instanceof StrataError) return error.toJSON();
-  return { code: 'INTERNAL', message: messageOf(error) };
-}
+type RunOutcome = EngineRun;
 
 /** Strata's engine on the copy: the same plan, transactions and foreign key handling as `migrate`. */
 async function runWithEngine(db: BetterSqlite3Database, tracer: SqliteTracer, spec: DatabaseSpec, options: TraceRunOptions): Promise<RunOutcome> {
