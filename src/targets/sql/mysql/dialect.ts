@@ -36,7 +36,7 @@ export const mysqlDialect: Dialect = {
 };
 
 /** Whether `sql` names the database `name` as a qualifier (`app.t`, `` `app`.t ``), outside strings and comments too: a cautious check. */
-function namesDatabase(name: string): (sql: string) => boolean {
+export function namesDatabase(name: string): (sql: string) => boolean {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`(^|[^\\w$.\`])(\`${escaped}\`|${escaped})\\s*\\.`, 'i');
   return (sql) => pattern.test(sql);
