@@ -32,6 +32,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   schema: () => import('./commands/schema.js'),
   drift: () => import('./commands/drift.js'),
   trace: () => import('./commands/trace.js'),
+  lint: () => import('./commands/lint.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -28,6 +28,7 @@ export async function runTracedEngine(driver: SqlDriver, hooks: StatementHooks, 
     backup: false,
     journal: false,
     drift: 'off',
+    lint: false,
   });
   migrator.on('statement', traced.announce);
   const steps: { version: string; name: string }[] = [];

@@ -98,7 +98,7 @@ type RunOutcome = EngineRun;
 /** Strata's engine on the copy: the same plan, transactions and foreign key handling as `migrate`. */
 async function runWithEngine(db: BetterSqlite3Database, tracer: SqliteTracer, spec: DatabaseSpec, options: TraceRunOptions): Promise<RunOutcome> {
   const traced = tracingDriver(new SqliteDriver(db), tracer);
-  const migrator = createMigrator({ ...options.migrator, db: traced.driver, table: spec.tables.ledger.name, backup: false, journal: false, drift: 'off' });
+  const migrator = createMigrator({ ...options.migrator, db: traced.driver, table: spec.tables.ledger.name, backup: false, journal: false, drift: 'off', lint: false });
   migrator.on('statement', traced.announce);
   // A code migration runs no announced statement: what it changed is counted over its whole step.
   let codeStep: { version: string; name: string } | undefined;
@@ -135,6 +135,7 @@ async function runAsWritten(db: BetterSqlite3Database, tracer: SqliteTracer, spe
     backup: false,
     journal: false,
     drift: 'off',
+    lint: false,
     plugins: [{ name: 'trace', inspect: (inspected) => void (plan = inspected as InspectedPlan<SqlContext>) }],
   });
   try {

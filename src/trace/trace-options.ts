@@ -3,8 +3,8 @@ import type { CreateMigratorOptions } from '../create-migrator.js';
 import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { TraceMode } from './trace-report.js';
 
-/** The migrator's settings that decide what runs on the copy (the folder, its format, placeholders...). */
-export type TracedMigratorOptions = Omit<CreateMigratorOptions, 'db' | 'backup' | 'journal' | 'plugins' | 'drift' | 'now'>;
+/** The migrator's settings that decide what runs on the copy (the folder, its format, placeholders...); the linter does not run there (the trace is what it cannot see). */
+export type TracedMigratorOptions = Omit<CreateMigratorOptions, 'db' | 'backup' | 'journal' | 'plugins' | 'drift' | 'now' | 'lint'>;
 
 export interface TraceOptions extends TracedMigratorOptions {
   /** The live database (a path, a URL, or a spec): only read, to make the copy. */
