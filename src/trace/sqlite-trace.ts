@@ -98,7 +98,15 @@ type RunOutcome = EngineRun;
 /** Strata's engine on the copy: the same plan, transactions and foreign key handling as `migrate`. */
 async function runWithEngine(db: BetterSqlite3Database, tracer: SqliteTracer, spec: DatabaseSpec, options: TraceRunOptions): Promise<RunOutcome> {
   const traced = tracingDriver(new SqliteDriver(db), tracer);
-  const migrator = createMigrator({ ...options.migrator, db: traced.driver, table: spec.tables.ledger.name, backup: false, journal: false, drift: 'off', lint: false });
+  const migrator = createMigrator({
+    ...options.migrator,
+    db: traced.driver,
+    table: spec.tables.ledger.name,
+    backup: false,
+    journal: false,
+    drift: 'off',
+    lint: false,
+  });
   migrator.on('statement', traced.announce);
   // A code migration runs no announced statement: what it changed is counted over its whole step.
   let codeStep: { version: string; name: string } | undefined;
@@ -186,6 +194,9 @@ class SqliteTracer {
   private readonly rowsBefore: Map<string, number>;
   private foreignKeys = new Map<string, ForeignKey[]>();
   private schemaVersion = -1;
+  /** The counting triggers: name -> the table they count (lower-cased), and the last counter row id. */
+  private readonly triggers = new Map<string, string>();
+  private lastCounter = 0;
   private indexes: Map<string, string>;
   private tables: Set<string>;
   /** Tables that disappeared at some point (dropped or renamed away). */
@@ -200,7 +211,7 @@ class SqliteTracer {
   constructor(db: BetterSqlite3Database, own: Set<string>) {
     this.db = db;
     this.own = own;
-    db.exec(`CREATE TEMP TABLE ${COUNTERS.slice(5)} (tbl TEXT NOT NULL, op TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (tbl, op)) WITHOUT ROWID`);
+    db.exec(`CREATE TEMP TABLE ${COUNTERS.slice(5)} (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, n INTEGER NOT NULL)`);
     this.tables = new Set(this.userTables());
     this.indexes = this.userIndexes();
     this.rowsBefore = new Map([...this.tables].map((t) => [t, this.count(t)]));
@@ -208,7 +219,7 @@ class SqliteTracer {
   }
 
   resetCounters(): void {
-    this.db.exec(`DELETE FROM ${COUNTERS}`);
+    this.db.exec(`UPDATE ${COUNTERS} SET n = 0 WHERE n > 0`);
   }
 
   async before(statement: AnnouncedStatement): Promise<void> {
@@ -310,7 +321,7 @@ class SqliteTracer {
   }
 
   private readCounters(): Counter[] {
-    return this.db.prepare(`SELECT tbl, op, n FROM ${COUNTERS} ORDER BY tbl, op`).all() as Counter[];
+    return this.db.prepare(`SELECT tbl, op, n FROM ${COUNTERS} WHERE n > 0 ORDER BY tbl, op`).all() as Counter[];
   }
 
   /**
@@ -356,24 +367,36 @@ class SqliteTracer {
     for (const [index, table] of this.indexes) if (!indexes.has(index)) this.droppedIndexes.set(index, table);
     this.tables = tables;
     this.indexes = indexes;
-    const triggers = this.db.prepare(`SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE '${TRIGGER_PREFIX}%'`).pluck().all() as string[];
-    for (const trigger of triggers) this.db.exec(`DROP TRIGGER temp.${quote(trigger)}`);
-    this.foreignKeys = new Map();
-    [...tables].forEach((table, k) => {
+    // Triggers go with a dropped table and follow a renamed one (counting under its old name):
+    // only new tables, and renamed ones, get triggers made, so a run of 1,000 CREATE TABLEs stays linear.
+    const existing = this.db
+      .prepare(`SELECT name, lower(tbl_name) AS tbl FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE '${TRIGGER_PREFIX}%'`)
+      .all() as { name: string; tbl: string }[];
+    const present = new Set<string>();
+    for (const trigger of existing) {
+      if (this.triggers.get(trigger.name) === trigger.tbl) present.add(trigger.name);
+      else this.db.exec(`DROP TRIGGER temp.${quote(trigger.name)}`);
+    }
+    for (const name of [...this.triggers.keys()]) if (!present.has(name)) this.triggers.delete(name);
+    const counted = new Set(this.triggers.values());
+    for (const table of tables) {
+      if (counted.has(table)) continue;
       for (const op of OPERATIONS) {
-        this.db.exec(
-          `CREATE TEMP TRIGGER ${quote(`${TRIGGER_PREFIX}${k}_${op.toLowerCase()}`)} AFTER ${op} ON main.${quote(table)} BEGIN ` +
-            `INSERT INTO ${COUNTERS} (tbl, op, n) VALUES (${literal(table)}, '${op}', 1) ON CONFLICT (tbl, op) DO UPDATE SET n = n + 1; END`,
-        );
+        const id = ++this.lastCounter;
+        const name = `${TRIGGER_PREFIX}${id}`;
+        this.db.prepare(`INSERT INTO ${COUNTERS} (id, tbl, op, n) VALUES (?, ?, ?, 0)`).run(id, table, op);
+        this.db.exec(`CREATE TEMP TRIGGER ${quote(name)} AFTER ${op} ON main.${quote(table)} BEGIN UPDATE ${COUNTERS} SET n = n + 1 WHERE id = ${id}; END`);
+        this.triggers.set(name, table);
       }
-      const keys = this.db
-        .prepare('SELECT "table" AS parent, on_delete AS onDelete, on_update AS onUpdate FROM pragma_foreign_key_list(?)')
-        .all(table) as ForeignKey[];
-      this.foreignKeys.set(
-        table,
-        keys.map((fk) => ({ ...fk, parent: fk.parent.toLowerCase() })),
-      );
-    });
+    }
+    const keys = this.db
+      .prepare(
+        `SELECT lower(m.name) AS child, lower(f."table") AS parent, f.on_delete AS onDelete, f.on_update AS onUpdate
+           FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'`,
+      )
+      .all() as (ForeignKey & { child: string })[];
+    this.foreignKeys = new Map();
+    for (const { child, ...fk } of keys) this.foreignKeys.set(child, [...(this.foreignKeys.get(child) ?? []), fk]);
     this.schemaVersion = this.db.pragma('schema_version', { simple: true }) as number;
   }
 
