@@ -18,6 +18,7 @@ import { DEFAULT_BACKUPS_KEPT } from '../src/targets/document/document-store.js'
 import { DEFAULT_PROGRESS_INTERVAL_MS } from '../src/cli/progress-ticker.js';
 import { browserBuildOptions, browserEntries } from '../scripts/bundle-browser.mjs';
 import { docPages, readPage } from './docs-blocks.js';
+import { DEFAULT_SAMPLE_EVERY_MS } from '../src/trace/postgres-trace.js';
 
 /** Within this much of the measured size (either way) the stated size stands. */
 const SIZE_TOLERANCE = 0.05;
@@ -38,6 +39,7 @@ const CLAIMS: { what: string; page: string; pattern: RegExp; actual: () => numbe
   { what: 'backfill batch', page: 'docs/backfills.md', pattern: /defaults (\d+) and 0/, actual: () => DEFAULT_BATCH_SIZE },
   { what: 'import batch', page: 'docs/imports.md', pattern: /\(`batchSize`, default (\d+)\)/, actual: () => DEFAULT_IMPORT_BATCH_ROWS },
   { what: 'SQLite file-copy backups from (MiB)', page: 'docs/sqlite.md', pattern: /From (\d+) MiB up/, actual: () => FILE_COPY_MIN_BYTES / 1024 / 1024 },
+  { what: 'trace lock sampler (ms)', page: 'docs/trace.md', pattern: /`sampleEveryMs`, default (\d+) ms/, actual: () => DEFAULT_SAMPLE_EVERY_MS },
   { what: 'document backups kept', page: 'docs/documents-and-browsers.md', pattern: /the newest (\d+) are kept/, actual: () => DEFAULT_BACKUPS_KEPT },
   { what: 'progress line interval (s)', page: 'docs/configuration.md', pattern: /at least every (\d+) s/, actual: () => DEFAULT_PROGRESS_INTERVAL_MS / 1000 },
 ];

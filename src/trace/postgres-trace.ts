@@ -23,7 +23,8 @@ import type { TracedLock, TracedStatement, TraceReport } from './trace-report.js
 import type { TraceRunOptions } from './trace-options.js';
 import type { AnnouncedStatement, StatementHooks } from './tracing-driver.js';
 
-const DEFAULT_SAMPLE_EVERY_MS = 5;
+/** How often the second connection reads `pg_locks` for the traced session (ms). */
+export const DEFAULT_SAMPLE_EVERY_MS = 5;
 
 const USER_RELATIONS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
 
