@@ -7,7 +7,10 @@
  * in a fresh database on the MariaDB server (skipped with one line when it is down, never under CI).
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { LINT_GUIDE, lintGuide, RULE_PAGES, rulePages } from '../scripts/lint-rules-reference.js';
 import { resolveDatabase } from '../src/index.js';
 import type { LintFamily, LintRule } from '../src/lint/lint-rule.js';
 import type { LintInput } from '../src/lint/lint-source.js';
@@ -16,6 +19,7 @@ import { LINT_RULES } from '../src/lint/rules/index.js';
 import { readDriverSchema, readSchema } from '../src/schema.js';
 import { splitStatements } from '../src/sources/sql/split-statements.js';
 import type { SqlDriver } from '../src/targets/sql/driver.js';
+import { ROOT } from './helpers.js';
 import { freshDatabase, skipUnlessServer } from './servers.js';
 
 /** The schema a rule's examples run against, per family. */
@@ -128,5 +132,22 @@ for (const [family, rules] of byFamily) {
 describe('the registry', () => {
   it('holds 12 or more SQLite rules, each with a bad and a good example', () => {
     assert.ok((byFamily.get('sqlite') ?? []).filter((r) => r.id.startsWith('sqlite/')).length >= 12);
+  });
+});
+
+describe('the rule pages (docs/lint/, and the list in docs/lint.md)', () => {
+  it('are current with the rule registry', () => {
+    const stale = [...rulePages()]
+      .filter(([path, text]) => !existsSync(join(ROOT, path)) || readFileSync(join(ROOT, path), 'utf8') !== text)
+      .map(([path]) => path);
+    assert.deepEqual(stale, [], 'stale rule pages: run `npm run docs:lint` (node --import tsx scripts/lint-rules-reference.ts) and commit docs/lint/');
+    const guide = readFileSync(LINT_GUIDE, 'utf8');
+    assert.ok(guide === lintGuide(guide), 'the rule list in docs/lint.md is stale: run `npm run docs:lint`');
+  });
+
+  it('are one per rule, no page left from a removed one', () => {
+    const pages = new Set(rulePages().keys());
+    const extra = readdirSync(RULE_PAGES).filter((name) => !pages.has(`docs/lint/${name}`));
+    assert.deepEqual(extra, []);
   });
 });
