@@ -72,6 +72,12 @@ export interface LintFindingDraft {
   message: string;
   /** The safe way to write it, in one sentence. */
   hint?: string;
+  /**
+   * `warn` lowers this one finding to a warning when the rule runs as an error (a risk only under
+   * another runner than Strata, or only on some data); it never raises one, and a rule set to
+   * `warn` or `off` in config stays so. Omitted: the rule's severity.
+   */
+  severity?: LintSeverity;
 }
 
 /** One finding, as `strata lint --json` prints it. */

@@ -20,8 +20,8 @@ export interface ParsedSqlFile {
   verify?: SqlBody;
 }
 
-const SECTION_MARKER = /^--\s*migrate:(up|down|verify)\b(.*)$/gm;
-const NO_TRANSACTION_MARKER = /^--\s*strata:no-transaction\b/m;
+export const SECTION_MARKER = /^--\s*migrate:(up|down|verify)\b(.*)$/gm;
+export const NO_TRANSACTION_MARKER = /^--\s*strata:no-transaction\b/m;
 const FOREIGN_KEYS_PRAGMA = /^PRAGMA\s+(?:main\.)?foreign_keys\s*=\s*['"]?(\w+)['"]?\s*$/i;
 const BEGIN_STATEMENT = /^(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+(TRANSACTION|WORK))?|START\s+TRANSACTION)$/i;
 const COMMIT_STATEMENT = /^(COMMIT|END)(\s+(TRANSACTION|WORK))?$/i;

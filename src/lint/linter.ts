@@ -1,0 +1,168 @@
+/**
+ * The linter: a file's rules (those of its family), their severities from config, the file's
+ * `strata-ignore` comments, and the findings in file order. `lintSequence` lints the files of one
+ * run in order, each against the schema the files before it leave (see schema-before.ts).
+ */
+import { nearestName } from '../cli/nearest-name.js';
+import { ErrorCode, StrataError } from '../model/errors.js';
+import type { SchemaModel } from '../schema/schema-model.js';
+import { readIgnores } from './ignores.js';
+import type { LintFamily, LintFile, LintFinding, LintRule, LintSeverity, SchemaBefore } from './lint-rule.js';
+import { type LintInput, lintFileOf } from './lint-source.js';
+import { attachAst } from './parse-ast.js';
+import { LINT_RULES } from './rules/index.js';
+import { bareName, schemaOfModel, SqliteReplay, unknownSchema } from './schema-before.js';
+
+/** A rule's severity in config: `off` silences it. */
+export type LintRuleSetting = LintSeverity | 'off';
+
+/** The `lint` setting of a config: false turns the migrate check off; `rules` sets severities by rule ID. */
+export interface LintSettings {
+  rules?: Readonly<Record<string, LintRuleSetting>>;
+}
+
+/** Severities by rule ID, checked: every ID a registered rule, every value error, warn or off. */
+export type RuleSeverities = ReadonlyMap<string, LintRuleSetting>;
+
+/**
+ * The severities `rules` asks for over the rules' defaults; an unknown ID or value is a
+ * CONFIG_INVALID naming `where` (the config file) and the nearest rule ID.
+ */
+export function ruleSeverities(
+  rules: Readonly<Record<string, unknown>> | undefined,
+  where = 'the lint settings',
+  registry: readonly LintRule[] = LINT_RULES,
+): RuleSeverities {
+  const severities = new Map<string, LintRuleSetting>(registry.map((rule) => [rule.id, rule.defaultSeverity]));
+  for (const [id, setting] of Object.entries(rules ?? {})) {
+    if (!severities.has(id)) {
+      const near = nearestName(id, [...severities.keys()]);
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where}: lint.rules names an unknown rule '${id}'${near ? `; did you mean '${near}'?` : ''}`, {
+        hint: "'strata lint --list-rules' lists every rule ID",
+        details: { rule: id, ...(near ? { nearest: near } : {}) },
+      });
+    }
+    if (setting !== 'error' && setting !== 'warn' && setting !== 'off') {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${where}: lint.rules["${id}"] must be "error", "warn" or "off", got ${JSON.stringify(setting)}`, {
+        hint: `e.g. "lint": { "rules": { "${id}": "warn" } }`,
+      });
+    }
+    severities.set(id, setting);
+  }
+  return severities;
+}
+
+export interface LintRunOptions {
+  severities?: RuleSeverities;
+  registry?: readonly LintRule[];
+}
+
+/** One file against a schema: its findings, sorted by line and column. */
+export function lintFile(file: LintFile, schema: SchemaBefore, options: LintRunOptions = {}): LintFinding[] {
+  const registry = options.registry ?? LINT_RULES;
+  const severities = options.severities ?? ruleSeverities(undefined, undefined, registry);
+  const ignores = readIgnores(
+    file,
+    registry.map((rule) => rule.id),
+  );
+  const findings: LintFinding[] = [];
+  for (const problem of ignores.problems) {
+    const setting = severities.get(problem.rule);
+    if (setting && setting !== 'off') findings.push({ ...problem, severity: setting });
+  }
+  for (const rule of registry) {
+    if (!rule.families.includes(file.family)) continue;
+    const setting = severities.get(rule.id) ?? rule.defaultSeverity;
+    if (setting === 'off' || ignores.file.has(rule.id)) continue;
+    for (const draft of rule.check(file, schema)) {
+      if (draft.statement && ignores.statements.get(draft.statement)?.has(rule.id)) continue;
+      const upIndex = draft.statement ? file.up.indexOf(draft.statement) : -1;
+      findings.push({
+        rule: rule.id,
+        severity: draft.severity === 'warn' ? 'warn' : setting,
+        file: file.path,
+        line: draft.line ?? draft.statement?.line ?? 1,
+        column: draft.column ?? draft.statement?.column ?? 1,
+        message: draft.message,
+        ...(draft.hint ? { hint: draft.hint } : {}),
+        ...(upIndex >= 0 ? { statement: upIndex + 1 } : {}),
+      });
+    }
+  }
+  return findings.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+}
+
+/** Where the schema before the first file comes from. */
+export type SchemaStart =
+  /** Nothing known: files linted alone (`--dialect`). */
+  | { kind: 'unknown' }
+  /** An empty database: the files are the whole history (a folder linted from its first file). */
+  | { kind: 'empty' }
+  /** SQLite: a database's `sqlite_schema` rows, replayed into memory before the first file. */
+  | { kind: 'sqlite-rows'; rows: readonly { type: string; name: string; sql: string | null }[] }
+  /** Any family: the model the dialect's readSchema returned. */
+  | { kind: 'model'; model: SchemaModel };
+
+export interface LintSequenceOptions extends LintRunOptions {
+  start?: SchemaStart;
+}
+
+export interface LintResult {
+  findings: LintFinding[];
+  /** How many files were linted. */
+  files: number;
+  /** Whether the rules knew the schema before the files (a database or a replayed history). */
+  schemaKnown: boolean;
+}
+
+/**
+ * The files of one run, in order, each linted against the schema the ones before it leave:
+ * SQLite files are replayed into an in-memory database (seeded from the database's schema, or
+ * empty); other families use the model read from the database for every file (tables created by
+ * earlier files of the run count as existing), or nothing when there is no database.
+ */
+export async function lintSequence(inputs: readonly LintInput[], options: LintSequenceOptions = {}): Promise<LintResult> {
+  const start = options.start ?? { kind: 'unknown' };
+  const findings: LintFinding[] = [];
+  const sqlite = inputs.some((input) => input.family === 'sqlite') && start.kind !== 'unknown' && start.kind !== 'model' ? new SqliteReplay() : undefined;
+  if (sqlite && start.kind === 'sqlite-rows') sqlite.seed(start.rows);
+  const created = new Set<string>();
+  try {
+    for (const input of inputs) {
+      const file = lintFileOf(input);
+      await attachAst(file);
+      const schema: SchemaBefore =
+        file.family === 'sqlite' && sqlite
+          ? sqlite.schema()
+          : start.kind === 'model'
+            ? schemaOfModel(start.model, created)
+            : start.kind === 'empty'
+              ? schemaOfModel({ family: file.family, tables: [], views: [], others: [] }, created)
+              : unknownSchema();
+      if (!input.replayOnly) findings.push(...lintFile(file, schema, options));
+      if (file.family === 'sqlite' && sqlite) sqlite.apply(file);
+      else for (const name of createdTables(file)) created.add(name);
+    }
+  } finally {
+    sqlite?.close();
+  }
+  return { findings, files: inputs.filter((i) => !i.replayOnly).length, schemaKnown: start.kind !== 'unknown' };
+}
+
+const CREATE_TABLE =
+  /^CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:[`"[]?[\w$]+[`"\]]?\.)?[`"[]?[\w$ ]+?[`"\]]?)(?=\s|\(|$)/i;
+
+/** The tables a file's up creates (by name), for families without a replay. */
+export function createdTables(file: LintFile): string[] {
+  return file.up.flatMap((s) => {
+    const match = CREATE_TABLE.exec(s.normalized);
+    return match ? [bareName(match[1]!)] : [];
+  });
+}
+
+/** Whether any finding is an error: `strata lint` exits 1, migrate refuses. */
+export function hasErrors(findings: readonly LintFinding[]): boolean {
+  return findings.some((f) => f.severity === 'error');
+}
+
+export type { LintFamily };

@@ -1,0 +1,217 @@
+/**
+ * What the rules know of the schema before a file runs (SchemaBefore), three ways:
+ * - `unknownSchema()`: files linted alone, with nothing to read: every question answers "unknown";
+ * - `schemaOfModel(model)`: a model read from the database (the dialect's readSchema);
+ * - `SqliteReplay`: an in-memory SQLite database that the folder's files are replayed into one
+ *   after the other (schema only, no rows, so a replay costs microseconds per statement); the
+ *   schema before file k is read from it after files 1..k-1 ran. It is read lazily and
+ *   synchronously, one table at a time, with the pragma table functions: the rules ask about a
+ *   few tables per file, and reading the whole catalog of a 1,000-table schema for each of 1,000
+ *   files would cost seconds.
+ */
+import Database from 'better-sqlite3';
+import { normaliseSql, normaliseType } from '../schema/normalise.js';
+import type { IndexModel, SchemaModel, TableModel } from '../schema/schema-model.js';
+import { parseCreateTable } from '../targets/sql/sqlite/sqlite-schema.js';
+import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
+import type { LintFile, SchemaBefore } from './lint-rule.js';
+
+/** A name as the rules compare it: unquoted, schema prefix dropped, lower case. */
+export function bareName(name: string): string {
+  const unquoted = name.trim().replace(/^["`[]|["`\]]$/g, '');
+  const dot = unquoted.lastIndexOf('.');
+  return (dot === -1 ? unquoted : unquoted.slice(dot + 1)).replace(/^["`[]|["`\]]$/g, '').toLowerCase();
+}
+
+export function unknownSchema(): SchemaBefore {
+  return { known: false, model: undefined, table: () => undefined, exists: () => undefined };
+}
+
+export function schemaOfModel(model: SchemaModel, createdSince: ReadonlySet<string> = new Set()): SchemaBefore {
+  const tables = new Map(model.tables.map((t) => [bareName(t.name), t]));
+  return {
+    known: true,
+    model,
+    table: (name) => tables.get(bareName(name)),
+    // A table an earlier pending file creates exists before this one, though the model (read before the run) lacks it.
+    exists: (name) => tables.has(bareName(name)) || createdSince.has(bareName(name)),
+  };
+}
+
+/** The statements that change nothing a schema reader sees, or that cannot run in a replay. */
+const NOT_REPLAYED = /^(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|VACUUM|ANALYZE|REINDEX|ATTACH|DETACH|INSERT|UPDATE|DELETE|REPLACE|SELECT|WITH)\b/i;
+
+export class SqliteReplay {
+  private readonly db: BetterSqlite3Database;
+  private readonly tables = new Map<string, TableModel | null>();
+  private modelCache: SchemaModel | undefined;
+
+  constructor() {
+    this.db = new Database(':memory:') as unknown as BetterSqlite3Database;
+    this.db.pragma('foreign_keys = OFF');
+  }
+
+  /** Starts from a database's schema: its `sqlite_schema` rows (tables first, then indexes, views, triggers). */
+  seed(rows: readonly { type: string; name: string; sql: string | null }[]): void {
+    const order = ['table', 'index', 'view', 'trigger'];
+    const sorted = rows.filter((r) => r.sql && !r.name.startsWith('sqlite_')).sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+    for (const row of sorted) this.tryExec(row.sql!);
+    this.changed();
+  }
+
+  /** Runs a file's up into the replay. Statements that fail (a table the history never made, SQL another tool's runtime adds) are skipped: the replay is a best effort at the schema, never a verdict on the file. */
+  apply(file: LintFile): void {
+    for (const statement of file.up) {
+      if (NOT_REPLAYED.test(statement.normalized)) continue;
+      this.tryExec(statement.sql);
+    }
+    this.changed();
+  }
+
+  /** Runs DDL text (a rule's `setup`). */
+  applySql(sql: string): void {
+    this.tryExec(sql);
+    this.changed();
+  }
+
+  /** The schema as it stands now; valid until the next apply(). */
+  schema(): SchemaBefore {
+    const replay = this;
+    return {
+      known: true,
+      get model() {
+        return replay.model();
+      },
+      table: (name) => this.table(name),
+      exists: (name) => this.table(name) !== undefined,
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private tryExec(sql: string): void {
+    try {
+      this.db.exec(sql);
+    } catch {
+      // See apply().
+    }
+  }
+
+  private changed(): void {
+    this.tables.clear();
+    this.modelCache = undefined;
+  }
+
+  private model(): SchemaModel {
+    if (this.modelCache) return this.modelCache;
+    const rows = this.db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+      type: string;
+      name: string;
+      sql: string | null;
+    }[];
+    const model: SchemaModel = { family: 'sqlite', tables: [], views: [], others: [] };
+    for (const row of rows) {
+      if (row.type === 'table') {
+        const table = this.table(row.name);
+        if (table) model.tables.push(table);
+      } else if (row.type === 'view' && row.sql) {
+        model.views.push({ name: row.name, definition: normaliseSql(row.sql.replace(/^[\s\S]*?\bAS\b/i, ''), 'sqlite'), materialized: false });
+      }
+    }
+    this.modelCache = model;
+    return model;
+  }
+
+  private table(name: string): TableModel | undefined {
+    const key = bareName(name);
+    const cached = this.tables.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const table = this.readTable(key);
+    this.tables.set(key, table ?? null);
+    return table;
+  }
+
+  private readTable(key: string): TableModel | undefined {
+    const row = this.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = ?").get(key) as
+      | { name: string; sql: string | null }
+      | undefined;
+    if (!row?.sql || /^\s*create\s+virtual/i.test(row.sql)) return undefined;
+    const { name } = row;
+    const columns = this.db.prepare('SELECT name, type, "notnull" AS not_null, dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid').all(name) as {
+      name: string;
+      type: string;
+      not_null: number;
+      dflt_value: string | null;
+      pk: number;
+      hidden: number;
+    }[];
+    const parsed = parseCreateTable(row.sql);
+    const keys = this.db
+      .prepare('SELECT id, seq, "table" AS ref, "from" AS "from", "to" AS "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq')
+      .all(name) as {
+      id: number;
+      ref: string;
+      from: string;
+      to: string | null;
+      on_update: string;
+      on_delete: string;
+    }[];
+    const foreignKeys = new Map<number, TableModel['foreignKeys'][number]>();
+    for (const k of keys) {
+      const fk = foreignKeys.get(k.id) ?? {
+        name: null,
+        columns: [],
+        referencedTable: k.ref,
+        referencedColumns: [],
+        onUpdate: k.on_update.toLowerCase(),
+        onDelete: k.on_delete.toLowerCase(),
+      };
+      fk.columns.push(k.from);
+      if (k.to) fk.referencedColumns.push(k.to);
+      foreignKeys.set(k.id, fk);
+    }
+    const indexRows = this.db
+      .prepare(
+        'SELECT il.name AS idx, il."unique" AS uniq, il.origin, ii.name AS col, m.sql FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii LEFT JOIN sqlite_schema m ON m.name = il.name AND m.type = \'index\' ORDER BY il.name, ii.seqno',
+      )
+      .all(name) as { idx: string; uniq: number; origin: string; col: string | null; sql: string | null }[];
+    const indexes = new Map<string, IndexModel>();
+    for (const r of indexRows) {
+      const index = indexes.get(r.idx) ?? {
+        name: r.idx,
+        unique: r.uniq === 1,
+        columns: [],
+        where: r.sql && /\bwhere\b/i.test(r.sql) ? normaliseSql(r.sql.replace(/^[\s\S]*\bwhere\b/i, ''), 'sqlite') : null,
+        using: null,
+      };
+      index.columns.push(r.col ?? '<expression>');
+      indexes.set(r.idx, index);
+    }
+    const triggers = this.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? ORDER BY name").all(name) as {
+      name: string;
+      sql: string;
+    }[];
+    const primary = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+    return {
+      name,
+      columns: columns
+        .filter((c) => c.hidden !== 1)
+        .map((c) => ({
+          name: c.name,
+          type: normaliseType(c.type, 'sqlite'),
+          nullable: c.not_null === 0,
+          default: c.dflt_value === null ? null : normaliseSql(c.dflt_value, 'sqlite'),
+          generated: parsed.columns.get(c.name.toLowerCase())?.generated ?? null,
+          collation: parsed.columns.get(c.name.toLowerCase())?.collation ?? null,
+        })),
+      primaryKey: primary.length ? primary.map((c) => c.name) : null,
+      indexes: [...indexes.values()],
+      foreignKeys: [...foreignKeys.values()],
+      constraints: parsed.checks,
+      triggers: triggers.map((t) => ({ name: t.name, definition: normaliseSql(t.sql, 'sqlite') })),
+      options: parsed.options,
+    };
+  }
+}
