@@ -6,12 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { attachPostgresAsts, loadPostgresParser, parseFailureFindings, parserMissingFinding } from '../src/lint/parse-postgres.js';
+import { lintSequence, ruleSeverities } from '../src/lint/linter.js';
+import { replacePostgresParserImport, requirePostgresParser } from '../src/lint/parse-postgres.js';
+import { unknownSchema } from '../src/lint/schema-before.js';
+import { ErrorCode, type StrataError } from '../src/model/errors.js';
 import { parseCatalogType, typeChangeKeepsRows } from '../src/lint/rules/postgres-column-rules.js';
 import { POSTGRES_RULES } from '../src/lint/rules/postgres-rules.js';
 import { closeHarness, lintFileOf, runRule } from './lint-rule-harness.js';
 
 after(closeHarness);
+
+/** What Node throws when a package is not installed. */
+const MISSING = Object.assign(new Error("Cannot find package 'libpg-query' imported from /app/node_modules/strata-migrate/dist/lint/parse-postgres.js"), {
+  code: 'ERR_MODULE_NOT_FOUND',
+});
 
 const rule = (id: string) => POSTGRES_RULES.find((r) => r.id === `postgres/${id}`)!;
 
@@ -23,7 +31,9 @@ describe('postgres rule examples', () => {
   });
   for (const r of POSTGRES_RULES) {
     test(`${r.id}: bad flags, good does not`, async () => {
-      const bad = await runRule(r, r.docs.bad, { setup: r.docs.setup });
+      // parser-missing's bad case is the file linted without libpg-query.
+      const restore = r.id === 'postgres/parser-missing' ? replacePostgresParserImport(() => Promise.reject(MISSING)) : () => {};
+      const bad = await runRule(r, r.docs.bad, { setup: r.docs.setup }).finally(restore);
       assert.ok(bad.length > 0, `${r.id} did not flag its bad example`);
       for (const finding of bad) assert.ok(finding.message.length > 20 && finding.hint, 'a message and a hint');
       const good = await runRule(r, r.docs.good, { setup: r.docs.setup });
@@ -177,22 +187,51 @@ describe('postgres rules: schema awareness', () => {
 });
 
 describe('the PostgreSQL parser', () => {
-  test('fills ast on up and down, reports refused statements as findings, and names its install command when missing', async () => {
+  test('fills ast on up and down; a statement it refuses is a postgres/syntax-error finding naming the statement', async () => {
     const file = await lintFileOf('CREATE TABLE t (a int);\nCREATE TABLE oops (;\n', 'postgres', { down: 'DROP TABLE t;' });
     assert.ok((file.up[0]!.ast as Record<string, unknown>).CreateStmt);
     assert.equal(file.up[1]!.ast, undefined);
     assert.ok((file.down![0]!.ast as Record<string, unknown>).DropStmt);
-    const failures = attachPostgresAsts(await loadPostgresParser(), file);
-    const findings = parseFailureFindings(failures);
+    const findings = rule('syntax-error').check(file, unknownSchema());
     assert.equal(findings.length, 1);
     assert.equal(findings[0]!.statement?.index, 2);
-    assert.match(findings[0]!.message, /syntax error/);
-    assert.match(parserMissingFinding().hint!, /npm install --save-dev libpg-query/);
+    assert.match(findings[0]!.message, /refuses statement 2: syntax error/);
+    assert.deepEqual(rule('parser-missing').check(file, unknownSchema()), []);
   });
 
-  test('a rule meeting a statement with no tree (parser refused it) skips it', async () => {
+  test('every rule skips a statement with no tree', async () => {
     const file = await lintFileOf('CREATE INDEX oops ON ;\n', 'postgres');
-    for (const r of POSTGRES_RULES)
-      assert.doesNotThrow(() => r.check(file, { known: false, model: undefined, table: () => undefined, exists: () => undefined }));
+    for (const r of POSTGRES_RULES) if (r.id !== 'postgres/syntax-error') assert.deepEqual(r.check(file, unknownSchema()), [], r.id);
+  });
+
+  test('without libpg-query: lint is DRIVER_MISSING with the install command; the engine reports one parser-missing warning per file and no other postgres finding', async () => {
+    const restore = replacePostgresParserImport(() => Promise.reject(MISSING));
+    try {
+      await assert.rejects(requirePostgresParser(), (error: StrataError) => {
+        assert.equal(error.code, ErrorCode.DRIVER_MISSING);
+        assert.match(error.hint ?? '', /npm install libpg-query/);
+        return true;
+      });
+      const result = await lintSequence([{ path: '0001_index.sql', family: 'postgres', text: 'CREATE INDEX i ON orders (customer_id);\n' }]);
+      assert.deepEqual(
+        result.findings.map((f) => [f.rule, f.severity]),
+        [['postgres/parser-missing', 'warn']],
+      );
+      assert.match(result.findings[0]!.hint!, /npm install --save-dev libpg-query/);
+    } finally {
+      restore();
+    }
+    // Installed again: the next lint parses.
+    const result = await lintSequence([{ path: '0001_index.sql', family: 'postgres', text: 'CREATE INDEX i ON orders (customer_id);\n' }]);
+    assert.ok(result.findings.some((f) => f.rule === 'postgres/index-not-concurrent'));
+    assert.ok(!result.findings.some((f) => f.rule === 'postgres/parser-missing'));
+  });
+
+  test('through the engine: ignores with a reason silence a postgres finding, config severities apply', async () => {
+    const text = '-- strata-ignore postgres/index-not-concurrent: orders is empty until launch\nCREATE INDEX i ON orders (customer_id);\n';
+    const result = await lintSequence([{ path: '0001_index.sql', family: 'postgres', text }], {
+      severities: ruleSeverities({ 'postgres/lock-timeout-missing': 'off' }),
+    });
+    assert.deepEqual(result.findings, []);
   });
 });

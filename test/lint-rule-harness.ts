@@ -1,12 +1,13 @@
 /**
- * Runs one lint rule over a migration text the way the engine hands it files: statements cut by
- * Strata's splitter, each with its normalized text and transaction state, PostgreSQL trees from
- * libpg-query, and the schema before the file read from a real database the setup DDL ran on
+ * Runs one lint rule over a migration text the way the engine hands it files (the engine's own
+ * LintFile builder and AST step), and the schema before the file read from a real database the setup DDL ran on
  * (an in-memory PGlite for PostgreSQL, a scratch database on the MariaDB server for MySQL).
  */
 import { randomBytes } from 'node:crypto';
-import type { LintFamily, LintFile, LintFindingDraft, LintRule, LintStatement, SchemaBefore } from '../src/lint/lint-rule.js';
-import { attachPostgresAsts, loadPostgresParser } from '../src/lint/parse-postgres.js';
+import type { LintFamily, LintFile, LintFindingDraft, LintRule, SchemaBefore } from '../src/lint/lint-rule.js';
+import { lintFileOf as engineLintFileOf } from '../src/lint/lint-source.js';
+import { attachAst } from '../src/lint/parse-ast.js';
+import { schemaOfModel, unknownSchema } from '../src/lint/schema-before.js';
 import { readDriverSchema } from '../src/schema/read-schema.js';
 import type { SchemaModel } from '../src/schema/schema-model.js';
 import { splitStatements } from '../src/sources/sql/split-statements.js';
@@ -15,68 +16,21 @@ import type { SqlDriver } from '../src/targets/sql/driver.js';
 
 export const MYSQL_URL = process.env.STRATA_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-/** Comments dropped (outside literals and quoted names), whitespace collapsed. */
-export function normalizeSql(sql: string): string {
-  let out = '';
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"' || c === '`') {
-      const end = sql.indexOf(c, i + 1);
-      const stop = end < 0 ? sql.length : end;
-      out += sql.slice(i, stop + 1);
-      i = stop;
-    } else if ((c === '-' && sql[i + 1] === '-') || c === '#') {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? sql.length : end - 1;
-      out += ' ';
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end < 0 ? sql.length : end + 1;
-      out += ' ';
-    } else out += c;
-  }
-  return out.replace(/\s+/g, ' ').trim();
-}
-
-function statementsOf(text: string, family: LintFamily, transaction: boolean): LintStatement[] {
-  let explicit = false;
-  return splitStatements(text, { dialect: family }).map((split) => {
-    const normalized = normalizeSql(split.sql);
-    if (/^(BEGIN|START TRANSACTION)\b/i.test(normalized)) explicit = true;
-    const inTransaction = transaction || explicit;
-    if (/^(COMMIT|ROLLBACK|END)\b/i.test(normalized)) explicit = false;
-    return { index: split.index, line: split.line, column: split.column, sql: split.sql, normalized, inTransaction };
-  });
-}
-
-/** A LintFile for `text` (its down in `down`), with PostgreSQL trees attached. */
-export async function lintFileOf(text: string, family: LintFamily, options: { down?: string; path?: string; runtime?: 'd1' } = {}): Promise<LintFile> {
-  const transaction = !/--\s*strata:no-transaction/i.test(text);
-  const file: LintFile = {
+/** A LintFile for `text` (its down in `down`) as the engine builds it, with PostgreSQL trees attached. */
+export async function lintFileOf(text: string, family: LintFamily, options: { down?: string; path?: string } = {}): Promise<LintFile> {
+  const file = engineLintFileOf({
     path: options.path ?? `0001_test.${family}.sql`,
-    family,
     text,
-    up: statementsOf(text, family, transaction),
-    down: options.down === undefined ? undefined : statementsOf(options.down, family, transaction),
-    transaction,
-    ...(options.runtime ? { runtime: options.runtime } : {}),
-  };
-  if (family === 'postgres') attachPostgresAsts(await loadPostgresParser(), file);
+    family,
+    ...(options.down === undefined ? {} : { downText: options.down }),
+  });
+  await attachAst(file);
   return file;
 }
 
-/** The SchemaBefore the engine would build from a model (undefined: nothing known). */
+/** The SchemaBefore the engine builds from a model (undefined: nothing known, files linted alone). */
 export function schemaBeforeOf(model: SchemaModel | undefined): SchemaBefore {
-  const find = (name: string) => {
-    const bare = name.split('.').at(-1)!.replace(/["`]/g, '').toLowerCase();
-    return model?.tables.find((table) => table.name.toLowerCase() === bare);
-  };
-  return {
-    known: model !== undefined,
-    model,
-    table: find,
-    exists: (name) => (model ? find(name) !== undefined : undefined),
-  };
+  return model ? schemaOfModel(model) : unknownSchema();
 }
 
 /** The schema `setup` builds on an empty database of the family (no setup: an empty known schema). */
