@@ -12,9 +12,10 @@ import { readDriverSchema } from '../src/schema/read-schema.js';
 import type { SchemaModel } from '../src/schema/schema-model.js';
 import { splitStatements } from '../src/sources/sql/split-statements.js';
 import { resolveDatabase } from '../src/targets/sql/database-spec.js';
+import { SERVER_URLS } from './servers.js';
 import type { SqlDriver } from '../src/targets/sql/driver.js';
 
-export const MYSQL_URL = process.env.STRATA_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const MYSQL_URL = SERVER_URLS.mariadb;
 
 /** A LintFile for `text` (its down in `down`) as the engine builds it, with PostgreSQL trees attached. */
 export async function lintFileOf(text: string, family: LintFamily, options: { down?: string; path?: string } = {}): Promise<LintFile> {
