@@ -6,6 +6,7 @@
  */
 import type { BackupConfig } from './backup/backup-settings.js';
 import type { SqlitePragmas } from './targets/sql/sqlite/sqlite-driver.js';
+import type { LintSettings } from './lint/linter.js';
 
 export type { BackupConfig };
 
@@ -50,6 +51,8 @@ export interface StrataConfig {
   drift?: 'error' | 'warn' | 'off';
   /** `${name}` (default), another template such as `:NAME`, a regex `/source/flags` (or RegExp) with one group, or false. */
   placeholderPattern?: string | RegExp | false;
+  /** The linter `migrate` runs first (see `strata lint`): false turns it off; `rules` sets severities by rule ID ("error", "warn", "off"). */
+  lint?: false | LintSettings;
   /**
    * A multi-database project: name -> that database's settings (its own `db`, and `dir`, `table`,
    * `backup`, ... over the top-level ones, which are the defaults).

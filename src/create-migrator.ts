@@ -29,6 +29,8 @@ import { registerSqlParts } from './targets/sql/migrator-parts.js';
 import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
 import type { DriftMode } from './engine/drift.js';
 import { sqlDriftHook } from './schema/replay.js';
+import { driverSchemaStart, lintPlugin } from './lint/lint-plugin.js';
+import { type LintSettings, ruleSeverities } from './lint/linter.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
 
@@ -94,6 +96,13 @@ export interface CreateMigratorOptions extends ProblemPolicy {
    * with SCHEMA_DRIFT, 'off' reads no catalog. `migrator.drift()` reports what changed.
    */
   drift?: DriftMode;
+  /**
+   * The linter (`strata lint`'s rules) on every migrate, before anything is touched: an error
+   * finding stops the run with PLAN_REJECTED, warnings are emitted as `plan:warnings`. On by
+   * default; `{ rules: { 'sqlite/drop-table': 'warn' } }` sets severities ('error', 'warn',
+   * 'off'); false turns it off.
+   */
+  lint?: false | LintSettings;
 }
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
@@ -107,6 +116,16 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   const format = options.format === undefined || options.format === 'auto' ? 'auto' : formatNamed(options.format);
   const cache = createFolderReadCache();
+  // Checked now, so a misspelt rule ID fails here rather than at the first migrate.
+  const lint =
+    options.lint === false
+      ? undefined
+      : lintPlugin<SqlContext<Connection>>({
+          family: driver.dialect.family,
+          ...(format === 'd1' ? { runtime: 'd1' as const } : {}),
+          severities: ruleSeverities(options.lint?.rules, 'the lint option'),
+          schemaStart: driverSchemaStart(driver, spec),
+        });
   let backups: BackupManager | undefined;
   const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
@@ -119,7 +138,7 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
     allowMissing: options.allowMissing,
     allowOutOfOrder: options.allowOutOfOrder,
     now: options.now,
-    plugins: options.plugins,
+    plugins: lint ? [lint, ...(options.plugins ?? [])] : options.plugins,
     drift: options.drift,
     driftHook: sqlDriftHook(spec, driver as SqlDriver<Connection>),
     backups:

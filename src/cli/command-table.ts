@@ -350,6 +350,34 @@ export const COMMANDS = {
       ...RUN,
     },
   },
+  lint: {
+    summary: 'lint migrations for data loss, failed deploys and blocking locks before they run: the pending ones, or the files and folders named',
+    usage: 'strata lint [FILES...] [--dialect sqlite|postgres|mysql] [--rule ID=severity] [--json | --format sarif]',
+    positionals: 10000,
+    details:
+      'With no FILES: the pending migrations of the configured database, each linted against the schema the ones before it leave (read from the database, then replayed). FILES: migration files or folders in any layout Strata reads (its own, Flyway, goose, Prisma, drizzle-kit, sqlx, D1, Atlas); a folder is linted from its first file, a file after its folder\'s earlier files are replayed. Ignore a finding with \'-- strata-ignore RULE-ID: reason\' on the statement (or above the first statement, for the file). The config\'s "lint": { "rules": { ID: "error" | "warn" | "off" } } sets severities. Exit status: 0 no error finding (warnings allowed), 1 an error finding.',
+    options: {
+      dialect: { type: 'string', description: "the SQL of the files: sqlite, postgres or mysql (default: the configured database's)", value: 'name' },
+      target: { type: 'string', description: 'where the files run when it changes the rules: d1 (Cloudflare D1)', value: 'd1' },
+      rule: {
+        type: 'string',
+        multiple: true,
+        description: "a rule's severity for this run, over the config (repeatable): error, warn or off",
+        value: 'ID=severity',
+      },
+      format: {
+        type: 'string',
+        description: 'the output: text (default), json (as --json) or sarif (SARIF 2.1.0, for GitHub code scanning)',
+        value: 'text|json|sarif',
+      },
+      'list-rules': { type: 'boolean', description: 'list every rule: ID, default severity, what it flags' },
+      ...DATABASE,
+      ...SCHEMA,
+      ...SESSION,
+      dir: MIGRATIONS.dir,
+      table: MIGRATIONS.table,
+    },
+  },
   help: {
     summary: "show a command's help (the same as strata COMMAND --help)",
     usage: 'strata help [COMMAND]',

@@ -11,6 +11,7 @@ import { ErrorCode, StrataError } from 'strata-migrate';
 import { nearestName } from './nearest-name.js';
 import { readSettingsFile } from 'strata-migrate/tooling';
 import { compilePlaceholderPattern } from 'strata-migrate/tooling';
+import { ruleSeverities, type LintSettings } from 'strata-migrate/lint';
 
 export type { BackupConfig, StrataConfig };
 
@@ -58,6 +59,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   placeholderPattern: 'string',
   dumpSchema: 'string',
   drift: 'string',
+  lint: 'object',
   databases: 'object',
 };
 
@@ -123,6 +125,7 @@ export function resolveSettings(fromFile: StrataConfig, file: string | undefined
     placeholders: flags.placeholders || fromFile.placeholders ? { ...fromFile.placeholders, ...flags.placeholders } : undefined,
     placeholderPattern: fromFile.placeholderPattern,
     drift: fromFile.drift,
+    lint: fromFile.lint,
     journal: fromFile.journal,
     dumpSchema: fromFile.dumpSchema === undefined ? undefined : relativeTo(fromFile.dumpSchema),
     backup: fromFile.backup === false || fromFile.backup === undefined ? fromFile.backup : resolveBackupPaths(fromFile.backup, relativeTo),
@@ -160,6 +163,7 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
     if ((key === 'statementTimeout' || key === 'dbLockTimeout') && typeof setting === 'string') continue;
     if (key === 'journal' && typeof setting === 'boolean') continue;
     if (key === 'placeholderPattern' && (setting === false || setting instanceof RegExp)) continue;
+    if (key === 'lint' && setting === false) continue;
     if (typeof setting !== expected || setting === null) {
       throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${expected}, got ${setting === null ? 'null' : typeof setting}`);
     }
@@ -173,6 +177,7 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
       hint: '"warn" (default) says so when the schema changed outside the migrations, "error" refuses to migrate, "off" does not check',
     });
   }
+  if ((value as StrataConfig).lint) checkLint((value as StrataConfig).lint as LintSettings, file);
   if ((value as StrataConfig).databases !== undefined) checkDatabases(value as StrataConfig, file);
   return value as StrataConfig;
 }
@@ -218,6 +223,22 @@ function checkDatabases({ databases, db, dir, table, schema }: StrataConfig, fil
     }
     seen.set(ledger, name);
   }
+}
+
+/** `lint`: false, or { rules: { ID: "error" | "warn" | "off" } } naming registered rules. */
+function checkLint(lint: LintSettings, file: string): void {
+  for (const key of Object.keys(lint)) {
+    if (key !== 'rules')
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown lint setting "${key}"`, {
+        hint: 'lint takes "rules": { "RULE-ID": "error" | "warn" | "off" }, or false',
+      });
+  }
+  if (lint.rules !== undefined && (typeof lint.rules !== 'object' || lint.rules === null || Array.isArray(lint.rules))) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: lint.rules must be an object of rule ID: "error" | "warn" | "off"`, {
+      hint: 'e.g. "lint": { "rules": { "sqlite/drop-table": "warn" } }',
+    });
+  }
+  ruleSeverities(lint.rules, file);
 }
 
 function checkPlaceholders({ placeholders, placeholderPattern }: StrataConfig, file: string): void {

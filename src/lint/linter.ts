@@ -5,6 +5,7 @@
  */
 import { nearestName } from '../cli/nearest-name.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
+import { renderSchemaStatements } from '../schema/read-schema.js';
 import type { SchemaModel } from '../schema/schema-model.js';
 import { readIgnores } from './ignores.js';
 import type { LintFamily, LintFile, LintFinding, LintRule, LintSeverity, SchemaBefore } from './lint-rule.js';
@@ -118,14 +119,16 @@ export interface LintResult {
 /**
  * The files of one run, in order, each linted against the schema the ones before it leave:
  * SQLite files are replayed into an in-memory database (seeded from the database's schema, or
- * empty); other families use the model read from the database for every file (tables created by
+ * empty; with no start known, the replay still tells the tables the files made, and every other
+ * table is "unknown"); other families use the model read from the database for every file (tables created by
  * earlier files of the run count as existing), or nothing when there is no database.
  */
 export async function lintSequence(inputs: readonly LintInput[], options: LintSequenceOptions = {}): Promise<LintResult> {
   const start = options.start ?? { kind: 'unknown' };
   const findings: LintFinding[] = [];
-  const sqlite = inputs.some((input) => input.family === 'sqlite') && start.kind !== 'unknown' && start.kind !== 'model' ? new SqliteReplay() : undefined;
+  const sqlite = inputs.some((input) => input.family === 'sqlite') ? new SqliteReplay() : undefined;
   if (sqlite && start.kind === 'sqlite-rows') sqlite.seed(start.rows);
+  if (sqlite && start.kind === 'model') sqlite.seedStatements(renderSchemaStatements(start.model));
   const created = new Set<string>();
   try {
     for (const input of inputs) {
@@ -133,7 +136,7 @@ export async function lintSequence(inputs: readonly LintInput[], options: LintSe
       await attachAst(file);
       const schema: SchemaBefore =
         file.family === 'sqlite' && sqlite
-          ? sqlite.schema()
+          ? sqlite.schema(start.kind !== 'unknown')
           : start.kind === 'model'
             ? schemaOfModel(start.model, created)
             : start.kind === 'empty'
@@ -141,7 +144,7 @@ export async function lintSequence(inputs: readonly LintInput[], options: LintSe
               : unknownSchema();
       if (!input.replayOnly) findings.push(...lintFile(file, schema, options));
       if (file.family === 'sqlite' && sqlite) sqlite.apply(file);
-      else for (const name of createdTables(file)) created.add(name);
+      else if (file.family !== 'sqlite') for (const name of createdTables(file)) created.add(name);
     }
   } finally {
     sqlite?.close();

@@ -59,6 +59,12 @@ export class SqliteReplay {
     this.changed();
   }
 
+  /** Starts from DDL statements (a schema model rendered by renderSchemaStatements). */
+  seedStatements(statements: readonly string[]): void {
+    for (const sql of statements) this.tryExec(sql);
+    this.changed();
+  }
+
   /** Runs a file's up into the replay. Statements that fail (a table the history never made, SQL another tool's runtime adds) are skipped: the replay is a best effort at the schema, never a verdict on the file. */
   apply(file: LintFile): void {
     for (const statement of file.up) {
@@ -74,16 +80,19 @@ export class SqliteReplay {
     this.changed();
   }
 
-  /** The schema as it stands now; valid until the next apply(). */
-  schema(): SchemaBefore {
+  /**
+   * The schema as it stands now; valid until the next apply(). `known: false` when the replay did
+   * not start from the whole history: a table it lacks may still exist (exists() says undefined).
+   */
+  schema(known = true): SchemaBefore {
     const replay = this;
     return {
-      known: true,
+      known,
       get model() {
         return replay.model();
       },
       table: (name) => this.table(name),
-      exists: (name) => this.table(name) !== undefined,
+      exists: (name) => (this.table(name) !== undefined ? true : known ? false : undefined),
     };
   }
 

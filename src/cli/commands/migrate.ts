@@ -62,6 +62,7 @@ async function migrateOne(db: DatabaseHandle, ctx: CommandContext) {
   if (!dryRun) showProgress(migrator.events, output);
   const warnings = warnOnEmptySteps(migrator.events, output);
   warnOnDrift(migrator.events, output, warnings);
+  warnOnPlanFindings(migrator.events, output, warnings);
   const report = await migrator.migrate({
     drift: driftOption(values.drift),
     to: typeof values.to === 'string' ? values.to : undefined,
@@ -91,6 +92,22 @@ export function warnOnDrift(events: EventChannel<EngineEvents>, output: Output, 
     const warning = `${e.message}; 'strata drift' shows what changed`;
     warnings.push(warning);
     output.warn(`warning: ${warning}`);
+  });
+}
+
+/** Warnings of the plan's inspection (the linter's, a plugin's): on stderr, and in `warnings` with --json. */
+export function warnOnPlanFindings(events: EventChannel<EngineEvents>, output: Output, warnings: string[]): void {
+  const seen = new Set<string>();
+  events.on('plan:warnings', (e) => {
+    for (const finding of e.warnings) {
+      const where = finding.file ? `${finding.file}${finding.line === undefined ? '' : `:${finding.line}`}: ` : '';
+      const warning = `${where}${finding.message} (${finding.rule})`;
+      // Plans are inspected before the lock and again under it when they changed: say each once.
+      if (seen.has(warning)) continue;
+      seen.add(warning);
+      warnings.push(warning);
+      output.warn(`warning: ${warning}`);
+    }
   });
 }
 

@@ -300,9 +300,12 @@ const dmlWithoutWhere: LintRule = {
   },
   check(file, schema) {
     const findings: LintFindingDraft[] = [];
+    const added = new Set<string>();
     for (const statement of file.up) {
       const shape = sqliteShape(statement);
+      if (shape.kind === 'add-column') added.add(`${key(shape.table)}.${key(shape.column.name)}`);
       if ((shape.kind !== 'delete' && shape.kind !== 'update') || shape.where) continue;
+      if (shape.kind === 'update' && shape.columns.length && shape.columns.every((c) => added.has(`${key(shape.table)}.${key(c)}`))) continue;
       if (createdBefore(file, statement).has(key(shape.table)) || schema.exists(shape.table) === false) continue;
       findings.push(
         shape.kind === 'delete'

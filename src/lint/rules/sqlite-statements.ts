@@ -28,7 +28,7 @@ export type SqliteStatement =
   | { kind: 'insert-select'; table: string; columns: string[] | undefined; selected: (string | undefined)[]; star: boolean; from: string | undefined }
   | { kind: 'create-index'; unique: boolean; name: string; table: string; columns: string[] }
   | { kind: 'delete'; table: string; where: boolean }
-  | { kind: 'update'; table: string; where: boolean }
+  | { kind: 'update'; table: string; where: boolean; columns: string[] }
   | { kind: 'pragma-foreign-keys'; on: boolean }
   | { kind: 'vacuum' }
   | { kind: 'begin' }
@@ -82,7 +82,13 @@ function shapeOf(t: Token[]): SqliteStatement {
     let k = 1;
     if (w(k, 'or')) k += 2;
     const name = qualifiedName(t, k);
-    return name ? { kind: 'update', table: name.name, where: topLevelWord(t, 'where') } : { kind: 'other' };
+    if (!name || !isWord(t[name.next], 'set')) return { kind: 'other' };
+    const end = t.findIndex((x, j) => j > name.next && isWord(x, 'where', 'from', 'returning'));
+    const assignments = splitTopLevel(t.slice(name.next + 1, end === -1 ? t.length : end));
+    const columns = assignments.flatMap((item) =>
+      item[0]?.value === '(' ? splitTopLevel(item.slice(1, closingParen(item, 0))).map((c) => nameOf(c[0]!)) : item[0] ? [nameOf(item[0])] : [],
+    );
+    return { kind: 'update', table: name.name, where: topLevelWord(t, 'where'), columns };
   }
   return { kind: 'other' };
 }
