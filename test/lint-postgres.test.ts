@@ -186,6 +186,24 @@ describe('postgres rules: schema awareness', () => {
   });
 });
 
+describe('postgres rules over a sequence of files', () => {
+  const files = [
+    { path: '0001_orders.sql', family: 'postgres' as const, text: 'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n' },
+    { path: '0002_index.sql', family: 'postgres' as const, text: 'CREATE INDEX orders_customer_idx ON orders (customer_id);\n' },
+  ];
+  test('a pending run (migrate): a table an earlier pending file creates is new, so its index is quiet', async () => {
+    const { findings } = await lintSequence(files, { start: { kind: 'empty' }, pendingRun: true });
+    assert.deepEqual(findings, []);
+  });
+  test('a history (a folder linted alone): the earlier file ran long ago, so the index is flagged', async () => {
+    const { findings } = await lintSequence(files, { start: { kind: 'empty' } });
+    assert.deepEqual(
+      findings.map((f) => [f.file, f.rule]),
+      [['0002_index.sql', 'postgres/index-not-concurrent']],
+    );
+  });
+});
+
 describe('the PostgreSQL parser', () => {
   test('fills ast on up and down; a statement it refuses is a postgres/syntax-error finding naming the statement', async () => {
     const file = await lintFileOf('CREATE TABLE t (a int);\nCREATE TABLE oops (;\n', 'postgres', { down: 'DROP TABLE t;' });

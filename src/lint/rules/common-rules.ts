@@ -62,11 +62,14 @@ export const destructiveWithoutDown: LintRule = {
     bad: 'DROP TABLE sessions;\n',
     good: '-- migrate:up\nDROP TABLE sessions;\n\n-- migrate:down\nCREATE TABLE sessions (id int PRIMARY KEY);\n',
   },
-  check(file) {
+  check(file, schema) {
     if (file.down && file.down.length > 0) return [];
     const findings: LintFindingDraft[] = [];
     for (const { statement, text, created } of withCreated(file)) {
-      const lost = destroyed(text).filter((what) => !created.has(what.split(' ').at(-1)!.split('.')[0]!));
+      const lost = destroyed(text).filter((what) => {
+        const table = what.split(' ').at(-1)!.split('.')[0]!;
+        return !created.has(table) && !schema.createdInRun?.(table);
+      });
       if (lost.length === 0) continue;
       findings.push({
         statement,
@@ -107,13 +110,13 @@ export const dataInSchemaStep: LintRule = {
     bad: 'ALTER TABLE users ADD COLUMN email_lower varchar(200);\nUPDATE users SET email_lower = lower(email);\n',
     good: 'ALTER TABLE users ADD COLUMN email_lower varchar(200);\n',
   },
-  check(file) {
+  check(file, schema) {
     const entries = withCreated(file);
     if (!entries.some(({ text }) => SCHEMA_STATEMENT.test(text))) return [];
     const findings: LintFindingDraft[] = [];
     for (const { statement, text, created } of entries) {
       const data = dataTables(text);
-      const existing = data?.tables.filter((table) => !created.has(table) && !CATALOG.test(table)) ?? [];
+      const existing = data?.tables.filter((table) => !created.has(table) && !schema.createdInRun?.(table) && !CATALOG.test(table)) ?? [];
       if (!data || existing.length === 0) continue;
       findings.push({
         statement,

@@ -39,7 +39,7 @@ function mysqlStatements(file: LintFile): MysqlStatement[] {
 }
 
 function isExisting(table: string, at: MysqlStatement, schema: SchemaBefore): boolean {
-  if (at.createdBefore.has(table)) return false;
+  if (at.createdBefore.has(table) || schema.createdInRun?.(table)) return false;
   return schema.exists(table) ?? true;
 }
 

@@ -49,7 +49,7 @@ export function strings(list: PgNode): string[] {
  * created it earlier; the schema's answer when known; true (the cautious reading) when unknown.
  */
 export function isExisting(table: string, at: PgStatement, schema: SchemaBefore): boolean {
-  if (at.createdBefore.has(table)) return false;
+  if (at.createdBefore.has(table) || schema.createdInRun?.(table)) return false;
   return schema.exists(table) ?? true;
 }
 
