@@ -19,6 +19,8 @@ import type { SchemaStart } from './linter.js';
 export interface LintGroup {
   inputs: LintInput[];
   start: SchemaStart;
+  /** The pending migrations of a database, applied together (see LintSequenceOptions.pendingRun). */
+  pendingRun?: boolean;
 }
 
 export interface PathOptions {

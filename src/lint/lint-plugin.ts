@@ -40,7 +40,7 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
         return input ? [input] : [];
       });
       if (!inputs.length) return;
-      const { findings } = await lintSequence(inputs, { start: await options.schemaStart(), severities: options.severities });
+      const { findings } = await lintSequence(inputs, { start: await options.schemaStart(), severities: options.severities, pendingRun: true });
       return findings.map((finding) => planFinding(finding, versions.get(finding.file)));
     },
   };

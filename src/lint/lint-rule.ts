@@ -60,6 +60,13 @@ export interface SchemaBefore {
   table(name: string): TableModel | undefined;
   /** Whether the table exists before this file: true/false when known, undefined when unknown. */
   exists(name: string): boolean | undefined;
+  /**
+   * Whether an earlier file of the same run creates the table (migrate applies the pending files
+   * together): it exists, but holds no rows and no running code uses it yet, so lock and rewrite
+   * rules stay quiet. Absent or false when the files are a history (a folder linted alone: its
+   * earlier files ran long ago) or nothing is known.
+   */
+  createdInRun?(name: string): boolean;
 }
 
 /** What a rule reports; the linter adds the rule, severity and file. */

@@ -106,6 +106,8 @@ export type SchemaStart =
 
 export interface LintSequenceOptions extends LintRunOptions {
   start?: SchemaStart;
+  /** The inputs are the pending steps of one run (migrate, `strata lint` of pending files), applied together: a table an earlier one creates is new, not a table in use (SchemaBefore.createdInRun). Default false: a history. */
+  pendingRun?: boolean;
 }
 
 export interface LintResult {
@@ -138,9 +140,9 @@ export async function lintSequence(inputs: readonly LintInput[], options: LintSe
         file.family === 'sqlite' && sqlite
           ? sqlite.schema(start.kind !== 'unknown')
           : start.kind === 'model'
-            ? schemaOfModel(start.model, created)
+            ? schemaOfModel(start.model, created, options.pendingRun)
             : start.kind === 'empty'
-              ? schemaOfModel({ family: file.family, tables: [], views: [], others: [] }, created)
+              ? schemaOfModel({ family: file.family, tables: [], views: [], others: [] }, created, options.pendingRun)
               : unknownSchema();
       if (!input.replayOnly) findings.push(...lintFile(file, schema, options));
       if (file.family === 'sqlite' && sqlite) sqlite.apply(file);

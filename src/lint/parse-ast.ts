@@ -4,10 +4,11 @@
  * PostgreSQL's parser (libpg-query, src/lint/parse-postgres.ts) registers itself here.
  */
 import type { LintFamily, LintFile } from './lint-rule.js';
+import { parsePostgresAsts } from './parse-postgres.js';
 
 export type AstParser = (file: LintFile) => void | Promise<void>;
 
-const PARSERS: Partial<Record<LintFamily, AstParser>> = {};
+const PARSERS: Partial<Record<LintFamily, AstParser>> = { postgres: parsePostgresAsts };
 
 /** Called once per file, before its rules; a parser sets `ast` on each statement it understands. */
 export async function attachAst(file: LintFile): Promise<void> {

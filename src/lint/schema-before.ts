@@ -27,7 +27,8 @@ export function unknownSchema(): SchemaBefore {
   return { known: false, model: undefined, table: () => undefined, exists: () => undefined };
 }
 
-export function schemaOfModel(model: SchemaModel, createdSince: ReadonlySet<string> = new Set()): SchemaBefore {
+/** `pendingRun`: the files are pending steps applied together, so `createdSince` tables are new in the run (createdInRun). */
+export function schemaOfModel(model: SchemaModel, createdSince: ReadonlySet<string> = new Set(), pendingRun = false): SchemaBefore {
   const tables = new Map(model.tables.map((t) => [bareName(t.name), t]));
   return {
     known: true,
@@ -35,6 +36,7 @@ export function schemaOfModel(model: SchemaModel, createdSince: ReadonlySet<stri
     table: (name) => tables.get(bareName(name)),
     // A table an earlier pending file creates exists before this one, though the model (read before the run) lacks it.
     exists: (name) => tables.has(bareName(name)) || createdSince.has(bareName(name)),
+    createdInRun: (name) => pendingRun && !tables.has(bareName(name)) && createdSince.has(bareName(name)),
   };
 }
 

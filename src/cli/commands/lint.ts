@@ -46,7 +46,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const findings: LintFinding[] = [];
   let files = 0;
   for (const group of groups) {
-    const result = await lintSequence(group.inputs, { start: group.start, severities });
+    const result = await lintSequence(group.inputs, { start: group.start, severities, pendingRun: group.pendingRun === true });
     findings.push(...result.findings);
     files += result.files;
   }
@@ -76,7 +76,7 @@ async function pendingGroup(db: DatabaseHandle, runtime: 'd1' | undefined, diale
   const d1 = runtime ?? (format === 'd1' ? 'd1' : undefined);
   const migrations = readMigrationFolder(db.config.dir, { dialect: family, format }).filter((m) => pending.has(m.version));
   const inputs = await folderInputs(db.config.dir, { family, format, ...(d1 ? { runtime: d1 } : {}) }, process.cwd(), migrations);
-  return { inputs, start: { kind: 'model', model: await readSchema(spec) } };
+  return { inputs, start: { kind: 'model', model: await readSchema(spec) }, pendingRun: true };
 }
 
 function printFindings(findings: readonly LintFinding[], output: Output): void {

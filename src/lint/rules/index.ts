@@ -6,8 +6,11 @@
 import type { LintRule } from '../lint-rule.js';
 import { LINT_META_RULES } from './meta-rules.js';
 import { SQLITE_RULES } from './sqlite-rules.js';
+import { POSTGRES_RULES } from './postgres-rules.js';
+import { MYSQL_RULES } from './mysql-rules.js';
+import { COMMON_RULES } from './common-rules.js';
 
-export const RULE_SETS: readonly (readonly LintRule[])[] = [LINT_META_RULES, SQLITE_RULES];
+export const RULE_SETS: readonly (readonly LintRule[])[] = [LINT_META_RULES, SQLITE_RULES, POSTGRES_RULES, MYSQL_RULES, COMMON_RULES];
 
 /** Every registered rule, in set order. */
 export const LINT_RULES: readonly LintRule[] = RULE_SETS.flat();
