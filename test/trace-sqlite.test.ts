@@ -213,9 +213,15 @@ describe('trace on SQLite: the API', () => {
     assert.equal(renamedTable('ALTER TABLE users RENAME COLUMN a TO b'), undefined);
   });
 
-  test('an in-memory database cannot be traced; --as-written is SQLite only', async () => {
+  test('an in-memory database cannot be traced, nor a file that is not a database; --as-written is SQLite only', async () => {
     const p = project({});
     await rejectsWith(traceMigrations({ db: ':memory:', dir: p.migrations }), 'TRACE_UNSUPPORTED', /in memory/);
+    writeFiles(p.dir, { 'notes.txt': 'not a database, but long enough to have a header that SQLite reads and rejects\n'.repeat(20) });
+    const { value: refused, left } = await leftInTmp(() =>
+      rejectsWith(traceMigrations({ db: join(p.dir, 'notes.txt'), dir: p.migrations }), 'NOT_A_DATABASE', /notes\.txt/),
+    );
+    assert.ok(refused);
+    assert.deepEqual(left, [], 'the copy folder was left behind');
     await rejectsWith(
       traceMigrations({ db: 'postgres://postgres@127.0.0.1:5432/test', dir: p.migrations, mode: 'as-written' }),
       'TRACE_UNSUPPORTED',
