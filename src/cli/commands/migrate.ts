@@ -86,7 +86,7 @@ async function traceFirst(db: DatabaseHandle, ctx: CommandContext) {
     printTrace(report, ctx.output);
     assertTraceClean(report);
   }
-  const lost = report.tables.length ? 'no row lost' : 'traced';
+  const lost = report.dialect === 'sqlite' ? 'no row lost' : 'traced';
   ctx.output.line(`trace: ${report.steps.length} migration(s) on a copy of ${report.target}: ${lost} (${formatMs(report.durationMs)})`);
   return report;
 }
