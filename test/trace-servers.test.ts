@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { traceMigrations, type TracedStatement, type TraceReport } from 'strata-migrate/tooling';
 import { DIALECTS } from './conformance/dialects.js';
 import { describeOnDialect } from './conformance/describe-dialect.js';
-import { cli, parseJson, tempDir, writeFiles } from './helpers.js';
+import { cli, parseJson, rejectsWith, tempDir, writeFiles } from './helpers.js';
 import { freshDatabase, withMariadb, withPostgres } from './servers.js';
 
 function folder(files: Record<string, string>): string {
@@ -107,6 +107,23 @@ await describeOnDialect('trace', postgres, () => {
     assert.match(report.copy, /^pg_dump\/pg_restore/);
     assertPgTrace(report);
     assert.equal(await pgDatabaseExists(scratchName(report)), false);
+  });
+
+  test('no scratch copy possible (the live database does not exist): TRACE_UNSUPPORTED, nothing left behind', async () => {
+    const url = Object.assign(new URL(await pgLive()), { pathname: `/strata_trace_missing_${process.pid}` }).toString();
+    const dir = folder({ 'migrations/0001_a.sql': '-- migrate:up\nCREATE TABLE a (id int);\n' });
+    const before = await withPostgres(
+      async (client) =>
+        (await client.query("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'strata\\_trace\\_%' AND datname NOT LIKE 'strata\\_trace\\_%\\_%'"))
+          .rows[0].n,
+    );
+    await rejectsWith(traceMigrations({ db: url, dir }), 'TRACE_UNSUPPORTED', /scratch copy/);
+    const after = await withPostgres(
+      async (client) =>
+        (await client.query("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'strata\\_trace\\_%' AND datname NOT LIKE 'strata\\_trace\\_%\\_%'"))
+          .rows[0].n,
+    );
+    assert.ok(after <= before, `${after} scratch databases now, ${before} before`);
   });
 
   test('a failing step: reported, the copy dropped; the CLI prints each lock and exits 1', async () => {

@@ -11,6 +11,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertNoDataLoss, traceMigrations, type TraceReport } from 'strata-migrate/tooling';
+import { renamedTable, statementTable } from '../src/trace/statement-target.js';
 import { assertFailure, assertOk, cli, ledger, parseJson, rejectsWith, sha256, tempDir, writeFiles } from './helpers.js';
 
 const SCHEMA = `
@@ -178,9 +179,49 @@ describe('trace on SQLite: the API', () => {
     assert.deepEqual([empty.steps, empty.statements, empty.rowsLost], [[], [], 0]);
   });
 
-  test('an in-memory database cannot be traced; --as-written is SQLite only', async () => {
+  test('a code migration: its changes counted over its step (cause code), its cascades still told apart', async () => {
+    const p = project({
+      'migrations/0001_prune.mjs':
+        "export async function up(ctx) {\n  await ctx.exec('DELETE FROM users WHERE id = 1');\n  await ctx.exec(\"INSERT INTO audit (what) VALUES ('pruned')\");\n}\n",
+    });
+    const report = await traceMigrations({ db: p.db, dir: p.migrations });
+    assert.equal(report.failure, undefined, JSON.stringify(report.failure));
+    const [step] = report.statements;
+    assert.equal(step?.sql, '(code migration)');
+    assert.deepEqual(
+      step?.changes?.map((c) => [c.table, c.cause, c.inserted, c.updated, c.deleted]),
+      [
+        ['audit', 'code', 3, 0, 0],
+        ['likes', 'cascade', 0, 1, 0],
+        ['posts', 'cascade', 0, 0, 2],
+        ['users', 'code', 0, 0, 1],
+      ],
+    );
+    assert.equal(tableOf(report, 'users').rowsLost, 0);
+    assert.equal(tableOf(report, 'posts').rowsLost, 2);
+  });
+
+  test('which table a statement names: quoting, schema prefixes, comments and strings', () => {
+    assert.equal(statementTable('DELETE FROM main."Users" WHERE 1'), 'users');
+    assert.equal(statementTable('-- DROP TABLE a\nUPDATE OR IGNORE `b` SET x = 1'), 'b');
+    assert.equal(statementTable("INSERT INTO [c] (t) VALUES ('DELETE FROM d')"), 'c');
+    assert.equal(statementTable('WITH x AS (SELECT 1) DELETE FROM e WHERE id IN x'), 'e');
+    assert.equal(statementTable('DROP TABLE IF EXISTS app.f'), 'f');
+    assert.equal(statementTable('CREATE INDEX g_i ON g (x)'), undefined);
+    assert.equal(statementTable("SELECT 'UPDATE h SET x = 1'"), undefined);
+    assert.deepEqual(renamedTable('ALTER TABLE `__new_users` RENAME TO `users`'), { from: '__new_users', to: 'users' });
+    assert.equal(renamedTable('ALTER TABLE users RENAME COLUMN a TO b'), undefined);
+  });
+
+  test('an in-memory database cannot be traced, nor a file that is not a database; --as-written is SQLite only', async () => {
     const p = project({});
     await rejectsWith(traceMigrations({ db: ':memory:', dir: p.migrations }), 'TRACE_UNSUPPORTED', /in memory/);
+    writeFiles(p.dir, { 'notes.txt': 'not a database, but long enough to have a header that SQLite reads and rejects\n'.repeat(20) });
+    const { value: refused, left } = await leftInTmp(() =>
+      rejectsWith(traceMigrations({ db: join(p.dir, 'notes.txt'), dir: p.migrations }), 'NOT_A_DATABASE', /notes\.txt/),
+    );
+    assert.ok(refused);
+    assert.deepEqual(left, [], 'the copy folder was left behind');
     await rejectsWith(
       traceMigrations({ db: 'postgres://postgres@127.0.0.1:5432/test', dir: p.migrations, mode: 'as-written' }),
       'TRACE_UNSUPPORTED',

@@ -2,7 +2,7 @@
  * Strata's engine on a copy, through a tracing driver: the same plan, transactions and statement
  * order as `strata migrate`, with no backup, journal or drift check (the copy is thrown away).
  */
-import { createMigrator } from '../create-migrator.js';
+import { createMigrator, type SqlMigrator } from '../create-migrator.js';
 import { StrataError, messageOf } from '../model/errors.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import type { TraceRunOptions } from './trace-options.js';
@@ -19,8 +19,16 @@ export function failureOf(error: unknown): Record<string, unknown> {
   return { code: 'INTERNAL', message: messageOf(error) };
 }
 
-/** Migrates the copy `driver` opens, calling `hooks` around each statement; never throws for a failed run (it is reported). */
-export async function runTracedEngine(driver: SqlDriver, hooks: StatementHooks, options: TraceRunOptions): Promise<EngineRun> {
+/**
+ * Migrates the copy `driver` opens, calling `hooks` around each statement; never throws for a
+ * failed run (it is reported). `listen`: more listeners on the migrator (before it runs).
+ */
+export async function runTracedEngine(
+  driver: SqlDriver,
+  hooks: StatementHooks,
+  options: TraceRunOptions,
+  listen?: (migrator: Pick<SqlMigrator, 'on'>) => void,
+): Promise<EngineRun> {
   const traced = tracingDriver(driver, hooks);
   const migrator = createMigrator({
     ...options.migrator,
@@ -31,6 +39,7 @@ export async function runTracedEngine(driver: SqlDriver, hooks: StatementHooks, 
     lint: false,
   });
   migrator.on('statement', traced.announce);
+  listen?.(migrator);
   const steps: { version: string; name: string }[] = [];
   migrator.on('plan', (e) => steps.push(...e.steps));
   try {

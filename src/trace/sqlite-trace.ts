@@ -19,11 +19,11 @@ import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlContext } from '../targets/sql/driver.js';
 import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import { SqliteDriver } from '../targets/sql/sqlite/sqlite-driver.js';
-import { type EngineRun, failureOf } from './engine-run.js';
+import { type EngineRun, failureOf, runTracedEngine } from './engine-run.js';
 import { renamedTable, statementTable } from './statement-target.js';
 import type { ChangeCause, TracedChange, TracedStatement, TracedTable, TraceReport } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
-import { type AnnouncedStatement, tracingDriver } from './tracing-driver.js';
+import type { AnnouncedStatement } from './tracing-driver.js';
 
 interface ForeignKey {
   parent: string;
@@ -61,7 +61,7 @@ export async function traceSqlite(spec: DatabaseSpec, options: TraceRunOptions):
     db.pragma(`foreign_keys = ${spec.settings.pragmas?.foreignKeys === false ? 'OFF' : 'ON'}`);
     const own = new Set([spec.tables.ledger.name, spec.tables.journal.name, spec.tables.backfill.name].map((name) => name.toLowerCase()));
     const tracer = new SqliteTracer(db, own);
-    const { steps, failure } = options.mode === 'as-written' ? await runAsWritten(db, tracer, spec, options) : await runWithEngine(db, tracer, spec, options);
+    const { steps, failure } = options.mode === 'as-written' ? await runAsWritten(db, tracer, spec, options) : await runWithEngine(db, tracer, options);
     return {
       dialect: 'sqlite',
       target: spec.description,
@@ -81,11 +81,20 @@ export async function traceSqlite(spec: DatabaseSpec, options: TraceRunOptions):
 /** An online backup of the live file (readers and writers go on), or an empty file when there is none yet. */
 async function copyDatabase(live: string, copyPath: string): Promise<void> {
   if (existsSync(live)) {
-    const source = new Database(live, { readonly: true, fileMustExist: true });
     try {
-      await source.backup(copyPath);
-    } finally {
-      source.close();
+      const source = new Database(live, { readonly: true, fileMustExist: true });
+      try {
+        await source.backup(copyPath);
+      } finally {
+        source.close();
+      }
+    } catch (error) {
+      const notADatabase = (error as { code?: string }).code === 'SQLITE_NOTADB';
+      throw new StrataError(
+        notADatabase ? ErrorCode.NOT_A_DATABASE : ErrorCode.DB_OPEN_FAILED,
+        `cannot copy ${live} to trace it: ${notADatabase ? 'it is not a SQLite database' : messageOf(error)}`,
+        { hint: 'point --db at the SQLite file to trace (it is only read)', cause: error },
+      );
     }
   } else {
     new Database(copyPath).close();
@@ -96,38 +105,19 @@ async function copyDatabase(live: string, copyPath: string): Promise<void> {
 type RunOutcome = EngineRun;
 
 /** Strata's engine on the copy: the same plan, transactions and foreign key handling as `migrate`. */
-async function runWithEngine(db: BetterSqlite3Database, tracer: SqliteTracer, spec: DatabaseSpec, options: TraceRunOptions): Promise<RunOutcome> {
-  const traced = tracingDriver(new SqliteDriver(db), tracer);
-  const migrator = createMigrator({
-    ...options.migrator,
-    db: traced.driver,
-    table: spec.tables.ledger.name,
-    backup: false,
-    journal: false,
-    drift: 'off',
-    lint: false,
+function runWithEngine(db: BetterSqlite3Database, tracer: SqliteTracer, options: TraceRunOptions): Promise<RunOutcome> {
+  return runTracedEngine(new SqliteDriver(db), tracer, options, (migrator) => {
+    // A code migration runs no announced statement: what it changed is counted over its whole step.
+    let codeStep: { version: string; name: string } | undefined;
+    migrator.on('migrating', (e) => {
+      codeStep = e.statements === undefined ? { version: e.version, name: e.name } : undefined;
+      if (codeStep) tracer.resetCounters();
+    });
+    migrator.on('migrated', () => {
+      if (codeStep) tracer.recordCode(codeStep);
+      codeStep = undefined;
+    });
   });
-  migrator.on('statement', traced.announce);
-  // A code migration runs no announced statement: what it changed is counted over its whole step.
-  let codeStep: { version: string; name: string } | undefined;
-  migrator.on('migrating', (e) => {
-    codeStep = e.statements === undefined ? { version: e.version, name: e.name } : undefined;
-    if (codeStep) tracer.resetCounters();
-  });
-  migrator.on('migrated', () => {
-    if (codeStep) tracer.recordCode(codeStep);
-    codeStep = undefined;
-  });
-  const steps: { version: string; name: string }[] = [];
-  migrator.on('plan', (e) => steps.push(...e.steps));
-  try {
-    await migrator.migrate({ to: options.to });
-    return { steps };
-  } catch (error) {
-    return { steps, failure: failureOf(error) };
-  } finally {
-    await migrator.close();
-  }
 }
 
 /**
@@ -424,8 +414,4 @@ class SqliteTracer {
 
 function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }

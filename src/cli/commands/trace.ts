@@ -70,9 +70,14 @@ export function printTrace(report: TraceReport, output: Output): void {
     for (const line of table(rows)) output.line(`  ${line}`);
   }
   output.line();
-  output.line(
-    `${report.steps.length} migration(s) traced in ${formatMs(report.durationMs)}; ${report.rowsLost ? `${report.rowsLost} row(s) lost that no statement deletes by name` : 'no row lost that no statement deletes by name'}`,
-  );
+  // Rows are counted on SQLite only: elsewhere the trace says nothing about them.
+  const rows =
+    report.dialect !== 'sqlite'
+      ? ''
+      : report.rowsLost
+        ? `; ${report.rowsLost} row(s) lost that no statement deletes by name`
+        : '; no row lost that no statement deletes by name';
+  output.line(`${report.steps.length} migration(s) traced in ${formatMs(report.durationMs)}${rows}`);
 }
 
 /** What one statement did, a line each. */
