@@ -65,6 +65,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { file, fromFile } = await loadConfig({ config: string('config') }, cwd);
   const fleet = checkFleetConfig(fromFile.fleet, file);
   const flags: ConfigFlags = {
+    db: string('db'),
     dir: string('dir'),
     format: string('format'),
     table: string('table'),
