@@ -31,7 +31,17 @@ export function createTaskPool(options: PoolOptions): TaskPool {
 }
 
 function inThread(): TaskPool {
-  return { threads: 0, run: runTargetTask, close: async () => undefined };
+  return {
+    threads: 0,
+    async run(task) {
+      // better-sqlite3 works synchronously and its promises resolve at once: without a turn of
+      // the event loop between targets, no timer (the progress ticker) and no signal (Ctrl-C)
+      // would be heard until the whole fleet is done.
+      await new Promise((resolve) => setImmediate(resolve));
+      return runTargetTask(task);
+    },
+    close: async () => undefined,
+  };
 }
 
 interface Waiting {

@@ -270,6 +270,7 @@ function showFleetProgress(events: EventChannel<FleetEvents>, output: Output): (
   const describe = (p: FleetEvents['fleet:progress']) =>
     `fleet: ${p.done}/${p.toRun} done${p.failed ? `, ${p.failed} failed` : ''}, ${p.ratePerSecond.toFixed(1)}/s${p.etaMs !== null && p.done < p.toRun ? `, ETA ${formatMs(p.etaMs)}` : ''}`;
   events.on('fleet:start', (e) => {
+    if (e.total === 0) output.warn('warning: no target found: check the glob, list or query (a fleet with no tenants yet has nothing to migrate)');
     output.line(
       `fleet run ${e.runId}${e.resumed ? ' (resumed)' : ''}${e.dryRun ? ' (dry run)' : ''}: ${e.toRun} of ${e.total} target(s) to run, ${e.concurrency} at a time${e.stages.length > 1 ? `, stages ending at ${e.stages.join(', ')}` : ''}`,
     );
