@@ -238,6 +238,17 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
         exhausted = false;
       }
       if (halted || options.signal?.aborted) break;
+      // Every runner sharing the state has finished this stage: its failures (theirs too) count
+      // toward --max-failures.
+      const failedNow = stageRecords.filter((r) => r.state === 'failed').length;
+      if (failedNow > failed) failed = failedNow;
+      if (failed >= maxFailures && index < stages.length - 1) {
+        halted = {
+          code: ErrorCode.FLEET_HALTED,
+          message: `not started: ${failed} targets failed (on every runner of the run), the limit (--max-failures) is ${maxFailures}`,
+        };
+        break;
+      }
       const isCanary = options.canary !== undefined && index === 0 && stages.length > 1;
       const canaryFailed = isCanary ? stageRecords.filter((r) => r.state === 'failed' && r.position < end).length : 0;
       if (canaryFailed > 0) {
