@@ -290,7 +290,8 @@ function showFleetProgress(events: EventChannel<FleetEvents>, output: Output): (
     const now = performance.now();
     if (output.live && (now - drawn > 100 || p.done === p.toRun)) {
       drawn = now;
-      output.transient(describe(p));
+      const filled = p.toRun ? Math.round((p.done / p.toRun) * 20) : 20;
+      output.transient(`[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${describe(p)}`);
     }
   });
   return () => {
