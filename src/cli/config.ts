@@ -61,6 +61,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   drift: 'string',
   lint: 'object',
   databases: 'object',
+  fleet: 'object',
 };
 
 export interface ConfigFlags {

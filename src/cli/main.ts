@@ -33,6 +33,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   drift: () => import('./commands/drift.js'),
   trace: () => import('./commands/trace.js'),
   lint: () => import('./commands/lint.js'),
+  fleet: () => import('./commands/fleet.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

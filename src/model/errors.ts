@@ -143,6 +143,14 @@ export const ErrorCode = {
   TRACE_RUN_FAILED: 'TRACE_RUN_FAILED',
   /** `strata trace` cannot trace this database (an in-memory one, PGlite) or this migration that way (details say which). */
   TRACE_UNSUPPORTED: 'TRACE_UNSUPPORTED',
+  /** Fleet: a resumed run whose targets or migrations changed since it started (details: runId, journal): start a new run. */
+  FLEET_RUN_MISMATCH: 'FLEET_RUN_MISMATCH',
+  /** Fleet: `--resume` (or `--run ID`) and no such run in the state store. */
+  FLEET_RUN_NOT_FOUND: 'FLEET_RUN_NOT_FOUND',
+  /** Fleet: the targets could not be found (a failing query or module, a bad list entry, the same database twice). */
+  FLEET_TARGETS_INVALID: 'FLEET_TARGETS_INVALID',
+  /** Fleet: a target not started because the rollout halted (canary or stage failed, --max-failures reached). */
+  FLEET_HALTED: 'FLEET_HALTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
