@@ -137,6 +137,10 @@ export const ErrorCode = {
   DRIFT_REPLAY_FAILED: 'DRIFT_REPLAY_FAILED',
   /** `drift --adopt` cannot write a change as DDL for this dialect (details.changes lists them). */
   DRIFT_NOT_EXPRESSIBLE: 'DRIFT_NOT_EXPRESSIBLE',
+  /** Browser: another tab or worker held the database's migration lock past the timeout (retryable: details.retryable). */
+  LOCKED_BY_OTHER_TAB: 'LOCKED_BY_OTHER_TAB',
+  /** The database was migrated by a newer build of the app (details.versions: applied steps this build does not know). */
+  DATABASE_NEWER: 'DATABASE_NEWER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
