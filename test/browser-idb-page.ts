@@ -177,6 +177,15 @@ window.idb = {
     db.close();
     return { version: db.version, stores: names, keyPath: store.keyPath, indexes, keys, values };
   },
+  /** A record written the app's way, at whatever version the database is. */
+  async putRaw(name, record) {
+    const db = await done(indexedDB.open(name));
+    const tx = db.transaction('items', 'readwrite');
+    tx.objectStore('items').put(record);
+    await committed(tx);
+    db.close();
+    return true;
+  },
   async byTitle(name, title) {
     const db = await done(indexedDB.open(name));
     const found = await done(db.transaction('items').objectStore('items').index('byGroup').get(title));

@@ -130,16 +130,7 @@ if (missing && process.env.CI !== 'true') {
       // Two records with one title: the unique index cannot be built; versionchange aborts.
       const broken = dbName('index-broken');
       await idb(page).call('seed', broken, 10);
-      await page.evaluate(async (n) => {
-        const db: any = await new Promise((resolve) => {
-          const r = indexedDB.open(n);
-          r.onsuccess = () => resolve(r.result);
-        });
-        const tx = db.transaction('items', 'readwrite');
-        tx.objectStore('items').put({ id: 11, group: 1, title: 'title 1', body: { n: 11, tags: [] } });
-        await new Promise((resolve) => (tx.oncomplete = resolve));
-        db.close();
-      }, broken);
+      await idb(page).call('putRaw', broken, { id: 11, group: 1, title: 'title 1', body: { n: 11, tags: [] } });
       const failed = await idb(page).call<Outcome>('changeIndex', broken);
       assert.equal(failed.ok, false);
       assert.equal(failed.code, 'MIGRATION_FAILED', failed.message);
