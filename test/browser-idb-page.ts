@@ -186,6 +186,15 @@ window.idb = {
     db.close();
     return true;
   },
+  /** The version, primary key path and record count, for checking work without reading it all. */
+  async summary(name) {
+    const db = await done(indexedDB.open(name));
+    const store = db.transaction('items').objectStore('items');
+    const count = await done(store.count());
+    const first = await done(store.openCursor());
+    db.close();
+    return { version: db.version, keyPath: store.keyPath, count, firstKey: first ? first.primaryKey : null };
+  },
   async byTitle(name, title) {
     const db = await done(indexedDB.open(name));
     const found = await done(db.transaction('items').objectStore('items').index('byGroup').get(title));
