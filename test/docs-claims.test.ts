@@ -42,8 +42,18 @@ const CLAIMS: { what: string; page: string; pattern: RegExp; actual: () => numbe
   { what: 'SQLite file-copy backups from (MiB)', page: 'docs/sqlite.md', pattern: /From (\d+) MiB up/, actual: () => FILE_COPY_MIN_BYTES / 1024 / 1024 },
   { what: 'document backups kept', page: 'docs/documents-and-browsers.md', pattern: /the newest (\d+) are kept/, actual: () => DEFAULT_BACKUPS_KEPT },
   { what: 'progress line interval (s)', page: 'docs/configuration.md', pattern: /at least every (\d+) s/, actual: () => DEFAULT_PROGRESS_INTERVAL_MS / 1000 },
-  { what: 'IndexedDB blocked-upgrade timeout (s)', page: 'docs/indexeddb.md', pattern: /fails after `timeoutMs` \((\d+) s by default\)/, actual: () => DEFAULT_TAB_LOCK_TIMEOUT_MS / 1000 },
-  { what: 'IndexedDB copy progress (records)', page: 'docs/indexeddb.md', pattern: /every `progressEvery` records \((\d+) by default\)/, actual: () => DEFAULT_PROGRESS_EVERY },
+  {
+    what: 'IndexedDB blocked-upgrade timeout (s)',
+    page: 'docs/indexeddb.md',
+    pattern: /fails after `timeoutMs` \((\d+) s by default\)/,
+    actual: () => DEFAULT_TAB_LOCK_TIMEOUT_MS / 1000,
+  },
+  {
+    what: 'IndexedDB copy progress (records)',
+    page: 'docs/indexeddb.md',
+    pattern: /every `progressEvery` records \((\d+) by default\)/,
+    actual: () => DEFAULT_PROGRESS_EVERY,
+  },
 ];
 
 describe('figures in the docs', () => {

@@ -132,6 +132,41 @@ describe('IndexedDbMigrator', () => {
     report.db.close();
   });
 
+  test('out-of-line autoIncrement keys become an in-line key path; null drops a record; key() re-keys out-of-line stores', async () => {
+    const factory = newFactory();
+    const log: IndexedDbMigration = { version: 1, name: 'log', up: (s) => s.createStore('log', { autoIncrement: true }) };
+    const { db } = await new IndexedDbMigrator({ database: 'app', migrations: [log], indexedDB: factory }).open();
+    const tx = db.transaction('log', 'readwrite');
+    for (const line of ['a', 'b', 'c', 'd']) tx.objectStore('log').add({ line });
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
+    const migrator = new IndexedDbMigrator({
+      database: 'app',
+      indexedDB: factory,
+      migrations: [
+        log,
+        {
+          version: 2,
+          name: 'in-line ids, without c',
+          up: (s) => s.changeStore('log', { keyPath: 'id', autoIncrement: true, transform: (r, key) => (r.line === 'c' ? null : { ...r, id: key }) }),
+        },
+        { version: 3, name: 'out-of-line, keyed by line', up: (s) => s.changeStore('log', { keyPath: null, autoIncrement: false, key: (r) => r.line }) },
+      ],
+    });
+    const report = await migrator.open();
+    const { keys, values } = await all(report.db, 'log');
+    assert.deepEqual(keys, ['a', 'b', 'd']);
+    assert.deepEqual(values, [
+      { line: 'a', id: 1 },
+      { line: 'b', id: 2 },
+      { line: 'd', id: 4 },
+    ]);
+    const store = report.db.transaction('log').objectStore('log');
+    assert.equal(store.keyPath, null);
+    assert.equal(store.autoIncrement, false);
+    report.db.close();
+  });
+
   test('a transform that throws, returns undefined, or makes two records share a key leaves version 1 and every record', async () => {
     const cases: [string, IndexedDbMigration['up'], RegExp][] = [
       ['throws', (s) => s.changeStore('todos', { transform: (t) => (t.id === 7 ? JSON.parse('{') : t) }), /threw on the record at key 7/],
@@ -224,6 +259,21 @@ describe('IndexedDbMigrator', () => {
     const retried = await migrator.open();
     assert.equal(retried.version, 2);
     retried.db.close();
+  });
+
+  test('two opens at once (two tabs of the new build): the upgrade runs once, the second waits its turn', async () => {
+    const factory = newFactory();
+    await seed(factory, 100);
+    const make = () => new IndexedDbMigrator({ database: 'app', migrations: [v1, v2], indexedDB: factory });
+    const second = make();
+    const waited: string[] = [];
+    second.on('tab:blocked', (b) => waited.push(b.lock));
+    const [one, two] = await Promise.all([make().open(), second.open()]);
+    assert.deepEqual([one.results.length, two.results.length], [1, 0]);
+    assert.equal(two.from, 2);
+    assert.deepEqual(waited, ['strata:indexeddb:app']);
+    one.db.close();
+    two.db.close();
   });
 
   test("Strata's own connection closes for another upgrade instead of blocking it", async () => {
