@@ -326,6 +326,20 @@ describe('indexedDbStore', () => {
     assert.deepEqual((await store.read())?.data, { a: 1 });
   });
 
+  test('in a database IndexedDbMigrator manages, a documents store made by a migration is used as it is (no version bump)', async () => {
+    const factory = newFactory();
+    const withDocuments: IndexedDbMigration = { version: 2, name: 'documents', up: (s) => s.createStore('documents') };
+    const migrator = new IndexedDbMigrator({ database: 'app', migrations: [v1, withDocuments], indexedDB: factory });
+    (await migrator.open()).db.close();
+    const store = indexedDbStore({ key: 'state', database: 'app', indexedDB: factory });
+    await store.write({ version: 1, data: { ok: true }, history: [] });
+    assert.deepEqual((await store.read())?.data, { ok: true });
+    assert.equal((await migrator.status()).currentVersion, 2);
+    const again = await migrator.open();
+    assert.equal(again.version, 2);
+    again.db.close();
+  });
+
   test('an existing database without the object store gets it by a version bump', async () => {
     const factory = newFactory();
     const db = await new Promise<IdbDatabase>((resolve) => {

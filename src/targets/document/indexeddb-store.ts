@@ -49,11 +49,23 @@ export function indexedDbStore(options: IndexedDbStoreOptions): DocumentStore {
 
   async function connect(): Promise<IdbDatabase> {
     const idb = factory();
-    const version = await storedVersion(idb, databaseName);
     const forget = () => {
       connection = undefined;
     };
-    let opened = await openAt({ factory: idb, name: databaseName, version: Math.max(version, 1), timeoutMs, upgrade: createStore, onVersionChange: forget });
+    const openCurrent = async () =>
+      openAt({
+        factory: idb,
+        name: databaseName,
+        version: Math.max(await storedVersion(idb, databaseName), 1),
+        timeoutMs,
+        upgrade: createStore,
+        onVersionChange: forget,
+      });
+    // Another tab may upgrade between the version probe and the open: probe again then.
+    let opened = await openCurrent().catch((error: unknown) => {
+      if (error instanceof StrataError && error.code === ErrorCode.DATABASE_NEWER) return openCurrent();
+      throw error;
+    });
     if (!opened.db.objectStoreNames.contains(storeName)) {
       const next = opened.db.version + 1;
       opened.db.close();

@@ -194,7 +194,8 @@ function copyStore(
           stop(stepError(db.name, migration, step, error));
           return;
         }
-        if (copied % every !== 0 || copied === 0) report(copied, total);
+        // The last report, unless the loop just made it (or the store was empty: the first one said 0 of 0).
+        if (copied % every !== 0) report(copied, total);
         next();
         return;
       }
