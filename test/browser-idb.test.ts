@@ -3,7 +3,8 @@
  * on a page served from 127.0.0.1, bundled from src/document.ts for platform 'browser':
  * a primary-key change of 10,000 records checked record by record, an index change (and a unique
  * index the data breaks), the blocked upgrade failing within its timeout while a second page holds
- * the old version open, a page closed mid-upgrade leaving the old version and every record,
+ * the old version open, two pages upgrading at once (the copy runs once), a page closed
+ * mid-upgrade leaving the old version and every record,
  * DATABASE_NEWER, and document migrations over the IndexedDB store across a reload.
  *
  * Without Chromium this skips with one line, unless CI=true: then it fails.
@@ -184,6 +185,25 @@ if (missing && process.env.CI !== 'true') {
         assert.deepEqual(await idb(other).call('log'), ['versionchange']);
       } finally {
         await other.close();
+      }
+      await idb(page).call('reset', name);
+    });
+
+    test('two pages of the new build upgrading at once: the copy runs once, the other page opens the result', async () => {
+      const name = dbName('race');
+      await idb(page).call('seed', name, 2000);
+      const second = await openPage();
+      try {
+        const [one, two] = await Promise.all([idb(page).call<Outcome>('migratePk', name), idb(second).call<Outcome>('migratePk', name)]);
+        assert.equal(one.ok && two.ok, true, `${one.message} ${two.message}`);
+        assert.deepEqual([one.results, two.results].map((r) => r!.length).sort(), [0, 1], 'exactly one page ran the migration');
+        await idb(page).call('close', name);
+        await idb(second).call('close', name);
+        const after = await idb(page).call<Contents>('read', name);
+        assert.equal(after.version, 2);
+        assert.equal(after.values!.length, 2000);
+      } finally {
+        await second.close();
       }
       await idb(page).call('reset', name);
     });
