@@ -1,6 +1,6 @@
 /**
- * Migrations of an IndexedDB database's own schema: object stores and indexes, and the changes
- * Dexie cannot make (a new primary key, autoIncrement switched, an index changed in place).
+ * Migrations of an IndexedDB database's own schema: object stores and indexes (changed in place
+ * too), and the change Dexie cannot make: a new primary key or autoIncrement setting, as a copy step.
  * IndexedDB's version number is the ledger: the database is at version N once every migration up
  * to N ran inside one `versionchange` transaction, which the browser commits whole or aborts whole
  * (a closed tab included). There are no downs: IndexedDB cannot open a database at a lower

@@ -3,8 +3,8 @@
  * handled instead of hanging or throwing a bare DOMException:
  *
  * - `blocked`: another tab holds the database open at an older version and does not close it
- *   (an old build without an `onversionchange` handler). The browser then waits forever (Dexie
- *   hangs silently here). We tell the app at once (`onBlocked`, "close the other tab") and give
+ *   (an old build without an `onversionchange` handler). The browser then waits forever (an app
+ *   with no `blocked` handler hangs silently). We tell the app at once (`onBlocked`, "close the other tab") and give
  *   up after `timeoutMs` with LOCKED_BY_OTHER_TAB, retryable. The open request itself cannot be
  *   cancelled, so it is defused: if the other tab closes later, the late upgrade is aborted and the
  *   late connection closed; the caller's retry is the one that upgrades.
