@@ -167,6 +167,31 @@ describe('IndexedDbMigrator', () => {
     report.db.close();
   });
 
+  test('updateRecords rewrites records in place and deletes those the transform drops; a changed key is refused', async () => {
+    const factory = newFactory();
+    await seed(factory, 6);
+    const update: IndexedDbMigration = {
+      version: 2,
+      name: 'titles upper-case, odd ids gone',
+      up: (s) => s.updateRecords('todos', (t) => (t.id % 2 ? null : { ...t, title: t.title.toUpperCase() })),
+    };
+    const migrator = new IndexedDbMigrator({ database: 'app', migrations: [v1, update], indexedDB: factory });
+    const progress: string[] = [];
+    migrator.on('copy:progress', (p) => progress.push(`${p.copied}/${p.total}`));
+    const report = await migrator.open();
+    assert.deepEqual(progress, ['0/6', '6/6']);
+    const { keys, values } = await all(report.db, 'todos');
+    assert.deepEqual(keys, [2, 4, 6]);
+    assert.deepEqual(values[0], { id: 2, title: 'T2', done: 0 });
+    report.db.close();
+
+    const rekey: IndexedDbMigration = { version: 3, name: 'new ids', up: (s) => s.updateRecords('todos', (t) => ({ ...t, id: t.id * 10 })) };
+    const error = await codeOf(new IndexedDbMigrator({ database: 'app', migrations: [v1, update, rekey], indexedDB: factory }).open());
+    assert.equal(error.code, 'MIGRATION_FAILED');
+    assert.match(error.message, /updateRecords\("todos"\): the record at key 2 cannot be written back/);
+    assert.equal((await migrator.status()).currentVersion, 2);
+  });
+
   test('a transform that throws, returns undefined, or makes two records share a key leaves version 1 and every record', async () => {
     const cases: [string, IndexedDbMigration['up'], RegExp][] = [
       ['throws', (s) => s.changeStore('todos', { transform: (t) => (t.id === 7 ? JSON.parse('{') : t) }), /threw on the record at key 7/],

@@ -64,6 +64,8 @@ export interface IdbCursorWithValue {
   readonly primaryKey: IdbKey;
   readonly value: unknown;
   continue(): void;
+  update(value: unknown): IdbRequest<IdbKey>;
+  delete(): IdbRequest<undefined>;
 }
 
 export interface IdbObjectStore {

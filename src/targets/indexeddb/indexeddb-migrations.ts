@@ -55,7 +55,8 @@ export type SchemaStep =
   | { kind: 'createIndex'; store: string; index: string; spec: IndexSpec }
   | { kind: 'deleteIndex'; store: string; index: string }
   | { kind: 'changeIndex'; store: string; index: string; spec: IndexSpec }
-  | { kind: 'changeStore'; store: string; options: ChangeStoreOptions };
+  | { kind: 'changeStore'; store: string; options: ChangeStoreOptions }
+  | { kind: 'updateRecords'; store: string; transform: RecordTransform };
 
 /** What a migration's `up` calls to say what changes; nothing runs until the upgrade. */
 export interface IndexedDbSchema {
@@ -70,6 +71,12 @@ export interface IndexedDbSchema {
    * through an optional per-record transform; the new store then takes the old one's name.
    */
   changeStore(name: string, options: ChangeStoreOptions): void;
+  /**
+   * Rewrites each record in place (same store, same key), in primary-key order: `transform`
+   * returns the new record (its in-line key unchanged) or null to delete it. For new keys use
+   * changeStore.
+   */
+  updateRecords(store: string, transform: RecordTransform): void;
 }
 
 export interface IndexedDbMigration {
@@ -179,6 +186,13 @@ function recordSteps(migration: IndexedDbMigration, label: string): SchemaStep[]
         throw new StrataError(ErrorCode.MIGRATION_INVALID, `${label}: changeStore(${JSON.stringify(store)}) transform must be a function`);
       }
       steps.push({ kind: 'changeStore', store, options: options ?? {} });
+    },
+    updateRecords(store, transform) {
+      named('a store name', store);
+      if (typeof transform !== 'function') {
+        throw new StrataError(ErrorCode.MIGRATION_INVALID, `${label}: updateRecords(${JSON.stringify(store)}) needs a transform function`);
+      }
+      steps.push({ kind: 'updateRecords', store, transform });
     },
   };
   const returned: unknown = migration.up(schema);

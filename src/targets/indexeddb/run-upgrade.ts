@@ -13,8 +13,8 @@
  */
 import { clock, elapsedSince } from '../../model/clock.js';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
-import type { IdbDatabase, IdbKey, IdbObjectStore, IdbTransaction } from './idb-types.js';
-import { type DefinedIndexedDbMigration, type IndexSpec, type SchemaStep, indexArguments } from './indexeddb-migrations.js';
+import type { IdbCursorWithValue, IdbDatabase, IdbKey, IdbObjectStore, IdbRequest, IdbTransaction } from './idb-types.js';
+import { type DefinedIndexedDbMigration, type IndexSpec, type RecordTransform, type SchemaStep, indexArguments } from './indexeddb-migrations.js';
 
 /** How often (in records) a copy reports progress by default. */
 export const DEFAULT_PROGRESS_EVERY = 1000;
@@ -74,6 +74,7 @@ export function runUpgrade(
       const step = migration.steps[s]!;
       try {
         if (step.kind === 'changeStore') copyStore(db, transaction, migration, step, hooks, stop, () => runStep(s + 1));
+        else if (step.kind === 'updateRecords') updateRecords(db, transaction, migration, step, hooks, stop, () => runStep(s + 1));
         else {
           applyDdl(db, transaction, step);
           runStep(s + 1);
@@ -87,7 +88,7 @@ export function runUpgrade(
   runMigration(0);
 }
 
-function applyDdl(db: IdbDatabase, transaction: IdbTransaction, step: Exclude<SchemaStep, { kind: 'changeStore' }>): void {
+function applyDdl(db: IdbDatabase, transaction: IdbTransaction, step: Exclude<SchemaStep, RecordStep>): void {
   switch (step.kind) {
     case 'createStore': {
       const { keyPath, autoIncrement, indexes } = step.options;
@@ -133,6 +134,109 @@ function indexesOf(store: IdbObjectStore): Record<string, IndexSpec> {
   return indexes;
 }
 
+type RecordStep = Extract<SchemaStep, { kind: 'changeStore' | 'updateRecords' }>;
+
+/** What a record walk does with each transformed record (null: the transform dropped it); returns the request it made. */
+type Visit = (record: unknown, cursor: IdbCursorWithValue) => IdbRequest | null;
+
+/**
+ * Walks `source` with a cursor in primary-key order, runs the transform on each record, hands the
+ * result to `visit`, reports progress, and calls `end` after the last record. Every failure
+ * names the record's key and stops the upgrade.
+ */
+function walkRecords(
+  db: IdbDatabase,
+  migration: DefinedIndexedDbMigration,
+  step: RecordStep,
+  source: IdbObjectStore,
+  transform: RecordTransform | undefined,
+  hooks: UpgradeHooks,
+  stop: (error: StrataError) => void,
+  visit: Visit,
+  end: () => void,
+): void {
+  const call = `${step.kind}(${JSON.stringify(step.store)})`;
+  const every = Math.max(1, hooks.progressEvery);
+  const report = (copied: number, total: number) =>
+    hooks.progress({ database: db.name, version: migration.version, name: migration.name, store: step.store, copied, total });
+  const recordError = (message: string, hint: string, cause?: unknown, reason?: string) =>
+    stop(
+      new StrataError(ErrorCode.MIGRATION_FAILED, `${where(db.name, migration)}: ${call}: ${message}`, {
+        hint: `${hint}; the database is still at its old version`,
+        cause,
+        details: { database: db.name, version: migration.version, store: step.store, key: currentKey, ...(reason ? { reason } : {}) },
+      }),
+    );
+  let total = 0;
+  let copied = 0;
+  let currentKey: IdbKey;
+
+  // One handler for every write: requests run in order, so when one fails the cursor still
+  // stands on the record it came from.
+  const writeFailed = (event: { target: { error: { name: string; message: string } | null } }) => {
+    const cause = event.target.error;
+    const why =
+      cause?.name === 'ConstraintError'
+        ? 'lands on a key or unique index value another record already has'
+        : step.kind === 'changeStore'
+          ? 'cannot be stored in the new store'
+          : 'cannot be written back (updateRecords keeps each record under its key)';
+    recordError(
+      `the record at key ${keyText(currentKey)} ${why}: ${cause ? `${cause.name}: ${cause.message}` : 'unknown error'}`,
+      step.kind === 'changeStore'
+        ? 'fix the transform (or the new key path) so every record gets a distinct, valid key'
+        : 'keep the key fields as they are (use changeStore for new keys)',
+      cause,
+      cause?.name,
+    );
+  };
+
+  const countRequest = source.count();
+  countRequest.onsuccess = () => {
+    total = countRequest.result;
+    report(0, total);
+    const cursorRequest = source.openCursor();
+    cursorRequest.onsuccess = () => {
+      const cursor = cursorRequest.result;
+      if (!cursor) {
+        // The last report, unless the loop just made it (or the store was empty: the first one said 0 of 0).
+        if (copied % every !== 0) report(copied, total);
+        end();
+        return;
+      }
+      currentKey = cursor.primaryKey;
+      let record: unknown = cursor.value;
+      if (transform) {
+        try {
+          record = transform(record, currentKey);
+        } catch (error) {
+          recordError(`the transform threw on the record at key ${keyText(currentKey)}: ${messageOf(error)}`, 'fix the transform', error);
+          return;
+        }
+        if (record === undefined) {
+          recordError(
+            `the transform returned undefined for the record at key ${keyText(currentKey)}`,
+            'return the record (or null to drop it) from the transform',
+          );
+          return;
+        }
+      }
+      let request: IdbRequest | null;
+      try {
+        request = visit(record, cursor);
+      } catch (error) {
+        // add() and update() throw synchronously for a record without a valid in-line key (DataError).
+        writeFailed({ target: { error: error as { name: string; message: string } } });
+        return;
+      }
+      if (request) request.onerror = writeFailed;
+      copied++;
+      if (copied % every === 0) report(copied, total);
+      cursor.continue();
+    };
+  };
+}
+
 function copyStore(
   db: IdbDatabase,
   transaction: IdbTransaction,
@@ -147,107 +251,37 @@ function copyStore(
   const keyPath = 'keyPath' in options && options.keyPath !== undefined ? options.keyPath : old.keyPath;
   const autoIncrement = options.autoIncrement ?? old.autoIncrement;
   const indexes = options.indexes ?? indexesOf(old);
-  const copyName = `${step.store}~strata~${migration.version}`;
-  const copy = db.createObjectStore(copyName, storeOptions(keyPath, autoIncrement));
+  const copy = db.createObjectStore(`${step.store}~strata~${migration.version}`, storeOptions(keyPath, autoIncrement));
   for (const [name, spec] of Object.entries(indexes)) createIndex(copy, name, spec);
-
-  const transform = options.transform;
   const keyOf = options.key;
   const outOfLine = keyPath === null;
-  const every = Math.max(1, hooks.progressEvery);
-  const report = (copied: number, total: number) =>
-    hooks.progress({ database: db.name, version: migration.version, name: migration.name, store: step.store, copied, total });
-  let total = 0;
-  let copied = 0;
-  let currentKey: IdbKey;
-
-  // One handler for every add: requests run in order, so when an add fails the cursor still
-  // stands on the record that add came from.
-  const addFailed = (event: { target: { error: { name: string; message: string } | null } }) => {
-    const cause = event.target.error;
-    const why = cause?.name === 'ConstraintError' ? 'lands on a key or unique index value another record already has' : 'cannot be stored in the new store';
-    stop(
-      new StrataError(
-        ErrorCode.MIGRATION_FAILED,
-        `${where(db.name, migration)}: changeStore(${JSON.stringify(step.store)}): the record at key ${keyText(currentKey)} ${why}: ${cause ? `${cause.name}: ${cause.message}` : 'unknown error'}`,
-        {
-          hint: 'fix the transform (or the new key path) so every record gets a distinct, valid key; the database is still at its old version',
-          cause,
-          details: { database: db.name, version: migration.version, store: step.store, key: currentKey, reason: cause?.name },
-        },
-      ),
-    );
+  const visit: Visit = (record, cursor) => {
+    if (record === null) return null;
+    return outOfLine ? copy.add(record, keyOf ? keyOf(record, cursor.primaryKey) : cursor.primaryKey) : copy.add(record);
   };
+  walkRecords(db, migration, step, old, options.transform, hooks, stop, visit, () => {
+    try {
+      db.deleteObjectStore(step.store);
+      copy.name = step.store;
+    } catch (error) {
+      stop(stepError(db.name, migration, step, error));
+      return;
+    }
+    next();
+  });
+}
 
-  const countRequest = old.count();
-  countRequest.onsuccess = () => {
-    total = countRequest.result;
-    report(0, total);
-    const cursorRequest = old.openCursor();
-    cursorRequest.onsuccess = () => {
-      const cursor = cursorRequest.result;
-      if (!cursor) {
-        try {
-          db.deleteObjectStore(step.store);
-          copy.name = step.store;
-        } catch (error) {
-          stop(stepError(db.name, migration, step, error));
-          return;
-        }
-        // The last report, unless the loop just made it (or the store was empty: the first one said 0 of 0).
-        if (copied % every !== 0) report(copied, total);
-        next();
-        return;
-      }
-      currentKey = cursor.primaryKey;
-      let record: unknown = cursor.value;
-      if (transform) {
-        try {
-          record = transform(record, currentKey);
-        } catch (error) {
-          stop(
-            new StrataError(
-              ErrorCode.MIGRATION_FAILED,
-              `${where(db.name, migration)}: changeStore(${JSON.stringify(step.store)}): the transform threw on the record at key ${keyText(currentKey)}: ${messageOf(error)}`,
-              {
-                hint: 'fix the transform; the database is still at its old version',
-                cause: error,
-                details: { database: db.name, version: migration.version, store: step.store, key: currentKey },
-              },
-            ),
-          );
-          return;
-        }
-        if (record === undefined) {
-          stop(
-            new StrataError(
-              ErrorCode.MIGRATION_FAILED,
-              `${where(db.name, migration)}: changeStore(${JSON.stringify(step.store)}): the transform returned undefined for the record at key ${keyText(currentKey)}`,
-              {
-                hint: 'return the record (or null to drop it) from the transform',
-                details: { database: db.name, version: migration.version, store: step.store, key: currentKey },
-              },
-            ),
-          );
-          return;
-        }
-      }
-      if (record !== null) {
-        let request: { onerror: unknown };
-        try {
-          request = outOfLine ? copy.add(record, keyOf ? keyOf(record, currentKey) : currentKey) : copy.add(record);
-        } catch (error) {
-          // add() throws synchronously for a record without a valid in-line key (DataError).
-          addFailed({ target: { error: error as { name: string; message: string } } });
-          return;
-        }
-        request.onerror = addFailed;
-      }
-      copied++;
-      if (copied % every === 0) report(copied, total);
-      cursor.continue();
-    };
-  };
+function updateRecords(
+  db: IdbDatabase,
+  transaction: IdbTransaction,
+  migration: DefinedIndexedDbMigration,
+  step: Extract<SchemaStep, { kind: 'updateRecords' }>,
+  hooks: UpgradeHooks,
+  stop: (error: StrataError) => void,
+  next: () => void,
+): void {
+  const visit: Visit = (record, cursor) => (record === null ? cursor.delete() : cursor.update(record));
+  walkRecords(db, migration, step, transaction.objectStore(step.store), step.transform, hooks, stop, visit, next);
 }
 
 function where(database: string, migration: DefinedIndexedDbMigration): string {
