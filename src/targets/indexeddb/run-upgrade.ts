@@ -16,10 +16,10 @@ import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import type { IdbCursorWithValue, IdbDatabase, IdbKey, IdbObjectStore, IdbRequest, IdbTransaction } from './idb-types.js';
 import { type DefinedIndexedDbMigration, type IndexSpec, type RecordTransform, type SchemaStep, indexArguments } from './indexeddb-migrations.js';
 
-/** How often (in records) a copy reports progress by default. */
+/** How often (in records) a changeStore or updateRecords step reports progress by default. */
 export const DEFAULT_PROGRESS_EVERY = 1000;
 
-/** A copy step's progress: `copied` of `total` records read from `store`. */
+/** A changeStore or updateRecords step's progress: `copied` of `total` records (the store's count) done. */
 export interface CopyProgress {
   database: string;
   version: number;
