@@ -2,7 +2,7 @@
  * Benchmark: 100,000 IndexedDB records through a primary-key change inside Chromium.
  *
  *   node --import tsx bench/browser-idb.ts [--records 100000] [--rounds 5]
- *   npm run bench -- browser-idb [--records N] [--rounds R]
+ *   npm run bench -- --browser-idb [--records N] [--rounds R]
  *
  * In one page (test/browser-idb-page.ts, bundled from src/), each round seeds a fresh database at
  * version 1 (untimed: `items`, keyPath `id`, an index on `group`, records of ~100 bytes) and times

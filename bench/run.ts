@@ -5,7 +5,7 @@
  *   npm run bench -- --quick            # fewer rounds, for checking the harness
  *   npm run bench -- --only strata,knex # raw and raw+sha256 always run: they are the limit
  *   npm run bench -- --count 200 --rounds 3 --calls 20 --runs 5 --json bench/.work/results.json
- *   npm run bench -- browser-idb        # IndexedDB primary-key change in Chromium (bench/browser-idb.ts)
+ *   npm run bench -- --browser-idb      # IndexedDB primary-key change in Chromium (bench/browser-idb.ts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -21,9 +21,9 @@ import {
   type ToolId,
 } from './sqlite-migrations.js';
 
-// Other benchmarks run through here too, each with its own flags: `npm run bench -- browser-idb --records 100000`.
-if (process.argv[2] === 'browser-idb') {
-  await (await import('./browser-idb.js')).main(process.argv.slice(3));
+// The IndexedDB benchmark (Chromium) runs on its own: `npm run bench -- --browser-idb [--records N] [--rounds R]`.
+if (process.argv.includes('--browser-idb')) {
+  await (await import('./browser-idb.js')).main(process.argv.slice(2).filter((arg) => arg !== '--browser-idb'));
   process.exit(0);
 }
 
