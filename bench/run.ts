@@ -5,6 +5,7 @@
  *   npm run bench -- --quick            # fewer rounds, for checking the harness
  *   npm run bench -- --only strata,knex # raw and raw+sha256 always run: they are the limit
  *   npm run bench -- --count 200 --rounds 3 --calls 20 --runs 5 --json bench/.work/results.json
+ *   npm run bench -- --browser-idb      # IndexedDB primary-key change in Chromium (bench/browser-idb.ts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -19,6 +20,12 @@ import {
   type BenchOptions,
   type ToolId,
 } from './sqlite-migrations.js';
+
+// The IndexedDB benchmark (Chromium) runs on its own: `npm run bench -- --browser-idb [--records N] [--rounds R]`.
+if (process.argv.includes('--browser-idb')) {
+  await (await import('./browser-idb.js')).main(process.argv.slice(2).filter((arg) => arg !== '--browser-idb'));
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -48,6 +48,40 @@ export type {
   StorageLike,
   StorageJournalOptions,
 } from './journal/index.js';
+export { indexedDbStore, DEFAULT_INDEXEDDB_DATABASE, DEFAULT_INDEXEDDB_OBJECT_STORE } from './targets/document/indexeddb-store.js';
+export type { IndexedDbStoreOptions } from './targets/document/indexeddb-store.js';
+export { defineIndexedDbMigrations } from './targets/indexeddb/indexeddb-migrations.js';
+export type {
+  IndexedDbMigration,
+  IndexedDbMigrations,
+  DefinedIndexedDbMigration,
+  IndexedDbSchema,
+  SchemaStep,
+  IndexSpec,
+  CreateStoreOptions,
+  ChangeStoreOptions,
+  RecordTransform,
+} from './targets/indexeddb/indexeddb-migrations.js';
+export { IndexedDbMigrator } from './targets/indexeddb/indexeddb-migrator.js';
+export type { IndexedDbMigratorOptions, IndexedDbEvents, IndexedDbOpenReport, IndexedDbStatus } from './targets/indexeddb/indexeddb-migrator.js';
+export { DEFAULT_PROGRESS_EVERY } from './targets/indexeddb/run-upgrade.js';
+export type { CopyProgress } from './targets/indexeddb/run-upgrade.js';
+export type { OpenBlocked } from './targets/indexeddb/open-database.js';
+export type {
+  IdbFactory,
+  IdbDatabase,
+  IdbKey,
+  IdbKeyPath,
+  IdbRequest,
+  IdbOpenRequest,
+  IdbTransaction,
+  IdbObjectStore,
+  IdbIndex,
+  IdbIndexOptions,
+  IdbCursorWithValue,
+  IdbEventTargetLike,
+} from './targets/indexeddb/idb-types.js';
+export type { TabBlocked, TabLockEvents } from './browser/tab-lock.js';
 export { CompatibilityLayer } from './progressive/compat.js';
 export type { CompatibilityLayerOptions, CompatBackend, CompatState, MigrationStats } from './progressive/compat.js';
 

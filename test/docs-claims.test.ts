@@ -16,6 +16,8 @@ import { DEFAULT_IMPORT_BATCH_ROWS } from '../src/import/table-importer.js';
 import { FILE_COPY_MIN_BYTES } from '../src/backup/providers/sqlite-provider.js';
 import { DEFAULT_BACKUPS_KEPT } from '../src/targets/document/document-store.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from '../src/cli/progress-ticker.js';
+import { DEFAULT_TAB_LOCK_TIMEOUT_MS } from '../src/browser/tab-lock.js';
+import { DEFAULT_PROGRESS_EVERY } from '../src/targets/indexeddb/run-upgrade.js';
 import { browserBuildOptions, browserEntries } from '../scripts/bundle-browser.mjs';
 import { docPages, readPage } from './docs-blocks.js';
 import { DEFAULT_SAMPLE_EVERY_MS } from '../src/trace/postgres-trace.js';
@@ -42,6 +44,18 @@ const CLAIMS: { what: string; page: string; pattern: RegExp; actual: () => numbe
   { what: 'trace lock sampler (ms)', page: 'docs/trace.md', pattern: /`sampleEveryMs`, default (\d+) ms/, actual: () => DEFAULT_SAMPLE_EVERY_MS },
   { what: 'document backups kept', page: 'docs/documents-and-browsers.md', pattern: /the newest (\d+) are kept/, actual: () => DEFAULT_BACKUPS_KEPT },
   { what: 'progress line interval (s)', page: 'docs/configuration.md', pattern: /at least every (\d+) s/, actual: () => DEFAULT_PROGRESS_INTERVAL_MS / 1000 },
+  {
+    what: 'IndexedDB blocked-upgrade timeout (s)',
+    page: 'docs/indexeddb.md',
+    pattern: /fails after `timeoutMs` \((\d+) s by default\)/,
+    actual: () => DEFAULT_TAB_LOCK_TIMEOUT_MS / 1000,
+  },
+  {
+    what: 'IndexedDB copy progress (records)',
+    page: 'docs/indexeddb.md',
+    pattern: /every `progressEvery` records \((\d+) by default\)/,
+    actual: () => DEFAULT_PROGRESS_EVERY,
+  },
 ];
 
 describe('figures in the docs', () => {

@@ -151,6 +151,10 @@ export const ErrorCode = {
   FLEET_TARGETS_INVALID: 'FLEET_TARGETS_INVALID',
   /** Fleet: a target not started because the rollout halted (canary or stage failed, --max-failures reached). */
   FLEET_HALTED: 'FLEET_HALTED',
+  /** Browser: another tab or worker held the database's migration lock past the timeout (retryable: details.retryable). */
+  LOCKED_BY_OTHER_TAB: 'LOCKED_BY_OTHER_TAB',
+  /** The database was migrated by a newer build of the app (details.versions: applied steps this build does not know). */
+  DATABASE_NEWER: 'DATABASE_NEWER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
