@@ -12,7 +12,7 @@ export { createBrowserMigrator, BrowserMigrator } from './browser/browser-migrat
 export type { BrowserMigratorOptions, BrowserMigratorEvents } from './browser/browser-migrator.js';
 export { bundledMigrations } from './browser/bundled-source.js';
 export { MIGRATION_BUNDLE_FORMAT } from './browser/migration-bundle.js';
-export type { MigrationBundle, BundledMigration, BundledBody } from './browser/migration-bundle.js';
+export type { MigrationBundle, BundledMigration, BundledBody, BundledStatement } from './browser/migration-bundle.js';
 export { sqliteWasmDriver, SqliteWasmDriver, sqliteWasmDialect } from './browser/sqlite-wasm.js';
 export type { SqliteWasmDriverOptions, SqliteWasmModule, SqliteWasmDb, SqliteWasmSahPool, SqliteWasmConnection } from './browser/sqlite-wasm.js';
 export { pgliteBrowserDriver, PgliteBrowserDriver, pgliteBrowserDialect } from './browser/pglite-browser.js';

@@ -29,3 +29,7 @@ export { atlasHashFile, formatAtlasSum, parseAtlasSum } from './sources/formats/
 export type { AtlasSum } from './sources/formats/atlas.js';
 export { nextNumber, scaffoldMigration } from './sources/formats/scaffold.js';
 export type { Scaffold, ScaffoldOptions } from './sources/formats/scaffold.js';
+export { bundleMigrationFolder, bundleModuleSource } from './bundle/bundle-folder.js';
+export type { BundleFolderOptions } from './bundle/bundle-folder.js';
+export type { MigrationBundle } from './browser/migration-bundle.js';
+export { writeFileAtomic } from './fs/atomic-write.js';

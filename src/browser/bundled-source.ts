@@ -44,7 +44,7 @@ export function bundledMigrations<Ctx>(bundle: MigrationBundle, family?: SqlFami
 function body<Ctx>(bundled: BundledBody): MigrationBody<Ctx> {
   return {
     kind: 'sql',
-    statements: bundled.statements,
+    statements: bundled.statements.map(({ control, ...statement }) => (control === 'begin' || control === 'commit' ? { ...statement, control } : statement)),
     transaction: bundled.transaction,
     foreignKeys: bundled.foreignKeys,
     ...(bundled.file ? { file: bundled.file } : {}),

@@ -5,14 +5,26 @@
  * checksum (the one `strata status` shows for that file) and its SQL as statements, already split
  * for the dialect family (the browser bundles no SQL splitter).
  */
-import type { SqlStatement } from '../model/migration.js';
-import type { SqlFamily } from '../targets/sql/dialect.js';
 
 /** The bundle layout this Strata writes and reads. */
 export const MIGRATION_BUNDLE_FORMAT = 'strata-bundle/1';
 
+/**
+ * One statement as the bundle keeps it. The bundle's types are loose (strings, not the literal
+ * unions) so that a generated module, whose object TypeScript infers from JSON, type-checks where
+ * it is passed; bundledMigrations() checks the values.
+ */
+export interface BundledStatement {
+  index: number;
+  line: number;
+  column?: number;
+  sql: string;
+  /** 'begin' or 'commit': a transaction statement written in the file. */
+  control?: string;
+}
+
 export interface BundledBody {
-  statements: SqlStatement[];
+  statements: BundledStatement[];
   /** false: the file asked to run outside a transaction. */
   transaction: boolean;
   foreignKeys: boolean;
@@ -34,8 +46,9 @@ export interface BundledMigration {
 }
 
 export interface MigrationBundle {
-  format: typeof MIGRATION_BUNDLE_FORMAT;
-  /** The SQL family the statements were split for. */
-  dialect: SqlFamily;
+  /** MIGRATION_BUNDLE_FORMAT. */
+  format: string;
+  /** The SQL family the statements were split for: 'sqlite' or 'postgres'. */
+  dialect: string;
   migrations: BundledMigration[];
 }
