@@ -27,13 +27,18 @@ export const browserSeamsPlugin = {
       const twin = browserSeams[source];
       return twin ? { path: twin } : undefined;
     });
-    b.onResolve({ filter: /^node:/ }, (args) => ({
-      errors: [
-        {
-          text: `${args.path} imported by ${args.importer.replace(`${ROOT}/`, '')}: the browser build must not reach a node: module (put it behind a seam: scripts/bundle-browser.mjs browserSeams)`,
-        },
-      ],
-    }));
+    // Strata's own sources only: a peer that imports node: behind a runtime check is the app bundler's business.
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.importer.startsWith(join(ROOT, 'src'))
+        ? {
+            errors: [
+              {
+                text: `${args.path} imported by ${args.importer.replace(`${ROOT}/`, '')}: the browser build must not reach a node: module (put it behind a seam: scripts/bundle-browser.mjs browserSeams)`,
+              },
+            ],
+          }
+        : undefined,
+    );
   },
 };
 

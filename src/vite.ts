@@ -92,8 +92,10 @@ export function strataMigrationsEsbuild(options: StrataMigrationsPluginOptions =
   return {
     name: 'strata-migrations',
     setup(build) {
-      build.onResolve({ filter: new RegExp(`^${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }, () => ({ path: id, namespace }));
-      build.onLoad({ filter: /.*/, namespace }, async () => {
+      // Filtered by the id on load too: several instances (one per folder) share the namespace.
+      const filter = new RegExp(`^${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      build.onResolve({ filter }, () => ({ path: id, namespace }));
+      build.onLoad({ filter, namespace }, async () => {
         const dir = resolve(options.dir ?? 'migrations');
         return { contents: await moduleFor(dir, options, process.cwd()), loader: 'js', resolveDir: dir, watchDirs: [dir], watchFiles: filesOf(dir) };
       });

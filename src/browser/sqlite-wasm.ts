@@ -134,8 +134,9 @@ export class SqliteWasmDriver implements SqlDriver<SqliteWasmConnection>, Browse
     if (this.db) return { exists: true };
     if (this.storage === 'memory') return this.openDb(new this.options.sqlite3.oo1.DB(':memory:', 'c'));
     await this.held.take(wait);
-    if (!this.pool) this.pool = await this.installPool();
-    else if (this.pool.isPaused()) await this.pool.unpauseVfs();
+    // The module keeps one pool per VFS name: a driver closed before this one left it paused.
+    this.pool ??= await this.installPool();
+    if (this.pool.isPaused()) await this.pool.unpauseVfs();
     if (mode === 'read' && !this.pool.getFileNames().includes(this.options.file)) return { exists: false };
     let db: SqliteWasmDb;
     try {
@@ -241,7 +242,8 @@ export class SqliteWasmDriver implements SqlDriver<SqliteWasmConnection>, Browse
     this.db?.close();
     this.db = undefined;
     this.conn = undefined;
-    // Paused, the pool lets go of its access handles: another tab can open it now.
+    // Paused, the pool lets go of its access handles: another tab can open it now. (Never
+    // removeVfs(): it deletes the pool's files.)
     if (this.pool && !this.pool.isPaused()) this.pool.pauseVfs();
     await this.held.drop();
   }
