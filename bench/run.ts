@@ -20,6 +20,13 @@ import {
   type ToolId,
 } from './sqlite-migrations.js';
 
+// The browser SQL benchmark (Chromium) runs on its own: `npm run bench -- --browser-sql [--count N] [--rounds R]`.
+if (process.argv.includes('--browser-sql')) {
+  const { runBrowserSqlBench } = await import('./browser-sql.js');
+  await runBrowserSqlBench();
+  process.exit(0);
+}
+
 const { values } = parseArgs({
   options: {
     count: { type: 'string' },

@@ -13,7 +13,7 @@ import { acquireTabLock, DEFAULT_TAB_LOCK_TIMEOUT_MS, type TabBlocked, type TabL
 
 /** What the browser drivers add to SqlDriver: the lock they hold and whom to tell when it is taken. */
 export interface BrowserDriverLock {
-  /** The database the tab lock guards (`opfs-sahpool:/app.sqlite3`, `idb://app`). */
+  /** What the tab lock guards: the OPFS pool (`sqlite-wasm:opfs-sahpool:.opfs-sahpool`), the database (`pglite:idb://app`). */
   readonly lockedDatabase: string;
   /** Told once when another tab or worker holds the database (createBrowserMigrator emits `tab:blocked`). */
   onBlocked: ((blocked: TabBlocked) => void) | undefined;

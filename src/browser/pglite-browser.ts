@@ -44,23 +44,32 @@ export interface PgliteBrowserDriverOptions {
 }
 
 /** PostgreSQL's SQL, schema reader and stamp over PGlite in the browser; opened only through pgliteBrowserDriver(). */
-export const pgliteBrowserDialect: Dialect = {
-  ...postgresSql,
-  forms: { schemes: [], example: "pgliteBrowserDriver({ PGlite, dataDir: 'idb://app' })" },
-  name: 'pglite-browser',
-  family: 'postgres',
-  claims: () => false,
-  locate: (db) => ({ location: db, description: `pglite:${db}` }),
-  open: () => {
-    throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, 'PGlite in the browser is opened with pgliteBrowserDriver()', {
-      hint: "import { pgliteBrowserDriver } from 'strata-migrate/browser'",
-    });
-  },
-  backupProvider: () => undefined,
-  inTransaction: async (context) => (context.connection as PgliteLike).isInTransaction(),
-  readSchema: readPostgresSchema,
-  schemaStamp: postgresSchemaStamp,
-};
+let madePgliteBrowserDriverDialect: Dialect | undefined;
+
+/**
+ * The dialect (made on first use: a function, not a constant, so that an app that never imports
+ * this adapter drops it; bundlers keep an object literal that spreads another).
+ */
+export function pgliteBrowserDialect(): Dialect {
+  madePgliteBrowserDriverDialect ??= {
+    ...postgresSql,
+    forms: { schemes: [], example: "pgliteBrowserDriver({ PGlite, dataDir: 'idb://app' })" },
+    name: 'pglite-browser',
+    family: 'postgres',
+    claims: () => false,
+    locate: (db) => ({ location: db, description: `pglite:${db}` }),
+    open: () => {
+      throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, 'PGlite in the browser is opened with pgliteBrowserDriver()', {
+        hint: "import { pgliteBrowserDriver } from 'strata-migrate/browser'",
+      });
+    },
+    backupProvider: () => undefined,
+    inTransaction: async (context) => (context.connection as PgliteLike).isInTransaction(),
+    readSchema: readPostgresSchema,
+    schemaStamp: postgresSchemaStamp,
+  };
+  return madePgliteBrowserDriverDialect;
+}
 
 /** A SqlDriver over PGlite in the browser (see the module comment for what persistence guarantees). */
 export function pgliteBrowserDriver(options: PgliteBrowserDriverOptions): PgliteBrowserDriver {
@@ -94,7 +103,7 @@ export class PgliteBrowserDriver implements SqlDriver<PgliteLike>, BrowserDriver
   }
 
   get dialect(): Dialect {
-    return pgliteBrowserDialect;
+    return pgliteBrowserDialect();
   }
 
   get connection(): PgliteLike {

@@ -33,6 +33,8 @@ export interface SqliteWasmDb {
 export interface SqliteWasmSahPool {
   OpfsSAHPoolDb: new (filename: string) => SqliteWasmDb;
   getFileNames(): string[];
+  getFileCount(): number;
+  reserveMinimumCapacity(minimum: number): Promise<number>;
   pauseVfs(): unknown;
   isPaused(): boolean;
   unpauseVfs(): Promise<unknown>;
@@ -59,24 +61,33 @@ export interface SqliteWasmDriverOptions {
 }
 
 /** SQLite's SQL, schema reader and stamp over SQLite WASM; opened only through sqliteWasmDriver(). */
-export const sqliteWasmDialect: Dialect = {
-  ...sqliteSql,
-  forms: { schemes: [], example: "sqliteWasmDriver({ sqlite3, file: '/app.sqlite3' })" },
-  name: 'sqlite-wasm',
-  family: 'sqlite',
-  claims: () => false,
-  locate: (db) => ({ location: db, description: `sqlite-wasm:${db}` }),
-  open: () => {
-    throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, 'SQLite WASM databases are opened with sqliteWasmDriver()', {
-      hint: "import { sqliteWasmDriver } from 'strata-migrate/browser'",
-    });
-  },
-  // A browser database has no backup provider yet: migrations run in SQLite transactions instead.
-  backupProvider: () => undefined,
-  inTransaction: async (context) => (context.connection as SqliteWasmDriver['connection']).inTransaction(),
-  readSchema: readSqliteSchema,
-  schemaStamp: sqliteSchemaStamp,
-};
+let madeSqliteWasmDriverDialect: Dialect | undefined;
+
+/**
+ * The dialect (made on first use: a function, not a constant, so that an app that never imports
+ * this adapter drops it; bundlers keep an object literal that spreads another).
+ */
+export function sqliteWasmDialect(): Dialect {
+  madeSqliteWasmDriverDialect ??= {
+    ...sqliteSql,
+    forms: { schemes: [], example: "sqliteWasmDriver({ sqlite3, file: '/app.sqlite3' })" },
+    name: 'sqlite-wasm',
+    family: 'sqlite',
+    claims: () => false,
+    locate: (db) => ({ location: db, description: `sqlite-wasm:${db}` }),
+    open: () => {
+      throw new StrataError(ErrorCode.DRIVER_UNSUPPORTED, 'SQLite WASM databases are opened with sqliteWasmDriver()', {
+        hint: "import { sqliteWasmDriver } from 'strata-migrate/browser'",
+      });
+    },
+    // A browser database has no backup provider yet: migrations run in SQLite transactions instead.
+    backupProvider: () => undefined,
+    inTransaction: async (context) => (context.connection as SqliteWasmDriver['connection']).inTransaction(),
+    readSchema: readSqliteSchema,
+    schemaStamp: sqliteSchemaStamp,
+  };
+  return madeSqliteWasmDriverDialect;
+}
 
 /** What code migrations receive as `ctx.connection` on SQLite WASM. */
 export interface SqliteWasmConnection {
@@ -113,12 +124,14 @@ export class SqliteWasmDriver implements SqlDriver<SqliteWasmConnection>, Browse
     this.storage = options.storage ?? 'opfs-sahpool';
     this.location = options.file;
     this.description = `sqlite-wasm:${this.storage}:${options.file}`;
-    this.lockedDatabase = `sqlite-wasm:${options.pool?.directory ?? options.pool?.name ?? 'opfs-sahpool'}:${options.file}`;
+    // The lock is the pool's, not the file's: one context at a time holds the whole pool's handles.
+    this.lockedDatabase =
+      this.storage === 'memory' ? this.description : `sqlite-wasm:opfs-sahpool:${options.pool?.directory ?? options.pool?.name ?? '.opfs-sahpool'}`;
     this.held = new HeldDatabase(this.lockedDatabase, this, options.lockTimeoutMs);
   }
 
   get dialect(): Dialect {
-    return sqliteWasmDialect;
+    return sqliteWasmDialect();
   }
 
   get connection(): SqliteWasmConnection {
@@ -136,8 +149,18 @@ export class SqliteWasmDriver implements SqlDriver<SqliteWasmConnection>, Browse
     await this.held.take(wait);
     // The module keeps one pool per VFS name: a driver closed before this one left it paused.
     this.pool ??= await this.installPool();
-    if (this.pool.isPaused()) await this.pool.unpauseVfs();
-    if (mode === 'read' && !this.pool.getFileNames().includes(this.options.file)) return { exists: false };
+    if (this.pool.isPaused()) {
+      try {
+        await this.pool.unpauseVfs();
+      } catch (error) {
+        throw poolError(this.description, error);
+      }
+    }
+    const present = this.pool.getFileNames().includes(this.options.file);
+    if (mode === 'read' && !present) return { exists: false };
+    // Each file of the pool (a database, its journal) takes one of its slots, 6 by default: a new
+    // database needs two free ones, or opening it fails with SQLITE_CANTOPEN.
+    await this.pool.reserveMinimumCapacity(this.pool.getFileCount() + (present ? 1 : 2));
     let db: SqliteWasmDb;
     try {
       db = new this.pool.OpfsSAHPoolDb(this.options.file);
@@ -154,10 +177,7 @@ export class SqliteWasmDriver implements SqlDriver<SqliteWasmConnection>, Browse
     try {
       return await this.options.sqlite3.installOpfsSAHPoolVfs({ ...this.options.pool });
     } catch (error) {
-      throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot open the OPFS pool for ${this.description}: ${messageOf(error)}`, {
-        hint: 'run the migrator in a Worker (OPFS sync access handles exist only there), in a browser with OPFS',
-        cause: error,
-      });
+      throw poolError(this.description, error);
     }
   }
 
@@ -247,4 +267,11 @@ export class SqliteWasmDriver implements SqlDriver<SqliteWasmConnection>, Browse
     if (this.pool && !this.pool.isPaused()) this.pool.pauseVfs();
     await this.held.drop();
   }
+}
+
+function poolError(description: string, error: unknown): StrataError {
+  return new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot open the OPFS pool for ${description}: ${messageOf(error)}`, {
+    hint: "run the migrator in a Worker (OPFS sync access handles exist only there), in a browser with OPFS, and close the app's own connections to the pool first",
+    cause: error,
+  });
 }
