@@ -15,7 +15,11 @@ import { startHarness } from '../test/browser-sql-harness.js';
 import { median } from './stats.js';
 
 export async function runBrowserSqlBench(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { count: { type: 'string' }, rounds: { type: 'string' }, 'browser-sql': { type: 'boolean' } }, strict: false });
+  const { values } = parseArgs({
+    args: argv,
+    options: { count: { type: 'string' }, rounds: { type: 'string' }, 'browser-sql': { type: 'boolean' } },
+    strict: false,
+  });
   const count = Number(values.count ?? 1000);
   const rounds = Number(values.rounds ?? 5);
   const folder: Record<string, string> = {};

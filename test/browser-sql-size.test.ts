@@ -41,7 +41,16 @@ describe('strata-migrate/browser in an app, tree-shaken, minified and gzipped', 
     for (const [name, source] of Object.entries(APPS) as [App, string][]) {
       const entry = join(dir, `${sizes.size}.js`);
       writeFileSync(entry, source);
-      const result = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'error' });
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        write: false,
+        logLevel: 'error',
+      });
       const bytes = result.outputFiles[0]!.contents;
       texts.set(name, result.outputFiles[0]!.text);
       sizes.set(name, gzipSync(bytes, { level: 9 }).length / 1024);

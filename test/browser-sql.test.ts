@@ -136,7 +136,10 @@ if (chromiumMissing && process.env.CI !== 'true') {
           assert.equal(b.ok, true, b.message);
           assert.deepEqual([a.result.steps, b.result.steps].flat().sort(), ['up 1', 'up 2', 'up 3']);
           assert.ok(a.result.steps.length === 0 || b.result.steps.length === 0, 'one tab applied everything, the other nothing');
-          const ledger = await run(page, 'race', 'query', target, { file, sql: ['SELECT version FROM strata_migrations ORDER BY version', 'SELECT count(*) AS n FROM users'] });
+          const ledger = await run(page, 'race', 'query', target, {
+            file,
+            sql: ['SELECT version FROM strata_migrations ORDER BY version', 'SELECT count(*) AS n FROM users'],
+          });
           assert.deepEqual(ledger.result[0], [{ version: '1' }, { version: '2' }, { version: '3' }]);
           assert.equal(Number(ledger.result[1][0].n), 1);
         } finally {
@@ -217,7 +220,11 @@ if (chromiumMissing && process.env.CI !== 'true') {
       assert.equal(status.ok, true, status.message);
       assert.equal(status.result.currentVersion, '3');
       assert.deepEqual(status.result.states, ['1 applied', '2 applied', '3 applied', '4 pending']);
-      const rows = await run(page, 'reopened', 'query', 'pglite', { file, bundle: 'slow', sql: ["SELECT to_regclass('big') IS NULL AS gone", 'SELECT name FROM users'] });
+      const rows = await run(page, 'reopened', 'query', 'pglite', {
+        file,
+        bundle: 'slow',
+        sql: ["SELECT to_regclass('big') IS NULL AS gone", 'SELECT name FROM users'],
+      });
       assert.deepEqual(rows.result, [[{ gone: true }], [{ name: 'ada' }]]);
       const resumed = await run(page, 'reopened', 'migrate', 'pglite', { file, bundle: 'slow' });
       assert.deepEqual(resumed.result?.steps, ['up 4'], resumed.message);
@@ -242,7 +249,11 @@ if (chromiumMissing && process.env.CI !== 'true') {
         assert.deepEqual(status.result.states, ['1 applied', '2 applied', '3 applied']);
         const tags = await run(page, 'main', 'query', target, {
           file,
-          sql: [target === 'sqlite' ? "SELECT count(*) AS n FROM sqlite_master WHERE name = 'tags'" : "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'tags'"],
+          sql: [
+            target === 'sqlite'
+              ? "SELECT count(*) AS n FROM sqlite_master WHERE name = 'tags'"
+              : "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'tags'",
+          ],
         });
         assert.deepEqual(tags.result, [[{ n: 0 }]]);
       });
