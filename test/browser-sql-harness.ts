@@ -138,6 +138,7 @@ async function rawLoop(options) {
   const migrations = bundles[options.bundle].sqlite;
   const started = performance.now();
   if (pool.isPaused()) await pool.unpauseVfs();
+  await pool.reserveMinimumCapacity(pool.getFileCount() + 2);
   const db = new pool.OpfsSAHPoolDb(options.file);
   try {
     db.exec('CREATE TABLE IF NOT EXISTS strata_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL, status TEXT NOT NULL DEFAULT \\'applied\\', operation TEXT NOT NULL DEFAULT \\'up\\', statements_applied INTEGER NOT NULL DEFAULT 0, error TEXT, adopted_from TEXT, schema_fingerprint TEXT, down_sql TEXT, schema_stamp TEXT)');
