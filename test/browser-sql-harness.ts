@@ -223,8 +223,8 @@ export interface Harness {
   origin: string;
   context: BrowserContext;
   browser: Browser;
+  /** The temp folder: the migration folders (folders/NAME), the worker bundle. */
   dir: string;
-  /** The worker bundle's size (bytes, unminified: it holds the engine, SQLite WASM's JS and PGlite's). */
   close(): Promise<void>;
 }
 
