@@ -19,9 +19,8 @@ export { pgliteBrowserDriver, PgliteBrowserDriver, pgliteBrowserDialect } from '
 export type { PgliteBrowserDriverOptions, PgliteLike } from './browser/pglite-browser.js';
 export type { BrowserDriverLock } from './browser/held-database.js';
 export { acquireTabLock, isLockedByOtherTab, lockedByOtherTab, tabLockName, webLocks, DEFAULT_TAB_LOCK_TIMEOUT_MS } from './browser/tab-lock.js';
-export type { TabLockOptions, TabLockRelease, TabBlocked, TabLockEvents } from './browser/tab-lock.js';
+export type { TabLockOptions, TabLockRelease, TabBlocked, TabLockEvents, LockManagerLike } from './browser/tab-lock.js';
 export { StrataError, ErrorCode, isStrataError } from './model/errors.js';
-export { EventChannel } from './engine/events.js';
 export type { EngineEvents, StepEvent } from './engine/events.js';
 export type { RunReport, StatusReport, MigrateOptions, RollbackOptions } from './engine/migrator.js';
 export type { SqlContext, SqlDriver } from './targets/sql/driver.js';

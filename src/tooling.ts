@@ -31,5 +31,5 @@ export { nextNumber, scaffoldMigration } from './sources/formats/scaffold.js';
 export type { Scaffold, ScaffoldOptions } from './sources/formats/scaffold.js';
 export { bundleMigrationFolder, bundleModuleSource } from './bundle/bundle-folder.js';
 export type { BundleFolderOptions } from './bundle/bundle-folder.js';
-export type { MigrationBundle } from './browser/migration-bundle.js';
+export type { MigrationBundle, BundledMigration, BundledBody, BundledStatement } from './browser/migration-bundle.js';
 export { writeFileAtomic } from './fs/atomic-write.js';
