@@ -26,6 +26,12 @@ if (process.argv.includes('--browser-idb')) {
   await (await import('./browser-idb.js')).main(process.argv.slice(2).filter((arg) => arg !== '--browser-idb'));
   process.exit(0);
 }
+// The browser SQL benchmark (Chromium) runs on its own: `npm run bench -- --browser-sql [--count N] [--rounds R]`.
+if (process.argv.includes('--browser-sql')) {
+  const { runBrowserSqlBench } = await import('./browser-sql.js');
+  await runBrowserSqlBench();
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -10,3 +10,5 @@ export interface BrowserEntry {
 }
 export function browserBuildOptions(entry: BrowserEntry): BuildOptions;
 export function browserEntries(): BrowserEntry[];
+export const browserSeams: Record<string, string>;
+export const browserSeamsPlugin: import('esbuild').Plugin;

@@ -43,3 +43,7 @@ export type {
   TraceMode,
   TraceReport,
 } from './trace/trace-report.js';
+export { bundleMigrationFolder, bundleModuleSource } from './bundle/bundle-folder.js';
+export type { BundleFolderOptions } from './bundle/bundle-folder.js';
+export type { MigrationBundle, BundledMigration, BundledBody, BundledStatement } from './browser/migration-bundle.js';
+export { writeFileAtomic } from './fs/atomic-write.js';

@@ -45,7 +45,8 @@ export interface TabLockOptions {
   signal?: AbortSignal;
 }
 
-interface LockManagerLike {
+/** The part of the Web Locks API (`navigator.locks`) the tab lock uses. */
+export interface LockManagerLike {
   request(
     name: string,
     options: { mode?: 'exclusive'; ifAvailable?: boolean; signal?: AbortSignal },

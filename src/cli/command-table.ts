@@ -436,6 +436,22 @@ export const COMMANDS = {
       ...BACKUP,
     },
   },
+  bundle: {
+    summary: 'write the migrations folder as one ES module for the browser (files, checksums, SQL statements)',
+    usage: 'strata bundle --out FILE [--dialect sqlite|postgres] [--dir folder]',
+    positionals: 0,
+    details:
+      "For apps that migrate a database inside the browser (strata-migrate/browser): browsers cannot list a folder, so the migrations are bundled at build time. The checksums are those strata status shows for the same files. The file is replaced atomically. Vite and esbuild users can import 'virtual:strata-migrations' through strata-migrate/vite instead.",
+    options: {
+      out: { type: 'string', description: 'the module to write (.ts or .js), e.g. src/migrations.gen.ts', value: 'file' },
+      dialect: { type: 'string', description: 'the SQL the browser database speaks: sqlite (SQLite WASM, default) or postgres (PGlite)', value: 'name' },
+      dir: MIGRATIONS.dir,
+      format: MIGRATIONS.format,
+      var: MIGRATIONS.var,
+      config: DATABASE.config,
+      database: DATABASE.database,
+    },
+  },
   help: {
     summary: "show a command's help (the same as strata COMMAND --help)",
     usage: 'strata help [COMMAND]',

@@ -34,6 +34,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   trace: () => import('./commands/trace.js'),
   lint: () => import('./commands/lint.js'),
   fleet: () => import('./commands/fleet.js'),
+  bundle: () => import('./commands/bundle.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

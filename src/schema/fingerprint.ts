@@ -4,7 +4,7 @@
  * canonical form (`v1:`), so a fingerprint stored by one Strata and read by a later one whose
  * canonical form changed is seen as "not comparable", not as drift.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sources/sha256.js';
 import { canonicalModel } from './canonical.js';
 import type { SchemaModel } from './schema-model.js';
 
@@ -12,9 +12,7 @@ import type { SchemaModel } from './schema-model.js';
 export const FINGERPRINT_VERSION = 'v1';
 
 export function fingerprintOf(model: SchemaModel): string {
-  return `${FINGERPRINT_VERSION}:${createHash('sha256')
-    .update(JSON.stringify(canonicalModel(model)))
-    .digest('hex')}`;
+  return `${FINGERPRINT_VERSION}:${sha256Hex(JSON.stringify(canonicalModel(model)))}`;
 }
 
 /** Whether a stored fingerprint was made by this canonical form (else it cannot be compared). */

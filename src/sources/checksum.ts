@@ -3,13 +3,13 @@
  * ledger's checksum is recomputed with the algorithm it names, never reported as "changed"
  * just because the default moved on.
  */
-import { createHash } from 'node:crypto';
 import type { Migration } from '../model/migration.js';
+import { sha256Hex } from './sha256.js';
 
 export const DEFAULT_CHECKSUM_ALGORITHM = 'sha256';
 
 const ALGORITHMS: Record<string, (text: string) => string> = {
-  sha256: (text) => createHash('sha256').update(text).digest('hex'),
+  sha256: sha256Hex,
 };
 
 /** Line endings normalised so a checkout with CRLF does not look like an edit. */

@@ -16,7 +16,7 @@
  * indexes, then views and triggers): a false alarm (one full read per check until the next run
  * stores a stamp), never a missed change.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../../sources/sha256.js';
 import type { SqlDriver } from '../driver.js';
 
 /** Bumped when what the stamp covers changes (an old stored stamp then never equals a new one). */
@@ -28,7 +28,5 @@ const STAMP_QUERY = `SELECT group_concat(sql, char(30)) AS text FROM sqlite_sche
 
 export async function sqliteSchemaStamp(driver: SqlDriver): Promise<string> {
   const [row] = await driver.query<{ text: string | null }>(STAMP_QUERY);
-  return `${STAMP_VERSION}:${createHash('sha256')
-    .update(row?.text ?? '')
-    .digest('hex')}`;
+  return `${STAMP_VERSION}:${sha256Hex(row?.text ?? '')}`;
 }
