@@ -136,7 +136,9 @@ function workerScript(): URL | undefined {
     const here = import.meta.url;
     const ext = here.endsWith('.ts') ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
     script = null;
-    for (const candidate of [`./fleet-worker${ext}`, `../fleet/fleet-worker${ext}`]) {
+    // A CommonJS host runs the ESM worker (dist/fleet/fleet-worker.js): a worker is its own
+    // module graph, and the package's .js files are ESM whoever loads the pool.
+    for (const candidate of [`./fleet-worker${ext}`, `../fleet/fleet-worker${ext}`, './fleet-worker.js']) {
       const url = new URL(candidate, here);
       if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) {
         script = url;
