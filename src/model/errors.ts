@@ -137,6 +137,10 @@ export const ErrorCode = {
   DRIFT_REPLAY_FAILED: 'DRIFT_REPLAY_FAILED',
   /** `drift --adopt` cannot write a change as DDL for this dialect (details.changes lists them). */
   DRIFT_NOT_EXPRESSIBLE: 'DRIFT_NOT_EXPRESSIBLE',
+  /** A fleet run id already used with other targets or migrations (details: runId, stored, current): start a new run. */
+  FLEET_RUN_MISMATCH: 'FLEET_RUN_MISMATCH',
+  /** The fleet's shared state database failed (unreachable, read-only); the targets' own ledgers are untouched. */
+  FLEET_STATE_FAILED: 'FLEET_STATE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
