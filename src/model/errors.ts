@@ -137,8 +137,14 @@ export const ErrorCode = {
   DRIFT_REPLAY_FAILED: 'DRIFT_REPLAY_FAILED',
   /** `drift --adopt` cannot write a change as DDL for this dialect (details.changes lists them). */
   DRIFT_NOT_EXPRESSIBLE: 'DRIFT_NOT_EXPRESSIBLE',
-  /** A fleet run id already used with other targets or migrations (details: runId, stored, current): start a new run. */
+  /** Fleet: a resumed run whose targets or migrations changed since it started (details: runId, journal): start a new run. */
   FLEET_RUN_MISMATCH: 'FLEET_RUN_MISMATCH',
+  /** Fleet: `--resume` (or `--run ID`) and no such run in the state store. */
+  FLEET_RUN_NOT_FOUND: 'FLEET_RUN_NOT_FOUND',
+  /** Fleet: the targets could not be found (a glob matching nothing, a failing query or module, a bad list). */
+  FLEET_TARGETS_INVALID: 'FLEET_TARGETS_INVALID',
+  /** Fleet: a target not started because the rollout halted (canary or stage failed, --max-failures reached). */
+  FLEET_HALTED: 'FLEET_HALTED',
   /** The fleet's shared state database failed (unreachable, read-only); the targets' own ledgers are untouched. */
   FLEET_STATE_FAILED: 'FLEET_STATE_FAILED',
 } as const;
