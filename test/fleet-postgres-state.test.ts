@@ -98,6 +98,25 @@ await describeOnDialect('fleet state', DIALECTS.find((d) => d.name === 'postgres
     assert.equal(await b.claim('b:2', Number.POSITIVE_INFINITY), null);
   });
 
+  test("a claim waits while other runners hold the stage's last targets, and is null once they finish", async () => {
+    const [a, b] = [store(), store()];
+    await a.open(run('r-barrier'), targets(3));
+    await b.open(run('r-barrier'), targets(3));
+    const first = await a.claim('a:1', 1);
+    assert.equal(first?.target.id, targets(1)[0]!.id);
+    let answered = false;
+    const waiting = b.claim('b:1', 1).then((claim) => {
+      answered = true;
+      return claim;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(answered, false);
+    await first!.finish({ state: 'succeeded' });
+    assert.equal(await waiting, null);
+    // The next stage: b goes on.
+    assert.equal((await b.claim('b:1', 3))?.target.id, targets(2)[1]!.id);
+  });
+
   test('claims stop at the end of the stage', async () => {
     const s = store();
     await s.open(run('r-stage'), targets(10));
@@ -120,22 +139,22 @@ await describeOnDialect('fleet state', DIALECTS.find((d) => d.name === 'postgres
     await setup.open(run(runId, 'test'), targets(6));
     const holder = await holdClaims(url, runId, 2, ids);
     assert.deepEqual(holder.claimed, ids.slice(0, 2));
-    // While it lives, its targets are not handed out.
-    const live = await drain(setup, 'other:1');
+    // While it lives, its targets are not handed out: the others are, then a claim waits.
+    const live: FleetClaim[] = [];
+    for (let k = 0; k < 4; k++) live.push((await setup.claim('other:1', Number.POSITIVE_INFINITY))!);
     assert.deepEqual(
       live.map((c) => c.target.id),
       ids.slice(2),
     );
     await Promise.all(live.map((c) => c.finish({ state: 'succeeded' })));
-    assert.equal(await setup.claim('other:1', Number.POSITIVE_INFINITY), null);
+    const waiting = setup.claim('other:1', Number.POSITIVE_INFINITY);
+    const early = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 600))]);
+    assert.equal(early, 'still waiting');
     holder.child.kill('SIGKILL');
     await killed(holder.child);
-    // The server notices the closed socket at once; give its backend a moment to exit.
-    let recovered: FleetClaim[] = [];
-    for (let k = 0; k < 50 && recovered.length < 2; k++) {
-      recovered = recovered.concat(await drain(setup, 'other:1'));
-      if (recovered.length < 2) await new Promise((r) => setTimeout(r, 100));
-    }
+    // The server drops the dead runner's locks with its connection: the waiting claim gets one.
+    const recovered = [(await waiting)!];
+    recovered.push((await setup.claim('other:1', Number.POSITIVE_INFINITY))!);
     assert.deepEqual(
       recovered.map((c) => [c.target.id, c.recovered, c.record.attempts, c.record.state]),
       ids.slice(0, 2).map((id) => [id, true, 2, 'running']),

@@ -43,6 +43,8 @@ export const DEFAULT_FLEET_STATE_SCHEMA = 'strata_fleet';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Candidates looked at per claim query; more only when all of them are held by live runners. */
 const CANDIDATES = 32;
+/** How often a runner whose stage's last targets are held by others looks again. */
+const STAGE_POLL_MS = 200;
 
 /** True for a `postgres://` or `postgresql://` state URL (anything else is a journal path). */
 export function isPostgresStateUrl(state: string): boolean {
@@ -154,12 +156,17 @@ class PostgresFleetState implements FleetStateStore {
     const run = this.opened();
     const holder = await this.holder();
     try {
-      const claimed = await this.serially((client) => this.claimWith(client, holder, runner, before));
-      if (!claimed) {
-        await this.release(holder, 'ROLLBACK');
-        return null;
+      for (;;) {
+        const claimed = await this.serially((client) => this.claimWith(client, holder, runner, before));
+        if (claimed === 'none') {
+          await this.release(holder, 'ROLLBACK');
+          return null;
+        }
+        if (claimed !== 'busy') return this.claimOf(run, claimed.row, claimed.recovered, holder);
+        // Other runners hold the stage's last targets: wait for them (or for their death, when
+        // their targets become claimable), so that null means the stage is over for every runner.
+        await new Promise((resolve) => setTimeout(resolve, STAGE_POLL_MS));
       }
-      return this.claimOf(run, claimed.row, claimed.recovered, holder);
     } catch (error) {
       await this.release(holder, 'ROLLBACK', true);
       throw error;
@@ -196,11 +203,20 @@ class PostgresFleetState implements FleetStateStore {
     await Promise.all(clients.map((client) => client?.end().catch(() => undefined)));
   }
 
-  /** Looks at the next candidates in position order; holds the first whose lock is free. */
-  private async claimWith(client: pg.Client, holder: pg.Client, runner: string, before: number): Promise<{ row: TargetRow; recovered: boolean } | undefined> {
+  /**
+   * Looks at the next candidates in position order; holds the first whose lock is free. 'busy':
+   * none is free, but targets of the stage are still pending or running on other runners.
+   */
+  private async claimWith(
+    client: pg.Client,
+    holder: pg.Client,
+    runner: string,
+    before: number,
+  ): Promise<{ row: TargetRow; recovered: boolean } | 'none' | 'busy'> {
     const run = this.opened();
     const s = this.schema;
     const limit = Number.isFinite(before) ? Math.floor(before) : 2 ** 31 - 1;
+    const held = [...this.held];
     let after = -1;
     for (;;) {
       const found = await transaction(client, async () => {
@@ -208,7 +224,7 @@ class PostgresFleetState implements FleetStateStore {
           `SELECT * FROM ${s}.targets
             WHERE run_id = $1 AND state IN ('pending', 'running') AND position < $2 AND position > $3 AND NOT (id = ANY($4::text[]))
             ORDER BY position LIMIT ${CANDIDATES} FOR UPDATE SKIP LOCKED`,
-          [run.runId, limit, after, [...this.held]],
+          [run.runId, limit, after, held],
         );
         for (const row of rows) {
           if (!this.targets.has(row.id)) throw unknownTarget(run, row.id, this.description);
@@ -224,10 +240,17 @@ class PostgresFleetState implements FleetStateStore {
           return { row: updated[0]!, recovered: row.state === 'running' };
         }
         after = rows.at(-1)?.position ?? after;
-        return rows.length < CANDIDATES ? null : undefined;
+        return rows.length < CANDIDATES ? 'end' : 'more';
       });
-      // null: nothing left; undefined: all candidates held by live runners, look further.
-      if (found !== undefined) return found ?? undefined;
+      if (found === 'more') continue;
+      if (found !== 'end') return found;
+      // Nothing to take. Rows skipped as locked (another runner claiming them this instant) or
+      // held by live runners still belong to the stage: look again without skipping any.
+      const { rows } = await client.query<{ busy: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${s}.targets WHERE run_id = $1 AND state IN ('pending', 'running') AND position < $2 AND NOT (id = ANY($3::text[]))) AS busy`,
+        [run.runId, limit, held],
+      );
+      return rows[0]?.busy ? 'busy' : 'none';
     }
   }
 
