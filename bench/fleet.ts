@@ -60,7 +60,14 @@ const SHELL_SAMPLE = Math.min(N, Number(values['shell-sample'] ?? 200));
 const CONCURRENCY = (values.concurrency ?? '1,2,4').split(',').map(Number);
 const BACKUPS = values['no-backups-on'] ? [false] : [false, true];
 const PG_SCHEMAS = values['sqlite-only'] ? 0 : Number(values['pg-schemas'] ?? 1000);
-for (const [name, value] of Object.entries({ N, RSS_N, SHELL_SAMPLE, PG_SCHEMAS, ...CONCURRENCY })) {
+const counts: [string, number][] = [
+  ['N', N],
+  ['--rss-n', RSS_N],
+  ['--shell-sample', SHELL_SAMPLE],
+  ['--pg-schemas', PG_SCHEMAS],
+  ...CONCURRENCY.map((c): [string, number] => ['--concurrency', c]),
+];
+for (const [name, value] of counts) {
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got ${value}`);
 }
 if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run build first');
