@@ -15,7 +15,7 @@ const summary = await runFleet({
   base: spec.base,
   concurrency: spec.concurrency,
   continueOnError: true,
-  settings: spec.backup ? {} : { backup: false },
+  settings: { ...(spec.backup ? {} : { backup: false }), ...(spec.drift ? { drift: spec.drift } : {}) },
 });
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 process.exitCode = summary.ok ? 0 : 1;

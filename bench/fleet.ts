@@ -50,6 +50,7 @@ const { values } = parseArgs({
     'shell-sample': { type: 'string' },
     concurrency: { type: 'string' },
     'no-backups-on': { type: 'boolean' },
+    'backups-n': { type: 'string' },
     'pg-schemas': { type: 'string' },
     'sqlite-only': { type: 'boolean' },
   },
@@ -59,11 +60,14 @@ const RSS_N = Math.min(N, Number(values['rss-n'] ?? 1000));
 const SHELL_SAMPLE = Math.min(N, Number(values['shell-sample'] ?? 200));
 const CONCURRENCY = (values.concurrency ?? '1,2,4').split(',').map(Number);
 const BACKUPS = values['no-backups-on'] ? [false] : [false, true];
+/** Backups on write a verified copy of every tenant: on a busy machine, a smaller fleet keeps the run short. */
+const BACKUPS_N = Math.min(N, Number(values['backups-n'] ?? N));
 const PG_SCHEMAS = values['sqlite-only'] ? 0 : Number(values['pg-schemas'] ?? 1000);
 const counts: [string, number][] = [
   ['N', N],
   ['--rss-n', RSS_N],
   ['--shell-sample', SHELL_SAMPLE],
+  ['--backups-n', BACKUPS_N],
   ['--pg-schemas', PG_SCHEMAS],
   ...CONCURRENCY.map((c): [string, number] => ['--concurrency', c]),
 ];
@@ -217,22 +221,34 @@ interface FleetRun {
 }
 
 /** `strata fleet migrate` (or runFleet in a child while the CLI has no fleet command), timed as a whole process. */
-function fleetRun(spec: { glob?: string; base?: string; db?: string; schemas?: { query: string }; concurrency: number; backup: boolean }): Promise<FleetRun> {
-  const args = HAS_FLEET_CLI
-    ? [
-        CLI,
-        'fleet',
-        'migrate',
-        ...(spec.glob ? ['--targets', spec.glob] : ['--db', spec.db!, '--schemas-query', spec.schemas!.query]),
-        '--dir',
-        MIGRATIONS,
-        '--concurrency',
-        String(spec.concurrency),
-        '--continue-on-error',
-        ...(spec.backup ? [] : ['--no-backup']),
-        '--json',
-      ]
-    : [CHILD, JSON.stringify({ ...spec, dir: MIGRATIONS })];
+function fleetRun(spec: {
+  glob?: string;
+  base?: string;
+  db?: string;
+  schemas?: { query: string };
+  concurrency: number;
+  backup: boolean;
+  drift?: 'off';
+  /** Through runFleet in bench/fleet-child.mjs even when the CLI has the command (settings the CLI has no flag for). */
+  child?: boolean;
+}): Promise<FleetRun> {
+  const args =
+    HAS_FLEET_CLI && !spec.child
+      ? [
+          CLI,
+          'fleet',
+          'migrate',
+          ...(spec.glob ? ['--targets', spec.glob] : ['--db', spec.db!, '--schemas-query', spec.schemas!.query]),
+          '--dir',
+          MIGRATIONS,
+          '--concurrency',
+          String(spec.concurrency),
+          '--continue-on-error',
+          ...(spec.backup ? [] : ['--no-backup']),
+          '--json',
+        ]
+      : [CHILD, JSON.stringify({ ...spec, dir: MIGRATIONS })];
+  if (spec.glob && !spec.base) throw new Error('a glob needs its base folder');
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', RSS, ...args], { cwd: spec.base ?? WORK });
@@ -292,12 +308,14 @@ async function sqliteBench(): Promise<string> {
   log(`limit: ${N} files`);
   let dir = freshFleet(cache, N, 'run');
   const limit: Row = { label: 'limit: one process, better-sqlite3', targets: N, ms: sqliteLimit(dir) };
+  log(`  limit: ${rate(limit).toFixed(1)}/s`);
   checkFleet(dir, N);
   rows.push(limit);
 
   log(`shell loop: ${SHELL_SAMPLE} files`);
   dir = freshFleet(cache, SHELL_SAMPLE, 'run-shell');
   const shell: Row = { label: `shell loop of strata migrate (sample of ${SHELL_SAMPLE})`, targets: SHELL_SAMPLE, ms: shellLoop(dir) };
+  log(`  shell loop: ${rate(shell).toFixed(2)}/s`);
   checkFleet(dir, SHELL_SAMPLE);
   rows.push(shell);
 
@@ -305,10 +323,12 @@ async function sqliteBench(): Promise<string> {
   for (const backup of BACKUPS) {
     for (const concurrency of CONCURRENCY) {
       log(`fleet migrate: concurrency ${concurrency}, backups ${backup ? 'on' : 'off'}`);
-      dir = freshFleet(cache, N, 'run');
+      const n = backup ? BACKUPS_N : N;
+      dir = freshFleet(cache, n, 'run');
       const run = await fleetRun({ glob: '*.db', base: dir, concurrency, backup });
-      checkFleet(dir, N);
-      const row = { label: `fleet migrate -c ${concurrency}, backups ${backup ? 'on' : 'off'}`, targets: N, ms: run.ms, rssMb: run.rssMb, concurrency, backup };
+      checkFleet(dir, n);
+      const row = { label: `fleet migrate -c ${concurrency}, backups ${backup ? 'on' : 'off'}`, targets: n, ms: run.ms, rssMb: run.rssMb, concurrency, backup };
+      log(`  ${row.label}: ${n} in ${seconds(run.ms).toFixed(1)} s, ${rate(row).toFixed(1)}/s, ${run.rssMb.toFixed(1)} MB`);
       fleetRows.push(row);
       rows.push(row);
     }
@@ -439,12 +459,24 @@ async function postgresBench(): Promise<string> {
     await check();
     const limit: Row = { label: 'limit: one connection, pg', targets: PG_SCHEMAS, ms: limitMs };
     const rows: Row[] = [limit];
-    for (const concurrency of CONCURRENCY) {
+    log(`  limit: ${rate(limit).toFixed(1)}/s`);
+    const runs: { concurrency: number; drift?: 'off' }[] = [
+      ...CONCURRENCY.map((concurrency) => ({ concurrency })),
+      { concurrency: Math.max(...CONCURRENCY), drift: 'off' },
+    ];
+    for (const { concurrency, drift } of runs) {
       await reset();
-      log(`PostgreSQL fleet migrate: concurrency ${concurrency}, backups off`);
-      const run = await fleetRun({ db, schemas: { query: SCHEMA_QUERY }, concurrency, backup: false });
+      log(`PostgreSQL fleet migrate: concurrency ${concurrency}, backups off${drift ? ', drift check off' : ''}`);
+      const run = await fleetRun({ db, schemas: { query: SCHEMA_QUERY }, concurrency, backup: false, ...(drift ? { drift, child: true } : {}) });
       await check();
-      rows.push({ label: `fleet migrate -c ${concurrency}, backups off`, targets: PG_SCHEMAS, ms: run.ms, rssMb: run.rssMb });
+      const row = {
+        label: `fleet migrate -c ${concurrency}, backups off${drift ? ', drift off (runFleet)' : ''}`,
+        targets: PG_SCHEMAS,
+        ms: run.ms,
+        rssMb: run.rssMb,
+      };
+      rows.push(row);
+      log(`  ${row.label}: ${rate(row).toFixed(1)}/s`);
     }
     return [
       `PostgreSQL: ${PG_SCHEMAS.toLocaleString('en')} tenant schemas in one database of the local server, the same two migrations`,
