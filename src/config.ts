@@ -55,6 +55,51 @@ export interface StrataConfig {
    * `backup`, ... over the top-level ones, which are the defaults).
    */
   databases?: Record<string, StrataConfig>;
+  /** A fleet of databases migrated alike (`strata fleet migrate`): where they are and how to roll out. */
+  fleet?: FleetConfig;
+}
+
+/** How to find a fleet's targets: one kind per group. Relative paths are relative to the config file. */
+export interface FleetTargetsConfig {
+  /** A glob of SQLite files (or several). */
+  targets?: string | string[];
+  /** Paths or URLs, in this order. */
+  list?: string[];
+  /** A query on `control` whose first column is each target's path or URL. */
+  targetsQuery?: string;
+  /** The control database `targetsQuery` runs on. */
+  control?: string;
+  /** PostgreSQL schema-per-tenant on `db` (or the top-level "db"): the schema names. */
+  schemas?: string[];
+  /** Or a query on that database returning them (first column). */
+  schemasQuery?: string;
+  /** The database of `schemas` / `schemasQuery`. */
+  db?: string;
+  /** A module whose default (or `targets`) export is an async function returning the targets. */
+  module?: string;
+  /** The group's migrations folder (default: the top-level "dir"). */
+  dir?: string;
+}
+
+/** The `fleet` settings; `--flags` of `strata fleet` override them. */
+export interface FleetConfig extends FleetTargetsConfig {
+  /** A folder per group: name -> its targets and its migrations folder (instead of the targets above). */
+  groups?: Record<string, FleetTargetsConfig>;
+  /** Targets at once (default: the number of cores). */
+  concurrency?: number;
+  /** Migrate this many first; stop unless all succeed. */
+  canary?: number;
+  /** Cumulative stage ends, e.g. "1,10%,100%". */
+  stages?: string;
+  /** Halt the rollout when N (or "N%") targets failed. */
+  maxFailures?: number | string;
+  /** Keep starting targets after a failure. */
+  continueOnError?: boolean;
+  /** Ids or globs of the targets to include / leave out. */
+  only?: string[];
+  exclude?: string[];
+  /** Where run journals go (default `.strata/fleet` beside the config file). */
+  stateDir?: string;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 export { defineConfig } from './config.js';
 export type { StrataConfig, JournalConfig, BackupConfig } from './config.js';
+export type { FleetConfig, FleetTargetsConfig } from './config.js';
 export { createMigrator, DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './create-migrator.js';
 export type { CreateMigratorOptions, SqlMigrator } from './create-migrator.js';
 export { Migrator, DEFAULT_LOCK_TIMEOUT_MS } from './engine/migrator.js';

@@ -59,6 +59,7 @@ const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | '
   dumpSchema: 'string',
   drift: 'string',
   databases: 'object',
+  fleet: 'object',
 };
 
 export interface ConfigFlags {

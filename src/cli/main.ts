@@ -31,6 +31,7 @@ const LOADERS: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: (ctx: C
   adopt: () => import('./commands/adopt.js'),
   schema: () => import('./commands/schema.js'),
   drift: () => import('./commands/drift.js'),
+  fleet: () => import('./commands/fleet.js'),
 };
 
 // `strata status | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -93,7 +93,17 @@ export class PostgresDriver implements SqlDriver<PgClient> {
     if (!this.schemaReady) {
       const present = (await this.client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).rowCount! > 0;
       if (!present && mode === 'read') return { exists: false };
-      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
+      if (!present) {
+        // A tenant schema the user may not create (no CREATE right, a reserved pg_ name) is bad
+        // input for that database, said with a code, not the driver's bare error.
+        await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`).catch((error: unknown) => {
+          throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot create schema ${this.schema} on ${this.description}: ${messageOf(error)}`, {
+            hint: `create it as a user who may (CREATE SCHEMA ${quoteIdentifier(this.schema!)} AUTHORIZATION ...), or grant this user CREATE on the database`,
+            details: { schema: this.schema },
+            cause: error,
+          });
+        });
+      }
       // The schema first: objects a migration creates unqualified land there; public stays
       // reachable for extensions' functions.
       await this.client.query(`SET search_path TO ${quoteIdentifier(this.schema)}, public`);

@@ -1,0 +1,353 @@
+/**
+ * Fleets of real SQLite files: rollout control (canary, stages, max-failures, continue-on-error),
+ * a corrupt file failing alone, only/exclude, dry runs, status, and the CLI's JSON. Most runs use
+ * the calling thread (threads: false) to keep the suite quick; one runs the worker-thread pool.
+ */
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { EventChannel } from '../src/engine/events.js';
+import { discoverTargets, failureLimit, fleetStatus, runFleet, selectTargets, stageEnds, type FleetEvents, type FleetGroup } from '../src/fleet.js';
+import { cli, ledger, parseJson, rejectsWith, tempDir, writeFiles } from './helpers.js';
+
+const NOTES = '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n-- migrate:down\nDROP TABLE notes;\n';
+const DONE = '-- migrate:up\nALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0;\n-- migrate:down\nALTER TABLE notes DROP COLUMN done;\n';
+const JUNK = 'this is not a database, only text long enough to be read as a header and refused\n'.repeat(4);
+
+/** A folder with `migrations/` and `tenants/<name>.db` for each name; names in `corrupt` are text files. */
+function fleet(names: string[], corrupt: string[] = [], migrations: Record<string, string> = { '0001_notes.sql': NOTES, '0002_done.sql': DONE }) {
+  const dir = tempDir('strata-fleet-');
+  writeFiles(dir, Object.fromEntries(Object.entries(migrations).map(([file, sql]) => [`migrations/${file}`, sql])));
+  writeFiles(dir, { 'tenants/.keep': '' });
+  for (const name of names) {
+    const path = join(dir, 'tenants', `${name}.db`);
+    if (corrupt.includes(name)) writeFileSync(path, JUNK);
+    else new Database(path).exec('CREATE TABLE owner (name TEXT)').close();
+  }
+  const groups: FleetGroup[] = [{ targets: { glob: 'tenants/*.db' }, dir: 'migrations' }];
+  const path = (name: string) => join(dir, 'tenants', `${name}.db`);
+  const versions = (name: string) => ledger(path(name)).map((row) => row.version);
+  return { dir, groups, path, versions, base: { base: dir, groups, threads: false, settings: { backup: false as const } } };
+}
+
+const names = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
+
+describe('rollout plan', () => {
+  test('stages are cumulative ends, the canary first, the last one the whole fleet', () => {
+    assert.deepEqual(stageEnds(200, { stages: '1,10%,100%' }), [1, 20, 200]);
+    assert.deepEqual(stageEnds(200, { canary: 5, stages: '1,10%,100%' }), [5, 20, 200]);
+    assert.deepEqual(stageEnds(3, { canary: 10 }), [3]);
+    assert.deepEqual(stageEnds(50, { stages: [1, '1%'] }), [1, 50]);
+    assert.deepEqual(stageEnds(0, {}), []);
+    assert.throws(() => stageEnds(10, { stages: 'ten' }), /--stages expects a number or a percentage/);
+    assert.throws(() => stageEnds(10, { stages: '150%' }), /not a percentage/);
+  });
+
+  test('failures that halt: N, N% (rounded up), 1 by default, none with continueOnError', () => {
+    assert.equal(failureLimit(100, {}), 1);
+    assert.equal(failureLimit(100, { continueOnError: true }), Number.POSITIVE_INFINITY);
+    assert.equal(failureLimit(100, { maxFailures: 3 }), 3);
+    assert.equal(failureLimit(30, { maxFailures: '5%' }), 2);
+    assert.throws(() => failureLimit(10, { maxFailures: '0' }), /positive whole number/);
+  });
+
+  test('only and exclude match ids, file names, schemas and groups; exclude wins', () => {
+    const targets = [
+      { id: 'tenants/a.db', db: '/x/tenants/a.db', dir: '/m' },
+      { id: 'tenants/b.db', db: '/x/tenants/b.db', dir: '/m', group: 'eu' },
+      { id: 'postgres://h/db#acme', db: 'postgres://h/db', schema: 'acme', dir: '/m' },
+    ];
+    assert.deepEqual(
+      selectTargets(targets, ['a.db']).map((t) => t.id),
+      ['tenants/a.db'],
+    );
+    assert.deepEqual(
+      selectTargets(targets, ['tenants/*']).map((t) => t.id),
+      ['tenants/a.db', 'tenants/b.db'],
+    );
+    assert.deepEqual(
+      selectTargets(targets, ['group:eu', 'acme']).map((t) => t.id),
+      ['tenants/b.db', 'postgres://h/db#acme'],
+    );
+    assert.deepEqual(
+      selectTargets(targets, ['**'], ['b.db,acme']).map((t) => t.id),
+      ['tenants/a.db'],
+    );
+  });
+});
+
+describe('discovery', () => {
+  test('a glob is sorted by path; a list keeps its order; a module returns paths and { db, schema }; a database twice is refused', async () => {
+    const { dir } = fleet(['b', 'a', 'c']);
+    const globbed = await discoverTargets([{ targets: { glob: 'tenants/*.db' }, dir: 'migrations' }], { base: dir });
+    assert.deepEqual(
+      globbed.map((t) => t.id),
+      ['tenants/a.db', 'tenants/b.db', 'tenants/c.db'],
+    );
+    assert.equal(globbed[0]!.db, join(dir, 'tenants/a.db'));
+    assert.equal(globbed[0]!.dir, join(dir, 'migrations'));
+    const listed = await discoverTargets([{ targets: { list: ['tenants/c.db', 'postgres://u:secret@h/app'] }, dir: 'migrations' }], { base: dir });
+    assert.deepEqual(
+      listed.map((t) => t.id),
+      ['tenants/c.db', 'postgres://u@h/app'],
+    );
+    assert.equal(listed[1]!.db, 'postgres://u:secret@h/app');
+    writeFiles(dir, { 'targets.mjs': "export default async () => ['tenants/b.db', { db: 'postgres://h/app', schema: 'acme' }];\n" });
+    const fromModule = await discoverTargets([{ name: 'eu', targets: { module: 'targets.mjs' }, dir: 'migrations' }], { base: dir });
+    assert.deepEqual(
+      fromModule.map((t) => [t.id, t.group, t.schema]),
+      [
+        ['tenants/b.db', 'eu', undefined],
+        ['postgres://h/app#acme', 'eu', 'acme'],
+      ],
+    );
+    await rejectsWith(
+      discoverTargets(
+        [
+          { targets: { glob: 'tenants/*.db' }, dir: 'm' },
+          { targets: { list: ['tenants/a.db'] }, dir: 'm' },
+        ],
+        { base: dir },
+      ),
+      'FLEET_TARGETS_INVALID',
+      /found twice/,
+    );
+    await rejectsWith(discoverTargets([{ targets: { module: 'nope.mjs' }, dir: 'm' }], { base: dir }), 'FLEET_TARGETS_INVALID', /cannot load/);
+    await rejectsWith(
+      discoverTargets([{ targets: { query: 'SELECT 1', control: join(dir, 'missing.db') }, dir: 'm' }], { base: dir }),
+      'FLEET_TARGETS_INVALID',
+      /does not exist/,
+    );
+  });
+
+  test('a targets query on a control database: its first column, in its order', async () => {
+    const { dir } = fleet(['a', 'b']);
+    const control = join(dir, 'control.db');
+    const db = new Database(control);
+    db.exec("CREATE TABLE tenants (path TEXT, name TEXT); INSERT INTO tenants VALUES ('tenants/b.db', 'b'), ('tenants/a.db', 'a')");
+    db.close();
+    const found = await discoverTargets([{ targets: { query: 'SELECT path, name FROM tenants ORDER BY name DESC', control }, dir: 'migrations' }], {
+      base: dir,
+    });
+    assert.deepEqual(
+      found.map((t) => t.id),
+      ['tenants/b.db', 'tenants/a.db'],
+    );
+  });
+});
+
+describe('runFleet on SQLite files', () => {
+  test('every target migrated with its own ledger; a corrupt file fails alone and is left as it was', async () => {
+    const f = fleet(names(6), ['t03']);
+    const before = readFileSync(f.path('t03'));
+    const summary = await runFleet({ ...f.base, continueOnError: true, concurrency: 2 });
+    assert.equal(summary.total, 6);
+    assert.equal(summary.succeeded, 5);
+    assert.equal(summary.failed, 1);
+    assert.equal(summary.ok, false);
+    assert.deepEqual(
+      summary.failures.map((x) => [x.id, x.code]),
+      [['tenants/t03.db', 'NOT_A_DATABASE']],
+    );
+    for (const name of names(6).filter((n) => n !== 't03')) assert.deepEqual(f.versions(name), ['1', '2']);
+    assert.deepEqual(readFileSync(f.path('t03')), before);
+    assert.ok(existsSync(summary.journal), 'the run is journalled');
+    // Again: nothing to do, everything up to date, the corrupt one fails again.
+    const again = await runFleet({ ...f.base, continueOnError: true });
+    assert.equal(again.migrated, 0);
+    assert.equal(again.succeeded, 5);
+  });
+
+  test('without --continue-on-error the first failure stops new targets: the rest are skipped with FLEET_HALTED, untouched', async () => {
+    const f = fleet(names(5), ['t02']);
+    const summary = await runFleet({ ...f.base, concurrency: 1 });
+    assert.deepEqual([summary.succeeded, summary.failed, summary.skipped], [1, 1, 3]);
+    assert.equal(summary.halted?.code, 'FLEET_HALTED');
+    for (const name of ['t03', 't04', 't05']) assert.deepEqual(f.versions(name), []);
+  });
+
+  test('a failed canary stops the rollout before the rest start', async () => {
+    const f = fleet(names(6), ['t02']);
+    const summary = await runFleet({ ...f.base, canary: 2, continueOnError: true, concurrency: 4 });
+    assert.deepEqual(summary.stages, [2, 6]);
+    assert.deepEqual([summary.succeeded, summary.failed, summary.skipped], [1, 1, 4]);
+    assert.match(summary.halted!.message, /canary/);
+    for (const name of ['t03', 't04', 't05', 't06']) assert.deepEqual(f.versions(name), []);
+  });
+
+  test('stages: a stage starts only when the one before has finished', async () => {
+    const f = fleet(names(10));
+    const events = new EventChannel<FleetEvents>();
+    const finished: string[] = [];
+    events.on('fleet:target', (e) => finished.push(e.id));
+    const progress: number[] = [];
+    events.on('fleet:progress', (e) => progress.push(e.done));
+    let done: unknown;
+    events.on('fleet:done', (s) => (done = s));
+    const summary = await runFleet({ ...f.base, stages: '1,30%,100%', concurrency: 4, events });
+    assert.deepEqual(summary.stages, [1, 3, 10]);
+    assert.equal(summary.succeeded, 10);
+    assert.equal(finished[0], 'tenants/t01.db');
+    assert.deepEqual(finished.slice(1, 3).sort(), ['tenants/t02.db', 'tenants/t03.db']);
+    assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(done, summary);
+  });
+
+  test('--max-failures halts when reached, with --continue-on-error going past the first', async () => {
+    const f = fleet(names(8), ['t01', 't02', 't03']);
+    const summary = await runFleet({ ...f.base, continueOnError: true, maxFailures: 2, concurrency: 1 });
+    assert.deepEqual([summary.succeeded, summary.failed, summary.skipped], [0, 2, 6]);
+    assert.match(summary.halted!.message, /2 targets failed, the limit \(--max-failures\) is 2/);
+    const percent = await runFleet({ ...fleet(names(8), ['t01', 't02', 't03']).base, maxFailures: '25%', concurrency: 1 });
+    assert.equal(percent.failed, 2);
+  });
+
+  test('only and exclude pick the targets; the others are not in the run', async () => {
+    const f = fleet(names(4));
+    const summary = await runFleet({ ...f.base, only: ['t0[12]*', 't01.db', 't02.db', 't03.db'], exclude: ['t03.db'] });
+    assert.equal(summary.total, 2);
+    assert.deepEqual(f.versions('t01'), ['1', '2']);
+    assert.deepEqual(f.versions('t03'), []);
+  });
+
+  test('a dry run plans each target and writes nothing: no ledger, no journal', async () => {
+    const f = fleet(names(3));
+    const summary = await runFleet({ ...f.base, dryRun: true });
+    assert.equal(summary.dryRun, true);
+    assert.deepEqual(
+      summary.plans,
+      names(3).map((n) => ({ id: `tenants/${n}.db`, versions: ['1', '2'] })),
+    );
+    for (const name of names(3)) assert.deepEqual(f.versions(name), []);
+    assert.equal(existsSync(join(f.dir, '.strata')), false);
+  });
+
+  test('a target that cannot be opened fails with its code; the others go on', async () => {
+    const f = fleet(['a']);
+    const summary = await runFleet({
+      base: f.dir,
+      threads: false,
+      settings: { backup: false },
+      continueOnError: true,
+      groups: [{ targets: { list: ['tenants/a.db', 'no/such/folder/b.db'] }, dir: 'migrations' }],
+    });
+    assert.deepEqual(
+      summary.failures.map((x) => [x.id, x.code]),
+      [['no/such/folder/b.db', 'DB_OPEN_FAILED']],
+    );
+    assert.deepEqual(f.versions('a'), ['1', '2']);
+  });
+
+  test('on worker threads (the pool reused across targets), with backups on', async () => {
+    const f = fleet(names(6));
+    const summary = await runFleet({ base: f.dir, groups: f.groups, concurrency: 2 });
+    assert.equal(summary.threads, 2);
+    assert.equal(summary.succeeded, 6);
+    for (const name of names(6)) assert.deepEqual(f.versions(name), ['1', '2']);
+    assert.ok(existsSync(join(f.dir, 'tenants', 'backups')), 'each target backed up beside it');
+  });
+
+  test('resume: no run to resume is FLEET_RUN_NOT_FOUND; a new migration since is FLEET_RUN_MISMATCH', async () => {
+    const f = fleet(names(2));
+    await rejectsWith(runFleet({ ...f.base, resume: true }), 'FLEET_RUN_NOT_FOUND');
+    const first = await runFleet({ ...f.base });
+    writeFiles(f.dir, { 'migrations/0003_more.sql': '-- migrate:up\nCREATE TABLE more (id INTEGER);\n' });
+    await rejectsWith(runFleet({ ...f.base, resume: first.runId }), 'FLEET_RUN_MISMATCH', /cannot be resumed/);
+    const resumed = await runFleet({ ...f.base, resume: true, runId: 'ignored' }).catch((e: { code: string }) => e.code);
+    assert.equal(resumed, 'FLEET_RUN_MISMATCH');
+  });
+});
+
+describe('fleetStatus', () => {
+  test('a histogram of versions, pending targets, time since migrated, unreadable targets and the last run', async () => {
+    const f = fleet(names(5), ['t05']);
+    await runFleet({ ...f.base, only: ['t01.db', 't02.db', 't03.db'] });
+    // t03 back to version 1: a histogram of 1 and 2; t04 never migrated.
+    new Database(f.path('t03')).exec("DELETE FROM strata_migrations WHERE version = '2'").close();
+    const now = new Date(Date.now() + 60_000);
+    const report = await fleetStatus({ ...f.base, now });
+    assert.deepEqual(report.versions, [
+      { version: null, count: 1 },
+      { version: '1', count: 1 },
+      { version: '2', count: 2 },
+    ]);
+    assert.equal(report.behind, 2);
+    assert.deepEqual(
+      report.unreadable.map((u) => [u.id, u.code]),
+      [['tenants/t05.db', 'NOT_A_DATABASE']],
+    );
+    assert.equal(report.ok, false);
+    const t01 = report.targets.find((t) => t.id === 'tenants/t01.db')!;
+    assert.ok(t01.sinceMs! >= 60_000 && t01.sinceMs! < 120_000, `since ${t01.sinceMs}`);
+    assert.equal(report.targets.find((t) => t.id === 'tenants/t04.db')!.lastAppliedAt, null);
+    assert.equal(report.lastRun?.failed.length, 0);
+    // Status changed nothing.
+    assert.deepEqual(f.versions('t04'), []);
+  });
+
+  test('drift: the targets whose schema changed outside the migrations', async () => {
+    const f = fleet(names(3));
+    await runFleet({ ...f.base });
+    new Database(f.path('t02')).exec('ALTER TABLE notes ADD COLUMN sneaky TEXT').close();
+    const report = await fleetStatus({ ...f.base, check: 'drift' });
+    assert.deepEqual(report.drifting, ['tenants/t02.db']);
+    assert.equal(report.ok, false);
+    assert.match(report.problems[0]!.problems.join(), /sneaky/);
+    const valid = await fleetStatus({ ...f.base, check: 'validate' });
+    assert.equal(valid.ok, true);
+  });
+});
+
+describe('strata fleet (built CLI)', () => {
+  test('migrate --json, status --json: exit 0 when all is well, 1 with the failure named', () => {
+    const f = fleet(names(3), ['t02']);
+    const migrate = cli(['fleet', 'migrate', '--targets', 'tenants/*.db', '--dir', 'migrations', '--continue-on-error', '--no-backup', '--json'], {
+      cwd: f.dir,
+    });
+    assert.equal(migrate.code, 1, migrate.stderr);
+    const summary = parseJson(migrate);
+    assert.deepEqual([summary.succeeded, summary.failed], [2, 1]);
+    assert.equal(summary.failures[0].code, 'NOT_A_DATABASE');
+    const status = cli(['fleet', 'status', '--targets', 'tenants/*.db', '--only', 't01.db', '--only', 't03.db', '--json'], { cwd: f.dir });
+    const report = parseJson(status);
+    assert.deepEqual(report.versions, [{ version: '2', count: 2 }]);
+    // The last run's failure still shows: the fleet is not all good.
+    assert.equal(status.code, 1);
+    assert.equal(report.lastRun.failed[0].id, 'tenants/t02.db');
+    const text = cli(['fleet', 'migrate', '--targets', 'tenants/*.db', '--exclude', 't02.db', '--no-backup'], { cwd: f.dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /fleet: 2 target\(s\): 2 succeeded, 0 failed, 0 skipped/);
+  });
+
+  test('the config\'s "fleet" with a folder per group; bad input is a coded error', () => {
+    const f = fleet(['a', 'b']);
+    writeFiles(f.dir, {
+      'eu/c.db': '',
+      'other-migrations/0001_x.sql': '-- migrate:up\nCREATE TABLE x (id INTEGER);\n',
+      'strata.config.json': JSON.stringify({
+        backup: false,
+        fleet: { groups: { us: { targets: 'tenants/*.db', dir: 'migrations' }, eu: { targets: 'eu/*.db', dir: 'other-migrations' } } },
+      }),
+    });
+    const run = cli(['fleet', 'migrate', '--json'], { cwd: f.dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(parseJson(run).succeeded, 3);
+    assert.deepEqual(
+      ledger(join(f.dir, 'eu/c.db')).map((r) => r.version),
+      ['1'],
+    );
+    assert.deepEqual(f.versions('a'), ['1', '2']);
+    const usage = cli(['fleet', 'migrat'], { cwd: f.dir });
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /did you mean 'migrate'/);
+    writeFiles(f.dir, { 'strata.config.json': JSON.stringify({ fleet: { target: 'x' } }) });
+    const bad = cli(['fleet', 'status'], { cwd: f.dir });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /CONFIG_INVALID.*unknown fleet setting "target"; did you mean "targets"/);
+    writeFiles(f.dir, { 'strata.config.json': '{}' });
+    const nothing = cli(['fleet', 'status', '--targets', 'none/*.db', '--json'], { cwd: f.dir });
+    assert.equal(parseJson(nothing).total, 0);
+  });
+});
