@@ -13,6 +13,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { runFleet } from '../src/fleet/fleet-runner.js';
+import { createPostgresFleetState } from '../src/fleet/postgres-state.js';
 import { describeOnDialect } from './conformance/describe-dialect.js';
 import { DIALECTS } from './conformance/dialects.js';
 import { CLI, tempDir, writeFiles } from './helpers.js';
@@ -159,6 +161,38 @@ await describeOnDialect('fleet runners', DIALECTS.find((d) => d.name === 'postgr
       } finally {
         db.close();
       }
+    }
+  });
+
+  test('a canary that fails on one runner stops the others too: they wait for the stage, then see its failure', async () => {
+    const root = tempDir('strata-fleet-canary-');
+    writeFiles(root, {
+      'migrations/0001_notes.sql': '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n',
+      // Sorted first: the canary.
+      'tenants/a-broken.db': 'not a database',
+    });
+    for (const name of ['b', 'c', 'd', 'e']) new Database(join(root, 'tenants', `${name}.db`)).close();
+    const runner = () =>
+      runFleet({
+        base: root,
+        groups: [{ targets: { glob: 'tenants/*.db' }, dir: 'migrations' }],
+        canary: 1,
+        continueOnError: true,
+        concurrency: 1,
+        threads: false,
+        settings: { backup: false },
+        state: createPostgresFleetState(stateUrl),
+        runId: 'canary-test',
+      });
+    const summaries = await Promise.all([runner(), runner()]);
+    for (const summary of summaries) {
+      assert.equal(summary.halted?.code, 'FLEET_HALTED');
+      assert.deepEqual([summary.failed, summary.succeeded, summary.skipped], [1, 0, 4]);
+    }
+    for (const name of ['b', 'c', 'd', 'e']) {
+      const db = new Database(join(root, 'tenants', `${name}.db`), { readonly: true });
+      assert.deepEqual(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'notes'").get(), { n: 0 }, name);
+      db.close();
     }
   });
 });

@@ -229,11 +229,21 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
         await Promise.race(inFlight);
       }
       if (halted || options.signal?.aborted) break;
+      // Runners sharing a state (many machines) see each other's failures: the stage is over for
+      // all of them (a shared store's claim waits for it), so its failures are in the records.
+      if (options.state) failed = Math.max(failed, (await store.records()).filter((r) => r.state === 'failed').length);
       const isCanary = options.canary !== undefined && index === 0 && stages.length > 1;
       if (isCanary && failed > failedBefore) {
         halted = {
           code: ErrorCode.FLEET_HALTED,
           message: `not started: ${failed - failedBefore} of the ${end} canary target(s) failed; the rollout stops unless every canary succeeds`,
+        };
+        break;
+      }
+      if (options.state && failed >= maxFailures) {
+        halted = {
+          code: ErrorCode.FLEET_HALTED,
+          message: `not started: ${failed} targets failed on the runners of this run, the limit (--max-failures) is ${maxFailures}`,
         };
         break;
       }
