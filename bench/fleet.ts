@@ -152,6 +152,8 @@ function freshFleet(cache: string, n: number, name: string): string {
     for (let k = 0; k < n; k++) copyFileSync(join(cache, tenantName(k)), join(dir, tenantName(k)));
   }
   rmSync(join(dir, '.complete'), { force: true });
+  // The copy's dirty pages written out now, not during the next timed run (every close checkpoints and syncs).
+  execFileSync('sync');
   return dir;
 }
 
