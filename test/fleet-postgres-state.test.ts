@@ -191,6 +191,26 @@ await describeOnDialect('fleet state', DIALECTS.find((d) => d.name === 'postgres
     );
   });
 
+  test('close() with a claim unfinished lets it go (another runner recovers it); a kept connection that dropped is replaced', async () => {
+    const [a, b] = [store(), store()];
+    await a.open(run('r-close'), targets(3));
+    await b.open(run('r-close'), targets(3));
+    const first = await a.claim('a:1', Number.POSITIVE_INFINITY);
+    await first!.finish({ state: 'succeeded' });
+    // The holder kept for the next claim is ended by the server between two targets.
+    await withPostgres(async (client) => {
+      await client.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'strata fleet claim' AND datname = current_database() AND state = 'idle'",
+      );
+    }, url);
+    const second = await a.claim('a:1', Number.POSITIVE_INFINITY);
+    assert.equal(second?.target.id, targets(2)[1]!.id);
+    await a.close();
+    const taken = await b.claim('b:1', 2);
+    assert.deepEqual([taken?.target.id, taken?.recovered], [targets(2)[1]!.id, true]);
+    await taken!.finish({ state: 'succeeded' });
+  });
+
   test('halt skips every pending target with the reason; running ones finish', async () => {
     const s = store();
     await s.open(run('r-halt'), targets(5));

@@ -94,6 +94,8 @@ class PostgresFleetState implements FleetStateStore {
   private controlLost: unknown;
   /** Holder connections between targets, kept for the next claim. */
   private readonly idleHolders: pg.Client[] = [];
+  /** Every connection this store opened and has not ended: close() ends them all (an unfinished claim's lock goes with it). */
+  private readonly connections = new Set<pg.Client>();
   /** Ids this store holds a claim on now: never claimed twice by the same runner. */
   private readonly held = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -198,9 +200,11 @@ class PostgresFleetState implements FleetStateStore {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-    const clients = [this.control, ...this.idleHolders.splice(0)];
     this.control = undefined;
-    await Promise.all(clients.map((client) => client?.end().catch(() => undefined)));
+    this.idleHolders.length = 0;
+    const clients = [...this.connections];
+    this.connections.clear();
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }
 
   /**
@@ -360,7 +364,7 @@ class PostgresFleetState implements FleetStateStore {
     if (this.controlLost !== undefined) {
       // The connection dropped between two statements: connect again (a failure then is reported).
       this.controlLost = undefined;
-      await this.control?.end().catch(() => undefined);
+      if (this.control) await this.end(this.control);
       this.control = undefined;
     }
     if (!this.control) {
@@ -373,16 +377,24 @@ class PostgresFleetState implements FleetStateStore {
 
   /** A holder connection with a transaction open, ready to take one target's lock. */
   private async holder(): Promise<pg.Client> {
-    const client = this.idleHolders.pop() ?? (await this.connect('strata fleet claim'));
-    try {
-      await client.query('BEGIN');
-      // Idle in a transaction for as long as a target migrates: the server's idle timeouts must not end it.
-      await client.query('SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0');
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw stateError(error, this.description);
+    // A kept connection may have dropped since its last target: then one new connection.
+    for (let kept = this.idleHolders.pop(); ; kept = undefined) {
+      const client = kept ?? (await this.connect('strata fleet claim'));
+      try {
+        await client.query('BEGIN');
+        // Idle in a transaction for as long as a target migrates: the server's idle timeouts must not end it.
+        await client.query('SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0');
+        return client;
+      } catch (error) {
+        await this.end(client);
+        if (!kept) throw stateError(error, this.description);
+      }
     }
-    return client;
+  }
+
+  private async end(client: pg.Client): Promise<void> {
+    this.connections.delete(client);
+    await client.end().catch(() => undefined);
   }
 
   private async release(holder: pg.Client, end: 'COMMIT' | 'ROLLBACK', discard = false): Promise<void> {
@@ -395,7 +407,7 @@ class PostgresFleetState implements FleetStateStore {
     } catch {
       // A lost holder: its lock went with its connection.
     }
-    await holder.end().catch(() => undefined);
+    await this.end(holder);
   }
 
   private async connect(applicationName: string): Promise<pg.Client> {
@@ -404,6 +416,7 @@ class PostgresFleetState implements FleetStateStore {
     client.on('error', () => undefined);
     try {
       await client.connect();
+      this.connections.add(client);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw new StrataError(ErrorCode.DB_OPEN_FAILED, `cannot connect to the fleet state at ${this.description}: ${messageOf(error)}`, {
