@@ -349,5 +349,37 @@ describe('strata fleet (built CLI)', () => {
     writeFiles(f.dir, { 'strata.config.json': '{}' });
     const nothing = cli(['fleet', 'status', '--targets', 'none/*.db', '--json'], { cwd: f.dir });
     assert.equal(parseJson(nothing).total, 0);
+    const none = cli(['fleet', 'migrate', '--targets', 'none/*.db'], { cwd: f.dir });
+    assert.equal(none.code, 0);
+    assert.match(none.stderr, /no target found/);
+  });
+
+  test('in a log (not a terminal): a progress line with the rate at each tick, and each failure as it happens', () => {
+    const f = fleet(names(4), ['t04'], {
+      '0001_slow.sql': '-- migrate:up\nCREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000) SELECT x FROM c;\n',
+    });
+    const run = cli(['fleet', 'migrate', '--targets', 'tenants/*.db', '--concurrency', '1', '--no-backup', '--continue-on-error'], {
+      cwd: f.dir,
+      env: { STRATA_PROGRESS_INTERVAL_MS: '20' },
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /^fleet: \d\/4 done(, 1 failed)?, [\d.]+\/s/m);
+    assert.match(run.stderr, /^FAILED tenants\/t04.db: NOT_A_DATABASE/m);
+    assert.doesNotMatch(run.stdout, /\x1b\[/, 'no redrawn line in a log');
+  });
+});
+
+describe('cancelling', () => {
+  test('an aborted run stops starting targets; the rest stay pending and --resume finishes them', async () => {
+    const f = fleet(names(5));
+    const controller = new AbortController();
+    const events = new EventChannel<FleetEvents>();
+    events.on('fleet:target', () => controller.abort());
+    const stopped = await runFleet({ ...f.base, concurrency: 1, signal: controller.signal, events });
+    assert.deepEqual([stopped.succeeded, stopped.pending, stopped.cancelled, stopped.ok], [1, 4, true, false]);
+    assert.deepEqual(f.versions('t02'), []);
+    const resumed = await runFleet({ ...f.base, resume: true });
+    assert.equal(resumed.runId, stopped.runId);
+    assert.deepEqual([resumed.succeeded, resumed.resumedPast, resumed.pending, resumed.ok], [5, 1, 0, true]);
   });
 });

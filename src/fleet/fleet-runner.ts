@@ -12,11 +12,12 @@
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventChannel } from '../engine/events.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import { discoverTargets, type FleetGroup } from './discover-targets.js';
 import { DEFAULT_FLEET_STATE_DIR, FileStateStore, journalPath, latestRunId, newRunId, thisRunner } from './file-state.js';
-import type { FleetClaim, FleetStateStore, FleetTarget } from './fleet-state.js';
+import type { FleetClaim, FleetStateStore, FleetTarget, TargetRecord } from './fleet-state.js';
 import { failureLimit, selectTargets, stageEnds } from './rollout-plan.js';
 import { runFingerprint } from './run-fingerprint.js';
 import { type Shard, targetsOfShard } from './shard.js';
@@ -133,6 +134,9 @@ export interface FleetEvents {
   'fleet:done': FleetSummary;
 }
 
+/** How often a runner that finished its part of a stage looks whether other runners finished theirs. */
+const STAGE_POLL_MS = 250;
+
 export const DEFAULT_FLEET_CONCURRENCY = (): number => availableParallelism();
 
 /** The targets of a scope: discovered (or given), then `only` / `exclude`. */
@@ -212,9 +216,9 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
     };
 
     for (const [index, end] of stages.entries()) {
-      const failedBefore = failed;
       const inFlight = new Set<Promise<void>>();
       let exhausted = false;
+      let stageRecords: TargetRecord[] = [];
       while (true) {
         while (!exhausted && !halted && !options.signal?.aborted && inFlight.size < concurrency) {
           const claim = await store.claim(runner, end);
@@ -225,25 +229,36 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
           const running: Promise<void> = handle(claim).finally(() => inFlight.delete(running));
           inFlight.add(running);
         }
-        if (inFlight.size === 0) break;
-        await Promise.race(inFlight);
+        if (inFlight.size > 0) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        if (halted || options.signal?.aborted) break;
+        // Runners sharing the state (many machines) may still hold targets of this stage: it
+        // ends when they finish them, or die (their targets then come back to be claimed).
+        stageRecords = await store.records();
+        if (!stageRecords.some((r) => r.state === 'running' && r.position < end && r.runner !== runner)) break;
+        await sleep(STAGE_POLL_MS);
+        exhausted = false;
       }
       if (halted || options.signal?.aborted) break;
-      // Runners sharing a state (many machines) see each other's failures: the stage is over for
-      // all of them (a shared store's claim waits for it), so its failures are in the records.
-      if (options.state) failed = Math.max(failed, (await store.records()).filter((r) => r.state === 'failed').length);
-      const isCanary = options.canary !== undefined && index === 0 && stages.length > 1;
-      if (isCanary && failed > failedBefore) {
+      // Every runner sharing the state has finished this stage: its failures (theirs too) count
+      // toward --max-failures.
+      const failedNow = stageRecords.filter((r) => r.state === 'failed').length;
+      if (failedNow > failed) failed = failedNow;
+      if (failed >= maxFailures && index < stages.length - 1) {
         halted = {
           code: ErrorCode.FLEET_HALTED,
-          message: `not started: ${failed - failedBefore} of the ${end} canary target(s) failed; the rollout stops unless every canary succeeds`,
+          message: `not started: ${failed} targets failed (on every runner of the run), the limit (--max-failures) is ${maxFailures}`,
         };
         break;
       }
-      if (options.state && failed >= maxFailures) {
+      const isCanary = options.canary !== undefined && index === 0 && stages.length > 1;
+      const canaryFailed = isCanary ? stageRecords.filter((r) => r.state === 'failed' && r.position < end).length : 0;
+      if (canaryFailed > 0) {
         halted = {
           code: ErrorCode.FLEET_HALTED,
-          message: `not started: ${failed} targets failed on the runners of this run, the limit (--max-failures) is ${maxFailures}`,
+          message: `not started: ${canaryFailed} of the ${end} canary target(s) failed; the rollout stops unless every canary succeeds`,
         };
         break;
       }

