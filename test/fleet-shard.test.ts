@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { parseShard, shardOf, targetsOfShard } from '../src/fleet/shard.js';
 import { ErrorCode } from '../src/model/errors.js';
-import { ROOT } from './helpers.js';
+import { cli, ROOT, tempDir, writeFiles } from './helpers.js';
 
 const fleet = Array.from({ length: 1000 }, (_, k) => ({ id: `tenants/customer-${k}.db` }));
 
@@ -55,4 +58,36 @@ test('--shard takes i/n with 1 <= i <= n; anything else is USAGE', () => {
   assert.deepEqual(parseShard('2/4'), { index: 2, count: 4 });
   assert.deepEqual(parseShard(' 1 / 1 '), { index: 1, count: 1 });
   for (const bad of ['0/4', '5/4', '2of4', '1/0', '-1/2', '', '1.5/3']) assert.throws(() => parseShard(bad), { code: ErrorCode.USAGE }, bad);
+});
+
+test('strata fleet migrate --shard 1/2 then 2/2: every tenant migrated once, each by one job; bad --shard and --state are USAGE', () => {
+  const root = tempDir('strata-fleet-shard-');
+  writeFiles(root, { 'migrations/0001_notes.sql': '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n' });
+  mkdirSync(join(root, 'tenants'));
+  const ids = Array.from({ length: 12 }, (_, k) => `tenants/t${k}.db`);
+  for (const id of ids) new Database(join(root, id)).close();
+  const migrated: string[] = [];
+  for (const shard of ['1/2', '2/2']) {
+    const run = cli(['fleet', 'migrate', '--targets', 'tenants/*.db', '--dir', 'migrations', '--no-backup', '--shard', shard, '--json'], { cwd: root });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as { total: number; migrated: number };
+    assert.equal(summary.migrated, summary.total);
+    migrated.push(...ids.filter((id) => shardOf(id, 2) === Number(shard[0])));
+    assert.equal(summary.total, ids.filter((id) => shardOf(id, 2) === Number(shard[0])).length);
+  }
+  assert.deepEqual([...migrated].sort(), [...ids].sort());
+  for (const id of ids) {
+    const db = new Database(join(root, id), { readonly: true });
+    assert.deepEqual(db.prepare('SELECT version FROM strata_migrations').all(), [{ version: '1' }], id);
+    db.close();
+  }
+  for (const args of [
+    ['--shard', '3/2'],
+    ['--state', 'mysql://x@h/db', '--run', 'r'],
+    ['--state', 'postgres://x@h/db'],
+  ]) {
+    const run = cli(['fleet', 'migrate', '--targets', 'tenants/*.db', '--dir', 'migrations', ...args], { cwd: root });
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, /USAGE/);
+  }
 });

@@ -110,9 +110,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const sharedState = string('state') ?? fleet.state;
   if (sharedState !== undefined && !isPostgresStateUrl(sharedState))
-    throw usage(`--state ${JSON.stringify(sharedState)} is not a postgres:// URL`, 'runners share a rollout through PostgreSQL: --state postgres://user@host/db (a journal folder on one machine is --state-dir)');
+    throw usage(
+      `--state ${JSON.stringify(sharedState)} is not a postgres:// URL`,
+      'runners share a rollout through PostgreSQL: --state postgres://user@host/db (a journal folder on one machine is --state-dir)',
+    );
   if (sharedState !== undefined && values.run === undefined)
-    throw usage('runners sharing --state join one rollout by its name: give --run ID (the same in every runner)', 'e.g. --run release-42, or your CI pipeline id');
+    throw usage(
+      'runners sharing --state join one rollout by its name: give --run ID (the same in every runner)',
+      'e.g. --run release-42, or your CI pipeline id',
+    );
   if (values.run !== undefined && values.resume !== true && sharedState === undefined)
     throw usage('--run names the run to resume: give --resume with it', 'e.g. strata fleet migrate --resume --run 20261203T093100Z-abc');
   const events = new EventChannel<FleetEvents>();
