@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { runFingerprint } from '../src/fleet/run-fingerprint.js';
 import { parseShard, shardOf, targetsOfShard } from '../src/fleet/shard.js';
 import { ErrorCode } from '../src/model/errors.js';
 import { cli, ROOT, tempDir, writeFiles } from './helpers.js';
@@ -90,4 +91,13 @@ test('strata fleet migrate --shard 1/2 then 2/2: every tenant migrated once, eac
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /USAGE/);
   }
+});
+
+test('runners in checkouts at other paths compute the same run fingerprint (they join one shared run)', () => {
+  const [a, b] = [tempDir('strata-checkout-a-'), tempDir('strata-checkout-b-')];
+  for (const root of [a, b]) writeFiles(root, { 'migrations/0001_notes.sql': '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n' });
+  const targets = (root: string) => ['tenants/x.db', 'tenants/y.db'].map((id) => ({ id, db: join(root, id), dir: join(root, 'migrations') }));
+  assert.equal(runFingerprint(targets(a)), runFingerprint(targets(b)));
+  writeFiles(b, { 'migrations/0002_more.sql': '-- migrate:up\nCREATE TABLE more (id INTEGER PRIMARY KEY);\n' });
+  assert.notEqual(runFingerprint(targets(a)), runFingerprint(targets(b)));
 });
