@@ -103,6 +103,8 @@ export interface FleetConfig extends FleetTargetsConfig {
   exclude?: string[];
   /** Where run journals go (default `.strata/fleet` beside the config file). */
   stateDir?: string;
+  /** Runners on many machines share one rollout through this PostgreSQL database (`postgres://...`; `--state`); name the run with `--run`. */
+  state?: string;
 }
 
 /**

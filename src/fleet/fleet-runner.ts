@@ -20,6 +20,7 @@ import { DEFAULT_FLEET_STATE_DIR, FileStateStore, journalPath, latestRunId, newR
 import type { FleetClaim, FleetStateStore, FleetTarget, TargetRecord } from './fleet-state.js';
 import { failureLimit, selectTargets, stageEnds } from './rollout-plan.js';
 import { runFingerprint } from './run-fingerprint.js';
+import { type Shard, targetsOfShard } from './shard.js';
 import type { FleetEngineSettings, TargetOutcome } from './target-task.js';
 import { createTaskPool } from './worker-pool.js';
 
@@ -41,6 +42,8 @@ export interface FleetScope {
   exclude?: readonly string[];
   /** false: no worker threads (every target on the calling thread). Default: threads when concurrency > 1. */
   threads?: boolean;
+  /** Only this part of the fleet (`--shard 2/4`): runners that share no state split it by a hash of each target's id. */
+  shard?: Shard;
 }
 
 export interface RunFleetOptions extends FleetScope {
@@ -139,7 +142,8 @@ export const DEFAULT_FLEET_CONCURRENCY = (): number => availableParallelism();
 /** The targets of a scope: discovered (or given), then `only` / `exclude`. */
 export async function scopeTargets(scope: FleetScope): Promise<FleetTarget[]> {
   const found = scope.targets ? [...scope.targets] : await discoverTargets(scope.groups ?? [], { base: scope.base });
-  return selectTargets(found, scope.only, scope.exclude);
+  const selected = selectTargets(found, scope.only, scope.exclude);
+  return scope.shard ? targetsOfShard(selected, scope.shard) : selected;
 }
 
 export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> {

@@ -12,7 +12,8 @@ export function runFingerprint(targets: readonly FleetTarget[]): string {
   const hash = createHash('sha256');
   for (const id of targets.map((t) => t.id).sort()) hash.update(`target\0${id}\0`);
   for (const dir of [...new Set(targets.map((t) => t.dir))].sort()) {
-    hash.update(`dir\0${dir}\0`);
+    // Not the folder's path: runners on machines with other checkout paths join the same run.
+    hash.update('dir\0');
     for (const file of filesOf(dir))
       hash
         .update(`${file}\0`)

@@ -155,6 +155,8 @@ export const ErrorCode = {
   LOCKED_BY_OTHER_TAB: 'LOCKED_BY_OTHER_TAB',
   /** The database was migrated by a newer build of the app (details.versions: applied steps this build does not know). */
   DATABASE_NEWER: 'DATABASE_NEWER',
+  /** The fleet's shared state database failed (unreachable, read-only); the targets' own ledgers are untouched. */
+  FLEET_STATE_FAILED: 'FLEET_STATE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

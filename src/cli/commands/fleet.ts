@@ -23,6 +23,7 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig, resolveSettings, type ConfigFlags } from '../config.js';
 import { nearestName } from '../nearest-name.js';
 import { formatMs, table, type Output } from '../output.js';
+import { createPostgresFleetState, isPostgresStateUrl, parseShard } from 'strata-migrate/fleet';
 import { ProgressTicker } from '../progress-ticker.js';
 
 const ACTIONS = ['migrate', 'status', 'validate', 'drift'] as const;
@@ -47,6 +48,7 @@ const FLEET_KEYS: Record<keyof FleetConfig, true> = {
   only: true,
   exclude: true,
   stateDir: true,
+  state: true,
 };
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -86,6 +88,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     only: strings('only') ?? fleet.only,
     exclude: strings('exclude') ?? fleet.exclude,
     settings: engineSettings(ctx, settings),
+    ...(string('shard') ? { shard: parseShard(string('shard')!) } : {}),
   };
   // The journal lives beside the config (or here), whichever way the targets were given.
   const stateBase = file ? dirname(file) : cwd;
@@ -105,7 +108,18 @@ export async function run(ctx: CommandContext): Promise<number> {
     printStatus(report, output);
     return report.ok ? 0 : 1;
   }
-  if (values.run !== undefined && values.resume !== true)
+  const sharedState = string('state') ?? fleet.state;
+  if (sharedState !== undefined && !isPostgresStateUrl(sharedState))
+    throw usage(
+      `--state ${JSON.stringify(sharedState)} is not a postgres:// URL`,
+      'runners share a rollout through PostgreSQL: --state postgres://user@host/db (a journal folder on one machine is --state-dir)',
+    );
+  if (sharedState !== undefined && values.run === undefined)
+    throw usage(
+      'runners sharing --state join one rollout by its name: give --run ID (the same in every runner)',
+      'e.g. --run release-42, or your CI pipeline id',
+    );
+  if (values.run !== undefined && values.resume !== true && sharedState === undefined)
     throw usage('--run names the run to resume: give --resume with it', 'e.g. strata fleet migrate --resume --run 20261203T093100Z-abc');
   const events = new EventChannel<FleetEvents>();
   const stopProgress = showFleetProgress(events, output);
@@ -127,6 +141,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       dryRun: values['dry-run'] === true,
       stateDir: absoluteFrom(string('state-dir') ? cwd : stateBase, stateDir ?? '.strata/fleet'),
       resume: values.resume === true ? (string('run') ?? true) : undefined,
+      ...(sharedState === undefined ? {} : { state: createPostgresFleetState(sharedState), runId: string('run') }),
       signal: controller.signal,
       events,
     });
