@@ -26,9 +26,9 @@ export function refuseSystemSchema(schema: string, family: SqlFamily | 'any', wh
     `${what} names ${JSON.stringify(schema)}, a schema of the database server itself: Strata does not write there`,
     {
       hint:
-      family === 'mysql'
-        ? 'point the URL at a database of your application (mysql://user@host/app)'
-        : 'name a schema of your application (e.g. --schema app), or leave it out to use the default one',
+        family === 'mysql'
+          ? 'point the URL at a database of your application (mysql://user@host/app)'
+          : 'name a schema of your application (e.g. --schema app), or leave it out to use the default one',
       details: { schema },
     },
   );
