@@ -12,6 +12,7 @@ import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
 import { sqliteDialect } from './dialect.js';
+import { databaseBusy } from '../../../fs/database-busy.js';
 import { acquireFileLock } from './sqlite-lock.js';
 import { sqliteSql } from './sqlite-sql.js';
 
@@ -76,7 +77,13 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
 
   async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
     if (this.db) {
-      if (mode === 'write' && this.owned && !this.db.readonly) this.applyPragmas(this.db);
+      if (mode === 'write' && this.owned && !this.db.readonly) {
+        try {
+          this.applyPragmas(this.db);
+        } catch (error) {
+          throw this.busy(error, 'nothing was changed') ?? error;
+        }
+      }
       return { exists: true };
     }
     const memory = this.path === ':memory:';
@@ -101,7 +108,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
       if (mode === 'write') this.applyPragmas(db);
     } catch (error) {
       db.close();
-      throw openError(this.path, error);
+      throw this.busy(error, 'nothing was changed') ?? openError(this.path, error);
     }
     this.db = db;
     return { exists: true };
@@ -123,16 +130,42 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     return statement;
   }
 
+  /**
+   * SQLITE_BUSY after the busy timeout as DATABASE_BUSY (who holds the lock, how long we waited);
+   * null for any other error. `outcome`: what the failure left as it was, when this layer knows.
+   */
+  private busy(error: unknown, outcome?: string): StrataError | null {
+    return databaseBusy(error, {
+      description: this.description,
+      path: this.path === ':memory:' ? undefined : this.path,
+      waitedMs: this.pragmas.busyTimeoutMs,
+      setting: `"pragmas": { "busyTimeoutMs": ... } in the config (now ${this.pragmas.busyTimeoutMs})`,
+      outcome,
+    });
+  }
+
   async exec(sql: string): Promise<void> {
-    this.connection.exec(sql);
+    try {
+      this.connection.exec(sql);
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.prepared(sql).all(...params) as T[];
+    try {
+      return this.prepared(sql).all(...params) as T[];
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
-    return { changes: this.prepared(sql).run(...params).changes };
+    try {
+      return { changes: this.prepared(sql).run(...params).changes };
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async tableExists(table: string): Promise<boolean> {
@@ -151,11 +184,19 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async begin(): Promise<void> {
-    this.prepared(sqliteSql.beginWrite).run();
+    try {
+      this.prepared(sqliteSql.beginWrite).run();
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async commit(): Promise<void> {
-    this.prepared('COMMIT').run();
+    try {
+      this.prepared('COMMIT').run();
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async rollback(): Promise<void> {
