@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import type { BetterSqlite3Database, BetterSqlite3Statement } from './better-sqlite3-database.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
@@ -13,6 +13,7 @@ import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
 import { sqliteDialect } from './dialect.js';
 import { databaseBusy } from '../../../fs/database-busy.js';
+import { ioFailureCode } from '../../../fs/io-failure.js';
 import { acquireFileLock } from './sqlite-lock.js';
 import { sqliteSql } from './sqlite-sql.js';
 
@@ -247,6 +248,16 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 }
 
+/** Whether the file system holding `path` has (next to) no space left. */
+function nearlyFull(path: string): boolean {
+  try {
+    const info = statfsSync(dirname(path));
+    return info.bavail * info.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
 /** How messages name a SQLite database: `sqlite:` and its path relative to the current folder. */
 export function describeSqlitePath(path: string): string {
   return `sqlite:${path === ':memory:' ? path : relative(process.cwd(), path) || path}`;
@@ -254,6 +265,16 @@ export function describeSqlitePath(path: string): string {
 
 function openError(path: string, error: unknown): StrataError {
   const code = (error as { code?: string }).code;
+  let machine = ioFailureCode(error);
+  // SQLite reports a full disk under its -shm/-wal as a plain I/O error.
+  if (machine === ErrorCode.IO_ERROR && nearlyFull(path)) machine = ErrorCode.DISK_FULL;
+  if (machine === ErrorCode.DISK_FULL) {
+    return new StrataError(ErrorCode.DISK_FULL, `cannot use ${path}: no space left on the device holding it (${messageOf(error)})`, {
+      hint: 'nothing was changed; free space there (SQLite needs room for its journal or WAL beside the database), then run it again',
+      cause: error,
+      details: { path },
+    });
+  }
   if (code === 'SQLITE_NOTADB') {
     return new StrataError(ErrorCode.NOT_A_DATABASE, `${path} is not a SQLite database`, {
       hint: 'point --db at a SQLite file, or at a path where a new database may be created',
