@@ -16,6 +16,7 @@ import { DEFAULT_IMPORT_BATCH_ROWS } from '../src/import/table-importer.js';
 import { FILE_COPY_MIN_BYTES } from '../src/backup/providers/sqlite-provider.js';
 import { DEFAULT_BACKUPS_KEPT } from '../src/targets/document/document-store.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from '../src/cli/progress-ticker.js';
+import { DEFAULT_CONFIG_LOAD_TIMEOUT_MS } from '../src/sources/module-loader.js';
 import { browserBuildOptions, browserEntries } from '../scripts/bundle-browser.mjs';
 import { docPages, readPage } from './docs-blocks.js';
 
@@ -40,6 +41,12 @@ const CLAIMS: { what: string; page: string; pattern: RegExp; actual: () => numbe
   { what: 'SQLite file-copy backups from (MiB)', page: 'docs/sqlite.md', pattern: /From (\d+) MiB up/, actual: () => FILE_COPY_MIN_BYTES / 1024 / 1024 },
   { what: 'document backups kept', page: 'docs/documents-and-browsers.md', pattern: /the newest (\d+) are kept/, actual: () => DEFAULT_BACKUPS_KEPT },
   { what: 'progress line interval (s)', page: 'docs/configuration.md', pattern: /at least every (\d+) s/, actual: () => DEFAULT_PROGRESS_INTERVAL_MS / 1000 },
+  {
+    what: 'config module load timeout (s)',
+    page: 'docs/configuration.md',
+    pattern: /has (\d+) s to finish loading/,
+    actual: () => DEFAULT_CONFIG_LOAD_TIMEOUT_MS / 1000,
+  },
 ];
 
 describe('figures in the docs', () => {

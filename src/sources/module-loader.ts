@@ -129,10 +129,12 @@ export async function readSettingsFile(file: string, what: string, missingHint: 
   return defaultExport(module) ?? module;
 }
 
-/** How long a settings module may take to load (its top-level awaits): STRATA_CONFIG_TIMEOUT_MS, default 30 s. */
+/** How long a settings module may take to load (its top-level awaits) unless STRATA_CONFIG_TIMEOUT_MS says otherwise. */
+export const DEFAULT_CONFIG_LOAD_TIMEOUT_MS = 30_000;
+
 function loadTimeoutMs(): number {
   const configured = Number(process.env.STRATA_CONFIG_TIMEOUT_MS);
-  return Number.isFinite(configured) && configured > 0 ? Math.min(configured, 2_147_483_647) : 30_000;
+  return Number.isFinite(configured) && configured > 0 ? Math.min(configured, 2_147_483_647) : DEFAULT_CONFIG_LOAD_TIMEOUT_MS;
 }
 
 /**
