@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { checkConfig } from '../src/cli/config.js';
 import { StrataError } from '../src/model/errors.js';
+import { SqliteDriver } from '../src/targets/sql/sqlite/sqlite-driver.js';
 import { assertFailure, assertOk, cli, parseJson, query, tempDir, writeFiles } from './helpers.js';
 
 /** The CONFIG_INVALID message checkConfig gives `value` (fails when it accepts it). */
@@ -137,4 +138,15 @@ describe('config files through the CLI', () => {
     const result = cli(['status'], { cwd: dir, env: { STRATA_CONFIG_TIMEOUT_MS: '500' } });
     assertFailure(result, 'CONFIG_INVALID');
   });
+});
+
+test('pragmas given in code are checked too: never written into a PRAGMA as SQL', () => {
+  const db = join(tempDir('strata-config-'), 'app.db');
+  for (const pragmas of [{ journalMode: 'wal; DROP TABLE a' }, { synchronous: 'normal; x' }, { busyTimeoutMs: -1 }]) {
+    assert.throws(
+      () => new SqliteDriver(db, { pragmas: pragmas as never }),
+      (error: unknown) => error instanceof StrataError && error.code === 'CONFIG_INVALID' && /pragmas\.\w+ must be/.test(error.message),
+    );
+  }
+  assert.ok(new SqliteDriver(db, { pragmas: { journalMode: 'delete', synchronous: 'full' } }));
 });

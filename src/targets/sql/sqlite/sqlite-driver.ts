@@ -50,6 +50,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
 
   constructor(database: string | BetterSqlite3Database, options: SqliteDriverOptions = {}) {
     this.pragmas = { ...DEFAULT_SQLITE_PRAGMAS, ...options.pragmas };
+    checkPragmas(this.pragmas);
     if (typeof database === 'string') {
       this.path = database;
       this.owned = true;
@@ -245,6 +246,32 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     this.statements.clear();
     if (this.db && this.owned) this.db.close();
     if (this.owned) this.db = undefined;
+  }
+}
+
+const PRAGMA_VALUES = {
+  journalMode: ['wal', 'delete', 'truncate', 'persist', 'memory', 'off'],
+  synchronous: ['off', 'normal', 'full', 'extra'],
+} as const;
+
+/**
+ * The pragmas are written into PRAGMA statements: a value from code (the CLI's config schema
+ * checks files) must be one SQLite knows, never text that would run as SQL.
+ */
+function checkPragmas(pragmas: Required<SqlitePragmas>): void {
+  for (const key of ['journalMode', 'synchronous'] as const) {
+    if (!(PRAGMA_VALUES[key] as readonly string[]).includes(pragmas[key])) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `pragmas.${key} must be one of ${PRAGMA_VALUES[key].join(', ')}, got ${JSON.stringify(pragmas[key])}`, {
+        hint: `set pragmas.${key} to one of those, or leave it out for ${JSON.stringify(DEFAULT_SQLITE_PRAGMAS[key])}`,
+        details: { key: `pragmas.${key}` },
+      });
+    }
+  }
+  if (!Number.isInteger(pragmas.busyTimeoutMs) || pragmas.busyTimeoutMs < 0 || pragmas.busyTimeoutMs > 2_147_483_647) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `pragmas.busyTimeoutMs must be an integer from 0 to 2147483647 ms, got ${String(pragmas.busyTimeoutMs)}`, {
+      hint: 'leave it out for 5000',
+      details: { key: 'pragmas.busyTimeoutMs' },
+    });
   }
 }
 
