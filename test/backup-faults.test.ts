@@ -335,4 +335,27 @@ describe('authenticated manifests (issue 18, item 14)', () => {
     tampered(manager, backup);
     await manager.verify(backup.id);
   });
+
+  test('with a key configured, a manifest without a MAC is refused (BACKUP_UNAUTHENTICATED): stripped, or made before the key', async () => {
+    const db = database();
+    const key = { key: randomBytes(32) };
+    const keyed = new BackupManager({ provider: new SqliteBackupProvider(db), key });
+    // A keyed backup whose MAC was stripped (and its bytes changed, the sha256 rewritten).
+    const { backup } = await keyed.create();
+    tampered(keyed, backup);
+    const manifest = join(keyed.dir, `${backup.id}.manifest.json`);
+    const { mac: _mac, macSalt: _salt, macKdf: _kdf, ...stripped } = JSON.parse(readFileSync(manifest, 'utf8'));
+    writeFileSync(manifest, JSON.stringify(stripped));
+    const refused = await rejectsWith(keyed.verify(backup.id), 'BACKUP_UNAUTHENTICATED', /has no MAC, and a backup key is configured/);
+    assert.equal(refused.details.id, backup.id);
+    const target = join(tempDir(), 'x.db');
+    await rejectsWith(keyed.restore(backup.id, { to: target }), 'BACKUP_UNAUTHENTICATED');
+    assert.equal(existsSync(target), false, 'nothing restored');
+
+    // One made before any key was set: refused with the key, taken on its checksum without (the hint's way out).
+    const older = (await new BackupManager({ provider: new SqliteBackupProvider(db) }).create()).backup;
+    const error = await rejectsWith(keyed.verify(older.id), 'BACKUP_UNAUTHENTICATED');
+    assert.match(error.hint ?? '', /without the key/);
+    await new BackupManager({ provider: new SqliteBackupProvider(db) }).verify(older.id);
+  });
 });

@@ -18,6 +18,7 @@ import { DEFAULT_BACKUPS_KEPT } from '../src/targets/document/document-store.js'
 import { DEFAULT_PROGRESS_INTERVAL_MS } from '../src/cli/progress-ticker.js';
 import { DEFAULT_TAB_LOCK_TIMEOUT_MS } from '../src/browser/tab-lock.js';
 import { DEFAULT_PROGRESS_EVERY } from '../src/targets/indexeddb/run-upgrade.js';
+import { DEFAULT_CONFIG_LOAD_TIMEOUT_MS } from '../src/sources/module-loader.js';
 import { browserBuildOptions, browserEntries } from '../scripts/bundle-browser.mjs';
 import { docPages, readPage } from './docs-blocks.js';
 import { DEFAULT_SAMPLE_EVERY_MS } from '../src/trace/postgres-trace.js';
@@ -55,6 +56,12 @@ const CLAIMS: { what: string; page: string; pattern: RegExp; actual: () => numbe
     page: 'docs/indexeddb.md',
     pattern: /every `progressEvery` records \((\d+) by default\)/,
     actual: () => DEFAULT_PROGRESS_EVERY,
+  },
+  {
+    what: 'config module load timeout (s)',
+    page: 'docs/configuration.md',
+    pattern: /has (\d+) s to finish loading/,
+    actual: () => DEFAULT_CONFIG_LOAD_TIMEOUT_MS / 1000,
   },
 ];
 

@@ -28,5 +28,5 @@ test('"journal": true in the config records runs; strata log --export json reads
   writeFiles(dir, { 'strata.config.json': JSON.stringify({ journal: 'yes' }) });
   const refused = cli(['status'], { cwd: dir });
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /CONFIG_INVALID: .*"journal" must be a object/);
+  assert.match(refused.stderr, /CONFIG_INVALID: .*journal must be true or false, or an object with level, table, got "yes"/);
 });

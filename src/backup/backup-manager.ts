@@ -630,7 +630,10 @@ export class BackupManager {
 
   /** A manifest made with a key must still carry that key's MAC: changed bytes with a rewritten sha256 are refused. */
   private async authenticate(entry: BackupEntry): Promise<void> {
-    if (entry.mac === undefined) return;
+    if (entry.mac === undefined) {
+      this.refuseUnauthenticated(entry);
+      return;
+    }
     const key = this.readKey();
     if (!key) {
       throw new StrataError(ErrorCode.BACKUP_KEY_MISSING, `the manifest of backup ${entry.id} is authenticated with a key, and no key was given`, {
@@ -658,6 +661,32 @@ export class BackupManager {
         { hint: 'it was not restored; use another backup', next: [BACKUP_LIST], details: { id: entry.id } },
       );
     }
+  }
+
+  /**
+   * With a key configured every manifest Strata writes carries a MAC: one without is one the key
+   * cannot vouch for (its bytes and sha256 may both have been rewritten, or the MAC stripped), so
+   * it is refused rather than trusted on its checksum. A backup made before a key was set is
+   * restored by leaving the key out, a deliberate choice the hint spells out.
+   */
+  private refuseUnauthenticated(entry: BackupEntry): void {
+    let key: BackupKey | null;
+    try {
+      key = this.readKey();
+    } catch {
+      // A key setting that names nothing usable (an unset variable): no key to judge with.
+      key = null;
+    }
+    if (!key) return;
+    throw new StrataError(
+      ErrorCode.BACKUP_UNAUTHENTICATED,
+      `the manifest of backup ${entry.id} has no MAC, and a backup key is configured (${key.origin}): nothing vouches that it was not changed`,
+      {
+        hint: `a backup made while a key was set always has one; if ${entry.id} was made before the key was set and you trust where it was kept, verify or restore it without the key (unset ${key.origin.startsWith('$') ? key.origin.slice(1) : 'the key setting'}, or leave out --key-file); otherwise use another backup`,
+        next: [BACKUP_LIST],
+        details: { id: entry.id },
+      },
+    );
   }
 
   private writeKey(): BackupKey {

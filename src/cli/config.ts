@@ -8,24 +8,12 @@ import type { BackupConfig, StrataConfig } from 'strata-migrate';
 import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from 'strata-migrate';
 import { ErrorCode, StrataError } from 'strata-migrate';
-import { nearestName } from './nearest-name.js';
+import { checkConfigSchema } from './config-schema.js';
 import { readSettingsFile } from 'strata-migrate/tooling';
 import { compilePlaceholderPattern } from 'strata-migrate/tooling';
 import { ruleSeverities, type LintSettings } from 'strata-migrate/lint';
 
 export type { BackupConfig, StrataConfig };
-
-const BACKUP_KEYS: Record<keyof BackupConfig, 'string' | 'number' | 'boolean'> = {
-  dir: 'string',
-  keepDays: 'number',
-  keepCount: 'number',
-  compression: 'number',
-  check: 'string',
-  encrypt: 'boolean',
-  keyFile: 'string',
-  keyEnv: 'string',
-  passphraseEnv: 'string',
-};
 
 export interface ResolvedConfig extends StrataConfig {
   db: string;
@@ -39,30 +27,6 @@ export interface ResolvedConfig extends StrataConfig {
 }
 
 export const CONFIG_FILE_NAMES = ['strata.config.ts', 'strata.config.mts', 'strata.config.js', 'strata.config.mjs', 'strata.config.json'];
-
-const KNOWN_KEYS: Record<keyof StrataConfig, 'string' | 'number' | 'boolean' | 'object'> = {
-  db: 'string',
-  dir: 'string',
-  format: 'string',
-  table: 'string',
-  lockTimeoutMs: 'number',
-  allowChanged: 'boolean',
-  allowMissing: 'boolean',
-  allowOutOfOrder: 'boolean',
-  pragmas: 'object',
-  schema: 'string',
-  journal: 'object',
-  statementTimeout: 'number',
-  dbLockTimeout: 'number',
-  backup: 'object',
-  placeholders: 'object',
-  placeholderPattern: 'string',
-  dumpSchema: 'string',
-  drift: 'string',
-  lint: 'object',
-  databases: 'object',
-  fleet: 'object',
-};
 
 export interface ConfigFlags {
   db?: string;
@@ -143,7 +107,13 @@ function isUrl(value: string): boolean {
 }
 
 async function readConfigFile(file: string): Promise<StrataConfig> {
-  return checkConfig(await readSettingsFile(file, 'config file', 'check the --config path'), file);
+  const loaded = await readSettingsFile(file, 'config file', 'check the --config path').catch((error: unknown) => {
+    // A module that never finished loading may hold timers or sockets open that would keep the
+    // CLI alive after it printed the error: give the output a moment, then end the process.
+    if (error instanceof StrataError && error.details.timeoutMs !== undefined) setTimeout(() => process.exit(), 1000).unref();
+    throw error;
+  });
+  return checkConfig(loaded, file);
 }
 
 export function checkConfig(value: unknown, file: string): StrataConfig {
@@ -152,32 +122,8 @@ export function checkConfig(value: unknown, file: string): StrataConfig {
       hint: `e.g. export default { db: './app.db', dir: './migrations' }`,
     });
   }
-  for (const [key, setting] of Object.entries(value)) {
-    const expected = KNOWN_KEYS[key as keyof StrataConfig];
-    if (!expected) {
-      const near = nearestName(key, Object.keys(KNOWN_KEYS));
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown setting "${key}"${near ? `; did you mean "${near}"?` : ''}`, {
-        hint: `known settings: ${Object.keys(KNOWN_KEYS).join(', ')}`,
-      });
-    }
-    if (key === 'backup' && setting === false) continue;
-    if ((key === 'statementTimeout' || key === 'dbLockTimeout') && typeof setting === 'string') continue;
-    if (key === 'journal' && typeof setting === 'boolean') continue;
-    if (key === 'placeholderPattern' && (setting === false || setting instanceof RegExp)) continue;
-    if (key === 'lint' && setting === false) continue;
-    if (typeof setting !== expected || setting === null) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "${key}" must be a ${expected}, got ${setting === null ? 'null' : typeof setting}`);
-    }
-  }
-  const backup = (value as StrataConfig).backup;
-  if (backup) checkBackupConfig(backup, file);
+  checkConfigSchema(value, file);
   checkPlaceholders(value as StrataConfig, file);
-  const drift = (value as StrataConfig).drift;
-  if (drift !== undefined && drift !== 'error' && drift !== 'warn' && drift !== 'off') {
-    throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: "drift" must be "error", "warn" or "off", got ${JSON.stringify(drift)}`, {
-      hint: '"warn" (default) says so when the schema changed outside the migrations, "error" refuses to migrate, "off" does not check',
-    });
-  }
   if ((value as StrataConfig).lint) checkLint((value as StrataConfig).lint as LintSettings, file);
   if ((value as StrataConfig).databases !== undefined) checkDatabases(value as StrataConfig, file);
   return value as StrataConfig;
@@ -252,21 +198,4 @@ function checkPlaceholders({ placeholders, placeholderPattern }: StrataConfig, f
     }
   }
   if (placeholderPattern !== undefined && placeholderPattern !== false) compilePlaceholderPattern(placeholderPattern, file);
-}
-
-function checkBackupConfig(backup: BackupConfig, file: string): void {
-  for (const [key, setting] of Object.entries(backup)) {
-    const expected = BACKUP_KEYS[key as keyof BackupConfig];
-    if (!expected) {
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: unknown backup setting "${key}"`, {
-        hint: `known backup settings: ${Object.keys(BACKUP_KEYS).join(', ')}`,
-      });
-    }
-    if (key === 'compression' && setting === false) continue;
-    if (typeof setting !== expected) throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.${key} must be a ${expected}, got ${typeof setting}`);
-    if (key === 'check' && setting !== 'full' && setting !== 'structure')
-      throw new StrataError(ErrorCode.CONFIG_INVALID, `${file}: backup.check must be "full" or "structure", got ${JSON.stringify(setting)}`, {
-        hint: '"structure" (default) checks that a new backup opens; "full" also runs integrity_check on every page',
-      });
-  }
 }

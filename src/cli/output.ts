@@ -45,12 +45,12 @@ export class Output {
   }
 
   line(text = ''): void {
-    if (!this.json && !this.quiet) this.stdout.write(`${text}\n`);
+    if (!this.json && !this.quiet) this.stdout.write(`${escapeControls(text)}\n`);
   }
 
   /** A line that reports a problem: printed under --quiet too. */
   problem(text: string): void {
-    if (!this.json) this.stdout.write(`${text}\n`);
+    if (!this.json) this.stdout.write(`${escapeControls(text)}\n`);
   }
 
   /**
@@ -75,21 +75,21 @@ export class Output {
 
   /** A line that the next one replaces (terminals only). */
   transient(text: string): void {
-    if (this.live) this.stdout.write(`\r\x1b[2K${text}`);
+    if (this.live) this.stdout.write(`\r\x1b[2K${escapeControls(text)}`);
   }
 
   settle(text: string): void {
-    if (this.live) this.stdout.write(`\r\x1b[2K${text}\n`);
+    if (this.live) this.stdout.write(`\r\x1b[2K${escapeControls(text)}\n`);
     else this.line(text);
   }
 
   warn(text: string): void {
-    if (!this.json && !this.quiet) this.stderr.write(`${text}\n`);
+    if (!this.json && !this.quiet) this.stderr.write(`${escapeControls(text)}\n`);
   }
 
   /** A failure summary on stderr: printed under --quiet too. */
   failure(text: string): void {
-    if (!this.json) this.stderr.write(`${text}\n`);
+    if (!this.json) this.stderr.write(`${escapeControls(text)}\n`);
   }
 
   error(error: unknown): void {
@@ -99,8 +99,8 @@ export class Output {
       this.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
     } else {
       if (this.live) this.stdout.write('\r\x1b[2K');
-      this.stderr.write(`error ${known ? error.code : 'INTERNAL'}: ${messageOf(error)}\n`);
-      if (known && error.hint) this.stderr.write(`  hint: ${error.hint}\n`);
+      this.stderr.write(`error ${known ? error.code : 'INTERNAL'}: ${escapeControls(messageOf(error))}\n`);
+      if (known && error.hint) this.stderr.write(`  hint: ${escapeControls(error.hint)}\n`);
       if (!known && !this.verbose) this.stderr.write('  hint: this is a bug in Strata; run again with --verbose and report the stack trace\n');
     }
     if (this.verbose && error instanceof Error) {
@@ -108,6 +108,15 @@ export class Output {
       if (error.cause instanceof Error) this.stderr.write(`caused by: ${error.cause.stack ?? error.cause.message}\n`);
     }
   }
+}
+
+// C0 controls but tab and line feed, DEL and C1: a file name holding ESC [ 2 J must not clear
+// the terminal, nor a CR overwrite what was printed before it.
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** `text` with control characters shown as \xNN (JSON output escapes them already). */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function formatMs(ms: number): string {
@@ -199,6 +208,8 @@ export function showBackupProgress(events: EventChannel<EngineEvents>, output: O
 }
 
 export function table(rows: string[][]): string[] {
+  // Escaped before measuring, so a name holding control characters keeps the columns aligned.
+  rows = rows.map((row) => row.map(escapeControls));
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows.map((row) =>
     row

@@ -202,7 +202,7 @@ export class Migrator<Ctx> {
         now: this.options.now,
         schemaBefore,
       });
-      const results = await this.restoringOnFailure(backup, options.singleTransaction === true, () =>
+      const results = await this.restoringOnFailure(backup, options.singleTransaction === true, steps, () =>
         options.singleTransaction ? run.applyAllInOneTransaction(steps, loaded) : run.applyEach(steps, loaded, resumed?.statementsApplied ?? 0),
       );
       return this.finish('up', results, started, currentAfter(reconciled, results));
@@ -262,7 +262,7 @@ export class Migrator<Ctx> {
         now: this.options.now,
         beforeStep: fromLedger ? (step, done) => this.checkFingerprint(step as DownStep<Ctx>, done) : undefined,
       });
-      const results = await this.restoringOnFailure(backup, false, () => run.applyEach(steps, loaded));
+      const results = await this.restoringOnFailure(backup, false, [], () => run.applyEach(steps, loaded));
       return this.finish('down', results, started, currentAfter(reconciled, results));
     } finally {
       await release();
@@ -633,7 +633,13 @@ export class Migrator<Ctx> {
    * transaction, or an all-or-nothing run on a store without transactional steps), puts the
    * pre-run backup back and says so in the error.
    */
-  private async restoringOnFailure(backup: { id: string } | null, allOrNothing: boolean, run: () => Promise<StepResult[]>): Promise<StepResult[]> {
+  private async restoringOnFailure(
+    backup: { id: string } | null,
+    allOrNothing: boolean,
+    /** The run's up steps (none for a rollback): the failed one's attempt is recorded after the restore. */
+    ups: readonly Migration<Ctx>[],
+    run: () => Promise<StepResult[]>,
+  ): Promise<StepResult[]> {
     try {
       return await run();
     } catch (caught) {
@@ -652,6 +658,7 @@ export class Migrator<Ctx> {
           details: { ...caught.details, backup: backup.id, restored: false },
         });
       }
+      await this.recordFailureAfterRestore(caught, ups);
       throw new StrataError(caught.code, caught.message, {
         hint: `Strata restored backup ${backup.id}, taken before this run: the database is exactly as it was before it; fix the migration and run again`,
         cause: caught.cause,
@@ -659,6 +666,22 @@ export class Migrator<Ctx> {
         details: { ...caught.details, backup: backup.id, restored: true },
       });
     }
+  }
+
+  /**
+   * The restore put back the ledger of before the run, with the failure record of an earlier
+   * attempt if there was one: `status` would show that run's error. The failed step is recorded
+   * again as an attempt that left nothing applied ('aborted'), with this run's error. Best effort:
+   * the error thrown says it all the same.
+   */
+  private async recordFailureAfterRestore(caught: StrataError, ups: readonly Migration<Ctx>[]): Promise<void> {
+    const failed = caught.results.find((result) => result.status === 'failed');
+    const step = failed && ups.find((migration) => migration.version === failed.version);
+    if (!step) return;
+    const entry = appliedEntry(step, undefined, (this.options.now ? this.options.now() : new Date()).toISOString());
+    await this.target
+      .writeLedger({ ...entry, status: 'aborted', statementsApplied: 0, error: caught.message, durationMs: failed.durationMs })
+      .catch(() => undefined);
   }
 
   // ---- resume ----------------------------------------------------------------------------

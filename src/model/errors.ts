@@ -157,6 +157,18 @@ export const ErrorCode = {
   DATABASE_NEWER: 'DATABASE_NEWER',
   /** The fleet's shared state database failed (unreachable, read-only); the targets' own ledgers are untouched. */
   FLEET_STATE_FAILED: 'FLEET_STATE_FAILED',
+  /** A migration file that is not a regular file Strata may read (a folder, a FIFO, a dangling link); details: file, reason. */
+  MIGRATION_FILE_UNREADABLE: 'MIGRATION_FILE_UNREADABLE',
+  /** The database is locked by another connection (SQLITE_BUSY/LOCKED) and stayed so for details.waitedMs: not a fault of the migration. */
+  DATABASE_BUSY: 'DATABASE_BUSY',
+  /** `--table`/`table` names a table that exists and is not a Strata ledger, or one reserved by the database (details.table). */
+  LEDGER_TABLE_INVALID: 'LEDGER_TABLE_INVALID',
+  /** `--schema`/`schema` names a system schema (information_schema, pg_catalog, pg_toast, pg_temp*, mysql, performance_schema, sys). */
+  SCHEMA_RESERVED: 'SCHEMA_RESERVED',
+  /** A backup manifest without a MAC while a backup key is configured: it may have been rewritten (details.id). */
+  BACKUP_UNAUTHENTICATED: 'BACKUP_UNAUTHENTICATED',
+  /** Import source: larger than the reader can hold (details: file, size, limit). */
+  IMPORT_SOURCE_TOO_LARGE: 'IMPORT_SOURCE_TOO_LARGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

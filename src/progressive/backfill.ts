@@ -659,7 +659,8 @@ function isTransient(error: unknown): boolean {
     e.code === '40001' || // PostgreSQL serialization_failure
     e.errno === 1213 || // InnoDB deadlock
     e.errno === 1205 || // InnoDB lock wait timeout
-    e.code === 'SQLITE_BUSY'
+    e.code === 'SQLITE_BUSY' ||
+    (error instanceof StrataError && error.code === ErrorCode.DATABASE_BUSY)
   );
 }
 

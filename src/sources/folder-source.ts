@@ -5,7 +5,8 @@
  * eager (every file is hashed: checksums are compared on every run); parsing SQL and importing
  * modules are lazy (only for steps that run).
  */
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
+import { readRegularFile } from '../fs/read-regular-file.js';
 import { relative, sep } from 'node:path';
 import { ErrorCode, isStrataError, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
@@ -138,9 +139,9 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   const base = dir.endsWith(sep) ? dir : dir + sep;
   // The first read of a process stats nothing (a one-shot CLI run would pay for it in vain);
   // later reads stat every file and re-read only those whose stamp moved or was never taken.
-  const stamps = cache?.migrations ? candidates.map((entry) => statSync(base + entry)) : undefined;
+  const stamps = cache?.migrations ? candidates.map((entry) => statOrUndefined(base + entry)) : undefined;
   if (cache && stamps && cache.migrations && sameListing(candidates, cache.listing)) {
-    if (candidates.every((entry, k) => sameStamp(cache.files.get(base + entry)?.stamp, stamps[k]!))) {
+    if (candidates.every((entry, k) => stamps[k] !== undefined && sameStamp(cache.files.get(base + entry)?.stamp, stamps[k]))) {
       return cache.migrations as readonly Migration<Ctx>[] as Migration<Ctx>[];
     }
   }
@@ -156,7 +157,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       badNames.push(shown(path));
       return;
     }
-    const { text, checksum } = readSource(path, cache, stamps?.[k]);
+    const { text, checksum } = readSource(path, cache, stamps?.[k], shownDir + sep + entry);
     const files = byVersion.get(parsed.version);
     const found: FoundFile = {
       version: parsed.version,
@@ -219,6 +220,15 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   return migrations;
 }
 
+/** A file's stat, or undefined when it cannot be stat'ed (a dangling link): reading it then says why. */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 function sameStamp(stamp: Stamp | undefined, stat: Stats): boolean {
   return stamp !== undefined && stamp.size === stat.size && stamp.ino === stat.ino && stamp.mtimeMs === stat.mtimeMs && stamp.ctimeMs === stat.ctimeMs;
 }
@@ -227,11 +237,11 @@ function sameListing(a: readonly string[], b: readonly string[] | undefined): bo
   return b !== undefined && a.length === b.length && a.every((entry, k) => entry === b[k]);
 }
 
-function readSource(path: string, cache: FolderReadCache | undefined, stat: Stats | undefined): { text: string; checksum: string } {
+function readSource(path: string, cache: FolderReadCache | undefined, stat: Stats | undefined, shownPath: string): { text: string; checksum: string } {
   const cached = cache?.files.get(path);
   if (cached && stat && sameStamp(cached.stamp, stat)) return cached;
   // Stat'ed before the read: if the file changes in between, the next stat differs and re-reads.
-  const text = normaliseSource(readFileSync(path, 'utf8'));
+  const text = normaliseSource(readRegularFile(path, shownPath).toString('utf8'));
   const stamp = stat && { size: stat.size, ino: stat.ino, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs };
   const fresh = { stamp, text, checksum: checksumOf(text)! };
   cache?.files.set(path, fresh);

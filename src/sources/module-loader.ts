@@ -113,14 +113,49 @@ export async function readSettingsFile(file: string, what: string, missingHint: 
   if (!existsSync(file)) throw new StrataError(ErrorCode.CONFIG_INVALID, `${what} ${file} does not exist`, { hint: missingHint });
   if (file.endsWith('.json')) {
     try {
-      return JSON.parse(readFileSync(file, 'utf8'));
+      // A UTF-8 byte-order mark (Windows editors write one) is not part of the JSON.
+      return JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new StrataError(ErrorCode.CONFIG_INVALID, `${file} is not valid JSON: ${messageOf(error)}`, { hint: 'fix the JSON syntax', cause: error });
     }
   }
-  const module = await importFile(file).catch((error: StrataError) => {
-    if (error.code === ErrorCode.TYPESCRIPT_UNSUPPORTED) throw error;
-    throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
-  });
+  const module = await settled(
+    importFile(file).catch((error: StrataError) => {
+      if (error.code === ErrorCode.TYPESCRIPT_UNSUPPORTED) throw error;
+      throw new StrataError(ErrorCode.CONFIG_INVALID, error.message, { hint: 'fix the config module', cause: error.cause });
+    }),
+    file,
+  );
   return defaultExport(module) ?? module;
+}
+
+/** How long a settings module may take to load (its top-level awaits) unless STRATA_CONFIG_TIMEOUT_MS says otherwise. */
+export const DEFAULT_CONFIG_LOAD_TIMEOUT_MS = 30_000;
+
+function loadTimeoutMs(): number {
+  const configured = Number(process.env.STRATA_CONFIG_TIMEOUT_MS);
+  return Number.isFinite(configured) && configured > 0 ? Math.min(configured, 2_147_483_647) : DEFAULT_CONFIG_LOAD_TIMEOUT_MS;
+}
+
+/**
+ * `loading`, or CONFIG_INVALID once the timeout passes. A top-level await that never settles
+ * would otherwise hang the run, or, when nothing else is pending, end the process with exit
+ * status 13 and no message at all. The timer keeps the process alive until one of them wins.
+ */
+function settled<T>(loading: Promise<T>, file: string): Promise<T> {
+  const timeoutMs = loadTimeoutMs();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new StrataError(ErrorCode.CONFIG_INVALID, `${file} did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`, {
+            hint: 'make every top-level await of the module settle (a fetch with a timeout, no await on a promise nothing resolves), or raise STRATA_CONFIG_TIMEOUT_MS',
+            details: { file, timeoutMs },
+          }),
+        ),
+      timeoutMs,
+    );
+  });
+  return Promise.race([loading, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,9 +3,8 @@
  * conf keeps its own bookkeeping under `__internal__` (the last migrated version): that key is
  * left out of `value` and `get()`, and exposed as `internal`.
  */
-import { readFile } from 'node:fs/promises';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
-import { jsonErrorPosition } from './json-cursor.js';
+import { jsonErrorPosition, readWholeSource, sourceText } from './json-cursor.js';
 import { ObjectSource } from './dot-path.js';
 import type { KeyValueSource } from './reader-types.js';
 
@@ -34,17 +33,12 @@ class ConfigFile extends ObjectSource implements ConfigSource {
 }
 
 export async function readConfigFile(path: string): Promise<ConfigSource> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new StrataError(ErrorCode.IMPORT_SOURCE_MISSING, `Cannot read config file ${path}: ${messageOf(error)}`, {
-      hint: "Check the path in the import configuration (electron-store keeps config.json in the app's userData folder).",
-      details: { file: path },
-      cause: error,
-    });
-  }
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const bytes = await readWholeSource(
+    path,
+    'config file',
+    "Check the path in the import configuration (electron-store keeps config.json in the app's userData folder).",
+  );
+  const text = sourceText(bytes, path, 'config file');
   let parsed: unknown;
   try {
     parsed = text.trim() === '' ? {} : JSON.parse(text);

@@ -7,6 +7,8 @@
  * `Buffer.indexOf` inside strings) and parsed in one native call, instead of token by token.
  * Batches of rows are parsed with a single `JSON.parse('[' + bytes + ']')`.
  */
+import { constants as bufferConstants } from 'node:buffer';
+import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { jsonErrorIndex } from './json-syntax.js';
@@ -51,11 +53,14 @@ export function invalid(file: string, message: string, details: Where = {}, caus
   });
 }
 
-/** Opens `path` for reading, as a StrataError when it is missing or unreadable. */
+/**
+ * Opens `path` for reading, as a StrataError when it is missing, unreadable or not a regular
+ * file (a folder opens on Linux and fails at the first read; a FIFO would block the open).
+ */
 export async function openSource(path: string): Promise<{ fh: FileHandle; size: number }> {
   let fh: FileHandle;
   try {
-    fh = await open(path, 'r');
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw new StrataError(ErrorCode.IMPORT_SOURCE_MISSING, `Cannot open import source ${path}: ${messageOf(error)}`, {
       hint: 'Check the path in the import configuration.',
@@ -63,8 +68,67 @@ export async function openSource(path: string): Promise<{ fh: FileHandle; size: 
       cause: error,
     });
   }
-  const size = (await fh.stat()).size;
-  return { fh, size };
+  const stats = await fh.stat();
+  if (!stats.isFile()) {
+    await fh.close();
+    throw notAFile(path, stats.isDirectory() ? 'a folder' : 'not a regular file');
+  }
+  return { fh, size: stats.size };
+}
+
+/** A source path naming a folder (or a FIFO, a device): IMPORT_SOURCE_MISSING saying so, not an EISDIR from the first read. */
+export function notAFile(path: string, what: string): StrataError {
+  return new StrataError(ErrorCode.IMPORT_SOURCE_MISSING, `Import source ${path} is ${what}, not a file`, {
+    hint: 'Point the import configuration at the exported file itself (for a folder of exports, name each file).',
+    details: { file: path, reason: what },
+  });
+}
+
+/**
+ * The whole of a source that is read into memory at once (an electron-store or redux-persist
+ * file): refused with IMPORT_SOURCE_TOO_LARGE up front when it is larger than one string can
+ * hold, rather than failing after the read (or as "missing"). Streamed sources have no limit.
+ */
+export async function readWholeSource(path: string, what: string, missingHint: string): Promise<Buffer> {
+  const { fh, size } = await openSource(path).catch((error: StrataError) => {
+    if (error.details.reason !== undefined) throw error;
+    throw new StrataError(ErrorCode.IMPORT_SOURCE_MISSING, `Cannot read ${what} ${path}: ${messageOf(error.cause ?? error)}`, {
+      hint: missingHint,
+      details: { file: path },
+      cause: error.cause,
+    });
+  });
+  try {
+    // A UTF-8 file of N bytes is at least N / 3 characters: past 3 x the longest string, it cannot fit.
+    const limit = Math.min(bufferConstants.MAX_LENGTH, bufferConstants.MAX_STRING_LENGTH * 3);
+    if (size > limit) throw tooLarge(path, size, limit, what);
+    const bytes = await fh.readFile();
+    return bytes;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_FS_FILE_TOO_LARGE' || code === 'ERR_STRING_TOO_LONG') throw tooLarge(path, size, bufferConstants.MAX_STRING_LENGTH, what, error);
+    throw error;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A source larger than a reader that holds it whole can read (details: file, size, limit). */
+export function tooLarge(path: string, size: number, limit: number, what: string, cause?: unknown): StrataError {
+  return new StrataError(ErrorCode.IMPORT_SOURCE_TOO_LARGE, `${what} ${path} is ${size} bytes: more than this reader can hold in memory (${limit} bytes)`, {
+    hint: 'Such a file is read whole: export less (or split it), or export in a format Strata streams (a Dexie export, a JSON array).',
+    details: { file: path, size, limit },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Decodes a whole source as UTF-8 text, without the byte-order mark some editors write. */
+export function sourceText(bytes: Buffer, path: string, what: string): string {
+  try {
+    return bytes.toString('utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    throw tooLarge(path, bytes.length, bufferConstants.MAX_STRING_LENGTH, what, error);
+  }
 }
 
 export async function fileSize(path: string): Promise<number> {
@@ -146,6 +210,12 @@ export class JsonCursor {
     const { fh, size } = await openSource(file);
     const cursor = new JsonCursor(file, fh, size, chunk);
     cursor.base = at;
+    // A UTF-8 byte-order mark (Windows tools write one) is not part of the JSON: start after it.
+    if (at === 0 && size >= 3) {
+      const head = Buffer.alloc(3);
+      await fh.read(head, 0, 3, 0);
+      if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) cursor.base = 3;
+    }
     return cursor;
   }
 

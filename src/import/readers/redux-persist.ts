@@ -3,9 +3,8 @@
  * entries are themselves JSON strings (one per persisted reducer, plus `_persist`
  * `{"version":3,"rehydrated":true}`). Each entry is decoded; `get('settings.language')` looks into them.
  */
-import { readFile } from 'node:fs/promises';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
-import { jsonErrorPosition } from './json-cursor.js';
+import { jsonErrorPosition, readWholeSource, sourceText } from './json-cursor.js';
 import { ObjectSource } from './dot-path.js';
 import type { ReduxPersistSource } from './reader-types.js';
 
@@ -83,16 +82,7 @@ export async function readReduxPersistFromStorage(storage: PersistStorage, key =
  * of storage entries (`{"persist:root": "<the value>", ...}`, as a localStorage dump gives it).
  */
 export async function readReduxPersistFile(path: string, key = 'root', keyPrefix = 'persist:'): Promise<ReduxPersistSource> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new StrataError(ErrorCode.IMPORT_SOURCE_MISSING, `Cannot read redux-persist state ${path}: ${messageOf(error)}`, {
-      hint: 'Check the path in the import configuration.',
-      details: { file: path },
-      cause: error,
-    });
-  }
+  const text = sourceText(await readWholeSource(path, 'redux-persist state', 'Check the path in the import configuration.'), path, 'redux-persist state');
   const parsed = parseJson(text, path, 'the file');
   const entry = (parsed as Record<string, unknown> | null)?.[`${keyPrefix}${key}`];
   if (typeof entry === 'string') return readReduxPersist(entry, `${path} (${keyPrefix}${key})`);

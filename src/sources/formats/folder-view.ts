@@ -1,5 +1,6 @@
 /** A FolderView over the file system: each file read at most once per view (one read of the folder). */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import { join, relative } from 'node:path';
 import { normaliseSource } from '../checksum.js';
 import type { FolderView } from './format.js';
@@ -10,7 +11,7 @@ export function folderView(dir: string, entries: readonly string[], displayRoot:
   const absolute = (path: string) => join(dir, path);
   const readBytes = (path: string) => {
     let found = bytes.get(path);
-    if (!found) bytes.set(path, (found = readFileSync(absolute(path))));
+    if (!found) bytes.set(path, (found = readRegularFile(absolute(path), relative(displayRoot, absolute(path)) || path)));
     return found;
   };
   const visible = (names: string[]) => names.filter((name) => !name.startsWith('.')).sort();

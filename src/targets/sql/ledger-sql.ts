@@ -17,6 +17,7 @@
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { Dialect, DialectSql, SqlFamily } from './dialect.js';
 import { dialectOf } from './dialects.js';
+import { refuseSystemSchema } from './system-schemas.js';
 
 export const DEFAULT_LEDGER_TABLE = 'strata_migrations';
 
@@ -58,9 +59,9 @@ export interface LedgerSql {
   };
 }
 
-const COLUMNS_V1 = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
+export const LEDGER_V1_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
 export const LEDGER_V2_COLUMNS = ['adopted_from', 'schema_fingerprint', 'down_sql', 'schema_stamp'] as const;
-const COLUMNS = [...COLUMNS_V1, ...LEDGER_V2_COLUMNS] as const;
+const COLUMNS = [...LEDGER_V1_COLUMNS, ...LEDGER_V2_COLUMNS] as const;
 const INSERT_COLUMNS = [
   'version',
   'name',
@@ -86,6 +87,25 @@ export function quoteTableName(table: string, dialect: DialectSql | SqlFamily): 
   return parts.map(quoteIdentifier).join('.');
 }
 
+/**
+ * A ledger in a server's own schema (`pg_catalog.x`, `mysql.x`) or named like SQLite's own
+ * tables (`sqlite_master`: SQLite refuses to create any `sqlite_` table) is refused up front.
+ */
+function refuseReservedTable(table: string, family: SqlFamily): void {
+  const parts = table.split('.');
+  if (parts.length === 2) refuseSystemSchema(parts[0]!, family, `the ledger table ${JSON.stringify(table)}`);
+  if (family === 'sqlite' && /^sqlite_/i.test(parts.at(-1)!)) {
+    throw new StrataError(
+      ErrorCode.LEDGER_TABLE_INVALID,
+      `the ledger table ${JSON.stringify(table)} is a name SQLite reserves for its own tables (sqlite_...)`,
+      {
+        hint: 'leave --table out to use strata_migrations, or name a table of your own',
+        details: { table },
+      },
+    );
+  }
+}
+
 /** The ledger's meta table, beside it (same schema): `strata_migrations_meta`. */
 export function ledgerMetaTable(table = DEFAULT_LEDGER_TABLE): string {
   return `${table}_meta`;
@@ -95,6 +115,7 @@ export function ledgerMetaTable(table = DEFAULT_LEDGER_TABLE): string {
 export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_TABLE): LedgerSql {
   const sql = dialectOf(dialect);
   const name = quoteTableName(table, sql);
+  refuseReservedTable(table, sql.family);
   const metaTable = ledgerMetaTable(table);
   const meta = quoteTableName(metaTable, sql);
   const { shortText, keyText, double, text } = sql.types;
@@ -123,7 +144,7 @@ export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_T
   return {
     create,
     select: `SELECT ${COLUMNS.join(', ')} FROM ${name}`,
-    selectV1: `SELECT ${COLUMNS_V1.join(', ')} FROM ${name}`,
+    selectV1: `SELECT ${LEDGER_V1_COLUMNS.join(', ')} FROM ${name}`,
     upsert: sql.upsert(name, COLUMNS, params(COLUMNS.length), ['version']),
     insertApplied: `INSERT INTO ${name} (${INSERT_COLUMNS.join(', ')}) VALUES ${params(INSERT_COLUMNS.length)}`,
     delete: `DELETE FROM ${name} WHERE version = ${sql.param(1)}`,

@@ -11,7 +11,16 @@ import { fingerprintOf } from '../../schema/fingerprint.js';
 import { parseStoredDown } from '../../sources/sql/stored-down.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
-import { DEFAULT_LEDGER_TABLE, LEDGER_V2_COLUMNS, LEDGER_VERSION, ledgerSql, META_LEDGER_VERSION, META_READER, type LedgerSql } from './ledger-sql.js';
+import {
+  DEFAULT_LEDGER_TABLE,
+  LEDGER_V1_COLUMNS,
+  LEDGER_V2_COLUMNS,
+  LEDGER_VERSION,
+  ledgerSql,
+  META_LEDGER_VERSION,
+  META_READER,
+  type LedgerSql,
+} from './ledger-sql.js';
 
 /** The dialect behind each `ctx` a SqlTarget gave out: `ctx.dialect` says only the family (PGlite's is 'postgres'). */
 const contextDialects = new WeakMap<SqlContext<any>, Dialect>();
@@ -183,10 +192,25 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       const version = Number(value(META_LEDGER_VERSION));
       layout = { version: Number.isInteger(version) && version > 0 ? version : LEDGER_VERSION + 1, reader: value(META_READER) };
     } else {
-      layout = { version: (await this.probe(this.sql.probeColumns(LEDGER_V2_COLUMNS))) ? 2 : 1, reader: undefined };
+      const v2 = await this.probe(this.sql.probeColumns(LEDGER_V2_COLUMNS));
+      // Without layout 2's columns, a layout 1 ledger or a table that is no ledger at all (an
+      // application's table named by --table): never upgraded (ALTERed) nor read as one.
+      if (!v2 && !(await this.probe(this.sql.probeColumns(LEDGER_V1_COLUMNS)))) throw this.notALedger();
+      layout = { version: v2 ? 2 : 1, reader: undefined };
     }
     this.layout = layout;
     return layout;
+  }
+
+  private notALedger(): StrataError {
+    return new StrataError(
+      ErrorCode.LEDGER_TABLE_INVALID,
+      `the table ${this.table} of ${this.description} exists and is not a Strata ledger (it lacks the ledger's columns: ${LEDGER_V1_COLUMNS.join(', ')})`,
+      {
+        hint: 'name a table that does not exist yet with --table (or the config\'s "table"), or leave it out to use strata_migrations',
+        details: { table: this.table },
+      },
+    );
   }
 
   private refuseNewer(layout: LedgerLayout): void {

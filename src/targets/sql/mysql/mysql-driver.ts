@@ -5,6 +5,7 @@
  * got, and `migrate --resume` can continue from the failed statement. The lock is `GET_LOCK` on a
  * connection of its own, freed by the server when that connection ends (a killed process too).
  */
+import { refuseSystemSchema } from '../system-schemas.js';
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
 import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
 import type { MysqlConnection } from './mysql-connection.js';
@@ -37,6 +38,9 @@ export class MysqlDriver implements SqlDriver<MysqlConnection> {
     private readonly options: MysqlDriverOptions = {},
   ) {
     this.description = redactUrl(url);
+    // MySQL's schemas are its databases: the URL's database must not be one of the server's own.
+    const database = databaseName(url);
+    if (database !== 'NAME') refuseSystemSchema(database, 'mysql', `the database URL (${this.description})`);
   }
 
   // A getter: this module and the dialect's import each other, and neither reads the other while loading.

@@ -12,6 +12,7 @@
  * reaches the engine from there); a `lock()` before any other use waits with the engine's
  * timeout and callback.
  */
+import { refuseSystemSchema } from '../system-schemas.js';
 import { POSTGRES_INTEGRITY_CHECKS, postgresIntegrityProblems } from '../postgres/postgres-integrity.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -73,6 +74,7 @@ export class PgliteDriver implements SqlDriver<PGlite> {
         hint: 'use letters, digits and underscores (e.g. app)',
       });
     }
+    if (this.schema !== undefined) refuseSystemSchema(this.schema, 'postgres', `the schema setting (--schema)`);
   }
 
   // A getter: this module and the dialect's import each other, and neither reads the other while loading.

@@ -8,6 +8,7 @@
  * drops it the moment the holder's connection goes (a killed process, a lost network).
  * Exactly-once follows: the plan is made under the lock, from the ledger as committed.
  */
+import { refuseSystemSchema } from '../system-schemas.js';
 import { POSTGRES_INTEGRITY_CHECKS, postgresIntegrityProblems } from './postgres-integrity.js';
 import type pg from 'pg';
 import { migrationLockTimeout, waitForLock } from '../../../engine/lock-wait.js';
@@ -55,6 +56,7 @@ export class PostgresDriver implements SqlDriver<PgClient> {
         hint: 'use letters, digits and underscores (e.g. app or graphile_worker)',
       });
     }
+    if (this.schema !== undefined) refuseSystemSchema(this.schema, 'postgres', `the schema setting (--schema)`);
   }
 
   // A getter: this module and the dialect's import each other, and neither reads the other while loading.

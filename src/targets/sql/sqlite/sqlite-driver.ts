@@ -5,13 +5,15 @@
  */
 import Database from 'better-sqlite3';
 import type { BetterSqlite3Database, BetterSqlite3Statement } from './better-sqlite3-database.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
 import { sqliteDialect } from './dialect.js';
+import { databaseBusy } from '../../../fs/database-busy.js';
+import { ioFailureCode } from '../../../fs/io-failure.js';
 import { acquireFileLock } from './sqlite-lock.js';
 import { sqliteSql } from './sqlite-sql.js';
 
@@ -48,6 +50,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
 
   constructor(database: string | BetterSqlite3Database, options: SqliteDriverOptions = {}) {
     this.pragmas = { ...DEFAULT_SQLITE_PRAGMAS, ...options.pragmas };
+    checkPragmas(this.pragmas);
     if (typeof database === 'string') {
       this.path = database;
       this.owned = true;
@@ -76,7 +79,13 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
 
   async connect(mode: 'read' | 'write'): Promise<{ exists: boolean }> {
     if (this.db) {
-      if (mode === 'write' && this.owned && !this.db.readonly) this.applyPragmas(this.db);
+      if (mode === 'write' && this.owned && !this.db.readonly) {
+        try {
+          this.applyPragmas(this.db);
+        } catch (error) {
+          throw this.busy(error, 'nothing was changed') ?? error;
+        }
+      }
       return { exists: true };
     }
     const memory = this.path === ':memory:';
@@ -101,7 +110,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
       if (mode === 'write') this.applyPragmas(db);
     } catch (error) {
       db.close();
-      throw openError(this.path, error);
+      throw this.busy(error, 'nothing was changed') ?? openError(this.path, error);
     }
     this.db = db;
     return { exists: true };
@@ -123,16 +132,42 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     return statement;
   }
 
+  /**
+   * SQLITE_BUSY after the busy timeout as DATABASE_BUSY (who holds the lock, how long we waited);
+   * null for any other error. `outcome`: what the failure left as it was, when this layer knows.
+   */
+  private busy(error: unknown, outcome?: string): StrataError | null {
+    return databaseBusy(error, {
+      description: this.description,
+      path: this.path === ':memory:' ? undefined : this.path,
+      waitedMs: this.pragmas.busyTimeoutMs,
+      setting: `"pragmas": { "busyTimeoutMs": ... } in the config (now ${this.pragmas.busyTimeoutMs})`,
+      outcome,
+    });
+  }
+
   async exec(sql: string): Promise<void> {
-    this.connection.exec(sql);
+    try {
+      this.connection.exec(sql);
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.prepared(sql).all(...params) as T[];
+    try {
+      return this.prepared(sql).all(...params) as T[];
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
-    return { changes: this.prepared(sql).run(...params).changes };
+    try {
+      return { changes: this.prepared(sql).run(...params).changes };
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async tableExists(table: string): Promise<boolean> {
@@ -151,11 +186,19 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async begin(): Promise<void> {
-    this.prepared(sqliteSql.beginWrite).run();
+    try {
+      this.prepared(sqliteSql.beginWrite).run();
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async commit(): Promise<void> {
-    this.prepared('COMMIT').run();
+    try {
+      this.prepared('COMMIT').run();
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
   async rollback(): Promise<void> {
@@ -206,6 +249,42 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 }
 
+const PRAGMA_VALUES = {
+  journalMode: ['wal', 'delete', 'truncate', 'persist', 'memory', 'off'],
+  synchronous: ['off', 'normal', 'full', 'extra'],
+} as const;
+
+/**
+ * The pragmas are written into PRAGMA statements: a value from code (the CLI's config schema
+ * checks files) must be one SQLite knows, never text that would run as SQL.
+ */
+function checkPragmas(pragmas: Required<SqlitePragmas>): void {
+  for (const key of ['journalMode', 'synchronous'] as const) {
+    if (!(PRAGMA_VALUES[key] as readonly string[]).includes(pragmas[key])) {
+      throw new StrataError(ErrorCode.CONFIG_INVALID, `pragmas.${key} must be one of ${PRAGMA_VALUES[key].join(', ')}, got ${JSON.stringify(pragmas[key])}`, {
+        hint: `set pragmas.${key} to one of those, or leave it out for ${JSON.stringify(DEFAULT_SQLITE_PRAGMAS[key])}`,
+        details: { key: `pragmas.${key}` },
+      });
+    }
+  }
+  if (!Number.isInteger(pragmas.busyTimeoutMs) || pragmas.busyTimeoutMs < 0 || pragmas.busyTimeoutMs > 2_147_483_647) {
+    throw new StrataError(ErrorCode.CONFIG_INVALID, `pragmas.busyTimeoutMs must be an integer from 0 to 2147483647 ms, got ${String(pragmas.busyTimeoutMs)}`, {
+      hint: 'leave it out for 5000',
+      details: { key: 'pragmas.busyTimeoutMs' },
+    });
+  }
+}
+
+/** Whether the file system holding `path` has (next to) no space left. */
+function nearlyFull(path: string): boolean {
+  try {
+    const info = statfsSync(dirname(path));
+    return info.bavail * info.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
 /** How messages name a SQLite database: `sqlite:` and its path relative to the current folder. */
 export function describeSqlitePath(path: string): string {
   return `sqlite:${path === ':memory:' ? path : relative(process.cwd(), path) || path}`;
@@ -213,6 +292,16 @@ export function describeSqlitePath(path: string): string {
 
 function openError(path: string, error: unknown): StrataError {
   const code = (error as { code?: string }).code;
+  let machine = ioFailureCode(error);
+  // SQLite reports a full disk under its -shm/-wal as a plain I/O error.
+  if (machine === ErrorCode.IO_ERROR && nearlyFull(path)) machine = ErrorCode.DISK_FULL;
+  if (machine === ErrorCode.DISK_FULL) {
+    return new StrataError(ErrorCode.DISK_FULL, `cannot use ${path}: no space left on the device holding it (${messageOf(error)})`, {
+      hint: 'nothing was changed; free space there (SQLite needs room for its journal or WAL beside the database), then run it again',
+      cause: error,
+      details: { path },
+    });
+  }
   if (code === 'SQLITE_NOTADB') {
     return new StrataError(ErrorCode.NOT_A_DATABASE, `${path} is not a SQLite database`, {
       hint: 'point --db at a SQLite file, or at a path where a new database may be created',
