@@ -8,6 +8,8 @@ export function referencesTo(schema: SchemaBefore, table: string): readonly { ta
   if (schema.referencedBy) return schema.referencedBy(table);
   const target = bareName(table);
   return (schema.model?.tables ?? []).flatMap((child) =>
-    bareName(child.name) === target ? [] : child.foreignKeys.filter((fk) => bareName(fk.referencedTable) === target).map((foreignKey) => ({ table: child.name, foreignKey })),
+    bareName(child.name) === target
+      ? []
+      : child.foreignKeys.filter((fk) => bareName(fk.referencedTable) === target).map((foreignKey) => ({ table: child.name, foreignKey })),
   );
 }
