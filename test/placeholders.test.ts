@@ -3,7 +3,7 @@
  * createMigrator, and the built CLI's `--var` and config keys.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createMigrator, StrataError } from '../src/index.js';
@@ -225,7 +225,8 @@ describe('createMigrator({ placeholders })', () => {
     const error = await rejectsWith(migrator.migrate(), 'PLACEHOLDER_UNKNOWN', /0003_more\.sql: unknown placeholder \$\{count\} at line 2, column 26/);
     assert.match(error.hint ?? '', /known placeholders are prefix, greeting/);
     await migrator.close();
-    assert.deepEqual(query(p.db, "SELECT name FROM sqlite_master WHERE name = 'more'"), []);
+    // The linter (on by default) loads every pending step before anything runs: nothing was created.
+    assert.equal(existsSync(p.db), false);
   });
 
   it('placeholderPattern: false runs files as written; a bad pattern fails createMigrator', async () => {

@@ -5,7 +5,7 @@
  * `rules/mysql-rules.ts`, `rules/common-rules.ts`), each rule's examples are its tests and its
  * docs page (`docs/lint/<id>.md` is generated from `docs`), so a rule cannot ship without both.
  */
-import type { SchemaModel, TableModel } from '../schema/schema-model.js';
+import type { ForeignKeyModel, SchemaModel, TableModel } from '../schema/schema-model.js';
 
 /** The SQL a file is linted as. */
 export type LintFamily = 'sqlite' | 'postgres' | 'mysql';
@@ -67,6 +67,12 @@ export interface SchemaBefore {
    * earlier files ran long ago) or nothing is known.
    */
   createdInRun?(name: string): boolean;
+  /**
+   * The foreign keys of other tables that reference `name` (each with its table's name), when the
+   * implementation can answer without reading the whole model (the SQLite replay asks one query);
+   * absent: walk `model`. Rules should call `referencesTo(schema, name)` (rules/schema-helpers.ts).
+   */
+  referencedBy?(name: string): readonly { table: string; foreignKey: ForeignKeyModel }[];
 }
 
 /** What a rule reports; the linter adds the rule, severity and file. */
