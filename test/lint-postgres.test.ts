@@ -138,6 +138,10 @@ describe('postgres rules: schema awareness', () => {
       setup: 'CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int);',
     });
     assert.match(fk[0]!.message, /SHARE ROW EXCLUSIVE/);
+    // Once per file, at the first statement, counting the others; CREATE INDEX (SHARE: writes wait) counts.
+    const several = await runRule(rule('lock-timeout-missing'), 'CREATE INDEX i ON t (id);\nALTER TABLE t ADD COLUMN a int;\nDROP TABLE t;', { setup });
+    assert.equal(several.length, 1);
+    assert.match(several[0]!.message, /statement 1 takes SHARE .*and 2 more statements of this file: 2, 3/);
     // VALIDATE CONSTRAINT takes SHARE UPDATE EXCLUSIVE: reads and writes run, no finding.
     assert.deepEqual(await runRule(rule('lock-timeout-missing'), 'ALTER TABLE t VALIDATE CONSTRAINT f;', { setup }), []);
   });
@@ -173,6 +177,12 @@ describe('postgres rules: schema awareness', () => {
     assert.equal(second.length, 1, 'an index that does not start with the key does not serve it');
   });
 
+  test('ADD COLUMN ... UNIQUE builds its index under the ALTER lock like ADD CONSTRAINT UNIQUE', async () => {
+    const found = await runRule(rule('unique-constraint-without-index'), 'ALTER TABLE jobs ADD COLUMN key text UNIQUE;', { unknown: true });
+    assert.equal(found.length, 1);
+    assert.deepEqual(await runRule(rule('unique-constraint-without-index'), 'ALTER TABLE jobs ADD COLUMN key text;', { unknown: true }), []);
+  });
+
   test('rename and drop name the views that use the object', async () => {
     const setup = 'CREATE TABLE u (id int, mail text);\nCREATE VIEW u_mail AS SELECT mail FROM u;';
     const dropped = await runRule(rule('drop-in-use'), 'DROP TABLE u CASCADE;', { setup });
@@ -199,7 +209,10 @@ describe('postgres rules over a sequence of files', () => {
     const { findings } = await lintSequence(files, { start: { kind: 'empty' } });
     assert.deepEqual(
       findings.map((f) => [f.file, f.rule]),
-      [['0002_index.sql', 'postgres/index-not-concurrent']],
+      [
+        ['0002_index.sql', 'postgres/index-not-concurrent'],
+        ['0002_index.sql', 'postgres/lock-timeout-missing'],
+      ],
     );
   });
 });
