@@ -19,7 +19,8 @@ const ACTUAL = join(ROOT, 'test', 'fixtures', 'actual-budget');
 async function migrateActual(): Promise<string> {
   const db = join(tempDir('strata-schema-actual-'), 'budget.sqlite');
   copyFileSync(join(ACTUAL, 'default-db.sqlite'), db);
-  const migrator = createMigrator({ db, dir: join(ACTUAL, 'migrations'), backup: false });
+  // Actual drops a table the base database has (see real-world.test.ts).
+  const migrator = createMigrator({ db, dir: join(ACTUAL, 'migrations'), backup: false, lint: { rules: { 'sqlite/drop-table': 'warn' } } });
   try {
     assert.equal((await migrator.migrate()).results.length, 59);
   } finally {

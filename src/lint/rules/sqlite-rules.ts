@@ -14,7 +14,7 @@ const addColumnNotNullWithoutDefault: LintRule = {
   summary: 'ALTER TABLE ... ADD COLUMN ... NOT NULL without a DEFAULT',
   docs: {
     catches: 'An `ADD COLUMN` with `NOT NULL` and no `DEFAULT` (or `DEFAULT NULL`).',
-    why: 'SQLite refuses it on every table, empty or not ("Cannot add a NOT NULL column with default value NULL"): the step fails at deploy time, after everything before it in the run was applied.',
+    why: 'SQLite refuses it as soon as the table holds one row ("Cannot add a NOT NULL column with default value NULL"), and accepts it on an empty table: the migration passes on a fresh development or test database and fails at deploy time on production data, after everything before it in the run was applied.',
     safe: "Give the column a constant default (`ADD COLUMN status TEXT NOT NULL DEFAULT 'active'`), or add it nullable, backfill it, and rebuild the table with NOT NULL later.",
     setup: 'CREATE TABLE orders (id INTEGER PRIMARY KEY);',
     bad: 'ALTER TABLE orders ADD COLUMN status TEXT NOT NULL;\n',
@@ -24,12 +24,14 @@ const addColumnNotNullWithoutDefault: LintRule = {
     return file.up.flatMap((statement): LintFindingDraft[] => {
       const shape = sqliteShape(statement);
       if (shape.kind !== 'add-column' || !shape.column.notNull || shape.column.generated) return [];
+      // A table the file itself created is empty: SQLite accepts the column there.
+      if (createdBefore(file, statement).has(key(shape.table))) return [];
       const value = shape.column.default;
       if (value && !(value.length === 1 && value[0]!.value === 'null')) return [];
       return [
         {
           statement,
-          message: `ADD COLUMN ${shape.column.name} is NOT NULL without a default: SQLite refuses it ("Cannot add a NOT NULL column with default value NULL") and the step fails`,
+          message: `ADD COLUMN ${shape.column.name} is NOT NULL without a default: SQLite refuses it once ${shape.table} holds a row ("Cannot add a NOT NULL column with default value NULL"), so it passes on an empty database and fails on production data`,
           hint: `give it a constant default: ALTER TABLE ${shape.table} ADD COLUMN ${shape.column.name} ${shape.column.type || 'TEXT'} NOT NULL DEFAULT <value>`,
         },
       ];
@@ -47,7 +49,7 @@ const addColumnNonConstantDefault: LintRule = {
   docs: {
     catches:
       "An `ADD COLUMN` whose default is `CURRENT_TIMESTAMP`/`CURRENT_DATE`/`CURRENT_TIME` or an expression calling a function (`(datetime('now'))`, `(random())`), or a `GENERATED ALWAYS AS (...) STORED` column.",
-    why: 'SQLite cannot fill existing rows with a value computed per row when it adds a column, so it refuses ("Cannot add a column with non-constant default", "cannot add a STORED column") and the step fails at deploy time. The same default is fine in a CREATE TABLE, which is why it passes review.',
+    why: 'SQLite cannot fill existing rows with a value computed per row when it adds a column, so it refuses as soon as the table holds one row ("Cannot add a column with non-constant default", "cannot add a STORED column"). On an empty table it accepts it: the migration passes on a fresh development or test database and fails at deploy time on production data. The same default is fine in a CREATE TABLE, which is why it also passes review.',
     safe: "Add the column with a constant default or none, then fill it: `ALTER TABLE t ADD COLUMN created_at TEXT; UPDATE t SET created_at = datetime('now');` (a trigger or the app sets it for new rows), or rebuild the table with the default. Use a VIRTUAL generated column instead of STORED.",
     setup: 'CREATE TABLE events (id INTEGER PRIMARY KEY);',
     bad: 'ALTER TABLE events ADD COLUMN created_at TEXT DEFAULT CURRENT_TIMESTAMP;\n',
@@ -56,7 +58,7 @@ const addColumnNonConstantDefault: LintRule = {
   check(file) {
     return file.up.flatMap((statement): LintFindingDraft[] => {
       const shape = sqliteShape(statement);
-      if (shape.kind !== 'add-column') return [];
+      if (shape.kind !== 'add-column' || createdBefore(file, statement).has(key(shape.table))) return [];
       const stored = shape.column.generated && /\bstored\b/i.test(statement.normalized);
       const value = shape.column.default ?? [];
       const volatile = value.some(
@@ -67,8 +69,8 @@ const addColumnNonConstantDefault: LintRule = {
         {
           statement,
           message: stored
-            ? `ADD COLUMN ${shape.column.name} is a STORED generated column: SQLite refuses it ("cannot add a STORED column") and the step fails`
-            : `ADD COLUMN ${shape.column.name} has a non-constant default (${value.map((t) => t.text).join('')}): SQLite refuses it ("Cannot add a column with non-constant default") and the step fails`,
+            ? `ADD COLUMN ${shape.column.name} is a STORED generated column: SQLite refuses it once ${shape.table} holds a row ("cannot add a STORED column"), so it passes on an empty database and fails on production data`
+            : `ADD COLUMN ${shape.column.name} has a non-constant default (${value.map((t) => t.text).join('')}): SQLite refuses it once ${shape.table} holds a row ("Cannot add a column with non-constant default"), so it passes on an empty database and fails on production data`,
           hint: stored
             ? 'make it VIRTUAL, or rebuild the table with the stored column'
             : `add it without the default and fill it with an UPDATE (or rebuild ${shape.table} with the default)`,
