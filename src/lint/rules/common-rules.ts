@@ -82,11 +82,13 @@ export const destructiveWithoutDown: LintRule = {
 };
 
 /** The user tables a data statement reads or changes: UPDATE/DELETE targets, INSERT ... SELECT sources. */
-function dataTables(text: string): { verb: string; tables: string[] } | undefined {
+function dataTables(text: string, created: ReadonlySet<string>): { verb: string; tables: string[] } | undefined {
   let m: RegExpExecArray | null;
   if ((m = /^UPDATE\s+(?:ONLY\s+|LOW_PRIORITY\s+|IGNORE\s+|OR\s+\w+\s+)*(\S+)/i.exec(text))) return { verb: 'UPDATE', tables: [bare(m[1]!)] };
   if ((m = /^DELETE\s+(?:LOW_PRIORITY\s+|QUICK\s+|IGNORE\s+)*FROM\s+(?:ONLY\s+)?(\S+)/i.exec(text))) return { verb: 'DELETE', tables: [bare(m[1]!)] };
-  if (/^(INSERT|REPLACE)\b/i.test(text) && /\bSELECT\b/i.test(text)) {
+  if ((m = /^(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?(?:INTO\s+)?([`"[]?[\w$]+[`"\]]?(?:\.[`"[]?[\w$]+[`"\]]?)?)/i.exec(text)) && /\bSELECT\b/i.test(text)) {
+    // A copy into a table the file creates is the schema change itself (a rebuild, a split): not a data step's work.
+    if (created.has(bare(m[1]!))) return undefined;
     const sources = [...text.matchAll(/\b(?:FROM|JOIN)\s+([`"[]?[\w$]+[`"\]]?(?:\.[`"[]?[\w$]+[`"\]]?)?)/gi)].map((match) => bare(match[1]!));
     return sources.length > 0 ? { verb: 'INSERT ... SELECT', tables: sources } : undefined;
   }
@@ -103,7 +105,7 @@ export const dataInSchemaStep: LintRule = {
   summary: 'UPDATE, DELETE or INSERT ... SELECT over existing tables in a schema step',
   docs: {
     catches:
-      'In a schema step (a file whose up has at least one CREATE, ALTER, DROP, RENAME, TRUNCATE or COMMENT ON), an UPDATE or DELETE of a table, or an INSERT/REPLACE ... SELECT reading a table, that the file did not create. INSERT ... VALUES (seed rows) and statements over tables the file created stay quiet, and so does a data step (a file of only data statements).',
+      'In a schema step (a file whose up has at least one CREATE, ALTER, DROP, RENAME, TRUNCATE or COMMENT ON), an UPDATE or DELETE of a table the file did not create, or an INSERT/REPLACE ... SELECT that reads such a table into another existing one. INSERT ... VALUES (seed rows), statements over tables the file created, and the copy into a table the file creates (a rebuild: the schema change itself) stay quiet, and so does a data step (a file of only data statements).',
     why: "A statement over existing rows runs as long as the table is large, inside the schema step's transaction: it holds the locks the DDL took for that whole time (PostgreSQL, SQLite), or is cut off from the DDL by implicit commits (MySQL) so the file cannot be retried. Its time and its result depend on production data that the development database does not have, which is how a migration that took a second in CI takes an hour in production.",
     safe: 'Change the schema in one migration and move the data in a data step of its own (a file of only DML), or in a batched, resumable `strata backfill` (docs/backfills.md) for large tables.',
     setup: 'CREATE TABLE users (id int PRIMARY KEY, email varchar(200));',
@@ -115,7 +117,7 @@ export const dataInSchemaStep: LintRule = {
     if (!entries.some(({ text }) => SCHEMA_STATEMENT.test(text))) return [];
     const findings: LintFindingDraft[] = [];
     for (const { statement, text, created } of entries) {
-      const data = dataTables(text);
+      const data = dataTables(text, created);
       const existing = data?.tables.filter((table) => !created.has(table) && !schema.createdInRun?.(table) && !CATALOG.test(table)) ?? [];
       if (!data || existing.length === 0) continue;
       findings.push({
