@@ -12,7 +12,11 @@ import { unknownSchema } from '../src/lint/schema-before.js';
 import { ErrorCode, type StrataError } from '../src/model/errors.js';
 import { parseCatalogType, typeChangeKeepsRows } from '../src/lint/rules/postgres-column-rules.js';
 import { POSTGRES_RULES } from '../src/lint/rules/postgres-rules.js';
+import { join } from 'node:path';
+import { createMigrator } from '../src/index.js';
+import { rejectsWith, tempDir, writeFiles } from './helpers.js';
 import { closeHarness, lintFileOf, runRule } from './lint-rule-harness.js';
+import { freshDatabase, skipUnlessServer, withPostgres } from './servers.js';
 
 after(closeHarness);
 
@@ -214,6 +218,50 @@ describe('postgres rules over a sequence of files', () => {
         ['0002_index.sql', 'postgres/lock-timeout-missing'],
       ],
     );
+  });
+});
+
+describe('migrate on the PostgreSQL server', { skip: await skipUnlessServer('postgres') }, () => {
+  test('a pending CREATE INDEX on a table with rows stops the run before anything is touched; the same index CONCURRENTLY runs', async () => {
+    const url = await freshDatabase('postgres', 'lintpg');
+    const dir = tempDir('strata-lintpg-');
+    writeFiles(dir, {
+      'migrations/0001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\nINSERT INTO orders VALUES (1, 1);\n',
+    });
+    const first = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    await first.migrate();
+    await first.close();
+    writeFiles(dir, { 'migrations/0002_index.sql': 'CREATE INDEX orders_customer_idx ON orders (customer_id);\n' });
+    const refusing = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    const error = await rejectsWith(refusing.migrate(), 'PLAN_REJECTED', /index-not-concurrent/);
+    assert.ok((error.details.findings as { rule: string }[]).some((f) => f.rule === 'postgres/index-not-concurrent'));
+    await refusing.close();
+    const indexes = await withPostgres(async (client) => (await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'orders'")).rows, url);
+    assert.deepEqual(indexes, [{ indexname: 'orders_pkey' }], 'nothing ran');
+    writeFiles(dir, {
+      'migrations/0002_index.sql':
+        "-- strata:no-transaction\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n",
+    });
+    const safe = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    await safe.migrate();
+    await safe.close();
+    const after = await withPostgres(
+      async (client) => (await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'orders' ORDER BY 1")).rows,
+      url,
+    );
+    assert.deepEqual(after, [{ indexname: 'orders_customer_idx' }, { indexname: 'orders_pkey' }]);
+  });
+
+  test('a fresh database: the table and its index created by two files of the same run pass', async () => {
+    const url = await freshDatabase('postgres', 'lintpg');
+    const dir = tempDir('strata-lintpg-');
+    writeFiles(dir, {
+      'migrations/0001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n',
+      'migrations/0002_index.sql': 'CREATE INDEX orders_customer_idx ON orders (customer_id);\n',
+    });
+    const api = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    await api.migrate();
+    await api.close();
   });
 });
 
