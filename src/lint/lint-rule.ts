@@ -5,7 +5,7 @@
  * `rules/mysql-rules.ts`, `rules/common-rules.ts`), each rule's examples are its tests and its
  * docs page (`docs/lint/<id>.md` is generated from `docs`), so a rule cannot ship without both.
  */
-import type { SchemaModel, TableModel } from '../schema/schema-model.js';
+import type { ForeignKeyModel, SchemaModel, TableModel } from '../schema/schema-model.js';
 
 /** The SQL a file is linted as. */
 export type LintFamily = 'sqlite' | 'postgres' | 'mysql';
@@ -60,6 +60,12 @@ export interface SchemaBefore {
   table(name: string): TableModel | undefined;
   /** Whether the table exists before this file: true/false when known, undefined when unknown. */
   exists(name: string): boolean | undefined;
+  /**
+   * The foreign keys of other tables that reference `name` (each with its table's name), when the
+   * implementation can answer without reading the whole model (the SQLite replay asks one query);
+   * absent: walk `model`. Rules should call `referencesTo(schema, name)` (rules/schema-helpers.ts).
+   */
+  referencedBy?(name: string): readonly { table: string; foreignKey: ForeignKeyModel }[];
   /**
    * Whether an earlier file of the same run creates the table (migrate applies the pending files
    * together): it exists, but holds no rows and no running code uses it yet, so lock and rewrite

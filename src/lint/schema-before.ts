@@ -11,9 +11,9 @@
  */
 import Database from 'better-sqlite3';
 import { normaliseSql, normaliseType } from '../schema/normalise.js';
-import type { IndexModel, SchemaModel, TableModel } from '../schema/schema-model.js';
+import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schema/schema-model.js';
 import { parseCreateTable } from '../targets/sql/sqlite/sqlite-schema.js';
-import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3-database.js';
+import type { BetterSqlite3Database, BetterSqlite3Statement } from '../targets/sql/sqlite/better-sqlite3-database.js';
 import type { LintFile, SchemaBefore } from './lint-rule.js';
 
 /** A name as the rules compare it: unquoted, schema prefix dropped, lower case. */
@@ -46,6 +46,8 @@ const NOT_REPLAYED = /^(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|VACUU
 export class SqliteReplay {
   private readonly db: BetterSqlite3Database;
   private readonly tables = new Map<string, TableModel | null>();
+  /** Prepared once: SQLite re-prepares a statement by itself after a schema change. */
+  private readonly statements = new Map<string, BetterSqlite3Statement>();
   private modelCache: SchemaModel | undefined;
 
   constructor() {
@@ -95,11 +97,21 @@ export class SqliteReplay {
       },
       table: (name) => this.table(name),
       exists: (name) => (this.table(name) !== undefined ? true : known ? false : undefined),
+      referencedBy: (name) => this.referencedBy(name),
     };
   }
 
   close(): void {
     this.db.close();
+  }
+
+  private prepared(sql: string): BetterSqlite3Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private tryExec(sql: string): void {
@@ -115,9 +127,36 @@ export class SqliteReplay {
     this.modelCache = undefined;
   }
 
+  /** One query: only the tables whose CREATE text names the table are asked for their foreign keys. */
+  private referencedBy(name: string): { table: string; foreignKey: ForeignKeyModel }[] {
+    const target = bareName(name);
+    const rows = this.prepared(
+      'SELECT m.name AS tbl, f.id, f."from" AS "from", f."to" AS "to", f."table" AS ref, f.on_update, f.on_delete FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = \'table\' AND instr(lower(m.sql), ?) > 0 AND lower(m.name) <> ? AND lower(f."table") = ? ORDER BY m.name, f.id, f.seq',
+    ).all(target, target, target) as { tbl: string; id: number; from: string; to: string | null; ref: string; on_update: string; on_delete: string }[];
+    const keys = new Map<string, { table: string; foreignKey: ForeignKeyModel }>();
+    for (const row of rows) {
+      const id = `${row.tbl}\u0000${row.id}`;
+      const entry = keys.get(id) ?? {
+        table: row.tbl,
+        foreignKey: {
+          name: null,
+          columns: [],
+          referencedTable: row.ref,
+          referencedColumns: [],
+          onUpdate: row.on_update.toLowerCase(),
+          onDelete: row.on_delete.toLowerCase(),
+        },
+      };
+      entry.foreignKey.columns.push(row.from);
+      if (row.to) entry.foreignKey.referencedColumns.push(row.to);
+      keys.set(id, entry);
+    }
+    return [...keys.values()];
+  }
+
   private model(): SchemaModel {
     if (this.modelCache) return this.modelCache;
-    const rows = this.db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+    const rows = this.prepared("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
       type: string;
       name: string;
       sql: string | null;
@@ -145,12 +184,12 @@ export class SqliteReplay {
   }
 
   private readTable(key: string): TableModel | undefined {
-    const row = this.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = ?").get(key) as
+    const row = this.prepared("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND lower(name) = ?").get(key) as
       | { name: string; sql: string | null }
       | undefined;
     if (!row?.sql || /^\s*create\s+virtual/i.test(row.sql)) return undefined;
     const { name } = row;
-    const columns = this.db.prepare('SELECT name, type, "notnull" AS not_null, dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid').all(name) as {
+    const columns = this.prepared('SELECT name, type, "notnull" AS not_null, dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid').all(name) as {
       name: string;
       type: string;
       not_null: number;
@@ -159,9 +198,9 @@ export class SqliteReplay {
       hidden: number;
     }[];
     const parsed = parseCreateTable(row.sql);
-    const keys = this.db
-      .prepare('SELECT id, seq, "table" AS ref, "from" AS "from", "to" AS "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq')
-      .all(name) as {
+    const keys = this.prepared(
+      'SELECT id, seq, "table" AS ref, "from" AS "from", "to" AS "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+    ).all(name) as {
       id: number;
       ref: string;
       from: string;
@@ -183,11 +222,9 @@ export class SqliteReplay {
       if (k.to) fk.referencedColumns.push(k.to);
       foreignKeys.set(k.id, fk);
     }
-    const indexRows = this.db
-      .prepare(
-        'SELECT il.name AS idx, il."unique" AS uniq, il.origin, ii.name AS col, m.sql FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii LEFT JOIN sqlite_schema m ON m.name = il.name AND m.type = \'index\' ORDER BY il.name, ii.seqno',
-      )
-      .all(name) as { idx: string; uniq: number; origin: string; col: string | null; sql: string | null }[];
+    const indexRows = this.prepared(
+      'SELECT il.name AS idx, il."unique" AS uniq, il.origin, ii.name AS col, m.sql FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii LEFT JOIN sqlite_schema m ON m.name = il.name AND m.type = \'index\' ORDER BY il.name, ii.seqno',
+    ).all(name) as { idx: string; uniq: number; origin: string; col: string | null; sql: string | null }[];
     const indexes = new Map<string, IndexModel>();
     for (const r of indexRows) {
       const index = indexes.get(r.idx) ?? {
@@ -200,7 +237,7 @@ export class SqliteReplay {
       index.columns.push(r.col ?? '<expression>');
       indexes.set(r.idx, index);
     }
-    const triggers = this.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? ORDER BY name").all(name) as {
+    const triggers = this.prepared("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? ORDER BY name").all(name) as {
       name: string;
       sql: string;
     }[];

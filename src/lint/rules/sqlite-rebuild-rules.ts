@@ -5,31 +5,24 @@
  */
 import type { ForeignKeyModel, TableModel } from '../../schema/schema-model.js';
 import type { LintFile, LintFindingDraft, LintRule, LintStatement, SchemaBefore } from '../lint-rule.js';
-import { bareName } from '../schema-before.js';
+import { referencesTo } from './schema-helpers.js';
 import { affinityOf, foreignKeysOffBefore, key, type Rebuild, rebuildsOf, sqliteShape } from './sqlite-statements.js';
 
 const LOSSY_ACTIONS = new Set(['cascade', 'set null', 'set default']);
 
 /** The foreign keys of other tables that act when rows of `table` are deleted. */
-export function actingReferences(schema: SchemaBefore, table: string): { table: TableModel; key: ForeignKeyModel }[] {
-  const model = schema.model;
-  if (!model) return [];
-  const target = bareName(table);
-  return model.tables.flatMap((child) =>
-    bareName(child.name) === target
-      ? []
-      : child.foreignKeys
-          .filter((fk) => bareName(fk.referencedTable) === target && LOSSY_ACTIONS.has(fk.onDelete.toLowerCase()))
-          .map((fk) => ({ table: child, key: fk })),
-  );
+export function actingReferences(schema: SchemaBefore, table: string): { table: string; key: ForeignKeyModel }[] {
+  return referencesTo(schema, table)
+    .filter(({ foreignKey }) => LOSSY_ACTIONS.has(foreignKey.onDelete.toLowerCase()))
+    .map(({ table: child, foreignKey }) => ({ table: child, key: foreignKey }));
 }
 
-export function describeReferences(references: { table: TableModel; key: ForeignKeyModel }[]): string {
+export function describeReferences(references: { table: string; key: ForeignKeyModel }[]): string {
   return references
     .map(({ table, key: fk }) =>
       fk.onDelete.toLowerCase() === 'cascade'
-        ? `every row of ${table.name} (ON DELETE CASCADE on ${fk.columns.join(', ')}) is deleted`
-        : `${table.name}.${fk.columns.join(', ')} is set to ${fk.onDelete.toLowerCase() === 'set null' ? 'NULL' : 'its default'} (ON DELETE ${fk.onDelete.toUpperCase()})`,
+        ? `every row of ${table} (ON DELETE CASCADE on ${fk.columns.join(', ')}) is deleted`
+        : `${table}.${fk.columns.join(', ')} is set to ${fk.onDelete.toLowerCase() === 'set null' ? 'NULL' : 'its default'} (ON DELETE ${fk.onDelete.toUpperCase()})`,
     )
     .join('; ');
 }

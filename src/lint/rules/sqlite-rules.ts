@@ -5,6 +5,7 @@
 import type { LintFindingDraft, LintRule } from '../lint-rule.js';
 import { bareName } from '../schema-before.js';
 import { actingReferences, describeReferences, isRebuildDrop, SQLITE_REBUILD_RULES } from './sqlite-rebuild-rules.js';
+import { referencesTo } from './schema-helpers.js';
 import { createdBefore, key, mentions, rebuildsOf, sqliteShape } from './sqlite-statements.js';
 
 const addColumnNotNullWithoutDefault: LintRule = {
@@ -111,11 +112,8 @@ const dropColumnInUse: LintRule = {
       for (const index of table.indexes) if (!dropped.has(key(index.name)) && index.columns.some((c) => key(c) === column)) uses.push(`index ${index.name}`);
       if (table.primaryKey?.some((c) => key(c) === column)) uses.push('the primary key');
       for (const fk of table.foreignKeys) if (fk.columns.some((c) => key(c) === column)) uses.push(`its foreign key to ${fk.referencedTable}`);
-      for (const other of schema.model?.tables ?? []) {
-        for (const fk of other.foreignKeys) {
-          if (bareName(fk.referencedTable) === key(table.name) && fk.referencedColumns.some((c) => key(c) === column))
-            uses.push(`the foreign key of ${other.name}`);
-        }
+      for (const { table: other, foreignKey } of referencesTo(schema, table.name)) {
+        if (foreignKey.referencedColumns.some((c) => key(c) === column)) uses.push(`the foreign key of ${other}`);
       }
       for (const view of schema.model?.views ?? []) {
         if (!dropped.has(key(view.name)) && mentions(view.definition, table.name) && mentions(view.definition, shape.column)) uses.push(`view ${view.name}`);
