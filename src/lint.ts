@@ -36,3 +36,4 @@ export { registerAstParser } from './lint/parse-ast.js';
 export type { AstParser } from './lint/parse-ast.js';
 export { lintPlugin, LINT_PLUGIN_NAME } from './lint/lint-plugin.js';
 export type { LintPluginOptions } from './lint/lint-plugin.js';
+export { POSTGRES_PARSER_PACKAGE, requirePostgresParser } from './lint/parse-postgres.js';

@@ -242,7 +242,8 @@ describe('Flyway on PostgreSQL (Java, not on npm: the history table from its cre
           );
         }
       }, url);
-      const migrator = createMigrator({ db: url, dir, backup: false, format: 'flyway' });
+      // V2_1 indexes a table Flyway made earlier, with no CONCURRENTLY: fine on this empty test table.
+      const migrator = createMigrator({ db: url, dir, backup: false, format: 'flyway', lint: { rules: { 'postgres/index-not-concurrent': 'warn' } } });
       try {
         if (failed) {
           await assert.rejects(adopt(migrator, { from: 'flyway', dir }), (error: StrataError) => {

@@ -12,7 +12,11 @@ import { unknownSchema } from '../src/lint/schema-before.js';
 import { ErrorCode, type StrataError } from '../src/model/errors.js';
 import { parseCatalogType, typeChangeKeepsRows } from '../src/lint/rules/postgres-column-rules.js';
 import { POSTGRES_RULES } from '../src/lint/rules/postgres-rules.js';
+import { join } from 'node:path';
+import { createMigrator } from '../src/index.js';
+import { rejectsWith, tempDir, writeFiles } from './helpers.js';
 import { closeHarness, lintFileOf, runRule } from './lint-rule-harness.js';
+import { freshDatabase, skipUnlessServer, withPostgres } from './servers.js';
 
 after(closeHarness);
 
@@ -138,6 +142,10 @@ describe('postgres rules: schema awareness', () => {
       setup: 'CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int);',
     });
     assert.match(fk[0]!.message, /SHARE ROW EXCLUSIVE/);
+    // Once per file, at the first statement, counting the others; CREATE INDEX (SHARE: writes wait) counts.
+    const several = await runRule(rule('lock-timeout-missing'), 'CREATE INDEX i ON t (id);\nALTER TABLE t ADD COLUMN a int;\nDROP TABLE t;', { setup });
+    assert.equal(several.length, 1);
+    assert.match(several[0]!.message, /statement 1 takes SHARE .*and 2 more statements of this file: 2, 3/);
     // VALIDATE CONSTRAINT takes SHARE UPDATE EXCLUSIVE: reads and writes run, no finding.
     assert.deepEqual(await runRule(rule('lock-timeout-missing'), 'ALTER TABLE t VALIDATE CONSTRAINT f;', { setup }), []);
   });
@@ -173,6 +181,12 @@ describe('postgres rules: schema awareness', () => {
     assert.equal(second.length, 1, 'an index that does not start with the key does not serve it');
   });
 
+  test('ADD COLUMN ... UNIQUE builds its index under the ALTER lock like ADD CONSTRAINT UNIQUE', async () => {
+    const found = await runRule(rule('unique-constraint-without-index'), 'ALTER TABLE jobs ADD COLUMN key text UNIQUE;', { unknown: true });
+    assert.equal(found.length, 1);
+    assert.deepEqual(await runRule(rule('unique-constraint-without-index'), 'ALTER TABLE jobs ADD COLUMN key text;', { unknown: true }), []);
+  });
+
   test('rename and drop name the views that use the object', async () => {
     const setup = 'CREATE TABLE u (id int, mail text);\nCREATE VIEW u_mail AS SELECT mail FROM u;';
     const dropped = await runRule(rule('drop-in-use'), 'DROP TABLE u CASCADE;', { setup });
@@ -199,8 +213,55 @@ describe('postgres rules over a sequence of files', () => {
     const { findings } = await lintSequence(files, { start: { kind: 'empty' } });
     assert.deepEqual(
       findings.map((f) => [f.file, f.rule]),
-      [['0002_index.sql', 'postgres/index-not-concurrent']],
+      [
+        ['0002_index.sql', 'postgres/index-not-concurrent'],
+        ['0002_index.sql', 'postgres/lock-timeout-missing'],
+      ],
     );
+  });
+});
+
+describe('migrate on the PostgreSQL server', { skip: await skipUnlessServer('postgres') }, () => {
+  test('a pending CREATE INDEX on a table with rows stops the run before anything is touched; the same index CONCURRENTLY runs', async () => {
+    const url = await freshDatabase('postgres', 'lintpg');
+    const dir = tempDir('strata-lintpg-');
+    writeFiles(dir, {
+      'migrations/0001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\nINSERT INTO orders VALUES (1, 1);\n',
+    });
+    const first = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    await first.migrate();
+    await first.close();
+    writeFiles(dir, { 'migrations/0002_index.sql': 'CREATE INDEX orders_customer_idx ON orders (customer_id);\n' });
+    const refusing = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    const error = await rejectsWith(refusing.migrate(), 'PLAN_REJECTED', /index-not-concurrent/);
+    assert.ok((error.details.findings as { rule: string }[]).some((f) => f.rule === 'postgres/index-not-concurrent'));
+    await refusing.close();
+    const indexes = await withPostgres(async (client) => (await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'orders'")).rows, url);
+    assert.deepEqual(indexes, [{ indexname: 'orders_pkey' }], 'nothing ran');
+    writeFiles(dir, {
+      'migrations/0002_index.sql':
+        "-- strata:no-transaction\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);\n",
+    });
+    const safe = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    await safe.migrate();
+    await safe.close();
+    const after = await withPostgres(
+      async (client) => (await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'orders' ORDER BY 1")).rows,
+      url,
+    );
+    assert.deepEqual(after, [{ indexname: 'orders_customer_idx' }, { indexname: 'orders_pkey' }]);
+  });
+
+  test('a fresh database: the table and its index created by two files of the same run pass', async () => {
+    const url = await freshDatabase('postgres', 'lintpg');
+    const dir = tempDir('strata-lintpg-');
+    writeFiles(dir, {
+      'migrations/0001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n',
+      'migrations/0002_index.sql': 'CREATE INDEX orders_customer_idx ON orders (customer_id);\n',
+    });
+    const api = createMigrator({ db: url, dir: join(dir, 'migrations'), backup: false });
+    await api.migrate();
+    await api.close();
   });
 });
 

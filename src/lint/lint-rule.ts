@@ -61,18 +61,18 @@ export interface SchemaBefore {
   /** Whether the table exists before this file: true/false when known, undefined when unknown. */
   exists(name: string): boolean | undefined;
   /**
+   * The foreign keys of other tables that reference `name` (each with its table's name), when the
+   * implementation can answer without reading the whole model (the SQLite replay asks one query);
+   * absent: walk `model`. Rules should call `referencesTo(schema, name)` (rules/schema-helpers.ts).
+   */
+  referencedBy?(name: string): readonly { table: string; foreignKey: ForeignKeyModel }[];
+  /**
    * Whether an earlier file of the same run creates the table (migrate applies the pending files
    * together): it exists, but holds no rows and no running code uses it yet, so lock and rewrite
    * rules stay quiet. Absent or false when the files are a history (a folder linted alone: its
    * earlier files ran long ago) or nothing is known.
    */
   createdInRun?(name: string): boolean;
-  /**
-   * The foreign keys of other tables that reference `name` (each with its table's name), when the
-   * implementation can answer without reading the whole model (the SQLite replay asks one query);
-   * absent: walk `model`. Rules should call `referencesTo(schema, name)` (rules/schema-helpers.ts).
-   */
-  referencedBy?(name: string): readonly { table: string; foreignKey: ForeignKeyModel }[];
 }
 
 /** What a rule reports; the linter adds the rule, severity and file. */

@@ -6,7 +6,7 @@
  */
 import { ErrorCode, StrataError, readMigrationFolder } from 'strata-migrate';
 import type { LintFamily, LintFinding, LintGroup, LintRuleSetting } from 'strata-migrate/lint';
-import { folderInputs, groupsForPaths, hasErrors, LINT_RULES, lintSequence, ruleSeverities, toSarif } from 'strata-migrate/lint';
+import { folderInputs, groupsForPaths, hasErrors, LINT_RULES, lintSequence, requirePostgresParser, ruleSeverities, toSarif } from 'strata-migrate/lint';
 import { readSchema } from 'strata-migrate/schema';
 import { formatNamed } from 'strata-migrate/tooling';
 import { usage } from '../args.js';
@@ -43,6 +43,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
   }
   const severities = ruleSeverities({ ...configured, ...overrides }, 'the config file');
+  // The PostgreSQL rules need PostgreSQL's parser: without it, say how to install it rather than lint silently.
+  if (groups.some((group) => group.inputs.some((input) => input.family === 'postgres'))) await requirePostgresParser();
   const findings: LintFinding[] = [];
   let files = 0;
   for (const group of groups) {

@@ -263,9 +263,15 @@ function keyWithoutIndexRule(id: string, contype: 'CONSTR_PRIMARY' | 'CONSTR_UNI
       for (const entry of pgStatements(file)) {
         const table = relationName(entry.node?.relation);
         for (const cmd of alterTableCmds(entry)) {
-          const constraint = cmd.def?.Constraint;
-          if (cmd.subtype !== 'AT_AddConstraint' || constraint?.contype !== contype || constraint.indexname) continue;
-          if (!isExisting(table, entry, schema)) continue;
+          // ADD CONSTRAINT ... UNIQUE (cols), or ADD COLUMN c type UNIQUE: either builds the index under the ALTER's lock.
+          const constraints =
+            cmd.subtype === 'AT_AddConstraint'
+              ? [cmd.def?.Constraint]
+              : cmd.subtype === 'AT_AddColumn'
+                ? (cmd.def?.ColumnDef?.constraints ?? []).map((c: PgNode) => c.Constraint)
+                : [];
+          const constraint = constraints.find((c: PgNode) => c?.contype === contype && !c.indexname);
+          if (!constraint || !isExisting(table, entry, schema)) continue;
           findings.push({
             statement: entry.statement,
             message: `ADD ${what} on ${describeTable(table, schema)} builds its unique index under an ACCESS EXCLUSIVE lock: no reads or writes until it is built`,
@@ -291,7 +297,8 @@ export const primaryKeyWithoutIndex = keyWithoutIndexRule('postgres/primary-key-
 });
 
 export const uniqueConstraintWithoutIndex = keyWithoutIndexRule('postgres/unique-constraint-without-index', 'CONSTR_UNIQUE', 'UNIQUE', {
-  catches: '`ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (cols)` on an existing table, rather than `UNIQUE USING INDEX` over a unique index built beforehand.',
+  catches:
+    '`ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (cols)` or `ADD COLUMN ... UNIQUE` on an existing table, rather than `UNIQUE USING INDEX` over a unique index built beforehand.',
   why: KEY_WHY,
   safe: 'Build `CREATE UNIQUE INDEX CONCURRENTLY` in a file of its own (`-- strata:no-transaction`), then `ALTER TABLE t ADD CONSTRAINT name UNIQUE USING INDEX that_index`.',
   setup: 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE UNIQUE INDEX users_email_idx ON users (email);',

@@ -4,7 +4,19 @@
  * renames and drops, enum values added in a transaction.
  */
 import type { LintFindingDraft, LintRule } from '../lint-rule.js';
-import { describeTable, isControl, isExisting, lockTaken, pgStatements, relationName, strings, viewsNaming, type PgStatement } from './postgres-ast.js';
+import {
+  describeTable,
+  isControl,
+  isExisting,
+  LOCK_MODES,
+  type LockMode,
+  lockTaken,
+  type PgStatement,
+  pgStatements,
+  relationName,
+  strings,
+  viewsNaming,
+} from './postgres-ast.js';
 
 const LOCK_DOCS = 'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES';
 
@@ -21,10 +33,10 @@ export const lockTimeoutMissing: LintRule = {
   id: 'postgres/lock-timeout-missing',
   families: ['postgres'],
   defaultSeverity: 'warn',
-  summary: 'an ACCESS EXCLUSIVE or write-blocking lock taken with no lock_timeout set before it',
+  summary: 'a lock that blocks writes (SHARE or stronger) taken on an existing table with no lock_timeout set before it',
   docs: {
     catches:
-      'A statement that takes ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE on an existing table (most ALTER TABLE forms, DROP/TRUNCATE, renames, foreign keys, triggers) with no `SET lock_timeout` (or `SET LOCAL lock_timeout`) to a non-zero value earlier in the file.',
+      'A statement that takes a lock blocking writes (SHARE or stronger) on an existing table: ACCESS EXCLUSIVE (most ALTER TABLE forms, DROP, TRUNCATE, renames), SHARE ROW EXCLUSIVE (foreign keys, triggers), SHARE (CREATE INDEX without CONCURRENTLY), with no `SET lock_timeout` (or `SET LOCAL lock_timeout`) to a non-zero value earlier in the file. Reported once, at the first such statement, with the count of the others.',
     why: `A lock request waits behind every running transaction that holds a conflicting lock, and every later query on the table queues behind the waiting request: one long report query turns a millisecond ALTER into an outage for as long as the report runs (${LOCK_DOCS}, https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT). A timeout set by the role or the server is invisible to the linter: ignore the rule with that reason.`,
     safe: "Start the file with `SET lock_timeout = '5s';` (`SET LOCAL` inside a transaction) and retry the migration when it times out.",
     setup: 'CREATE TABLE orders (id bigint PRIMARY KEY);',
@@ -32,21 +44,28 @@ export const lockTimeoutMissing: LintRule = {
     good: "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;\n",
   },
   check(file, schema) {
-    const findings: LintFindingDraft[] = [];
+    const uncovered: { entry: PgStatement; mode: LockMode; table: string }[] = [];
     let timeout = false;
     for (const entry of pgStatements(file)) {
       const setting = lockTimeoutSetting(entry);
       if (setting) timeout = setting === 'on';
       const lock = lockTaken(entry);
-      if (timeout || !lock || (lock.mode !== 'ACCESS EXCLUSIVE' && lock.mode !== 'SHARE ROW EXCLUSIVE')) continue;
-      if (!isExisting(lock.table, entry, schema)) continue;
-      findings.push({
-        statement: entry.statement,
-        message: `statement ${entry.statement.index} takes ${lock.mode} on ${describeTable(lock.table, schema)} with no lock_timeout: while it waits, every query on ${lock.table} queues behind it`,
-        hint: "set a lock timeout first: SET lock_timeout = '5s';",
-      });
+      if (timeout || !lock || LOCK_MODES.indexOf(lock.mode) < LOCK_MODES.indexOf('SHARE')) continue;
+      if (isExisting(lock.table, entry, schema)) uncovered.push({ entry, ...lock });
     }
-    return findings;
+    const [first, ...others] = uncovered;
+    if (!first) return [];
+    const more =
+      others.length > 0
+        ? ` (and ${others.length} more statement${others.length === 1 ? '' : 's'} of this file: ${others.map((o) => o.entry.statement.index).join(', ')})`
+        : '';
+    return [
+      {
+        statement: first.entry.statement,
+        message: `statement ${first.entry.statement.index} takes ${first.mode} on ${describeTable(first.table, schema)} with no lock_timeout${more}: while it waits, every query on ${first.table} queues behind it`,
+        hint: "set a lock timeout at the top of the file: SET lock_timeout = '5s';",
+      },
+    ];
   },
 };
 

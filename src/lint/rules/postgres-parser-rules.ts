@@ -9,11 +9,13 @@ import { POSTGRES_PARSER_PACKAGE, postgresParserMissing, refusalOf } from '../pa
 export const syntaxError: LintRule = {
   id: 'postgres/syntax-error',
   families: ['postgres'],
-  defaultSeverity: 'error',
+  // A warning: the parser speaks PostgreSQL 18's grammar and the server may be another version, so
+  // the server has the last word (and `migrate` then reports the failing statement and line itself).
+  defaultSeverity: 'warn',
   summary: "a statement PostgreSQL's parser refuses",
   docs: {
     catches: "A statement that PostgreSQL's own grammar (libpg-query, the server's parser compiled to WASM) does not accept.",
-    why: 'The server will refuse it too: the migration fails at that statement, after the ones before it ran (and, without a transaction, stay applied). The PostgreSQL rules cannot read the statement either, so it is not checked for locks.',
+    why: "The server will most likely refuse it too: the migration fails at that statement, after the ones before it ran (and, without a transaction, stay applied). The PostgreSQL rules cannot read the statement either, so it is not checked for locks. It is a warning, not an error, because the parser speaks PostgreSQL 18's grammar and your server may be another version: the server has the last word.",
     safe: "Fix the statement; if it is another dialect's SQL, lint the file with that dialect (`--dialect`).",
     bad: 'CREATE TABLE users (id bigint PRIMARY KEY,);\n',
     good: 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
