@@ -2,9 +2,8 @@
  * The error a failed step throws: the cause, where it happened, the run's partial results, and
  * the remedy as data (`next`), which depends on whether the store could undo the step.
  */
-import { isDatabaseBusy } from '../fs/database-busy.js';
-import { ioFailureCode } from '../fs/io-failure.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
+import { ioFailureCode, isDatabaseBusy } from '../model/failure-kind.js';
 import { migrationLabel } from '../model/migration.js';
 import { commandLine, nextCommand, repairCommands, type NextCommand } from '../model/next-command.js';
 import type { Direction } from '../model/run-report.js';

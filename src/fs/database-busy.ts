@@ -6,21 +6,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { isDatabaseBusy } from '../model/failure-kind.js';
 
-/** Whether `error` (or one of its causes) is a lock that was not granted in time. */
-export function isDatabaseBusy(error: unknown): boolean {
-  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof StrataError) {
-      if (e.code === ErrorCode.DATABASE_BUSY) return true;
-      continue;
-    }
-    const { code, errno } = e as { code?: unknown; errno?: unknown };
-    if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
-    if (code === '55P03') return true; // PostgreSQL lock_not_available (lock_timeout)
-    if (errno === 1205) return true; // InnoDB lock wait timeout
-  }
-  return false;
-}
+export { isDatabaseBusy } from '../model/failure-kind.js';
 
 export interface BusyContext {
   /** The database as messages name it (`sqlite:app.db`). */

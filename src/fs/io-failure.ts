@@ -6,39 +6,9 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { ioFailureCode } from '../model/failure-kind.js';
 
-export type IoFailureCode = typeof ErrorCode.DISK_FULL | typeof ErrorCode.IO_ERROR | typeof ErrorCode.PERMISSION_DENIED;
-
-const ERRNO: Record<string, IoFailureCode> = {
-  ENOSPC: ErrorCode.DISK_FULL,
-  EDQUOT: ErrorCode.DISK_FULL,
-  EIO: ErrorCode.IO_ERROR,
-  EACCES: ErrorCode.PERMISSION_DENIED,
-  EPERM: ErrorCode.PERMISSION_DENIED,
-  EROFS: ErrorCode.PERMISSION_DENIED,
-};
-
-/** SQLite's result codes for the same causes (better-sqlite3 sets them as `code`). */
-function sqliteCode(code: string): IoFailureCode | null {
-  if (/^SQLITE_FULL/.test(code)) return ErrorCode.DISK_FULL;
-  if (/^SQLITE_(IOERR|CANTOPEN|NOMEM)/.test(code)) return ErrorCode.IO_ERROR;
-  if (/^SQLITE_(READONLY|PERM|AUTH)/.test(code)) return ErrorCode.PERMISSION_DENIED;
-  return null;
-}
-
-/** Which machine failure `error` (or one of its causes) is; null when it is none. */
-export function ioFailureCode(error: unknown): IoFailureCode | null {
-  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof StrataError) {
-      if (e.code === ErrorCode.DISK_FULL || e.code === ErrorCode.IO_ERROR || e.code === ErrorCode.PERMISSION_DENIED) return e.code;
-      continue;
-    }
-    const code = String((e as { code?: unknown }).code ?? '');
-    const known = ERRNO[code] ?? sqliteCode(code);
-    if (known) return known;
-  }
-  return null;
-}
+export { ioFailureCode, type IoFailureCode } from '../model/failure-kind.js';
 
 /** Whether the file system holding `path` has (next to) no space left: what an I/O error there most often means. */
 async function isFull(path: string): Promise<boolean> {
