@@ -425,7 +425,11 @@ export const COMMANDS = {
       resume: { type: 'boolean', description: 'migrate: go on with the latest run (or --run ID) after a crash' },
       run: { type: 'string', description: 'the run to resume (migrate) or whose failures to show (status)', value: 'ID' },
       'state-dir': { type: 'string', description: 'where run journals go (default .strata/fleet)', value: 'folder' },
-      state: { type: 'string', description: 'migrate: share the rollout with runners on other machines through this PostgreSQL database (with --run ID)', value: 'url' },
+      state: {
+        type: 'string',
+        description: 'migrate: share the rollout with runners on other machines through this PostgreSQL database (with --run ID)',
+        value: 'url',
+      },
       shard: { type: 'string', description: 'only part i of n of the fleet (a hash of each target id), for runners that share no state', value: 'i/n' },
       db: { type: 'string', description: 'PostgreSQL schema per tenant: the database holding the schemas', value: 'url' },
       config: DATABASE.config,
