@@ -595,7 +595,16 @@ export class Migrator<Ctx> {
     to: string | undefined,
     options: MigrateOptions,
   ): Promise<Set<string>> {
-    const { steps } = this.planMigrate(ledger, sources, to, options);
+    let steps: Migration<Ctx>[];
+    try {
+      ({ steps } = this.planMigrate(ledger, sources, to, options));
+    } catch (error) {
+      // Read without the lock, a step another process is running looks stopped part-way (its
+      // ledger row says running): only the plan made under the lock can tell, so the plugins
+      // inspect that one (the under-lock check below sees no step inspected yet).
+      if (error instanceof StrataError && error.code === ErrorCode.MIGRATION_INCOMPLETE) return new Set();
+      throw error;
+    }
     await this.inspect('up', false, steps, await loadUps(steps));
     return new Set(steps.map((s) => s.version));
   }
