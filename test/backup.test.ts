@@ -743,7 +743,7 @@ describe('the engine: a backup before a run, a restore after a failure it cannot
   }
   const listBackups = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.manifest.json')) : []);
 
-  test('a non-transactional step that fails: the pre-run backup is restored, byte-for-byte content, and the error says so', async () => {
+  test('a non-transactional step that fails: the pre-run backup is restored, every table as it was, and the error says so', async () => {
     const p = await applied();
     exec(p.db, 'PRAGMA user_version = 3');
     writeFiles(p.migrations, {
