@@ -1,0 +1,146 @@
+/**
+ * The import's fault-injection trials that stay (issue 18): a process running `runImport` on a
+ * real SQLite file is SIGKILLed at a random moment (opening, creating its status, mid-batch,
+ * validating, completing), then an independent reader checks what it left: no status and no
+ * rows, or a `running` status over a set of distinct rows no larger than the source, or a
+ * `completed` status over exactly the source's rows. Then the next run finishes the import
+ * with every row exactly once and the table it must not touch untouched.
+ *
+ * STRATA_KILL_TRIALS sets the trials (default 8); the diagnostic line gives trials, kills
+ * mid-way and failures for the closing note's table.
+ */
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { runImport, tableImporter, type TableReader } from '../src/import/index.js';
+import { ROOT, tempDir } from './helpers.js';
+
+const TRIALS = Number(process.env.STRATA_KILL_TRIALS ?? 8);
+const ROWS = 3000;
+const BATCH = 150;
+const SCHEMA = `
+CREATE TABLE app_state (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE untouched (v TEXT);
+INSERT INTO untouched VALUES ('keep me');
+`;
+
+const rows = Array.from({ length: ROWS }, (_, k) => ({ id: k + 1, name: `author ${k + 1}` }));
+
+/** The same source in the child and here: ROWS rows in batches, a short pause between them. */
+function reader(): TableReader<{ id: number; name: string }> {
+  return {
+    name: 'authors',
+    count: async () => rows.length,
+    sample: async (n: number) => rows.slice(0, n),
+    async *batches(size: number) {
+      for (let start = 0; start < rows.length; start += size) {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        yield rows.slice(start, start + size);
+      }
+    },
+  } as TableReader<{ id: number; name: string }>;
+}
+
+const importer = () =>
+  tableImporter<{ authors: TableReader<{ id: number; name: string }> }>({
+    id: 'authors',
+    order: 1,
+    source: (s) => s.authors,
+    table: 'author',
+    map: (r) => r,
+    batchSize: BATCH,
+  });
+
+function childScript(dir: string): string {
+  const src = (p: string) => pathToFileURL(join(ROOT, 'src', p)).href;
+  const file = join(dir, 'child.mts');
+  writeFileSync(
+    file,
+    `import { runImport, tableImporter } from ${JSON.stringify(src('import/index.ts'))};
+const rows = Array.from({ length: ${ROWS} }, (_, k) => ({ id: k + 1, name: 'author ' + (k + 1) }));
+process.stdout.write('ready\\n');
+const reader = { name: 'authors', count: async () => rows.length, sample: async (n) => rows.slice(0, n),
+  async *batches(size) { for (let s = 0; s < rows.length; s += size) { await new Promise((r) => setTimeout(r, 15)); yield rows.slice(s, s + size); } } };
+await runImport({ db: process.argv[2], backup: false, sources: { authors: reader },
+  importers: [tableImporter({ id: 'authors', order: 1, source: (s) => s.authors, table: 'author', map: (r) => r, batchSize: ${BATCH} })] });
+`,
+  );
+  return file;
+}
+
+interface Left {
+  state: string;
+  count: number;
+  distinct: number;
+  untouched: string[];
+}
+
+/** What the killed run left, read by a connection of the test's own. */
+function observe(db: string): Left {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const raw = conn.prepare("SELECT value FROM app_state WHERE key = 'migration_v2_status'").pluck().get() as string | undefined;
+    const [count, distinct] = conn.prepare('SELECT count(*), count(DISTINCT id) FROM author').raw().get() as [number, number];
+    const untouched = conn.prepare('SELECT v FROM untouched').pluck().all() as string[];
+    return { state: raw ? (JSON.parse(raw) as { state: string }).state : 'not-started', count, distinct, untouched };
+  } finally {
+    conn.close();
+  }
+}
+
+function problems(left: Left): string[] {
+  const found: string[] = [];
+  if (left.count !== left.distinct) found.push(`${left.count - left.distinct} duplicate rows`);
+  if (left.untouched.join() !== 'keep me') found.push(`the untouched table holds ${JSON.stringify(left.untouched)}`);
+  if (left.state === 'not-started' && left.count !== 0) found.push(`no import recorded, yet ${left.count} rows`);
+  if (left.state === 'running' && left.count > ROWS) found.push(`running with ${left.count} rows of ${ROWS}`);
+  if (left.state === 'completed' && left.count !== ROWS) found.push(`completed with ${left.count} rows of ${ROWS}`);
+  if (!['not-started', 'running', 'completed'].includes(left.state)) found.push(`status ${left.state}`);
+  return found;
+}
+
+test(`import SIGKILLed at ${TRIALS} random moments: each leaves no rows, a running import of distinct rows, or a complete one; the next run completes it exactly once`, async (t) => {
+  let killedMidWay = 0;
+  const failures: string[] = [];
+  for (let trial = 1; trial <= TRIALS; trial++) {
+    const dir = tempDir('strata-import-kill-');
+    const db = join(dir, 'app.db');
+    const setup = new Database(db);
+    setup.exec(SCHEMA);
+    setup.close();
+    const child = spawn(process.execPath, ['--import', 'tsx', childScript(dir), db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child says when its modules are loaded (tsx start-up varies with the machine's load);
+    // the kill falls anywhere from then to past its last batch (ROWS / BATCH batches, ~15 ms
+    // each, ~0.4 s in all here): opening, the status row, a batch, validation, completion.
+    const killAfter = Math.floor(Math.random() * 700);
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.once('data', () => {
+      timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
+    });
+    const killed = await new Promise<boolean>((resolve) =>
+      child.on('exit', (_code, signal) => {
+        clearTimeout(timer);
+        resolve(signal === 'SIGKILL');
+      }),
+    );
+    const left = observe(db);
+    t.diagnostic(`trial ${trial}: killed ${killed} after ${killAfter} ms: ${left.state}, ${left.count} rows`);
+    if (killed && left.state === 'running') killedMidWay++;
+    const wrong = problems(left);
+    if (wrong.length) failures.push(`trial ${trial} (killed ${killAfter} ms in, ${left.state}, ${left.count} rows): ${wrong.join('; ')}`);
+    if (left.state !== 'completed') {
+      await runImport({ db, backup: false, sources: { authors: reader() }, importers: [importer()] });
+    }
+    const after = observe(db);
+    if (after.state !== 'completed' || after.count !== ROWS || after.distinct !== ROWS || after.untouched.join() !== 'keep me') {
+      failures.push(`trial ${trial}: the next run left ${JSON.stringify(after)}`);
+    }
+  }
+  t.diagnostic(`import kill trials: ${TRIALS}, killed mid-import: ${killedMidWay}, failures: ${failures.length}`);
+  assert.deepEqual(failures, []);
+});
