@@ -25,9 +25,11 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const tsxVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'tsx', 'package.json'), 'utf8')) as { version: string }).version;
 const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
 /** Subpaths with code (not ./package.json). */
-const subpaths = Object.entries(manifest.exports)
-  .filter(([, target]) => typeof target === 'object')
-  .map(([subpath]) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
+const entries = Object.entries(manifest.exports).filter(([, target]) => typeof target === 'object');
+const specifierOf = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
+const subpaths = entries.map(([subpath]) => specifierOf(subpath));
+/** Those with a CommonJS build: the browser and Vite entries are ESM only (bundlers and vite.config files import them). */
+const requirable = entries.filter(([, target]) => (target as { require?: unknown }).require !== undefined).map(([subpath]) => specifierOf(subpath));
 
 const MIGRATION = `import type { SqlContext } from '${manifest.name}';
 
@@ -69,9 +71,9 @@ const TSCONFIG = JSON.stringify({
 });
 
 /** Loads every entry point, checks one error class across them, and runs a migration in memory. */
-const USE = (load: (specifier: string) => string) => `
+const USE = (load: (specifier: string) => string, specifiers: readonly string[]) => `
 const loaded = [];
-for (const specifier of ${JSON.stringify(subpaths)}) loaded.push([specifier, Object.keys(${load('specifier')}).length]);
+for (const specifier of ${JSON.stringify(specifiers)}) loaded.push([specifier, Object.keys(${load('specifier')}).length]);
 const root = ${load(`'${manifest.name}'`)};
 const document = ${load(`'${manifest.name}/document'`)};
 if (root.StrataError !== document.StrataError) throw new Error('two StrataError classes');
@@ -119,12 +121,12 @@ describe('the package as a consumer installs it', () => {
       'esm/package.json': JSON.stringify({ type: 'module' }),
       'esm/tsconfig.json': TSCONFIG,
       'esm/app.ts': APP,
-      'esm/use.mjs': USE((s) => `(await import(${s}))`),
+      'esm/use.mjs': USE((s) => `(await import(${s}))`, subpaths),
       'esm/migrations/0001_greetings.ts': MIGRATION,
       'cjs/package.json': JSON.stringify({ type: 'commonjs' }),
       'cjs/tsconfig.json': TSCONFIG,
       'cjs/app.ts': APP,
-      'cjs/use.cjs': `(async () => {${USE((s) => `require(${s})`)}})().catch((error) => { console.error(error); process.exitCode = 1; });`,
+      'cjs/use.cjs': `(async () => {${USE((s) => `require(${s})`, requirable)}})().catch((error) => { console.error(error); process.exitCode = 1; });`,
       'cjs/migrations/0001_greetings.ts': MIGRATION,
     });
     const install = run(
@@ -176,14 +178,14 @@ describe('the package as a consumer installs it', () => {
       );
     });
 
-    it(`the ${app === 'esm' ? 'ES module' : 'CommonJS'} app loads every entry point and migrates`, () => {
+    it(`the ${app === 'esm' ? 'ES module' : 'CommonJS'} app loads every entry point (CommonJS: every one with a require build) and migrates`, () => {
       const printed = JSON.parse(ok(run(process.execPath, [app === 'esm' ? 'use.mjs' : 'use.cjs'], join(project, app)), `node use (${app})`)) as {
         loaded: [string, number][];
         applied: string[];
       };
       assert.deepEqual(
         printed.loaded.map(([specifier]) => specifier),
-        subpaths,
+        app === 'esm' ? subpaths : requirable,
       );
       for (const [specifier, exported] of printed.loaded) assert.ok(exported > 0, `${specifier} exports nothing`);
       assert.deepEqual(printed.applied, ['one']);

@@ -73,7 +73,7 @@ await describeOnDialect('fleet of tenant schemas', postgres, () => {
     // Not all good: the last run's failure (pg_reserved) is still on record.
     assert.deepEqual(
       status.lastRun?.failed.map((f) => f.code),
-      ['DB_OPEN_FAILED'],
+      ['SCHEMA_RESERVED'],
     );
     assert.equal(status.ok, false);
 

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
 const entries = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json');
-const publicSpecifiers = new Set(entries.map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`)));
+const specifierOf = (subpath: string) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`);
+const publicSpecifiers = new Set(entries.map(specifierOf));
+/** Entries with a CommonJS build (the browser and Vite entries are ESM only). */
+const requirable = new Set(entries.filter((subpath) => (pkg.exports[subpath] as { require?: unknown }).require !== undefined).map(specifierOf));
 
 /**
  * CLI-only helpers the CLI still reaches inside the library: not for users, and shared with the
@@ -84,8 +87,10 @@ test('every declared entry resolves to built files, for import and for require',
     import { createRequire } from 'node:module';
     const require = createRequire(process.cwd() + '/package.json');
     const out = {};
+    const requirable = new Set(${JSON.stringify([...requirable])});
     for (const specifier of ${JSON.stringify([...publicSpecifiers])}) {
-      out[specifier] = { esm: Object.keys(await import(specifier)).sort(), cjs: Object.keys(require(specifier)).sort(), file: import.meta.resolve(specifier) };
+      const esm = Object.keys(await import(specifier)).sort();
+      out[specifier] = { esm, cjs: requirable.has(specifier) ? Object.keys(require(specifier)).sort() : esm, file: import.meta.resolve(specifier) };
     }
     console.log(JSON.stringify(out));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
