@@ -183,11 +183,15 @@ DROP TABLE accounts;
       'accounts, created by the failed step, is gone',
     );
     assert.deepEqual(await rows('mariadb', db, 'SELECT id FROM base'), [{ id: 1 }]);
+    // Nothing of step 2 is applied; status reports this run's failure on it (issue 18, item 7),
+    // and the next migrate tries it again.
     const status = json(cli(['status', '--db', db, '--json'], { cwd: dir }));
     assert.deepEqual(
       status.migrations.map((m: { version: string; state: string }) => `${m.version} ${m.state}`),
-      ['1 applied', '2 pending'],
+      ['1 applied', '2 failed'],
     );
+    assert.equal(status.currentVersion, '1');
+    assert.match(status.migrations[1].error, /acounts/, "this run's error: the misspelt table of the third statement");
   });
 
   test('status shows the failed step, how far it got and why; migrate refuses to go past it', async () => {
