@@ -114,8 +114,8 @@ export async function acquireTabLock(options: TabLockOptions): Promise<TabLockRe
   }
 }
 
-/** Resolves once the lock is held (null when `ifAvailable` found it taken); held until release. */
-function holdWebLock(locks: LockManagerLike, name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }): Promise<TabLockRelease | null> {
+/** Resolves once the lock is held (null when `ifAvailable` found it taken); held until release. Also the document core's lock (targets/document/locks.ts). */
+export function holdWebLock(locks: LockManagerLike, name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }): Promise<TabLockRelease | null> {
   return new Promise<TabLockRelease | null>((resolve, reject) => {
     let granted = false;
     locks

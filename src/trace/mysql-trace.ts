@@ -16,7 +16,7 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec.js';
 import { namesDatabase } from '../targets/sql/mysql/dialect.js';
 import { runTracedEngine } from './engine-run.js';
-import { scratchCopy } from './server-scratch.js';
+import { scratchCopy, serverTraceReport } from './server-scratch.js';
 import { statementTable, withoutCommentsAndStrings } from './statement-target.js';
 import type { DdlAlgorithm, TracedStatement, TraceReport } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
@@ -34,18 +34,7 @@ export async function traceMysql(spec: DatabaseSpec, options: TraceRunOptions): 
   const tracer = new MysqlTracer(namesDatabase(liveName), liveName);
   try {
     const run = await runTracedEngine(driver, tracer, options);
-    return {
-      dialect: 'mysql',
-      target: spec.description,
-      copy: scratch.how,
-      mode: 'engine',
-      steps: run.steps,
-      statements: tracer.statements,
-      tables: [],
-      rowsLost: 0,
-      ...(run.failure ? { failure: run.failure } : {}),
-      durationMs: performance.now() - started,
-    };
+    return serverTraceReport('mysql', spec, scratch, run, tracer.statements, started);
   } finally {
     await driver.close();
     await scratch.dispose();

@@ -17,7 +17,7 @@ import { ErrorCode, StrataError } from '../model/errors.js';
 import { resolveDatabase, type DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { runTracedEngine } from './engine-run.js';
-import { scratchCopy } from './server-scratch.js';
+import { scratchCopy, serverTraceReport } from './server-scratch.js';
 import { statementTable } from './statement-target.js';
 import type { TracedLock, TracedStatement, TraceReport } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
@@ -56,18 +56,7 @@ export async function tracePostgres(spec: DatabaseSpec, options: TraceRunOptions
   try {
     const run = await runTracedEngine(driver, tracer, options);
     tracer.transactionEnded();
-    return {
-      dialect: 'postgres',
-      target: spec.description,
-      copy: scratch.how,
-      mode: 'engine',
-      steps: run.steps,
-      statements: tracer.statements,
-      tables: [],
-      rowsLost: 0,
-      ...(run.failure ? { failure: run.failure } : {}),
-      durationMs: performance.now() - started,
-    };
+    return serverTraceReport('postgres', spec, scratch, run, tracer.statements, started);
   } finally {
     await tracer.stop();
     await driver.close();

@@ -17,6 +17,8 @@ import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { PostgresDriver } from '../targets/sql/postgres/postgres-driver.js';
 import { MysqlDriver } from '../targets/sql/mysql/mysql-driver.js';
+import type { EngineRun } from './engine-run.js';
+import type { TracedStatement, TraceReport } from './trace-report.js';
 
 export interface ScratchCopy {
   /** A URL to the copy (with the live URL's credentials). */
@@ -85,4 +87,27 @@ function copyFailed(spec: DatabaseSpec, error: unknown): StrataError {
     hint: 'the user in the URL needs the right to create and drop databases (and, without a template copy, the pg_dump/mysqldump client tools); the live database is never changed',
     cause: error,
   });
+}
+
+/** A server trace's report (PostgreSQL, MySQL): the statements as traced; rows are counted on SQLite only. */
+export function serverTraceReport(
+  dialect: 'postgres' | 'mysql',
+  spec: DatabaseSpec,
+  scratch: ScratchCopy,
+  run: EngineRun,
+  statements: TracedStatement[],
+  started: number,
+): TraceReport {
+  return {
+    dialect,
+    target: spec.description,
+    copy: scratch.how,
+    mode: 'engine',
+    steps: run.steps,
+    statements,
+    tables: [],
+    rowsLost: 0,
+    ...(run.failure ? { failure: run.failure } : {}),
+    durationMs: performance.now() - started,
+  };
 }

@@ -3,22 +3,10 @@
  * every tab and worker of the origin; elsewhere (a VS Code extension host, an Electron main
  * process, Node) a queue in this JavaScript realm does. File stores add a lock file on top.
  */
+import { holdWebLock, type LockManagerLike, webLocks } from '../../browser/tab-lock.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 
 export type Release = () => Promise<void>;
-
-interface WebLocks {
-  request(
-    name: string,
-    options: { mode?: 'exclusive'; ifAvailable?: boolean; signal?: AbortSignal },
-    callback: (lock: unknown) => Promise<void>,
-  ): Promise<void>;
-}
-
-function webLocks(): WebLocks | undefined {
-  const nav = (globalThis as { navigator?: { locks?: WebLocks } }).navigator;
-  return nav?.locks && typeof nav.locks.request === 'function' ? nav.locks : undefined;
-}
 
 export async function acquireLock(name: string, timeoutMs: number, onWaiting: () => void): Promise<Release> {
   const locks = webLocks();
@@ -31,7 +19,7 @@ function timeoutError(name: string, timeoutMs: number): StrataError {
   });
 }
 
-async function acquireWebLock(locks: WebLocks, name: string, timeoutMs: number, onWaiting: () => void): Promise<Release> {
+async function acquireWebLock(locks: LockManagerLike, name: string, timeoutMs: number, onWaiting: () => void): Promise<Release> {
   const held = await holdWebLock(locks, name, { ifAvailable: true });
   if (held) return held;
   onWaiting();
@@ -46,25 +34,6 @@ async function acquireWebLock(locks: WebLocks, name: string, timeoutMs: number, 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Resolves once the lock is held (or null when ifAvailable found it taken); the lock lasts until release. */
-function holdWebLock(locks: WebLocks, name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }): Promise<Release | null> {
-  return new Promise<Release | null>((resolve, reject) => {
-    let granted = false;
-    locks
-      .request(name, { mode: 'exclusive', ...options }, (lock) => {
-        if (lock === null) {
-          resolve(null);
-          return Promise.resolve();
-        }
-        granted = true;
-        return new Promise<void>((release) => resolve(async () => release()));
-      })
-      .catch((error: unknown) => {
-        if (!granted) reject(error);
-      });
-  });
 }
 
 const localQueues = new Map<string, Promise<void>>();
