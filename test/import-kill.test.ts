@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { runImport, tableImporter, type TableReader } from '../src/import/index.js';
@@ -104,32 +104,51 @@ function problems(left: Left): string[] {
   return found;
 }
 
+/** A fresh target database with the app's tables. */
+function freshTarget(): string {
+  const db = join(tempDir('strata-import-kill-'), 'app.db');
+  const setup = new Database(db);
+  setup.exec(SCHEMA);
+  setup.close();
+  return db;
+}
+
+/**
+ * Runs the child on `db`, SIGKILLing it `killAfter` ms after it says its modules are loaded (tsx
+ * start-up varies with the machine's load), or never: whether it was killed, and how long it ran
+ * from that moment.
+ */
+async function runChild(db: string, killAfter: number | undefined): Promise<{ killed: boolean; ranMs: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript(dirname(db)), db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  let timer: NodeJS.Timeout | undefined;
+  let ready = Number.NaN;
+  child.stdout.once('data', () => {
+    ready = performance.now();
+    if (killAfter !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
+  });
+  return new Promise((resolve) =>
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL', ranMs: performance.now() - ready });
+    }),
+  );
+}
+
 test(`import SIGKILLed at ${TRIALS} random moments: each leaves no rows, a running import of distinct rows, or a complete one; the next run completes it exactly once`, async (t) => {
+  // One run to its end first: how long an import takes on this machine now, so the kills fall
+  // over the whole of it (opening, the status row, each batch, validation, completion) whatever
+  // the load.
+  const calibration = freshTarget();
+  const whole = await runChild(calibration, undefined);
+  assert.equal(observe(calibration).state, 'completed', 'the import runs to its end when not killed');
   let killedMidWay = 0;
   const failures: string[] = [];
   for (let trial = 1; trial <= TRIALS; trial++) {
-    const dir = tempDir('strata-import-kill-');
-    const db = join(dir, 'app.db');
-    const setup = new Database(db);
-    setup.exec(SCHEMA);
-    setup.close();
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript(dir), db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
-    // The child says when its modules are loaded (tsx start-up varies with the machine's load);
-    // the kill falls anywhere from then to past its last batch (ROWS / BATCH batches, ~15 ms
-    // each, ~0.4 s in all here): opening, the status row, a batch, validation, completion.
-    const killAfter = Math.floor(Math.random() * 700);
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.once('data', () => {
-      timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
-    });
-    const killed = await new Promise<boolean>((resolve) =>
-      child.on('exit', (_code, signal) => {
-        clearTimeout(timer);
-        resolve(signal === 'SIGKILL');
-      }),
-    );
+    const db = freshTarget();
+    const killAfter = Math.floor(Math.random() * whole.ranMs * 1.1);
+    const { killed } = await runChild(db, killAfter);
     const left = observe(db);
-    t.diagnostic(`trial ${trial}: killed ${killed} after ${killAfter} ms: ${left.state}, ${left.count} rows`);
+    t.diagnostic(`trial ${trial}: killed ${killed} after ${killAfter} ms of ${Math.round(whole.ranMs)}: ${left.state}, ${left.count} rows`);
     if (killed && left.state === 'running') killedMidWay++;
     const wrong = problems(left);
     if (wrong.length) failures.push(`trial ${trial} (killed ${killAfter} ms in, ${left.state}, ${left.count} rows): ${wrong.join('; ')}`);
