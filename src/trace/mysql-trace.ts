@@ -18,7 +18,7 @@ import { namesDatabase } from '../targets/sql/mysql/dialect.js';
 import { runTracedEngine } from './engine-run.js';
 import { scratchCopy, serverTraceReport } from './server-scratch.js';
 import { statementTable, withoutCommentsAndStrings } from './statement-target.js';
-import type { DdlAlgorithm, TracedStatement, TraceReport } from './trace-report.js';
+import { type DdlAlgorithm, type TracedStatement, type TraceReport, tracedStatement } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
 import type { AnnouncedStatement, StatementHooks } from './tracing-driver.js';
 
@@ -110,13 +110,7 @@ class MysqlTracer implements StatementHooks {
   async after(statement: AnnouncedStatement, durationMs: number): Promise<void> {
     const table = statementTable(statement.sql);
     this.statements.push({
-      version: statement.version,
-      name: statement.name,
-      index: statement.index,
-      line: statement.line,
-      sql: statement.sql,
-      ...(table ? { table } : {}),
-      durationMs,
+      ...tracedStatement(statement, table, durationMs),
       ...(this.ran ?? {}),
     });
   }

@@ -19,7 +19,7 @@ import type { SqlDriver } from '../targets/sql/driver.js';
 import { runTracedEngine } from './engine-run.js';
 import { scratchCopy, serverTraceReport } from './server-scratch.js';
 import { statementTable } from './statement-target.js';
-import type { TracedLock, TracedStatement, TraceReport } from './trace-report.js';
+import { type TracedLock, type TracedStatement, type TraceReport, tracedStatement } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
 import type { AnnouncedStatement, StatementHooks } from './tracing-driver.js';
 
@@ -131,13 +131,7 @@ class PostgresTracer implements StatementHooks {
       .map(([, now]) => now.relation);
     const table = statementTable(statement.sql);
     this.statements.push({
-      version: statement.version,
-      name: statement.name,
-      index: statement.index,
-      line: statement.line,
-      sql: statement.sql,
-      ...(table ? { table } : {}),
-      durationMs,
+      ...tracedStatement(statement, table, durationMs),
       locks: locks.sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode)),
       rewrote: rewrote.sort(),
     });

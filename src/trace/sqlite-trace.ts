@@ -21,7 +21,7 @@ import type { BetterSqlite3Database } from '../targets/sql/sqlite/better-sqlite3
 import { SqliteDriver } from '../targets/sql/sqlite/sqlite-driver.js';
 import { type EngineRun, failureOf, runTracedEngine } from './engine-run.js';
 import { renamedTable, statementTable } from './statement-target.js';
-import type { ChangeCause, TracedChange, TracedStatement, TracedTable, TraceReport } from './trace-report.js';
+import { type ChangeCause, type TracedChange, type TracedStatement, type TracedTable, type TraceReport, tracedStatement } from './trace-report.js';
 import type { TraceRunOptions } from './trace-options.js';
 import type { AnnouncedStatement } from './tracing-driver.js';
 
@@ -223,13 +223,7 @@ class SqliteTracer {
     const rename = renamedTable(statement.sql);
     if (rename) this.renamedOnto.add(rename.to);
     this.statements.push({
-      version: statement.version,
-      name: statement.name,
-      index: statement.index,
-      line: statement.line,
-      sql: statement.sql,
-      ...(table ? { table } : {}),
-      durationMs,
+      ...tracedStatement(statement, table, durationMs),
       changes: this.attribute(this.readCounters(), table),
     });
     this.syncSchema();

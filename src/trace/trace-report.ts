@@ -117,3 +117,13 @@ export interface TraceReport {
  * drizzle-kit's migrator and most tools run a file, where that pragma is a no-op.
  */
 export type TraceMode = 'engine' | 'as-written';
+
+/** What every dialect's trace records of a statement; each tracer adds what it measured (changes, locks, algorithm). */
+export function tracedStatement(
+  statement: { version: string; name: string; index: number; line: number; sql: string },
+  table: string | undefined,
+  durationMs: number,
+): TracedStatement {
+  const { version, name, index, line, sql } = statement;
+  return { version, name, index, line, sql, ...(table ? { table } : {}), durationMs };
+}
