@@ -65,6 +65,34 @@ describe('lint files', () => {
     );
   });
 
+  it("reads goose's StatementBegin/End block as one statement, at its own line, between split ones", () => {
+    const text = [
+      '-- +goose Up',
+      'CREATE TABLE g (id INTEGER);',
+      '-- +goose StatementBegin',
+      'CREATE TRIGGER g_ai AFTER INSERT ON g BEGIN',
+      '  UPDATE g SET id = id; SELECT 1;',
+      'END;',
+      '-- +goose StatementEnd',
+      'CREATE INDEX g_id ON g (id);',
+      '-- +goose Down',
+      'DROP TABLE g;',
+    ].join('\n');
+    const file = lintFileOf({ path: 'g.sql', family: 'postgres', text });
+    assert.deepEqual(
+      file.up.map((s) => [s.index, s.line, s.column, s.normalized]),
+      [
+        [1, 2, 1, 'CREATE TABLE g (id INTEGER)'],
+        [2, 4, 1, 'CREATE TRIGGER g_ai AFTER INSERT ON g BEGIN UPDATE g SET id = id; SELECT 1; END'],
+        [3, 8, 1, 'CREATE INDEX g_id ON g (id)'],
+      ],
+    );
+    assert.deepEqual(
+      file.down?.map((s) => s.line),
+      [10],
+    );
+  });
+
   it('reports findings with rule, file, line, column, severity, message and hint', async () => {
     const [finding, ...rest] = await lint('\n\n   DROP TABLE users;\n', { setup: USERS_POSTS });
     assert.equal(rest.length, 0);

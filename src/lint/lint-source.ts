@@ -28,6 +28,7 @@ export interface LintInput {
 }
 
 const GOOSE_SECTION = /^--\s*\+goose\s+(up|down)\s*$/gim;
+const GOOSE_BLOCK = /^--\s*\+goose\s+StatementBegin[ \t]*\r?\n([\s\S]*?)^--\s*\+goose\s+StatementEnd[ \t]*$/gim;
 const GOOSE_NO_TRANSACTION = /^--\s*\+goose\s+no\s+transaction\s*$/im;
 const BEGIN = /^(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\s+(TRANSACTION|WORK))?|START\s+TRANSACTION)$/i;
 const END = /^(COMMIT|END|ROLLBACK)(\s+(TRANSACTION|WORK))?$/i;
@@ -86,25 +87,63 @@ function sectionsOf(text: string): { up: Range; down: Range | undefined; upOptio
 }
 
 function statementsOf(text: string, range: Range, lexer: SqlLexer, transaction: boolean): LintStatement[] {
-  const lineOffset = lineAt(text, range.start) - 1;
-  const firstLineStart = text.lastIndexOf('\n', range.start - 1) + 1;
-  const columnShift = range.start - firstLineStart;
   let explicit = false;
-  return splitStatements(text.slice(range.start, range.end), { lexer, lineOffset }).map((split) => {
+  return piecesOf(text, range, lexer).map((split, k) => {
     const normalized = normalizeSql(split.sql, lexer);
     // BEGIN/COMMIT written in the file: Strata drops them when it wraps the step, and runs them when it does not.
     if (BEGIN.test(normalized)) explicit = true;
     const inTransaction = transaction || explicit;
     if (END.test(normalized)) explicit = false;
     return {
-      index: split.index,
+      index: k + 1,
       line: split.line,
-      column: split.line === lineOffset + 1 ? split.column + columnShift : split.column,
+      column: split.column,
       sql: split.sql,
       normalized,
       inTransaction,
     };
   });
+}
+
+interface Piece {
+  line: number;
+  column: number;
+  sql: string;
+}
+
+/**
+ * The section's statements in file order. Lines between goose's `-- +goose StatementBegin` and
+ * `-- +goose StatementEnd` are one statement whatever semicolons they hold, as goose (and Strata's
+ * goose reader) runs them; the rest goes through the splitter.
+ */
+function piecesOf(text: string, range: Range, lexer: SqlLexer): Piece[] {
+  const pieces: Piece[] = [];
+  let from = range.start;
+  const section = text.slice(range.start, range.end);
+  for (const block of section.matchAll(GOOSE_BLOCK)) {
+    const at = range.start + (block.index ?? 0);
+    pieces.push(...splitPieces(text, { start: from, end: at }, lexer));
+    const bodyStart = at + block[0].indexOf(block[1]!);
+    const sql = block[1]!.trim();
+    if (sql) {
+      const first = bodyStart + block[1]!.search(/\S/);
+      pieces.push({ line: lineAt(text, first), column: first - (text.lastIndexOf('\n', first - 1) + 1) + 1, sql: sql.replace(/;\s*$/, '') });
+    }
+    from = at + block[0].length;
+  }
+  pieces.push(...splitPieces(text, { start: from, end: range.end }, lexer));
+  return pieces;
+}
+
+function splitPieces(text: string, range: Range, lexer: SqlLexer): Piece[] {
+  if (range.end <= range.start) return [];
+  const lineOffset = lineAt(text, range.start) - 1;
+  const columnShift = range.start - (text.lastIndexOf('\n', range.start - 1) + 1);
+  return splitStatements(text.slice(range.start, range.end), { lexer, lineOffset }).map((split) => ({
+    line: split.line,
+    column: split.line === lineOffset + 1 ? split.column + columnShift : split.column,
+    sql: split.sql,
+  }));
 }
 
 /** The statement without comments, whitespace collapsed to one space; string literals and quoted names kept as written. */
