@@ -106,6 +106,29 @@ describe('lint files', () => {
     );
     assert.match(finding!.hint!, /strata-ignore sqlite\/drop-table/);
   });
+
+  it('a statement the replay cannot run makes the schema unknown after it, so a later DROP of what it made is still reported', async () => {
+    // The collation exists only in the app's runtime: the in-memory replay cannot create the table.
+    const files = [
+      { path: '0001_a.sql', family: 'sqlite' as const, text: 'CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT COLLATE app_locale);\n', replayOnly: true },
+      { path: '0002_b.sql', family: 'sqlite' as const, text: 'DROP TABLE names;\n' },
+    ];
+    const result = await lintSequence(files, { start: { kind: 'empty' } });
+    assert.equal(result.schemaKnown, false);
+    assert.deepEqual(
+      result.findings.map((f) => [f.rule, f.file]),
+      [['sqlite/drop-table', '0002_b.sql']],
+    );
+    assert.match(result.findings[0]!.message, /no schema known/);
+    const replayed = await lintSequence(
+      [
+        { ...files[0]!, text: 'CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT);\n' },
+        { ...files[1]!, text: 'DROP TABLE other;\n' },
+      ],
+      { start: { kind: 'empty' } },
+    );
+    assert.deepEqual(replayed.findings, [], 'a table the complete history never made is known not to exist');
+  });
 });
 
 describe('strata-ignore', () => {

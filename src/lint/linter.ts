@@ -132,6 +132,7 @@ export async function lintSequence(inputs: readonly LintInput[], options: LintSe
   if (sqlite && start.kind === 'sqlite-rows') sqlite.seed(start.rows);
   if (sqlite && start.kind === 'model') sqlite.seedStatements(renderSchemaStatements(start.model));
   const created = new Set<string>();
+  let replayComplete = true;
   try {
     for (const input of inputs) {
       const file = lintFileOf(input);
@@ -148,10 +149,11 @@ export async function lintSequence(inputs: readonly LintInput[], options: LintSe
       if (file.family === 'sqlite' && sqlite) sqlite.apply(file);
       else if (file.family !== 'sqlite') for (const name of createdTables(file)) created.add(name);
     }
+    replayComplete = sqlite?.complete ?? true;
   } finally {
     sqlite?.close();
   }
-  return { findings, files: inputs.filter((i) => !i.replayOnly).length, schemaKnown: start.kind !== 'unknown' };
+  return { findings, files: inputs.filter((i) => !i.replayOnly).length, schemaKnown: start.kind !== 'unknown' && replayComplete };
 }
 
 const CREATE_TABLE =

@@ -49,6 +49,12 @@ export class SqliteReplay {
   /** Prepared once: SQLite re-prepares a statement by itself after a schema change. */
   private readonly statements = new Map<string, BetterSqlite3Statement>();
   private modelCache: SchemaModel | undefined;
+  /**
+   * False once a statement failed in the replay (a collation, module or function only the app's
+   * runtime has): the replay then lacks what that statement made, so a table it does not have may
+   * still exist, and exists() must say "unknown" rather than "no" (or a DROP of it would pass).
+   */
+  complete = true;
 
   constructor() {
     this.db = new Database(':memory:') as unknown as BetterSqlite3Database;
@@ -69,7 +75,7 @@ export class SqliteReplay {
     this.changed();
   }
 
-  /** Runs a file's up into the replay. Statements that fail (a table the history never made, SQL another tool's runtime adds) are skipped: the replay is a best effort at the schema, never a verdict on the file. */
+  /** Runs a file's up into the replay. Statements that fail (a table the history never made, SQL another tool's runtime adds) are skipped: the replay is a best effort at the schema, never a verdict on the file; it is marked incomplete instead. */
   apply(file: LintFile): void {
     for (const statement of file.up) {
       if (NOT_REPLAYED.test(statement.normalized)) continue;
@@ -90,6 +96,7 @@ export class SqliteReplay {
    */
   schema(known = true): SchemaBefore {
     const replay = this;
+    known &&= this.complete;
     return {
       known,
       get model() {
@@ -118,7 +125,8 @@ export class SqliteReplay {
     try {
       this.db.exec(sql);
     } catch {
-      // See apply().
+      // See apply() and `complete`.
+      this.complete = false;
     }
   }
 
