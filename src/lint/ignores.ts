@@ -5,7 +5,7 @@
  * decision someone made, and the next reader needs to know why. An ignore without one, or one
  * naming a rule that does not exist, is itself an error finding.
  */
-import { nearestName } from '../cli/nearest-name.js';
+import { nearestName } from '../model/nearest-name.js';
 import type { LintFile, LintFinding, LintStatement } from './lint-rule.js';
 
 export const IGNORE_WITHOUT_REASON = 'lint/ignore-without-reason';

@@ -3,7 +3,7 @@
  * `strata-ignore` comments, and the findings in file order. `lintSequence` lints the files of one
  * run in order, each against the schema the files before it leave (see schema-before.ts).
  */
-import { nearestName } from '../cli/nearest-name.js';
+import { nearestName } from '../model/nearest-name.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import { renderSchemaStatements } from '../schema/read-schema.js';
 import type { SchemaModel } from '../schema/schema-model.js';
