@@ -21,8 +21,8 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, serveIdbPage } from '../test/browser-idb-page.js';
+import { serveIdbPage } from '../test/browser-idb-page.js';
+import { CHROMIUM, launchChromium } from '../test/chromium.js';
 import { median, rotate } from './stats.js';
 
 const TOOLS = ['strata', 'hand'] as const;
@@ -37,7 +37,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it or set STRATA_CHROMIUM`);
 
   const served = await serveIdbPage();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const page = await (await browser.newContext()).newPage();

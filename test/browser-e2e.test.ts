@@ -13,23 +13,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { HTML, JAVASCRIPT, launchChromium, type StaticServer, serveFiles, whenChromium } from './chromium.js';
 import { APP_STATE_KEY, legacySampleItems, migrateAppState } from '../examples/airprompts/src/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.STRATA_CHROMIUM || '/usr/bin/chromium';
 const DIST_BUNDLE = join(ROOT, 'dist/browser/strata-document.js');
 const NOW = '2025-01-01T00:00:00.000Z';
 const UNRELATED: [string, string] = ['other-app:session', '{"token":"keep-me"}'];
-const missing = existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (install it: apt-get install chromium, or set STRATA_CHROMIUM)`;
 
 /** The page's test API (window.e2e), bundled with the example and src/document.ts. */
 const ENTRY = `
@@ -149,16 +146,10 @@ interface Outcome {
 
 type Snapshot = [string, string][];
 
-if (missing && process.env.CI !== 'true') {
-  test('browser end-to-end (Chromium)', { skip: missing }, () => {});
-} else if (missing) {
-  test('browser end-to-end (Chromium)', () => {
-    assert.fail(`${missing}; under CI=true the browser tests never skip (.ci/run installs Chromium)`);
-  });
-} else {
+whenChromium('browser end-to-end (Chromium)', () => {
   describe('browser end-to-end: strata/document and the AirPrompts example in Chromium', { timeout: 180_000 }, () => {
     let dir: string | undefined;
-    let server: Server | undefined;
+    let server: StaticServer | undefined;
     let browser: Browser | undefined;
     let context: BrowserContext | undefined;
     let page: Page;
@@ -213,37 +204,13 @@ if (missing && process.env.CI !== 'true') {
         for (const imported of output.imports) if (imported.external) externals.push(imported.path);
       }
 
-      const files: Record<string, () => Buffer | string> = {
-        '/': () => '<!doctype html><meta charset="utf-8"><title>strata e2e</title><script type="module" src="/app.js"></script>',
-        '/app.js': () => readFileSync(join(dir!, 'app.js')),
-        '/strata-document.js': () => readFileSync(DIST_BUNDLE),
-      };
-      server = createServer((req, res) => {
-        const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-        const file = files[path];
-        if (!file) {
-          res.writeHead(404).end('not found');
-          return;
-        }
-        res.writeHead(200, { 'content-type': path === '/' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(file());
+      server = await serveFiles({
+        '/': { body: () => '<!doctype html><meta charset="utf-8"><title>strata e2e</title><script type="module" src="/app.js"></script>', type: HTML },
+        '/app.js': { body: () => readFileSync(join(dir!, 'app.js')), type: JAVASCRIPT },
+        '/strata-document.js': { body: () => readFileSync(DIST_BUNDLE), type: JAVASCRIPT },
       });
-      await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      origin = server.origin;
+      browser = await launchChromium();
       context = await browser.newContext();
       page = await openPage();
     });
@@ -251,7 +218,7 @@ if (missing && process.env.CI !== 'true') {
     after(async () => {
       await context?.close().catch(() => undefined);
       await browser?.close().catch(() => undefined);
-      if (server) await new Promise<void>((done) => server!.close(() => done()));
+      await server?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -436,4 +403,4 @@ if (missing && process.env.CI !== 'true') {
       assert.deepEqual(pageErrors, []);
     });
   });
-}
+});

@@ -5,24 +5,12 @@
  */
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HTML, JAVASCRIPT, serveFiles } from './chromium.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-export const CHROMIUM = process.env.STRATA_CHROMIUM || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const ENTRY = `
 import * as strata from ${JSON.stringify(join(ROOT, 'src/document.ts'))};
@@ -275,26 +263,15 @@ export async function serveIdbPage(): Promise<IdbPageServer> {
       },
     ],
   });
-  const files: Record<string, () => Buffer | string> = {
-    '/': () => '<!doctype html><meta charset="utf-8"><title>strata idb</title><script type="module" src="/app.js"></script>',
-    '/app.js': () => readFileSync(join(dir, 'app.js')),
-  };
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = files[path];
-    if (!file) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': path === '/' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(file());
+  const server = await serveFiles({
+    '/': { body: () => '<!doctype html><meta charset="utf-8"><title>strata idb</title><script type="module" src="/app.js"></script>', type: HTML },
+    '/app.js': { body: () => readFileSync(join(dir, 'app.js')), type: JAVASCRIPT },
   });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    origin: server.origin,
     nodeImports,
     async close() {
-      await new Promise<void>((closed) => server.close(() => closed()));
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -10,12 +10,10 @@
  * Without Chromium this skips with one line, unless CI=true: then it fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, serveIdbPage, type IdbPageServer } from './browser-idb-page.js';
-
-const missing = existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (install it: apt-get install chromium, or set STRATA_CHROMIUM)`;
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { serveIdbPage, type IdbPageServer } from './browser-idb-page.js';
+import { launchChromium, whenChromium } from './chromium.js';
 
 interface Outcome {
   ok: boolean;
@@ -42,13 +40,7 @@ const idb = (page: Page) => ({
     page.evaluate(([m, a]) => (globalThis as any).idb[m as string](...(a as unknown[])), [method, args] as const) as Promise<T>,
 });
 
-if (missing && process.env.CI !== 'true') {
-  test('IndexedDB in the browser (Chromium)', { skip: missing }, () => {});
-} else if (missing) {
-  test('IndexedDB in the browser (Chromium)', () => {
-    assert.fail(`${missing}; under CI=true the browser tests never skip (.ci/run installs Chromium)`);
-  });
-} else {
+whenChromium('IndexedDB in the browser (Chromium)', () => {
   describe('IndexedDB in Chromium: schema changes Dexie cannot make, blocked and closed tabs, the document store', { timeout: 300_000 }, () => {
     let served: IdbPageServer | undefined;
     let browser: Browser | undefined;
@@ -68,7 +60,7 @@ if (missing && process.env.CI !== 'true') {
 
     before(async () => {
       served = await serveIdbPage();
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
       context = await browser.newContext();
       page = await openPage();
     });
@@ -278,4 +270,4 @@ if (missing && process.env.CI !== 'true') {
       assert.equal((await idb(page).call<Outcome>('doc', key, 'backups')).value, 2, 'the migrate and the rollback each backed the document up first');
     });
   });
-}
+});

@@ -4,21 +4,18 @@
  * the browser seams, SQLite WASM, PGlite, and the folders through strataMigrationsEsbuild), a
  * page that starts workers and talks to them, a server on 127.0.0.1, and Chromium.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { browserSeamsPlugin } from '../scripts/bundle-browser.mjs';
 import { strataMigrationsEsbuild } from '../src/vite.js';
+import { HTML, launchChromium, serveFiles } from './chromium.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CHROMIUM = process.env.STRATA_CHROMIUM || '/usr/bin/chromium';
-export const chromiumMissing = existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (install it: apt-get install chromium, or set STRATA_CHROMIUM)`;
 const MODULES = join(ROOT, 'node_modules');
 
 const USERS = `-- migrate:up
@@ -258,42 +255,17 @@ export async function startHarness(folderNames: string[] = Object.keys(FOLDERS),
       ),
     ] as never,
   });
-  const files: Record<string, [string, string]> = {
-    '/worker.js': [join(dir, 'worker.js'), 'text/javascript'],
-    '/sqlite3.wasm': [join(MODULES, '@sqlite.org/sqlite-wasm/dist/sqlite3.wasm'), 'application/wasm'],
-    '/pglite.wasm': [join(MODULES, '@electric-sql/pglite/dist/pglite.wasm'), 'application/wasm'],
-    '/initdb.wasm': [join(MODULES, '@electric-sql/pglite/dist/initdb.wasm'), 'application/wasm'],
-    '/pglite.data': [join(MODULES, '@electric-sql/pglite/dist/pglite.data'), 'application/octet-stream'],
-  };
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(PAGE);
-      return;
-    }
-    const file = files[path];
-    if (!file) {
-      if (process.env.STRATA_DEBUG) console.error('404', path);
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(readFileSync(file[0]));
+  const file = (path: string, type: string) => ({ body: () => readFileSync(path), type });
+  const server = await serveFiles({
+    '/': { body: () => PAGE, type: HTML },
+    '/worker.js': file(join(dir, 'worker.js'), 'text/javascript'),
+    '/sqlite3.wasm': file(join(MODULES, '@sqlite.org/sqlite-wasm/dist/sqlite3.wasm'), 'application/wasm'),
+    '/pglite.wasm': file(join(MODULES, '@electric-sql/pglite/dist/pglite.wasm'), 'application/wasm'),
+    '/initdb.wasm': file(join(MODULES, '@electric-sql/pglite/dist/initdb.wasm'), 'application/wasm'),
+    '/pglite.data': file(join(MODULES, '@electric-sql/pglite/dist/pglite.data'), 'application/octet-stream'),
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const origin = server.origin;
+  const browser = await launchChromium();
   const context = await browser.newContext();
   return {
     origin,
@@ -303,7 +275,7 @@ export async function startHarness(folderNames: string[] = Object.keys(FOLDERS),
     async close() {
       await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
-      await new Promise<void>((done) => server.close(() => done()));
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

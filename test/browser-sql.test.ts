@@ -17,7 +17,8 @@ import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { createMigrator } from '../src/index.js';
 import { sha256Hex } from '../src/sources/sha256.js';
-import { chromiumMissing, type Harness, startHarness } from './browser-sql-harness.js';
+import { type Harness, startHarness } from './browser-sql-harness.js';
+import { whenChromium } from './chromium.js';
 
 interface Reply {
   ok: boolean;
@@ -39,13 +40,7 @@ const unique = (() => {
 /** Where each target keeps a database named `name`. */
 const location = (target: 'sqlite' | 'pglite', name: string) => (target === 'sqlite' ? `/${name}.sqlite3` : `idb://${name}`);
 
-if (chromiumMissing && process.env.CI !== 'true') {
-  test('browser SQL (Chromium)', { skip: chromiumMissing }, () => {});
-} else if (chromiumMissing) {
-  test('browser SQL (Chromium)', () => {
-    assert.fail(`${chromiumMissing}; under CI=true the browser tests never skip (.ci/run installs Chromium)`);
-  });
-} else {
+whenChromium('browser SQL (Chromium)', () => {
   describe('strata-migrate/browser in Chromium: SQLite WASM on OPFS and PGlite on IndexedDB', { timeout: 600_000 }, () => {
     let harness: Harness;
     let page: Page;
@@ -259,4 +254,4 @@ if (chromiumMissing && process.env.CI !== 'true') {
       });
     }
   });
-}
+});
