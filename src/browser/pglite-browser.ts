@@ -23,6 +23,7 @@ import { postgresSql } from '../targets/sql/postgres/postgres-sql.js';
 import { postgresSchemaStamp } from '../targets/sql/postgres/postgres-stamp.js';
 import { type BrowserDriverLock, HeldDatabase } from './held-database.js';
 import type { TabBlocked } from './tab-lock.js';
+import { postgresErrorOffset, postgresTableExists } from '../targets/sql/postgres/postgres-session.js';
 
 /** The part of a PGlite instance the driver uses. */
 export interface PgliteLike {
@@ -150,10 +151,8 @@ export class PgliteBrowserDriver implements SqlDriver<PgliteLike>, BrowserDriver
     return { changes: (await this.connection.query(sql, params as unknown[])).affectedRows ?? 0 };
   }
 
-  async tableExists(table: string): Promise<boolean> {
-    const quoted = table.split('.').map(postgresSql.quoteIdentifier).join('.');
-    const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
-    return rows[0]?.present === true;
+  tableExists(table: string): Promise<boolean> {
+    return postgresTableExists((sql, params) => this.query(sql, params), table, undefined);
   }
 
   async begin(): Promise<void> {
@@ -193,8 +192,7 @@ export class PgliteBrowserDriver implements SqlDriver<PgliteLike>, BrowserDriver
   }
 
   errorOffset(error: unknown): number | undefined {
-    const position = Number((error as { position?: unknown }).position);
-    return Number.isInteger(position) && position > 0 ? position - 1 : undefined;
+    return postgresErrorOffset(error);
   }
 
   async close(): Promise<void> {

@@ -20,11 +20,11 @@ import type { OpenWait, Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import type { SqlDriver } from '../driver.js';
-import { postgresSql } from '../postgres/postgres-sql.js';
 import { pgliteDialect } from './dialect.js';
 import { swapPending } from './folder-swap.js';
 import { createPglite, type PGlite } from './load-pglite.js';
 import { openPgliteFolder, type FolderWait, type OpenPgliteFolder } from './pglite-folder.js';
+import { postgresErrorOffset, postgresTableExists } from '../postgres/postgres-session.js';
 
 /** The location of an in-memory PGlite database. */
 export const PGLITE_MEMORY = ':memory:';
@@ -136,11 +136,8 @@ export class PgliteDriver implements SqlDriver<PGlite> {
     return running;
   }
 
-  async tableExists(table: string): Promise<boolean> {
-    const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
-    const quoted = qualified.split('.').map(postgresSql.quoteIdentifier).join('.');
-    const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
-    return rows[0]?.present === true;
+  tableExists(table: string): Promise<boolean> {
+    return postgresTableExists((sql, params) => this.query(sql, params), table, this.schema);
   }
 
   async begin(): Promise<void> {
@@ -186,10 +183,8 @@ export class PgliteDriver implements SqlDriver<PGlite> {
     return postgresIntegrityProblems((sql, params) => this.query(sql, params), this.schema);
   }
 
-  /** PostgreSQL reports where in the statement it failed: a 1-based character position. */
   errorOffset(error: unknown): number | undefined {
-    const position = Number((error as { position?: unknown }).position);
-    return Number.isInteger(position) && position > 0 ? position - 1 : undefined;
+    return postgresErrorOffset(error);
   }
 
   async close(): Promise<void> {

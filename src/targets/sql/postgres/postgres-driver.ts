@@ -21,6 +21,7 @@ import { loadPeer } from '../load-peer.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 import { postgresDialect } from './dialect.js';
 import { postgresSql } from './postgres-sql.js';
+import { postgresErrorOffset, postgresTableExists } from './postgres-session.js';
 
 export interface PostgresDriverOptions {
   /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
@@ -126,11 +127,8 @@ export class PostgresDriver implements SqlDriver<PgClient> {
     return { changes: (await this.connection.query(sql, params as unknown[])).rowCount ?? 0 };
   }
 
-  async tableExists(table: string): Promise<boolean> {
-    const qualified = table.includes('.') || this.schema === undefined ? table : `${this.schema}.${table}`;
-    const quoted = qualified.split('.').map(quoteIdentifier).join('.');
-    const rows = await this.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [quoted]);
-    return rows[0]?.present === true;
+  tableExists(table: string): Promise<boolean> {
+    return postgresTableExists((sql, params) => this.query(sql, params), table, this.schema);
   }
 
   async begin(): Promise<void> {
@@ -210,10 +208,8 @@ export class PostgresDriver implements SqlDriver<PgClient> {
     return postgresIntegrityProblems((sql, params) => this.query(sql, params), this.schema);
   }
 
-  /** PostgreSQL reports where in the statement it failed: a 1-based character position. */
   errorOffset(error: unknown): number | undefined {
-    const position = Number((error as { position?: string }).position);
-    return Number.isInteger(position) && position > 0 ? position - 1 : undefined;
+    return postgresErrorOffset(error);
   }
 
   async close(): Promise<void> {
