@@ -32,7 +32,7 @@ export interface FileCopyResult {
 const CHILD = String.raw`
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
-const { src, dst, wal } = JSON.parse(process.argv[1]);
+const { src, dst } = JSON.parse(process.argv[1]);
 const CHUNK = 8 << 20;
 const SYNC_EVERY = 64 << 20;
 const read = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
@@ -76,39 +76,63 @@ async function copy(from, to, hash) {
   fs.closeSync(inFd);
   return pos;
 }
-// The parent holds stdin open: its end means the parent died, and the copy is nobody's.
+// The parent holds stdin open: its end means the parent died (or gave up), and the copy is
+// nobody's. It writes one line ({"wal":bool}) when its read transaction is held: only then may
+// the copy start.
 process.stdin.on('end', () => {
   for (const path of [dst, dst + '-wal']) try { fs.unlinkSync(path); } catch {}
   process.exit(1);
 });
-process.stdin.resume();
-(async () => {
+process.stdin.once('data', (line) => (async () => {
+  const { wal } = JSON.parse(String(line));
   const hash = createHash('sha256');
   const size = await copy(src, dst, hash);
   const walBytes = wal ? await copy(src + '-wal', dst + '-wal', null) : 0;
   process.stdout.write(JSON.stringify({ size, sha256: hash.digest('hex'), walBytes }), () => process.exit(0));
 })().catch((error) => {
   process.stderr.write(String(error && error.message || error), () => process.exit(1));
-});
+}));
 `;
 
 /** The copy process could not be started at all (spawn failed): nothing was copied. */
 export class CopyProcessUnavailable extends Error {}
 
-/** Copies `src` to the new file `dst` (and `src-wal` to `dst-wal` when `wal`), synced, in a child process. */
-export function copyDatabaseFile(src: string, dst: string, options: { wal: boolean }): Promise<FileCopyResult> {
-  return new Promise((resolve, reject) => {
-    // ELECTRON_RUN_AS_NODE: inside Electron or a VS Code extension host, execPath is the app's
-    // own binary, which runs as plain Node only when asked to.
-    const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ src, dst, wal: options.wal })], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      windowsHide: true,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+/**
+ * Variables that only slow the child down or change what it runs: NODE_EXTRA_CA_CERTS parses a
+ * certificate bundle at start-up (~45 ms of the ~110 ms a start costs here) for a process that
+ * opens no connection; NODE_OPTIONS may preload modules (`--import tsx`) or open an inspector port.
+ */
+const CHILD_ENV_DROPPED = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+
+/** A copy process started ahead of the copy, so that node's start-up overlaps the caller's own preparation. */
+export interface PendingCopy {
+  /** Starts the copy (the caller now holds what makes it consistent) and resolves when it is synced. */
+  run(options: { wal: boolean }): Promise<FileCopyResult>;
+  /** Ends the process unused (it removes whatever it wrote); resolves once it has exited. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Starts the process that will copy `src` to the new file `dst` (and `src-wal` to `dst-wal` when
+ * `run` is told the database is in WAL mode); it copies nothing until then.
+ */
+export function startDatabaseCopy(src: string, dst: string): PendingCopy {
+  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  for (const name of CHILD_ENV_DROPPED) delete env[name];
+  // ELECTRON_RUN_AS_NODE: inside Electron or a VS Code extension host, execPath is the app's
+  // own binary, which runs as plain Node only when asked to.
+  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ src, dst })], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+    windowsHide: true,
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  // A write to a child that already died must not surface as an unhandled EPIPE.
+  child.stdin.on('error', () => undefined);
+  const finished = new Promise<FileCopyResult>((resolve, reject) => {
     child.once('error', (error) => reject(new CopyProcessUnavailable(`cannot start ${process.execPath} to copy ${src}: ${error.message}`)));
     child.once('close', (code, signal) => {
       if (code === 0) {
@@ -122,4 +146,21 @@ export function copyDatabaseFile(src: string, dst: string, options: { wal: boole
       reject(new Error(`the copy process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${err ? `: ${err.trim()}` : ''}`));
     });
   });
+  // Awaited by run() or cancel(); a process that fails before either is not an unhandled rejection.
+  finished.catch(() => undefined);
+  return {
+    run(options) {
+      child.stdin.write(`${JSON.stringify({ wal: options.wal })}\n`);
+      return finished;
+    },
+    async cancel() {
+      child.stdin.end();
+      await finished.catch(() => undefined);
+    },
+  };
+}
+
+/** Copies `src` to the new file `dst` (and `src-wal` to `dst-wal` when `wal`), synced, in a child process. */
+export function copyDatabaseFile(src: string, dst: string, options: { wal: boolean }): Promise<FileCopyResult> {
+  return startDatabaseCopy(src, dst).run(options);
 }
