@@ -158,7 +158,8 @@ export class BackupManager {
       this.progress(progressId, 'snapshot', 0, 0);
       let snapshot: Snapshot;
       try {
-        snapshot = await this.provider.snapshot(plain);
+        // Encoded backups only read the snapshot back, then delete it: syncing it would be wasted I/O.
+        snapshot = await this.provider.snapshot(plain, { durable: level === null && key === null });
       } catch (error) {
         throw error instanceof StrataError
           ? error

@@ -42,6 +42,8 @@ const SYNC_EVERY = 64 << 20;
 const read = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
 const write = (fd, buf, pos) => new Promise((ok, ko) => fs.write(fd, buf, 0, buf.length, pos, (e) => (e ? ko(e) : ok())));
 const sync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
+// False for a snapshot the caller only reads back to encode and then deletes: nothing to sync.
+let durable = true;
 async function copy(from, to, hash) {
   let inFd;
   try {
@@ -68,27 +70,29 @@ async function copy(from, to, hash) {
     writes[slot] = write(outFd, chunk, pos);
     if (hash) hash.update(chunk);
     pos += n;
-    if (pos % SYNC_EVERY === 0) {
+    if (durable && pos % SYNC_EVERY === 0) {
       const written = writes[slot];
       syncing = Promise.all([syncing, written]).then(() => sync(outFd));
     }
     slot = next;
   }
   await Promise.all([...writes, syncing]);
-  await sync(outFd);
+  if (durable) await sync(outFd);
   fs.closeSync(outFd);
   fs.closeSync(inFd);
   return pos;
 }
 // The parent holds stdin open: its end means the parent died (or gave up), and the copy is
-// nobody's. It writes one line ({"wal":bool}) when its read transaction is held: only then may
-// the copy start.
+// nobody's. It writes one line ({"wal":bool,"durable":bool}) when its read transaction is held:
+// only then may the copy start.
 process.stdin.on('end', () => {
   for (const path of [dst, dst + '-wal']) try { fs.unlinkSync(path); } catch {}
   process.exit(1);
 });
 process.stdin.once('data', (line) => (async () => {
-  const { wal } = JSON.parse(String(line));
+  const job = JSON.parse(String(line));
+  const wal = job.wal;
+  durable = job.durable !== false;
   const hash = createHash('sha256');
   const size = await copy(src, dst, hash);
   const walBytes = wal ? await copy(src + '-wal', dst + '-wal', null) : 0;
@@ -110,8 +114,11 @@ const CHILD_ENV_DROPPED = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 
 /** A copy process started ahead of the copy, so that node's start-up overlaps the caller's own preparation. */
 export interface PendingCopy {
-  /** Starts the copy (the caller now holds what makes it consistent) and resolves when it is synced. */
-  run(options: { wal: boolean }): Promise<FileCopyResult>;
+  /**
+   * Starts the copy (the caller now holds what makes it consistent) and resolves when it is
+   * written, and synced unless `durable` is false.
+   */
+  run(options: { wal: boolean; durable?: boolean }): Promise<FileCopyResult>;
   /** Ends the process unused (it removes whatever it wrote); resolves once it has exited. */
   cancel(): Promise<void>;
 }
@@ -154,7 +161,7 @@ export function startDatabaseCopy(src: string, dst: string): PendingCopy {
   finished.catch(() => undefined);
   return {
     run(options) {
-      child.stdin.write(`${JSON.stringify({ wal: options.wal })}\n`);
+      child.stdin.write(`${JSON.stringify({ wal: options.wal, durable: options.durable !== false })}\n`);
       return finished;
     },
     async cancel() {

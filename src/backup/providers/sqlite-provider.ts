@@ -26,7 +26,7 @@ import { fsyncDirectory } from '../../fs/atomic-write.js';
 import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
 import { sqliteIntegrityInWorker } from '../worker-task.js';
-import type { BackupProvider, CheckLevel, Snapshot } from './backup-provider.js';
+import type { BackupProvider, CheckLevel, Snapshot, SnapshotOptions } from './backup-provider.js';
 import { CopyProcessUnavailable, startDatabaseCopy, type PendingCopy } from './sqlite-file-copy.js';
 
 export interface SqliteProviderOptions {
@@ -91,7 +91,7 @@ export class SqliteBackupProvider implements BackupProvider {
     }
   }
 
-  async snapshot(plainPath: string): Promise<Snapshot> {
+  async snapshot(plainPath: string, options: SnapshotOptions = {}): Promise<Snapshot> {
     let db: BetterSqlite3Database;
     let size: number;
     let pending: PendingCopy | null = null;
@@ -115,7 +115,7 @@ export class SqliteBackupProvider implements BackupProvider {
         await backupAll(db, plainPath);
         return { schemaVersion };
       }
-      return await this.copyUnderReadTransaction(db, plainPath, pending);
+      return await this.copyUnderReadTransaction(db, plainPath, pending, options.durable !== false);
     } catch (error) {
       // A process that never got to copy (or already ended) exits and leaves nothing behind.
       await pending?.cancel();
@@ -125,7 +125,7 @@ export class SqliteBackupProvider implements BackupProvider {
     }
   }
 
-  private async copyUnderReadTransaction(db: BetterSqlite3Database, plainPath: string, pending: PendingCopy): Promise<Snapshot> {
+  private async copyUnderReadTransaction(db: BetterSqlite3Database, plainPath: string, pending: PendingCopy, durable: boolean): Promise<Snapshot> {
     const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     if (wal) {
       // Moves the -wal into the file first, so that usually the file alone is the snapshot and
@@ -146,7 +146,7 @@ export class SqliteBackupProvider implements BackupProvider {
       // into the file past it, and in rollback-journal mode no writer commits.
       db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
       schemaVersion = this.schemaVersion(db);
-      copied = await pending.run({ wal });
+      copied = await pending.run({ wal, durable });
     } catch (error) {
       // The manager removes the snapshot file itself; the -wal copy is this method's.
       await rm(`${plainPath}-wal`, { force: true });
