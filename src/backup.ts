@@ -18,5 +18,5 @@ export type { BackupSettings, BackupConfig } from './backup/backup-settings.js';
 export type { KeySource } from './backup/backup-key.js';
 export type { RetentionPolicy } from './backup/retention.js';
 export { DEFAULT_RETENTION } from './backup/retention.js';
-export type { CheckLevel, Snapshot } from './backup/providers/backup-provider.js';
+export type { CheckLevel, Snapshot, SnapshotOptions } from './backup/providers/backup-provider.js';
 export type { SqliteProviderOptions } from './backup/providers/sqlite-provider.js';

@@ -1,5 +1,6 @@
 /**
- * The bytes of a backup file: the plain snapshot, optionally gzip-compressed, optionally
+ * The bytes of a backup file: the plain snapshot, optionally compressed (gzip, or zstd where Node
+ * has it), optionally
  * AES-256-GCM encrypted, streamed in one pass with sha256 of both the plain and the stored bytes.
  *
  * Encrypted layout: header (magic `STRATAE1`, kdf byte, 16-byte salt, 12-byte IV, 8-byte key
@@ -11,13 +12,14 @@ import { createReadStream } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { ioFailureCode } from '../fs/io-failure.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { commandLine } from '../model/next-command.js';
 import { BACKUP_LIST } from './backup-manifest.js';
 import { keyCheck, keyCheckMatches, newSalt, type BackupKey } from './backup-key.js';
-import { parallelGzip } from './parallel-gzip.js';
+import { blockCompressor, decompressor, type CompressionCodec } from './compression.js';
+import { parallelCompress } from './parallel-compress.js';
+import { copyFileHashedInWorker } from './worker-task.js';
 
 const MAGIC = Buffer.from('STRATAE1');
 const KDF_CODES = { none: 0, scrypt: 1 } as const;
@@ -33,8 +35,8 @@ export interface StoredFacts {
 }
 
 export interface CodecSettings {
-  /** gzip level 1-9, or null for none. */
-  gzipLevel: number | null;
+  /** The codec and its level (1-9), or null for none. */
+  compression: { codec: CompressionCodec; level: number } | null;
   key: BackupKey | null;
   onBytes?: (plainBytes: number) => void;
 }
@@ -83,7 +85,7 @@ export async function encodeBackup(plainPath: string, storedPath: string, settin
   const plainTap = tap(plainHash, settings.onBytes);
   const storedTap = tap(storedHash);
   const stages: NodeJS.ReadWriteStream[] = [plainTap];
-  if (settings.gzipLevel !== null) stages.push(parallelGzip(settings.gzipLevel));
+  if (settings.compression) stages.push(parallelCompress(blockCompressor(settings.compression.codec, settings.compression.level)));
   if (settings.key) stages.push(await encryptor(settings.key));
   stages.push(storedTap);
   const sink = await syncedSink(storedPath);
@@ -122,7 +124,7 @@ async function encryptor(key: BackupKey): Promise<Transform> {
 }
 
 export interface DecodeExpectation extends StoredFacts {
-  compression: 'gzip' | null;
+  compression: CompressionCodec | null;
   encryption: 'aes-256-gcm' | null;
   /** For messages: the backup's id. */
   id: string;
@@ -149,11 +151,12 @@ export async function decodeBackup(
       `${storedPath} is ${size} bytes but its manifest says ${expected.size}: the file was ${size < expected.size ? 'truncated' : 'extended'}`,
     );
   }
+  if (!expected.encryption && !expected.compression) return copyPlain(storedPath, plainPath, expected, onBytes, durable);
   const storedHash = createHash('sha256');
   const plainHash = createHash('sha256');
   const stages: NodeJS.ReadWriteStream[] = [tap(storedHash)];
   if (expected.encryption) stages.push(...(await decryptor(storedPath, size, expected, key)));
-  if (expected.compression === 'gzip') stages.push(createGunzip());
+  if (expected.compression) stages.push(decompressor(expected.compression, expected.id));
   const plainTap = tap(plainHash, onBytes);
   stages.push(plainTap);
   const sink = await syncedSink(plainPath, durable);
@@ -164,9 +167,9 @@ export async function decodeBackup(
       // No space for the copy, an I/O error, no permission: the bytes were not judged at all.
       if (ioFailureCode(error)) throw error;
       // The stored bytes decide what went wrong: changed bytes are corruption, whatever layer noticed.
-      // zlib's errors (Z_DATA_ERROR "incorrect data check", ...) mean bytes that do not decode
+      // zlib's errors (Z_DATA_ERROR "incorrect data check", ZSTD_error_..., ...) mean bytes that do not decode
       // even when the manifest was edited to match them.
-      const zlibCode = /^Z_/.test(String((error as NodeJS.ErrnoException).code ?? ''));
+      const zlibCode = /^(Z_|ZSTD_)/.test(String((error as NodeJS.ErrnoException).code ?? ''));
       if (
         storedHash.copy().digest('hex') !== expected.sha256 ||
         zlibCode ||
@@ -186,6 +189,19 @@ export async function decodeBackup(
     await sink.abandon();
     throw error;
   }
+}
+
+/**
+ * A plain backup is its snapshot: one pass on another thread reads it, writes the copy and hashes
+ * the buffers it wrote, syncing as it goes (the main thread stays free for the check beside it).
+ */
+async function copyPlain(storedPath: string, plainPath: string, expected: DecodeExpectation, onBytes: ((n: number) => void) | undefined, durable: boolean) {
+  const copied = await copyFileHashedInWorker(storedPath, plainPath, durable);
+  if (copied.sha256 !== expected.sha256 || copied.sha256 !== expected.plainSha256 || copied.size !== expected.plainSize) {
+    await unlink(plainPath).catch(() => undefined);
+    throw corrupt(expected.id, `${storedPath} does not match the sha256 in its manifest: its bytes were changed`);
+  }
+  onBytes?.(copied.size);
 }
 
 async function decryptor(storedPath: string, size: number, expected: DecodeExpectation, key: BackupKey | null): Promise<Transform[]> {

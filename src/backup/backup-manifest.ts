@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { CompressionCodec } from './compression.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 
@@ -28,7 +29,7 @@ export interface BackupEntry {
   /** The snapshot's own bytes (what a restore produces). */
   plainSize: number;
   plainSha256: string;
-  compression: 'gzip' | null;
+  compression: CompressionCodec | null;
   compressionLevel: number | null;
   encryption: 'aes-256-gcm' | null;
   kdf: 'none' | 'scrypt' | null;

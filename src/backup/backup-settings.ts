@@ -7,6 +7,7 @@ import type { EventChannel } from '../engine/events.js';
 import type { BackupHook } from '../engine/migrator.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
 import type { KeySource } from './backup-key.js';
+import type { CompressionCodec } from './compression.js';
 import { BackupManager, type BackupLock } from './backup-manager.js';
 import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { RetentionPolicy } from './retention.js';
@@ -17,8 +18,10 @@ export interface BackupConfig {
   dir?: string;
   keepDays?: number;
   keepCount?: number;
-  /** gzip level 1-9 (absent or false: none). */
+  /** Compression level 1-9 (absent or false: none). */
   compression?: number | false;
+  /** gzip (default) or zstd (Node 22.15 / 23.8 on). */
+  codec?: CompressionCodec;
   /** How new backups are checked (see BackupManagerOptions.check). */
   check?: CheckLevel;
   encrypt?: boolean;
@@ -33,8 +36,10 @@ export interface BackupSettings extends RetentionPolicy {
   lockTimeoutMs?: number;
   /** Default: `backups/` beside the database. */
   dir?: string;
-  /** gzip level 1-9; false or 0 for none (default). */
+  /** Compression level 1-9; false or 0 for none (default). */
   compression?: number | false;
+  /** gzip (default) or zstd (Node 22.15 / 23.8 on). */
+  codec?: CompressionCodec;
   /** `structure` (default) or `full` (integrity_check at create too). */
   check?: CheckLevel;
   encrypt?: boolean;
@@ -48,6 +53,7 @@ export function backupManagerFor(provider: BackupProvider, settings: BackupSetti
     dir: settings.dir,
     retention: { keepDays: settings.keepDays, keepCount: settings.keepCount },
     compression: settings.compression,
+    ...(settings.codec ? { codec: settings.codec } : {}),
     check: settings.check,
     encrypt: settings.encrypt,
     key: settings.key,

@@ -40,6 +40,77 @@ export function hashFileInWorker(path: string): Promise<{ sha256: string; size: 
   return runWorker(HASH_FILE, { path });
 }
 
+const COPY_FILE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const { src, dst, durable } = workerData;
+// 1 MB: the chunk is still in the CPU's cache when it is hashed (see sqlite-file-copy.ts).
+const CHUNK = 1 << 20;
+const SYNC_EVERY = 64 << 20;
+const read = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
+const write = (fd, buf, pos) => new Promise((ok, ko) => fs.write(fd, buf, 0, buf.length, pos, (e) => (e ? ko(e) : ok())));
+const sync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
+let created = false;
+(async () => {
+  const inFd = fs.openSync(src, 'r');
+  let outFd;
+  try {
+    outFd = fs.openSync(dst, 'wx', 0o600);
+    created = true;
+    const hash = createHash('sha256');
+    // Three buffers: one being read, one being written, one being hashed.
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    const writes = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
+    let pos = 0;
+    let slot = 0;
+    let syncing = Promise.resolve();
+    let reading = read(inFd, buffers[0], 0);
+    try {
+      for (;;) {
+        const n = await reading;
+        if (n === 0) break;
+        const chunk = buffers[slot].subarray(0, n);
+        const next = (slot + 1) % 3;
+        await writes[next];
+        reading = read(inFd, buffers[next], pos + n);
+        writes[slot] = write(outFd, chunk, pos);
+        hash.update(chunk);
+        pos += n;
+        if (durable && pos % SYNC_EVERY === 0) {
+          const written = writes[slot];
+          syncing = Promise.all([syncing, written]).then(() => sync(outFd));
+        }
+        slot = next;
+      }
+    } finally {
+      // Nothing may still be writing when the file is closed (or removed after an error).
+      await Promise.allSettled([reading, ...writes, syncing]);
+    }
+    await Promise.all([...writes, syncing]);
+    if (durable) await sync(outFd);
+    parentPort.postMessage({ ok: true, value: { sha256: hash.digest('hex'), size: pos } });
+  } finally {
+    if (outFd !== undefined) fs.closeSync(outFd);
+    fs.closeSync(inFd);
+  }
+})().catch((error) => {
+  if (created) try { fs.unlinkSync(dst); } catch {}
+  parentPort.postMessage({ ok: false, error: String(error && error.message || error), code: error && error.code });
+});
+`;
+
+/**
+ * Copies `src` to the new file `dst` (mode 0600) on another thread, hashing the very buffers it
+ * writes: one read of the source, one write, one hash. With `durable`, the copy is synced every
+ * 64 MB (the disk writes while the hash runs) and at the end. On failure `dst` does not exist.
+ * Not for a database file some connection of this process may have open: closing the source
+ * would drop that process's locks on it (see sqlite-file-copy.ts).
+ */
+export function copyFileHashedInWorker(src: string, dst: string, durable: boolean): Promise<{ sha256: string; size: number }> {
+  return runWorker(COPY_FILE, { src, dst, durable });
+}
+
 const SQLITE_CHECK = `
 const { parentPort, workerData } = require('node:worker_threads');
 try {

@@ -8,8 +8,10 @@ export function backupSettings(values: ParsedCommand['values'], configured: fals
   const file = configured || {};
   const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const level = integerOption(values.compress, '--compress', 1);
-  if (level !== undefined && level > 9)
-    throw usage(`--compress expects a gzip level from 1 to 9, got ${level}`, 'e.g. --compress 1 (fast) or --compress 9 (small)');
+  if (level !== undefined && level > 9) throw usage(`--compress expects a level from 1 to 9, got ${level}`, 'e.g. --compress 1 (fast) or --compress 9 (small)');
+  const codec = string('compress-codec') ?? file.codec;
+  if (codec !== undefined && codec !== 'gzip' && codec !== 'zstd')
+    throw usage(`--compress-codec expects gzip or zstd, got ${JSON.stringify(codec)}`, 'e.g. --compress 1 --compress-codec zstd');
   const check = string('backup-check') ?? file.check;
   if (check !== undefined && check !== 'full' && check !== 'structure')
     throw usage(
@@ -35,6 +37,7 @@ export function backupSettings(values: ParsedCommand['values'], configured: fals
   return {
     dir: string('backup-dir') ?? file.dir,
     compression: level ?? file.compression ?? false,
+    ...(codec ? { codec } : {}),
     ...(check ? { check } : {}),
     encrypt: values.encrypt === true || file.encrypt === true,
     key,

@@ -86,7 +86,12 @@ const POLICY = {
 
 const BACKUP = {
   'backup-dir': { type: 'string', description: 'backups folder (default: backups/ beside the database)', value: 'folder' },
-  compress: { type: 'string', description: 'gzip new backups at this level, 1 (fast) to 9 (small)', value: 'level' },
+  compress: { type: 'string', description: 'compress new backups at this level, 1 (fast) to 9 (small)', value: 'level' },
+  'compress-codec': {
+    type: 'string',
+    description: 'gzip (default) or zstd (needs Node 22.15 or later; faster and smaller)',
+    value: 'codec',
+  },
   'backup-check': {
     type: 'string',
     description: 'how new backups are checked: structure (default: opens, sha256) or full (also reads every page: integrity_check)',

@@ -51,6 +51,7 @@ const BACKUP = anyOf(
     keepDays: number(Number.MIN_VALUE, 36_500, 'days'),
     keepCount: integer(1, 1_000_000),
     compression: anyOf(oneOf(false), integer(0, 9)),
+    codec: oneOf('gzip', 'zstd'),
     check: oneOf('structure', 'full'),
     encrypt: boolean,
     keyFile: string,

@@ -15,7 +15,11 @@ export interface BackupProvider {
   readonly defaultDir: string;
   /** True when there is nothing worth a backup yet (no file, or a database with no tables). */
   isEmpty(): Promise<boolean>;
-  snapshot(plainPath: string): Promise<Snapshot>;
+  /**
+   * `durable: false` when the snapshot is only read back (to compress or encrypt it) and then
+   * deleted: a provider may skip syncing it. Default true: the plain format keeps this very file.
+   */
+  snapshot(plainPath: string, options?: SnapshotOptions): Promise<Snapshot>;
   check(plainPath: string, level?: CheckLevel): Promise<string[]>;
   restoreInto(plainPath: string): Promise<void>;
   restoreTo(plainPath: string, to: string): Promise<void>;
@@ -23,6 +27,10 @@ export interface BackupProvider {
 
 /** How deep a check goes: `full` (the default) reads every page; `structure` only the parts that must open. */
 export type CheckLevel = 'full' | 'structure';
+
+export interface SnapshotOptions {
+  durable?: boolean;
+}
 
 export interface Snapshot {
   schemaVersion: string | null;

@@ -26,8 +26,8 @@ import { fsyncDirectory } from '../../fs/atomic-write.js';
 import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
 import { sqliteIntegrityInWorker } from '../worker-task.js';
-import type { BackupProvider, CheckLevel, Snapshot } from './backup-provider.js';
-import { CopyProcessUnavailable, copyDatabaseFile } from './sqlite-file-copy.js';
+import type { BackupProvider, CheckLevel, Snapshot, SnapshotOptions } from './backup-provider.js';
+import { CopyProcessUnavailable, startDatabaseCopy, type PendingCopy } from './sqlite-file-copy.js';
 
 export interface SqliteProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */
@@ -91,33 +91,41 @@ export class SqliteBackupProvider implements BackupProvider {
     }
   }
 
-  async snapshot(plainPath: string): Promise<Snapshot> {
+  async snapshot(plainPath: string, options: SnapshotOptions = {}): Promise<Snapshot> {
     let db: BetterSqlite3Database;
     let size: number;
+    let pending: PendingCopy | null = null;
     try {
       size = (await stat(this.path)).size;
+      // The copy process starts first: node's start-up (~60-110 ms) overlaps the open and the checkpoint.
+      if (size >= this.fileCopyMinBytes && process.platform !== 'win32') pending = startDatabaseCopy(this.path, plainPath);
       // Read-write when allowed, for the checkpoint below; SQLite opens a read-only file read-only.
       db = new Database(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     } catch (error) {
+      await pending?.cancel();
       throw new StrataError(ErrorCode.BACKUP_FAILED, `cannot open ${this.path} to back it up: ${messageOf(error)}`, {
         hint: 'check the path (a database that does not exist yet has nothing to back up)',
         cause: error,
       });
     }
     try {
-      if (size < this.fileCopyMinBytes || process.platform === 'win32') {
+      if (!pending) {
         const schemaVersion = this.schemaVersion(db);
         await createPrivate(plainPath);
         await backupAll(db, plainPath);
         return { schemaVersion };
       }
-      return await this.copyUnderReadTransaction(db, plainPath);
+      return await this.copyUnderReadTransaction(db, plainPath, pending, options.durable !== false);
+    } catch (error) {
+      // A process that never got to copy (or already ended) exits and leaves nothing behind.
+      await pending?.cancel();
+      throw error;
     } finally {
       db.close();
     }
   }
 
-  private async copyUnderReadTransaction(db: BetterSqlite3Database, plainPath: string): Promise<Snapshot> {
+  private async copyUnderReadTransaction(db: BetterSqlite3Database, plainPath: string, pending: PendingCopy, durable: boolean): Promise<Snapshot> {
     const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     if (wal) {
       // Moves the -wal into the file first, so that usually the file alone is the snapshot and
@@ -138,7 +146,7 @@ export class SqliteBackupProvider implements BackupProvider {
       // into the file past it, and in rollback-journal mode no writer commits.
       db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
       schemaVersion = this.schemaVersion(db);
-      copied = await copyDatabaseFile(this.path, plainPath, { wal });
+      copied = await pending.run({ wal, durable });
     } catch (error) {
       // The manager removes the snapshot file itself; the -wal copy is this method's.
       await rm(`${plainPath}-wal`, { force: true });

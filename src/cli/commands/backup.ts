@@ -93,7 +93,7 @@ export async function run(ctx: CommandContext): Promise<number> {
 
 function describeFormat(entry: BackupEntry): string {
   const parts = [
-    entry.compression ? `gzip -${entry.compressionLevel}` : '',
+    entry.compression ? `${entry.compression} -${entry.compressionLevel}` : '',
     entry.encryption ? `${entry.encryption}${entry.kdf === 'scrypt' ? ' (passphrase)' : ''}` : '',
   ].filter(Boolean);
   return parts.length ? `, ${parts.join(', ')}` : '';

@@ -1,0 +1,62 @@
+/**
+ * The compressors a backup may be stored with. gzip is always there; zstd only where the running
+ * Node has it in zlib (22.15 / 23.8 on), detected at run time, so a build of Strata that runs on
+ * Node 20 still reads and writes gzip, and says plainly why it cannot read zstd.
+ */
+import type { Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { ErrorCode, StrataError } from '../model/errors.js';
+
+export type CompressionCodec = 'gzip' | 'zstd';
+
+/** zlib's zstd API, absent from Node 20 and its type definitions. */
+interface ZstdZlib {
+  zstdCompress(buffer: Buffer, options: { params: Record<number, number> }, callback: (error: Error | null, result: Buffer) => void): void;
+  createZstdDecompress(): Transform;
+  constants: { ZSTD_c_compressionLevel: number };
+}
+
+function zstdZlib(): ZstdZlib | null {
+  const candidate = zlib as unknown as Partial<ZstdZlib>;
+  return typeof candidate.zstdCompress === 'function' && typeof candidate.createZstdDecompress === 'function' ? (candidate as ZstdZlib) : null;
+}
+
+/** Whether this Node can write and read zstd backups. */
+export function zstdAvailable(): boolean {
+  return zstdZlib() !== null;
+}
+
+/** The file name part of a backup stored with `codec`. */
+export function codecSuffix(codec: CompressionCodec): string {
+  return codec === 'gzip' ? '.gz' : '.zst';
+}
+
+function noZstd(doing: string): StrataError {
+  return new StrataError(ErrorCode.BACKUP_UNSUPPORTED, `${doing} needs zstd, and Node ${process.version} has none (zlib has zstd from Node 22.15 and 23.8)`, {
+    hint: 'run Strata on Node 22.15 or later for zstd backups; on this Node, gzip backups (--compress N without --compress-codec zstd) work',
+  });
+}
+
+/** Compresses one block as a complete member (gzip) or frame (zstd): members back to back decode as one stream. */
+export function blockCompressor(codec: CompressionCodec, level: number): (block: Buffer) => Promise<Buffer> {
+  if (codec === 'gzip') {
+    return (block) => new Promise((resolve, reject) => zlib.gzip(block, { level }, (error, out) => (error ? reject(error) : resolve(out))));
+  }
+  const zstd = zstdZlib();
+  if (!zstd) throw noZstd('a zstd backup');
+  const params = { [zstd.constants.ZSTD_c_compressionLevel]: level };
+  return (block) => new Promise((resolve, reject) => zstd.zstdCompress(block, { params }, (error, out) => (error ? reject(error) : resolve(out))));
+}
+
+/** A stream that decompresses `codec`; `id` names the backup in the error when this Node cannot. */
+export function decompressor(codec: CompressionCodec, id: string): Transform {
+  if (codec === 'gzip') return zlib.createGunzip();
+  const zstd = zstdZlib();
+  if (!zstd) throw noZstd(`backup ${id} is zstd-compressed: reading it`);
+  return zstd.createZstdDecompress();
+}
+
+/** Refuses up front a codec this Node cannot write. */
+export function checkCodecAvailable(codec: CompressionCodec): void {
+  if (codec === 'zstd' && !zstdAvailable()) throw noZstd('--compress-codec zstd');
+}

@@ -1,0 +1,181 @@
+/**
+ * Backup codecs and the one-pass plain copy: zstd only where this Node has it (detected at run
+ * time, a typed error elsewhere), a changed byte in one block of a multi-block backup still
+ * caught, a plain restore that copies and hashes in one pass still refusing changed bytes, and a
+ * create killed while its copy process runs leaving nothing that lists or stays behind.
+ */
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import * as zlib from 'node:zlib';
+import { BackupManager, SqliteBackupProvider } from '../src/index.js';
+import { zstdAvailable } from '../src/backup/compression.js';
+import { CLI, dump, rejectsWith, sha256, tempDir } from './helpers.js';
+
+/** A WAL database of about `mb` MB of incompressible and compressible rows. */
+function makeDb(mb: number): string {
+  const db = join(tempDir('strata-codec-'), 'app.db');
+  const connection = new Database(db);
+  connection.pragma('journal_mode = WAL');
+  connection.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT, pad BLOB)');
+  const rows = Math.ceil((mb * 1024 * 1024) / 1100);
+  connection.exec(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO t (note, pad) SELECT printf('row %d of the ledger, status pending', i), randomblob(500) || zeroblob(500) FROM n`,
+  );
+  connection.close();
+  return db;
+}
+
+function manager(db: string, options: Partial<ConstructorParameters<typeof BackupManager>[0]> = {}): BackupManager {
+  return new BackupManager({ provider: new SqliteBackupProvider(db, { fileCopyMinBytes: 0 }), ...options });
+}
+
+/** Rewrites a manifest field (no key: nothing authenticates it, as a tamperer would). */
+function editManifest(dir: string, id: string, edit: (manifest: Record<string, unknown>) => void): void {
+  const path = join(dir, `${id}.manifest.json`);
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  edit(manifest);
+  writeFileSync(path, JSON.stringify(manifest));
+}
+
+function flipByte(path: string, at: number): void {
+  const bytes = readFileSync(path);
+  bytes[at] = bytes[at]! ^ 0xff;
+  writeFileSync(path, bytes);
+}
+
+describe('zstd, detected at run time', () => {
+  test('detection is what zlib offers on this Node', () => {
+    const zlibHasZstd = typeof (zlib as unknown as Record<string, unknown>).createZstdCompress === 'function';
+    assert.equal(zstdAvailable(), zlibHasZstd);
+  });
+
+  test('without zstd: creating one is BACKUP_UNSUPPORTED up front; a zstd backup is refused with the Node version to use', {
+    skip: zstdAvailable(),
+  }, async () => {
+    const db = makeDb(2);
+    const zstd = manager(db, { compression: 1, codec: 'zstd' });
+    const error = await rejectsWith(zstd.create(), 'BACKUP_UNSUPPORTED', /Node 22\.15/);
+    assert.match(error.hint ?? '', /gzip/);
+    assert.deepEqual(readdirSync(zstd.dir), [], 'nothing written');
+    // A backup made where zstd exists, read here: its manifest says zstd.
+    const gzip = manager(db, { compression: 1 });
+    const { backup } = await gzip.create();
+    editManifest(gzip.dir, backup.id, (m) => (m.compression = 'zstd'));
+    const to = join(tempDir(), 'restored.db');
+    await rejectsWith(gzip.restore(backup.id, { to }), 'BACKUP_UNSUPPORTED', new RegExp(`backup ${backup.id.replace(/\./g, '\\.')} is zstd-compressed`));
+    assert.equal(existsSync(to), false);
+    await rejectsWith(gzip.verify(backup.id), 'BACKUP_UNSUPPORTED');
+  });
+
+  test('with zstd: a zstd backup (several frames) verifies and restores to the same bytes; a changed byte is BACKUP_CORRUPT', {
+    skip: !zstdAvailable(),
+  }, async () => {
+    const db = makeDb(12);
+    const zstd = manager(db, { compression: 3, codec: 'zstd' });
+    const { backup } = await zstd.create();
+    assert.equal(backup.compression, 'zstd');
+    assert.match(backup.file, /\.bak\.zst$/);
+    assert.ok(backup.size < backup.plainSize);
+    await zstd.verify(backup.id);
+    const to = join(tempDir(), 'restored.db');
+    await zstd.restore(backup.id, { to });
+    assert.equal(sha256(to), backup.plainSha256);
+    flipByte(join(zstd.dir, backup.file), Math.floor(backup.size / 2));
+    await rejectsWith(zstd.verify(backup.id), 'BACKUP_CORRUPT');
+  });
+});
+
+describe('changed bytes are caught whatever the pass', () => {
+  test('gzip: one byte changed in a middle block (its sha256 rewritten to match) fails that block, BACKUP_CORRUPT', async () => {
+    const db = makeDb(12); // ~3 blocks of 4 MB
+    const gzip = manager(db, { compression: 1 });
+    const { backup } = await gzip.create();
+    const stored = join(gzip.dir, backup.file);
+    flipByte(stored, Math.floor(backup.size / 2));
+    editManifest(gzip.dir, backup.id, (m) => (m.sha256 = sha256(stored)));
+    await rejectsWith(gzip.verify(backup.id), 'BACKUP_CORRUPT', /cannot be decoded|different bytes/);
+    const to = join(tempDir(), 'restored.db');
+    await rejectsWith(gzip.restore(backup.id, { to }), 'BACKUP_CORRUPT');
+    assert.equal(existsSync(to), false);
+  });
+
+  test('plain, fully checked at creation: restore copies and hashes in one pass and refuses a changed byte; the good one restores whole', async () => {
+    const db = makeDb(6);
+    const before = dump(db);
+    const full = manager(db, { check: 'full' });
+    const { backup } = await full.create();
+    assert.equal(backup.check, 'full');
+    const to = join(tempDir(), 'restored.db');
+    await full.restore(backup.id, { to });
+    assert.equal(sha256(to), backup.sha256);
+    assert.deepEqual(dump(to), before);
+    const stored = join(full.dir, backup.file);
+    flipByte(stored, 4096 * 3 + 100);
+    const again = join(tempDir(), 'again.db');
+    await rejectsWith(full.restore(backup.id, { to: again }), 'BACKUP_CORRUPT', /sha256/);
+    assert.equal(existsSync(again), false);
+    assert.deepEqual(
+      readdirSync(join(again, '..')).filter((name) => name.startsWith('.')),
+      [],
+      'no temp copy left beside the target',
+    );
+  });
+
+  test('plain, structure-checked: a page damaged before the backup was made (sha256 matching) is still caught by the full check at restore', async () => {
+    const db = makeDb(6);
+    const structure = manager(db);
+    const { backup } = await structure.create();
+    assert.equal(backup.check, 'structure');
+    // Damage inside the table's pages, then a manifest that vouches for the damaged bytes, as if
+    // the database had been damaged when it was backed up.
+    const stored = join(structure.dir, backup.file);
+    const bytes = readFileSync(stored);
+    bytes.fill(0x41, 4096 * 20, 4096 * 20 + 64);
+    writeFileSync(stored, bytes);
+    editManifest(structure.dir, backup.id, (m) => {
+      m.sha256 = sha256(stored);
+      m.plainSha256 = m.sha256;
+    });
+    const to = join(tempDir(), 'restored.db');
+    await rejectsWith(structure.restore(backup.id, { to }), 'BACKUP_CORRUPT', /fails its check/);
+    assert.equal(existsSync(to), false);
+  });
+});
+
+describe('a create killed while its copy process runs', () => {
+  test('SIGKILL of the CLI mid-copy: the copy process removes its file and exits, nothing lists, the next command leaves no temp file', async () => {
+    const db = makeDb(40); // above 32 MiB: the file copy in a child process
+    const dir = join(db, '..');
+    const backups = join(dir, 'backups');
+    const cli = spawn(process.execPath, [CLI, 'backup', 'create', '--db', db], { cwd: dir, stdio: 'ignore', env: { ...process.env, DATABASE_URL: '' } });
+    const exited = new Promise<void>((resolve) => cli.once('exit', () => resolve()));
+    // The copy process's command line names its temp file in the backups folder.
+    const marker = join(backups, '.strata-');
+    let seen = false;
+    for (let i = 0; i < 2000 && !seen; i++) {
+      seen = spawnSync('pgrep', ['-f', marker]).status === 0;
+      if (!seen) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    cli.kill('SIGKILL');
+    await exited;
+    assert.ok(seen, 'the copy process was seen running');
+    // Its stdin closed with the parent: it removes what it wrote and exits on its own.
+    for (let i = 0; i < 500 && spawnSync('pgrep', ['-f', marker]).status === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.notEqual(spawnSync('pgrep', ['-f', marker]).status, 0, 'no copy process outlives its parent');
+    const listing = manager(db);
+    assert.deepEqual((await listing.list()).backups, []);
+    // The next operation sweeps what the killed parent left itself (its -wal copy, its lock-free temp names).
+    await listing.prune();
+    assert.deepEqual(
+      readdirSync(backups).filter((name) => name.startsWith('.') || name.includes('.bak')),
+      [],
+    );
+    const writer = new Database(db, { timeout: 0 });
+    writer.exec("UPDATE t SET note = 'after' WHERE id = 1"); // no lock outlived the kill
+    writer.close();
+  });
+});
