@@ -69,11 +69,20 @@ export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { fir
 }
 
 /** About this many bytes are parsed at a time on the fast path (then cut into batches of the size asked). */
-const SPECULATE_BYTES = 256 * 1024;
+export const SPECULATE_BYTES = 256 * 1024;
+
+export interface TableRowsOptions {
+  /** false: find every row boundary exactly (no cut at `},{`). */
+  speculate?: boolean;
+  /** Bytes taken at a time on the fast path (default SPECULATE_BYTES). */
+  stretchBytes?: number | undefined;
+  /** The cursor is already inside the rows array, before this 0-based row (not on its `[`). */
+  from?: number;
+}
 
 /**
  * The rows of one table, taken in stretches from the cursor (on the table's rows array) and
- * revived: about SPECULATE_BYTES at a time through cursor.speculate(), else `size` rows found by
+ * revived: about SPECULATE_BYTES (stretchBytes) at a time through cursor.speculate(), else `size` rows found by
  * the exact scan of `text()`. The exact scan also takes over where speculation keeps missing
  * (nested `},{` inside rows) and re-reads a stretch that fails, for an error naming its row and byte.
  */
@@ -83,6 +92,8 @@ export class TableRows {
   /** The rows array has been read to its `]`. */
   done = false;
   private speculating: boolean;
+  private readonly stretchBytes: number;
+  private readonly inside: boolean;
   private hits = 0;
   private misses = 0;
 
@@ -90,13 +101,16 @@ export class TableRows {
     private readonly cursor: JsonCursor,
     private readonly size: number,
     private readonly ctx: ParseContext,
-    options: { speculate?: boolean } = {},
+    options: TableRowsOptions = {},
   ) {
     this.speculating = options.speculate !== false;
+    this.stretchBytes = options.stretchBytes ?? SPECULATE_BYTES;
+    this.inside = options.from !== undefined;
+    this.taken = options.from ?? 0;
   }
 
-  open(): Promise<void> {
-    return this.cursor.enterArray({ table: this.ctx.table, part: 'rows' });
+  async open(): Promise<void> {
+    if (!this.inside) await this.cursor.enterArray({ table: this.ctx.table, part: 'rows' });
   }
 
   /** The next stretch, revived; [] once done. */
@@ -105,7 +119,7 @@ export class TableRows {
     if (this.speculating && !this.done) {
       const levels = cursor.levels();
       const at = cursor.offset;
-      const fast = await cursor.speculate(SPECULATE_BYTES);
+      const fast = await cursor.speculate(this.stretchBytes);
       if (fast) {
         try {
           const rows = finishRows(fast.values, ctx, { firstRow: this.taken });
@@ -167,7 +181,7 @@ export class Rebatcher<Row> {
  * The rows of the table whose rows array the cursor is on (its `[`), revived, in batches of exactly
  * `size` (the last one shorter). Then checks the rest of the file.
  */
-export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: { speculate?: boolean } = {}): AsyncGenerator<unknown[]> {
+export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: TableRowsOptions = {}): AsyncGenerator<unknown[]> {
   const rows = new TableRows(cursor, size, ctx, options);
   const batches = new Rebatcher<unknown>(size);
   await rows.open();
