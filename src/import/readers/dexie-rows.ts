@@ -52,20 +52,21 @@ export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { fir
     } catch (error) {
       throw reviveFailure(ctx, batch, i, error);
     }
-    const where = () => ({ table: ctx.table, row: batch.firstRow + i + 1, offset: batch.offsets?.[i] });
     if (ctx.inbound) {
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-        throw invalid(ctx.path, `table "${ctx.table}" row ${batch.firstRow + i + 1} is not an object at byte ${batch.offsets?.[i]}`, where());
-      }
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) throw notARow(ctx, batch, i, 'an object');
       rows[i] = row;
     } else {
-      if (!Array.isArray(row) || row.length !== 2) {
-        throw invalid(ctx.path, `table "${ctx.table}" row ${batch.firstRow + i + 1} is not a [key, value] pair at byte ${batch.offsets?.[i]}`, where());
-      }
+      if (!Array.isArray(row) || row.length !== 2) throw notARow(ctx, batch, i, 'a [key, value] pair');
       rows[i] = { key: row[0], value: row[1] } satisfies DexieOutboundRow;
     }
   }
   return rows as Row[];
+}
+
+function notARow(ctx: ParseContext, batch: { firstRow: number; offsets?: number[] }, i: number, what: string): StrataError {
+  const row = batch.firstRow + i + 1;
+  const offset = batch.offsets?.[i];
+  return invalid(ctx.path, `table "${ctx.table}" row ${row} is not ${what} at byte ${offset}`, { table: ctx.table, row, offset });
 }
 
 /** About this many bytes are parsed at a time on the fast path (then cut into batches of the size asked). */
