@@ -8,8 +8,9 @@
  * ```
  *
  * Tables are streamed in batches with flat memory whatever the file size: the header is read with a
- * structural cursor, row boundaries are found over raw bytes and each batch is parsed by one native
- * JSON.parse, then revived from typeson's `$types` map. Rows of tables with inbound keys are the stored
+ * structural cursor; the rows are taken in stretches cut at `},{` (a worker thread reads, cuts and
+ * decodes them) and each stretch is parsed by one native JSON.parse, then revived from typeson's
+ * `$types` map; a stretch that does not parse is read again with row boundaries found exactly. Rows of tables with inbound keys are the stored
  * objects; rows of tables with outbound keys (written as `[key, value]` tuples) come back as
  * `{ key, value }`.
  */
@@ -46,10 +47,9 @@ export interface DexieExportOptions extends ReviveOptions {
   /** Bytes read from the file at a time (default 1 MiB). */
   chunkSize?: number;
   /**
-   * 1 (the default where there are 2 cores or more): a worker thread reads and parses while the
-   * calling thread inserts (workerMode). 0: everything on the calling thread: ~25 % slower on a
-   * 1M-row export here, with a peak RSS of ~120-135 MiB against ~145-150 MiB. bench/README.md has
-   * the figures.
+   * 1 (the default where there are 2 cores or more): a worker thread reads ahead while the calling
+   * thread inserts (workerMode). 0: everything on the calling thread: ~25-35 % slower on a 1M-row
+   * export here, at about the same peak RSS (~125-130 MiB). bench/README.md has the figures.
    */
   workers?: number;
   /**
