@@ -48,8 +48,9 @@ export interface DexieExportOptions extends ReviveOptions {
   chunkSize?: number;
   /**
    * 1 (the default where there are 2 cores or more): a worker thread reads ahead while the calling
-   * thread inserts (workerMode). 0: everything on the calling thread: ~25-35 % slower on a 1M-row
-   * export here, at about the same peak RSS (~125-130 MiB). bench/README.md has the figures.
+   * thread inserts (workerMode). 0: everything on the calling thread: 15-50 % slower on a 1M-row
+   * export here (the most on a busy machine), at about the same peak RSS (~125-130 MiB).
+   * bench/README.md has the figures.
    */
   workers?: number;
   /**
