@@ -179,8 +179,9 @@ export class Rebatcher<Row> {
 }
 
 /**
- * The rows of the table whose rows array the cursor is on (its `[`), revived, in batches of exactly
- * `size` (the last one shorter). Then checks the rest of the file.
+ * The rows of the table whose rows array the cursor is on (its `[`, or inside it before row
+ * `options.from`), revived, in batches of exactly `size` (the last one shorter). Then checks the
+ * rest of the file.
  */
 export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: TableRowsOptions = {}): AsyncGenerator<unknown[]> {
   const rows = new TableRows(cursor, size, ctx, options);
