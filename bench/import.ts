@@ -13,11 +13,16 @@
  *   statement in 1,000-row transactions. The limit.
  * - naive: readFile + JSON.parse of the whole file + the same inserts.
  * - stream: openDexieExport(file).table('messages').batches(1000) + the same inserts, the reader's
- *   defaults: on 2+ cores a worker thread reads, parses and revives, and sends the rows by
- *   structured clone (workerMode 'rows'); this thread only inserts.
+ *   defaults: on 2+ cores a worker thread reads, cuts ~128 KiB stretches at `},{` and decodes them
+ *   (workerMode 'chunks'); this thread parses, revives and inserts.
  * - stream-main: `{ workers: 0 }`: reading, parsing and reviving on the inserting thread.
- * - stream-worker-text: `{ workers: 1, workerMode: 'text' }`: the worker finds the row boundaries
- *   and decodes the text; this thread parses, revives and inserts.
+ * - stream-worker-rows: `{ workers: 1, workerMode: 'rows' }`: the worker also parses and revives,
+ *   and sends the rows by structured clone; this thread only inserts (the default before issue 19).
+ * - stream-worker-text: `{ workers: 1, workerMode: 'text' }`: the worker finds every row boundary
+ *   exactly and decodes the text; this thread parses, revives and inserts.
+ *
+ * Targets (issue 19), on the largest size: stream at least 0.6x of raw in every round (each
+ * round's stream run against that round's raw run), peak RSS at most 150 MiB: MET/MISS lines.
  *
  * SQLite: a fresh file per run, journal_mode = WAL, synchronous = NORMAL.
  */
@@ -196,7 +201,12 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
   } else if (mode.startsWith('stream')) {
     started = performance.now();
     // stream: the reader's defaults; the others name the worker's mode.
-    const options = { stream: {}, 'stream-main': { workers: 0 }, 'stream-worker-text': { workers: 1, workerMode: 'text' } } as const;
+    const options = {
+      stream: {},
+      'stream-main': { workers: 0 },
+      'stream-worker-rows': { workers: 1, workerMode: 'rows' },
+      'stream-worker-text': { workers: 1, workerMode: 'text' },
+    } as const;
     const source = await openDexieExport(file, options[mode as keyof typeof options]);
     for await (const batch of source.table<Message>('messages').batches(BATCH)) {
       insert(batch);
@@ -212,7 +222,24 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
 
 // ---- the parent ----------------------------------------------------------------------------
 
-const MODES = ['raw', 'naive', 'stream', 'stream-main', 'stream-worker-text'] as const;
+/** MET/MISS for the default reader: its rate over raw's in each round, and its peak RSS. */
+function targetLines(rows: number, samples: Map<string, ModeResult[]>): string[] {
+  const raw = samples.get('raw') ?? [];
+  const stream = samples.get('stream') ?? [];
+  if (raw.length === 0 || stream.length === 0) return [`${rows} rows: no raw or stream runs: the targets are not measured`, ''];
+  const ratios = stream.map((run, round) => run.rowsPerSecond / (raw[round]?.rowsPerSecond ?? Number.NaN));
+  const rss = Math.max(...stream.map((run) => run.maxRssMiB));
+  const verdict = (met: boolean) => (met ? 'MET' : 'MISS');
+  return [
+    `${verdict(ratios.every((r) => r >= TARGET_RATIO))}: ${rows.toLocaleString('en')} rows, stream / raw of the same round >= ${TARGET_RATIO} in every round: ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
+    `${verdict(rss <= TARGET_RSS_MIB)}: ${rows.toLocaleString('en')} rows, stream peak RSS <= ${TARGET_RSS_MIB} MiB: ${rss.toFixed(0)} MiB`,
+  ];
+}
+
+const MODES = ['raw', 'naive', 'stream', 'stream-main', 'stream-worker-rows', 'stream-worker-text'] as const;
+/** Issue 19: the default reader against the raw inserts of the same round, and its peak RSS. */
+const TARGET_RATIO = 0.6;
+const TARGET_RSS_MIB = 150;
 
 /**
  * The children run this file bundled to plain JS (esbuild, better-sqlite3 left external): under
@@ -298,6 +325,7 @@ async function main(): Promise<void> {
       .join(' ')}\n`,
   );
   const all: ModeResult[] = [];
+  const verdicts: string[] = [];
   const table: string[] = ['| rows | file | mode | rows/s (median) | vs raw | peak RSS (MiB, max) | runs |', '|---:|---:|---|---:|---:|---:|---|'];
   for (const rows of sizes) {
     const file = join(WORK, `dexie-export-${rows}.json`);
@@ -333,6 +361,7 @@ async function main(): Promise<void> {
       );
     }
     if (!values.keep) rmSync(file, { force: true });
+    verdicts.push(...targetLines(rows, samples));
   }
   process.stderr.write(
     `load average at end: ${loadavg()
@@ -340,6 +369,8 @@ async function main(): Promise<void> {
       .join(' ')}\n`,
   );
   process.stdout.write(`${table.join('\n')}\n`);
+  // The targets are for the largest size.
+  process.stdout.write(`${verdicts.slice(-2).join('\n')}\n`);
   if (values.json) {
     mkdirSync(dirname(resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify({ loadavg: loadavg(), results: all }, null, 2));

@@ -12,7 +12,7 @@ import Conf from 'conf';
 import { combineReducers, legacy_createStore, type Reducer, type UnknownAction } from 'redux';
 import { persistReducer, persistStore } from 'redux-persist';
 import { ErrorCode, StrataError } from '../src/model/errors.js';
-import { openDexieExport, type DexieOutboundRow } from '../src/import/readers/dexie-export.js';
+import { openDexieExport, type DexieExportOptions, type DexieOutboundRow } from '../src/import/readers/dexie-export.js';
 import { jsonArrayReader } from '../src/import/readers/json-array.js';
 import { readConfigFile } from '../src/import/readers/json-config.js';
 import { readReduxPersist, readReduxPersistFile, readReduxPersistFromStorage } from '../src/import/readers/redux-persist.js';
@@ -66,7 +66,7 @@ async function rejects(promise: Promise<unknown> | (() => Promise<unknown>), cod
 }
 
 /** Opens the export and reads every table to the end (the way an import would meet a bad file). */
-async function readEverything(path: string, options: { workers?: number; workerMode?: 'text' | 'rows' } = {}): Promise<void> {
+async function readEverything(path: string, options: DexieExportOptions = {}): Promise<void> {
   const source = await openDexieExport(path, options);
   for (const table of await source.tables()) await readAll(source.table(table.name), 64);
 }
@@ -165,6 +165,9 @@ before(async () => {
   await makeDexieExport(PRETTY, STORES, fill, { prettyJson: true });
 });
 
+/** The default worker mode with stretches small enough that a bad row is rarely in the first one. */
+const SMALL_CHUNKS: DexieExportOptions = { workers: 1, workerMode: 'chunks', stretchBytes: 2048 };
+
 /** The export's text with `from` (which must occur once) replaced by `to`, as a new file. */
 function variant(name: string, from: string | RegExp, to: string): string {
   const text = EXPORT_TEXT.replace(from, to);
@@ -194,6 +197,9 @@ describe('openDexieExport', () => {
     { label: '', options: { workers: 0 } },
     { label: ' (worker: text)', options: { workers: 1, workerMode: 'text' as const } },
     { label: ' (worker: rows)', options: { workers: 1, workerMode: 'rows' as const } },
+    // Small stretches: many cuts, some inside strings and nested arrays (`},{` in the text), read again exactly.
+    { label: ' (worker: chunks of 4 KiB)', options: { workers: 1, workerMode: 'chunks' as const, stretchBytes: 4096 } },
+    { label: ' (one thread, stretches of 4 KiB)', options: { workers: 0, stretchBytes: 4096 } },
   ];
   for (const { label, options } of MODES) {
     test(`every row and value round-trips (inbound keys, $types revived)${label}`, async () => {
@@ -268,7 +274,7 @@ describe('openDexieExport', () => {
       path,
       `${EXPORT_TEXT.slice(0, at)} #900","coll":{"locale":"de"}${EXPORT_TEXT.slice(at + ' #900"'.length, typesAt)}"coll":"IntlCollator",${EXPORT_TEXT.slice(typesAt)}`,
     );
-    for (const options of [{ workers: 1 }, { workers: 1, workerMode: 'rows' as const }, { workers: 1, workerMode: 'text' as const }]) {
+    for (const options of [{ workers: 1 }, { workers: 1, workerMode: 'rows' as const }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]) {
       for (const size of [7, 500]) {
         const { rows, sizes } = await readAll((await openDexieExport(path, options)).table('messages'), size);
         const label = `${options.workerMode ?? 'default'}, size ${size}`;
@@ -386,7 +392,9 @@ describe('openDexieExport: malformed input', () => {
       writeFileSync(path, bytes.subarray(0, cut));
       // The parse worker for a few cuts only: under tsx, each one takes a while to start.
       const modes =
-        cut === rowsAt + 200 || cut === size - 40 ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }] : [{ workers: 0 }];
+        cut === rowsAt + 200 || cut === size - 40
+          ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]
+          : [{ workers: 0 }];
       for (const options of modes) {
         const error = await rejects(() => readEverything(path, options), ErrorCode.IMPORT_SOURCE_INVALID);
         assert.equal(error.details.file, path, `cut at ${cut}`);
@@ -415,7 +423,7 @@ describe('openDexieExport: malformed input', () => {
     corrupt[at] = 0x01; // a raw control character: not allowed in a JSON string
     const path = join(dir, 'corrupt-control.json');
     writeFileSync(path, corrupt);
-    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }]) {
+    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]) {
       const source = await openDexieExport(path, options);
       const error = await rejects(() => readAll(source.table('messages'), 250), ErrorCode.IMPORT_SOURCE_INVALID);
       assert.equal(error.details.table, 'messages');
@@ -441,7 +449,7 @@ describe('openDexieExport: malformed input', () => {
     const typeAt = EXPORT_TEXT.indexOf('"$types":{"createdAt":"date"', rowStart);
     const path = join(dir, 'unknown-type.json');
     writeFileSync(path, `${EXPORT_TEXT.slice(0, typeAt)}"$types":{"createdAt":"wat"${EXPORT_TEXT.slice(typeAt + '"$types":{"createdAt":"date"'.length)}`);
-    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }]) {
+    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]) {
       const source = await openDexieExport(path, options);
       const error = await rejects(() => readAll(source.table('messages'), 4), ErrorCode.IMPORT_SOURCE_UNSUPPORTED);
       assert.equal(error.details.table, 'messages');
@@ -687,7 +695,7 @@ describe('a row the parse worker cannot hand over (issue 18, item 8)', () => {
       `{"formatName":"dexie","formatVersion":1,"data":{"databaseName":"d","databaseVersion":1,"tables":[{"name":"t","schema":"++id","rowCount":32}],"data":[{"tableName":"t","inbound":true,"rows":[${rows.join(',')}]}]}}`,
     );
     for (const workers of [1, 0]) {
-      for (const workerMode of ['rows', 'text'] as const) {
+      for (const workerMode of ['chunks', 'rows', 'text'] as const) {
         const source = await openDexieExport(path, { workers, workerMode });
         const ids: number[] = [];
         for await (const batch of source.table<{ id: number }>('t').batches(10)) ids.push(...batch.map((row) => row.id));
@@ -697,6 +705,49 @@ describe('a row the parse worker cannot hand over (issue 18, item 8)', () => {
           `workers ${workers}, ${workerMode}`,
         );
       }
+    }
+  });
+});
+
+describe('Dexie export: read and stretch boundaries at every byte (issue 19)', () => {
+  // A small real export whose rows hold 2-, 3- and 4-byte UTF-8, escapes (quotes, backslashes,
+  // control characters, \u2028), `},{` inside strings and inside nested arrays, and $types dates.
+  const ROWS = [
+    { id: 1, text: 'café "naïve" \\ 数据', at: new Date(1), list: [{ a: 1 }, { b: 'x },{ y' }] },
+    { id: 2, text: '🙂👍🏽 \n\t\u2028 \u0001 },{"id":9}', at: new Date(2) },
+    { id: 3, text: 'ends with a backslash \\', nested: { deep: [{ at: new Date(3) }, { e: 'é' }] } },
+    { id: 4, text: 'עברית ],[ "},{" \\"', at: new Date(4), list: [] },
+  ];
+  let path = '';
+  let size = 0;
+  let expectedRows: unknown[] = [];
+
+  before(async () => {
+    path = join(tempDir('strata-boundaries-'), 'export.json');
+    await makeDexieExport(path, { items: 'id' }, async (db) => {
+      await db.table('items').bulkAdd(ROWS);
+      expectedRows = await db.table('items').toArray();
+    });
+    size = readFileSync(path).length;
+  });
+
+  async function rowsOf(options: DexieExportOptions): Promise<unknown[]> {
+    return (await readAll((await openDexieExport(path, options)).table('items'), 3)).rows;
+  }
+
+  test('on one thread: every read size and every stretch size from 1 byte to the whole file', async () => {
+    assert.ok(readFileSync(path, 'utf8').includes('},{\\"id\\":9}'), 'the fixture has `},{` inside a string');
+    for (let k = 1; k <= size; k++) {
+      for (const options of [{ chunkSize: k }, { stretchBytes: k }]) {
+        assert.deepStrictEqual(await rowsOf({ workers: 0, ...options }), expectedRows, JSON.stringify(options));
+      }
+    }
+  });
+
+  test('with the worker cutting stretches (the default), at a spread of stretch and read sizes', async () => {
+    for (const k of [1, 2, 7, 30, 61, 100, 150, 233, size]) {
+      const options: DexieExportOptions = { workers: 1, workerMode: 'chunks', stretchBytes: k, chunkSize: Math.max(3, k >> 1) };
+      assert.deepStrictEqual(await rowsOf(options), expectedRows, JSON.stringify(options));
     }
   });
 });

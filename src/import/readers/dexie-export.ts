@@ -8,18 +8,29 @@
  * ```
  *
  * Tables are streamed in batches with flat memory whatever the file size: the header is read with a
- * structural cursor, row boundaries are found over raw bytes and each batch is parsed by one native
- * JSON.parse, then revived from typeson's `$types` map. Rows of tables with inbound keys are the stored
- * objects; rows of tables with outbound keys (written as `[key, value]` tuples) come back as
- * `{ key, value }`.
+ * structural cursor; the rows are taken in stretches cut at `},{` (a worker thread reads, cuts and
+ * decodes them) and each stretch is parsed by one native JSON.parse, then revived from typeson's
+ * `$types` map; a stretch that does not parse is read again with row boundaries found exactly.
+ * Rows of tables with inbound keys are the stored objects; rows of tables with outbound keys
+ * (written as `[key, value]` tuples) come back as `{ key, value }`.
  */
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { checkTableEnd, errorFromData, parseRows, readRows, Rebatcher, type DexieOutboundRow, type RowBatch } from './dexie-rows.js';
-import type { WorkerJob, WorkerMessage } from './dexie-worker.js';
+import {
+  checkTableEnd,
+  errorFromData,
+  finishRows,
+  parseRows,
+  readRows,
+  Rebatcher,
+  type DexieOutboundRow,
+  type ParseContext,
+  type RowBatch,
+} from './dexie-rows.js';
+import type { ResumeMessage, WorkerJob, WorkerMessage } from './dexie-worker.js';
 import { COUNT_BATCH_ELEMENTS, JsonCursor, invalid, type Level } from './json-cursor.js';
 import type { DexieExportReader, TableReader } from './reader-types.js';
 import type { ReviveOptions } from './typeson-revive.js';
@@ -36,19 +47,22 @@ export interface DexieExportOptions extends ReviveOptions {
   /** Bytes read from the file at a time (default 1 MiB). */
   chunkSize?: number;
   /**
-   * 1 (the default where there are 2 cores or more): a worker thread reads and parses while the
-   * calling thread inserts (workerMode). 0: everything on the calling thread: ~25 % slower on a
-   * 1M-row export here, with a peak RSS of ~120-135 MiB against ~145-150 MiB. bench/README.md has
-   * the figures.
+   * 1 (the default where there are 2 cores or more): a worker thread reads ahead while the calling
+   * thread inserts (workerMode). 0: everything on the calling thread: 15-50 % slower on a 1M-row
+   * export here (the most on a busy machine), at about the same peak RSS (~125-130 MiB).
+   * bench/README.md has the figures.
    */
   workers?: number;
   /**
-   * With a worker: 'rows' (the default) has it read, parse and revive, and send the rows by
-   * structured clone; 'text' has it read, find row boundaries and decode UTF-8, and this thread
-   * JSON.parse and revive. (A mix of the two, balanced by who waits for whom, measured slower than
-   * 'rows' alone: see bench/README.md.)
+   * With a worker: 'chunks' (the default) has it read, cut stretches of about `stretchBytes` at
+   * `},{` and decode them, and this thread JSON.parse and revive them (a stretch that does not parse
+   * is read again exactly, by the worker in mode 'rows' from then on); 'rows' has it read, parse and
+   * revive, and send the rows by structured clone; 'text' has it read, find every row boundary
+   * exactly and decode, and this thread parse and revive. bench/README.md has the figures.
    */
-  workerMode?: 'text' | 'rows';
+  workerMode?: 'chunks' | 'text' | 'rows';
+  /** Bytes of rows cut and parsed at a time on the fast path (default 128 KiB in workerMode 'chunks', else 256 KiB). */
+  stretchBytes?: number;
 }
 
 /** A dexie-export-import file: its tables are DexieTableReaders. */
@@ -256,7 +270,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     }
     const inbound = found.inbound ?? inboundFromSchema(this.schema);
     this.knownInbound = inbound;
-    const { chunkSize, workers = defaultWorkers(), workerMode = 'rows', ...options } = this.source.options;
+    const { chunkSize, stretchBytes, workers = defaultWorkers(), workerMode = 'chunks', ...options } = this.source.options;
     const ctx = { path, table, inbound, options };
     let from = 0;
     // Batches go out at exactly `size`, whatever stretches the worker sends and wherever it stops.
@@ -266,7 +280,19 @@ class DexieTable<Row> implements DexieTableReader<Row> {
       const progress = { rows: 0, started: false };
       const handOver = yield* this.inWorker(
         script,
-        { path, table, inbound, rowsOffset: found.rowsOffset, levels: found.levels, size, ahead: WORKER_AHEAD, mode: workerMode, chunkSize, options },
+        {
+          path,
+          table,
+          inbound,
+          rowsOffset: found.rowsOffset,
+          levels: found.levels,
+          size,
+          ahead: workerMode === 'chunks' ? CHUNK_AHEAD : WORKER_AHEAD,
+          mode: workerMode,
+          chunkSize,
+          stretchBytes: stretchBytes ?? (workerMode === 'chunks' ? CHUNK_BYTES : undefined),
+          options,
+        },
         signal,
         progress,
         batches,
@@ -279,7 +305,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     try {
       cursor.seek(found.rowsOffset, found.levels);
       let rows = 0;
-      for await (const batch of readRows(cursor, size, ctx)) {
+      for await (const batch of readRows(cursor, size, ctx, { stretchBytes })) {
         const skip = Math.max(0, from - rows);
         rows += batch.length;
         if (skip >= batch.length) continue;
@@ -306,8 +332,27 @@ class DexieTable<Row> implements DexieTableReader<Row> {
   ): AsyncGenerator<Row[], number | undefined> {
     const queue = new MessageQueue();
     const worker = startWorker(script, job);
+    const ctx: ParseContext = { path: job.path, table: job.table, inbound: job.inbound, options: job.options };
     // Rows the worker has sent so far, counted as they arrive (in order with messageerror).
     let sent = 0;
+    // Rows taken from the worker's messages so far (the next one's index in the table).
+    let received = 0;
+    // Mode 'chunks': once the worker has been told to resume, what it sent before is dropped.
+    let resumed = false;
+    // Credits go back in groups: each one wakes the worker, which on a busy machine takes the CPU
+    // from this thread.
+    let owed = 0;
+    const credit = (): void => {
+      if (++owed < job.ahead >> 1) return;
+      worker.postMessage(owed);
+      owed = 0;
+    };
+    const resume = (at: number, first: boolean): void => {
+      resumed = true;
+      sent = received;
+      owed = 0; // the worker starts again with `ahead` credits
+      worker.postMessage({ type: 'resume', at, first, firstRow: received } satisfies ResumeMessage);
+    };
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'rows') sent += message.rows.length;
       else if (message.type === 'text') sent += message.count;
@@ -337,14 +382,29 @@ class DexieTable<Row> implements DexieTableReader<Row> {
         }
         // This thread goes on from that row (the rows before it wait in `batches`).
         if (message.type === 'uncloneable') return message.firstRow;
-        worker.postMessage('credit');
-        const rows =
-          message.type === 'text'
-            ? parseRows<Row>(
-                { text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false },
-                { path: job.path, table: job.table, inbound: job.inbound, options: job.options },
-              )
-            : (message.rows as Row[]);
+        if (message.type === 'stop') {
+          if (!resumed) resume(message.at, message.first);
+          continue;
+        }
+        let rows: Row[];
+        if (message.type === 'chunk') {
+          if (resumed) continue;
+          credit();
+          const parsed = parseStretch<Row>(message.text, ctx, received);
+          if (!parsed) {
+            // Cut inside a string, or a row that does not parse or revive: the worker reads it again exactly.
+            resume(message.at, message.first);
+            continue;
+          }
+          rows = parsed;
+        } else {
+          credit();
+          rows =
+            message.type === 'text'
+              ? parseRows<Row>({ text: message.text, offsets: message.offsets, count: message.count, firstRow: message.firstRow, done: false }, ctx)
+              : (message.rows as Row[]);
+        }
+        received += rows.length;
         for (const batch of batches.push(rows)) {
           progress.rows += batch.length;
           yield batch;
@@ -358,8 +418,24 @@ class DexieTable<Row> implements DexieTableReader<Row> {
   }
 }
 
+/** A stretch of rows cut by the worker (mode 'chunks'), parsed and revived; null when it does not parse or a row fails (to be read again exactly). */
+function parseStretch<Row>(text: string, ctx: ParseContext, firstRow: number): Row[] | null {
+  try {
+    return finishRows<Row>(JSON.parse(text) as unknown[], ctx, { firstRow });
+  } catch {
+    return null;
+  }
+}
+
 /** Batches the worker may send before this thread has taken them. */
 const WORKER_AHEAD = 4;
+/** Mode 'chunks': stretches the worker may send ahead (each about CHUNK_BYTES). */
+const CHUNK_AHEAD = 8;
+/**
+ * Mode 'chunks': bytes per stretch. Measured on the 1M-row bench export: 256 KiB stretches peaked
+ * at 150-159 MiB of RSS, 128 KiB at 127-134 MiB, 64 KiB at 125-131 MiB with no gain in speed.
+ */
+const CHUNK_BYTES = 128 * 1024;
 
 /** Messages from one worker, taken in order. */
 class MessageQueue {

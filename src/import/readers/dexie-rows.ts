@@ -52,28 +52,38 @@ export function finishRows<Row>(rows: unknown[], ctx: ParseContext, batch: { fir
     } catch (error) {
       throw reviveFailure(ctx, batch, i, error);
     }
-    const where = () => ({ table: ctx.table, row: batch.firstRow + i + 1, offset: batch.offsets?.[i] });
     if (ctx.inbound) {
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-        throw invalid(ctx.path, `table "${ctx.table}" row ${batch.firstRow + i + 1} is not an object at byte ${batch.offsets?.[i]}`, where());
-      }
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) throw notARow(ctx, batch, i, 'an object');
       rows[i] = row;
     } else {
-      if (!Array.isArray(row) || row.length !== 2) {
-        throw invalid(ctx.path, `table "${ctx.table}" row ${batch.firstRow + i + 1} is not a [key, value] pair at byte ${batch.offsets?.[i]}`, where());
-      }
+      if (!Array.isArray(row) || row.length !== 2) throw notARow(ctx, batch, i, 'a [key, value] pair');
       rows[i] = { key: row[0], value: row[1] } satisfies DexieOutboundRow;
     }
   }
   return rows as Row[];
 }
 
+function notARow(ctx: ParseContext, batch: { firstRow: number; offsets?: number[] }, i: number, what: string): StrataError {
+  const row = batch.firstRow + i + 1;
+  const offset = batch.offsets?.[i];
+  return invalid(ctx.path, `table "${ctx.table}" row ${row} is not ${what} at byte ${offset}`, { table: ctx.table, row, offset });
+}
+
 /** About this many bytes are parsed at a time on the fast path (then cut into batches of the size asked). */
-const SPECULATE_BYTES = 256 * 1024;
+export const SPECULATE_BYTES = 256 * 1024;
+
+export interface TableRowsOptions {
+  /** false: find every row boundary exactly (no cut at `},{`). */
+  speculate?: boolean;
+  /** Bytes taken at a time on the fast path (default SPECULATE_BYTES). */
+  stretchBytes?: number | undefined;
+  /** The cursor is already inside the rows array, before this 0-based row (not on its `[`). */
+  from?: number;
+}
 
 /**
  * The rows of one table, taken in stretches from the cursor (on the table's rows array) and
- * revived: about SPECULATE_BYTES at a time through cursor.speculate(), else `size` rows found by
+ * revived: about SPECULATE_BYTES (stretchBytes) at a time through cursor.speculate(), else `size` rows found by
  * the exact scan of `text()`. The exact scan also takes over where speculation keeps missing
  * (nested `},{` inside rows) and re-reads a stretch that fails, for an error naming its row and byte.
  */
@@ -83,6 +93,8 @@ export class TableRows {
   /** The rows array has been read to its `]`. */
   done = false;
   private speculating: boolean;
+  private readonly stretchBytes: number;
+  private readonly inside: boolean;
   private hits = 0;
   private misses = 0;
 
@@ -90,13 +102,16 @@ export class TableRows {
     private readonly cursor: JsonCursor,
     private readonly size: number,
     private readonly ctx: ParseContext,
-    options: { speculate?: boolean } = {},
+    options: TableRowsOptions = {},
   ) {
     this.speculating = options.speculate !== false;
+    this.stretchBytes = options.stretchBytes ?? SPECULATE_BYTES;
+    this.inside = options.from !== undefined;
+    this.taken = options.from ?? 0;
   }
 
-  open(): Promise<void> {
-    return this.cursor.enterArray({ table: this.ctx.table, part: 'rows' });
+  async open(): Promise<void> {
+    if (!this.inside) await this.cursor.enterArray({ table: this.ctx.table, part: 'rows' });
   }
 
   /** The next stretch, revived; [] once done. */
@@ -105,7 +120,7 @@ export class TableRows {
     if (this.speculating && !this.done) {
       const levels = cursor.levels();
       const at = cursor.offset;
-      const fast = await cursor.speculate(SPECULATE_BYTES);
+      const fast = await cursor.speculate(this.stretchBytes);
       if (fast) {
         try {
           const rows = finishRows(fast.values, ctx, { firstRow: this.taken });
@@ -164,10 +179,11 @@ export class Rebatcher<Row> {
 }
 
 /**
- * The rows of the table whose rows array the cursor is on (its `[`), revived, in batches of exactly
- * `size` (the last one shorter). Then checks the rest of the file.
+ * The rows of the table whose rows array the cursor is on (its `[`, or inside it before row
+ * `options.from`), revived, in batches of exactly `size` (the last one shorter). Then checks the
+ * rest of the file.
  */
-export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: { speculate?: boolean } = {}): AsyncGenerator<unknown[]> {
+export async function* readRows(cursor: JsonCursor, size: number, ctx: ParseContext, options: TableRowsOptions = {}): AsyncGenerator<unknown[]> {
   const rows = new TableRows(cursor, size, ctx, options);
   const batches = new Rebatcher<unknown>(size);
   await rows.open();

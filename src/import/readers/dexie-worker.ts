@@ -1,11 +1,17 @@
 /**
  * The parse worker of the Dexie reader: reads the table's rows and posts them to the reading thread,
- * at most `ahead` messages before it has taken them: parsed and revived (mode 'rows', the default;
- * structured clone carries Dates, binary data, BigInt, Map/Set...) or as decoded text for the
- * reading thread to parse (mode 'text').
+ * at most `ahead` messages before it has taken them: as stretches of decoded text cut at `},{` for
+ * the reading thread to parse (mode 'chunks', the default: it only reads, cuts and decodes), parsed
+ * and revived (mode 'rows'; structured clone carries Dates, binary data, BigInt, Map/Set...), or as
+ * decoded text of exactly found rows (mode 'text').
+ *
+ * In mode 'chunks' the worker cannot tell a cut in the wrong place (inside a string) and does not
+ * count rows: where it finds no cut it posts 'stop', and the reading thread, which knows how many
+ * rows it has parsed, answers 'resume' with that count and where to go on from (the same 'resume'
+ * as when a stretch did not parse there). From then on the worker reads in mode 'rows'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkTableEnd, errorToData, readRows } from './dexie-rows.js';
+import { checkTableEnd, errorToData, readRows, SPECULATE_BYTES } from './dexie-rows.js';
 import { JsonCursor, type Level } from './json-cursor.js';
 import type { ReviveOptions } from './typeson-revive.js';
 
@@ -17,13 +23,28 @@ export interface WorkerJob {
   levels: Level[];
   size: number;
   ahead: number;
-  /** 'rows': parse and revive here and post the rows; 'text': post the decoded text of each batch. */
-  mode: 'rows' | 'text';
+  /** 'chunks': post stretches of text cut at `},{`; 'rows': parse and revive here and post the rows; 'text': post the decoded text of each batch. */
+  mode: 'chunks' | 'rows' | 'text';
   chunkSize: number | undefined;
+  /** Bytes per stretch on the fast paths (default SPECULATE_BYTES). */
+  stretchBytes: number | undefined;
   options: ReviveOptions;
 }
 
+/** Reading thread to worker (mode 'chunks'): go on in mode 'rows' from row `firstRow`, at file offset `at`. */
+export interface ResumeMessage {
+  type: 'resume';
+  at: number;
+  /** The rows array's level at `at`: true before its first element. */
+  first: boolean;
+  firstRow: number;
+}
+
 export type WorkerMessage =
+  /** mode 'chunks': `[...]` text of whole rows, to JSON.parse; `at`/`first` say where to resume if it does not parse. */
+  | { type: 'chunk'; text: string; at: number; first: boolean }
+  /** mode 'chunks': no cut found from `at` on; the worker waits for a ResumeMessage. */
+  | { type: 'stop'; at: number; first: boolean }
   | { type: 'rows'; batch: number; rows: unknown[] }
   /** A batch whose values cannot be cloned across threads (Intl objects): the reading thread takes over from its first row. */
   | { type: 'uncloneable'; batch: number; firstRow: number }
@@ -36,12 +57,16 @@ const port = parentPort!;
 const job = workerData as WorkerJob;
 let credits = job.ahead;
 let wake: (() => void) | undefined;
+let resume: ResumeMessage | undefined;
 port.on('message', (message: unknown) => {
-  if (message === 'credit') {
-    credits++;
-    wake?.();
-    wake = undefined;
-  }
+  if (typeof message === 'number') credits += message;
+  else if ((message as ResumeMessage | null)?.type === 'resume') {
+    resume = message as ResumeMessage;
+    // The reading thread drops what was in flight and credits only what follows.
+    credits = job.ahead;
+  } else return;
+  wake?.();
+  wake = undefined;
 });
 
 /** Waits for a credit and takes it; true when it had to wait. */
@@ -52,11 +77,35 @@ async function takeCredit(): Promise<boolean> {
   return waited;
 }
 
+/** Mode 'chunks': stretches of text until the reading thread says to resume; then where to read on from. */
+async function postChunks(cursor: JsonCursor): Promise<ResumeMessage> {
+  await cursor.enterArray({ table: job.table, part: 'rows' });
+  const stretch = job.stretchBytes ?? SPECULATE_BYTES;
+  for (;;) {
+    if (resume) return resume;
+    const chunk = await cursor.cut(stretch);
+    if (!chunk) {
+      const level = cursor.levels().pop()!;
+      port.postMessage({ type: 'stop', at: cursor.offset, first: level.first } satisfies WorkerMessage);
+      while (!resume) await new Promise<void>((resolve) => (wake = resolve));
+      return resume;
+    }
+    await takeCredit();
+    if (resume) return resume;
+    port.postMessage({ type: 'chunk', text: chunk.text, at: chunk.at, first: chunk.first } satisfies WorkerMessage);
+  }
+}
+
 async function run(): Promise<void> {
   const cursor = await JsonCursor.open(job.path, 0, job.chunkSize);
   try {
     cursor.seek(job.rowsOffset, job.levels);
-    if (job.mode === 'text') {
+    let from: number | undefined;
+    if (job.mode === 'chunks') {
+      const at = await postChunks(cursor);
+      cursor.seek(at.at, [...job.levels, { kind: 'array', first: at.first }]);
+      from = at.firstRow;
+    } else if (job.mode === 'text') {
       // Read, find the rows' boundaries and decode: the reading thread parses (strings clone cheaply).
       const table = job.table;
       await cursor.enterArray({ table, part: 'rows' });
@@ -78,8 +127,9 @@ async function run(): Promise<void> {
       return;
     }
     let batch = 0;
-    let rows = 0;
-    for await (const out of readRows(cursor, job.size, { path: job.path, table: job.table, inbound: job.inbound, options: job.options })) {
+    let rows = from ?? 0;
+    const ctx = { path: job.path, table: job.table, inbound: job.inbound, options: job.options };
+    for await (const out of readRows(cursor, job.size, ctx, { stretchBytes: job.stretchBytes, ...(from === undefined ? {} : { from }) })) {
       await takeCredit();
       try {
         port.postMessage({ type: 'rows', batch, rows: out } satisfies WorkerMessage);

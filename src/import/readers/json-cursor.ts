@@ -521,13 +521,36 @@ export class JsonCursor {
    * near the end of the array. On success the cursor is on the `,` after the last element.
    */
   async speculate(target: number): Promise<{ values: unknown[]; offset: number } | null> {
+    const levels = this.levels();
+    const stretch = await this.cut(target);
+    if (!stretch) return null;
+    try {
+      return { values: JSON.parse(stretch.text) as unknown[], offset: stretch.offset };
+    } catch {
+      this.seek(stretch.at, levels);
+      return null;
+    }
+  }
+
+  /**
+   * speculate() without the parse: about `target` bytes of the open array of objects, cut at the
+   * next `},{` after them, decoded as the text of a JSON array (`[` + elements + `]`) for a
+   * JSON.parse elsewhere (another thread), which must treat a text that does not parse as a cut in
+   * the wrong place and read that stretch again exactly: from `at` (the cursor's offset before
+   * the stretch) with the array's level `{ kind: 'array', first }`. null, with the cursor where it
+   * was, when the next element is not an object or there is no cut in reach (near the end of the
+   * array, or elements longer than the window). On success the cursor is on the `,` after the
+   * stretch's last element, `offset` the file offset of its first element.
+   */
+  async cut(target: number): Promise<{ text: string; at: number; first: boolean; offset: number } | null> {
     const level = this.stack[this.stack.length - 1];
-    if (level?.kind !== 'array') throw new Error('speculate() outside an array');
+    if (level?.kind !== 'array') throw new Error('cut() outside an array');
     let c = await this.peek();
     // `pin` marks where to come back to, and keeps those bytes in the window while reading on.
     this.pin = this.pos;
+    const first = level.first;
     try {
-      if (!level.first) {
+      if (!first) {
         if (c !== COMMA) return null;
         this.pos++;
         c = await this.peek();
@@ -546,17 +569,12 @@ export class JsonCursor {
         this.pos = this.pin;
         return null;
       }
-      let values: unknown;
-      try {
-        values = JSON.parse(`[${this.buf.toString('utf8', start, cut + 1)}]`);
-      } catch {
-        this.pos = this.pin;
-        return null;
-      }
+      const text = `[${this.buf.toString('utf8', start, cut + 1)}]`;
+      const at = this.base + this.pin;
       const offset = this.base + start;
       this.pos = cut + 1;
       level.first = false;
-      return { values: values as unknown[], offset };
+      return { text, at, first, offset };
     } finally {
       this.pin = -1;
     }

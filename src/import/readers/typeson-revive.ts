@@ -227,16 +227,20 @@ function applyTypes(value: unknown, types: string | string[], keyPath: string, r
     // A reference to an object met earlier in the row: value is "#<its key path>".
     return getByKeyPath(root, String(value).slice(1));
   }
+  // One type (a Date: nearly every row) without wrapping it in a list.
+  if (!Array.isArray(types)) return applyType(value, types, keyPath, state);
   let out = value;
-  for (const type of Array.isArray(types) ? types : [types]) {
-    const reviver = REVIVERS[type];
-    if (!reviver) {
-      const why = UNSUPPORTED[type];
-      throw new ReviveError(why ? `cannot revive "${type}" at "${keyPath}": ${why}` : `unknown $types entry "${type}" at "${keyPath}"`, type, keyPath, true);
-    }
-    out = reviver(out, state, keyPath, type);
-  }
+  for (const type of types) out = applyType(out, type, keyPath, state);
   return out;
+}
+
+function applyType(value: unknown, type: string, keyPath: string, state: State): unknown {
+  const reviver = REVIVERS[type];
+  if (!reviver) {
+    const why = UNSUPPORTED[type];
+    throw new ReviveError(why ? `cannot revive "${type}" at "${keyPath}": ${why}` : `unknown $types entry "${type}" at "${keyPath}"`, type, keyPath, true);
+  }
+  return reviver(value, state, keyPath, type);
 }
 
 function walk(container: Record<string, unknown>, node: Node, keyPath: string, root: { value: unknown }, state: State): void {
