@@ -176,7 +176,7 @@ export class Migrator<Ctx> {
     }
     // Plugins see the plan before the lock is taken or anything is created: planned from the
     // ledger as read now, and planned again under the lock (where the decision is made).
-    const inspected = this.plugins.inspects ? await this.inspectMigrate(unlocked.ledger, sources, to, options) : undefined;
+    const inspected = this.plugins.inspects ? await this.inspectMigrate(unlocked, sources, to, options) : undefined;
     // Read first without the lock: when everything is applied and nothing is wrong, that is the
     // answer (a committed ledger row is final), and the common no-op run takes no lock and
     // writes nothing. Anything else is decided again under the lock.
@@ -590,14 +590,19 @@ export class Migrator<Ctx> {
 
   /** Plans the run from the ledger as read without the lock, and has the plugins inspect it. */
   private async inspectMigrate(
-    ledger: readonly LedgerEntry[],
+    unlocked: { ledger: LedgerEntry[]; reconciled: Reconciled<Ctx> },
     sources: Migration<Ctx>[],
     to: string | undefined,
     options: MigrateOptions,
   ): Promise<Set<string>> {
     let steps: Migration<Ctx>[];
     try {
-      ({ steps } = this.planMigrate(ledger, sources, to, options));
+      // Without --resume the plan is the one reconciled from this ledger already.
+      if (options.resume) ({ steps } = this.planMigrate(unlocked.ledger, sources, to, options));
+      else {
+        this.throwProblems(unlocked.reconciled);
+        steps = planUp(unlocked.reconciled, to);
+      }
     } catch (error) {
       // Read without the lock, a step another process is running looks stopped part-way (its
       // ledger row says running): only the plan made under the lock can tell, so the plugins
@@ -624,7 +629,16 @@ export class Migrator<Ctx> {
         const origin = originOf(step);
         const body = direction === 'up' ? loaded[k]!.up : loaded[k]!.down!;
         const verify = direction === 'up' ? loaded[k]!.verify : undefined;
-        return { version: step.version, name: step.name, origin, file: (body.kind === 'sql' && body.file) || origin, body, ...(verify ? { verify } : {}) };
+        const checksum = direction === 'up' ? (step as Migration<Ctx>).checksum : undefined;
+        return {
+          version: step.version,
+          name: step.name,
+          origin,
+          file: (body.kind === 'sql' && body.file) || origin,
+          body,
+          ...(verify ? { verify } : {}),
+          ...(checksum ? { checksum } : {}),
+        };
       }),
     };
     await this.plugins.inspect(plan);
