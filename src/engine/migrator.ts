@@ -186,7 +186,11 @@ export class Migrator<Ctx> {
     await this.target.open('write', this.openWait());
     const release = await this.lock();
     try {
-      const { reconciled, steps, resumed } = this.planMigrate(await this.target.readLedger(), sources, to, options);
+      const ledger = await this.target.readLedger();
+      // The same ledger as read without the lock (the target returns its cached entries while
+      // nobody has written; an absent ledger reads empty both times): the plan made from it stands.
+      const unchanged = !options.resume && (ledger === unlocked.ledger || (ledger.length === 0 && unlocked.ledger.length === 0));
+      const { reconciled, steps, resumed } = unchanged ? this.planFrom(unlocked.reconciled, to) : this.planMigrate(ledger, sources, to, options);
       this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
       const loaded = await loadUps(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
@@ -598,11 +602,7 @@ export class Migrator<Ctx> {
     let steps: Migration<Ctx>[];
     try {
       // Without --resume the plan is the one reconciled from this ledger already.
-      if (options.resume) ({ steps } = this.planMigrate(unlocked.ledger, sources, to, options));
-      else {
-        this.throwProblems(unlocked.reconciled);
-        steps = planUp(unlocked.reconciled, to);
-      }
+      ({ steps } = options.resume ? this.planMigrate(unlocked.ledger, sources, to, options) : this.planFrom(unlocked.reconciled, to));
     } catch (error) {
       // Read without the lock, a step another process is running looks stopped part-way (its
       // ledger row says running): only the plan made under the lock can tell, so the plugins
@@ -767,6 +767,12 @@ export class Migrator<Ctx> {
    * The ups of a migrate, from a ledger: problems throw; a resumed step plans as pending (its
    * ledger row is rewritten as it continues) and must come first.
    */
+  /** The plan of a reconciled ledger and folder (planMigrate without --resume). */
+  private planFrom(reconciled: Reconciled<Ctx>, to: string | undefined): { reconciled: Reconciled<Ctx>; steps: Migration<Ctx>[]; resumed: undefined } {
+    this.throwProblems(reconciled);
+    return { reconciled, steps: planUp(reconciled, to), resumed: undefined };
+  }
+
   private planMigrate(
     ledger: readonly LedgerEntry[],
     sources: Migration<Ctx>[],
