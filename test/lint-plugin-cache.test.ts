@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { createMigrator, type PlanFinding } from '../src/index.js';
 import { RULE_CATALOG } from '../src/lint/rules/catalog.js';
 import { LINT_RULES } from '../src/lint/rules/index.js';
-import { rejectsWith, tempDir, writeFiles } from './helpers.js';
+import { query, rejectsWith, tempDir, writeFiles } from './helpers.js';
 
 describe('the rule catalog', () => {
   it('lists every registered rule with its default severity, in order', () => {
@@ -76,5 +76,34 @@ describe('lint findings remembered per run', () => {
     const refused = createMigrator({ db: join(dir, 'd.db'), dir: join(dir, 'migrations'), backup: false });
     await rejectsWith(refused.migrate(), 'PLAN_REJECTED', /drop-table/);
     await refused.close();
+  });
+});
+
+describe('schema fingerprints remembered by content stamp (SQLite)', () => {
+  it('a fresh database left with the same schema records the same fingerprint; another schema records its own, as a catalog read finds it', async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      'one/0001_t.sql': 'CREATE TABLE t (id INTEGER PRIMARY KEY);\n',
+      'two/0001_t.sql': 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n',
+    });
+    const run = async (folder: string, name: string) => {
+      const migrator = createMigrator({ db: join(dir, `${name}.db`), dir: join(dir, folder), backup: false });
+      try {
+        await migrator.migrate();
+        // --replay: the live schema read from the catalog and compared, not trusted by its stamp.
+        const report = await migrator.drift({ replay: true });
+        assert.equal(report.drift, false);
+        return query<{ schema_fingerprint: string | null }>(
+          join(dir, `${name}.db`),
+          'SELECT schema_fingerprint FROM strata_migrations ORDER BY version DESC LIMIT 1',
+        )[0]!.schema_fingerprint;
+      } finally {
+        await migrator.close();
+      }
+    };
+    const [a, b, c] = [await run('one', 'a'), await run('one', 'b'), await run('two', 'c')];
+    assert.ok(a?.startsWith('v1:'));
+    assert.equal(b, a);
+    assert.notEqual(c, a);
   });
 });
