@@ -1,21 +1,38 @@
-// Bundles each bin into one file. A whole-process `strata migrate` that finds nothing to do is
-// dominated by start-up, and loading ~27 separate ES modules cost ~13 ms of it (bench/README.md);
-// one file parses in one go. better-sqlite3 (native) and the optional drivers (loaded only for
-// their URLs) stay outside the bundle; tsx is the user's, found at run time (module-loader.ts).
+// Bundles the bins with code splitting: each bin's entry file (dist/cli/main.js) holds what every
+// command needs (argument parsing, help, output), and each command's `import()` (src/cli/main.ts)
+// loads its own chunk plus the chunks it shares with others (dist/cli/NAME-HASH.js: beside the
+// entry, so that paths found from a module's import.meta.url, such as the workers', still hold). A whole-process
+// `strata migrate` that finds nothing to do is dominated by start-up: loading ~27 separate ES
+// modules cost ~13 ms of it (bench/README.md), and one 1.1 MB file holding every command (lint,
+// trace, fleet, bundle, vite...) cost more than that to parse, so a command now loads a few
+// chunks holding only its own code. better-sqlite3 (native) and the optional drivers (loaded only
+// for their URLs) stay outside the bundle; tsx is the user's, found at run time (module-loader.ts).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
+import { directImports } from './direct-imports.mjs';
 import { binEntries, externalPackages } from './package-entries.mjs';
 
-for (const bin of binEntries()) {
-  await build({
-    entryPoints: [bin.source],
-    outfile: bin.out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: externalPackages,
-    // better-sqlite3 is CommonJS: give the bundle a require() for it.
-    banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-}
+const bins = binEntries();
+const outdirs = new Set(bins.map((bin) => dirname(bin.out)));
+if (outdirs.size !== 1) throw new Error(`the bins must share one folder to share chunks, found ${[...outdirs].join(', ')}`);
+const [outdir] = outdirs;
+const CHUNK = /^[\w-]+-[A-Z0-9]{8}\.js$/;
+for (const file of existsSync(outdir) ? readdirSync(outdir, { withFileTypes: true }) : [])
+  if (file.isFile() && CHUNK.test(file.name)) rmSync(`${outdir}/${file.name}`);
+
+await build({
+  entryPoints: bins.map((bin) => ({ in: bin.source, out: bin.out.replace(`${outdir}/`, '').replace(/\.js$/, '') })),
+  outdir,
+  chunkNames: '[name]-[hash]',
+  splitting: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: externalPackages,
+  // better-sqlite3 is CommonJS: give every chunk a require() for it.
+  banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
+  plugins: [directImports],
+  logLevel: 'warning',
+});

@@ -30,7 +30,7 @@ import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.
 import type { DriftMode } from './engine/drift.js';
 import { sqlDriftHook } from './schema/replay.js';
 import { driverSchemaStart, lintPlugin } from './lint/lint-plugin.js';
-import { type LintSettings, ruleSeverities } from './lint/linter.js';
+import { type LintSettings, ruleSeverities } from './lint/rule-severities.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
 

@@ -25,7 +25,8 @@ export type {
 } from './lint/lint-rule.js';
 export { lintFileOf, normalizeSql } from './lint/lint-source.js';
 export type { LintInput } from './lint/lint-source.js';
-export { createdTables, hasErrors, lintFile, lintSequence, ruleSeverities } from './lint/linter.js';
+export { createdTables, hasErrors, lintFile, lintSequence } from './lint/linter.js';
+export { ruleSeverities } from './lint/rule-severities.js';
 export type { LintResult, LintRuleSetting, LintRunOptions, LintSequenceOptions, LintSettings, RuleSeverities, SchemaStart } from './lint/linter.js';
 export { LINT_RULES, RULE_SETS } from './lint/rules/index.js';
 export { schemaOfModel, SqliteReplay, unknownSchema } from './lint/schema-before.js';

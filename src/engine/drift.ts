@@ -186,7 +186,7 @@ export async function schemaNow<Ctx>(target: Target<Ctx>, known?: SchemaState): 
   if (!target.schemaFingerprint) return { schemaFingerprint: null, schemaStamp: null };
   const stamp = target.schemaStamp ? await target.schemaStamp() : null;
   if (stamp !== null && known && stamp === known.stamp) return { schemaFingerprint: known.fingerprint, schemaStamp: stamp };
-  return { schemaFingerprint: await target.schemaFingerprint(), schemaStamp: stamp };
+  return { schemaFingerprint: await target.schemaFingerprint(stamp), schemaStamp: stamp };
 }
 
 /** What `migrate` learns before it runs: drift (when the fingerprints differ), or the state it starts from (when the stamp vouches for it). */

@@ -176,7 +176,7 @@ export class Migrator<Ctx> {
     }
     // Plugins see the plan before the lock is taken or anything is created: planned from the
     // ledger as read now, and planned again under the lock (where the decision is made).
-    const inspected = this.plugins.inspects ? await this.inspectMigrate(unlocked.ledger, sources, to, options) : undefined;
+    const inspected = this.plugins.inspects ? await this.inspectMigrate(unlocked, sources, to, options) : undefined;
     // Read first without the lock: when everything is applied and nothing is wrong, that is the
     // answer (a committed ledger row is final), and the common no-op run takes no lock and
     // writes nothing. Anything else is decided again under the lock.
@@ -186,7 +186,11 @@ export class Migrator<Ctx> {
     await this.target.open('write', this.openWait());
     const release = await this.lock();
     try {
-      const { reconciled, steps, resumed } = this.planMigrate(await this.target.readLedger(), sources, to, options);
+      const ledger = await this.target.readLedger();
+      // The same ledger as read without the lock (the target returns its cached entries while
+      // nobody has written; an absent ledger reads empty both times): the plan made from it stands.
+      const unchanged = !options.resume && (ledger === unlocked.ledger || (ledger.length === 0 && unlocked.ledger.length === 0));
+      const { reconciled, steps, resumed } = unchanged ? this.planFrom(unlocked.reconciled, to) : this.planMigrate(ledger, sources, to, options);
       this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
       const loaded = await loadUps(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
@@ -590,14 +594,15 @@ export class Migrator<Ctx> {
 
   /** Plans the run from the ledger as read without the lock, and has the plugins inspect it. */
   private async inspectMigrate(
-    ledger: readonly LedgerEntry[],
+    unlocked: { ledger: LedgerEntry[]; reconciled: Reconciled<Ctx> },
     sources: Migration<Ctx>[],
     to: string | undefined,
     options: MigrateOptions,
   ): Promise<Set<string>> {
     let steps: Migration<Ctx>[];
     try {
-      ({ steps } = this.planMigrate(ledger, sources, to, options));
+      // Without --resume the plan is the one reconciled from this ledger already.
+      ({ steps } = options.resume ? this.planMigrate(unlocked.ledger, sources, to, options) : this.planFrom(unlocked.reconciled, to));
     } catch (error) {
       // Read without the lock, a step another process is running looks stopped part-way (its
       // ledger row says running): only the plan made under the lock can tell, so the plugins
@@ -624,7 +629,16 @@ export class Migrator<Ctx> {
         const origin = originOf(step);
         const body = direction === 'up' ? loaded[k]!.up : loaded[k]!.down!;
         const verify = direction === 'up' ? loaded[k]!.verify : undefined;
-        return { version: step.version, name: step.name, origin, file: (body.kind === 'sql' && body.file) || origin, body, ...(verify ? { verify } : {}) };
+        const checksum = direction === 'up' ? (step as Migration<Ctx>).checksum : undefined;
+        return {
+          version: step.version,
+          name: step.name,
+          origin,
+          file: (body.kind === 'sql' && body.file) || origin,
+          body,
+          ...(verify ? { verify } : {}),
+          ...(checksum ? { checksum } : {}),
+        };
       }),
     };
     await this.plugins.inspect(plan);
@@ -753,6 +767,12 @@ export class Migrator<Ctx> {
    * The ups of a migrate, from a ledger: problems throw; a resumed step plans as pending (its
    * ledger row is rewritten as it continues) and must come first.
    */
+  /** The plan of a reconciled ledger and folder (planMigrate without --resume). */
+  private planFrom(reconciled: Reconciled<Ctx>, to: string | undefined): { reconciled: Reconciled<Ctx>; steps: Migration<Ctx>[]; resumed: undefined } {
+    this.throwProblems(reconciled);
+    return { reconciled, steps: planUp(reconciled, to), resumed: undefined };
+  }
+
   private planMigrate(
     ledger: readonly LedgerEntry[],
     sources: Migration<Ctx>[],

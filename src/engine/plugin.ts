@@ -55,6 +55,8 @@ export interface InspectedStep<Ctx = unknown> {
   body: MigrationBody<Ctx>;
   /** Up only: the step's own check, run after its body in the same transaction. */
   verify?: MigrationBody<Ctx>;
+  /** Up only: the migration's checksum, as the ledger will record it. */
+  checksum?: string;
 }
 
 export interface InspectedPlan<Ctx = unknown> {

@@ -74,7 +74,8 @@ export interface Target<Ctx> {
   /** Where within `sql` the store says `error` happened (1-based line, and column when known). */
   locateError?(error: unknown, sql: string): { line: number; column?: number } | undefined;
   /** The schema's fingerprint now; undefined: this store has none (documents). */
-  schemaFingerprint?(): Promise<string>;
+  /** `stamp`: the schemaStamp() just read, when the caller has it (a store may know the fingerprint of a stamp it has seen). */
+  schemaFingerprint?(stamp?: string | null): Promise<string>;
   /** A cheap value that changes whenever the schema may have; null or undefined: none (always read the schema). */
   schemaStamp?(): Promise<string | null>;
   /** A SQL down as the ledger stored it (`downSql`), parsed in the store's SQL: `rollback --from-ledger`. */

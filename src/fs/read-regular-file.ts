@@ -3,7 +3,7 @@
  * like a migration is refused with MIGRATION_FILE_UNREADABLE (a FIFO would otherwise block the
  * read forever), and a file the OS will not let us read is PERMISSION_DENIED / IO_ERROR.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ErrorCode, StrataError } from '../model/errors.js';
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -34,13 +34,30 @@ export function readRegularFile(path: string, shown: string): Buffer {
         details: { file: shown, reason: kindOf(stat) },
       });
     }
-    return readFileSync(fd);
+    return readKnownSize(fd, stat.size);
   } catch (error) {
     if (error instanceof StrataError) throw error;
     throw unreadable(error as NodeJS.ErrnoException, path, shown);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * readFileSync(fd) would fstat the file again for its size; the fstat above has it. Reads up to
+ * `size` bytes as readFileSync does (a file that shrank since ends early); a size of 0 (a file
+ * whose size the OS does not report) is read to its end by readFileSync.
+ */
+function readKnownSize(fd: number, size: number): Buffer {
+  if (size === 0) return readFileSync(fd);
+  const buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const read = readSync(fd, buffer, filled, size - filled, null);
+    if (read === 0) break;
+    filled += read;
+  }
+  return filled === size ? buffer : buffer.subarray(0, filled);
 }
 
 function unreadable(error: NodeJS.ErrnoException, path: string, shown: string): StrataError {

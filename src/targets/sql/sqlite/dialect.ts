@@ -52,5 +52,6 @@ export const sqliteDialect: Dialect = {
   journalSink: sqliteJournalSink,
   readSchema: readSqliteSchema,
   schemaStamp: sqliteSchemaStamp,
+  schemaStampIsContent: true,
   ddl: sqliteDdl,
 };
