@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InspectedPlan, InspectedStep, MigratorPlugin, PlanFinding } from '../engine/plugin.js';
 import { excludedTables, readDriverSchema } from '../schema/read-schema.js';
+import { sha256Hex } from '../sources/sha256.js';
 import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { downFileOf } from './lint-inputs.js';
@@ -26,6 +27,16 @@ export interface LintPluginOptions {
   schemaStart(): Promise<SchemaStart>;
   /** Where the steps' origins are relative to (default: the current directory, as the folder source shows them). */
   cwd?: string;
+  /**
+   * Findings kept for the next database whose schema (before the run) has the same key: a plan's
+   * findings depend only on its files, the rules and that schema. `schemaKey` names the schema
+   * exactly (a stamp that identifies it), or is undefined when it cannot: then it is linted.
+   */
+  memo?: {
+    /** A StampMemo (strata-migrate's fleet workers share one between their targets). */
+    readonly memo: { get<T>(key: string, compute: () => Promise<T>): Promise<T> };
+    schemaKey(): Promise<string | undefined>;
+  };
 }
 
 export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx> {
@@ -40,10 +51,20 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
         return input ? [input] : [];
       });
       if (!inputs.length) return;
-      const { findings } = await lintSequence(inputs, { start: await options.schemaStart(), severities: options.severities, pendingRun: true });
+      const lint = async () => (await lintSequence(inputs, { start: await options.schemaStart(), severities: options.severities, pendingRun: true })).findings;
+      const schemaKey = await options.memo?.schemaKey();
+      const findings = schemaKey === undefined ? await lint() : await options.memo!.memo.get(lintKey(options, schemaKey, inputs), lint);
       return findings.map((finding) => planFinding(finding, versions.get(finding.file)));
     },
   };
+}
+
+/** Everything a plan's findings depend on: the rules, the schema before, each file as read now. */
+function lintKey(options: LintPluginOptions, schemaKey: string, inputs: readonly LintInput[]): string {
+  const files = inputs.map((input) =>
+    [input.path, input.transaction, sha256Hex(input.text), input.downText === undefined ? '' : sha256Hex(input.downText)].join('\0'),
+  );
+  return ['lint', options.family, options.runtime ?? '', JSON.stringify(options.severities), schemaKey, ...files].join('\n');
 }
 
 function inputOfStep<Ctx>(step: InspectedStep<Ctx>, options: LintPluginOptions): LintInput | undefined {
@@ -76,6 +97,18 @@ function planFinding(finding: LintFinding, version: string | undefined): PlanFin
     file: finding.file,
     line: finding.line,
     ...(finding.statement ? { statement: finding.statement } : {}),
+  };
+}
+
+/** A key naming the schema before the run exactly (see StampMemo), read through the migrator's own driver; undefined when the dialect's stamp cannot. */
+export function driverSchemaKey(driver: SqlDriver, spec: DatabaseSpec): () => Promise<string | undefined> {
+  return async () => {
+    const stamp = driver.dialect.stampIdentifiesSchema ? driver.dialect.schemaStamp : undefined;
+    if (!stamp || !driver.dialect.readSchema) return undefined;
+    const { exists } = await driver.connect('read');
+    if (!exists) return 'empty';
+    const now = await stamp(driver, { schema: spec.schema });
+    return now === null ? undefined : `${spec.schema ?? ''}\0${excludedTables(spec).join('\0')}\0${now}`;
   };
 }
 

@@ -8,6 +8,7 @@ import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { LedgerEntry, LedgerOperation } from '../../model/ledger.js';
 import type { SqlBody } from '../../model/migration.js';
 import { fingerprintOf } from '../../schema/fingerprint.js';
+import type { StampMemo } from '../../schema/stamp-memo.js';
 import { parseStoredDown } from '../../sources/sql/stored-down.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
@@ -78,6 +79,8 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     private readonly table = DEFAULT_LEDGER_TABLE,
     /** Strata's other tables the schema fingerprint leaves out (journal, backfill state): unqualified names. */
     excludeFromSchema: readonly string[] = [],
+    /** Fingerprints kept by the stamp that identifies their schema, shared with other targets (a fleet's worker). */
+    memo?: StampMemo,
   ) {
     this.description = driver.description;
     this.transactionalSteps = driver.transactionalDdl;
@@ -98,7 +101,12 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       const ledger = unqualified(table);
       // The ledger's meta table (`<ledger>_meta`) is the ledger's too.
       const exclude = [ledger, `${ledger}_meta`, ...excludeFromSchema.map(unqualified)];
-      this.schemaFingerprint = async () => fingerprintOf(await readSchema(driver, { schema: driver.schema, exclude }));
+      const read = async () => fingerprintOf(await readSchema(driver, { schema: driver.schema, exclude }));
+      const stamp = driver.dialect.stampIdentifiesSchema ? driver.dialect.schemaStamp : undefined;
+      this.schemaFingerprint =
+        memo && stamp
+          ? async () => memo.get(`fingerprint\0${driver.schema ?? ''}\0${exclude.join('\0')}\0${await stamp(driver, { schema: driver.schema })}`, read)
+          : read;
     }
     const schemaStamp = driver.dialect.schemaStamp;
     if (schemaStamp) this.schemaStamp = () => schemaStamp(driver, { schema: driver.schema });

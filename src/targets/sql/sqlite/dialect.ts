@@ -52,5 +52,6 @@ export const sqliteDialect: Dialect = {
   journalSink: sqliteJournalSink,
   readSchema: readSqliteSchema,
   schemaStamp: sqliteSchemaStamp,
+  stampIdentifiesSchema: true,
   ddl: sqliteDdl,
 };
