@@ -18,7 +18,8 @@ import type { MigratorPlugin } from './engine/plugin.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
-import { createFolderReadCache, readMigrationFolder } from './sources/folder-source.js';
+import { createFolderReadCache, readMigrationFolder, type FolderReadCache } from './sources/folder-source.js';
+import type { StampMemo } from './schema/stamp-memo.js';
 import { formatNamed } from './sources/formats/index.js';
 import { compilePlaceholderPattern } from './sources/sql/placeholders.js';
 import { resolveDatabase, type DatabaseSpec } from './targets/sql/database-spec.js';
@@ -107,7 +108,23 @@ export interface CreateMigratorOptions extends ProblemPolicy {
 
 export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>;
 
+/**
+ * What a caller that migrates many databases alike, one after another, shares between their
+ * migrators (a fleet's worker; not public API).
+ */
+export interface SharedReads {
+  /** The migrations folder's read cache: its files are still stat'ed on each read (and read again when changed), and checksums still compared with each database's ledger. */
+  folderCache?: FolderReadCache;
+  /** Schema fingerprints kept by the stamp that identifies the schema they came from (SQLite only: see StampMemo); lint findings are kept per process by the lint plugin. */
+  stampMemo?: StampMemo;
+}
+
 export function createMigrator<Connection = BetterSqlite3Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
+  return createSharingMigrator<Connection>(options, {});
+}
+
+/** createMigrator, with reads shared with other migrators (see SharedReads). */
+export function createSharingMigrator<Connection = BetterSqlite3Database>(options: CreateMigratorOptions, shared: SharedReads): SqlMigrator<Connection> {
   // Compiled now so a bad pattern fails here (before a connection is opened), not at the first migration that is loaded.
   const placeholders =
     options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
@@ -115,7 +132,7 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
   const driver = spec.driver ?? spec.openDriver();
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   const format = options.format === undefined || options.format === 'auto' ? 'auto' : formatNamed(options.format);
-  const cache = createFolderReadCache();
+  const cache = shared.folderCache ?? createFolderReadCache();
   // Checked now, so a misspelt rule ID fails here rather than at the first migrate.
   const lint =
     options.lint === false
@@ -127,7 +144,12 @@ export function createMigrator<Connection = BetterSqlite3Database>(options: Crea
           schemaStart: driverSchemaStart(driver, spec),
         });
   let backups: BackupManager | undefined;
-  const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);
+  const target = new SqlTarget(
+    driver as SqlDriver<Connection>,
+    spec.tables.ledger.name,
+    [spec.tables.journal.name, spec.tables.backfill.name],
+    shared.stampMemo,
+  );
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
     target,
     source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders, format }) : []),

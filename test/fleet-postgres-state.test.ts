@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createPostgresFleetState } from '../src/fleet/postgres-state.js';
+import { fleetStatus } from '../src/fleet/fleet-status.js';
+import { createPostgresFleetState, readPostgresFleetRun } from '../src/fleet/postgres-state.js';
 import type { FleetClaim, FleetStateStore, FleetTarget } from '../src/fleet/fleet-state.js';
 import { ErrorCode, type StrataError } from '../src/model/errors.js';
 import { fnv1a32 } from '../src/targets/sql/server-url.js';
@@ -223,6 +224,30 @@ await describeOnDialect('fleet state', DIALECTS.find((d) => d.name === 'postgres
       records.map((r) => [r.state, r.error?.code]),
       [['failed', 'MIGRATION_FAILED'], ...Array(4).fill(['skipped', 'FLEET_HALTED'])],
     );
+  });
+
+  test('fleet status --state: the last run (or the one named) read without joining it; none in an empty state', async () => {
+    const s = store('status_state');
+    assert.equal(await readPostgresFleetRun(url, undefined, { schema: 'status_state' }), undefined, 'no tables yet');
+    await s.open(run('r-status-1'), targets(2));
+    for (const claim of await drain(s, 'r:1')) await claim.finish({ state: 'failed', error: { code: 'MIGRATION_FAILED', message: 'boom' } });
+    const later = store('status_state');
+    await later.open(run('r-status-2'), targets(3));
+    await later.halt({ code: 'FLEET_HALTED', message: 'stopped' });
+    const latest = await readPostgresFleetRun(url, undefined, { schema: 'status_state' });
+    assert.equal(latest?.runId, 'r-status-2');
+    assert.deepEqual(
+      latest?.records.map((r) => r.state),
+      ['skipped', 'skipped', 'skipped'],
+    );
+    const report = await fleetStatus({ targets: [], state: `${url}?schema=status_state`, runId: 'r-status-1' });
+    assert.equal(report.lastRun?.runId, 'r-status-1');
+    assert.deepEqual(
+      report.lastRun?.failed.map((f) => f.code),
+      ['MIGRATION_FAILED', 'MIGRATION_FAILED'],
+    );
+    assert.equal(report.ok, false, "the last run's failures make the status not ok");
+    assert.doesNotMatch(report.lastRun!.journal, /:[^:@/]*@/, 'no password in what is shown');
   });
 
   test('a run id reused with other migrations is FLEET_RUN_MISMATCH; a runner missing a target of the run is too', async () => {

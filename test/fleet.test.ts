@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EventChannel } from '../src/engine/events.js';
 import { discoverTargets, failureLimit, fleetStatus, runFleet, selectTargets, stageEnds, type FleetEvents, type FleetGroup } from '../src/fleet.js';
+import { createStampMemo } from '../src/schema/stamp-memo.js';
+import { schemaFingerprint } from '../src/schema/read-schema.js';
 import { cli, ledger, parseJson, rejectsWith, tempDir, writeFiles } from './helpers.js';
 
 const NOTES = '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n-- migrate:down\nDROP TABLE notes;\n';
@@ -138,6 +140,41 @@ describe('discovery', () => {
   });
 });
 
+describe('what a worker keeps from one target to the next', () => {
+  test('StampMemo: one computation per key, a failure not kept, the oldest entry dropped when full', async () => {
+    const memo = createStampMemo(2);
+    let runs = 0;
+    const compute = (value: string) => async () => {
+      runs += 1;
+      return value;
+    };
+    assert.equal(await memo.get('a', compute('A')), 'A');
+    assert.equal(await memo.get('a', compute('other')), 'A');
+    assert.equal(runs, 1);
+    await assert.rejects(
+      memo.get('b', async () => {
+        throw new Error('catalog unreadable');
+      }),
+      /catalog unreadable/,
+    );
+    assert.equal(await memo.get('b', compute('B')), 'B', 'a failure is computed again');
+    await memo.get('c', compute('C'));
+    assert.equal(await memo.get('a', compute('A again')), 'A again', 'capacity 2: a was dropped');
+  });
+
+  test('tenants of one schema get the fingerprint a catalog read gives: drift sees none, then sees a change made by hand', async () => {
+    const f = fleet(names(4));
+    const summary = await runFleet({ ...f.base, concurrency: 1 });
+    assert.equal(summary.succeeded, 4);
+    const fingerprints = names(4).map((name) => (ledger(f.path(name)).at(-1) as unknown as { schema_fingerprint: string }).schema_fingerprint);
+    assert.equal(new Set(fingerprints).size, 1);
+    assert.equal(fingerprints[0], await schemaFingerprint(f.path('t01')));
+    new Database(f.path('t02')).exec('CREATE INDEX notes_body ON notes (body)').close();
+    const drift = await fleetStatus({ ...f.base, check: 'drift' });
+    assert.deepEqual(drift.drifting, ['tenants/t02.db']);
+  });
+});
+
 describe('runFleet on SQLite files', () => {
   test('every target migrated with its own ledger; a corrupt file fails alone and is left as it was', async () => {
     const f = fleet(names(6), ['t03']);
@@ -248,6 +285,29 @@ describe('runFleet on SQLite files', () => {
     for (const name of names(6)) assert.deepEqual(f.versions(name), ['1', '2']);
     assert.ok(existsSync(join(f.dir, 'tenants', 'backups')), 'each target backed up beside it');
   });
+
+  for (const threads of [false, true]) {
+    test(`lint on every target, its findings kept per schema (${threads ? 'worker threads' : 'calling thread'}): a tenant whose schema a rule rejects fails, one alike passes`, async () => {
+      // drop-table rejects only where the table exists: the tenants alternate between the two
+      // schemas, so a finding kept for one schema must never be reused for the other.
+      const f = fleet(names(6), [], { '0001_drop_legacy.sql': '-- migrate:up\nDROP TABLE IF EXISTS legacy;\n-- migrate:down\nSELECT 1;\n' });
+      const withLegacy = ['t01', 't03', 't05'];
+      for (const name of withLegacy) new Database(f.path(name)).exec('CREATE TABLE legacy (id INTEGER PRIMARY KEY)').close();
+      const summary = await runFleet({ ...f.base, threads, continueOnError: true, concurrency: threads ? 2 : 1 });
+      assert.equal(summary.threads, threads ? 2 : 0);
+      assert.deepEqual(
+        summary.failures.map((x) => [x.id, x.code]).sort(),
+        withLegacy.map((name) => [`tenants/${name}.db`, 'PLAN_REJECTED']),
+      );
+      for (const failure of summary.failures) assert.match(failure.message, /sqlite\/drop-table/);
+      assert.equal(summary.succeeded, 3);
+      for (const name of names(6)) assert.deepEqual(f.versions(name), withLegacy.includes(name) ? [] : ['1']);
+      // Without --continue-on-error the first rejection stops the rollout, as before.
+      const halted = await runFleet({ ...f.base, threads, concurrency: 1 });
+      assert.deepEqual([halted.failed, halted.halted?.code], [1, 'FLEET_HALTED']);
+      assert.equal(halted.failures[0]!.code, 'PLAN_REJECTED');
+    });
+  }
 
   test('resume: no run to resume is FLEET_RUN_NOT_FOUND; a new migration since is FLEET_RUN_MISMATCH', async () => {
     const f = fleet(names(2));

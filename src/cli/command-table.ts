@@ -432,7 +432,8 @@ export const COMMANDS = {
       'state-dir': { type: 'string', description: 'where run journals go (default .strata/fleet)', value: 'folder' },
       state: {
         type: 'string',
-        description: 'migrate: share the rollout with runners on other machines through this PostgreSQL database (with --run ID)',
+        description:
+          'migrate: share the rollout with runners on other machines through this PostgreSQL database (with --run ID); status: its last run (or --run ID)',
         value: 'url',
       },
       shard: { type: 'string', description: 'only part i of n of the fleet (a hash of each target id), for runners that share no state', value: 'i/n' },

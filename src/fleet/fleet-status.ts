@@ -10,6 +10,8 @@ import { compareVersions } from '../model/version.js';
 import { DEFAULT_FLEET_STATE_DIR, FileStateStore, journalPath, latestRunId } from './file-state.js';
 import { DEFAULT_FLEET_CONCURRENCY, scopeTargets, type FleetFailure, type FleetScope } from './fleet-runner.js';
 import type { TargetOutcome, TargetTaskKind } from './target-task.js';
+import type { TargetRecord } from './fleet-state.js';
+import { readPostgresFleetRun } from './postgres-state.js';
 import { createTaskPool } from './worker-pool.js';
 
 export interface FleetStatusOptions extends FleetScope {
@@ -19,6 +21,8 @@ export interface FleetStatusOptions extends FleetScope {
   stateDir?: string;
   /** Which run's failures to show (default: the latest). */
   runId?: string;
+  /** A PostgreSQL state shared by many runners (`postgres://...`, as `runFleet`'s `state`): the last run is read from there instead of stateDir. */
+  state?: string;
   /** The time `sinceMs` is counted to (default: now). */
   now?: Date;
 }
@@ -124,19 +128,26 @@ export async function fleetStatus(options: FleetStatusOptions): Promise<FleetSta
 }
 
 async function lastRunOf(options: FleetStatusOptions): Promise<FleetStatusReport['lastRun']> {
+  if (options.state !== undefined) {
+    const run = await readPostgresFleetRun(options.state, options.runId);
+    return run && lastRunSummary(run.runId, run.journal, run.records);
+  }
   const dir = resolve(options.base ?? process.cwd(), options.stateDir ?? DEFAULT_FLEET_STATE_DIR);
   const runId = options.runId ?? latestRunId(dir);
   if (!runId || !existsSync(journalPath(dir, runId))) return undefined;
   const store = new FileStateStore(journalPath(dir, runId));
   try {
-    const records = await store.records();
-    return {
-      runId,
-      journal: store.description,
-      failed: records.filter((r) => r.state === 'failed').map((r) => ({ id: r.id, code: r.error?.code ?? 'INTERNAL', message: r.error?.message ?? '' })),
-      skipped: records.filter((r) => r.state === 'skipped').length,
-    };
+    return lastRunSummary(runId, store.description, await store.records());
   } finally {
     await store.close();
   }
+}
+
+function lastRunSummary(runId: string, journal: string, records: readonly TargetRecord[]): NonNullable<FleetStatusReport['lastRun']> {
+  return {
+    runId,
+    journal,
+    failed: records.filter((r) => r.state === 'failed').map((r) => ({ id: r.id, code: r.error?.code ?? 'INTERNAL', message: r.error?.message ?? '' })),
+    skipped: records.filter((r) => r.state === 'skipped').length,
+  };
 }

@@ -68,6 +68,21 @@ export function createPostgresFleetState(url: string, options: PostgresFleetStat
   return new PostgresFleetState(url, options);
 }
 
+/** The records of a run in a PostgreSQL state (the latest when `runId` is omitted), without joining it; undefined when there is none. */
+export async function readPostgresFleetRun(
+  url: string,
+  runId?: string,
+  options: PostgresFleetStateOptions = {},
+): Promise<{ runId: string; journal: string; records: TargetRecord[] } | undefined> {
+  const state = new PostgresFleetState(url, options);
+  try {
+    const run = await state.readRun(runId);
+    return run && { ...run, journal: state.description };
+  } finally {
+    await state.close();
+  }
+}
+
 interface TargetRow {
   id: string;
   state: TargetState;
@@ -181,6 +196,26 @@ class PostgresFleetState implements FleetStateStore {
       client.query<TargetRow>(`SELECT * FROM ${this.schema}.targets WHERE run_id = $1 ORDER BY position, id`, [run.runId]),
     );
     return rows.map(recordOf);
+  }
+
+  /**
+   * A run's records without joining it (`strata fleet status --state URL`): the run named, or the
+   * latest one started; undefined when the state holds none (its tables not created yet included).
+   */
+  async readRun(runId?: string): Promise<{ runId: string; records: TargetRecord[] } | undefined> {
+    return this.serially(async (client) => {
+      const s = this.schema;
+      const { rows: present } = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [`${s}.runs`]);
+      if (!present[0]?.found) return undefined;
+      const { rows: runs } = await client.query<{ run_id: string }>(
+        runId === undefined ? `SELECT run_id FROM ${s}.runs ORDER BY created_at DESC, run_id DESC LIMIT 1` : `SELECT run_id FROM ${s}.runs WHERE run_id = $1`,
+        runId === undefined ? [] : [runId],
+      );
+      const found = runs[0]?.run_id;
+      if (found === undefined) return undefined;
+      const { rows } = await client.query<TargetRow>(`SELECT * FROM ${s}.targets WHERE run_id = $1 ORDER BY position, id`, [found]);
+      return { runId: found, records: rows.map(recordOf) };
+    });
   }
 
   async halt(reason: { code: string; message: string }): Promise<void> {

@@ -5,10 +5,12 @@
  * a failure is an outcome with its coded error, so one target never touches another.
  */
 import type { BackupSettings } from '../backup/backup-settings.js';
-import { createMigrator } from '../create-migrator.js';
+import { createSharingMigrator, type createMigrator } from '../create-migrator.js';
 import type { DriftMode } from '../engine/drift.js';
 import { StrataError, messageOf } from '../model/errors.js';
 import type { SchemaChange } from '../schema/diff.js';
+import { createStampMemo } from '../schema/stamp-memo.js';
+import { createFolderReadCache, type FolderReadCache } from '../sources/folder-source.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 import type { FleetTarget } from './fleet-state.js';
 
@@ -67,12 +69,44 @@ export interface TargetOutcome {
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }
 
+/**
+ * Kept from one target to the next on this thread: each migrations folder's read cache (its files
+ * stat'ed again for every target, parsed once) and, where the stamp identifies a schema (SQLite),
+ * the schema fingerprints by stamp: the second tenant of a schema reads its stamp where the first
+ * read its catalog (lint findings are kept per thread by the lint plugin, by the schema before the
+ * run and the files). Bounded: a few folders, StampMemo's capacity.
+ */
+const folderCaches = new Map<string, FolderReadCache>();
+const stampMemo = createStampMemo();
+const MAX_FOLDER_CACHES = 16;
+
+function folderCacheOf(target: FleetTarget, settings: FleetEngineSettings): FolderReadCache {
+  // What the parsed files depend on besides the folder: its format and placeholders (and the
+  // dialect's lexer, which the database names).
+  const key = JSON.stringify([target.dir, dialectKey(target.db), settings.format, settings.placeholders, settings.placeholderPattern]);
+  let cache = folderCaches.get(key);
+  if (!cache) {
+    if (folderCaches.size >= MAX_FOLDER_CACHES) folderCaches.delete(folderCaches.keys().next().value as string);
+    cache = createFolderReadCache();
+    folderCaches.set(key, cache);
+  }
+  return cache;
+}
+
+function dialectKey(db: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(db)?.[1];
+  return scheme ? scheme.toLowerCase() : 'file';
+}
+
 export async function runTargetTask(task: TargetTask): Promise<TargetOutcome> {
   const started = performance.now();
   let migrator: ReturnType<typeof createMigrator> | undefined;
   try {
     const { target, settings } = task;
-    migrator = createMigrator({ ...settings, db: target.db, dir: target.dir, ...(target.schema ? { schema: target.schema } : {}) });
+    migrator = createSharingMigrator(
+      { ...settings, db: target.db, dir: target.dir, ...(target.schema ? { schema: target.schema } : {}) },
+      { folderCache: folderCacheOf(target, settings), stampMemo },
+    );
     const outcome = await perform(task, migrator);
     return { ...outcome, durationMs: performance.now() - started };
   } catch (error) {

@@ -97,8 +97,15 @@ export async function run(ctx: CommandContext): Promise<number> {
     for (const flag of ['dry-run', 'resume', 'canary', 'stages', 'max-failures', 'continue-on-error'] as const) {
       if (values[flag] !== undefined) throw usage(`--${flag} only applies to strata fleet migrate`);
     }
+    const sharedState = string('state') ?? fleet.state;
+    if (sharedState !== undefined && !isPostgresStateUrl(sharedState))
+      throw usage(
+        `--state ${JSON.stringify(sharedState)} is not a postgres:// URL`,
+        'the last run of runners sharing a PostgreSQL state: --state postgres://user@host/db',
+      );
     const report = await fleetStatus({
       ...scope,
+      ...(sharedState === undefined ? {} : { state: sharedState }),
       check: action as Exclude<Action, 'migrate'>,
       stateDir: stateDir === undefined ? undefined : absoluteFrom(string('state-dir') ? cwd : stateBase, stateDir),
       base,

@@ -117,8 +117,12 @@ export interface Dialect extends DialectSql {
   readSchema?(driver: SqlDriver, options: ReadSchemaOptions): Promise<SchemaModel>;
   /** A cheap value that moves whenever the schema `readSchema` reads may have changed (never stays put across a change; may move without one); null: none, every drift check reads the catalog. */
   schemaStamp?(driver: SqlDriver, options: { schema?: string }): Promise<string | null>;
-  /** The stamp is a hash of the schema's whole definition (SQLite's `CREATE` texts): equal stamps are equal schemas on any database of this dialect, so a fingerprint computed for one stamp holds for every database showing it. */
-  readonly schemaStampIsContent?: boolean;
+  /**
+   * true when an equal stamp means an equal schema, whichever database it was read from (SQLite's
+   * is a hash of the CREATE texts): what was worked out from one schema may then be reused for
+   * another database with the same stamp (StampMemo). PostgreSQL's only moves with a change.
+   */
+  readonly stampIdentifiesSchema?: boolean;
   /** The pieces of DDL rendering that differ by dialect (schema dump, drift --adopt). */
   readonly ddl?: DdlDialect;
 }

@@ -52,6 +52,6 @@ export const sqliteDialect: Dialect = {
   journalSink: sqliteJournalSink,
   readSchema: readSqliteSchema,
   schemaStamp: sqliteSchemaStamp,
-  schemaStampIsContent: true,
+  stampIdentifiesSchema: true,
   ddl: sqliteDdl,
 };

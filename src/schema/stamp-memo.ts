@@ -1,0 +1,34 @@
+/**
+ * What was worked out from a schema (its fingerprint), kept by a key that names the schema exactly: for a caller that migrates
+ * many databases of one schema one after another (a fleet's worker), so that the second tenant
+ * of a schema reads one stamp where the first read the whole catalog.
+ *
+ * Only a stamp that IS the schema may key it: SQLite's (a hash of every CREATE text, see
+ * sqlite-stamp.ts: equal texts are an equal schema). A stamp that only moves when the schema may
+ * have moved (PostgreSQL's) says nothing about two databases being alike, and is never used here
+ * (Dialect.stampIdentifiesSchema).
+ *
+ * Bounded: the oldest entry goes when it is full, so a fleet of databases that all differ costs
+ * the catalog reads it always did and no memory per database.
+ */
+export interface StampMemo {
+  /** The value kept under `key`, else `compute()`'s (kept when it resolves; a failure is not kept). */
+  get<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+const DEFAULT_CAPACITY = 64;
+
+export function createStampMemo(capacity = DEFAULT_CAPACITY): StampMemo {
+  const kept = new Map<string, Promise<unknown>>();
+  return {
+    get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      const found = kept.get(key);
+      if (found) return found as Promise<T>;
+      const value = compute();
+      kept.set(key, value);
+      if (kept.size > capacity) kept.delete(kept.keys().next().value as string);
+      value.catch(() => kept.delete(key));
+      return value;
+    },
+  };
+}
