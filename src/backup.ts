@@ -15,6 +15,7 @@ export { MysqlBackupProvider } from './backup/providers/mysql-provider.js';
 export type { MysqlProviderOptions } from './backup/providers/mysql-provider.js';
 export { backupManagerFor, migrationLockOf } from './backup/backup-settings.js';
 export type { BackupSettings, BackupConfig } from './backup/backup-settings.js';
+export type { CompressionCodec } from './backup/compression.js';
 export type { KeySource } from './backup/backup-key.js';
 export type { RetentionPolicy } from './backup/retention.js';
 export { DEFAULT_RETENTION } from './backup/retention.js';
