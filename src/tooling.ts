@@ -19,6 +19,7 @@ export type { PlaceholderPattern } from './sources/sql/placeholders.js';
 export { databaseAdmin } from './targets/sql/database-admin.js';
 export type { DatabaseAdmin } from './targets/sql/database-admin.js';
 export { parseTimeOption } from './journal/entry.js';
+export { nearestName } from './model/nearest-name.js';
 export { encodeKey as encodeBackfillKey } from './progressive/backfill-state.js';
 export { detectMigrationFormat, FORMAT_NAMES, formatNamed } from './sources/formats/index.js';
 export type { FormatName } from './sources/formats/index.js';

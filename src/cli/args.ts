@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrorCode, StrataError } from 'strata-migrate';
 import { COMMANDS, COMMON_OPTIONS, TOP_LEVEL_OPTIONS, optionsOf, type CommandName, type CommandSpec, type OptionSpec } from './command-table.js';
-import { nearestName } from '../model/nearest-name.js';
+import { nearestName } from 'strata-migrate/tooling';
 
 export interface ParsedCommand {
   command: CommandName | undefined;

@@ -6,7 +6,7 @@
  * rule IDs) are checked after this, in config.ts; `fleet` by `strata fleet`.
  */
 import { ErrorCode, StrataError } from 'strata-migrate';
-import { nearestName } from '../model/nearest-name.js';
+import { nearestName } from 'strata-migrate/tooling';
 
 /** The largest timer Node honours (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;

@@ -12,7 +12,7 @@
  *   exactly one is selected.
  */
 import { usage } from './args.js';
-import { nearestName } from '../model/nearest-name.js';
+import { nearestName } from 'strata-migrate/tooling';
 import { loadConfig, resolveSettings, type ConfigFlags, type ResolvedConfig, type StrataConfig } from './config.js';
 
 export interface Project {

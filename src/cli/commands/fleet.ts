@@ -21,7 +21,7 @@ import { integerOption, usage } from '../args.js';
 import { backupSettings } from '../backup-options.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, resolveSettings, type ConfigFlags } from '../config.js';
-import { nearestName } from '../../model/nearest-name.js';
+import { nearestName } from 'strata-migrate/tooling';
 import { formatMs, table, type Output } from '../output.js';
 import { createPostgresFleetState, isPostgresStateUrl, parseShard } from 'strata-migrate/fleet';
 import { ProgressTicker } from '../progress-ticker.js';

@@ -11,7 +11,7 @@ import { readSchema } from 'strata-migrate/schema';
 import { formatNamed } from 'strata-migrate/tooling';
 import { usage } from '../args.js';
 import type { CommandContext, DatabaseHandle } from '../command-context.js';
-import { nearestName } from '../../model/nearest-name.js';
+import { nearestName } from 'strata-migrate/tooling';
 import type { Output } from '../output.js';
 
 const FAMILIES: readonly LintFamily[] = ['sqlite', 'postgres', 'mysql'];
