@@ -253,8 +253,9 @@ describe('runFleet on SQLite files', () => {
     const f = fleet(names(3));
     const summary = await runFleet({ ...f.base, dryRun: true });
     assert.equal(summary.dryRun, true);
+    // Plans come in the order targets finish (two run at once).
     assert.deepEqual(
-      summary.plans,
+      [...(summary.plans ?? [])].sort((a, b) => a.id.localeCompare(b.id)),
       names(3).map((n) => ({ id: `tenants/${n}.db`, versions: ['1', '2'] })),
     );
     for (const name of names(3)) assert.deepEqual(f.versions(name), []);
