@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { COPY_LOOP_SOURCE } from './copy-loop.js';
 
 const require = createRequire(import.meta.url);
 
@@ -45,12 +46,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const { src, dst, durable } = workerData;
-// 1 MB: the chunk is still in the CPU's cache when it is hashed (see sqlite-file-copy.ts).
-const CHUNK = 1 << 20;
-const SYNC_EVERY = 64 << 20;
-const read = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
-const write = (fd, buf, pos) => new Promise((ok, ko) => fs.write(fd, buf, 0, buf.length, pos, (e) => (e ? ko(e) : ok())));
-const sync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
+${COPY_LOOP_SOURCE}
 let created = false;
 (async () => {
   const inFd = fs.openSync(src, 'r');
@@ -59,36 +55,7 @@ let created = false;
     outFd = fs.openSync(dst, 'wx', 0o600);
     created = true;
     const hash = createHash('sha256');
-    // Three buffers: one being read, one being written, one being hashed.
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    const writes = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
-    let pos = 0;
-    let slot = 0;
-    let syncing = Promise.resolve();
-    let reading = read(inFd, buffers[0], 0);
-    try {
-      for (;;) {
-        const n = await reading;
-        if (n === 0) break;
-        const chunk = buffers[slot].subarray(0, n);
-        const next = (slot + 1) % 3;
-        await writes[next];
-        reading = read(inFd, buffers[next], pos + n);
-        writes[slot] = write(outFd, chunk, pos);
-        hash.update(chunk);
-        pos += n;
-        if (durable && pos % SYNC_EVERY === 0) {
-          const written = writes[slot];
-          syncing = Promise.all([syncing, written]).then(() => sync(outFd));
-        }
-        slot = next;
-      }
-    } finally {
-      // Nothing may still be writing when the file is closed (or removed after an error).
-      await Promise.allSettled([reading, ...writes, syncing]);
-    }
-    await Promise.all([...writes, syncing]);
-    if (durable) await sync(outFd);
+    const pos = await copyHashed(inFd, outFd, hash, durable);
     parentPort.postMessage({ ok: true, value: { sha256: hash.digest('hex'), size: pos } });
   } finally {
     if (outFd !== undefined) fs.closeSync(outFd);

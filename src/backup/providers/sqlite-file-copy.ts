@@ -13,6 +13,7 @@
  * file copy on 1 GB (bench/README.md); the copy runs at the disk's speed with the hash beside it.
  */
 import { spawn } from 'node:child_process';
+import { COPY_LOOP_SOURCE } from '../copy-loop.js';
 
 export interface FileCopyResult {
   /** Bytes and sha256 of the database file as copied. */
@@ -37,11 +38,7 @@ const CHILD = String.raw`
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const { src, dst } = JSON.parse(process.argv[1]);
-const CHUNK = 1 << 20;
-const SYNC_EVERY = 64 << 20;
-const read = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
-const write = (fd, buf, pos) => new Promise((ok, ko) => fs.write(fd, buf, 0, buf.length, pos, (e) => (e ? ko(e) : ok())));
-const sync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
+${COPY_LOOP_SOURCE}
 // False for a snapshot the caller only reads back to encode and then deletes: nothing to sync.
 let durable = true;
 async function copy(from, to, hash) {
@@ -53,34 +50,12 @@ async function copy(from, to, hash) {
     throw error;
   }
   const outFd = fs.openSync(to, 'wx', 0o600);
-  // Three buffers: one being read, one being written, one being hashed.
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  const writes = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
-  let pos = 0;
-  let slot = 0;
-  let syncing = Promise.resolve();
-  let reading = read(inFd, buffers[0], 0);
-  for (;;) {
-    const n = await reading;
-    if (n === 0) break;
-    const chunk = buffers[slot].subarray(0, n);
-    const next = (slot + 1) % 3;
-    await writes[next];
-    reading = read(inFd, buffers[next], pos + n);
-    writes[slot] = write(outFd, chunk, pos);
-    if (hash) hash.update(chunk);
-    pos += n;
-    if (durable && pos % SYNC_EVERY === 0) {
-      const written = writes[slot];
-      syncing = Promise.all([syncing, written]).then(() => sync(outFd));
-    }
-    slot = next;
+  try {
+    return await copyHashed(inFd, outFd, hash, durable);
+  } finally {
+    fs.closeSync(outFd);
+    fs.closeSync(inFd);
   }
-  await Promise.all([...writes, syncing]);
-  if (durable) await sync(outFd);
-  fs.closeSync(outFd);
-  fs.closeSync(inFd);
-  return pos;
 }
 // The parent holds stdin open: its end means the parent died (or gave up), and the copy is
 // nobody's. It writes one line ({"wal":bool,"durable":bool}) when its read transaction is held:

@@ -1,0 +1,47 @@
+/**
+ * The copy loop of the SQLite snapshot's child process and of the restore's worker thread, as
+ * source text (both run it as a script: `node -e` and `new Worker(..., { eval: true })`, so it
+ * works from any build, the bundled CLI's included). Defines `copyHashed(inFd, outFd, hash,
+ * durable)`: 1 MB chunks, three buffers (one being read, one written, one hashed: the hash reads a
+ * chunk still in the CPU's cache; see sqlite-file-copy.ts for the figures), a sync every 64 MB
+ * when durable so the disk writes while the hash runs, and one at the end. Resolves to the bytes
+ * copied; nothing is still writing when it settles, so the caller may close or remove the file.
+ */
+export const COPY_LOOP_SOURCE = String.raw`
+const COPY_CHUNK = 1 << 20;
+const COPY_SYNC_EVERY = 64 << 20;
+const readAt = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
+const writeAt = (fd, buf, pos) => new Promise((ok, ko) => fs.write(fd, buf, 0, buf.length, pos, (e) => (e ? ko(e) : ok())));
+const dataSync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
+async function copyHashed(inFd, outFd, hash, durable) {
+  const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
+  const writes = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
+  let pos = 0;
+  let slot = 0;
+  let syncing = Promise.resolve();
+  let reading = readAt(inFd, buffers[0], 0);
+  try {
+    for (;;) {
+      const n = await reading;
+      if (n === 0) break;
+      const chunk = buffers[slot].subarray(0, n);
+      const next = (slot + 1) % 3;
+      await writes[next];
+      reading = readAt(inFd, buffers[next], pos + n);
+      writes[slot] = writeAt(outFd, chunk, pos);
+      if (hash) hash.update(chunk);
+      pos += n;
+      if (durable && pos % COPY_SYNC_EVERY === 0) {
+        const written = writes[slot];
+        syncing = Promise.all([syncing, written]).then(() => dataSync(outFd));
+      }
+      slot = next;
+    }
+  } finally {
+    await Promise.allSettled([reading, ...writes, syncing]);
+  }
+  await Promise.all([...writes, syncing]);
+  if (durable) await dataSync(outFd);
+  return pos;
+}
+`;
