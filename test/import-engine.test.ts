@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { EventChannel } from '../src/events.js';
 import { StrataError } from '../src/model/errors.js';
 import { importStatus, runImport, tableImporter, type Importer, type TableReader } from '../src/import/index.js';
-import { ROOT, tempDir } from './helpers.js';
+import { exec, ROOT, tempDir } from './helpers.js';
 
 /** A TableReader over an array: optional delay per batch, a throw at a row, a wrong declared count. */
 function arrayReader<Row>(
@@ -55,9 +55,7 @@ INSERT INTO untouched VALUES ('keep me');
 
 function target(): string {
   const path = join(tempDir('strata-import-'), 'app.db');
-  const db = new Database(path);
-  db.exec(SCHEMA);
-  db.close();
+  exec(path, SCHEMA);
   return path;
 }
 

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { runImport, tableImporter, type TableReader } from '../src/import/index.js';
-import { ROOT, tempDir } from './helpers.js';
+import { exec, ROOT, tempDir } from './helpers.js';
 
 const TRIALS = Number(process.env.STRATA_KILL_TRIALS ?? 8);
 const ROWS = 3000;
@@ -107,9 +107,7 @@ function problems(left: Left): string[] {
 /** A fresh target database with the app's tables. */
 function freshTarget(): string {
   const db = join(tempDir('strata-import-kill-'), 'app.db');
-  const setup = new Database(db);
-  setup.exec(SCHEMA);
-  setup.close();
+  exec(db, SCHEMA);
   return db;
 }
 
