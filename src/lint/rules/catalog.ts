@@ -2,7 +2,7 @@
  * Every rule's ID and default severity, in LINT_RULES order, without the rules' code: enough for
  * createMigrator and the config loader to check `lint.rules` when they are called, while the
  * rules themselves load only when a migrate has pending files to lint (lint-plugin.ts) or
- * `strata lint` runs. test/lint-catalog.test.ts checks that it lists exactly LINT_RULES.
+ * `strata lint` runs. test/lint-plugin-cache.test.ts checks that it lists exactly LINT_RULES.
  */
 import type { LintSeverity } from '../lint-rule.js';
 
