@@ -15,6 +15,7 @@ import type { SqlDriver } from '../targets/sql/driver.js';
 import { downFileOf } from './lint-inputs.js';
 import type { LintFamily, LintFinding } from './lint-rule.js';
 import type { LintInput } from './lint-source.js';
+import { createStampMemo } from '../schema/stamp-memo.js';
 import type { SchemaStart } from './linter.js';
 import type { RuleSeverities } from './rule-severities.js';
 
@@ -38,21 +39,21 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
       const linted = plan.steps.filter((step) => step.body.kind === 'sql' && step.origin.endsWith('.sql'));
       if (!linted.length) return;
       const start = await options.schemaStart();
+      const lint = async (): Promise<readonly PlanFinding[]> => {
+        const versions = new Map<string, string>();
+        const inputs = linted.flatMap((step) => {
+          const input = inputOfStep(step, options);
+          if (input) versions.set(input.path, step.version);
+          return input ? [input] : [];
+        });
+        if (!inputs.length) return [];
+        // Loaded here: a migrate with nothing pending never loads the rules.
+        const { lintSequence } = await import('./linter.js');
+        const { findings } = await lintSequence(inputs, { start, severities: options.severities, pendingRun: true });
+        return findings.map((finding) => planFinding(finding, versions.get(finding.file)));
+      };
       const key = runKey(linted, start, options);
-      const known = key === undefined ? undefined : earlierRuns.get(key);
-      if (known) return known.map((finding) => ({ ...finding }));
-      const versions = new Map<string, string>();
-      const inputs = linted.flatMap((step) => {
-        const input = inputOfStep(step, options);
-        if (input) versions.set(input.path, step.version);
-        return input ? [input] : [];
-      });
-      if (!inputs.length) return;
-      // Loaded here: a migrate with nothing pending never loads the rules.
-      const { lintSequence } = await import('./linter.js');
-      const { findings } = await lintSequence(inputs, { start, severities: options.severities, pendingRun: true });
-      const found = findings.map((finding) => planFinding(finding, versions.get(finding.file)));
-      if (key !== undefined) remember(key, found);
+      const found = key === undefined ? await lint() : await earlierRuns.get(key, lint);
       return found.map((finding) => ({ ...finding }));
     },
   };
@@ -60,17 +61,11 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
 
 /**
  * The findings of the runs linted in this process, by everything they depend on (runKey): a
- * process that migrates fresh databases from one folder over and over (a test suite, a fleet)
- * lints the folder once. Linting is a pure function of the key; the few most recent runs are kept.
+ * process that migrates fresh databases from one folder over and over (a test suite, a fleet's
+ * worker) lints the folder once. Linting is a pure function of the key; the few most recent runs
+ * are kept.
  */
-const earlierRuns = new Map<string, readonly PlanFinding[]>();
-const EARLIER_RUNS_KEPT = 8;
-
-function remember(key: string, findings: readonly PlanFinding[]): void {
-  earlierRuns.delete(key);
-  earlierRuns.set(key, findings);
-  if (earlierRuns.size > EARLIER_RUNS_KEPT) earlierRuns.delete(earlierRuns.keys().next().value!);
-}
+const earlierRuns = createStampMemo(8);
 
 /**
  * What a run's findings depend on: the rules' severities, the family, the schema before the run,

@@ -1,15 +1,17 @@
 /**
- * What was worked out from a schema (its fingerprint), kept by a key that names the schema exactly: for a caller that migrates
- * many databases of one schema one after another (a fleet's worker), so that the second tenant
- * of a schema reads one stamp where the first read the whole catalog.
+ * What was worked out from a schema (its fingerprint, a plan's lint findings), kept by a key that
+ * names the schema exactly: for a caller that migrates many databases of one schema one after
+ * another (a fleet's worker, a test suite), so that the second of a schema reuses what the first
+ * worked out.
  *
- * Only a stamp that IS the schema may key it: SQLite's (a hash of every CREATE text, see
- * sqlite-stamp.ts: equal texts are an equal schema). A stamp that only moves when the schema may
- * have moved (PostgreSQL's) says nothing about two databases being alike, and is never used here
+ * Only a key that IS the schema may be used: SQLite's stamp (a hash of every CREATE text, see
+ * sqlite-stamp.ts: equal texts are an equal schema), or the schema read itself (the lint plugin's
+ * key holds the schema before the run). A stamp that only moves when the schema may have moved
+ * (PostgreSQL's) says nothing about two databases being alike, and is never used here
  * (Dialect.stampIdentifiesSchema).
  *
  * Bounded: the oldest entry goes when it is full, so a fleet of databases that all differ costs
- * the catalog reads it always did and no memory per database.
+ * the reads it always did and no memory per database.
  */
 export interface StampMemo {
   /** The value kept under `key`, else `compute()`'s (kept when it resolves; a failure is not kept). */
