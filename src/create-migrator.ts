@@ -19,7 +19,6 @@ import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
 import { createFolderReadCache, readMigrationFolder, type FolderReadCache } from './sources/folder-source.js';
-import type { StampMemo } from './schema/stamp-memo.js';
 import { formatNamed } from './sources/formats/index.js';
 import { compilePlaceholderPattern } from './sources/sql/placeholders.js';
 import { resolveDatabase, type DatabaseSpec } from './targets/sql/database-spec.js';
@@ -115,8 +114,6 @@ export type SqlMigrator<Connection = unknown> = Migrator<SqlContext<Connection>>
 export interface SharedReads {
   /** The migrations folder's read cache: its files are still stat'ed on each read (and read again when changed), and checksums still compared with each database's ledger. */
   folderCache?: FolderReadCache;
-  /** Schema fingerprints kept by the stamp that identifies the schema they came from (SQLite only: see StampMemo); lint findings are kept per process by the lint plugin. */
-  stampMemo?: StampMemo;
 }
 
 export function createMigrator<Connection = BetterSqlite3Database>(options: CreateMigratorOptions): SqlMigrator<Connection> {
@@ -144,12 +141,7 @@ export function createSharingMigrator<Connection = BetterSqlite3Database>(option
           schemaStart: driverSchemaStart(driver, spec),
         });
   let backups: BackupManager | undefined;
-  const target = new SqlTarget(
-    driver as SqlDriver<Connection>,
-    spec.tables.ledger.name,
-    [spec.tables.journal.name, spec.tables.backfill.name],
-    shared.stampMemo,
-  );
+  const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);
   const migrator: SqlMigrator<Connection> = new Migrator<SqlContext<Connection>>({
     target,
     source: () => (dir ? readMigrationFolder<SqlContext<Connection>>(dir, { dialect: driver.dialect.lexer, cache, placeholders, format }) : []),

@@ -9,7 +9,6 @@ import { createSharingMigrator, type createMigrator } from '../create-migrator.j
 import type { DriftMode } from '../engine/drift.js';
 import { StrataError, messageOf } from '../model/errors.js';
 import type { SchemaChange } from '../schema/diff.js';
-import { createStampMemo } from '../schema/stamp-memo.js';
 import { createFolderReadCache, type FolderReadCache } from '../sources/folder-source.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 import type { FleetTarget } from './fleet-state.js';
@@ -71,13 +70,11 @@ export interface TargetOutcome {
 
 /**
  * Kept from one target to the next on this thread: each migrations folder's read cache (its files
- * stat'ed again for every target, parsed once) and, where the stamp identifies a schema (SQLite),
- * the schema fingerprints by stamp: the second tenant of a schema reads its stamp where the first
- * read its catalog (lint findings are kept per thread by the lint plugin, by the schema before the
- * run and the files). Bounded: a few folders, StampMemo's capacity.
+ * stat'ed again for every target, parsed once). The engine keeps the rest per thread by itself:
+ * schema fingerprints by a stamp that identifies the schema (SqlTarget), lint findings by the
+ * schema before the run and the files (the lint plugin). Bounded: a few folders.
  */
 const folderCaches = new Map<string, FolderReadCache>();
-const stampMemo = createStampMemo();
 const MAX_FOLDER_CACHES = 16;
 
 function folderCacheOf(target: FleetTarget, settings: FleetEngineSettings): FolderReadCache {
@@ -105,7 +102,7 @@ export async function runTargetTask(task: TargetTask): Promise<TargetOutcome> {
     const { target, settings } = task;
     migrator = createSharingMigrator(
       { ...settings, db: target.db, dir: target.dir, ...(target.schema ? { schema: target.schema } : {}) },
-      { folderCache: folderCacheOf(target, settings), stampMemo },
+      { folderCache: folderCacheOf(target, settings) },
     );
     const outcome = await perform(task, migrator);
     return { ...outcome, durationMs: performance.now() - started };

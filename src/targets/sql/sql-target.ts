@@ -4,7 +4,7 @@
  * their Dialect builds.
  */
 import type { LedgerUpgrade, OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
-import { createStampMemo, type StampMemo } from '../../schema/stamp-memo.js';
+import { createStampMemo } from '../../schema/stamp-memo.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
 import type { LedgerEntry, LedgerOperation } from '../../model/ledger.js';
 import type { SqlBody } from '../../model/migration.js';
@@ -57,8 +57,8 @@ interface LedgerLayout {
   reader: string | undefined;
 }
 
-/** Fingerprints by a stamp that identifies the schema (Dialect.stampIdentifiesSchema), the most recent few, for every target of this process (of this thread, in a fleet's worker) not given a memo of its own. */
-const PROCESS_FINGERPRINTS = createStampMemo(16);
+/** Fingerprints by a stamp that identifies the schema (Dialect.stampIdentifiesSchema), the most recent few, for every target of this process (of this thread, in a fleet's worker: the tenants it migrates one after another). */
+const PROCESS_FINGERPRINTS = createStampMemo();
 
 export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   readonly description: string;
@@ -82,8 +82,6 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     private readonly table = DEFAULT_LEDGER_TABLE,
     /** Strata's other tables the schema fingerprint leaves out (journal, backfill state): unqualified names. */
     excludeFromSchema: readonly string[] = [],
-    /** Fingerprints kept by the stamp that identifies their schema, shared with other targets (a fleet's worker); default: this process's. */
-    memo?: StampMemo,
   ) {
     this.description = driver.description;
     this.transactionalSteps = driver.transactionalDdl;
@@ -106,12 +104,11 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       const exclude = [ledger, `${ledger}_meta`, ...excludeFromSchema.map(unqualified)];
       const read = async () => fingerprintOf(await readSchema(driver, { schema: driver.schema, exclude }));
       const identifying = driver.dialect.stampIdentifiesSchema === true;
-      const fingerprints = memo ?? PROCESS_FINGERPRINTS;
       // The end of a run fingerprints the schema it left (reading 1,000 tables: ~20 ms); a
       // process migrating fresh databases from one folder (a fleet's worker, a test suite) leaves
       // the same schema every time, and the stamp the engine just read names it.
       this.schemaFingerprint = async (stamp) =>
-        identifying && stamp ? fingerprints.get(JSON.stringify([stamp, driver.schema ?? null, exclude]), read) : read();
+        identifying && stamp ? PROCESS_FINGERPRINTS.get(JSON.stringify([stamp, driver.schema ?? null, exclude]), read) : read();
     }
     const schemaStamp = driver.dialect.schemaStamp;
     if (schemaStamp) this.schemaStamp = () => schemaStamp(driver, { schema: driver.schema });
