@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ioFailureCode } from '../fs/io-failure.js';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
@@ -79,7 +79,12 @@ async function syncedSink(path: string, durable = true) {
   };
 }
 
-export async function encodeBackup(plainPath: string, storedPath: string, settings: CodecSettings): Promise<StoredFacts> {
+/**
+ * Encodes the plain bytes, read from `plain` (a path, or a stream such as a snapshot still being
+ * copied), into the new file `storedPath`, synced; hashes both layers on the way. On failure
+ * `storedPath` does not exist afterwards.
+ */
+export async function encodeBackup(plain: string | Readable, storedPath: string, settings: CodecSettings): Promise<StoredFacts> {
   const plainHash = createHash('sha256');
   const storedHash = createHash('sha256');
   const plainTap = tap(plainHash, settings.onBytes);
@@ -90,7 +95,8 @@ export async function encodeBackup(plainPath: string, storedPath: string, settin
   stages.push(storedTap);
   const sink = await syncedSink(storedPath);
   try {
-    await pipeline([createReadStream(plainPath, { highWaterMark: READ_CHUNK }), ...stages, sink.stream] as never);
+    const source = typeof plain === 'string' ? createReadStream(plain, { highWaterMark: READ_CHUNK }) : plain;
+    await pipeline([source, ...stages, sink.stream] as never);
     await sink.finish();
   } catch (error) {
     await sink.abandon();

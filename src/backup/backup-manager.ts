@@ -32,6 +32,7 @@ import {
 import { backupsToPrune, expired, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
+import { GrowingFileReader } from './growing-file.js';
 import { checkCodecAvailable, codecSuffix, type CompressionCodec } from './compression.js';
 import { manifestMacMatches, signManifest } from './manifest-mac.js';
 import { isProcessAlive } from '../fs/process-alive.js';
@@ -153,13 +154,47 @@ export class BackupManager {
     const suffix = `.bak${level ? codecSuffix(codec) : ''}${key ? '.enc' : ''}`;
     const plain = this.tempPath('snapshot');
     const temps = [plain];
+    let early: { reader: GrowingFileReader; encoding: Promise<StoredFacts> } | null = null;
+    const dropEarly = async () => {
+      if (!early) return;
+      early.reader.destroy();
+      // The encoder removes its partial output when it fails.
+      await early.encoding.catch(() => undefined);
+    };
     try {
       const progressId = `${this.provider.name}.${fileStamp(createdAt)}`;
       this.progress(progressId, 'snapshot', 0, 0);
+      const encoded = level !== null || key !== null;
+      // Unknown (0) until the snapshot is done, for an encoding that runs while it is copied.
+      let plainTotal = 0;
+      let stored = plain;
+      const encode = (from: string | GrowingFileReader) =>
+        encodeBackup(from, stored, {
+          compression: level ? { codec, level } : null,
+          key,
+          onBytes: this.throttled(progressId, 'write', () => plainTotal),
+        });
+      // An encoded backup is encoded as the snapshot is written, where the provider says how far
+      // it got (SQLite's file copy), on the cores the copy leaves idle; the copy still happens
+      // under the provider's read transaction, and the hashes are of the bytes encoded.
+      if (encoded) {
+        stored = this.tempPath('stored');
+        temps.push(stored);
+        const reader = new GrowingFileReader(plain);
+        // Its errors reach the encoding's pipeline, which may not be attached yet (a key to derive first).
+        reader.on('error', () => undefined);
+        const encoding = encode(reader);
+        // It may fail (no space) while the snapshot still runs: awaited below, never unhandled.
+        encoding.catch(() => undefined);
+        early = { reader, encoding };
+      }
       let snapshot: Snapshot;
       try {
         // Encoded backups only read the snapshot back, then delete it: syncing it would be wasted I/O.
-        snapshot = await this.provider.snapshot(plain, { durable: level === null && key === null });
+        snapshot = await this.provider.snapshot(plain, {
+          durable: !encoded,
+          ...(early ? { onCopied: growing(early.reader) } : {}),
+        });
       } catch (error) {
         throw error instanceof StrataError
           ? error
@@ -172,25 +207,25 @@ export class BackupManager {
       // plain format links this very file into place, so it must be private before that.
       await chmod(plain, 0o600);
       const plainSize = (await stat(plain)).size;
+      plainTotal = plainSize;
       this.progress(progressId, 'snapshot', plainSize, plainSize);
       // The check and the hashing/encoding run side by side, on both cores.
-      let stored = plain;
       let facts: StoredFacts;
       const checkLevel = this.options.check ?? 'structure';
       const checking = this.provider.check(plain, checkLevel);
       // It may fail (no space for its -shm) while the encoding still runs: awaited below, never unhandled.
       checking.catch(() => undefined);
-      if (level === null && key === null) {
+      if (!encoded) {
         const hashed = snapshot.hashed ?? (await hashFileInWorker(plain));
         facts = { size: hashed.size, sha256: hashed.sha256, plainSize: hashed.size, plainSha256: hashed.sha256 };
+      } else if (early !== null && snapshot.streamed?.size === plainSize) {
+        early.reader.finish(plainSize);
+        facts = await early.encoding;
       } else {
-        stored = this.tempPath('stored');
-        temps.push(stored);
-        facts = await encodeBackup(plain, stored, {
-          compression: level ? { codec, level } : null,
-          key,
-          onBytes: this.throttled(progressId, 'write', plainSize),
-        });
+        // Not streamed (a small database through the backup API), or changed after it was read
+        // (a -wal folded into it): the finished file is encoded from the start.
+        await dropEarly();
+        facts = await encode(plain);
       }
       const problems = await checking;
       const placed = await this.place(stored, createdAt, suffix);
@@ -249,6 +284,8 @@ export class BackupManager {
         return { backup: entry, pruned: [], warnings: [...warnings, `${error.message}${error.hint ? ` (${error.hint})` : ''}`] };
       }
     } finally {
+      // Whatever failed, an encoding still waiting for the snapshot is ended before its files go.
+      await dropEarly();
       for (const temp of temps) await rm(temp, { force: true });
     }
   }
@@ -719,13 +756,15 @@ export class BackupManager {
     this.events.emit('backup:progress', { id, phase, bytes, totalBytes });
   }
 
-  private throttled(id: string, phase: 'write' | 'verify' | 'restore', totalBytes: number): ((bytes: number) => void) | undefined {
+  /** `totalBytes` 0 (or a getter that returns 0) while the total is not known yet. */
+  private throttled(id: string, phase: 'write' | 'verify' | 'restore', totalBytes: number | (() => number)): ((bytes: number) => void) | undefined {
     if (!this.events.has('backup:progress')) return undefined;
+    const total = typeof totalBytes === 'number' ? () => totalBytes : totalBytes;
     let last = -PROGRESS_EVERY_BYTES;
     return (bytes) => {
-      if (bytes - last < PROGRESS_EVERY_BYTES && bytes < totalBytes) return;
+      if (bytes - last < PROGRESS_EVERY_BYTES && (total() === 0 || bytes < total())) return;
       last = bytes;
-      this.progress(id, phase, bytes, totalBytes);
+      this.progress(id, phase, bytes, total());
     };
   }
 }
@@ -737,6 +776,10 @@ export class BackupManager {
  */
 function fullyCheckedAtCreation(entry: BackupEntry): boolean {
   return entry.verified && (entry.check ?? 'full') === 'full';
+}
+
+function growing(reader: GrowingFileReader): (bytes: number) => void {
+  return (bytes) => reader.grow(bytes);
 }
 
 function isPlain(entry: BackupEntry): boolean {

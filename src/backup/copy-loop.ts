@@ -2,10 +2,12 @@
  * The copy loop of the SQLite snapshot's child process and of the restore's worker thread, as
  * source text (both run it as a script: `node -e` and `new Worker(..., { eval: true })`, so it
  * works from any build, the bundled CLI's included). Defines `copyHashed(inFd, outFd, hash,
- * durable)`: 1 MB chunks, three buffers (one being read, one written, one hashed: the hash reads a
+ * durable, onWritten)`: 1 MB chunks, three buffers (one being read, one written, one hashed: the hash reads a
  * chunk still in the CPU's cache; see sqlite-file-copy.ts for the figures), a sync every 64 MB
- * when durable so the disk writes while the hash runs, and one at the end. Resolves to the bytes
- * copied; nothing is still writing when it settles, so the caller may close or remove the file.
+ * when durable so the disk writes while the hash runs, and one at the end. `onWritten(bytes)`, when
+ * given, is called in order as the copy's first `bytes` are written (not synced): a reader of the
+ * copy may read that far. Resolves to the bytes copied; nothing is still writing when it settles,
+ * so the caller may close or remove the file.
  */
 export const COPY_LOOP_SOURCE = String.raw`
 const COPY_CHUNK = 1 << 20;
@@ -13,12 +15,14 @@ const COPY_SYNC_EVERY = 64 << 20;
 const readAt = (fd, buf, pos) => new Promise((ok, ko) => fs.read(fd, buf, 0, buf.length, pos, (e, n) => (e ? ko(e) : ok(n))));
 const writeAt = (fd, buf, pos) => new Promise((ok, ko) => fs.write(fd, buf, 0, buf.length, pos, (e) => (e ? ko(e) : ok())));
 const dataSync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
-async function copyHashed(inFd, outFd, hash, durable) {
+async function copyHashed(inFd, outFd, hash, durable, onWritten) {
   const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
   const writes = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
   let pos = 0;
   let slot = 0;
   let syncing = Promise.resolve();
+  // Writes may complete out of order on the thread pool: each report waits for the one before.
+  let reported = Promise.resolve();
   let reading = readAt(inFd, buffers[0], 0);
   try {
     for (;;) {
@@ -29,6 +33,11 @@ async function copyHashed(inFd, outFd, hash, durable) {
       await writes[next];
       reading = readAt(inFd, buffers[next], pos + n);
       writes[slot] = writeAt(outFd, chunk, pos);
+      if (onWritten) {
+        const written = writes[slot];
+        const end = pos + n;
+        reported = Promise.all([reported, written]).then(() => onWritten(end));
+      }
       if (hash) hash.update(chunk);
       pos += n;
       if (durable && pos % COPY_SYNC_EVERY === 0) {
@@ -38,9 +47,9 @@ async function copyHashed(inFd, outFd, hash, durable) {
       slot = next;
     }
   } finally {
-    await Promise.allSettled([reading, ...writes, syncing]);
+    await Promise.allSettled([reading, ...writes, syncing, reported]);
   }
-  await Promise.all([...writes, syncing]);
+  await Promise.all([...writes, syncing, reported]);
   if (durable) await dataSync(outFd);
   return pos;
 }

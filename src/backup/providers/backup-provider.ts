@@ -30,10 +30,23 @@ export type CheckLevel = 'full' | 'structure';
 
 export interface SnapshotOptions {
   durable?: boolean;
+  /**
+   * For a caller that encodes the snapshot while it is written (compression, encryption): told,
+   * in order, how many bytes of `plainPath` are written so far, so that it may read that far.
+   * A provider that cannot say so never calls it; one that does returns `streamed` when the file
+   * was left as reported, and may skip hashing it (the caller hashes what it reads).
+   */
+  onCopied?: (bytes: number) => void;
 }
 
 export interface Snapshot {
   schemaVersion: string | null;
   /** The written file's size and sha256, when the provider hashed it while writing it. */
   hashed?: { size: number; sha256: string };
+  /**
+   * The file is exactly the `size` bytes reported through `onCopied`, unchanged since. Absent
+   * when nothing was reported, or when the file changed after (a -wal folded into it): then
+   * whatever was read as it grew is stale, and the caller reads the finished file again.
+   */
+  streamed?: { size: number };
 }

@@ -16,9 +16,9 @@ import { spawn } from 'node:child_process';
 import { COPY_LOOP_SOURCE } from '../copy-loop.js';
 
 export interface FileCopyResult {
-  /** Bytes and sha256 of the database file as copied. */
+  /** Bytes and sha256 of the database file as copied (null when the caller hashes it as it reads it: `onWritten`). */
   size: number;
-  sha256: string;
+  sha256: string | null;
   /** Bytes of the -wal copied beside it (0: no -wal, or an empty one). */
   walBytes: number;
 }
@@ -41,7 +41,10 @@ const { src, dst } = JSON.parse(process.argv[1]);
 ${COPY_LOOP_SOURCE}
 // False for a snapshot the caller only reads back to encode and then deletes: nothing to sync.
 let durable = true;
-async function copy(from, to, hash) {
+// True when the caller reads the copy as it grows (to encode it): a line '+BYTES' on stdout as
+// each chunk is written; the caller hashes what it reads, so this process does not.
+let progress = false;
+async function copy(from, to, hash, onWritten) {
   let inFd;
   try {
     inFd = fs.openSync(from, 'r');
@@ -51,15 +54,15 @@ async function copy(from, to, hash) {
   }
   const outFd = fs.openSync(to, 'wx', 0o600);
   try {
-    return await copyHashed(inFd, outFd, hash, durable);
+    return await copyHashed(inFd, outFd, hash, durable, onWritten);
   } finally {
     fs.closeSync(outFd);
     fs.closeSync(inFd);
   }
 }
 // The parent holds stdin open: its end means the parent died (or gave up), and the copy is
-// nobody's. It writes one line ({"wal":bool,"durable":bool}) when its read transaction is held:
-// only then may the copy start.
+// nobody's. It writes one line ({"wal":bool,"durable":bool,"progress":bool}) when its read
+// transaction is held: only then may the copy start.
 process.stdin.on('end', () => {
   for (const path of [dst, dst + '-wal']) try { fs.unlinkSync(path); } catch {}
   process.exit(1);
@@ -68,10 +71,12 @@ process.stdin.once('data', (line) => (async () => {
   const job = JSON.parse(String(line));
   const wal = job.wal;
   durable = job.durable !== false;
-  const hash = createHash('sha256');
-  const size = await copy(src, dst, hash);
+  progress = job.progress === true;
+  const hash = progress ? null : createHash('sha256');
+  const size = await copy(src, dst, hash, progress ? (bytes) => process.stdout.write('+' + bytes + '\n') : undefined);
   const walBytes = wal ? await copy(src + '-wal', dst + '-wal', null) : 0;
-  process.stdout.write(JSON.stringify({ size, sha256: hash.digest('hex'), walBytes }), () => process.exit(0));
+  const sha256 = hash ? hash.digest('hex') : null;
+  process.stdout.write(JSON.stringify({ size, sha256, walBytes }) + '\n', () => process.exit(0));
 })().catch((error) => {
   process.stderr.write(String(error && error.message || error), () => process.exit(1));
 }));
@@ -91,9 +96,10 @@ const CHILD_ENV_DROPPED = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
 export interface PendingCopy {
   /**
    * Starts the copy (the caller now holds what makes it consistent) and resolves when it is
-   * written, and synced unless `durable` is false.
+   * written, and synced unless `durable` is false. With `onWritten`, it is told (in order) how
+   * many bytes of the database file are written so far, and the copy is not hashed.
    */
-  run(options: { wal: boolean; durable?: boolean }): Promise<FileCopyResult>;
+  run(options: { wal: boolean; durable?: boolean; onWritten?: (bytes: number) => void }): Promise<FileCopyResult>;
   /** Ends the process unused (it removes whatever it wrote); resolves once it has exited. */
   cancel(): Promise<void>;
 }
@@ -114,7 +120,17 @@ export function startDatabaseCopy(src: string, dst: string): PendingCopy {
   });
   let out = '';
   let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  let onWritten: ((bytes: number) => void) | undefined;
+  // Lines: '+BYTES' as the copy grows (when asked for), then the result as JSON.
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    let newline = out.indexOf('\n');
+    while (newline >= 0 && out.startsWith('+')) {
+      onWritten?.(Number(out.slice(1, newline)));
+      out = out.slice(newline + 1);
+      newline = out.indexOf('\n');
+    }
+  });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   // A write to a child that already died must not surface as an unhandled EPIPE.
   child.stdin.on('error', () => undefined);
@@ -136,7 +152,8 @@ export function startDatabaseCopy(src: string, dst: string): PendingCopy {
   finished.catch(() => undefined);
   return {
     run(options) {
-      child.stdin.write(`${JSON.stringify({ wal: options.wal, durable: options.durable !== false })}\n`);
+      onWritten = options.onWritten;
+      child.stdin.write(`${JSON.stringify({ wal: options.wal, durable: options.durable !== false, progress: onWritten !== undefined })}\n`);
       return finished;
     },
     async cancel() {

@@ -115,7 +115,7 @@ export class SqliteBackupProvider implements BackupProvider {
         await backupAll(db, plainPath);
         return { schemaVersion };
       }
-      return await this.copyUnderReadTransaction(db, plainPath, pending, options.durable !== false);
+      return await this.copyUnderReadTransaction(db, plainPath, pending, options.durable !== false, options.onCopied);
     } catch (error) {
       // A process that never got to copy (or already ended) exits and leaves nothing behind.
       await pending?.cancel();
@@ -125,7 +125,13 @@ export class SqliteBackupProvider implements BackupProvider {
     }
   }
 
-  private async copyUnderReadTransaction(db: BetterSqlite3Database, plainPath: string, pending: PendingCopy, durable: boolean): Promise<Snapshot> {
+  private async copyUnderReadTransaction(
+    db: BetterSqlite3Database,
+    plainPath: string,
+    pending: PendingCopy,
+    durable: boolean,
+    onCopied: ((bytes: number) => void) | undefined,
+  ): Promise<Snapshot> {
     const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     if (wal) {
       // Moves the -wal into the file first, so that usually the file alone is the snapshot and
@@ -146,7 +152,7 @@ export class SqliteBackupProvider implements BackupProvider {
       // into the file past it, and in rollback-journal mode no writer commits.
       db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
       schemaVersion = this.schemaVersion(db);
-      copied = await pending.run({ wal, durable });
+      copied = await pending.run({ wal, durable, ...(onCopied ? { onWritten: onCopied } : {}) });
     } catch (error) {
       // The manager removes the snapshot file itself; the -wal copy is this method's.
       await rm(`${plainPath}-wal`, { force: true });
@@ -162,7 +168,9 @@ export class SqliteBackupProvider implements BackupProvider {
     }
     if (copied.walBytes <= WAL_HEADER_BYTES) {
       await rm(`${plainPath}-wal`, { force: true });
-      return { schemaVersion, hashed: { size: copied.size, sha256: copied.sha256 } };
+      return copied.sha256 === null
+        ? { schemaVersion, streamed: { size: copied.size } }
+        : { schemaVersion, hashed: { size: copied.size, sha256: copied.sha256 } };
     }
     // Transactions committed to the -wal before (or while) it was copied: SQLite's recovery
     // applies the complete ones to the copy, which makes it a consistent state at least as new
