@@ -7,13 +7,17 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { BackupManager, SqliteBackupProvider, type BackupManagerOptions } from '../src/index.js';
+import { EventChannel } from '../src/engine/events.js';
 import { dump, rejectsWith, sha256, tempDir } from './helpers.js';
 
+const KEY = new Uint8Array(32).map((_, i) => (i * 29 + 3) & 0xff);
 const DRIVER = JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'));
 
 function fileCopy(db: string, options: Partial<BackupManagerOptions> = {}): BackupManager {
@@ -107,32 +111,100 @@ describe('SQLite snapshots by file copy', () => {
     });
   }
 
-  test('a -wal the checkpoint cannot empty (an open reader) is folded into the copy: the backup holds the last commit', async () => {
+  test('gzip, and gzip + AES-256-GCM, taken while another process writes: encoded as the copy grows, each one consistent; gunzip -c reads the gzip ones', async () => {
     const db = makeLedgerDb('wal');
-    const reader = new Database(db);
-    const writer = new Database(db);
+    const formats: Partial<BackupManagerOptions>[] = [{ compression: 1 }, { compression: 1, encrypt: true, key: { key: KEY } }];
+    const writer = startWriter(db, 0);
     try {
-      reader.exec('BEGIN');
-      reader.prepare('SELECT count(*) FROM accounts').get(); // pins the old snapshot: no checkpoint can pass it
-      writer.exec(
-        "UPDATE accounts SET balance = balance - 5 WHERE id = 1; UPDATE accounts SET balance = balance + 5 WHERE id = 2; CREATE TABLE after_reader (x); INSERT INTO after_reader VALUES ('kept');",
-      );
-      assert.ok(statSync(`${db}-wal`).size > 32, 'the -wal holds frames');
-      const manager = fileCopy(db);
-      const { backup } = await manager.create();
-      const stored = join(manager.dir, backup.file);
-      assert.equal(sha256(stored), backup.sha256, 'hashed after the fold');
-      assert.equal(existsSync(`${stored}-wal`), false);
-      const to = join(tempDir(), 'restored.db');
-      await manager.restore(backup.id, { to });
-      assertConsistent(to);
-      assert.deepEqual(dump(to), dump(db));
+      await writer.ready;
+      for (let round = 0; round < 4; round++) {
+        const manager = fileCopy(db, { retention: { keepCount: 100 }, ...formats[round % 2] });
+        const { backup } = await manager.create();
+        const stored = join(manager.dir, backup.file);
+        assert.equal(sha256(stored), backup.sha256, 'the manifest hashes the stored bytes');
+        assert.equal(statSync(stored).mode & 0o777, 0o600);
+        if (!backup.encryption) {
+          const gunzip = spawnSync('gunzip', ['-c', stored], { maxBuffer: 64 * 1024 * 1024 });
+          assert.equal(gunzip.status, 0, gunzip.stderr.toString());
+          assert.equal(createHash('sha256').update(gunzip.stdout).digest('hex'), backup.plainSha256, 'the plain sha256 is of the bytes compressed');
+          const unzipped = join(tempDir(), 'gunzipped.db');
+          writeFileSync(unzipped, gunzip.stdout);
+          assertConsistent(unzipped);
+        }
+        const to = join(tempDir(), 'restored.db');
+        await manager.restore(backup.id, { to });
+        assertConsistent(to);
+        assert.deepEqual(
+          readdirSync(manager.dir).filter((name) => name.startsWith('.') || /-(wal|shm)$/.test(name)),
+          [],
+          'no temp or sidecar file left',
+        );
+      }
     } finally {
-      reader.exec('COMMIT');
-      reader.close();
-      writer.close();
+      await stop(writer.child);
     }
   });
+
+  test('a compressed backup is written in one pass beside the copy: its progress runs before the snapshot is done, and never starts over', async () => {
+    const db = makeLedgerDb('wal', 2000, 20_000); // ~40 MB: dozens of chunks
+    const events = new EventChannel();
+    const seen: string[] = [];
+    let written = 0;
+    events.on('backup:progress', ({ phase, bytes, totalBytes }) => {
+      if (phase === 'write') {
+        assert.ok(bytes >= written, `the encoding went back from ${written} to ${bytes} bytes`);
+        written = bytes;
+      }
+      seen.push(`${phase}${phase === 'snapshot' && bytes > 0 && bytes === totalBytes ? ' done' : ''}`);
+    });
+    const manager = fileCopy(db, { compression: 1, events });
+    const { backup } = await manager.create();
+    assert.ok(seen.indexOf('write') < seen.indexOf('snapshot done'), `encoded while copied: ${seen.join(', ')}`);
+    assert.equal(written, backup.plainSize);
+    const to = join(tempDir(), 'restored.db');
+    await manager.restore(backup.id, { to });
+    assert.deepEqual(dump(to), dump(db));
+  });
+
+  for (const format of [
+    { name: 'plain', options: {} },
+    { name: 'gzip', options: { compression: 1 } },
+  ]) {
+    test(`${format.name}: a -wal the checkpoint cannot empty (an open reader) is folded into the copy: the backup holds the last commit`, async () => {
+      const db = makeLedgerDb('wal');
+      const reader = new Database(db);
+      const writer = new Database(db);
+      try {
+        reader.exec('BEGIN');
+        reader.prepare('SELECT count(*) FROM accounts').get(); // pins the old snapshot: no checkpoint can pass it
+        writer.exec(
+          "UPDATE accounts SET balance = balance - 5 WHERE id = 1; UPDATE accounts SET balance = balance + 5 WHERE id = 2; CREATE TABLE after_reader (x); INSERT INTO after_reader VALUES ('kept');",
+        );
+        assert.ok(statSync(`${db}-wal`).size > 32, 'the -wal holds frames');
+        const manager = fileCopy(db, format.options);
+        const { backup } = await manager.create();
+        const stored = join(manager.dir, backup.file);
+        assert.equal(sha256(stored), backup.sha256, 'hashed after the fold');
+        // A compressed one read the copy before the fold: it is encoded again from the folded file.
+        if (backup.compression)
+          assert.equal(
+            createHash('sha256')
+              .update(gunzipSync(readFileSync(stored)))
+              .digest('hex'),
+            backup.plainSha256,
+          );
+        assert.equal(existsSync(`${stored}-wal`), false);
+        const to = join(tempDir(), 'restored.db');
+        await manager.restore(backup.id, { to });
+        assertConsistent(to);
+        assert.deepEqual(dump(to), dump(db));
+      } finally {
+        reader.exec('COMMIT');
+        reader.close();
+        writer.close();
+      }
+    });
+  }
 
   test("the process's own SQLite locks survive the copy (a copy in this process would drop them: the control shows it)", async () => {
     const db = makeLedgerDb('delete');
@@ -181,27 +253,32 @@ describe('SQLite snapshots by file copy', () => {
     }
   });
 
-  test('the copy process killed midway: BACKUP_FAILED, nothing listed, no temp file, and writers go on', async () => {
-    const db = makeLedgerDb('wal', 2000, 60_000); // ~120 MB: long enough to be killed midway
-    const manager = fileCopy(db);
-    const creating = manager.create();
-    // The child's command line names the temp file it writes, which is in this test's folder.
-    const marker = join(manager.dir, '.strata-');
-    let killed = false;
-    const killer = setInterval(() => {
-      if (spawnSync('pkill', ['-KILL', '-f', marker]).status === 0) killed = true;
-    }, 5);
-    try {
-      const error = await rejectsWith(creating, 'BACKUP_FAILED', /copy process was killed by SIGKILL/);
-      assert.match(error.hint ?? '', /nothing was changed/);
-    } finally {
-      clearInterval(killer);
-    }
-    assert.ok(killed);
-    assert.deepEqual((await manager.list()).backups, []);
-    assert.deepEqual(readdirSync(manager.dir), [], 'the partial copy is gone');
-    const writer = new Database(db, { timeout: 0 });
-    writer.exec('UPDATE accounts SET balance = balance WHERE id = 1'); // the read transaction was released
-    writer.close();
-  });
+  for (const format of [
+    { name: 'plain', options: {} },
+    { name: 'gzip (encoded as it is copied)', options: { compression: 1 } },
+  ]) {
+    test(`${format.name}: the copy process killed midway: BACKUP_FAILED, nothing listed, no temp file, and writers go on`, async () => {
+      const db = makeLedgerDb('wal', 2000, 60_000); // ~120 MB: long enough to be killed midway
+      const manager = fileCopy(db, format.options);
+      const creating = manager.create();
+      // The child's command line names the temp file it writes, which is in this test's folder.
+      const marker = join(manager.dir, '.strata-');
+      let killed = false;
+      const killer = setInterval(() => {
+        if (spawnSync('pkill', ['-KILL', '-f', marker]).status === 0) killed = true;
+      }, 5);
+      try {
+        const error = await rejectsWith(creating, 'BACKUP_FAILED', /copy process was killed by SIGKILL/);
+        assert.match(error.hint ?? '', /nothing was changed/);
+      } finally {
+        clearInterval(killer);
+      }
+      assert.ok(killed);
+      assert.deepEqual((await manager.list()).backups, []);
+      assert.deepEqual(readdirSync(manager.dir), [], 'the partial copy is gone');
+      const writer = new Database(db, { timeout: 0 });
+      writer.exec('UPDATE accounts SET balance = balance WHERE id = 1'); // the read transaction was released
+      writer.close();
+    });
+  }
 });
