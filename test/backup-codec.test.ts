@@ -144,6 +144,37 @@ describe('changed bytes are caught whatever the pass', () => {
     await rejectsWith(structure.restore(backup.id, { to }), 'BACKUP_CORRUPT', /fails its check/);
     assert.equal(existsSync(to), false);
   });
+
+  test('plain, structure-checked, restored in place: the full check runs beside the copy; when it fails the database is untouched and nothing is left behind', async () => {
+    const db = makeDb(6);
+    const structure = manager(db);
+    const { backup } = await structure.create();
+    const stored = join(structure.dir, backup.file);
+    const bytes = readFileSync(stored);
+    bytes.fill(0x41, 4096 * 20, 4096 * 20 + 64);
+    writeFileSync(stored, bytes);
+    editManifest(structure.dir, backup.id, (m) => {
+      m.sha256 = sha256(stored);
+      m.plainSha256 = m.sha256;
+    });
+    // The database changes after the backup: a restore would put the old rows back.
+    const connection = new Database(db);
+    connection.exec("UPDATE t SET note = 'after the backup' WHERE id = 1");
+    connection.close();
+    const before = sha256(db);
+    await rejectsWith(structure.restore(backup.id), 'BACKUP_CORRUPT', /fails its check/);
+    assert.equal(sha256(db), before, 'the database is as it was');
+    assert.deepEqual(
+      (await structure.list()).backups.map((b) => b.id),
+      [backup.id],
+      'no safety backup was taken: nothing was about to be replaced',
+    );
+    assert.deepEqual(
+      readdirSync(structure.dir).filter((name) => name.startsWith('.')),
+      [],
+      'neither the copy nor the check left a file',
+    );
+  });
 });
 
 describe('a create killed while its copy process runs', () => {
