@@ -788,6 +788,7 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
     'CPU: user + system CPU time of the operation, all threads (cp, sha256sum: from bash `times`); unlike wall time it hardly moves with the load.',
     'create = snapshot (from 32 MiB: a file copy in a child process, started before the database is opened, run under a read transaction, hashed as written, synced every 64 MB),',
     '  then the structure check beside the encode stream (plain: nothing more to write); --backup-check full: integrity_check (worker) beside it;',
+    '  gzip, zstd, AES-256-GCM: the encode stream reads the snapshot as the copy process reports it written, so it starts with the copy (stream ends after snapshot);',
     'verify, plain = sha256 (worker) beside integrity_check of the stored file in place; others: decode to a temp file, then integrity_check;',
     'restore --to, plain = one pass on a worker thread (read, sha256 of the same buffers, write, fsync every 64 MB) beside integrity_check of the stored file,',
     '  which is skipped when the manifest says the full check passed at create (and the sha256 proves the same bytes); others: decode + fsync, then integrity_check; then a hard link to the target.',
