@@ -39,6 +39,8 @@ export interface CodecSettings {
   compression: { codec: CompressionCodec; level: number } | null;
   key: BackupKey | null;
   onBytes?: (plainBytes: number) => void;
+  /** As parallelCompress's `parallel`, asked before each block (default: one per core). */
+  parallel?: () => number;
 }
 
 /** Counts and hashes what flows through. */
@@ -90,7 +92,10 @@ export async function encodeBackup(plain: string | Readable, storedPath: string,
   const plainTap = tap(plainHash, settings.onBytes);
   const storedTap = tap(storedHash);
   const stages: NodeJS.ReadWriteStream[] = [plainTap];
-  if (settings.compression) stages.push(parallelCompress(blockCompressor(settings.compression.codec, settings.compression.level)));
+  if (settings.compression) {
+    const compressor = blockCompressor(settings.compression.codec, settings.compression.level);
+    stages.push(settings.parallel ? parallelCompress(compressor, settings.parallel) : parallelCompress(compressor));
+  }
   if (settings.key) stages.push(await encryptor(settings.key));
   stages.push(storedTap);
   const sink = await syncedSink(storedPath);

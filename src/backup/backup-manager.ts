@@ -4,6 +4,7 @@
  * a backup exists once its manifest does, so a crash leaves nothing that lists as valid.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { chmod, link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { EventChannel } from '../engine/events.js';
@@ -168,11 +169,17 @@ export class BackupManager {
       // Unknown (0) until the snapshot is done, for an encoding that runs while it is copied.
       let plainTotal = 0;
       let stored = plain;
+      // While the snapshot is copied, one block compresses at a time: the copy process keeps a
+      // core, so the read transaction it runs under (which holds writers off in rollback-journal
+      // mode) lasts no longer than the copy needs.
+      let copying = false;
+      const cores = Math.max(1, availableParallelism());
       const encode = (from: string | GrowingFileReader) =>
         encodeBackup(from, stored, {
           compression: level ? { codec, level } : null,
           key,
           onBytes: this.throttled(progressId, 'write', () => plainTotal),
+          parallel: () => (copying ? 0 : cores),
         });
       // An encoded backup is encoded as the snapshot is written, where the provider says how far
       // it got (SQLite's file copy), on the cores the copy leaves idle; the copy still happens
@@ -190,6 +197,7 @@ export class BackupManager {
       }
       let snapshot: Snapshot;
       try {
+        copying = true;
         // Encoded backups only read the snapshot back, then delete it: syncing it would be wasted I/O.
         snapshot = await this.provider.snapshot(plain, {
           durable: !encoded,
@@ -202,6 +210,8 @@ export class BackupManager {
               cause: error,
               hint: 'nothing was changed',
             });
+      } finally {
+        copying = false;
       }
       // The snapshot is created by SQLite (0644 & ~umask) or copied with the source's mode; the
       // plain format links this very file into place, so it must be private before that.

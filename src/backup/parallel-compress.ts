@@ -13,8 +13,15 @@ const BLOCK_BYTES = 4 * 1024 * 1024;
 /**
  * `parallel` blocks compress at once, and one more waits queued behind them, so that a core that
  * finishes a block finds the next one ready instead of waiting for the stream to hand it over.
+ * (All of them are on the thread pool, which runs as many as it has threads.) A function is asked
+ * again before each block, so a caller may hold cores back for a while; 0 compresses one block
+ * at a time.
  */
-export function parallelCompress(compress: (block: Buffer) => Promise<Buffer>, parallel = Math.max(1, availableParallelism())): Transform {
+export function parallelCompress(
+  compress: (block: Buffer) => Promise<Buffer>,
+  parallel: number | (() => number) = Math.max(1, availableParallelism()),
+): Transform {
+  const limit = typeof parallel === 'number' ? () => parallel : parallel;
   let buffered: Buffer[] = [];
   let bufferedBytes = 0;
   const inFlight: Promise<Buffer>[] = [];
@@ -38,7 +45,7 @@ export function parallelCompress(compress: (block: Buffer) => Promise<Buffer>, p
       bufferedBytes += chunk.length;
       if (bufferedBytes < BLOCK_BYTES) return callback();
       launch();
-      if (inFlight.length <= parallel) return callback();
+      if (inFlight.length <= limit()) return callback();
       // Wait for the oldest before reading more.
       inFlight.shift()!.then((out) => {
         this.push(out);
