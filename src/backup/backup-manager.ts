@@ -155,7 +155,8 @@ export class BackupManager {
     const suffix = `.bak${level ? codecSuffix(codec) : ''}${key ? '.enc' : ''}`;
     const plain = this.tempPath('snapshot');
     const temps = [plain];
-    let early: { reader: GrowingFileReader; encoding: Promise<StoredFacts> } | null = null;
+    // Set from a callback of the provider's: typed so that the compiler does not take it for null.
+    let early = null as { reader: GrowingFileReader; encoding: Promise<StoredFacts> } | null;
     const dropEarly = async () => {
       if (!early) return;
       early.reader.destroy();
@@ -181,28 +182,30 @@ export class BackupManager {
           onBytes: this.throttled(progressId, 'write', () => plainTotal),
           parallel: () => (copying ? 0 : cores),
         });
-      // An encoded backup is encoded as the snapshot is written, where the provider says how far
-      // it got (SQLite's file copy), on the cores the copy leaves idle; the copy still happens
-      // under the provider's read transaction, and the hashes are of the bytes encoded.
       if (encoded) {
         stored = this.tempPath('stored');
         temps.push(stored);
-        const reader = new GrowingFileReader(plain);
-        // Its errors reach the encoding's pipeline, which may not be attached yet (a key to derive first).
-        reader.on('error', () => undefined);
-        const encoding = encode(reader);
-        // It may fail (no space) while the snapshot still runs: awaited below, never unhandled.
-        encoding.catch(() => undefined);
-        early = { reader, encoding };
       }
+      // An encoded backup is encoded as the snapshot is written, from the provider's first report
+      // of how far it got (SQLite's file copy), on the cores the copy leaves idle; the copy still
+      // happens under the provider's read transaction, and the hashes are of the bytes encoded.
+      const onCopied = (bytes: number) => {
+        if (!early) {
+          const reader = new GrowingFileReader(plain);
+          // Its errors reach the encoding's pipeline, which may not be attached yet (a key to derive first).
+          reader.on('error', () => undefined);
+          const encoding = encode(reader);
+          // It may fail (no space) while the snapshot still runs: awaited below, never unhandled.
+          encoding.catch(() => undefined);
+          early = { reader, encoding };
+        }
+        early.reader.grow(bytes);
+      };
       let snapshot: Snapshot;
       try {
         copying = true;
         // Encoded backups only read the snapshot back, then delete it: syncing it would be wasted I/O.
-        snapshot = await this.provider.snapshot(plain, {
-          durable: !encoded,
-          ...(early ? { onCopied: growing(early.reader) } : {}),
-        });
+        snapshot = await this.provider.snapshot(plain, { durable: !encoded, ...(encoded ? { onCopied } : {}) });
       } catch (error) {
         throw error instanceof StrataError
           ? error
@@ -786,10 +789,6 @@ export class BackupManager {
  */
 function fullyCheckedAtCreation(entry: BackupEntry): boolean {
   return entry.verified && (entry.check ?? 'full') === 'full';
-}
-
-function growing(reader: GrowingFileReader): (bytes: number) => void {
-  return (bytes) => reader.grow(bytes);
 }
 
 function isPlain(entry: BackupEntry): boolean {
