@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { BackupManager, SqliteBackupProvider } from '../src/index.js';
 import { zstdAvailable } from '../src/backup/compression.js';
+import { GrowingFileReader } from '../src/backup/growing-file.js';
 import { CLI, dump, rejectsWith, sha256, tempDir } from './helpers.js';
 
 /** A WAL database of about `mb` MB of incompressible and compressible rows. */
@@ -208,5 +209,35 @@ describe('a create killed while its copy process runs', () => {
     const writer = new Database(db, { timeout: 0 });
     writer.exec("UPDATE t SET note = 'after' WHERE id = 1"); // no lock outlived the kill
     writer.close();
+  });
+});
+
+describe('reading a snapshot while it is copied', () => {
+  test('the reader never passes what the writer reported, ends at the reported size, and fails when the file is shorter', async () => {
+    const dir = tempDir('strata-growing-');
+    const path = join(dir, 'copy');
+    writeFileSync(path, Buffer.alloc(3 * 1024 * 1024, 7));
+    const reader = new GrowingFileReader(path);
+    const chunks: Buffer[] = [];
+    let reachedReported: () => void;
+    const reported = new Promise<void>((resolve) => (reachedReported = resolve));
+    reader.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (Buffer.concat(chunks).length >= 1024 * 1024 + 5) reachedReported();
+    });
+    const ended = new Promise((resolve, reject) => reader.on('end', resolve).on('error', reject));
+    reader.grow(1024 * 1024 + 5);
+    await reported;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(Buffer.concat(chunks).length, 1024 * 1024 + 5, 'only what was reported written');
+    reader.finish(3 * 1024 * 1024);
+    await ended;
+    assert.equal(Buffer.concat(chunks).length, 3 * 1024 * 1024);
+
+    const short = new GrowingFileReader(path);
+    short.resume();
+    const failed = new Promise<Error>((resolve) => short.on('error', resolve));
+    short.finish(4 * 1024 * 1024);
+    assert.match((await failed).message, /has 3145728 bytes, but 4194304 were reported written/);
   });
 });
