@@ -5,7 +5,7 @@
  * itself holds, and every malformed case is cut or corrupted from a real export.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import Conf from 'conf';
@@ -238,6 +238,27 @@ describe('openDexieExport', () => {
       assert.deepEqual(rows.find((r) => r.key === 'tricky')?.value, { $types: 'an own $types key', x: [1, 2] });
     });
   }
+
+  test('the parse worker runs 5 nice levels below the process (Linux), and it is what sends the rows', { skip: process.platform !== 'linux' }, async () => {
+    const niceOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const main = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+    const source = await openDexieExport(EXPORT, SMALL_CHUNKS);
+    let seen: number[] = [];
+    let batches = 0;
+    for await (const _ of source.table('messages').batches(10)) {
+      // The first batch came from the worker (startStretches: 0): it is alive now.
+      if (++batches !== 2) continue;
+      seen = readdirSync('/proc/self/task').flatMap((tid) => {
+        try {
+          return [niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'))];
+        } catch {
+          return []; // a thread that has just ended
+        }
+      });
+    }
+    assert.ok(seen.includes(Math.min(19, main + 5)), `thread nice values ${seen.join(' ')}, the process's ${main}`);
+    assert.ok(seen.includes(main), 'the calling thread keeps its nice value');
+  });
 
   test('binary: Blobs, typed arrays sharing one buffer', async () => {
     const source = await openDexieExport(EXPORT);

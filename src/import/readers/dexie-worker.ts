@@ -63,6 +63,13 @@ export type WorkerMessage =
   | { type: 'done'; batches: number; rows: number }
   | { type: 'error'; error: ReturnType<typeof errorToData> };
 
+/**
+ * Nice levels below the reading thread. Measured at 200k rows with a load average of 5 on 2 cores
+ * (bench/import.ts prints the inserting thread's run-queue wait): 0.7-2.3 us a row of waiting for
+ * a CPU at +5 against 1.9-4.5 at +0; the worker, idle most of the time, still keeps up.
+ */
+const WORKER_NICE = 5;
+
 const port = parentPort!;
 const job = workerData as WorkerJob;
 lowerPriority(WORKER_NICE);
@@ -165,13 +172,6 @@ async function run(): Promise<void> {
 run().catch((error: unknown) => {
   port.postMessage({ type: 'error', error: errorToData(error) } satisfies WorkerMessage);
 });
-
-/**
- * Nice levels below the reading thread. Measured at 200k rows with a load average of 5 on 2 cores
- * (bench/import.ts prints the inserting thread's run-queue wait): 0.7-2.3 us a row of waiting for
- * a CPU at +5 against 1.9-4.5 at +0; the worker, idle most of the time, still keeps up.
- */
-const WORKER_NICE = 5;
 
 /**
  * Linux: this thread runs a few nice levels below the reading thread. It only fills a read-ahead
