@@ -235,17 +235,21 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
   const count = (db.prepare('SELECT count(*) AS n FROM message').get() as { n: number }).n;
   db.close();
   if (count !== rows || done !== rows) throw new Error(`${mode}: inserted ${count} of ${rows} rows`);
-  const thread =
-    times && after ? { mainCpuUsPerRow: (after.cpu - times.cpu) / 1000 / rows, mainWaitUsPerRow: (after.wait - times.wait) / 1000 / rows } : {};
+  const thread = times && after ? { mainCpuUsPerRow: (after.cpu - times.cpu) / 1000 / rows, mainWaitUsPerRow: (after.wait - times.wait) / 1000 / rows } : {};
   return { mode, rows, seconds, rowsPerSecond: rows / seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...thread };
 }
 
 // ---- the parent ----------------------------------------------------------------------------
 
-/** The inserting thread's CPU and run-queue wait per row: what the load does not blur (the wall time is both, plus waiting for the reader). */
+/**
+ * The inserting thread's time per row, split: on a CPU, runnable but waiting for one (the other
+ * threads and processes had the cores), and the rest, blocked (on the reader, or in SQLite's I/O).
+ * On a busy machine the ratio of wall times moves a lot; these say which part moved.
+ */
 function threadLine(result: ModeResult): string {
   if (result.mainCpuUsPerRow === undefined || result.mainWaitUsPerRow === undefined) return '';
-  return `; inserting thread ${result.mainCpuUsPerRow.toFixed(2)} us/row on CPU, ${result.mainWaitUsPerRow.toFixed(2)} us/row waiting for one`;
+  const idle = (result.seconds * 1e6) / result.rows - result.mainCpuUsPerRow - result.mainWaitUsPerRow;
+  return `; inserting thread ${result.mainCpuUsPerRow.toFixed(2)} us/row on CPU, ${result.mainWaitUsPerRow.toFixed(2)} waiting for one, ${idle.toFixed(2)} blocked`;
 }
 
 /** MET/MISS for the default reader: its rate over raw's in each round, and its peak RSS. */
