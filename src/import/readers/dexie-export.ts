@@ -9,8 +9,9 @@
  *
  * Tables are streamed in batches with flat memory whatever the file size: the header is read with a
  * structural cursor; the rows are taken in stretches cut at `},{` (a worker thread reads, cuts and
- * decodes them) and each stretch is parsed by one native JSON.parse, then revived from typeson's
- * `$types` map; a stretch that does not parse is read again with row boundaries found exactly.
+ * decodes them, once it has started: the calling thread reads the first ones itself meanwhile)
+ * and each stretch is parsed by one native JSON.parse, then revived from typeson's `$types` map;
+ * a stretch that does not parse is read again with row boundaries found exactly.
  * Rows of tables with inbound keys are the stored objects; rows of tables with outbound keys
  * (written as `[key, value]` tuples) come back as `{ key, value }`.
  */
@@ -57,7 +58,8 @@ export interface DexieExportOptions extends ReviveOptions {
   /**
    * With a worker: 'chunks' (the default) has it read, cut stretches of about `stretchBytes` at
    * `},{` and decode them, and this thread JSON.parse and revive them (a stretch that does not parse
-   * is read again exactly, by the worker in mode 'rows' from then on); 'rows' has it read, parse and
+   * is read again exactly, by the worker in mode 'rows' from then on; this thread reads the first
+   * stretches itself while the worker starts, see startStretches); 'rows' has it read, parse and
    * revive, and send the rows by structured clone; 'text' has it read, find every row boundary
    * exactly and decode, and this thread parse and revive. bench/README.md has the figures.
    */
@@ -333,9 +335,11 @@ class DexieTable<Row> implements DexieTableReader<Row> {
   }
 
   /**
-   * Reads in a worker thread: it finds and decodes the rows (mode 'text', then parsed here) or also
-   * parses and revives them (mode 'rows'). Returns undefined when done, or the row to go on from on
-   * this thread (the worker could not start, or met values that cannot cross threads).
+   * Reads in a worker thread: it cuts and decodes stretches (mode 'chunks', then parsed here, after
+   * the first ones this thread reads while the worker starts), finds and decodes the rows (mode
+   * 'text', then parsed here) or also parses and revives them (mode 'rows'). Returns undefined when
+   * done, or the row to go on from on this thread (the worker could not start, or met values that
+   * cannot cross threads).
    */
   private async *inWorker(
     script: URL,
