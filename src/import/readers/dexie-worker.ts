@@ -64,15 +64,19 @@ export type WorkerMessage =
   | { type: 'error'; error: ReturnType<typeof errorToData> };
 
 /**
- * Nice levels below the reading thread. Measured at 200k rows with a load average of 5 on 2 cores
- * (bench/import.ts prints the inserting thread's run-queue wait): 0.7-2.3 us a row of waiting for
- * a CPU at +5 against 1.9-4.5 at +0; the worker, idle most of the time, still keeps up.
+ * Nice levels below the reading thread (mode 'chunks'). Measured at 200k rows with a load average
+ * of 5 on 2 cores (bench/import.ts prints the inserting thread's run-queue wait): 0.7-2.3 us a row
+ * of waiting for a CPU at +5 against 1.9-4.5 at +0. The cost: on a machine that busy the worker
+ * sometimes falls behind for a while (the reading thread then waits ~0.4 ms a stretch).
  */
 const WORKER_NICE = 5;
 
 const port = parentPort!;
 const job = workerData as WorkerJob;
-lowerPriority(WORKER_NICE);
+// Only where the worker is read-ahead beside the reading thread's work; in modes 'rows' and 'text'
+// it does most of the reading, and a lower priority starved it on a busy machine (1M rows at a
+// load average of 12: 'rows' blocked the reading thread 10 us a row against 0.4-1.6 for the others).
+if (job.mode === 'chunks') lowerPriority(WORKER_NICE);
 let credits = job.ahead;
 let wake: (() => void) | undefined;
 let resume: ResumeMessage | undefined;
