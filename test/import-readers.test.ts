@@ -239,14 +239,15 @@ describe('openDexieExport', () => {
     });
   }
 
-  test('the parse worker runs 5 nice levels below the process (Linux), and it is what sends the rows', { skip: process.platform !== 'linux' }, async () => {
-    const niceOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    const main = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
-    const source = await openDexieExport(EXPORT, SMALL_CHUNKS);
+  const niceOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+  /** The nice value of every thread of this process, read while the second batch of `options`' read of messages is taken. */
+  async function niceWhileReading(options: DexieExportOptions): Promise<number[]> {
+    const source = await openDexieExport(EXPORT, options);
     let seen: number[] = [];
     let batches = 0;
     for await (const _ of source.table('messages').batches(10)) {
-      // The first batch came from the worker (startStretches: 0): it is alive now.
+      // The first batch came from the worker (SMALL_CHUNKS has startStretches: 0): it is alive now.
       if (++batches !== 2) continue;
       seen = readdirSync('/proc/self/task').flatMap((tid) => {
         try {
@@ -256,8 +257,17 @@ describe('openDexieExport', () => {
         }
       });
     }
+    return seen;
+  }
+
+  test('the parse worker runs 5 nice levels below the process (Linux), and it is what sends the rows', { skip: process.platform !== 'linux' }, async () => {
+    const main = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+    const seen = await niceWhileReading(SMALL_CHUNKS);
     assert.ok(seen.includes(Math.min(19, main + 5)), `thread nice values ${seen.join(' ')}, the process's ${main}`);
     assert.ok(seen.includes(main), 'the calling thread keeps its nice value');
+    // In mode 'rows' the worker does most of the reading: it keeps the process's priority.
+    const rows = await niceWhileReading({ workers: 1, workerMode: 'rows' });
+    assert.ok(!rows.includes(Math.min(19, main + 5)) || main === 19, `mode rows: thread nice values ${rows.join(' ')}`);
   });
 
   test('binary: Blobs, typed arrays sharing one buffer', async () => {
