@@ -29,7 +29,7 @@
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -169,17 +169,32 @@ interface ModeResult {
   seconds: number;
   rowsPerSecond: number;
   maxRssMiB: number;
+  /** The calling (inserting) thread's CPU time and run-queue wait over the timed part, µs a row (Linux). */
+  mainCpuUsPerRow?: number;
+  mainWaitUsPerRow?: number;
   error?: string;
+}
+
+/** This thread's time on a CPU and waiting for one, in ns (Linux's /proc/thread-self/schedstat), or undefined elsewhere. */
+function threadTimes(): { cpu: number; wait: number } | undefined {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return cpu === undefined || wait === undefined ? undefined : { cpu, wait };
+  } catch {
+    return undefined;
+  }
 }
 
 async function runMode(mode: string, file: string, rows: number, dbPath: string): Promise<ModeResult> {
   const { db, insert } = openTarget(dbPath);
   let done = 0;
   let started = 0;
+  let times: { cpu: number; wait: number } | undefined;
   if (mode === 'raw') {
     const all: Message[] = [];
     for (let i = 0; i < rows; i++) all.push(makeRow(i));
     started = performance.now();
+    times = threadTimes();
     for (let i = 0; i < all.length; i += BATCH) {
       const batch = all.slice(i, i + BATCH);
       insert(batch);
@@ -187,6 +202,7 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
     }
   } else if (mode === 'naive') {
     started = performance.now();
+    times = threadTimes();
     const parsed = JSON.parse(await readFile(file, 'utf8')) as { data: { data: { tableName: string; rows: (Message & { $types?: unknown })[] }[] } };
     const table = parsed.data.data.find((t) => t.tableName === 'messages')!;
     for (let i = 0; i < table.rows.length; i += BATCH) {
@@ -200,6 +216,7 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
     }
   } else if (mode.startsWith('stream')) {
     started = performance.now();
+    times = threadTimes();
     // stream: the reader's defaults; the others name the worker's mode.
     const options = {
       stream: {},
@@ -214,13 +231,26 @@ async function runMode(mode: string, file: string, rows: number, dbPath: string)
     }
   } else throw new Error(`unknown mode ${mode}`);
   const seconds = (performance.now() - started) / 1000;
+  const after = threadTimes();
   const count = (db.prepare('SELECT count(*) AS n FROM message').get() as { n: number }).n;
   db.close();
   if (count !== rows || done !== rows) throw new Error(`${mode}: inserted ${count} of ${rows} rows`);
-  return { mode, rows, seconds, rowsPerSecond: rows / seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const thread = times && after ? { mainCpuUsPerRow: (after.cpu - times.cpu) / 1000 / rows, mainWaitUsPerRow: (after.wait - times.wait) / 1000 / rows } : {};
+  return { mode, rows, seconds, rowsPerSecond: rows / seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...thread };
 }
 
 // ---- the parent ----------------------------------------------------------------------------
+
+/**
+ * The inserting thread's time per row, split: on a CPU, runnable but waiting for one (the other
+ * threads and processes had the cores), and the rest, blocked (on the reader, or in SQLite's I/O).
+ * On a busy machine the ratio of wall times moves a lot; these say which part moved.
+ */
+function threadLine(result: ModeResult): string {
+  if (result.mainCpuUsPerRow === undefined || result.mainWaitUsPerRow === undefined) return '';
+  const idle = (result.seconds * 1e6) / result.rows - result.mainCpuUsPerRow - result.mainWaitUsPerRow;
+  return `; inserting thread ${result.mainCpuUsPerRow.toFixed(2)} us/row on CPU, ${result.mainWaitUsPerRow.toFixed(2)} waiting for one, ${idle.toFixed(2)} blocked`;
+}
 
 /** MET/MISS for the default reader: its rate over raw's in each round, and its peak RSS. */
 function targetLines(rows: number, samples: Map<string, ModeResult[]>): string[] {
@@ -342,7 +372,7 @@ async function main(): Promise<void> {
         all.push(result);
         (samples.get(mode) ?? samples.set(mode, []).get(mode)!).push(result);
         process.stderr.write(
-          `  round ${round + 1} ${mode}: ${result.error ?? `${Math.round(result.rowsPerSecond)} rows/s, ${result.maxRssMiB.toFixed(0)} MiB`}\n`,
+          `  round ${round + 1} ${mode}: ${result.error ?? `${Math.round(result.rowsPerSecond)} rows/s, ${result.maxRssMiB.toFixed(0)} MiB${threadLine(result)}`}\n`,
         );
       }
     }

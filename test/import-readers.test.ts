@@ -5,7 +5,7 @@
  * itself holds, and every malformed case is cut or corrupted from a real export.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import Conf from 'conf';
@@ -165,8 +165,14 @@ before(async () => {
   await makeDexieExport(PRETTY, STORES, fill, { prettyJson: true });
 });
 
-/** The default worker mode with stretches small enough that a bad row is rarely in the first one. */
-const SMALL_CHUNKS: DexieExportOptions = { workers: 1, workerMode: 'chunks', stretchBytes: 2048 };
+/**
+ * The default worker mode with stretches small enough that a bad row is rarely in the first one,
+ * the worker reading from the first row (under tsx it starts so slowly that this thread would
+ * otherwise read a small table whole while it starts).
+ */
+const SMALL_CHUNKS: DexieExportOptions = { workers: 1, workerMode: 'chunks', stretchBytes: 2048, startStretches: 0 };
+/** The same, with this thread reading the first 3 stretches and the worker starting after them. */
+const HANDED_OVER: DexieExportOptions = { ...SMALL_CHUNKS, startStretches: 3 };
 
 /** The export's text with `from` (which must occur once) replaced by `to`, as a new file. */
 function variant(name: string, from: string | RegExp, to: string): string {
@@ -198,7 +204,9 @@ describe('openDexieExport', () => {
     { label: ' (worker: text)', options: { workers: 1, workerMode: 'text' as const } },
     { label: ' (worker: rows)', options: { workers: 1, workerMode: 'rows' as const } },
     // Small stretches: many cuts, some inside strings and nested arrays (`},{` in the text), read again exactly.
-    { label: ' (worker: chunks of 4 KiB)', options: { workers: 1, workerMode: 'chunks' as const, stretchBytes: 4096 } },
+    { label: ' (worker: chunks of 4 KiB)', options: { workers: 1, workerMode: 'chunks' as const, stretchBytes: 4096, startStretches: 0 } },
+    { label: ' (chunks of 4 KiB, the worker from the 3rd on)', options: { workers: 1, workerMode: 'chunks' as const, stretchBytes: 4096, startStretches: 2 } },
+    { label: ' (the default: this thread reads while the worker starts)', options: {} },
     { label: ' (one thread, stretches of 4 KiB)', options: { workers: 0, stretchBytes: 4096 } },
   ];
   for (const { label, options } of MODES) {
@@ -230,6 +238,37 @@ describe('openDexieExport', () => {
       assert.deepEqual(rows.find((r) => r.key === 'tricky')?.value, { $types: 'an own $types key', x: [1, 2] });
     });
   }
+
+  const niceOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+  /** The nice value of every thread of this process, read while the second batch of `options`' read of messages is taken. */
+  async function niceWhileReading(options: DexieExportOptions): Promise<number[]> {
+    const source = await openDexieExport(EXPORT, options);
+    let seen: number[] = [];
+    let batches = 0;
+    for await (const _ of source.table('messages').batches(10)) {
+      // The first batch came from the worker (SMALL_CHUNKS has startStretches: 0): it is alive now.
+      if (++batches !== 2) continue;
+      seen = readdirSync('/proc/self/task').flatMap((tid) => {
+        try {
+          return [niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'))];
+        } catch {
+          return []; // a thread that has just ended
+        }
+      });
+    }
+    return seen;
+  }
+
+  test('the parse worker runs 5 nice levels below the process (Linux), and it is what sends the rows', { skip: process.platform !== 'linux' }, async () => {
+    const main = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+    const seen = await niceWhileReading(SMALL_CHUNKS);
+    assert.ok(seen.includes(Math.min(19, main + 5)), `thread nice values ${seen.join(' ')}, the process's ${main}`);
+    assert.ok(seen.includes(main), 'the calling thread keeps its nice value');
+    // In mode 'rows' the worker does most of the reading: it keeps the process's priority.
+    const rows = await niceWhileReading({ workers: 1, workerMode: 'rows' });
+    assert.ok(!rows.includes(Math.min(19, main + 5)) || main === 19, `mode rows: thread nice values ${rows.join(' ')}`);
+  });
 
   test('binary: Blobs, typed arrays sharing one buffer', async () => {
     const source = await openDexieExport(EXPORT);
@@ -274,7 +313,13 @@ describe('openDexieExport', () => {
       path,
       `${EXPORT_TEXT.slice(0, at)} #900","coll":{"locale":"de"}${EXPORT_TEXT.slice(at + ' #900"'.length, typesAt)}"coll":"IntlCollator",${EXPORT_TEXT.slice(typesAt)}`,
     );
-    for (const options of [{ workers: 1 }, { workers: 1, workerMode: 'rows' as const }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]) {
+    for (const options of [
+      { workers: 1 },
+      { workers: 1, workerMode: 'rows' as const },
+      { workers: 1, workerMode: 'text' as const },
+      SMALL_CHUNKS,
+      HANDED_OVER,
+    ]) {
       for (const size of [7, 500]) {
         const { rows, sizes } = await readAll((await openDexieExport(path, options)).table('messages'), size);
         const label = `${options.workerMode ?? 'default'}, size ${size}`;
@@ -393,7 +438,7 @@ describe('openDexieExport: malformed input', () => {
       // The parse worker for a few cuts only: under tsx, each one takes a while to start.
       const modes =
         cut === rowsAt + 200 || cut === size - 40
-          ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]
+          ? [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS, HANDED_OVER]
           : [{ workers: 0 }];
       for (const options of modes) {
         const error = await rejects(() => readEverything(path, options), ErrorCode.IMPORT_SOURCE_INVALID);
@@ -423,7 +468,7 @@ describe('openDexieExport: malformed input', () => {
     corrupt[at] = 0x01; // a raw control character: not allowed in a JSON string
     const path = join(dir, 'corrupt-control.json');
     writeFileSync(path, corrupt);
-    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]) {
+    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS, HANDED_OVER]) {
       const source = await openDexieExport(path, options);
       const error = await rejects(() => readAll(source.table('messages'), 250), ErrorCode.IMPORT_SOURCE_INVALID);
       assert.equal(error.details.table, 'messages');
@@ -449,7 +494,7 @@ describe('openDexieExport: malformed input', () => {
     const typeAt = EXPORT_TEXT.indexOf('"$types":{"createdAt":"date"', rowStart);
     const path = join(dir, 'unknown-type.json');
     writeFileSync(path, `${EXPORT_TEXT.slice(0, typeAt)}"$types":{"createdAt":"wat"${EXPORT_TEXT.slice(typeAt + '"$types":{"createdAt":"date"'.length)}`);
-    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS]) {
+    for (const options of [{ workers: 0 }, { workers: 1 }, { workers: 1, workerMode: 'text' as const }, SMALL_CHUNKS, HANDED_OVER]) {
       const source = await openDexieExport(path, options);
       const error = await rejects(() => readAll(source.table('messages'), 4), ErrorCode.IMPORT_SOURCE_UNSUPPORTED);
       assert.equal(error.details.table, 'messages');
@@ -746,8 +791,11 @@ describe('Dexie export: read and stretch boundaries at every byte (issue 19)', (
 
   test('with the worker cutting stretches (the default), at a spread of stretch and read sizes', async () => {
     for (const k of [1, 2, 7, 30, 61, 100, 150, 233, size]) {
-      const options: DexieExportOptions = { workers: 1, workerMode: 'chunks', stretchBytes: k, chunkSize: Math.max(3, k >> 1) };
-      assert.deepStrictEqual(await rowsOf(options), expectedRows, JSON.stringify(options));
+      // This thread reads the first 0, 1 or 2 stretches, then the worker goes on from there.
+      for (const startStretches of [0, 1, 2]) {
+        const options: DexieExportOptions = { workers: 1, workerMode: 'chunks', stretchBytes: k, chunkSize: Math.max(3, k >> 1), startStretches };
+        assert.deepStrictEqual(await rowsOf(options), expectedRows, JSON.stringify(options));
+      }
     }
   });
 });

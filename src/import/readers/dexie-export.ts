@@ -9,8 +9,9 @@
  *
  * Tables are streamed in batches with flat memory whatever the file size: the header is read with a
  * structural cursor; the rows are taken in stretches cut at `},{` (a worker thread reads, cuts and
- * decodes them) and each stretch is parsed by one native JSON.parse, then revived from typeson's
- * `$types` map; a stretch that does not parse is read again with row boundaries found exactly.
+ * decodes them, once it has started: the calling thread reads the first ones itself meanwhile)
+ * and each stretch is parsed by one native JSON.parse, then revived from typeson's `$types` map;
+ * a stretch that does not parse is read again with row boundaries found exactly.
  * Rows of tables with inbound keys are the stored objects; rows of tables with outbound keys
  * (written as `[key, value]` tuples) come back as `{ key, value }`.
  */
@@ -26,6 +27,7 @@ import {
   parseRows,
   readRows,
   Rebatcher,
+  TableRows,
   type DexieOutboundRow,
   type ParseContext,
   type RowBatch,
@@ -56,13 +58,19 @@ export interface DexieExportOptions extends ReviveOptions {
   /**
    * With a worker: 'chunks' (the default) has it read, cut stretches of about `stretchBytes` at
    * `},{` and decode them, and this thread JSON.parse and revive them (a stretch that does not parse
-   * is read again exactly, by the worker in mode 'rows' from then on); 'rows' has it read, parse and
+   * is read again exactly, by the worker in mode 'rows' from then on; this thread reads the first
+   * stretches itself while the worker starts, see startStretches); 'rows' has it read, parse and
    * revive, and send the rows by structured clone; 'text' has it read, find every row boundary
    * exactly and decode, and this thread parse and revive. bench/README.md has the figures.
    */
   workerMode?: 'chunks' | 'text' | 'rows';
   /** Bytes of rows cut and parsed at a time on the fast path (default 128 KiB in workerMode 'chunks', else 256 KiB). */
   stretchBytes?: number;
+  /**
+   * workerMode 'chunks': the most stretches this thread reads itself while the worker starts
+   * (default: as many as it takes the worker to start, 50-150 ms here; 0: it waits for the worker).
+   */
+  startStretches?: number;
 }
 
 /** A dexie-export-import file: its tables are DexieTableReaders. */
@@ -270,7 +278,14 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     }
     const inbound = found.inbound ?? inboundFromSchema(this.schema);
     this.knownInbound = inbound;
-    const { chunkSize, stretchBytes, workers = defaultWorkers(), workerMode = 'chunks', ...options } = this.source.options;
+    const {
+      chunkSize,
+      stretchBytes,
+      workers = defaultWorkers(),
+      workerMode = 'chunks',
+      startStretches = Number.POSITIVE_INFINITY,
+      ...options
+    } = this.source.options;
     const ctx = { path, table, inbound, options };
     let from = 0;
     // Batches go out at exactly `size`, whatever stretches the worker sends and wherever it stops.
@@ -296,6 +311,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
         signal,
         progress,
         batches,
+        startStretches,
       );
       if (handOver === undefined) return;
       from = handOver;
@@ -319,9 +335,11 @@ class DexieTable<Row> implements DexieTableReader<Row> {
   }
 
   /**
-   * Reads in a worker thread: it finds and decodes the rows (mode 'text', then parsed here) or also
-   * parses and revives them (mode 'rows'). Returns undefined when done, or the row to go on from on
-   * this thread (the worker could not start, or met values that cannot cross threads).
+   * Reads in a worker thread: it cuts and decodes stretches (mode 'chunks', then parsed here, after
+   * the first ones this thread reads while the worker starts), finds and decodes the rows (mode
+   * 'text', then parsed here) or also parses and revives them (mode 'rows'). Returns undefined when
+   * done, or the row to go on from on this thread (the worker could not start, or met values that
+   * cannot cross threads).
    */
   private async *inWorker(
     script: URL,
@@ -329,6 +347,7 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     signal: AbortSignal | undefined,
     progress: { rows: number; started: boolean },
     batches: Rebatcher<Row>,
+    startStretches: number,
   ): AsyncGenerator<Row[], number | undefined> {
     const queue = new MessageQueue();
     const worker = startWorker(script, job);
@@ -366,16 +385,23 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     worker.on('error', (error) => queue.fail(error));
     worker.on('exit', (code) => queue.fail(new Error(`the Dexie parse worker exited (code ${code})`)));
     try {
+      if (job.mode === 'chunks') {
+        const early = yield* this.whileStarting(job, ctx, queue, { signal, progress, batches, most: startStretches });
+        if (!early) return undefined;
+        received = sent = early.firstRow;
+        worker.postMessage(early satisfies ResumeMessage);
+      }
       for (;;) {
         let message: WorkerMessage;
         try {
           message = await queue.next();
         } catch (error) {
-          if (!progress.started) return 0; // it could not start (no loader for its file): read here
+          if (!progress.started) return received; // it could not start (no loader for its file): read here
           throw error;
         }
         progress.started = true;
         if (message.type === 'error') throw errorFromData(message.error);
+        if (message.type === 'ready') continue;
         if (message.type === 'done') {
           yield* batches.flush();
           return undefined;
@@ -414,6 +440,49 @@ class DexieTable<Row> implements DexieTableReader<Row> {
     } finally {
       queue.closed = true;
       await worker.terminate();
+    }
+  }
+
+  /**
+   * Mode 'chunks': the worker is a Node instance of its own, which takes 50-150 ms to start here
+   * (several times that on a busy machine): this thread reads the first stretches itself until
+   * the worker says it is ready (or `most` stretches), and returns where the worker is to start;
+   * null when it read the whole table meanwhile. A worker that cannot start leaves it all to this
+   * thread (unless `most` stops it first: then the worker's failure is met as before).
+   */
+  private async *whileStarting(
+    job: WorkerJob,
+    ctx: ParseContext,
+    queue: MessageQueue,
+    {
+      signal,
+      progress,
+      batches,
+      most,
+    }: { signal: AbortSignal | undefined; progress: { rows: number; started: boolean }; batches: Rebatcher<Row>; most: number },
+  ): AsyncGenerator<Row[], ResumeMessage | null> {
+    const cursor = await JsonCursor.open(job.path, 0, job.chunkSize);
+    try {
+      cursor.seek(job.rowsOffset, job.levels);
+      const rows = new TableRows(cursor, job.size, ctx, { stretchBytes: job.stretchBytes });
+      await rows.open();
+      // The worker's messages arrive between this thread's reads (each 1 MiB read yields to the event loop).
+      for (let read = 0; !rows.done && !queue.hasItems() && read < most; read++) {
+        for (const batch of batches.push((await rows.parsed()) as Row[])) {
+          progress.rows += batch.length;
+          yield batch;
+          if (signal?.aborted) throw cancelled(job.path, job.table, progress.rows, signal);
+        }
+      }
+      if (rows.done) {
+        await checkTableEnd(cursor, job.table);
+        yield* batches.flush();
+        return null;
+      }
+      const level = cursor.levels().pop()!;
+      return { type: 'start', at: cursor.offset, first: level.first, firstRow: rows.taken };
+    } finally {
+      await cursor.close();
     }
   }
 }
@@ -460,6 +529,11 @@ class MessageQueue {
       this.waiting = undefined;
       reject(error);
     }
+  }
+
+  /** A message is waiting (a failure is not one). */
+  hasItems(): boolean {
+    return this.items.length > 0;
   }
 
   next(): Promise<WorkerMessage> {

@@ -542,6 +542,25 @@ export class JsonCursor {
    * array, or elements longer than the window). On success the cursor is on the `,` after the
    * stretch's last element, `offset` the file offset of its first element.
    */
+  /**
+   * `[` + the text of bytes start..end + `]`, decoded in one piece: the bytes either side are
+   * lent to the brackets for the call. Concatenating would make a rope that posting the text to
+   * another thread flattens into a second copy (a stretch is 128-256 KiB).
+   */
+  private bracketed(start: number, end: number): string {
+    if (start === 0 || end >= this.buf.length) return `[${this.buf.toString('utf8', start, end)}]`;
+    const before = this.buf[start - 1]!;
+    const after = this.buf[end]!;
+    this.buf[start - 1] = OPEN_ARRAY;
+    this.buf[end] = CLOSE_ARRAY;
+    try {
+      return this.buf.toString('utf8', start - 1, end + 1);
+    } finally {
+      this.buf[start - 1] = before;
+      this.buf[end] = after;
+    }
+  }
+
   async cut(target: number): Promise<{ text: string; at: number; first: boolean; offset: number } | null> {
     const level = this.stack[this.stack.length - 1];
     if (level?.kind !== 'array') throw new Error('cut() outside an array');
@@ -569,7 +588,7 @@ export class JsonCursor {
         this.pos = this.pin;
         return null;
       }
-      const text = `[${this.buf.toString('utf8', start, cut + 1)}]`;
+      const text = this.bracketed(start, cut + 1);
       const at = this.base + this.pin;
       const offset = this.base + start;
       this.pos = cut + 1;
