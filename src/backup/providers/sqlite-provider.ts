@@ -25,9 +25,10 @@ import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
 import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
-import { sqliteIntegrityInWorker } from '../worker-task.js';
 import type { BackupProvider, CheckLevel, Snapshot, SnapshotOptions } from './backup-provider.js';
-import { CopyProcessUnavailable, startDatabaseCopy, type PendingCopy } from './sqlite-file-copy.js';
+// The copy process and the worker thread (child_process, worker_threads) are imported when a
+// snapshot or a check runs: the provider is made for every migrate, most of which back nothing up.
+import type { PendingCopy } from './sqlite-file-copy.js';
 
 export interface SqliteProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */
@@ -98,7 +99,8 @@ export class SqliteBackupProvider implements BackupProvider {
     try {
       size = (await stat(this.path)).size;
       // The copy process starts first: node's start-up (~60-110 ms) overlaps the open and the checkpoint.
-      if (size >= this.fileCopyMinBytes && process.platform !== 'win32') pending = startDatabaseCopy(this.path, plainPath);
+      if (size >= this.fileCopyMinBytes && process.platform !== 'win32')
+        pending = (await import('./sqlite-file-copy.js')).startDatabaseCopy(this.path, plainPath);
       // Read-write when allowed, for the checkpoint below; SQLite opens a read-only file read-only.
       db = new Database(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     } catch (error) {
@@ -150,7 +152,7 @@ export class SqliteBackupProvider implements BackupProvider {
     } catch (error) {
       // The manager removes the snapshot file itself; the -wal copy is this method's.
       await rm(`${plainPath}-wal`, { force: true });
-      if (!(error instanceof CopyProcessUnavailable)) throw error;
+      if (!(error instanceof (await import('./sqlite-file-copy.js')).CopyProcessUnavailable)) throw error;
       // No process to copy with (a runtime whose execPath is not Node): the online backup API.
       db.exec('COMMIT');
       await rm(plainPath, { force: true });
@@ -189,7 +191,7 @@ export class SqliteBackupProvider implements BackupProvider {
 
   async check(plainPath: string, level: CheckLevel = 'full'): Promise<string[]> {
     try {
-      return level === 'full' ? await sqliteIntegrityInWorker(plainPath) : await structureProblems(plainPath);
+      return level === 'full' ? await (await import('../worker-task.js')).sqliteIntegrityInWorker(plainPath) : await structureProblems(plainPath);
     } finally {
       await removeSidecars(plainPath);
     }
