@@ -310,6 +310,8 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlSyntax,
  * (string literals) in modules.
  */
 function declaredDependencies(file: FoundFile): string[] {
+  // Most files declare none: a substring test per file instead of a multiline regex scan (~3 µs each).
+  if (!file.text.includes(file.kind === 'sql' ? 'strata:depends-on' : 'dependsOn')) return [];
   const lists =
     file.kind === 'sql'
       ? [...file.text.matchAll(/^--\s*strata:depends-on\s+(.+)$/gm)].map((m) => m[1]!.split(/[\s,]+/).filter(Boolean))

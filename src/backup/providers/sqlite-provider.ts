@@ -17,7 +17,7 @@
  */
 import Database from 'better-sqlite3';
 import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { link, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
@@ -70,7 +70,7 @@ export class SqliteBackupProvider implements BackupProvider {
   }
 
   async isEmpty(): Promise<boolean> {
-    if (!existsSync(this.path)) return true;
+    if (!existsSync(this.path) || schemaTableEmpty(this.path)) return true;
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     try {
       // The ledger alone (created by the run that is about to migrate) is not worth a backup.
@@ -288,4 +288,43 @@ async function createPrivate(path: string): Promise<void> {
 async function removeSidecars(path: string): Promise<void> {
   await rm(`${path}-wal`, { force: true });
   await rm(`${path}-shm`, { force: true });
+}
+
+/**
+ * A database file with no schema at all (what the first migrate of a new database finds: the
+ * migrator's connection has only set its journal mode), told from the file's first 108 bytes
+ * instead of a second connection (open, -shm, a read transaction: ~1-3 ms a run). True only when
+ * page 1, sqlite_master's root, is a leaf holding no row and nothing newer can be elsewhere: no
+ * -wal holding a frame, no rollback -journal. Anything else (false) goes to the full check.
+ */
+function schemaTableEmpty(path: string): boolean {
+  if (existsSync(`${path}-journal`) || sizeOrZero(`${path}-wal`) > WAL_HEADER_BYTES) return false;
+  const header = Buffer.alloc(108);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const read = readSync(fd, header, 0, header.length, 0);
+    if (read === 0) return true; // an empty file: SQLite has written nothing yet
+    const LEAF_TABLE_PAGE = 0x0d;
+    return (
+      read === header.length &&
+      header.toString('latin1', 0, 16) === 'SQLite format 3\u0000' &&
+      header[100] === LEAF_TABLE_PAGE &&
+      header.readUInt16BE(103) === 0
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sizeOrZero(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
