@@ -3,7 +3,6 @@
  * BackupManager they make. The hook that plugs one into the engine is backup-hook.ts.
  */
 import type { EventChannel } from '../engine/events.js';
-import { ErrorCode, StrataError } from '../model/errors.js';
 import type { KeySource } from './backup-key.js';
 import type { CompressionCodec } from './compression.js';
 import { BackupManager, type BackupLock } from './backup-manager.js';
