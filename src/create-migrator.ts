@@ -11,7 +11,8 @@
  */
 import type { BetterSqlite3Database } from './targets/sql/sqlite/better-sqlite3-database.js';
 import { resolve } from 'node:path';
-import { backupHook, backupManagerFor, type BackupSettings } from './backup/backup-settings.js';
+import { backupHook } from './backup/backup-hook.js';
+import type { BackupSettings } from './backup/backup-settings.js';
 import type { BackupManager } from './backup/backup-manager.js';
 import { Migrator } from './engine/migrator.js';
 import type { MigratorPlugin } from './engine/plugin.js';
@@ -158,7 +159,12 @@ export function createSharingMigrator<Connection = BetterSqlite3Database>(option
     backups:
       options.backup === false || spec.ephemeral
         ? undefined
-        : backupHook(() => (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events))),
+        : backupHook(async () => {
+            if (backups) return backups;
+            // Loaded when a run first needs a backup: a run with nothing to do never loads the backup code.
+            const { backupManagerFor } = await import('./backup/backup-settings.js');
+            return (backups ??= backupManagerFor(spec.backupProvider(), options.backup || {}, migrator.events));
+          }),
   });
   if (options.journal) attachSqlJournal(migrator, driver, options.journal, spec);
   registerSqlParts(migrator, { driver, target: target as SqlTarget<unknown>, lockTimeoutMs: options.lockTimeoutMs, now: options.now });

@@ -1,17 +1,16 @@
 /**
- * Backup settings as users give them (API options, config file, CLI flags), and the hook that
- * plugs a BackupManager into the engine: a verified backup before every run that changes
- * something, an automatic restore after a failure the store cannot undo.
+ * Backup settings as users give them (API options, config file, CLI flags), and the
+ * BackupManager they make. The hook that plugs one into the engine is backup-hook.ts.
  */
 import type { EventChannel } from '../engine/events.js';
-import type { BackupHook } from '../engine/migrator.js';
-import { ErrorCode, StrataError } from '../model/errors.js';
 import type { KeySource } from './backup-key.js';
 import type { CompressionCodec } from './compression.js';
 import { BackupManager, type BackupLock } from './backup-manager.js';
 import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel } from './providers/backup-provider.js';
+
+export { backupHook } from './backup-hook.js';
 
 /** The `backup` setting of a config file (strata.config, an import config): how backups are made and kept. */
 export interface BackupConfig {
@@ -62,32 +61,6 @@ export function backupManagerFor(provider: BackupProvider, settings: BackupSetti
     events,
     now: settings.now,
   });
-}
-
-export function backupHook(manager: () => BackupManager): BackupHook {
-  return {
-    async before({ direction, steps }) {
-      const backups = manager();
-      if (await backups.provider.isEmpty()) return null;
-      const names = steps.map((s) => `${s.version}_${s.name}`);
-      const listed = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-      try {
-        const { backup } = await backups.create({ description: `before ${direction === 'up' ? 'migrate' : 'rollback'}: ${listed}` });
-        return { id: backup.id };
-      } catch (error) {
-        // Errors that already say what happened to the run pass as they are.
-        if (error instanceof StrataError && error.code === ErrorCode.BACKUP_FAILED && /nothing was migrated/.test(error.hint ?? '')) throw error;
-        throw new StrataError(ErrorCode.BACKUP_FAILED, `the backup before this run failed: ${error instanceof Error ? error.message : String(error)}`, {
-          hint: 'nothing was migrated; fix the cause, or run with --no-backup to migrate without a backup',
-          cause: error,
-          details: error instanceof StrataError ? { code: error.code } : {},
-        });
-      }
-    },
-    async restore(id) {
-      await manager().restore(id, { automatic: true });
-    },
-  };
 }
 
 /**

@@ -1,5 +1,4 @@
 /** What every command gets: its parsed flags, the output, and the migrator built from config. */
-import { backupManagerFor, migrationLockOf } from 'strata-migrate/backup';
 import type { BackupManager } from 'strata-migrate/backup';
 import { createMigrator, type SqlMigrator } from 'strata-migrate';
 import { resolveDatabase, type DatabaseSpec } from 'strata-migrate';
@@ -20,7 +19,7 @@ export interface DatabaseHandle {
   /** The database as it may be shown, and which setting named it. */
   target(): DatabaseTarget;
   migrator(): SqlMigrator;
-  backups(): BackupManager;
+  backups(): Promise<BackupManager>;
   /** Closes its migrator (if one was made); it may be made again. */
   close(): Promise<void>;
 }
@@ -140,8 +139,10 @@ export function createCommandContext(parsed: ParsedCommand, output: Output): Com
         migrator = createMigrator({ ...settings, db: handle.spec(), backup, journal: journal() });
         return migrator;
       },
-      backups() {
+      async backups() {
         // Restore, delete and prune take the lock migrate takes (and wait as long: --lock-timeout).
+        // Loaded here, not at start-up: a migrate with nothing to do never loads the backup code.
+        const { backupManagerFor, migrationLockOf } = await import('strata-migrate/backup');
         const spec = handle.spec();
         return backupManagerFor(spec.backupProvider(), {
           ...backupSettings(values, settings.backup || undefined),

@@ -66,8 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(helpText(parsed.command));
       return parsed.command || parsed.values.help ? EXIT.ok : EXIT.usage;
     }
-    const { createCommandContext } = await import('./command-context.js');
-    const command = await LOADERS[parsed.command]();
+    // Both at once: each import() waits on a file read of its own, and neither needs the other first.
+    const [{ createCommandContext }, command] = await Promise.all([import('./command-context.js'), LOADERS[parsed.command]()]);
     const context = createCommandContext(parsed, output);
     try {
       return await command.run(context);

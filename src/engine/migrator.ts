@@ -191,7 +191,7 @@ export class Migrator<Ctx> {
       // nobody has written; an absent ledger reads empty both times): the plan made from it stands.
       const unchanged = !options.resume && (ledger === unlocked.ledger || (ledger.length === 0 && unlocked.ledger.length === 0));
       const { reconciled, steps, resumed } = unchanged ? this.planFrom(unlocked.reconciled, to) : this.planMigrate(ledger, sources, to, options);
-      this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
+      if (this.events.has('plan')) this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
       const loaded = await loadUps(steps);
       if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
       if (resumed) this.checkResumable(resumed, loaded[0]!.up);

@@ -6,7 +6,7 @@
  * modules are lazy (only for steps that run).
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
-import { readRegularFile } from '../fs/read-regular-file.js';
+import { readListedFileText } from '../fs/read-regular-file.js';
 import { relative, sep } from 'node:path';
 import { ErrorCode, isStrataError, StrataError } from '../model/errors.js';
 import type { CodeBody, LoadedMigration, Migration } from '../model/migration.js';
@@ -91,8 +91,14 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   const shown = (path: string) => relative(displayRoot, path) || path;
   const cache = options.cache;
   let entries: string[];
+  // The listing's file types come with the names (no stat): a name listed as a regular file is
+  // read in one native call, anything else (a link, a folder, a FIFO) through the checked read.
+  const regular = new Set<string>();
   try {
-    entries = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true }).map((dirent) => {
+      if (dirent.isFile()) regular.add(dirent.name);
+      return dirent.name;
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new StrataError(
@@ -157,7 +163,8 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       badNames.push(shown(path));
       return;
     }
-    const { text, checksum } = readSource(path, cache, stamps?.[k], shownDir + sep + entry);
+    const stat = stamps?.[k];
+    const { text, checksum } = readSource(path, cache, stat, shownDir + sep + entry, regular.has(entry) || stat?.isFile() === true);
     const files = byVersion.get(parsed.version);
     const found: FoundFile = {
       version: parsed.version,
@@ -237,11 +244,17 @@ function sameListing(a: readonly string[], b: readonly string[] | undefined): bo
   return b !== undefined && a.length === b.length && a.every((entry, k) => entry === b[k]);
 }
 
-function readSource(path: string, cache: FolderReadCache | undefined, stat: Stats | undefined, shownPath: string): { text: string; checksum: string } {
+function readSource(
+  path: string,
+  cache: FolderReadCache | undefined,
+  stat: Stats | undefined,
+  shownPath: string,
+  listedRegular: boolean,
+): { text: string; checksum: string } {
   const cached = cache?.files.get(path);
   if (cached && stat && sameStamp(cached.stamp, stat)) return cached;
   // Stat'ed before the read: if the file changes in between, the next stat differs and re-reads.
-  const text = normaliseSource(readRegularFile(path, shownPath).toString('utf8'));
+  const text = normaliseSource(readListedFileText(path, shownPath, listedRegular));
   const stamp = stat && { size: stat.size, ino: stat.ino, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs };
   const fresh = { stamp, text, checksum: checksumOf(text)! };
   cache?.files.set(path, fresh);
@@ -297,6 +310,8 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlSyntax,
  * (string literals) in modules.
  */
 function declaredDependencies(file: FoundFile): string[] {
+  // Most files declare none: a substring test per file instead of a multiline regex scan (~3 µs each).
+  if (!file.text.includes(file.kind === 'sql' ? 'strata:depends-on' : 'dependsOn')) return [];
   const lists =
     file.kind === 'sql'
       ? [...file.text.matchAll(/^--\s*strata:depends-on\s+(.+)$/gm)].map((m) => m[1]!.split(/[\s,]+/).filter(Boolean))

@@ -3,7 +3,9 @@
  * for the server backup providers: found on the PATH or in a given folder, run without a shell,
  * their output streamed to or from files, and every password kept out of argv and messages.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+// child_process is imported when a tool runs: the providers are made for every migrate on a
+// server, most of which back nothing up.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -89,11 +91,12 @@ const STDERR_KEEP = 64 * 1024;
  * or is captured when `captureStdout`, or is dropped; stdin comes from `stdinFd` or nothing.
  * stderr is kept (its first 64 KiB) for messages.
  */
-export function runTool(
+export async function runTool(
   tool: string,
   args: string[],
   options: { env?: NodeJS.ProcessEnv; secrets: string[]; stdoutFd?: number; stdinFd?: number; captureStdout?: boolean },
 ): Promise<ToolResult> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolvePromise, reject) => {
     let child: ChildProcess;
     try {
@@ -150,6 +153,7 @@ export async function pipeThenCommit(
   commit: string,
   conn: ToolConnection,
 ): Promise<{ failed: string | null; stderr: string }> {
+  const { spawn } = await import('node:child_process');
   const consumerChild = spawn(consumer, consumerArgs, { env: conn.env, stdio: ['pipe', 'ignore', 'pipe'], windowsHide: true });
   const producerChild = spawn(producer, producerArgs, { env: conn.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   let consumerErr = '';

@@ -5,7 +5,6 @@ import type { Dialect } from '../dialect.js';
 import { redactUrl } from '../server-url.js';
 import { MysqlDriver, SERVER_STATUS_IN_TRANS } from './mysql-driver.js';
 import { mysqlDdl } from './mysql-ddl.js';
-import { readMysqlSchema } from './mysql-schema.js';
 import { mysqlSql } from './mysql-sql.js';
 import { scratchOnServer } from '../scratch-database.js';
 import { mysqlAlter } from './mysql-alter.js';
@@ -27,7 +26,8 @@ export const mysqlDialect: Dialect = {
     const result = (await context.query('DO 0')) as unknown as { serverStatus?: number };
     return ((result.serverStatus ?? 0) & SERVER_STATUS_IN_TRANS) !== 0;
   },
-  readSchema: readMysqlSchema,
+  // Imported when first read (drift, a fingerprint, schema dump): a SQLite run never loads it.
+  readSchema: async (driver, options) => (await import('./mysql-schema.js')).readMysqlSchema(driver, options),
   // No schemaStamp: MySQL/MariaDB offer nothing both sound and cheap. information_schema.TABLES'
   // CREATE_TIME / UPDATE_TIME have a 1-second resolution and say nothing of triggers and views;
   // the Com_* statement counters are server-wide, reset at restart (and can climb back to a

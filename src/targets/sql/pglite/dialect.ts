@@ -8,7 +8,6 @@ import { ErrorCode, StrataError } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
 import { postgresSql } from '../postgres/postgres-sql.js';
 import { postgresDdl } from '../postgres/postgres-ddl.js';
-import { readPostgresSchema } from '../postgres/postgres-schema.js';
 import { postgresSchemaStamp } from '../postgres/postgres-stamp.js';
 import { PgliteBackupProvider } from './pglite-backup-provider.js';
 import { describePgliteLocation, PGLITE_MEMORY, PgliteDriver } from './pglite-driver.js';
@@ -48,7 +47,8 @@ export const pgliteDialect: Dialect = {
   // PGlite tracks the server's transaction status itself (failed transactions included).
   inTransaction: async (context) => (context.connection as PGlite).isInTransaction(),
   journalSink: pgliteJournalSink,
-  readSchema: readPostgresSchema,
+  // Imported when first read (drift, a fingerprint, schema dump): a SQLite run never loads it.
+  readSchema: async (driver, options) => (await import('../postgres/postgres-schema.js')).readPostgresSchema(driver, options),
   schemaStamp: postgresSchemaStamp,
   ddl: postgresDdl,
 };

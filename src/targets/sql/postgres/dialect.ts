@@ -6,7 +6,6 @@ import { redactUrl } from '../server-url.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { postgresSql } from './postgres-sql.js';
 import { postgresDdl } from './postgres-ddl.js';
-import { readPostgresSchema } from './postgres-schema.js';
 import { postgresSchemaStamp } from './postgres-stamp.js';
 import { scratchOnServer } from '../scratch-database.js';
 import { postgresAlter } from './postgres-alter.js';
@@ -35,7 +34,8 @@ export const postgresDialect: Dialect = {
     const status = (context.connection as { getTransactionStatus?: () => string }).getTransactionStatus?.();
     return status === 'T' || status === 'E';
   },
-  readSchema: readPostgresSchema,
+  // Imported when first read (drift, a fingerprint, schema dump): a SQLite run never loads it.
+  readSchema: async (driver, options) => (await import('./postgres-schema.js')).readPostgresSchema(driver, options),
   schemaStamp: postgresSchemaStamp,
   ddl: postgresDdl,
 };
