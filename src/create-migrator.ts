@@ -30,7 +30,7 @@ import { registerSqlParts } from './targets/sql/migrator-parts.js';
 import { attachSqlJournal, type SqlJournalSettings } from './journal/attach-sql.js';
 import type { DriftMode } from './engine/drift.js';
 import { sqlDriftHook } from './schema/replay.js';
-import { driverSchemaStart, lintPlugin } from './lint/lint-plugin.js';
+import { driverSchemaKey, driverSchemaStart, lintPlugin } from './lint/lint-plugin.js';
 import { type LintSettings, ruleSeverities } from './lint/rule-severities.js';
 
 export { DEFAULT_DATABASE, DEFAULT_MIGRATIONS_DIR } from './defaults.js';
@@ -140,6 +140,7 @@ export function createSharingMigrator<Connection = BetterSqlite3Database>(option
           ...(format === 'd1' ? { runtime: 'd1' as const } : {}),
           severities: ruleSeverities(options.lint?.rules, 'the lint option'),
           schemaStart: driverSchemaStart(driver, spec),
+          schemaKey: driverSchemaKey(driver, spec),
         });
   let backups: BackupManager | undefined;
   const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { createMigrator, type PlanFinding } from '../src/index.js';
 import { RULE_CATALOG } from '../src/lint/rules/catalog.js';
 import { LINT_RULES } from '../src/lint/rules/index.js';
-import { query, rejectsWith, tempDir, writeFiles } from './helpers.js';
+import { exec, query, rejectsWith, tempDir, userTables, writeFiles } from './helpers.js';
 
 describe('the rule catalog', () => {
   it('lists every registered rule with its default severity, in order', () => {
@@ -76,6 +76,31 @@ describe('lint findings remembered per run', () => {
     const refused = createMigrator({ db: join(dir, 'd.db'), dir: join(dir, 'migrations'), backup: false });
     await rejectsWith(refused.migrate(), 'PLAN_REJECTED', /drop-table/);
     await refused.close();
+  });
+});
+
+describe('lint findings remembered by schema stamp (SQLite)', () => {
+  it('each database is linted against its own schema: the same pending file passes where the table is absent and is refused where it exists, in either order', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'migrations/0001_t.sql': 'CREATE TABLE t (id INTEGER PRIMARY KEY);\n', 'migrations/0002_drop.sql': 'DROP TABLE IF EXISTS legacy;\n' });
+    const withLegacy = (name: string) => exec(join(dir, `${name}.db`), 'CREATE TABLE legacy (id INTEGER PRIMARY KEY);');
+    const migrate = async (name: string) => {
+      const migrator = createMigrator({ db: join(dir, `${name}.db`), dir: join(dir, 'migrations'), backup: false });
+      try {
+        return (await migrator.migrate()).results.length;
+      } finally {
+        await migrator.close();
+      }
+    };
+    // Databases that exist before the run (a fleet's tenants): their stamp names their schema.
+    for (const name of ['plain1', 'plain2', 'plain3']) exec(join(dir, `${name}.db`), 'PRAGMA user_version = 0;');
+    for (const name of ['legacy1', 'legacy2']) withLegacy(name);
+    assert.equal(await migrate('plain1'), 2);
+    await rejectsWith(migrate('legacy1'), 'PLAN_REJECTED', /drop-table/);
+    assert.equal(await migrate('plain2'), 2);
+    await rejectsWith(migrate('legacy2'), 'PLAN_REJECTED', /drop-table/);
+    assert.deepEqual(userTables(join(dir, 'legacy2.db')), ['legacy'], 'refused before anything was applied');
+    assert.equal(await migrate('plain3'), 2);
   });
 });
 

@@ -72,6 +72,8 @@ export class FileStateStore implements FleetStateStore {
   readonly description: string;
   private readonly db: Database.Database;
   private targets = new Map<string, FleetTarget>();
+  /** Prepared once: a claim and a finish per target, thousands of times a run. */
+  private statements: ReturnType<typeof prepareStatements> | undefined;
 
   /** `path`: the journal file (created with its folder), or `:memory:` for a run that keeps nothing (dry runs). */
   constructor(readonly path: string) {
@@ -120,22 +122,8 @@ export class FileStateStore implements FleetStateStore {
   }
 
   async claim(runner: string, before: number): Promise<FleetClaim | null> {
-    const claimed = this.db
-      .transaction(() => {
-        // A target left running by a dead runner first: it is the oldest work of the stage.
-        const running = this.db.prepare("SELECT * FROM fleet_target WHERE state = 'running' AND position < ? ORDER BY position").all(before) as Row[];
-        const abandoned = running.find((row) => row.runner !== runner && runnerIsDead(row.runner) && this.targets.has(row.id));
-        const row =
-          abandoned ??
-          (this.db.prepare("SELECT * FROM fleet_target WHERE state = 'pending' AND position < ? ORDER BY position LIMIT 1").get(before) as Row | undefined);
-        if (!row) return null;
-        const startedAt = now();
-        this.db
-          .prepare("UPDATE fleet_target SET state = 'running', runner = ?, attempts = attempts + 1, started_at = ? WHERE id = ?")
-          .run(runner, startedAt, row.id);
-        return { row: { ...row, state: 'running' as const, runner, attempts: row.attempts + 1, started_at: startedAt }, recovered: row.state === 'running' };
-      })
-      .immediate();
+    const statements = (this.statements ??= prepareStatements(this.db));
+    const claimed = statements.claim.immediate(runner, before, this.targets);
     if (!claimed) return null;
     const target = this.targets.get(claimed.row.id);
     if (!target) {
@@ -156,21 +144,16 @@ export class FileStateStore implements FleetStateStore {
   }
 
   private finishRow(id: string, runner: string, outcome: Parameters<FleetClaim['finish']>[0]): void {
-    this.db
-      .prepare(
-        `UPDATE fleet_target SET state = ?, finished_at = ?, from_version = ?, to_version = ?, error_code = ?, error_message = ?
-         WHERE id = ? AND runner = ? AND state = 'running'`,
-      )
-      .run(
-        outcome.state,
-        now(),
-        outcome.fromVersion ?? null,
-        outcome.toVersion ?? null,
-        outcome.error?.code ?? null,
-        outcome.error?.message ?? null,
-        id,
-        runner,
-      );
+    (this.statements ??= prepareStatements(this.db)).finish.run(
+      outcome.state,
+      now(),
+      outcome.fromVersion ?? null,
+      outcome.toVersion ?? null,
+      outcome.error?.code ?? null,
+      outcome.error?.message ?? null,
+      id,
+      runner,
+    );
   }
 
   async records(): Promise<TargetRecord[]> {
@@ -195,6 +178,27 @@ export class FileStateStore implements FleetStateStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** A claim (one IMMEDIATE transaction) and a finish, their statements prepared once per journal. */
+function prepareStatements(db: Database.Database) {
+  const running = db.prepare("SELECT * FROM fleet_target WHERE state = 'running' AND position < ? ORDER BY position");
+  const pending = db.prepare("SELECT * FROM fleet_target WHERE state = 'pending' AND position < ? ORDER BY position LIMIT 1");
+  const take = db.prepare("UPDATE fleet_target SET state = 'running', runner = ?, attempts = attempts + 1, started_at = ? WHERE id = ?");
+  const claim = db.transaction((runner: string, before: number, targets: ReadonlyMap<string, FleetTarget>) => {
+    // A target left running by a dead runner first: it is the oldest work of the stage.
+    const abandoned = (running.all(before) as Row[]).find((row) => row.runner !== runner && runnerIsDead(row.runner) && targets.has(row.id));
+    const row = abandoned ?? (pending.get(before) as Row | undefined);
+    if (!row) return null;
+    const startedAt = now();
+    take.run(runner, startedAt, row.id);
+    return { row: { ...row, state: 'running' as const, runner, attempts: row.attempts + 1, started_at: startedAt }, recovered: row.state === 'running' };
+  });
+  const finish = db.prepare(
+    `UPDATE fleet_target SET state = ?, finished_at = ?, from_version = ?, to_version = ?, error_code = ?, error_message = ?
+     WHERE id = ? AND runner = ? AND state = 'running'`,
+  );
+  return { claim, finish };
 }
 
 function recordOf(row: Row): TargetRecord {

@@ -167,11 +167,10 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
   let halted: { code: string; message: string } | undefined;
   try {
     await store.open({ runId, fingerprint: runFingerprint(targets), command: 'migrate' }, targets);
-    const before = await store.records();
-    const resumedPast = before.filter((r) => r.state !== 'pending' && r.state !== 'running').length;
-    let failed = before.filter((r) => r.state === 'failed').length;
-    for (const r of before) if (r.state === 'failed' && r.error) failures.push({ id: r.id, ...r.error });
-    const toRun = before.length - resumedPast;
+    // Read in a function of its own: every target's record, dropped once counted (held in this
+    // scope, the closures below kept them for the whole run: ~0.5 KB a target).
+    const { resumedPast, toRun, failedBefore } = await startingPoint(store, failures);
+    let failed = failedBefore;
     events.emit('fleet:start', { runId, journal: store.description, total: targets.length, toRun, stages, concurrency, resumed, dryRun });
     let done = 0;
     const runStarted = performance.now();
@@ -294,6 +293,19 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
     await pool.close();
     await store.close();
   }
+}
+
+/** What a (resumed) run starts from: targets finished before it, those left to run, and the failures before it (pushed to `failures`). */
+async function startingPoint(store: FleetStateStore, failures: FleetFailure[]): Promise<{ resumedPast: number; toRun: number; failedBefore: number }> {
+  const before = await store.records();
+  const resumedPast = before.filter((r) => r.state !== 'pending' && r.state !== 'running').length;
+  let failedBefore = 0;
+  for (const r of before) {
+    if (r.state !== 'failed') continue;
+    failedBefore += 1;
+    if (r.error) failures.push({ id: r.id, ...r.error });
+  }
+  return { resumedPast, toRun: before.length - resumedPast, failedBefore };
 }
 
 function emitTarget(events: EventChannel<FleetEvents>, claim: FleetClaim, outcome: TargetOutcome, failure: FleetFailure | undefined): void {

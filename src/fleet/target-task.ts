@@ -12,6 +12,7 @@ import type { SchemaChange } from '../schema/diff.js';
 import { createFolderReadCache, type FolderReadCache } from '../sources/folder-source.js';
 import type { SqlitePragmas } from '../targets/sql/sqlite/sqlite-driver.js';
 import type { FleetTarget } from './fleet-state.js';
+import { targetFinished } from './thread-heap.js';
 
 /** The engine settings every target of a fleet gets: plain data (they are sent to worker threads). */
 export interface FleetEngineSettings {
@@ -110,6 +111,7 @@ export async function runTargetTask(task: TargetTask): Promise<TargetOutcome> {
     return { ok: false, applied: 0, pending: 0, durationMs: performance.now() - started, error: errorOf(error) };
   } finally {
     await migrator?.close().catch(() => undefined);
+    targetFinished();
   }
 }
 

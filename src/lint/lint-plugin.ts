@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InspectedPlan, InspectedStep, MigratorPlugin, PlanFinding } from '../engine/plugin.js';
-import { excludedTables, readDriverSchema } from '../schema/read-schema.js';
+import { excludedTables, readDriverSchema, readDriverStamp } from '../schema/read-schema.js';
 import type { DatabaseSpec } from '../targets/sql/database-spec.js';
 import type { SqlDriver } from '../targets/sql/driver.js';
 import { downFileOf } from './lint-inputs.js';
@@ -27,6 +27,12 @@ export interface LintPluginOptions {
   severities: RuleSeverities;
   /** The schema before the first pending step. */
   schemaStart(): Promise<SchemaStart>;
+  /**
+   * A value that names that schema exactly (SQLite's stamp: see StampMemo), read instead of the
+   * schema itself to find an earlier run's findings; the schema is then read only to lint. null
+   * or absent: the key holds the schema read.
+   */
+  schemaKey?(): Promise<string | null>;
   /** Where the steps' origins are relative to (default: the current directory, as the folder source shows them). */
   cwd?: string;
 }
@@ -38,8 +44,12 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
       if (plan.direction !== 'up') return;
       const linted = plan.steps.filter((step) => step.body.kind === 'sql' && step.origin.endsWith('.sql'));
       if (!linted.length) return;
-      const start = await options.schemaStart();
+      // A fleet's tenants share a schema: naming it by its stamp (one query) instead of reading
+      // it (a query per table) is what lets the second tenant of a schema skip the catalog.
+      const named = (await options.schemaKey?.()) ?? null;
+      let start = named === null ? await options.schemaStart() : undefined;
       const lint = async (): Promise<readonly PlanFinding[]> => {
+        start ??= await options.schemaStart();
         const versions = new Map<string, string>();
         const inputs = linted.flatMap((step) => {
           const input = inputOfStep(step, options);
@@ -52,7 +62,7 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
         const { findings } = await lintSequence(inputs, { start, severities: options.severities, pendingRun: true });
         return findings.map((finding) => planFinding(finding, versions.get(finding.file)));
       };
-      const key = runKey(linted, start, options);
+      const key = runKey(linted, named === null ? start! : { kind: 'named', key: named }, options);
       const found = key === undefined ? await lint() : await earlierRuns.get(key, lint);
       return found.map((finding) => ({ ...finding }));
     },
@@ -63,7 +73,8 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
  * The findings of the runs linted in this process, by everything they depend on (runKey): a
  * process that migrates fresh databases from one folder over and over (a test suite, a fleet's
  * worker) lints the folder once. Linting is a pure function of the key; the few most recent runs
- * are kept.
+ * are kept. The key names the schema before the run by the schema read, or by a stamp that is
+ * the schema (schemaKey).
  */
 const earlierRuns = createStampMemo(8);
 
@@ -74,7 +85,11 @@ const earlierRuns = createStampMemo(8);
  * too); another tool's checksum (Flyway's CRC32 of the up only) or a file whose down lint would
  * read beside it (a Flyway `U` file) gives no key, and the run is linted afresh.
  */
-function runKey<Ctx>(steps: readonly InspectedStep<Ctx>[], start: SchemaStart, options: LintPluginOptions): string | undefined {
+function runKey<Ctx>(
+  steps: readonly InspectedStep<Ctx>[],
+  start: SchemaStart | { kind: 'named'; key: string },
+  options: LintPluginOptions,
+): string | undefined {
   const files: string[] = [];
   for (const step of steps) {
     if (!step.checksum?.startsWith('sha256:') || step.body.kind !== 'sql') return undefined;
@@ -115,6 +130,22 @@ function planFinding(finding: LintFinding, version: string | undefined): PlanFin
     file: finding.file,
     line: finding.line,
     ...(finding.statement ? { statement: finding.statement } : {}),
+  };
+}
+
+/**
+ * LintPluginOptions.schemaKey through the migrator's own driver: the dialect's stamp where an
+ * equal stamp is an equal schema (SQLite: the CREATE texts, Strata's tables included, so it is
+ * stricter than the schema read, which leaves them out), with the tables the read leaves out;
+ * null where the stamp does not identify a schema (PostgreSQL) or the database does not exist.
+ */
+export function driverSchemaKey(driver: SqlDriver, spec: DatabaseSpec): () => Promise<string | null> {
+  return async () => {
+    if (!driver.dialect.stampIdentifiesSchema || !driver.dialect.readSchema) return null;
+    const { exists } = await driver.connect('read');
+    if (!exists) return null;
+    const stamp = await readDriverStamp(driver, { schema: spec.schema });
+    return stamp === null ? null : JSON.stringify([stamp, spec.schema ?? null, excludedTables(spec)]);
   };
 }
 

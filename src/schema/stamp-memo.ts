@@ -6,7 +6,7 @@
  *
  * Only a key that IS the schema may be used: SQLite's stamp (a hash of every CREATE text, see
  * sqlite-stamp.ts: equal texts are an equal schema), or the schema read itself (the lint plugin's
- * key holds the schema before the run). A stamp that only moves when the schema may have moved
+ * key holds the schema before the run, or that stamp where the dialect has one). A stamp that only moves when the schema may have moved
  * (PostgreSQL's) says nothing about two databases being alike, and is never used here
  * (Dialect.stampIdentifiesSchema).
  *

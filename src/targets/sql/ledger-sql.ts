@@ -112,7 +112,25 @@ export function ledgerMetaTable(table = DEFAULT_LEDGER_TABLE): string {
 }
 
 /** `dialect`: a Dialect, or a family name for the dialect of that name. */
+/** By dialect and table: a process that opens many databases alike (a fleet's worker) builds each set once; a few tables per dialect. */
+const built = new Map<Dialect | SqlFamily, Map<string, LedgerSql>>();
+
 export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_TABLE): LedgerSql {
+  let byTable = built.get(dialect);
+  if (!byTable) built.set(dialect, (byTable = new Map()));
+  let found = byTable.get(table);
+  if (!found) {
+    // Frozen: every migrator of the process shares it.
+    found = Object.freeze(buildLedgerSql(dialect, table));
+    Object.freeze(found.meta);
+    // Bounded: an app naming a new ledger table per database keeps only the latest few.
+    if (byTable.size >= 16) byTable.delete(byTable.keys().next().value as string);
+    byTable.set(table, found);
+  }
+  return found;
+}
+
+function buildLedgerSql(dialect: Dialect | SqlFamily, table: string): LedgerSql {
   const sql = dialectOf(dialect);
   const name = quoteTableName(table, sql);
   refuseReservedTable(table, sql.family);

@@ -172,7 +172,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
 
   async tableExists(table: string): Promise<boolean> {
     const [schema, name] = table.includes('.') ? table.split('.') : ['main', table];
-    const row = this.connection.prepare(`SELECT 1 FROM ${sqliteSql.quoteIdentifier(schema!)}.sqlite_master WHERE type = 'table' AND name = ?`).get(name);
+    const row = this.prepared(`SELECT 1 FROM ${sqliteSql.quoteIdentifier(schema!)}.sqlite_master WHERE type = 'table' AND name = ?`).get(name);
     return row !== undefined;
   }
 

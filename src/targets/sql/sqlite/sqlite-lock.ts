@@ -4,6 +4,12 @@
  * drops them the moment a holder dies: a crashed migrator can never leave a stale lock, with no
  * heartbeat or pid guessing. A sidecar (not the database itself) because the lock is held for the
  * whole run while each migration commits its own transaction on the real file.
+ *
+ * The sidecar keeps its rollback journal in memory: nothing is ever written to it, and in the
+ * default mode `BEGIN EXCLUSIVE` creates, writes, chowns and deletes a `-journal` file every time
+ * (a third of a small fleet target's lock cost: 120 µs instead of 250-310 µs measured). The file
+ * locks SQLite takes are the same in every rollback journal mode, so a Strata that locks the
+ * same sidecar in the default mode still excludes this one, and the other way round.
  */
 import Database from 'better-sqlite3';
 import type { BetterSqlite3Database } from './better-sqlite3-database.js';
@@ -29,12 +35,18 @@ export async function acquireFileLock(databasePath: string, timeoutMs: number, o
     });
   }
   const begin = lockDb.prepare('BEGIN EXCLUSIVE');
+  let journalInMemory = false;
   await waitForLock({
     timeoutMs,
     pollMs: POLL_MS,
     onWaiting,
     async attempt() {
       try {
+        // Set inside the try: it reads the file's header, which fails busy while another holds the lock.
+        if (!journalInMemory) {
+          lockDb.pragma('journal_mode = MEMORY');
+          journalInMemory = true;
+        }
         begin.run();
         return true;
       } catch (error) {
