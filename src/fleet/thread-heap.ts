@@ -30,6 +30,9 @@ export function targetFinished(): void {
 }
 
 function fullCollection(): (() => void) | null {
+  // A process started with --expose-gc already has it, and must keep the flag it was given.
+  const own: unknown = (globalThis as { gc?: unknown }).gc;
+  if (typeof own === 'function') return own as () => void;
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
