@@ -42,6 +42,21 @@ function editManifest(dir: string, id: string, edit: (manifest: Record<string, u
   writeFileSync(path, JSON.stringify(manifest));
 }
 
+/**
+ * Damages the stored file inside the table's pages, then writes a manifest that vouches for the
+ * damaged bytes, as if the database had been damaged when it was backed up.
+ */
+function damageVouchedFor(dir: string, backup: { id: string; file: string }): void {
+  const stored = join(dir, backup.file);
+  const bytes = readFileSync(stored);
+  bytes.fill(0x41, 4096 * 20, 4096 * 20 + 64);
+  writeFileSync(stored, bytes);
+  editManifest(dir, backup.id, (m) => {
+    m.sha256 = sha256(stored);
+    m.plainSha256 = m.sha256;
+  });
+}
+
 function flipByte(path: string, at: number): void {
   const bytes = readFileSync(path);
   bytes[at] = bytes[at]! ^ 0xff;
@@ -131,16 +146,7 @@ describe('changed bytes are caught whatever the pass', () => {
     const structure = manager(db);
     const { backup } = await structure.create();
     assert.equal(backup.check, 'structure');
-    // Damage inside the table's pages, then a manifest that vouches for the damaged bytes, as if
-    // the database had been damaged when it was backed up.
-    const stored = join(structure.dir, backup.file);
-    const bytes = readFileSync(stored);
-    bytes.fill(0x41, 4096 * 20, 4096 * 20 + 64);
-    writeFileSync(stored, bytes);
-    editManifest(structure.dir, backup.id, (m) => {
-      m.sha256 = sha256(stored);
-      m.plainSha256 = m.sha256;
-    });
+    damageVouchedFor(structure.dir, backup);
     const to = join(tempDir(), 'restored.db');
     await rejectsWith(structure.restore(backup.id, { to }), 'BACKUP_CORRUPT', /fails its check/);
     assert.equal(existsSync(to), false);
@@ -150,14 +156,7 @@ describe('changed bytes are caught whatever the pass', () => {
     const db = makeDb(6);
     const structure = manager(db);
     const { backup } = await structure.create();
-    const stored = join(structure.dir, backup.file);
-    const bytes = readFileSync(stored);
-    bytes.fill(0x41, 4096 * 20, 4096 * 20 + 64);
-    writeFileSync(stored, bytes);
-    editManifest(structure.dir, backup.id, (m) => {
-      m.sha256 = sha256(stored);
-      m.plainSha256 = m.sha256;
-    });
+    damageVouchedFor(structure.dir, backup);
     // The database changes after the backup: a restore would put the old rows back.
     const connection = new Database(db);
     connection.exec("UPDATE t SET note = 'after the backup' WHERE id = 1");
