@@ -135,10 +135,12 @@ await describeOnDialect('fleet runners', DIALECTS.find((d) => d.name === 'postgr
       [],
     );
     // What the killed runners held was handed out again, as recovered, and finished by a
-    // survivor (a killed runner may itself have been holding a recovered one).
-    const stranded = [...killed.values()];
-    for (const id of stranded) {
+    // survivor (a killed runner may itself have been holding a recovered one). Between the poll
+    // and the kill a runner may have finished the target it was seen holding: then the state
+    // names it as the one that finished it, and that target was not stranded.
+    for (const [name, id] of killed) {
       const row = rows.find((r) => r.id === id)!;
+      if (row.runner === name) continue;
       assert.ok(row.attempts >= 2, `${id} claimed again after its runner was killed`);
       assert.ok(!killed.has(row.runner!), `${id} finished by a live runner`);
     }

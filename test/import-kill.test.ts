@@ -80,9 +80,13 @@ interface Left {
   untouched: string[];
 }
 
-/** What the killed run left, read by a connection of the test's own. */
+/**
+ * What the killed run left, read by a connection of the test's own. Read-write, as the app's next
+ * open would be: a kill inside a rollback-journal write leaves a hot journal, which only a
+ * connection that may write rolls back (a read-only one fails with SQLITE_READONLY_ROLLBACK).
+ */
 function observe(db: string): Left {
-  const conn = new Database(db, { readonly: true });
+  const conn = new Database(db);
   try {
     const raw = conn.prepare("SELECT value FROM app_state WHERE key = 'migration_v2_status'").pluck().get() as string | undefined;
     const [count, distinct] = conn.prepare('SELECT count(*), count(DISTINCT id) FROM author').raw().get() as [number, number];
