@@ -8,7 +8,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createMigrator } from './strata-access.js';
 
-const HOLD_MS = 500;
+// Long enough that racers released together still overlap on a loaded CI machine (500 ms was not:
+// one racer once finished before the others, released with it, reached the lock).
+const HOLD_MS = 2_000;
 
 const [db, dir] = process.argv.slice(2);
 if (!db || !dir) throw new Error('usage: upgrade-when-told.ts DB DIR');
