@@ -111,10 +111,10 @@ export function ledgerMetaTable(table = DEFAULT_LEDGER_TABLE): string {
   return `${table}_meta`;
 }
 
-/** `dialect`: a Dialect, or a family name for the dialect of that name. */
 /** By dialect and table: a process that opens many databases alike (a fleet's worker) builds each set once; a few tables per dialect. */
 const built = new Map<Dialect | SqlFamily, Map<string, LedgerSql>>();
 
+/** `dialect`: a Dialect, or a family name for the dialect of that name. */
 export function ledgerSql(dialect: Dialect | SqlFamily, table = DEFAULT_LEDGER_TABLE): LedgerSql {
   let byTable = built.get(dialect);
   if (!byTable) built.set(dialect, (byTable = new Map()));
