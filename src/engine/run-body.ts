@@ -3,9 +3,10 @@
  * SQL, each failure pointing at its file, statement and line; one call for code.
  */
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
-import { migrationLabel, type Migration, type MigrationBody, type SqlStatement } from '../model/migration.js';
+import { migrationLabel, type Migration, type MigrationBody, type SqlBody, type SqlStatement } from '../model/migration.js';
 import type { Direction } from '../model/run-report.js';
 import type { EngineEvents, EventChannel } from './events.js';
+import type { SyncSteps } from './sync-steps.js';
 import type { Target } from './target.js';
 
 export interface Identity {
@@ -56,17 +57,44 @@ export async function runBody<Ctx>(
     try {
       await target.execute(statement.sql);
     } catch (error) {
-      const { line, column } = statementPosition(statement, target.locateError?.(error, statement.sql));
-      throw new StrataError(
-        ErrorCode.MIGRATION_FAILED,
-        `${file}: statement ${statement.index} (line ${line}${column === undefined ? '' : `, column ${column}`}) failed: ${messageOf(error)}`,
-        { cause: error, details: { file, version: step.version, statement: statement.index, line, column: column ?? null, sql: statement.sql } },
-      );
+      throw statementFailed(target, error, file, step, statement);
     }
     count++;
     if (onStatement) await onStatement(count, openedAt);
   }
   return count;
+}
+
+/**
+ * runBody for a SQL body inside the step's transaction, through the store's synchronous
+ * operations (sync-steps.ts): the same statements, events and errors, without an await each.
+ */
+export function runSqlBodySync<Ctx>({ target, events }: BodyRunner<Ctx>, sync: SyncSteps, step: Identity, body: SqlBody, direction: Direction): number {
+  const file = body.file ?? originOf(step);
+  const announce = events.has('statement');
+  let count = 0;
+  for (const statement of body.statements) {
+    if (statement.control) continue;
+    if (announce)
+      events.emit('statement', { version: step.version, name: step.name, direction, index: statement.index, line: statement.line, sql: statement.sql });
+    try {
+      sync.execute(statement.sql);
+    } catch (error) {
+      throw statementFailed(target, error, file, step, statement);
+    }
+    count++;
+  }
+  return count;
+}
+
+/** A failed statement, pointing at its file, statement and line (and column, when the store says). */
+function statementFailed<Ctx>(target: Target<Ctx>, error: unknown, file: string, step: Identity, statement: SqlStatement): StrataError {
+  const { line, column } = statementPosition(statement, target.locateError?.(error, statement.sql));
+  return new StrataError(
+    ErrorCode.MIGRATION_FAILED,
+    `${file}: statement ${statement.index} (line ${line}${column === undefined ? '' : `, column ${column}`}) failed: ${messageOf(error)}`,
+    { cause: error, details: { file, version: step.version, statement: statement.index, line, column: column ?? null, sql: statement.sql } },
+  );
 }
 
 /** A step's own check of what its up did; a failure fails the step like any other. */
@@ -79,20 +107,33 @@ export async function runVerify<Ctx>(
   try {
     await runBody(runner, step, verify, 'up', true);
   } catch (error) {
-    const cause = error instanceof StrataError ? error.message.replace(/^.*?: (?:up\(\) threw: )?/, '') : messageOf(error);
-    throw new StrataError(
-      ErrorCode.MIGRATION_VERIFY_FAILED,
-      `${originOf(step)}: its verify ${when === 'now' ? 'fails on the database as it is now' : 'failed after up'}: ${cause}`,
-      {
-        hint:
-          when === 'now'
-            ? 'something changed what this migration made: find what, or restore a backup'
-            : 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
-        cause: error,
-        details: { file: originOf(step), version: step.version },
-      },
-    );
+    throw verifyFailed(error, step, when);
   }
+}
+
+/** runVerify (after up) for a SQL verify, through the store's synchronous operations. */
+export function runSqlVerifySync<Ctx>(runner: BodyRunner<Ctx>, sync: SyncSteps, step: Identity, verify: SqlBody): void {
+  try {
+    runSqlBodySync(runner, sync, step, verify, 'up');
+  } catch (error) {
+    throw verifyFailed(error, step, 'after up');
+  }
+}
+
+function verifyFailed(error: unknown, step: Identity, when: 'after up' | 'now'): StrataError {
+  const cause = error instanceof StrataError ? error.message.replace(/^.*?: (?:up\(\) threw: )?/, '') : messageOf(error);
+  return new StrataError(
+    ErrorCode.MIGRATION_VERIFY_FAILED,
+    `${originOf(step)}: its verify ${when === 'now' ? 'fails on the database as it is now' : 'failed after up'}: ${cause}`,
+    {
+      hint:
+        when === 'now'
+          ? 'something changed what this migration made: find what, or restore a backup'
+          : 'up did not leave the schema its verify expects: fix the migration (or its verify) and run again',
+      cause: error,
+      details: { file: originOf(step), version: step.version },
+    },
+  );
 }
 
 /** Where a step came from, for messages: its file, or its label when it carries none. */

@@ -6,14 +6,15 @@
 import { clock, elapsedSince } from '../model/clock.js';
 import { ErrorCode, StrataError, messageOf, type StepResult } from '../model/errors.js';
 import type { LedgerEntry } from '../model/ledger.js';
-import type { LoadedMigration, Migration, MigrationBody } from '../model/migration.js';
+import type { LoadedMigration, Migration, MigrationBody, SqlBody } from '../model/migration.js';
 import { commandLine, nextCommand } from '../model/next-command.js';
 import type { Direction } from '../model/run-report.js';
 import { storedDownSql } from '../sources/sql/stored-down.js';
 import { schemaNow, type SchemaState } from './drift.js';
 import type { EngineEvents, EventChannel, StepEvent } from './events.js';
-import { originOf, runBody, runVerify, type BodyRunner, type Identity } from './run-body.js';
+import { originOf, runBody, runSqlBodySync, runSqlVerifySync, runVerify, type BodyRunner, type Identity } from './run-body.js';
 import { stepError } from './step-error.js';
+import { syncStepsOf, type SyncSteps } from './sync-steps.js';
 import type { Target } from './target.js';
 
 export interface MigrationRunOptions<Ctx> {
@@ -41,6 +42,8 @@ export class MigrationRun<Ctx> {
   private readonly schemaBefore: SchemaState | undefined;
   /** Versions whose ledger row this run wrote as 'running' (steps outside a transaction). */
   private readonly marked = new Set<string>();
+  /** The target's synchronous step operations, when it has them (sync-steps.ts). */
+  private readonly sync: SyncSteps | undefined;
 
   constructor(options: MigrationRunOptions<Ctx>) {
     this.direction = options.direction;
@@ -51,6 +54,7 @@ export class MigrationRun<Ctx> {
     this.now = options.now;
     this.beforeStep = options.beforeStep;
     this.schemaBefore = options.schemaBefore;
+    this.sync = syncStepsOf(options.target);
   }
 
   /** Each step in its own transaction (where it has one), in order; stops at the first failure. */
@@ -65,8 +69,19 @@ export class MigrationRun<Ctx> {
       const migration = loaded[k]!;
       const body = this.direction === 'up' ? migration.up : migration.down!;
       const verify = this.direction === 'up' ? migration.verify : undefined;
+      const position = { index: k + 1, total: steps.length };
+      const alreadyDone = k === 0 ? firstStepDone : 0;
       if (this.beforeStep) await this.beforeStep(steps[k]!, results);
-      results.push(await this.applyStep(steps[k]!, body, { index: k + 1, total: steps.length }, results, k === 0 ? firstStepDone : 0, verify, migration.down));
+      // The last step fingerprints the schema inside its transaction (commitStep): awaited. A step
+      // with foreign keys off switches them around its transaction and checks them: awaited too.
+      const sql = this.sync && position.index < position.total && alreadyDone === 0 && this.target.transactionalSteps ? sqlBodies(body, verify) : undefined;
+      if (this.sync && sql?.body.foreignKeys) {
+        const outcome = this.applyStepSync(this.sync, steps[k]!, sql.body, position, sql.verify, migration.down);
+        if (outcome instanceof FailedStep) throw await this.stepFailed(outcome, steps[k]!, true, results);
+        results.push(outcome);
+      } else {
+        results.push(await this.applyStep(steps[k]!, body, position, results, alreadyDone, verify, migration.down));
+      }
     }
     return results;
   }
@@ -102,10 +117,19 @@ export class MigrationRun<Ctx> {
             });
             current = { step, event, started: clock() };
             if (this.events.has('migrating')) this.events.emit('migrating', event());
-            const statementsApplied = await runBody(this.runner, step, loaded[k]!.up, 'up', true);
-            const verify = loaded[k]!.verify;
-            if (verify) await runVerify(this.runner, step, verify);
-            await this.commitStep(step, this.ledgerEntry(step, loaded[k]!.down), statementsApplied, elapsedSince(current.started), k === steps.length - 1);
+            const { up, verify, down } = loaded[k]!;
+            const last = k === steps.length - 1;
+            // The last step fingerprints the schema (commitStep): awaited, like any step without synchronous operations.
+            const sql = this.sync && !last ? sqlBodies(up, verify) : undefined;
+            if (this.sync && sql) {
+              const statementsApplied = runSqlBodySync(this.runner, this.sync, step, sql.body, 'up');
+              if (sql.verify) runSqlVerifySync(this.runner, this.sync, step, sql.verify);
+              this.commitStepSync(this.sync, step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(current.started));
+            } else {
+              const statementsApplied = await runBody(this.runner, step, up, 'up', true);
+              if (verify) await runVerify(this.runner, step, verify);
+              await this.commitStep(step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(current.started), last);
+            }
             const durationMs = elapsedSince(current.started);
             results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
             if (this.events.has('migrated')) this.events.emit('migrated', { ...event(), durationMs });
@@ -157,6 +181,67 @@ export class MigrationRun<Ctx> {
     // insert, not an upsert.
     if (this.retried.has(step.version)) await this.target.deleteLedger(step.version);
     await this.target.insertApplied(applied);
+  }
+
+  /** commitStep for a step that is not the run's last (no fingerprint), through the synchronous operations. */
+  private commitStepSync(sync: SyncSteps, step: Identity, entry: LedgerEntry, statementsApplied: number, durationMs: number): void {
+    if (this.direction === 'down') return sync.deleteLedger(step.version);
+    const applied = { ...entry, statementsApplied, durationMs, schemaFingerprint: null, schemaStamp: null };
+    if (this.marked.has(step.version)) return sync.writeLedger(applied);
+    if (this.retried.has(step.version)) sync.deleteLedger(step.version);
+    sync.insertApplied(applied);
+  }
+
+  /**
+   * applyStep for a transactional SQL step on a target with synchronous operations: begin, its
+   * statements, its verify, its ledger row and commit in one call, with no await in between (the
+   * same order and events as applyStep). A failure is rolled back here and returned, for
+   * stepFailed to record and turn into the step's error as applyStep does.
+   */
+  private applyStepSync(
+    sync: SyncSteps,
+    step: Identity,
+    body: SqlBody,
+    position: { index: number; total: number },
+    verify: SqlBody | undefined,
+    down: MigrationBody<Ctx> | undefined,
+  ): StepResult | FailedStep {
+    const { direction } = this;
+    const starting = direction === 'up' ? 'migrating' : 'reverting';
+    const finished = direction === 'up' ? 'migrated' : 'reverted';
+    const eventOf = (): StepEvent => ({ version: step.version, name: step.name, direction, ...position, ...statementCount(body) });
+    if (this.events.has(starting)) this.events.emit(starting, eventOf());
+    const started = clock();
+    const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>, down) : (step as LedgerEntry);
+    let statementsApplied = 0;
+    try {
+      sync.begin();
+      try {
+        statementsApplied = runSqlBodySync(this.runner, sync, step, body, direction);
+        if (verify) runSqlVerifySync(this.runner, sync, step, verify);
+        this.commitStepSync(sync, step, entry, statementsApplied, elapsedSince(started));
+        sync.commit();
+      } catch (error) {
+        sync.rollback();
+        throw error;
+      }
+    } catch (caught) {
+      return new FailedStep(caught, entry, statementsApplied, elapsedSince(started), eventOf);
+    }
+    const durationMs = elapsedSince(started);
+    if (this.events.has(finished)) this.events.emit(finished, { ...eventOf(), durationMs });
+    return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+  }
+
+  /** After a step failed (and what it could undo was undone): its record, its `failed` event, the error the run throws. */
+  private async stepFailed(failure: FailedStep, step: Identity, atomic: boolean, done: readonly StepResult[]): Promise<StrataError> {
+    const { caught, entry, statementsApplied, durationMs, eventOf } = failure;
+    const { direction } = this;
+    const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
+    if (atomic && direction === 'up') await this.recordAborted(entry, caught, durationMs);
+    const error = stepError(caught, step, direction, atomic, statementsApplied, [...done, failedResult]);
+    this.events.emit('failed', { ...eventOf(), error, durationMs });
+    return error;
   }
 
   private async applyStep(
@@ -228,8 +313,6 @@ export class MigrationRun<Ctx> {
       }
     } catch (caught) {
       const durationMs = elapsedSince(started);
-      const failedResult: StepResult = { version: step.version, name: step.name, direction, status: 'failed', durationMs };
-      if (atomic && direction === 'up') await this.recordAborted(entry, caught, durationMs);
       if (!atomic) {
         // A file's own BEGIN may still be open: end it first, or the failure record would be
         // written inside it and vanish with it. What it held is gone, so it does not count.
@@ -240,9 +323,7 @@ export class MigrationRun<Ctx> {
           .writeLedger({ ...entry, status: 'failed', operation: direction, statementsApplied, error: messageOf(caught), durationMs })
           .catch(() => undefined);
       }
-      const error = stepError(caught, step, direction, atomic, statementsApplied, [...done, failedResult]);
-      this.events.emit('failed', { ...eventOf(), error, durationMs });
-      throw error;
+      throw await this.stepFailed(new FailedStep(caught, entry, statementsApplied, durationMs, eventOf), step, atomic, done);
     }
     const durationMs = elapsedSince(started);
     if (this.events.has(finished)) this.events.emit(finished, { ...eventOf(), durationMs });
@@ -259,6 +340,23 @@ export class MigrationRun<Ctx> {
   private ledgerEntry(migration: Migration<Ctx>, down: MigrationBody<Ctx> | undefined): LedgerEntry {
     return appliedEntry(migration, down, this.now ? this.now().toISOString() : isoNow());
   }
+}
+
+/** A step that failed: what stepFailed needs to record it and say why. */
+class FailedStep {
+  constructor(
+    readonly caught: unknown,
+    readonly entry: LedgerEntry,
+    readonly statementsApplied: number,
+    readonly durationMs: number,
+    readonly eventOf: () => StepEvent,
+  ) {}
+}
+
+/** A step's bodies when they are SQL in the step's transaction, which a target's synchronous operations can run (a code body awaits its own calls). */
+function sqlBodies<Ctx>(body: MigrationBody<Ctx>, verify: MigrationBody<Ctx> | undefined): { body: SqlBody; verify: SqlBody | undefined } | undefined {
+  if (body.kind !== 'sql' || !body.transaction || verify?.kind === 'code') return undefined;
+  return { body, verify };
 }
 
 /**

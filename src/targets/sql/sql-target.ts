@@ -3,6 +3,7 @@
  * over a SqlDriver. One implementation; dialects differ only inside their drivers and the SQL
  * their Dialect builds.
  */
+import type { SyncSteps } from '../../engine/sync-steps.js';
 import type { LedgerUpgrade, OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
 import { createStampMemo } from '../../schema/stamp-memo.js';
 import { ErrorCode, StrataError } from '../../model/errors.js';
@@ -12,6 +13,7 @@ import { fingerprintOf } from '../../schema/fingerprint.js';
 import { parseStoredDown } from '../../sources/sql/stored-down.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
+import { syncStatementsOf } from './sync-statements.js';
 import {
   DEFAULT_LEDGER_TABLE,
   LEDGER_V1_COLUMNS,
@@ -277,35 +279,31 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   }
 
   async writeLedger(entry: LedgerEntry): Promise<void> {
-    await this.driver.run(this.sql.upsert, [
-      entry.version,
-      entry.name,
-      entry.checksum,
-      entry.appliedAt,
-      entry.durationMs,
-      entry.status,
-      entry.operation,
-      entry.statementsApplied,
-      entry.error,
-      entry.adoptedFrom ?? null,
-      entry.schemaFingerprint ?? null,
-      entry.downSql ?? null,
-      entry.schemaStamp ?? null,
-    ]);
+    await this.driver.run(this.sql.upsert, upsertParams(entry));
   }
 
   async insertApplied(entry: LedgerEntry): Promise<void> {
-    await this.driver.run(this.sql.insertApplied, [
-      entry.version,
-      entry.name,
-      entry.checksum,
-      entry.appliedAt,
-      entry.durationMs,
-      entry.statementsApplied,
-      entry.schemaFingerprint ?? null,
-      entry.downSql ?? null,
-      entry.schemaStamp ?? null,
-    ]);
+    await this.driver.run(this.sql.insertApplied, insertAppliedParams(entry));
+  }
+
+  /**
+   * The engine's synchronous step operations (engine/sync-steps.ts), when the driver runs its
+   * statements synchronously: the same SQL as begin/execute/insertApplied/writeLedger/
+   * deleteLedger/commit/rollback here, on the same connection.
+   */
+  syncSteps(): SyncSteps | undefined {
+    const statements = syncStatementsOf(this.driver);
+    if (!statements) return undefined;
+    const { sql } = this;
+    return {
+      begin: () => statements.begin(),
+      execute: (text) => statements.exec(text),
+      insertApplied: (entry) => statements.run(sql.insertApplied, insertAppliedParams(entry)),
+      writeLedger: (entry) => statements.run(sql.upsert, upsertParams(entry)),
+      deleteLedger: (version) => statements.run(sql.delete, [version]),
+      commit: () => statements.commit(),
+      rollback: () => statements.rollbackIfOpen(),
+    };
   }
 
   parseStoredDown(sql: string, origin: string): SqlBody {
@@ -405,4 +403,38 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       );
     }
   }
+}
+
+/** The parameters of LedgerSql.upsert, in its column order. */
+function upsertParams(entry: LedgerEntry): unknown[] {
+  return [
+    entry.version,
+    entry.name,
+    entry.checksum,
+    entry.appliedAt,
+    entry.durationMs,
+    entry.status,
+    entry.operation,
+    entry.statementsApplied,
+    entry.error,
+    entry.adoptedFrom ?? null,
+    entry.schemaFingerprint ?? null,
+    entry.downSql ?? null,
+    entry.schemaStamp ?? null,
+  ];
+}
+
+/** The parameters of LedgerSql.insertApplied, in its column order. */
+function insertAppliedParams(entry: LedgerEntry): unknown[] {
+  return [
+    entry.version,
+    entry.name,
+    entry.checksum,
+    entry.appliedAt,
+    entry.durationMs,
+    entry.statementsApplied,
+    entry.schemaFingerprint ?? null,
+    entry.downSql ?? null,
+    entry.schemaStamp ?? null,
+  ];
 }

@@ -16,6 +16,7 @@ import { databaseBusy } from '../../../fs/database-busy.js';
 import { ioFailureCode } from '../../../fs/io-failure.js';
 import { acquireFileLock } from './sqlite-lock.js';
 import { sqliteSql } from './sqlite-sql.js';
+import type { SyncStatements } from '../sync-statements.js';
 
 export interface SqlitePragmas {
   journalMode?: 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
@@ -47,6 +48,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   readonly path: string;
   private readonly pragmas: Required<SqlitePragmas>;
   private readonly statements = new Map<string, Statement>();
+  private sync: SyncStatements | undefined;
 
   constructor(database: string | BetterSqlite3Database, options: SqliteDriverOptions = {}) {
     this.pragmas = { ...DEFAULT_SQLITE_PRAGMAS, ...options.pragmas };
@@ -147,6 +149,10 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async exec(sql: string): Promise<void> {
+    this.execNow(sql);
+  }
+
+  private execNow(sql: string): void {
     try {
       this.connection.exec(sql);
     } catch (error) {
@@ -163,8 +169,12 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    return { changes: this.runNow(sql, params) };
+  }
+
+  private runNow(sql: string, params: readonly unknown[]): number {
     try {
-      return { changes: this.prepared(sql).run(...params).changes };
+      return this.prepared(sql).run(...params).changes;
     } catch (error) {
       throw this.busy(error) ?? error;
     }
@@ -186,19 +196,11 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async begin(): Promise<void> {
-    try {
-      this.prepared(sqliteSql.beginWrite).run();
-    } catch (error) {
-      throw this.busy(error) ?? error;
-    }
+    this.runNow(sqliteSql.beginWrite, []);
   }
 
   async commit(): Promise<void> {
-    try {
-      this.prepared('COMMIT').run();
-    } catch (error) {
-      throw this.busy(error) ?? error;
-    }
+    this.runNow('COMMIT', []);
   }
 
   async rollback(): Promise<void> {
@@ -206,9 +208,40 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async rollbackIfOpen(): Promise<boolean> {
+    return this.rollbackIfOpenNow();
+  }
+
+  private rollbackIfOpenNow(): boolean {
     if (!this.connection.inTransaction) return false;
     this.connection.exec('ROLLBACK');
     return true;
+  }
+
+  /**
+   * begin, exec, run, commit and rollbackIfOpen without a promise each, for the engine's
+   * synchronous steps (engine/sync-steps.ts): the same statements and errors. Undefined when
+   * `seenAs` (what the caller holds: this driver, or a wrapper of it) does not run its statements
+   * through this class's own methods: a wrapper that intercepts them (the tracer, a subclass)
+   * must see every statement, so its caller keeps awaiting them.
+   */
+  syncStatements(seenAs: SqlDriver): SyncStatements | undefined {
+    const own = SqliteDriver.prototype;
+    const untouched =
+      seenAs.exec === own.exec &&
+      seenAs.run === own.run &&
+      seenAs.begin === own.begin &&
+      seenAs.commit === own.commit &&
+      seenAs.rollback === own.rollback &&
+      seenAs.rollbackIfOpen === own.rollbackIfOpen;
+    if (!untouched) return undefined;
+    this.sync ??= {
+      begin: () => void this.runNow(sqliteSql.beginWrite, []),
+      exec: (sql) => this.execNow(sql),
+      run: (sql, params) => void this.runNow(sql, params),
+      commit: () => void this.runNow('COMMIT', []),
+      rollbackIfOpen: () => void this.rollbackIfOpenNow(),
+    };
+    return this.sync;
   }
 
   async lock(timeoutMs: number, onWaiting: () => void): Promise<Release> {
