@@ -1,11 +1,12 @@
 /** A FolderView over the file system: each file read at most once per view (one read of the folder). */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { readRegularFile } from '../../fs/read-regular-file.js';
 import { join, relative } from 'node:path';
 import { normaliseSource } from '../checksum.js';
 import type { FolderView } from './format.js';
 
-export function folderView(dir: string, entries: readonly string[], displayRoot: string): FolderView {
+/** `listing`: the folder's entries with their types, when the caller listed it so already (no second listing). */
+export function folderView(dir: string, entries: readonly string[], displayRoot: string, listing?: readonly Dirent[]): FolderView {
   const bytes = new Map<string, Buffer>();
   const texts = new Map<string, string>();
   const absolute = (path: string) => join(dir, path);
@@ -19,7 +20,7 @@ export function folderView(dir: string, entries: readonly string[], displayRoot:
   let topFolders: Set<string> | undefined;
   const isTopFolder = (name: string) => {
     topFolders ??= new Set(
-      readdirSync(dir, { withFileTypes: true })
+      (listing ?? readdirSync(dir, { withFileTypes: true }))
         .filter((entry) => entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(dir, entry.name))))
         .map((entry) => entry.name),
     );

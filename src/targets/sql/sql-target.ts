@@ -33,24 +33,37 @@ export function dialectOfContext(ctx: SqlContext<any>): Dialect | undefined {
   return contextDialects.get(ctx);
 }
 
-interface LedgerRow {
-  version: string;
-  name: string;
-  checksum: string;
-  applied_at: string;
-  duration_ms: number;
-  status: LedgerEntry['status'];
-  operation: LedgerEntry['operation'];
-  statements_applied: number;
-  error: string | null;
-  /** Layout 2 only. */
-  adopted_from?: string | null;
-  schema_fingerprint?: string | null;
-  down_sql?: string | null;
-  schema_stamp?: string | null;
-}
+/** The ledger's columns in the order its SELECTs name them (layout 1's, then those layout 2 added). */
+const LEDGER_COLUMNS = [...LEDGER_V1_COLUMNS, ...LEDGER_V2_COLUMNS];
+const column = Object.fromEntries(LEDGER_COLUMNS.map((name, k) => [name, k])) as Record<(typeof LEDGER_COLUMNS)[number], number>;
 
 const OPERATIONS: ReadonlySet<string> = new Set<LedgerOperation>(['up', 'down', 'baseline', 'adopt']);
+
+/** A ledger row, read by position (`LEDGER_COLUMNS`); `v2`: the row has layout 2's columns. */
+function ledgerEntryOf(values: readonly unknown[], v2: boolean): LedgerEntry {
+  const status = values[column.status] as LedgerEntry['status'];
+  const operation = values[column.operation] as LedgerEntry['operation'];
+  // Written only by Strata; a hand-edited status is reported, not trusted.
+  const known = status === 'applied' || status === 'running' || status === 'failed' || status === 'aborted';
+  const entry: LedgerEntry = {
+    version: String(values[column.version]),
+    name: values[column.name] as string,
+    checksum: values[column.checksum] as string,
+    appliedAt: values[column.applied_at] as string,
+    durationMs: Number(values[column.duration_ms]),
+    status: known ? status : 'failed',
+    operation: OPERATIONS.has(operation) ? operation : 'up',
+    statementsApplied: Number(values[column.statements_applied]),
+    error: known ? (values[column.error] as string | null) : `the ledger row has an unknown status ${JSON.stringify(status)}`,
+  };
+  if (v2) {
+    entry.adoptedFrom = (values[column.adopted_from] as string | null | undefined) ?? null;
+    entry.schemaFingerprint = (values[column.schema_fingerprint] as string | null | undefined) ?? null;
+    entry.downSql = (values[column.down_sql] as string | null | undefined) ?? null;
+    entry.schemaStamp = (values[column.schema_stamp] as string | null | undefined) ?? null;
+  }
+  return entry;
+}
 
 /** What the meta table says about the ledger's layout. */
 interface LedgerLayout {
@@ -250,30 +263,12 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     if (stamp !== undefined && this.ledgerCache?.stamp === stamp) return this.ledgerCache.entries;
     const layout = await this.readLayout(false);
     this.refuseNewer(layout);
-    const rows = await this.driver.query<LedgerRow>(layout.version >= 2 ? this.sql.select : this.sql.selectV1);
-    const entries = rows.map((row): LedgerEntry => {
-      // Written only by Strata; a hand-edited status is reported, not trusted.
-      const known = row.status === 'applied' || row.status === 'running' || row.status === 'failed' || row.status === 'aborted';
-      return {
-        version: String(row.version),
-        name: row.name,
-        checksum: row.checksum,
-        appliedAt: row.applied_at,
-        durationMs: Number(row.duration_ms),
-        status: known ? row.status : 'failed',
-        operation: OPERATIONS.has(row.operation) ? row.operation : 'up',
-        statementsApplied: Number(row.statements_applied),
-        error: known ? row.error : `the ledger row has an unknown status ${JSON.stringify(row.status)}`,
-        ...(layout.version >= 2
-          ? {
-              adoptedFrom: row.adopted_from ?? null,
-              schemaFingerprint: row.schema_fingerprint ?? null,
-              downSql: row.down_sql ?? null,
-              schemaStamp: row.schema_stamp ?? null,
-            }
-          : {}),
-      };
-    });
+    const v2 = layout.version >= 2;
+    const sql = v2 ? this.sql.select : this.sql.selectV1;
+    const rows = this.driver.queryRows
+      ? await this.driver.queryRows(sql)
+      : (await this.driver.query<Record<string, unknown>>(sql)).map((row) => (v2 ? LEDGER_COLUMNS : LEDGER_V1_COLUMNS).map((column) => row[column]));
+    const entries = rows.map((values) => ledgerEntryOf(values, v2));
     this.ledgerCache = stamp === undefined ? undefined : { stamp, entries };
     return entries;
   }

@@ -49,6 +49,8 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   private readonly pragmas: Required<SqlitePragmas>;
   private readonly statements = new Map<string, Statement>();
   private sync: SyncStatements | undefined;
+  /** The same SQL prepared again in raw mode (rows as arrays): a statement's mode is its own, so `query`'s stay objects. */
+  private readonly rawStatements = new Map<string, Statement>();
 
   constructor(database: string | BetterSqlite3Database, options: SqliteDriverOptions = {}) {
     this.pragmas = { ...DEFAULT_SQLITE_PRAGMAS, ...options.pragmas };
@@ -168,6 +170,19 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     }
   }
 
+  async queryRows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      let statement = this.rawStatements.get(sql);
+      if (!statement) {
+        statement = this.connection.prepare(sql).raw(true);
+        this.rawStatements.set(sql, statement);
+      }
+      return statement.all(...params) as unknown[][];
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
+  }
+
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
     return { changes: this.runNow(sql, params) };
   }
@@ -277,6 +292,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
 
   async close(): Promise<void> {
     this.statements.clear();
+    this.rawStatements.clear();
     if (this.db && this.owned) this.db.close();
     if (this.owned) this.db = undefined;
   }
