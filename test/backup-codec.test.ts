@@ -2,18 +2,23 @@
  * Backup codecs and the one-pass plain copy: zstd only where this Node has it (detected at run
  * time, a typed error elsewhere), a changed byte in one block of a multi-block backup still
  * caught, a plain restore that copies and hashes in one pass still refusing changed bytes, and a
- * create killed while its copy process runs leaving nothing that lists or stays behind.
+ * create killed while its copy process runs leaving nothing that lists or stays behind, and the
+ * stored file synced along the way still whole and private.
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { BackupManager, SqliteBackupProvider } from '../src/index.js';
 import { zstdAvailable } from '../src/backup/compression.js';
 import { GrowingFileReader } from '../src/backup/growing-file.js';
+import { syncedFileSink } from '../src/backup/synced-file-sink.js';
 import { CLI, dump, rejectsWith, sha256, tempDir } from './helpers.js';
 
 /** A WAL database of about `mb` MB of incompressible and compressible rows. */
@@ -238,5 +243,32 @@ describe('reading a snapshot while it is copied', () => {
     const failed = new Promise<Error>((resolve) => short.on('error', resolve));
     short.finish(4 * 1024 * 1024);
     assert.match((await failed).message, /has 3145728 bytes, but 4194304 were reported written/);
+  });
+});
+
+describe('writing the stored file', () => {
+  test('synced along the way and at the end: every byte in order, mode 0600, never over an existing file; abandoned, it is gone', async () => {
+    const dir = tempDir('strata-sink-');
+    const path = join(dir, 'stored');
+    const chunks = Array.from({ length: 40 }, (_, i) => randomBytes(1000 + i * 37));
+    // A sync every 4 KB: many syncs run beside the writes, and the last one is waited for.
+    const sink = await syncedFileSink(path, true, 4096);
+    await pipeline(Readable.from(chunks), sink.stream);
+    await sink.finish();
+    assert.deepEqual(readFileSync(path), Buffer.concat(chunks));
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    await assert.rejects(syncedFileSink(path), /EEXIST/);
+
+    const abandoned = join(dir, 'abandoned');
+    const failing = await syncedFileSink(abandoned, true, 4096);
+    const broken = Readable.from(
+      (async function* () {
+        yield* chunks.slice(0, 10);
+        throw new Error('the encoder failed');
+      })(),
+    );
+    await assert.rejects(pipeline(broken, failing.stream), /the encoder failed/);
+    await failing.abandon();
+    assert.equal(existsSync(abandoned), false);
   });
 });

@@ -19,6 +19,7 @@ import { BACKUP_LIST } from './backup-manifest.js';
 import { keyCheck, keyCheckMatches, newSalt, type BackupKey } from './backup-key.js';
 import { blockCompressor, decompressor, type CompressionCodec } from './compression.js';
 import { parallelCompress } from './parallel-compress.js';
+import { syncedFileSink } from './synced-file-sink.js';
 import { copyFileHashedInWorker } from './worker-task.js';
 
 const MAGIC = Buffer.from('STRATAE1');
@@ -57,30 +58,6 @@ function tap(hash: Hash, onBytes?: (total: number) => void): Transform & { bytes
   return stream;
 }
 
-/** Writes to a new file (mode 0600) and, when `durable`, fsyncs it before reporting success. */
-async function syncedSink(path: string, durable = true) {
-  const handle = await open(path, 'wx', 0o600);
-  // The stream closes the descriptor when it ends (pipeline waits for that); fsync then goes
-  // through a second descriptor, which syncs the same file.
-  const stream = handle.createWriteStream();
-  return {
-    stream,
-    async finish() {
-      if (!durable) return;
-      const again = await open(path, 'r+');
-      try {
-        await again.sync();
-      } finally {
-        await again.close();
-      }
-    },
-    async abandon() {
-      stream.destroy();
-      await unlink(path).catch(() => undefined);
-    },
-  };
-}
-
 /**
  * Encodes the plain bytes, read from `plain` (a path, or a stream such as a snapshot still being
  * copied), into the new file `storedPath`, synced; hashes both layers on the way. On failure
@@ -98,7 +75,7 @@ export async function encodeBackup(plain: string | Readable, storedPath: string,
   }
   if (settings.key) stages.push(await encryptor(settings.key));
   stages.push(storedTap);
-  const sink = await syncedSink(storedPath);
+  const sink = await syncedFileSink(storedPath);
   try {
     const source = typeof plain === 'string' ? createReadStream(plain, { highWaterMark: READ_CHUNK }) : plain;
     await pipeline([source, ...stages, sink.stream] as never);
@@ -170,7 +147,7 @@ export async function decodeBackup(
   if (expected.compression) stages.push(decompressor(expected.compression, expected.id));
   const plainTap = tap(plainHash, onBytes);
   stages.push(plainTap);
-  const sink = await syncedSink(plainPath, durable);
+  const sink = await syncedFileSink(plainPath, durable);
   try {
     try {
       await pipeline([createReadStream(storedPath, { highWaterMark: READ_CHUNK }), ...stages, sink.stream] as never);

