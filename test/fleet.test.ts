@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EventChannel } from '../src/engine/events.js';
 import { discoverTargets, failureLimit, fleetStatus, runFleet, selectTargets, stageEnds, type FleetEvents, type FleetGroup } from '../src/fleet.js';
-import { FileStateStore } from '../src/fleet/file-state.js';
-import { createTaskPool, NOT_STARTED } from '../src/fleet/worker-pool.js';
 import { createStampMemo } from '../src/schema/stamp-memo.js';
 import { schemaFingerprint } from '../src/schema/read-schema.js';
 import { cli, ledger, parseJson, rejectsWith, tempDir, writeFiles } from './helpers.js';
@@ -287,48 +285,6 @@ describe('runFleet on SQLite files', () => {
     assert.equal(summary.succeeded, 6);
     for (const name of names(6)) assert.deepEqual(f.versions(name), ['1', '2']);
     assert.ok(existsSync(join(f.dir, 'tenants', 'backups')), 'each target backed up beside it');
-  });
-
-  test('worker threads: the targets queued behind a failure do not start until it is handled, and a halt takes them back unstarted', async () => {
-    // Both threads' targets fail (their folders do not exist), so whatever the timing the pool is
-    // paused with the two queued targets not started when cancelQueued() takes them back.
-    const f = fleet([]);
-    const pool = createTaskPool({ concurrency: 2, pauseOnFailure: true });
-    try {
-      assert.equal(pool.threads, 2);
-      const task = (db: string) => ({ kind: 'migrate' as const, target: { id: db, db, dir: join(f.dir, 'migrations') }, settings: { backup: false as const } });
-      const failing = [pool.run(task(join(f.dir, 'no', 'a.db'))), pool.run(task(join(f.dir, 'no', 'b.db')))];
-      const queued = [pool.run(task(f.path('c'))), pool.run(task(f.path('d')))];
-      for (const outcome of await Promise.all(failing)) assert.equal(outcome.error?.code, 'DB_OPEN_FAILED');
-      pool.cancelQueued();
-      for (const outcome of await Promise.all(queued)) assert.equal(outcome, NOT_STARTED);
-      assert.ok(!existsSync(f.path('c')) && !existsSync(f.path('d')), 'a queued target never started');
-    } finally {
-      await pool.close();
-    }
-  });
-
-  test('worker threads: the first failure halts the rollout; every target is finished as its own ledger says (none left running)', async () => {
-    const f = fleet(names(12), ['t01']);
-    const summary = await runFleet({ base: f.dir, groups: f.groups, concurrency: 2, settings: { backup: false } });
-    assert.equal(summary.threads, 2);
-    assert.equal(summary.failed, 1);
-    assert.equal(summary.pending, 0, 'no target left running or pending');
-    // Started: the two first on the threads and at most the two queued behind them.
-    assert.ok(summary.skipped >= 12 - 4, `skipped ${summary.skipped}`);
-    const store = new FileStateStore(summary.journal);
-    try {
-      for (const record of await store.records()) {
-        const name = record.id.replace(/^.*\/|\.db$/g, '');
-        if (record.state === 'skipped') {
-          assert.equal(record.error?.code, 'FLEET_HALTED');
-          assert.deepEqual(f.versions(name), [], `${name} skipped: nothing applied`);
-        } else if (record.state === 'succeeded') assert.deepEqual(f.versions(name), ['1', '2']);
-        else assert.equal(name, 't01');
-      }
-    } finally {
-      await store.close();
-    }
   });
 
   for (const threads of [false, true]) {

@@ -22,7 +22,7 @@ import { failureLimit, selectTargets, stageEnds } from './rollout-plan.js';
 import { runFingerprint } from './run-fingerprint.js';
 import { type Shard, targetsOfShard } from './shard.js';
 import type { FleetEngineSettings, TargetOutcome } from './target-task.js';
-import { createTaskPool, NOT_STARTED } from './worker-pool.js';
+import { createTaskPool } from './worker-pool.js';
 
 /** What a fleet command works on: its targets, where from, and how each is migrated. */
 export interface FleetScope {
@@ -159,13 +159,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
   const resumed = !dryRun && Boolean(options.resume);
   const store = options.state ?? new FileStateStore(dryRun ? ':memory:' : journalPath(stateDir, runId));
   const runner = thisRunner();
-  const pool = createTaskPool({ concurrency, threads: options.threads, pauseOnFailure: true });
-  // On worker threads each thread has its next target claimed and queued beside the one it runs,
-  // so it starts it the moment it is done instead of waiting for this thread (which, on a machine
-  // whose cores the workers keep busy, waits for a core) to journal, claim and send. Measured on 2
-  // cores: each worker was otherwise idle ~7% of the run. A failure pauses the queue until it is
-  // handled here, and a halt takes the queued targets back unstarted (skipped, as pending ones).
-  const window = concurrency + pool.threads;
+  const pool = createTaskPool({ concurrency, threads: options.threads });
   const failures: FleetFailure[] = [];
   const plans: { id: string; versions: readonly string[] }[] = [];
   let migrated = 0;
@@ -183,11 +177,6 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
 
     const handle = async (claim: FleetClaim): Promise<void> => {
       const outcome = await pool.run({ kind: 'migrate', target: claim.target, settings: options.settings ?? {}, dryRun });
-      if (outcome === NOT_STARTED) {
-        // Queued, never started: the rollout halted meanwhile (only a halt takes the queue back).
-        await claim.finish({ state: 'skipped', ...(halted ? { error: halted } : {}) });
-        return;
-      }
       await claim.finish({
         state: outcome.ok ? 'succeeded' : 'failed',
         fromVersion: outcome.fromVersion,
@@ -223,10 +212,6 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
               : `not started: ${failed} targets failed, the limit (--max-failures) is ${maxFailures}`,
         };
       }
-      if (!outcome.ok) {
-        if (halted) pool.cancelQueued();
-        else pool.resume();
-      }
     };
 
     for (const [index, end] of stages.entries()) {
@@ -234,7 +219,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
       let exhausted = false;
       let stageRecords: TargetRecord[] = [];
       while (true) {
-        while (!exhausted && !halted && !options.signal?.aborted && inFlight.size < window) {
+        while (!exhausted && !halted && !options.signal?.aborted && inFlight.size < concurrency) {
           const claim = await store.claim(runner, end);
           if (!claim) {
             exhausted = true;

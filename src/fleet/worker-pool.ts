@@ -17,12 +17,7 @@ import { runTargetTask, type TargetOutcome, type TargetTask } from './target-tas
 export interface TaskPool {
   /** Threads (0: tasks run on this thread). */
   readonly threads: number;
-  /** Resolves with the task's outcome, or with NOT_STARTED when cancelQueued() took it back before a thread started it. */
   run(task: TargetTask): Promise<TargetOutcome>;
-  /** For each failed outcome seen (pauseOnFailure): queued tasks start again once every failure was seen. */
-  resume(): void;
-  /** Every task queued and not yet started resolves with NOT_STARTED. */
-  cancelQueued(): void;
   close(): Promise<void>;
 }
 
@@ -30,27 +25,11 @@ export interface PoolOptions {
   concurrency: number;
   /** false: every task on this thread (an embedding app that wants no threads; tests). Default: threads when concurrency > 1. */
   threads?: boolean;
-  /**
-   * A failed outcome pauses the pool: no queued task starts until resume() was called once for
-   * each failed outcome (or cancelQueued() took the queue back).
-   * A caller that queues tasks ahead of the threads (fleet-runner) decides, after a failure,
-   * whether those may still start (the first failure halts a rollout: they must not).
-   */
-  pauseOnFailure?: boolean;
 }
-
-/** The outcome of a task taken back from the queue before it started (compare by identity). */
-export const NOT_STARTED: TargetOutcome = Object.freeze({
-  ok: false,
-  applied: 0,
-  pending: 0,
-  durationMs: 0,
-  error: { code: 'NOT_STARTED', message: 'taken back from the queue before it started' },
-});
 
 export function createTaskPool(options: PoolOptions): TaskPool {
   const script = options.threads === false || options.concurrency < 2 ? undefined : workerScript();
-  return script ? new ThreadPool(script, options.concurrency, options.pauseOnFailure === true) : inThread();
+  return script ? new ThreadPool(script, options.concurrency) : inThread();
 }
 
 function inThread(): TaskPool {
@@ -63,9 +42,6 @@ function inThread(): TaskPool {
       await new Promise((resolve) => setImmediate(resolve));
       return runTargetTask(task);
     },
-    // Nothing is ever queued here: each task starts when run() is called.
-    resume: () => undefined,
-    cancelQueued: () => undefined,
     close: async () => undefined,
   };
 }
@@ -80,13 +56,10 @@ class ThreadPool implements TaskPool {
   private readonly busy = new Map<Worker, Waiting>();
   private readonly queue: Waiting[] = [];
   private size = 0;
-  /** Failed outcomes handed out and not yet followed by resume() (pauseOnFailure): while any, no queued task starts. */
-  private failuresUnseen = 0;
 
   constructor(
     private readonly script: URL,
     readonly threads: number,
-    private readonly pauseOnFailure: boolean,
   ) {}
 
   run(task: TargetTask): Promise<TargetOutcome> {
@@ -96,24 +69,8 @@ class ThreadPool implements TaskPool {
     });
   }
 
-  resume(): void {
-    if (this.failuresUnseen > 0) this.failuresUnseen -= 1;
-    this.next();
-  }
-
-  cancelQueued(): void {
-    for (const job of this.queue.splice(0)) job.resolve(NOT_STARTED);
-  }
-
-  /** Hands `outcome` to its caller, then starts the next queued task (unless a failure paused the pool). */
-  private settle(job: Waiting | undefined, outcome: TargetOutcome): void {
-    if (job && !outcome.ok && this.pauseOnFailure) this.failuresUnseen += 1;
-    job?.resolve(outcome);
-    this.next();
-  }
-
   private next(): void {
-    while (this.queue.length && this.failuresUnseen === 0) {
+    while (this.queue.length) {
       const worker = this.idle.pop() ?? (this.size < this.threads ? this.start() : undefined);
       if (!worker) return;
       const job = this.queue.shift()!;
@@ -129,7 +86,8 @@ class ThreadPool implements TaskPool {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
       this.idle.push(worker);
-      this.settle(job, message.outcome);
+      job?.resolve(message.outcome);
+      this.next();
     });
     // A thread that dies (out of memory, a native crash) fails its target only; a new one takes its place.
     const lost = (reason: string) => {
@@ -138,13 +96,14 @@ class ThreadPool implements TaskPool {
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
       this.size -= 1;
-      this.settle(job, {
+      job?.resolve({
         ok: false,
         applied: 0,
         pending: 0,
         durationMs: 0,
         error: { code: 'INTERNAL', message: `the worker thread migrating it stopped: ${reason}` },
       });
+      this.next();
     };
     worker.on('error', (error) => lost(error.message));
     worker.on('exit', (code) => {
@@ -154,7 +113,6 @@ class ThreadPool implements TaskPool {
   }
 
   async close(): Promise<void> {
-    this.cancelQueued();
     const all = [...this.idle, ...this.busy.keys()];
     this.idle.length = 0;
     this.busy.clear();
