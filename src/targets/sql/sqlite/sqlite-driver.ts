@@ -238,6 +238,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
    * `seenAs` (what the caller holds: this driver, or a wrapper of it) does not run its statements
    * through this class's own methods: a wrapper that intercepts them (the tracer, a subclass)
    * must see every statement, so its caller keeps awaiting them.
+   * @internal the engine's, not part of the driver's public contract
    */
   syncStatements(seenAs: SqlDriver): SyncStatements | undefined {
     const own = SqliteDriver.prototype;
