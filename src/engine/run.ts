@@ -207,10 +207,7 @@ export class MigrationRun<Ctx> {
     down: MigrationBody<Ctx> | undefined,
   ): StepResult | FailedStep {
     const { direction } = this;
-    const starting = direction === 'up' ? 'migrating' : 'reverting';
-    const finished = direction === 'up' ? 'migrated' : 'reverted';
-    const eventOf = (): StepEvent => ({ version: step.version, name: step.name, direction, ...position, ...statementCount(body) });
-    if (this.events.has(starting)) this.events.emit(starting, eventOf());
+    const { finished, eventOf } = this.announceStep(step, body, position);
     const started = clock();
     const entry = direction === 'up' ? this.ledgerEntry(step as Migration<Ctx>, down) : (step as LedgerEntry);
     let statementsApplied = 0;
@@ -231,6 +228,23 @@ export class MigrationRun<Ctx> {
     const durationMs = elapsedSince(started);
     if (this.events.has(finished)) this.events.emit(finished, { ...eventOf(), durationMs });
     return { version: step.version, name: step.name, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs };
+  }
+
+  /**
+   * Emits a step's `migrating`/`reverting` event and returns what its end needs: the finishing
+   * event's name and the event's payload, made only for listeners (a run of 1,000 steps with none
+   * made 3,000 objects for nobody); a failure always makes it.
+   */
+  private announceStep(
+    step: Identity,
+    body: MigrationBody<Ctx>,
+    position: { index: number; total: number },
+  ): { finished: 'migrated' | 'reverted'; eventOf: () => StepEvent } {
+    const { direction } = this;
+    const eventOf = (): StepEvent => ({ version: step.version, name: step.name, direction, ...position, ...statementCount(body) });
+    const starting = direction === 'up' ? 'migrating' : 'reverting';
+    if (this.events.has(starting)) this.events.emit(starting, eventOf());
+    return { finished: direction === 'up' ? 'migrated' : 'reverted', eventOf };
   }
 
   /** After a step failed (and what it could undo was undone): its record, its `failed` event, the error the run throws. */
@@ -254,11 +268,7 @@ export class MigrationRun<Ctx> {
     down?: MigrationBody<Ctx>,
   ): Promise<StepResult> {
     const { direction } = this;
-    const starting = direction === 'up' ? 'migrating' : 'reverting';
-    const finished = direction === 'up' ? 'migrated' : 'reverted';
-    // Made only for listeners (a run of 1,000 steps with none made 3,000 objects for nobody); a failure always makes it.
-    const eventOf = (): StepEvent => ({ version: step.version, name: step.name, direction, ...position, ...statementCount(body) });
-    if (this.events.has(starting)) this.events.emit(starting, eventOf());
+    const { finished, eventOf } = this.announceStep(step, body, position);
     const started = clock();
     // A resumed step continues outside a transaction, as it began.
     const atomic = body.transaction && this.target.transactionalSteps && alreadyDone === 0;
