@@ -23,7 +23,6 @@ import { runFingerprint } from './run-fingerprint.js';
 import { type Shard, targetsOfShard } from './shard.js';
 import type { FleetEngineSettings, TargetOutcome } from './target-task.js';
 import { createTaskPool } from './worker-pool.js';
-import { withoutYoungGrowth } from './young-space.js';
 
 /** What a fleet command works on: its targets, where from, and how each is migrated. */
 export interface FleetScope {
@@ -150,7 +149,7 @@ export async function scopeTargets(scope: FleetScope): Promise<FleetTarget[]> {
 export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> {
   const started = performance.now();
   const events = options.events ?? new EventChannel<FleetEvents>();
-  const targets = await withoutYoungGrowth(() => scopeTargets(options));
+  const targets = await scopeTargets(options);
   const concurrency = checkConcurrency(options.concurrency);
   const stages = stageEnds(targets.length, options);
   const maxFailures = failureLimit(targets.length, options);
@@ -167,10 +166,10 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
   let recovered = 0;
   let halted: { code: string; message: string } | undefined;
   try {
-    await withoutYoungGrowth(() => store.open({ runId, fingerprint: runFingerprint(targets), command: 'migrate' }, targets));
+    await store.open({ runId, fingerprint: runFingerprint(targets), command: 'migrate' }, targets);
     // Read in a function of its own: every target's record, dropped once counted (held in this
     // scope, the closures below kept them for the whole run: ~0.5 KB a target).
-    const { resumedPast, toRun, failedBefore } = await withoutYoungGrowth(() => startingPoint(store, failures));
+    const { resumedPast, toRun, failedBefore } = await startingPoint(store, failures);
     let failed = failedBefore;
     events.emit('fleet:start', { runId, journal: store.description, total: targets.length, toRun, stages, concurrency, resumed, dryRun });
     let done = 0;
