@@ -61,8 +61,11 @@ export interface LedgerSql {
 
 export const LEDGER_V1_COLUMNS = ['version', 'name', 'checksum', 'applied_at', 'duration_ms', 'status', 'operation', 'statements_applied', 'error'] as const;
 export const LEDGER_V2_COLUMNS = ['adopted_from', 'schema_fingerprint', 'down_sql', 'schema_stamp'] as const;
-const COLUMNS = [...LEDGER_V1_COLUMNS, ...LEDGER_V2_COLUMNS] as const;
-const INSERT_COLUMNS = [
+/** Every ledger column, in the order the SELECT and the upsert name them (their parameters follow it). */
+export const LEDGER_COLUMNS = [...LEDGER_V1_COLUMNS, ...LEDGER_V2_COLUMNS] as const;
+export type LedgerColumn = (typeof LEDGER_COLUMNS)[number];
+/** The columns of `insertApplied`, in its parameters' order. */
+export const LEDGER_INSERT_COLUMNS = [
   'version',
   'name',
   'checksum',
@@ -161,10 +164,10 @@ function buildLedgerSql(dialect: Dialect | SqlFamily, table: string): LedgerSql 
   const params = (count: number) => `(${Array.from({ length: count }, (_, k) => sql.param(k + 1)).join(', ')})`;
   return {
     create,
-    select: `SELECT ${COLUMNS.join(', ')} FROM ${name}`,
+    select: `SELECT ${LEDGER_COLUMNS.join(', ')} FROM ${name}`,
     selectV1: `SELECT ${LEDGER_V1_COLUMNS.join(', ')} FROM ${name}`,
-    upsert: sql.upsert(name, COLUMNS, params(COLUMNS.length), ['version']),
-    insertApplied: `INSERT INTO ${name} (${INSERT_COLUMNS.join(', ')}) VALUES ${params(INSERT_COLUMNS.length)}`,
+    upsert: sql.upsert(name, LEDGER_COLUMNS, params(LEDGER_COLUMNS.length), ['version']),
+    insertApplied: `INSERT INTO ${name} (${LEDGER_INSERT_COLUMNS.join(', ')}) VALUES ${params(LEDGER_INSERT_COLUMNS.length)}`,
     delete: `DELETE FROM ${name} WHERE version = ${sql.param(1)}`,
     addColumns: LEDGER_V2_COLUMNS.map((column) => ({ column, sql: `ALTER TABLE ${name} ADD COLUMN ${column} ${v2Types[column]}` })),
     probeColumns: (columns) => `SELECT ${columns.join(', ')} FROM ${name} WHERE 1 = 0`,

@@ -16,9 +16,12 @@ import type { SqlContext, SqlDriver } from './driver.js';
 import { syncStatementsOf } from './sync-statements.js';
 import {
   DEFAULT_LEDGER_TABLE,
+  LEDGER_COLUMNS,
+  LEDGER_INSERT_COLUMNS,
   LEDGER_V1_COLUMNS,
   LEDGER_V2_COLUMNS,
   LEDGER_VERSION,
+  type LedgerColumn,
   ledgerSql,
   META_LEDGER_VERSION,
   META_READER,
@@ -33,9 +36,8 @@ export function dialectOfContext(ctx: SqlContext<any>): Dialect | undefined {
   return contextDialects.get(ctx);
 }
 
-/** The ledger's columns in the order its SELECTs name them (layout 1's, then those layout 2 added). */
-const LEDGER_COLUMNS = [...LEDGER_V1_COLUMNS, ...LEDGER_V2_COLUMNS];
-const column = Object.fromEntries(LEDGER_COLUMNS.map((name, k) => [name, k])) as Record<(typeof LEDGER_COLUMNS)[number], number>;
+/** Each ledger column's position in a row its SELECTs return (layout 1's columns, then those layout 2 added). */
+const column = Object.fromEntries(LEDGER_COLUMNS.map((name, k) => [name, k])) as Record<LedgerColumn, number>;
 
 const OPERATIONS: ReadonlySet<string> = new Set<LedgerOperation>(['up', 'down', 'baseline', 'adopt']);
 
@@ -400,36 +402,33 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   }
 }
 
-/** The parameters of LedgerSql.upsert, in its column order. */
-function upsertParams(entry: LedgerEntry): unknown[] {
-  return [
-    entry.version,
-    entry.name,
-    entry.checksum,
-    entry.appliedAt,
-    entry.durationMs,
-    entry.status,
-    entry.operation,
-    entry.statementsApplied,
-    entry.error,
-    entry.adoptedFrom ?? null,
-    entry.schemaFingerprint ?? null,
-    entry.downSql ?? null,
-    entry.schemaStamp ?? null,
-  ];
+/** What an entry holds for each ledger column: the parameters of a statement are its columns' values, in its order. */
+const LEDGER_VALUES: Record<LedgerColumn, (entry: LedgerEntry) => unknown> = {
+  version: (entry) => entry.version,
+  name: (entry) => entry.name,
+  checksum: (entry) => entry.checksum,
+  applied_at: (entry) => entry.appliedAt,
+  duration_ms: (entry) => entry.durationMs,
+  status: (entry) => entry.status,
+  operation: (entry) => entry.operation,
+  statements_applied: (entry) => entry.statementsApplied,
+  error: (entry) => entry.error,
+  adopted_from: (entry) => entry.adoptedFrom ?? null,
+  schema_fingerprint: (entry) => entry.schemaFingerprint ?? null,
+  down_sql: (entry) => entry.downSql ?? null,
+  schema_stamp: (entry) => entry.schemaStamp ?? null,
+};
+
+function ledgerParams(columns: readonly LedgerColumn[], entry: LedgerEntry): unknown[] {
+  return columns.map((name) => LEDGER_VALUES[name](entry));
 }
 
-/** The parameters of LedgerSql.insertApplied, in its column order. */
+/** The parameters of LedgerSql.upsert. */
+function upsertParams(entry: LedgerEntry): unknown[] {
+  return ledgerParams(LEDGER_COLUMNS, entry);
+}
+
+/** The parameters of LedgerSql.insertApplied. */
 function insertAppliedParams(entry: LedgerEntry): unknown[] {
-  return [
-    entry.version,
-    entry.name,
-    entry.checksum,
-    entry.appliedAt,
-    entry.durationMs,
-    entry.statementsApplied,
-    entry.schemaFingerprint ?? null,
-    entry.downSql ?? null,
-    entry.schemaStamp ?? null,
-  ];
+  return ledgerParams(LEDGER_INSERT_COLUMNS, entry);
 }
