@@ -37,12 +37,6 @@ import { ledgerSql } from '../src/targets/sql/ledger-sql.js';
 import { commitLabel } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const CHILD = join(ROOT, 'bench', 'fleet-child.mjs');
-const RSS = join(ROOT, 'bench', 'report-rss.mjs');
-const WORK = join(ROOT, 'bench', '.work', 'fleet');
-const POSTGRES = process.env.STRATA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
 const { values } = parseArgs({
   options: {
     n: { type: 'string' },
@@ -53,8 +47,18 @@ const { values } = parseArgs({
     'backups-n': { type: 'string' },
     'pg-schemas': { type: 'string' },
     'sqlite-only': { type: 'boolean' },
+    'rss-only': { type: 'boolean' },
+    build: { type: 'string' },
   },
 });
+/** The build measured: this checkout's, or another's (`--build /work/base`: a baseline in the same sitting, on the same prepared fleet). */
+const BUILD = resolve(values.build ?? ROOT);
+const CLI = join(BUILD, 'dist', 'cli', 'main.js');
+const CHILD = join(ROOT, 'bench', 'fleet-child.mjs');
+const RSS = join(ROOT, 'bench', 'report-rss.mjs');
+const WORK = join(ROOT, 'bench', '.work', 'fleet');
+const POSTGRES = process.env.STRATA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 const N = Number(values.n ?? process.env.FLEET_N ?? 10_000);
 const RSS_N = Math.min(N, Number(values['rss-n'] ?? 1000));
 const SHELL_SAMPLE = Math.min(N, Number(values['shell-sample'] ?? 200));
@@ -62,7 +66,9 @@ const CONCURRENCY = (values.concurrency ?? '1,2,4').split(',').map(Number);
 const BACKUPS = values['no-backups-on'] ? [false] : [false, true];
 /** Backups on write a verified copy of every tenant: on a busy machine, a smaller fleet keeps the run short. */
 const BACKUPS_N = Math.min(N, Number(values['backups-n'] ?? N));
-const PG_SCHEMAS = values['sqlite-only'] ? 0 : Number(values['pg-schemas'] ?? 1000);
+/** Only the memory scenario: fleet migrate at N and at --rss-n (no limit, no shell loop, no PostgreSQL). */
+const RSS_ONLY = values['rss-only'] === true;
+const PG_SCHEMAS = values['sqlite-only'] || RSS_ONLY ? 0 : Number(values['pg-schemas'] ?? 1000);
 const counts: [string, number][] = [
   ['N', N],
   ['--rss-n', RSS_N],
@@ -386,6 +392,34 @@ async function sqliteBench(): Promise<string> {
   ].join('\n');
 }
 
+/** `--rss-only`: peak RSS of fleet migrate (backups off) at --rss-n and at N targets, at the first --concurrency. */
+async function rssBench(): Promise<string> {
+  const cache = await fleetCache(N);
+  const concurrency = CONCURRENCY[0]!;
+  const runs: { n: number; run: FleetRun }[] = [];
+  for (const n of [RSS_N, N]) {
+    log(`fleet migrate for memory: ${n} targets, concurrency ${concurrency}, backups off`);
+    const dir = freshFleet(cache, n, 'run');
+    const run = await fleetRun({ glob: '*.db', base: dir, concurrency, backup: false });
+    checkFleet(dir, n);
+    log(`  ${n} in ${seconds(run.ms).toFixed(1)} s, ${run.rssMb.toFixed(1)} MB`);
+    runs.push({ n, run });
+  }
+  rmSync(join(WORK, 'run'), { recursive: true, force: true });
+  const [small, large] = runs as [{ n: number; run: FleetRun }, { n: number; run: FleetRun }];
+  const grow = large.run.rssMb / small.run.rssMb;
+  return [
+    `SQLite, fleet migrate -c ${concurrency}, backups off, through ${HAS_FLEET_CLI ? 'the CLI' : 'bench/fleet-child.mjs'}`,
+    ...runs.map(
+      ({ n, run }) => `${n.toLocaleString('en').padStart(7)} targets  ${seconds(run.ms).toFixed(2).padStart(7)} s  peak RSS ${run.rssMb.toFixed(1)} MB`,
+    ),
+    verdict(
+      grow <= 1.25,
+      `peak RSS flat in N: ${small.run.rssMb.toFixed(1)} MB at ${small.n.toLocaleString('en')} targets, ${large.run.rssMb.toFixed(1)} MB at ${large.n.toLocaleString('en')} (${grow.toFixed(2)}x; target <= 1.25x)`,
+    ),
+  ].join('\n');
+}
+
 // ---- PostgreSQL schema-per-tenant ---------------------------------------------------------------
 
 const schemaName = (k: number) => `tenant_${String(k).padStart(4, '0')}`;
@@ -496,13 +530,13 @@ async function postgresBench(): Promise<string> {
 const environment = [
   `node: ${process.version}`,
   `cpu: ${cpus()[0]?.model ?? '?'} x ${cpus().length}`,
-  `strata (dist/ built from): ${commitLabel(ROOT, 'src')}`,
+  `strata (dist/ built from): ${commitLabel(BUILD, 'src')}`,
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 ];
 const started = performance.now();
-const sections = [await sqliteBench()];
+const sections = [RSS_ONLY ? await rssBench() : await sqliteBench()];
 if (PG_SCHEMAS > 0) sections.push(await postgresBench());
 environment.push(
   `load average at end: ${loadavg()
