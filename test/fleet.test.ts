@@ -5,14 +5,31 @@
  */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { EventChannel } from '../src/engine/events.js';
-import { discoverTargets, failureLimit, fleetStatus, runFleet, selectTargets, stageEnds, type FleetEvents, type FleetGroup } from '../src/fleet.js';
+import {
+  discoverTargets,
+  failureLimit,
+  fleetStatus,
+  runFleet,
+  scopeTargets,
+  selectTargets,
+  stageEnds,
+  type FleetEvents,
+  type FleetGroup,
+} from '../src/fleet.js';
+import { discoverOnThread } from '../src/fleet/discovery-thread.js';
+import { FileStateStore } from '../src/fleet/file-state.js';
+import type { FleetClaim, FleetStateStore, FleetTarget } from '../src/fleet/fleet-state.js';
+import { tallyOf, WHOLE_RUN } from '../src/fleet/fleet-tally.js';
+import { createPostgresFleetState } from '../src/fleet/postgres-state.js';
 import { createStampMemo } from '../src/schema/stamp-memo.js';
 import { schemaFingerprint } from '../src/schema/read-schema.js';
-import { cli, ledger, parseJson, rejectsWith, tempDir, writeFiles } from './helpers.js';
+import { cli, ledger, parseJson, ROOT, rejectsWith, tempDir, writeFiles } from './helpers.js';
+import { freshDatabase, skipUnlessServer } from './servers.js';
 
 const NOTES = '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n-- migrate:down\nDROP TABLE notes;\n';
 const DONE = '-- migrate:up\nALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0;\n-- migrate:down\nALTER TABLE notes DROP COLUMN done;\n';
@@ -138,6 +155,93 @@ describe('discovery', () => {
       ['tenants/b.db', 'tenants/a.db'],
     );
   });
+});
+
+describe('discovery on a thread of its own', () => {
+  const request = (dir: string) => ({
+    groups: [
+      { name: 'eu', targets: { glob: 'tenants/t0*.db' }, dir: 'migrations' },
+      { name: 'us', targets: { glob: 'tenants/t1*.db' }, dir: 'migrations' },
+    ],
+    base: dir,
+    only: ['group:eu', 'tenants/t1[0-2].db', 't11.db', 't12.db', 't13.db'],
+    exclude: ['tenants/t02.db'],
+    shard: { index: 2, count: 3 },
+    fingerprint: true,
+  });
+
+  test('finds what the calling thread finds (only, exclude, shard, fingerprint), and its errors keep their code', async () => {
+    const { dir } = fleet(names(14));
+    const onThread = await discoverOnThread(request(dir));
+    const here = await discoverOnThread(request(dir), { threads: false });
+    assert.equal(onThread.onThread, true);
+    assert.equal(here.onThread, false);
+    assert.ok(here.targets.length > 0 && here.targets.length < 14, `the shard keeps some: ${here.targets.length}`);
+    assert.deepEqual(onThread.targets, here.targets);
+    assert.equal(onThread.fingerprint, here.fingerprint);
+    assert.deepEqual(onThread.targets, await scopeTargets({ ...request(dir), threads: false }));
+    const twice = { groups: [...request(dir).groups, { targets: { list: ['tenants/t01.db'] }, dir: 'm' }], base: dir };
+    const error = await rejectsWith(discoverOnThread(twice), 'FLEET_TARGETS_INVALID', /found twice/);
+    assert.equal(error.details.target, 'tenants/t01.db');
+    assert.match(error.hint ?? '', /name each database once/);
+  });
+
+  test('without the worker file beside it (code bundled another way), discovery runs on the calling thread', async () => {
+    const { dir } = fleet(names(14));
+    // A copy of the sources inside the checkout (packages resolve from its node_modules), the worker removed.
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    const copy = mkdtempSync(join(ROOT, '.tmp', 'no-discovery-worker-'));
+    try {
+      cpSync(join(ROOT, 'src'), join(copy, 'src'), { recursive: true });
+      rmSync(join(copy, 'src', 'fleet', 'discovery-worker.ts'));
+      const copied = (await import(pathToFileURL(join(copy, 'src', 'fleet', 'discovery-thread.ts')).href)) as typeof import('../src/fleet/discovery-thread.js');
+      const found = await copied.discoverOnThread(request(dir));
+      assert.equal(found.onThread, false);
+      assert.deepEqual(found.targets, (await discoverOnThread(request(dir), { threads: false })).targets);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the run tally', () => {
+  /** Every state, two runners, positions on both sides of `before`, and a failure in the first stage. */
+  async function populate(store: FleetStateStore): Promise<void> {
+    const targets: FleetTarget[] = Array.from({ length: 12 }, (_, k) => ({ id: `tenant-${String(k).padStart(2, '0')}.db`, db: `t${k}.db`, dir: 'migrations' }));
+    await store.open({ runId: 'r-tally', fingerprint: 'fp', command: 'migrate' }, targets);
+    const outcomes = ['succeeded', 'failed', 'succeeded', 'skipped', 'failed', 'running', 'running', 'failed'] as const;
+    const held: FleetClaim[] = [];
+    for (const [k, state] of outcomes.entries()) {
+      const claim = (await store.claim(k % 2 ? 'host:1' : 'host:2', 12))!;
+      if (state === 'running') held.push(claim);
+      else await claim.finish({ state, ...(state === 'failed' ? { error: { code: 'X', message: 'x' } } : {}) });
+    }
+  }
+
+  const stores: [string, () => Promise<FleetStateStore | string>][] = [
+    ['the file journal', async () => new FileStateStore(join(tempDir('strata-tally-'), 'run.db'))],
+    ['the PostgreSQL state', async () => (await skipUnlessServer('postgres')) || createPostgresFleetState(await freshDatabase('postgres', 'fleet_tally'), {})],
+  ];
+  for (const [name, make] of stores) {
+    test(`${name}: tally counts what its records hold, for each runner and stage end`, async (t) => {
+      const store = await make();
+      if (typeof store === 'string') return t.skip(store);
+      try {
+        await populate(store);
+        const records = await store.records();
+        assert.deepEqual(
+          records.map((r) => r.state),
+          ['succeeded', 'failed', 'succeeded', 'skipped', 'failed', 'running', 'running', 'failed', 'pending', 'pending', 'pending', 'pending'],
+        );
+        for (const runner of ['host:1', 'host:2', 'elsewhere:3'])
+          for (const before of [0, 3, 6, 7, 12, WHOLE_RUN])
+            assert.deepEqual(await store.tally!(runner, before), tallyOf(records, runner, before), `${runner} before ${before}`);
+        assert.deepEqual((await store.tally!('host:1', 7)).states, { pending: 4, running: 2, succeeded: 2, failed: 3, skipped: 1 });
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });
 
 describe('what a worker keeps from one target to the next', () => {

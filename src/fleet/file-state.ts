@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { isProcessAlive } from '../fs/process-alive.js';
-import type { FleetClaim, FleetRunInfo, FleetStateStore, FleetTarget, TargetRecord, TargetState } from './fleet-state.js';
+import type { FleetClaim, FleetRunInfo, FleetStateStore, FleetTally, FleetTarget, TargetRecord, TargetState } from './fleet-state.js';
+import { tallyOfGroups, type TallyGroup } from './fleet-tally.js';
 
 /** Where journals go, relative to the config file's folder (or the working directory). */
 export const DEFAULT_FLEET_STATE_DIR = '.strata/fleet';
@@ -160,13 +161,9 @@ export class FileStateStore implements FleetStateStore {
     return (this.db.prepare('SELECT * FROM fleet_target ORDER BY position').all() as Row[]).map(recordOf);
   }
 
-  /** How many targets are in each state (a summary without holding every record). */
-  counts(): Record<TargetState, number> {
-    const counts: Record<TargetState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0 };
-    for (const row of this.db.prepare('SELECT state, count(*) AS n FROM fleet_target GROUP BY state').all() as { state: TargetState; n: number }[]) {
-      counts[row.state] = row.n;
-    }
-    return counts;
+  async tally(runner: string, before: number): Promise<FleetTally> {
+    const rows = (this.statements ??= prepareStatements(this.db)).tally.all(before, before, runner) as TallyGroup[];
+    return tallyOfGroups(rows);
   }
 
   async halt(reason: { code: string; message: string }): Promise<void> {
@@ -180,7 +177,7 @@ export class FileStateStore implements FleetStateStore {
   }
 }
 
-/** A claim (one IMMEDIATE transaction) and a finish, their statements prepared once per journal. */
+/** A claim (one IMMEDIATE transaction), a finish and the tally, their statements prepared once per journal. */
 function prepareStatements(db: Database.Database) {
   const running = db.prepare("SELECT * FROM fleet_target WHERE state = 'running' AND position < ? ORDER BY position");
   const pending = db.prepare("SELECT * FROM fleet_target WHERE state = 'pending' AND position < ? ORDER BY position LIMIT 1");
@@ -198,7 +195,13 @@ function prepareStatements(db: Database.Database) {
     `UPDATE fleet_target SET state = ?, finished_at = ?, from_version = ?, to_version = ?, error_code = ?, error_message = ?
      WHERE id = ? AND runner = ? AND state = 'running'`,
   );
-  return { claim, finish };
+  const tally = db.prepare(
+    `SELECT state, count(*) AS n,
+            count(*) FILTER (WHERE state = 'failed' AND position < ?) AS failed_before,
+            count(*) FILTER (WHERE state = 'running' AND position < ? AND runner IS NOT ?) AS running_elsewhere
+       FROM fleet_target GROUP BY state`,
+  );
+  return { claim, finish, tally };
 }
 
 function recordOf(row: Row): TargetRecord {

@@ -7,7 +7,9 @@
  *   before the next stage starts; a failed canary stops the rollout.
  * - Failures: the first one stops new targets unless `continueOnError`; `maxFailures` (N or N%)
  *   halts it when reached. Targets not started then are `skipped` with FLEET_HALTED.
- * - Memory: outcomes are counted and dropped; only failures are kept for the summary.
+ * - Memory: discovery runs on a short-lived thread (discovery-thread.ts); outcomes are counted and
+ *   dropped, the state store counts the run's records (`tally`), and only failures are kept for
+ *   the summary: what the runner's thread holds does not grow with the number of targets.
  */
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -15,12 +17,15 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventChannel } from '../engine/events.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
-import { discoverTargets, type FleetGroup } from './discover-targets.js';
+import type { FleetGroup } from './discover-targets.js';
+import { discoverOnThread } from './discovery-thread.js';
 import { DEFAULT_FLEET_STATE_DIR, FileStateStore, journalPath, latestRunId, newRunId, thisRunner } from './file-state.js';
-import type { FleetClaim, FleetStateStore, FleetTarget, TargetRecord } from './fleet-state.js';
-import { failureLimit, selectTargets, stageEnds } from './rollout-plan.js';
+import type { FleetClaim, FleetStateStore, FleetTally, FleetTarget } from './fleet-state.js';
+import { tallyStore, WHOLE_RUN } from './fleet-tally.js';
+import { failureLimit, stageEnds } from './rollout-plan.js';
 import { runFingerprint } from './run-fingerprint.js';
-import { type Shard, targetsOfShard } from './shard.js';
+import { selectScope } from './scope-discovery.js';
+import type { Shard } from './shard.js';
 import type { FleetEngineSettings, TargetOutcome } from './target-task.js';
 import { createTaskPool } from './worker-pool.js';
 
@@ -139,17 +144,26 @@ const STAGE_POLL_MS = 250;
 
 export const DEFAULT_FLEET_CONCURRENCY = (): number => availableParallelism();
 
-/** The targets of a scope: discovered (or given), then `only` / `exclude`. */
+/** The targets of a scope: discovered (or given), then `only` / `exclude`, then `shard`. */
 export async function scopeTargets(scope: FleetScope): Promise<FleetTarget[]> {
-  const found = scope.targets ? [...scope.targets] : await discoverTargets(scope.groups ?? [], { base: scope.base });
-  const selected = selectTargets(found, scope.only, scope.exclude);
-  return scope.shard ? targetsOfShard(selected, scope.shard) : selected;
+  return (await scopeRun(scope, false)).targets;
+}
+
+/**
+ * The targets of a scope and, for a run, their fingerprint. Discovery runs on a thread of its
+ * own (discovery-thread.ts); targets given by the caller are only selected, on this thread.
+ */
+async function scopeRun(scope: FleetScope, fingerprint: boolean): Promise<{ targets: FleetTarget[]; fingerprint?: string }> {
+  const request = { only: scope.only, exclude: scope.exclude, shard: scope.shard, fingerprint };
+  if (scope.targets) return selectScope([...scope.targets], request);
+  return discoverOnThread({ ...request, groups: scope.groups ?? [], base: resolve(scope.base ?? process.cwd()) }, { threads: scope.threads });
 }
 
 export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> {
   const started = performance.now();
   const events = options.events ?? new EventChannel<FleetEvents>();
-  const targets = await scopeTargets(options);
+  const scoped = await scopeRun(options, true);
+  const targets = scoped.targets;
   const concurrency = checkConcurrency(options.concurrency);
   const stages = stageEnds(targets.length, options);
   const maxFailures = failureLimit(targets.length, options);
@@ -166,10 +180,8 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
   let recovered = 0;
   let halted: { code: string; message: string } | undefined;
   try {
-    await store.open({ runId, fingerprint: runFingerprint(targets), command: 'migrate' }, targets);
-    // Read in a function of its own: every target's record, dropped once counted (held in this
-    // scope, the closures below kept them for the whole run: ~0.5 KB a target).
-    const { resumedPast, toRun, failedBefore } = await startingPoint(store, failures);
+    await store.open({ runId, fingerprint: scoped.fingerprint ?? runFingerprint(targets), command: 'migrate' }, targets);
+    const { resumedPast, toRun, failedBefore } = await startingPoint(store, runner, failures);
     let failed = failedBefore;
     events.emit('fleet:start', { runId, journal: store.description, total: targets.length, toRun, stages, concurrency, resumed, dryRun });
     let done = 0;
@@ -217,7 +229,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
     for (const [index, end] of stages.entries()) {
       const inFlight = new Set<Promise<void>>();
       let exhausted = false;
-      let stageRecords: TargetRecord[] = [];
+      let stageTally: FleetTally | undefined;
       while (true) {
         while (!exhausted && !halted && !options.signal?.aborted && inFlight.size < concurrency) {
           const claim = await store.claim(runner, end);
@@ -235,15 +247,15 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
         if (halted || options.signal?.aborted) break;
         // Runners sharing the state (many machines) may still hold targets of this stage: it
         // ends when they finish them, or die (their targets then come back to be claimed).
-        stageRecords = await store.records();
-        if (!stageRecords.some((r) => r.state === 'running' && r.position < end && r.runner !== runner)) break;
+        stageTally = await tallyStore(store, runner, end);
+        if (stageTally.runningElsewhere === 0) break;
         await sleep(STAGE_POLL_MS);
         exhausted = false;
       }
       if (halted || options.signal?.aborted) break;
       // Every runner sharing the state has finished this stage: its failures (theirs too) count
       // toward --max-failures.
-      const failedNow = stageRecords.filter((r) => r.state === 'failed').length;
+      const failedNow = stageTally?.states.failed ?? 0;
       if (failedNow > failed) failed = failedNow;
       if (failed >= maxFailures && index < stages.length - 1) {
         halted = {
@@ -253,7 +265,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
         break;
       }
       const isCanary = options.canary !== undefined && index === 0 && stages.length > 1;
-      const canaryFailed = isCanary ? stageRecords.filter((r) => r.state === 'failed' && r.position < end).length : 0;
+      const canaryFailed = isCanary ? (stageTally?.failedBefore ?? 0) : 0;
       if (canaryFailed > 0) {
         halted = {
           code: ErrorCode.FLEET_HALTED,
@@ -263,18 +275,17 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
       }
     }
     if (halted) await store.halt(halted);
-    const after = await store.records();
-    const count = (state: string) => after.filter((r) => r.state === state).length;
+    const { states } = await tallyStore(store, runner, WHOLE_RUN);
     const summary: FleetSummary = {
-      ok: count('failed') === 0 && !halted && count('pending') === 0 && count('running') === 0,
+      ok: states.failed === 0 && !halted && states.pending === 0 && states.running === 0,
       runId,
       journal: store.description,
       dryRun,
-      total: after.length,
-      succeeded: count('succeeded'),
-      failed: count('failed'),
-      skipped: count('skipped'),
-      pending: count('pending') + count('running'),
+      total: states.pending + states.running + states.succeeded + states.failed + states.skipped,
+      succeeded: states.succeeded,
+      failed: states.failed,
+      skipped: states.skipped,
+      pending: states.pending + states.running,
       migrated,
       recovered,
       resumedPast,
@@ -296,16 +307,19 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetSummary> 
 }
 
 /** What a (resumed) run starts from: targets finished before it, those left to run, and the failures before it (pushed to `failures`). */
-async function startingPoint(store: FleetStateStore, failures: FleetFailure[]): Promise<{ resumedPast: number; toRun: number; failedBefore: number }> {
-  const before = await store.records();
-  const resumedPast = before.filter((r) => r.state !== 'pending' && r.state !== 'running').length;
-  let failedBefore = 0;
-  for (const r of before) {
-    if (r.state !== 'failed') continue;
-    failedBefore += 1;
-    if (r.error) failures.push({ id: r.id, ...r.error });
+async function startingPoint(
+  store: FleetStateStore,
+  runner: string,
+  failures: FleetFailure[],
+): Promise<{ resumedPast: number; toRun: number; failedBefore: number }> {
+  const { states } = await tallyStore(store, runner, WHOLE_RUN);
+  const toRun = states.pending + states.running;
+  const resumedPast = states.succeeded + states.failed + states.skipped;
+  // Only a resumed run that had failures reads records: its summary lists those failures.
+  if (states.failed > 0) {
+    for (const r of await store.records()) if (r.state === 'failed' && r.error) failures.push({ id: r.id, ...r.error });
   }
-  return { resumedPast, toRun: before.length - resumedPast, failedBefore };
+  return { resumedPast, toRun, failedBefore: states.failed };
 }
 
 function emitTarget(events: EventChannel<FleetEvents>, claim: FleetClaim, outcome: TargetOutcome, failure: FleetFailure | undefined): void {

@@ -69,6 +69,16 @@ export interface FleetRunInfo {
   readonly command: 'migrate';
 }
 
+/** What the runner needs to know of a run's records, counted by the store instead of read one by one. */
+export interface FleetTally {
+  /** Targets in each state, over the whole run. */
+  readonly states: Readonly<Record<TargetState, number>>;
+  /** Failed targets with position < `before` (a canary's failures). */
+  readonly failedBefore: number;
+  /** Targets with position < `before` that another runner holds (`running`, another runner): the stage is not over. */
+  readonly runningElsewhere: number;
+}
+
 export interface FleetStateStore {
   /** Human name for messages: the journal path, or the state URL without its password. */
   readonly description: string;
@@ -85,6 +95,12 @@ export interface FleetStateStore {
   claim(runner: string, before: number): Promise<FleetClaim | null>;
   /** Every target's record, in position order. */
   records(): Promise<TargetRecord[]>;
+  /**
+   * The run's records counted for `runner` and the stage ending at `before`, without building a
+   * record per target (thousands of objects in the runner's thread at each stage's end). Optional:
+   * a store without it is counted from `records()` (tallyOf in fleet-tally.ts).
+   */
+  tally?(runner: string, before: number): Promise<FleetTally>;
   /** Marks every still-pending target `skipped` with the reason (the rollout halted). */
   halt(reason: { code: string; message: string }): Promise<void>;
   close(): Promise<void>;

@@ -29,7 +29,8 @@ import { hostname } from 'node:os';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
 import { loadPeer } from '../targets/sql/load-peer.js';
 import { fnv1a32, redactUrl } from '../targets/sql/server-url.js';
-import type { FleetClaim, FleetRunInfo, FleetStateStore, FleetTarget, TargetRecord, TargetState } from './fleet-state.js';
+import type { FleetClaim, FleetRunInfo, FleetStateStore, FleetTally, FleetTarget, TargetRecord, TargetState } from './fleet-state.js';
+import { tallyOfGroups, type TallyGroup } from './fleet-tally.js';
 
 /** Options of {@link createPostgresFleetState}. */
 export interface PostgresFleetStateOptions {
@@ -196,6 +197,20 @@ class PostgresFleetState implements FleetStateStore {
       client.query<TargetRow>(`SELECT * FROM ${this.schema}.targets WHERE run_id = $1 ORDER BY position, id`, [run.runId]),
     );
     return rows.map(recordOf);
+  }
+
+  async tally(runner: string, before: number): Promise<FleetTally> {
+    const run = this.opened();
+    const { rows } = await this.serially((client) =>
+      client.query<TallyGroup>(
+        `SELECT state, count(*)::int AS n,
+                count(*) FILTER (WHERE state = 'failed' AND position < $2)::int AS failed_before,
+                count(*) FILTER (WHERE state = 'running' AND position < $2 AND runner IS DISTINCT FROM $3)::int AS running_elsewhere
+           FROM ${this.schema}.targets WHERE run_id = $1 GROUP BY state`,
+        [run.runId, before, runner],
+      ),
+    );
+    return tallyOfGroups(rows);
   }
 
   /**
