@@ -18,4 +18,6 @@ for (let round = 0; round < 33; round++) {
   if (round >= 3) samples.push(performance.now() - started);
 }
 samples.sort((a, b) => a - b);
-process.stdout.write(`load of ${readMigrationFolder(resolve(dir), { dialect: 'sqlite' }).length} files: median ${samples[samples.length >> 1].toFixed(2)} ms\n`);
+process.stdout.write(
+  `load of ${readMigrationFolder(resolve(dir), { dialect: 'sqlite' }).length} files: median ${samples[samples.length >> 1].toFixed(2)} ms\n`,
+);
