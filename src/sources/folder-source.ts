@@ -21,7 +21,7 @@ import { folderView } from './formats/folder-view.js';
 import { gooseFormat, hasGooseMarkers } from './formats/goose.js';
 import { detectFormat, formatOf, mixedFormats } from './formats/index.js';
 import { importFile, migrationExports } from './module-loader.js';
-import { parseSqlMigration } from './sql/parse-sql-migration.js';
+import { parseSqlMigrationMemo } from './sql/parse-memo.js';
 import { replacePlaceholders, type PlaceholderPattern, type PlaceholderValues } from './sql/placeholders.js';
 import type { SqlSyntax } from './sql/split-statements.js';
 
@@ -354,11 +354,11 @@ function loadSql<Ctx>(
   // Before splitting, so statement line numbers are the file's (a value with line breaks shifts later ones).
   const sql = (f: FoundFile) => (placeholders ? replacePlaceholders(f.text, placeholders.values, placeholders.pattern, f.display, dialect) : f.text);
   if (downFile) {
-    const up = parseSqlMigration(sql(file), dialect, file.display).up;
-    const down = parseSqlMigration(sql(downFile), dialect, downFile.display).up;
+    const up = parseSqlMigrationMemo(sql(file), dialect, file.display).up;
+    const down = parseSqlMigrationMemo(sql(downFile), dialect, downFile.display).up;
     return { up: { ...up, file: file.display }, down: { ...down, file: downFile.display } };
   }
-  const parsed = parseSqlMigration(sql(file), dialect, file.display);
+  const parsed = parseSqlMigrationMemo(sql(file), dialect, file.display);
   return { up: parsed.up, down: parsed.down, ...(parsed.verify ? { verify: parsed.verify } : {}) };
 }
 
