@@ -27,15 +27,16 @@ test('the bundled CLI runs fleet targets on worker threads from dist/cli/ alone'
   const ids = Array.from({ length: 6 }, (_, k) => `tenants/t${k}.db`);
   for (const id of ids) new Database(join(work, id)).close();
 
-  const run = spawnSync(
-    process.execPath,
-    [join(pkg, 'dist', 'cli', 'main.js'), 'fleet', 'migrate', '--targets', 'tenants/*.db', '--dir', 'migrations', '--concurrency', '2', '--no-backup', '--json'],
-    { cwd: work, encoding: 'utf8' },
-  );
+  const args = ['fleet', 'migrate', '--targets', 'tenants/*.db', '--dir', 'migrations', '--concurrency', '2', '--no-backup', '--json'];
+  const run = spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), ...args], { cwd: work, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const summary = JSON.parse(run.stdout) as { ok: boolean; migrated: number; threads: number };
   assert.equal(summary.ok, true);
   assert.equal(summary.threads, 2, 'the targets ran on this thread: the bundled worker was not found');
   assert.equal(summary.migrated, ids.length);
-  for (const id of ids) assert.deepEqual(ledger(join(work, id)).map((row) => [row.version, row.status]), [['1', 'applied']]);
+  for (const id of ids)
+    assert.deepEqual(
+      ledger(join(work, id)).map((row) => [row.version, row.status]),
+      [['1', 'applied']],
+    );
 });
