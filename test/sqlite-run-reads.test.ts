@@ -88,7 +88,9 @@ describe('the reads of a SQLite run', () => {
     // A newer Strata upgrades the ledger to layout 3 while this run has read it and not yet locked.
     const newer = beforeTheLock(() => {
       const other = new Database(db);
-      other.exec("CREATE TABLE strata_migrations_meta (meta_key TEXT PRIMARY KEY, meta_value TEXT); INSERT INTO strata_migrations_meta VALUES ('ledger_version', '3')");
+      other.exec(
+        "CREATE TABLE strata_migrations_meta (meta_key TEXT PRIMARY KEY, meta_value TEXT); INSERT INTO strata_migrations_meta VALUES ('ledger_version', '3')",
+      );
       other.close();
     });
     const migrator = createMigrator({ db, dir, backup: false, plugins: [newer] });
