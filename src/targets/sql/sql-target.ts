@@ -91,8 +91,8 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   readonly schemaFingerprint?: (stamp?: string | null) => Promise<string>;
   /** The dialect's schema stamp now (Dialect.schemaStamp); absent when it has none. */
   readonly schemaStamp?: () => Promise<string | null>;
-  /** The ledger as last read, valid while the driver's change stamp stays the same. */
-  private ledgerCache: { stamp: string; entries: LedgerEntry[] } | undefined;
+  /** The ledger as last read and the layout it was read with, both valid while the driver's change stamp stays the same. */
+  private ledgerCache: { stamp: string; entries: LedgerEntry[]; layout: LedgerLayout } | undefined;
 
   constructor(
     private readonly driver: SqlDriver<Connection>,
@@ -262,7 +262,13 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
     if (!this.ledgerPresent) this.ledgerPresent = this.exists && (await this.driver.tableExists(this.table));
     if (!this.ledgerPresent) return [];
     const stamp = await this.driver.changeStamp?.();
-    if (stamp !== undefined && this.ledgerCache?.stamp === stamp) return this.ledgerCache.entries;
+    if (stamp !== undefined && this.ledgerCache?.stamp === stamp) {
+      // Nobody wrote since: the layout is the one read then too. open('write') dropped it so that
+      // ensureLedger would read it again under the lock; read under the lock, this stamp vouches
+      // for it (two catalog reads fewer per run: a fleet pays them on every target).
+      this.layout ??= this.ledgerCache.layout;
+      return this.ledgerCache.entries;
+    }
     const layout = await this.readLayout(false);
     this.refuseNewer(layout);
     const v2 = layout.version >= 2;
@@ -271,7 +277,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
       ? await this.driver.queryRows(sql)
       : (await this.driver.query<Record<string, unknown>>(sql)).map((row) => (v2 ? LEDGER_COLUMNS : LEDGER_V1_COLUMNS).map((column) => row[column]));
     const entries = rows.map((values) => ledgerEntryOf(values, v2));
-    this.ledgerCache = stamp === undefined ? undefined : { stamp, entries };
+    this.ledgerCache = stamp === undefined ? undefined : { stamp, entries, layout };
     return entries;
   }
 

@@ -120,11 +120,16 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     return { exists: true };
   }
 
+  /**
+   * One exec of the four: their results are not read, and `pragma()` prepares each as a statement
+   * and builds its result rows (~50 us more per open, measured on the fleet's targets, where every
+   * tenant is a new connection). The values were checked (checkPragmas): nothing else is run.
+   */
   private applyPragmas(db: BetterSqlite3Database): void {
-    if (this.path !== ':memory:') db.pragma(`journal_mode = ${this.pragmas.journalMode}`);
-    db.pragma(`synchronous = ${this.pragmas.synchronous}`);
-    db.pragma(`foreign_keys = ${this.pragmas.foreignKeys ? 'ON' : 'OFF'}`);
-    db.pragma(`busy_timeout = ${this.pragmas.busyTimeoutMs}`);
+    const { journalMode, synchronous, foreignKeys, busyTimeoutMs } = this.pragmas;
+    db.exec(
+      `${this.path === ':memory:' ? '' : `PRAGMA journal_mode = ${journalMode}; `}PRAGMA synchronous = ${synchronous}; PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}; PRAGMA busy_timeout = ${busyTimeoutMs}`,
+    );
   }
 
   private prepared(sql: string): Statement {

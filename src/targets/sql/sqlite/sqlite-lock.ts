@@ -43,8 +43,9 @@ export async function acquireFileLock(databasePath: string, timeoutMs: number, o
     async attempt() {
       try {
         // Set inside the try: it reads the file's header, which fails busy while another holds the lock.
+        // exec, not pragma(): its result is not read, and pragma() prepares a statement and builds rows for it.
         if (!journalInMemory) {
-          lockDb.pragma('journal_mode = MEMORY');
+          lockDb.exec('PRAGMA journal_mode = MEMORY');
           journalInMemory = true;
         }
         begin.run();
