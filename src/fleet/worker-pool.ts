@@ -9,10 +9,9 @@
  * test machine (loaded): a thread with the engine loaded is ready in ~0.3 s, a child process in
  * ~0.9 s; either is paid once per pool slot, not per target.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { runTargetTask, type TargetOutcome, type TargetTask } from './target-task.js';
+import { startThread, threadScript } from './thread-script.js';
 
 export interface TaskPool {
   /** Threads (0: tasks run on this thread). */
@@ -81,7 +80,7 @@ class ThreadPool implements TaskPool {
 
   private start(): Worker {
     this.size += 1;
-    const worker = startWorker(this.script);
+    const worker = startThread(this.script, WORKER_OPTIONS);
     worker.on('message', (message: { outcome: TargetOutcome }) => {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
@@ -137,30 +136,10 @@ export const WORKER_YOUNG_GENERATION_MB = 12;
 export const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } as const;
 
 /** From TypeScript sources (tests under tsx), through tsx's loader, which workers do not inherit. */
-function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, WORKER_OPTIONS);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true, ...WORKER_OPTIONS });
-}
-
 let script: URL | null | undefined;
 
-/** The worker's file: beside this module (src/ under tsx, dist/), or dist/fleet/ from the CLI bundle in dist/cli/. */
+/** The worker's file, found once: beside this module, or the CLI bundle's own beside its chunk (see thread-script.ts). */
 function workerScript(): URL | undefined {
-  if (script === undefined) {
-    const here = import.meta.url;
-    const ext = here.endsWith('.ts') ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
-    script = null;
-    // A CommonJS host runs the ESM worker (dist/fleet/fleet-worker.js): a worker is its own
-    // module graph, and the package's .js files are ESM whoever loads the pool.
-    for (const candidate of [`./fleet-worker${ext}`, `../fleet/fleet-worker${ext}`, './fleet-worker.js']) {
-      const url = new URL(candidate, here);
-      if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) {
-        script = url;
-        break;
-      }
-    }
-  }
+  if (script === undefined) script = threadScript('fleet-worker', import.meta.url) ?? null;
   return script ?? undefined;
 }
