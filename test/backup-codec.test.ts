@@ -271,7 +271,7 @@ describe('reading a snapshot while it is copied', () => {
     });
     const plain = Buffer.concat(blocks);
     writeFileSync(path, plain);
-    const reader = new GrowingFileReader(path);
+    const reader = new GrowingFileReader(path, COMPRESS_BLOCK_BYTES);
     const stored = join(dir, 'stored.gz');
     const encoding = encodeBackup(reader, stored, { compression: { codec: 'gzip', level: 1 }, key: null, parallel: () => 1 });
     // The writer reports its progress 1 MB at a time, as the copy process does.
@@ -320,7 +320,7 @@ describe('reading a snapshot while it is copied', () => {
     const dir = tempDir('strata-pooled-');
     const path = join(dir, 'snapshot');
     writeFileSync(path, Buffer.alloc(COMPRESS_BLOCK_BYTES + 100, 3));
-    const reader = new GrowingFileReader(path);
+    const reader = new GrowingFileReader(path, COMPRESS_BLOCK_BYTES);
     const stored = join(dir, 'stored.gz');
     const encoding = encodeBackup(reader, stored, { compression: { codec: 'gzip', level: 1 }, key: null });
     reader.finish(3 * COMPRESS_BLOCK_BYTES);

@@ -73,6 +73,7 @@ export async function encodeBackup(plain: string | Readable, storedPath: string,
   if (settings.compression) {
     const compressor = blockCompressor(settings.compression.codec, settings.compression.level);
     // A snapshot read while it is copied comes in pooled blocks: each goes back once compressed.
+    // (Not done for the cipher alone: handing its 1 MB blocks back saved no measurable CPU.)
     const pool = plain instanceof GrowingFileReader ? plain.pool : null;
     const recycle = pool ? (block: Buffer) => pool.give(block) : undefined;
     stages.push(parallelCompress(compressor, settings.parallel, recycle));

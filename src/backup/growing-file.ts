@@ -4,15 +4,18 @@
  * compressed (or encrypted) as the copy grows instead of after it, on the cores the copy leaves
  * idle. The bytes come back from the page cache the writer just filled.
  *
- * It reads whole blocks of the compressor's size (the last one may be shorter), each into a
- * buffer of its `pool`: whoever consumes a block hands the buffer back there (parallelCompress's
- * `recycle`), and the next block is read into it. A block is read once the writer has reported
- * all of it written, so each is one read into one buffer that the compressor takes as it is.
+ * It reads whole blocks (the last one may be shorter), each into a buffer of its `pool`: whoever
+ * consumes a block hands the buffer back there (parallelCompress's or the cipher's `recycle`),
+ * and the next block is read into it. A block is read once the writer has reported all of it
+ * written, so each is one read into one buffer. For compression, blocks of the compressor's size
+ * (COMPRESS_BLOCK_BYTES), which it takes as they are; otherwise 1 MB: 4 MB blocks made an
+ * AES-only create slower and its peak RSS larger (bench/README.md).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BufferPool } from './buffer-pool.js';
-import { COMPRESS_BLOCK_BYTES } from './parallel-compress.js';
+
+const READ_BLOCK_BYTES = 1024 * 1024;
 
 export class GrowingFileReader extends Readable {
   /** Where the blocks are read into; give a block's buffer back once it is consumed. */
@@ -27,7 +30,7 @@ export class GrowingFileReader extends Readable {
   private waiting = false;
   private reading = false;
 
-  constructor(path: string, blockBytes = COMPRESS_BLOCK_BYTES) {
+  constructor(path: string, blockBytes = READ_BLOCK_BYTES) {
     super({ highWaterMark: blockBytes });
     this.path = path;
     this.pool = new BufferPool(blockBytes);
