@@ -434,6 +434,8 @@ interface Options {
   deleteRounds: number;
   pauseMs: number;
   json?: string;
+  /** --only: the rows to run (see `selectRows`); all when absent. */
+  only?: ReadonlySet<string>;
 }
 
 interface Row {
@@ -491,11 +493,45 @@ function writerStats(commits: [number, number][], from: number, to: number): Wri
   };
 }
 
+/**
+ * The limit rows each target is measured against: asking for a target's row (`--only
+ * create:gzip1`) runs its limits too, or its MET/MISS line would have nothing to divide by.
+ */
+const LIMITS_OF: Record<string, readonly string[]> = {
+  'create:plain': ['copyFsync', 'cpSync', 'hash'],
+  'restore:plain': ['copyFsync', 'cpSync', 'hash', 'integrity'],
+  'restore:plainFull': ['copyFsync', 'cpSync', 'hash'],
+  'verify:plain': ['hash', 'integrity'],
+  'create:gzip1': ['gzip1'],
+  'create:zstd1': ['gzip1'],
+};
+
+/**
+ * The row keys `--only` selects. A name is a row key (`cp`, `gzip1`, `create:gzip1`,
+ * `verify:enc`, `restore:plain`, `scale:small`, `writer`) or a variant id, which stands for its
+ * create and that create's limits (`gzip1` = the compressed-create target: the one-core gzip
+ * stream and `create, gzip 1`). A verify or restore needs its create, so that runs too.
+ */
+function selectRows(names: readonly string[]): Set<string> {
+  const keys = new Set<string>();
+  for (const name of names) {
+    keys.add(name);
+    if ((VARIANT_IDS as readonly string[]).includes(name)) keys.add(`create:${name}`);
+    const [op, variant] = name.split(':');
+    if ((op === 'verify' || op === 'restore') && variant) keys.add(`create:${variant}`);
+  }
+  for (const key of [...keys]) for (const limit of LIMITS_OF[key] ?? []) keys.add(limit);
+  return keys;
+}
+
 async function runBench(options: Options) {
+  const wanted = (key: string) => !options.only || options.only.has(key);
   mkdirSync(WORK, { recursive: true });
   const environment: Record<string, string> = { 'load average at start': load() };
   const main = ensureDatabase(options.sizeMb);
-  const small = options.smallMb !== options.sizeMb ? ensureDatabase(options.smallMb) : main;
+  // --only without the small-database rows needs no small database.
+  const smallWanted = wanted('scale:small') || wanted('scale:small-restore');
+  const small = smallWanted && options.smallMb !== options.sizeMb ? ensureDatabase(options.smallMb) : main;
   const dbBytes = statSync(main.file).size;
   const backups = join(WORK, 'backups');
   const out = (name: string) => join(WORK, name);
@@ -521,7 +557,7 @@ async function runBench(options: Options) {
   if (small !== main) await runCommand('sha256sum', [small.file]);
   add('noop', 'child process, nothing done (RSS floor)', 'floor', 0, await runChild({ op: 'noop' }));
 
-  const limits: [string, string, () => Promise<ChildResult>, boolean][] = [
+  const allLimits: [string, string, () => Promise<ChildResult>, boolean][] = [
     ['cp', 'cp --reflink=never', () => runCommand('cp', ['--reflink=never', main.file, out('copy.db')]), true],
     ['copyFileSync', 'fs.copyFileSync', () => runChild({ op: 'copy', db: main.file, out: out('copy.db') }), true],
     ['copyFsync', 'fs.copyFileSync + fsync', () => runChild({ op: 'copy-fsync', db: main.file, out: out('copy.db') }), true],
@@ -537,9 +573,11 @@ async function runBench(options: Options) {
     ['integrity', 'PRAGMA integrity_check alone', () => runChild({ op: 'integrity', db: main.file }), false],
     ['gzip1', 'node gzip -1 stream, one core', () => runChild({ op: 'gzip1', db: main.file }), false],
   ];
+  const limits = allLimits.filter(([key]) => wanted(key));
+  const variants = VARIANT_IDS.filter((variant) => wanted(`create:${variant}`));
 
   const writerRows: WriterRow[] = [];
-  const writerModes: ('wal' | 'delete')[] = options.writer ? (options.deleteMode ? ['wal', 'delete'] : ['wal']) : [];
+  const writerModes: ('wal' | 'delete')[] = options.writer && wanted('writer') ? (options.deleteMode ? ['wal', 'delete'] : ['wal']) : [];
   for (const mode of writerModes) writerRows.push({ mode, idle: [], busy: [], backupMs: [] });
 
   for (let round = 0; round < options.rounds; round++) {
@@ -554,7 +592,7 @@ async function runBench(options: Options) {
           rmSync(out('sqlite-backup.db'), { force: true });
         },
       ]),
-      ...VARIANT_IDS.map((variant): [string, () => Promise<void>] => [
+      ...variants.map((variant): [string, () => Promise<void>] => [
         `create ${variant}`,
         async () => {
           const r = await runChild({ op: 'create', db: main.file, dir: backups, variant });
@@ -562,7 +600,9 @@ async function runBench(options: Options) {
           add(`create:${variant}`, `create, ${VARIANT_LABELS[variant]}`, 'create', dbBytes, r, r.size);
         },
       ]),
-      [
+    ];
+    if (smallWanted)
+      phaseA.push([
         'create plain, small db',
         async () => {
           const dir = join(WORK, 'backups-small');
@@ -575,8 +615,7 @@ async function runBench(options: Options) {
           rmSync(to, { force: true });
           rmSync(dir, { recursive: true, force: true });
         },
-      ],
-    ];
+      ]);
     for (const [name, run] of rotate(phaseA, round)) {
       const t0 = performance.now();
       await run();
@@ -584,18 +623,20 @@ async function runBench(options: Options) {
     }
     // Phase B: verify each backup of this round, restore two of them to a new path.
     const phaseB: [string, () => Promise<void>][] = [
-      ...VARIANT_IDS.filter((variant) => variant !== 'plainFull').map((variant): [string, () => Promise<void>] => [
-        `verify ${variant}`,
-        async () =>
-          add(
-            `verify:${variant}`,
-            `verify, ${VARIANT_LABELS[variant]}`,
-            'verify',
-            dbBytes,
-            await runChild({ op: 'verify', db: main.file, dir: backups, variant, id: created.get(variant)! }),
-          ),
-      ]),
-      ...RESTORED.map((variant): [string, () => Promise<void>] => [
+      ...variants
+        .filter((variant) => variant !== 'plainFull' && wanted(`verify:${variant}`))
+        .map((variant): [string, () => Promise<void>] => [
+          `verify ${variant}`,
+          async () =>
+            add(
+              `verify:${variant}`,
+              `verify, ${VARIANT_LABELS[variant]}`,
+              'verify',
+              dbBytes,
+              await runChild({ op: 'verify', db: main.file, dir: backups, variant, id: created.get(variant)! }),
+            ),
+        ]),
+      ...RESTORED.filter((variant) => wanted(`restore:${variant}`)).map((variant): [string, () => Promise<void>] => [
         `restore ${variant}`,
         async () => {
           const to = out(`restored-${variant}.db`);
@@ -713,6 +754,7 @@ function environmentLines(
     ...(small !== main ? { 'small database': `${small.file.replace(`${ROOT}/`, '')}: ${formatBytes(small.stamp.bytes)}, ${small.stamp.rows} rows` } : {}),
     'disk free (bench/.work)': `${((fs.bavail * fs.bsize) / 1024 ** 3).toFixed(1)} GB`,
     rounds: String(options.rounds),
+    ...(options.only ? { 'rows (--only)': [...options.only].join(', ') } : {}),
     ...env,
   };
 }
@@ -726,7 +768,8 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
       .join('\n'),
     '',
   ];
-  const cp = median(rows.find((r) => r.key === 'cp')!.samples.map((s) => s.ms));
+  // NaN (an empty column) when --only left cp out.
+  const cp = median(rows.find((r) => r.key === 'cp')?.samples.map((s) => s.ms) ?? []);
   const header = ['operation', 'time', 'x cp', 'MB/s', 'CPU', 'output', 'peak RSS', 'where the time went (median)'];
   const body: string[][] = [header];
   const groups: [Row['group'], string][] = [
@@ -749,7 +792,7 @@ function report(options: Options, results: Awaited<ReturnType<typeof runBench>>)
       body.push([
         `  ${row.label}`,
         formatMs(ms),
-        row.group === 'scale' ? '' : `${(ms / cp).toFixed(2)}x`,
+        row.group === 'scale' || Number.isNaN(cp) ? '' : `${(ms / cp).toFixed(2)}x`,
         row.plainBytes ? (row.plainBytes / MB / (ms / 1000)).toFixed(0) : '',
         formatMs(median(row.samples.map((s) => s.cpuMs))),
         row.size !== undefined ? formatBytes(row.size) : '',
@@ -900,6 +943,7 @@ const { values } = parseArgs({
     'delete-rounds': { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'string' },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -917,13 +961,17 @@ if (values.child) {
 } else if (values.help) {
   process.stdout.write(
     [
-      'usage: node --import tsx bench/backup.ts [--quick] [--size-mb N] [--rounds R] [--small-mb N] [--pause-ms P] [--no-writer] [--no-delete-mode] [--json FILE]',
+      'usage: node --import tsx bench/backup.ts [--quick] [--size-mb N] [--rounds R] [--small-mb N] [--pause-ms P] [--no-writer] [--no-delete-mode] [--only ROWS] [--json FILE]',
       '  --size-mb         database size in MiB (default 500; --quick: 100); generated once into bench/.work/ and reused',
       '  --rounds          interleaved rounds, medians reported (default 3; --quick: 1)',
       '  --small-mb        the small database for the RSS-against-size row (default 100; --quick: 20)',
       "  --pause-ms        the writer's pause between transactions (default 2)",
       '  --no-writer       skip the writer-impact runs; --no-delete-mode: WAL only',
       '  --delete-rounds   rounds that also run the writer in DELETE journal mode (default 1)',
+      '  --only            comma-separated rows to run, the rest skipped: a row key (cp, copyFsync, cpSync, sha256sum, hash,',
+      '                    sqliteBackup, integrity, gzip1, create:VARIANT, verify:VARIANT, restore:VARIANT, scale:small, writer)',
+      '                    or a variant (plain, plainFull, gzip1, zstd1, enc: its create); a target row brings its limits,',
+      "                    a verify or restore its create. '--only gzip1' is the compressed-create target alone",
       '  --json            also write every sample to FILE',
       '',
     ].join('\n'),
@@ -939,6 +987,7 @@ if (values.child) {
     deleteMode: values['no-delete-mode'] !== true,
     deleteRounds: positive('delete-rounds', values['delete-rounds'], 1),
     ...(values.json ? { json: values.json } : {}),
+    ...(values.only ? { only: selectRows(values.only.split(',').map((name) => name.trim())) } : {}),
   };
   const started = performance.now();
   const results = await runBench(options);

@@ -3,21 +3,25 @@
  * time, a typed error elsewhere), a changed byte in one block of a multi-block backup still
  * caught, a plain restore that copies and hashes in one pass still refusing changed bytes, and a
  * create killed while its copy process runs leaving nothing that lists or stays behind, and the
- * stored file synced along the way still whole and private.
+ * stored file synced along the way still whole and private; the snapshot read back in whole
+ * blocks into pooled buffers that the compressor hands back, never reused while still read.
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { BackupManager, SqliteBackupProvider } from '../src/index.js';
 import { zstdAvailable } from '../src/backup/compression.js';
+import { encodeBackup } from '../src/backup/backup-codec.js';
+import { BufferPool } from '../src/backup/buffer-pool.js';
 import { GrowingFileReader } from '../src/backup/growing-file.js';
+import { COMPRESS_BLOCK_BYTES, parallelCompress } from '../src/backup/parallel-compress.js';
 import { syncedFileSink } from '../src/backup/synced-file-sink.js';
 import { CLI, dump, rejectsWith, sha256, tempDir } from './helpers.js';
 
@@ -217,32 +221,111 @@ describe('a create killed while its copy process runs', () => {
 });
 
 describe('reading a snapshot while it is copied', () => {
-  test('the reader never passes what the writer reported, ends at the reported size, and fails when the file is shorter', async () => {
+  test('the reader reads whole blocks only, never passes what the writer reported, ends at the reported size, and fails when the file is shorter', async () => {
     const dir = tempDir('strata-growing-');
     const path = join(dir, 'copy');
-    writeFileSync(path, Buffer.alloc(3 * 1024 * 1024, 7));
-    const reader = new GrowingFileReader(path);
+    const MB = 1024 * 1024;
+    writeFileSync(path, Buffer.alloc(3 * MB, 7));
+    const reader = new GrowingFileReader(path, MB);
     const chunks: Buffer[] = [];
-    let reachedReported: () => void;
-    const reported = new Promise<void>((resolve) => (reachedReported = resolve));
+    let firstBlock: () => void;
+    const gotFirstBlock = new Promise<void>((resolve) => (firstBlock = resolve));
     reader.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      if (Buffer.concat(chunks).length >= 1024 * 1024 + 5) reachedReported();
+      firstBlock();
     });
     const ended = new Promise((resolve, reject) => reader.on('end', resolve).on('error', reject));
-    reader.grow(1024 * 1024 + 5);
-    await reported;
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(Buffer.concat(chunks).length, 1024 * 1024 + 5, 'only what was reported written');
-    reader.finish(3 * 1024 * 1024);
+    reader.grow(MB + 5);
+    await gotFirstBlock;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.length),
+      [MB],
+      'one whole block: the 5 bytes reported past it wait for their block',
+    );
+    reader.finish(2.5 * MB);
     await ended;
-    assert.equal(Buffer.concat(chunks).length, 3 * 1024 * 1024);
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.length),
+      [MB, MB, MB / 2],
+      'the writer done: the short last block, and nothing past the reported size',
+    );
 
     const short = new GrowingFileReader(path);
     short.resume();
     const failed = new Promise<Error>((resolve) => short.on('error', resolve));
-    short.finish(4 * 1024 * 1024);
+    short.finish(4 * MB);
     assert.match((await failed).message, /has 3145728 bytes, but 4194304 were reported written/);
+    assert.equal(short.pool.idle, 1, 'the buffer of the failed read went back to the pool');
+  });
+
+  test('pooled blocks: every block is compressed before its buffer is read into again, so a snapshot whose blocks all differ round-trips byte for byte', async () => {
+    const dir = tempDir('strata-pooled-');
+    const path = join(dir, 'snapshot');
+    // 16 whole blocks and a short one, each its own text and random bytes: a buffer reused too
+    // early would put one block's bytes into another's compressed member.
+    const blocks = Array.from({ length: 17 }, (_, i) => {
+      const block = Buffer.alloc(i === 16 ? 12345 : COMPRESS_BLOCK_BYTES, `block ${i} of the snapshot, `);
+      for (let at = 0; at + 4096 < block.length; at += 64 * 1024) randomBytes(4096).copy(block, at);
+      return block;
+    });
+    const plain = Buffer.concat(blocks);
+    writeFileSync(path, plain);
+    const reader = new GrowingFileReader(path, COMPRESS_BLOCK_BYTES);
+    const stored = join(dir, 'stored.gz');
+    const encoding = encodeBackup(reader, stored, { compression: { codec: 'gzip', level: 1 }, key: null, parallel: () => 1 });
+    // The writer reports its progress 1 MB at a time, as the copy process does.
+    for (let written = 0; written < plain.length; written += 1024 * 1024) {
+      reader.grow(written);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    reader.finish(plain.length);
+    const facts = await encoding;
+    // equals, not deepEqual: a diff of 64 MB would not fit in the heap.
+    assert.ok(zlib.gunzipSync(readFileSync(stored)).equals(plain), 'the stored file decompresses to the snapshot');
+    assert.equal(facts.plainSha256, createHash('sha256').update(plain).digest('hex'));
+    assert.equal(facts.plainSize, plain.length);
+    assert.ok(reader.pool.allocated < 16, `16 whole blocks read into ${reader.pool.allocated} buffers: the compressor gave them back`);
+    assert.ok(reader.pool.idle > 0);
+  });
+
+  test('a block whose compression fails still goes back, once, as does every block launched; the create fails with it and leaves no stored file', async () => {
+    const pool = new BufferPool(COMPRESS_BLOCK_BYTES);
+    const taken = Array.from({ length: 4 }, (_, i) => pool.take().fill(i));
+    const given: Buffer[] = [];
+    const compress = async (block: Buffer) => {
+      if (block[0] === 1) throw new Error('the compressor failed');
+      return Buffer.from([block[0]!]);
+    };
+    const compressing = parallelCompress(compress, 1, (block) => {
+      given.push(block);
+      pool.give(block);
+    });
+    await assert.rejects(
+      pipeline(Readable.from(taken), compressing, new Writable({ write: (_chunk, _encoding, callback) => callback() })),
+      /the compressor failed/,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(given.length >= 2, 'the failed block and the one before it were handed back');
+    assert.ok(
+      given.every((block) => taken.includes(block)),
+      'whole blocks are compressed as they came, not copied',
+    );
+    assert.equal(new Set(given).size, given.length, 'none twice');
+    assert.equal(pool.idle, given.length);
+    pool.give(given[0]!);
+    assert.equal(pool.idle, given.length, 'a buffer given back twice is not pooled twice');
+
+    // Through encodeBackup: a snapshot shorter than reported fails the read; nothing is left.
+    const dir = tempDir('strata-pooled-');
+    const path = join(dir, 'snapshot');
+    writeFileSync(path, Buffer.alloc(COMPRESS_BLOCK_BYTES + 100, 3));
+    const reader = new GrowingFileReader(path, COMPRESS_BLOCK_BYTES);
+    const stored = join(dir, 'stored.gz');
+    const encoding = encodeBackup(reader, stored, { compression: { codec: 'gzip', level: 1 }, key: null });
+    reader.finish(3 * COMPRESS_BLOCK_BYTES);
+    await assert.rejects(encoding, /were reported written/);
+    assert.equal(existsSync(stored), false);
   });
 });
 

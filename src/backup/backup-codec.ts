@@ -18,6 +18,7 @@ import { commandLine } from '../model/next-command.js';
 import { BACKUP_LIST } from './backup-manifest.js';
 import { keyCheck, keyCheckMatches, newSalt, type BackupKey } from './backup-key.js';
 import { blockCompressor, decompressor, type CompressionCodec } from './compression.js';
+import { GrowingFileReader } from './growing-file.js';
 import { parallelCompress } from './parallel-compress.js';
 import { syncedFileSink } from './synced-file-sink.js';
 import { copyFileHashedInWorker } from './worker-task.js';
@@ -71,7 +72,11 @@ export async function encodeBackup(plain: string | Readable, storedPath: string,
   const stages: NodeJS.ReadWriteStream[] = [plainTap];
   if (settings.compression) {
     const compressor = blockCompressor(settings.compression.codec, settings.compression.level);
-    stages.push(settings.parallel ? parallelCompress(compressor, settings.parallel) : parallelCompress(compressor));
+    // A snapshot read while it is copied comes in pooled blocks: each goes back once compressed.
+    // (Not done for the cipher alone: handing its 1 MB blocks back saved no measurable CPU.)
+    const pool = plain instanceof GrowingFileReader ? plain.pool : null;
+    const recycle = pool ? (block: Buffer) => pool.give(block) : undefined;
+    stages.push(parallelCompress(compressor, settings.parallel, recycle));
   }
   if (settings.key) stages.push(await encryptor(settings.key));
   stages.push(storedTap);

@@ -34,6 +34,7 @@ import { backupsToPrune, expired, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
 import { hashFileInWorker } from './worker-task.js';
 import { GrowingFileReader } from './growing-file.js';
+import { COMPRESS_BLOCK_BYTES } from './parallel-compress.js';
 import { checkCodecAvailable, codecSuffix, type CompressionCodec } from './compression.js';
 import { manifestMacMatches, signManifest } from './manifest-mac.js';
 import { isProcessAlive } from '../fs/process-alive.js';
@@ -191,7 +192,8 @@ export class BackupManager {
       // happens under the provider's read transaction, and the hashes are of the bytes encoded.
       const onCopied = (bytes: number) => {
         if (!early) {
-          const reader = new GrowingFileReader(plain);
+          // Compressed: blocks of the compressor's size, which it takes without a copy.
+          const reader = new GrowingFileReader(plain, level ? COMPRESS_BLOCK_BYTES : undefined);
           // Its errors reach the encoding's pipeline, which may not be attached yet (a key to derive first).
           reader.on('error', () => undefined);
           const encoding = encode(reader);

@@ -8,7 +8,8 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 
-const BLOCK_BYTES = 4 * 1024 * 1024;
+/** The input of one compression job; a source that reads in blocks of this size is never copied. */
+export const COMPRESS_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
  * `parallel` blocks compress at once, and one more waits queued behind them, so that a core that
@@ -16,10 +17,15 @@ const BLOCK_BYTES = 4 * 1024 * 1024;
  * (All of them are on the thread pool, which runs as many as it has threads.) A function is asked
  * again before each block, so a caller may hold cores back for a while; 0 compresses one block
  * at a time.
+ *
+ * A chunk of a whole block or more that arrives alone is compressed as it is, not copied; once
+ * its compression has settled (nothing reads it any more) it goes to `recycle`, so a source that
+ * reads into pooled buffers can fill it again.
  */
 export function parallelCompress(
   compress: (block: Buffer) => Promise<Buffer>,
   parallel: number | (() => number) = Math.max(1, availableParallelism()),
+  recycle?: (block: Buffer) => void,
 ): Transform {
   const limit = typeof parallel === 'number' ? () => parallel : parallel;
   let buffered: Buffer[] = [];
@@ -29,13 +35,16 @@ export function parallelCompress(
 
   const launch = () => {
     if (bufferedBytes === 0) return;
-    const block = Buffer.concat(buffered, bufferedBytes);
+    const block = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
     buffered = [];
     bufferedBytes = 0;
     blocks++;
     const compressed = compress(block);
     // Awaited in order below; one that fails while an earlier one is awaited is not unhandled.
-    compressed.catch(() => undefined);
+    compressed.then(
+      () => recycle?.(block),
+      () => recycle?.(block),
+    );
     inFlight.push(compressed);
   };
 
@@ -43,7 +52,7 @@ export function parallelCompress(
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       buffered.push(chunk);
       bufferedBytes += chunk.length;
-      if (bufferedBytes < BLOCK_BYTES) return callback();
+      if (bufferedBytes < COMPRESS_BLOCK_BYTES) return callback();
       launch();
       if (inFlight.length <= limit()) return callback();
       // Wait for the oldest before reading more.
