@@ -22,7 +22,7 @@ export { FileStateStore, DEFAULT_FLEET_STATE_DIR, journalPath, latestRunId, newR
 export { stageEnds, failureLimit, selectTargets } from './fleet/rollout-plan.js';
 export { runTargetTask } from './fleet/target-task.js';
 export type { FleetEngineSettings, TargetTask, TargetTaskKind, TargetOutcome } from './fleet/target-task.js';
-export type { FleetTarget, FleetStateStore, FleetClaim, FleetRunInfo, TargetRecord, TargetState } from './fleet/fleet-state.js';
+export type { FleetTarget, FleetStateStore, FleetClaim, FleetRunInfo, FleetTally, TargetRecord, TargetState } from './fleet/fleet-state.js';
 export { createPostgresFleetState, isPostgresStateUrl, DEFAULT_FLEET_STATE_SCHEMA } from './fleet/postgres-state.js';
 export type { PostgresFleetStateOptions } from './fleet/postgres-state.js';
 export { parseShard, shardOf, targetsOfShard } from './fleet/shard.js';
