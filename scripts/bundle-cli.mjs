@@ -21,20 +21,24 @@ const CHUNK = /^[\w-]+-[A-Z0-9]{8}\.js$/;
 for (const file of existsSync(outdir) ? readdirSync(outdir, { withFileTypes: true }) : [])
   if (file.isFile() && CHUNK.test(file.name)) rmSync(`${outdir}/${file.name}`);
 
-await build({
-  entryPoints: bins.map((bin) => ({ in: bin.source, out: bin.out.replace(`${outdir}/`, '').replace(/\.js$/, '') })),
+// What both builds below share. better-sqlite3 is CommonJS: give every file a require() for it.
+const nodeBundle = {
   outdir,
-  chunkNames: '[name]-[hash]',
-  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   external: externalPackages,
-  // better-sqlite3 is CommonJS: give every chunk a require() for it.
   banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
-  plugins: [directImports],
   logLevel: 'warning',
+};
+
+await build({
+  ...nodeBundle,
+  entryPoints: bins.map((bin) => ({ in: bin.source, out: bin.out.replace(`${outdir}/`, '').replace(/\.js$/, '') })),
+  chunkNames: '[name]-[hash]',
+  splitting: true,
+  plugins: [directImports],
 });
 
 // The fleet's worker thread (src/fleet/fleet-worker.ts), one file of its own beside the bins:
@@ -44,13 +48,9 @@ await build({
 // the split build above: its modules would then be reached by a new set of entries and split
 // the CLI's core chunk in two. Built from the sources as they are (no CLI rewrite: it is not CLI code).
 await build({
-  entryPoints: [{ in: 'src/fleet/fleet-worker.ts', out: 'fleet-worker' }],
-  outdir,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: externalPackages,
-  banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
+  ...nodeBundle,
+  entryPoints: [
+    { in: 'src/fleet/fleet-worker.ts', out: 'fleet-worker' },
+    { in: 'src/fleet/discovery-worker.ts', out: 'discovery-worker' },
+  ],
 });

@@ -1,25 +1,34 @@
 /**
- * The CLI's fleet worker is bundled into one file beside the bins (dist/cli/fleet-worker.js,
- * scripts/bundle-cli.mjs), so a worker thread loads one module instead of the ~90 of dist/fleet/.
- * Shown with dist/cli/ alone in a package (no dist/fleet/ beside it): `strata fleet migrate`
- * still runs its targets on worker threads, which it could only do from the bundled file.
+ * The CLI's fleet worker and discovery worker are each bundled into one file beside the bins
+ * (dist/cli/fleet-worker.js, dist/cli/discovery-worker.js, scripts/bundle-cli.mjs), so a thread
+ * loads one module instead of dozens from dist/fleet/. Shown with dist/cli/ alone in a package (no
+ * dist/fleet/ beside it): `strata fleet migrate` still runs its targets on worker threads, which
+ * it could only do from the bundled file, and the bundled discovery worker answers a request.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CLI, ledger, ROOT, tempDir, writeFiles } from './helpers.js';
 
-test('the bundled CLI runs fleet targets on worker threads from dist/cli/ alone', () => {
-  const root = tempDir('strata-fleet-worker-bundle-');
+/** A package holding only dist/cli/ (and package.json, node_modules): the bundled CLI on its own. */
+function cliOnlyPackage(root: string): string {
   const pkg = join(root, 'package');
   cpSync(join(ROOT, 'dist', 'cli'), join(pkg, 'dist', 'cli'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-  assert.ok(existsSync(join(pkg, 'dist', 'cli', 'fleet-worker.js')), `${CLI}'s folder has no fleet-worker.js: npm run build`);
+  for (const worker of ['fleet-worker.js', 'discovery-worker.js'])
+    assert.ok(existsSync(join(pkg, 'dist', 'cli', worker)), `${CLI}'s folder has no ${worker}: npm run build`);
   assert.ok(!existsSync(join(pkg, 'dist', 'fleet')));
+  return pkg;
+}
+
+test('the bundled CLI runs fleet targets on worker threads from dist/cli/ alone', () => {
+  const root = tempDir('strata-fleet-worker-bundle-');
+  const pkg = cliOnlyPackage(root);
 
   const work = join(root, 'work');
   writeFiles(work, { 'migrations/0001_notes.sql': '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n' });
@@ -39,4 +48,25 @@ test('the bundled CLI runs fleet targets on worker threads from dist/cli/ alone'
       ledger(join(work, id)).map((row) => [row.version, row.status]),
       [['1', 'applied']],
     );
+});
+
+test('the bundled discovery worker finds the targets of a glob from dist/cli/ alone', async () => {
+  const root = tempDir('strata-discovery-worker-bundle-');
+  const pkg = cliOnlyPackage(root);
+  const work = join(root, 'work');
+  writeFiles(work, { 'migrations/0001_notes.sql': '-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n' });
+  mkdirSync(join(work, 'tenants'));
+  for (const k of [2, 0, 1]) new Database(join(work, 'tenants', `t${k}.db`)).close();
+
+  const request = { groups: [{ targets: { glob: 'tenants/*.db' }, dir: 'migrations' }], base: work, exclude: ['tenants/t1.db'] };
+  const worker = new Worker(join(pkg, 'dist', 'cli', 'discovery-worker.js'), { workerData: request });
+  const reply = await new Promise<{ discovered?: { targets: { id: string }[] } }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  assert.deepEqual(
+    reply.discovered?.targets.map((target) => target.id),
+    ['tenants/t0.db', 'tenants/t2.db'],
+  );
 });
