@@ -227,7 +227,7 @@ SELECT id,
   test('without @electric-sql/pglite installed: DRIVER_UNSUPPORTED naming the install command', async () => {
     // A copy of the loader where no node_modules can be found: the package truly is not there.
     const root = tempDir('strata-pglite-missing-');
-    for (const file of ['src/model/errors.ts', 'src/targets/sql/pglite/load-pglite.ts']) cpSync(join(ROOT, file), join(root, file));
+    for (const file of ['src/model/errors.ts', 'src/fs/import-module.ts', 'src/targets/sql/pglite/load-pglite.ts']) cpSync(join(ROOT, file), join(root, file));
     writeFileSync(join(root, 'package.json'), '{ "type": "module" }');
     writeFileSync(
       join(root, 'main.mts'),

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, StrataError, messageOf } from '../model/errors.js';
+import { importModule } from '../fs/import-module.js';
 
 const TYPESCRIPT = /\.[mc]?ts$/;
 
@@ -22,7 +23,7 @@ const TYPESCRIPT = /\.[mc]?ts$/;
  */
 export async function importFile(file: string, version?: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href + (version ? `?v=${encodeURIComponent(version.slice(-16))}` : '');
-  const load = TYPESCRIPT.test(file) ? await typeScriptLoader(file) : (href: string) => import(href);
+  const load = TYPESCRIPT.test(file) ? await typeScriptLoader(file) : (href: string) => importModule(href, () => import(href));
   try {
     return (await load(url)) as Record<string, unknown>;
   } catch (error) {
@@ -39,11 +40,11 @@ type Loader = (url: string) => Promise<unknown>;
 async function typeScriptLoader(file: string): Promise<Loader> {
   const tsx = tsxApiUrl();
   if (tsx) {
-    const { tsImport } = (await import(tsx)) as { tsImport: (url: string, parent: string) => Promise<unknown> };
+    const { tsImport } = (await importModule(tsx, () => import(tsx))) as { tsImport: (url: string, parent: string) => Promise<unknown> };
     return (url) => tsImport(url, import.meta.url);
   }
   // 'strip' or 'transform' where the running Node strips types (22.10+; @types/node 20 does not know the field).
-  if ((process.features as { typescript?: string | false }).typescript) return (url) => import(url);
+  if ((process.features as { typescript?: string | false }).typescript) return (url) => importModule(url, () => import(url));
   throw new StrataError(ErrorCode.TYPESCRIPT_UNSUPPORTED, `${file} is TypeScript, and Node ${process.versions.node} cannot run it without a loader`, {
     hint: 'install tsx in your project (npm install -D tsx), or run Strata on Node 22.18 or later, which strips types itself',
     details: { file, node: process.versions.node },

@@ -13,6 +13,7 @@ import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { redactUrl as redactSecrets } from '../../targets/sql/server-url.js';
+import { importModule } from '../../fs/import-module.js';
 
 export interface ToolConnection {
   /** The URL without its password: for messages, manifests and (PostgreSQL) the tools' --dbname. */
@@ -96,7 +97,7 @@ export async function runTool(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; secrets: string[]; stdoutFd?: number; stdinFd?: number; captureStdout?: boolean },
 ): Promise<ToolResult> {
-  const { spawn } = await import('node:child_process');
+  const { spawn } = await importModule('node:child_process', () => import('node:child_process'));
   return new Promise((resolvePromise, reject) => {
     let child: ChildProcess;
     try {
@@ -153,7 +154,7 @@ export async function pipeThenCommit(
   commit: string,
   conn: ToolConnection,
 ): Promise<{ failed: string | null; stderr: string }> {
-  const { spawn } = await import('node:child_process');
+  const { spawn } = await importModule('node:child_process', () => import('node:child_process'));
   const consumerChild = spawn(consumer, consumerArgs, { env: conn.env, stdio: ['pipe', 'ignore', 'pipe'], windowsHide: true });
   const producerChild = spawn(producer, producerArgs, { env: conn.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   let consumerErr = '';

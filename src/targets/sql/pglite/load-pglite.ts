@@ -5,6 +5,7 @@
  */
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { ErrorCode, StrataError } from '../../../model/errors.js';
+import { importModule } from '../../../fs/import-module.js';
 
 const PACKAGE = '@electric-sql/pglite';
 
@@ -13,7 +14,7 @@ export type { PGlite };
 export async function createPglite(dataDir: string | undefined, options: PGliteOptions = {}): Promise<PGlite> {
   let module: typeof import('@electric-sql/pglite');
   try {
-    module = await import('@electric-sql/pglite');
+    module = await importModule(PACKAGE, () => import('@electric-sql/pglite'));
   } catch (error) {
     const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(PACKAGE);
     if (!missing) throw error;
