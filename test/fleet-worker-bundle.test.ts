@@ -10,8 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { threadScript } from '../src/fleet/thread-script.js';
 import { CLI, ledger, ROOT, tempDir, writeFiles } from './helpers.js';
 
 /** A package holding only dist/cli/ (and package.json, node_modules): the bundled CLI on its own. */
@@ -69,4 +71,22 @@ test('the bundled discovery worker finds the targets of a glob from dist/cli/ al
     reply.discovered?.targets.map((target) => target.id),
     ['tenants/t0.db', 'tenants/t2.db'],
   );
+});
+
+test("the CLI's program (dist/cli/program.cjs) takes the bundled workers beside it before dist/fleet/'s CommonJS build", () => {
+  const dist = join(tempDir('strata-thread-script-'), 'dist');
+  writeFiles(dist, {
+    'cli/program.cjs': '',
+    'cli/fleet-worker.js': '',
+    'fleet/fleet-worker.cjs': '',
+    'fleet/fleet-worker.js': '',
+    'fleet/worker-pool.cjs': '',
+    'fleet/discovery-worker.cjs': '',
+  });
+  const url = (file: string) => pathToFileURL(join(dist, file)).href;
+  assert.equal(threadScript('fleet-worker', url('cli/program.cjs'))?.href, url('cli/fleet-worker.js'));
+  // The library's CommonJS build keeps its own worker; a bundle without one beside it falls back to dist/fleet/.
+  assert.equal(threadScript('fleet-worker', url('fleet/worker-pool.cjs'))?.href, url('fleet/fleet-worker.cjs'));
+  assert.equal(threadScript('discovery-worker', url('cli/program.cjs'))?.href, url('fleet/discovery-worker.cjs'));
+  assert.equal(threadScript('no-such-worker', url('cli/program.cjs')), undefined);
 });

@@ -1,18 +1,13 @@
-#!/usr/bin/env node
 /**
  * The `strata` command: a thin client of the public API. Each command lives in its own module,
  * imported only when it runs, so a no-op `strata migrate` loads nothing it does not use.
  */
-import nodeModule from 'node:module';
 import { StrataError } from 'strata-migrate';
 import { commandNamed, parseCommandLine } from './args.js';
 import type { CommandContext } from './command-context.js';
 import type { CommandName } from './command-table.js';
 import { helpText } from './help-text.js';
 import { Output } from './output.js';
-
-// Node >= 22.1 keeps the compiled code of the command's chunks on disk between runs; Node 20 has no such cache.
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 /** 3: `status --exit-code` found pending migrations (and nothing wrong). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, pending: 3 } as const;
@@ -80,4 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: the built bin runs this module as CommonJS (main.ts says why).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,8 +1,8 @@
 /**
  * Finds and starts a worker thread's script that sits beside the module asking for it: `.ts`
  * under tsx (tests, dev), `.js` in dist/, `.cjs` for the CommonJS build (which also runs the ESM
- * `.js` worker: a worker is its own module graph), and dist/fleet/ from the CLI bundle in
- * dist/cli/ (its chunks are one folder down from dist/, so `../fleet/` finds the tsc output).
+ * `.js` worker: a worker is its own module graph), and dist/fleet/ from a bundle in dist/cli/
+ * that has no bundled worker beside it (one folder down from dist/, so `../fleet/` finds the tsc output).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 /** `name` (without extension) beside `here` (the caller's import.meta.url), or in ../fleet/; undefined when no such file exists. */
 export function threadScript(name: string, here: string): URL | undefined {
   const ext = here.endsWith('.ts') ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
-  for (const candidate of [`./${name}${ext}`, `../fleet/${name}${ext}`, `./${name}.js`]) {
+  // A bundle beside its workers (dist/cli/program.cjs and fleet-worker.js) takes them before dist/fleet/'s.
+  for (const candidate of [`./${name}${ext}`, `./${name}.js`, `../fleet/${name}${ext}`]) {
     const url = new URL(candidate, here);
     if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
   }

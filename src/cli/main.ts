@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The `strata` bin. Built, it runs the CLI (program.ts, bundled as dist/cli/program.cjs, one
+ * CommonJS file) through V8's code cache (compile-cache.ts): on Node 20, which keeps no compiled
+ * code between runs, compiling the CLI's ES module chunks was ~40 ms of a no-op `strata migrate`
+ * (bench/README.md). CommonJS because only a classic script can be given cached data without
+ * experimental flags. From the sources (under tsx), the program is imported as it is.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCommonJsCached } from './compile-cache.js';
+
+/** Set by scripts/bundle-cli.mjs: the bundle's content hash, naming its cache. */
+declare const STRATA_PROGRAM_ID: string;
+
+// The program's import() of drivers and of the user's modules, made from this ES module: the hook
+// src/fs/import-module.ts looks for (the CLI reaches Strata only through its package entries, so
+// the key is written out; test/compile-cache.test.ts fails on the warning if the two differ).
+(globalThis as Record<symbol, unknown>)[Symbol.for('strata-migrate.import')] = (specifier: string) => import(specifier);
+
+const bundle = fileURLToPath(new URL('./program.cjs', import.meta.url));
+if (typeof STRATA_PROGRAM_ID === 'string' && existsSync(bundle)) runCommonJsCached(bundle, STRATA_PROGRAM_ID);
+// Not a string literal: the bin's bundle must not take the program in.
+else await import(new URL('./program.js', import.meta.url).href);
