@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { ruleSeverities } from '../src/lint/rule-severities.js';
 import { SqliteDriver } from '../src/targets/sql/sqlite/sqlite-driver.js';
 import { sqliteSchemaStamp, stampOfText } from '../src/targets/sql/sqlite/sqlite-stamp.js';
 
@@ -36,5 +37,17 @@ describe('the SQLite stamp of a text read again', () => {
     assert.notEqual(after, before);
     assert.notEqual(after, inside);
     db.close();
+  });
+});
+
+describe('the default lint severities', () => {
+  it('are one map for every migrator without rules, and a map of its own when rules are given', () => {
+    const first = ruleSeverities(undefined);
+    assert.equal(ruleSeverities(undefined), first);
+    const custom = ruleSeverities({ 'sqlite/drop-table': 'off' });
+    assert.notEqual(custom, first);
+    assert.equal(custom.get('sqlite/drop-table'), 'off');
+    assert.notEqual(first.get('sqlite/drop-table'), 'off');
+    assert.equal(ruleSeverities(undefined).get('sqlite/drop-table'), first.get('sqlite/drop-table'));
   });
 });
