@@ -100,7 +100,20 @@ function runKey<Ctx>(
     if (mayBeFlywayVersioned(step.origin)) return undefined;
     files += `\n${step.origin.length}:${step.origin}${step.checksum}${step.body.transaction ? 1 : 0}`;
   }
-  return JSON.stringify([options.family, options.runtime ?? null, options.cwd ?? process.cwd(), [...options.severities], start]) + files;
+  // Two JSON texts one after the other (each ends where its brackets close), then the files.
+  return JSON.stringify([options.family, options.runtime ?? null, options.cwd ?? process.cwd(), start]) + severitiesKey(options.severities) + files;
+}
+
+/** Each severities map's JSON (every rule's ID and severity), written once per map: a fleet's migrators share the catalog's defaults (ruleSeverities). */
+const severitiesKeys = new WeakMap<RuleSeverities, string>();
+
+function severitiesKey(severities: RuleSeverities): string {
+  let key = severitiesKeys.get(severities);
+  if (key === undefined) {
+    key = JSON.stringify([...severities]);
+    severitiesKeys.set(severities, key);
+  }
+  return key;
 }
 
 /** A Flyway `V` file, whose `U` file lint reads beside it. */

@@ -28,7 +28,10 @@ export function ruleSeverities(
   where = 'the lint settings',
   registry: readonly { id: string; defaultSeverity: LintSeverity }[] = RULE_CATALOG,
 ): RuleSeverities {
-  const severities = new Map<string, LintRuleSetting>(registry.map((rule) => [rule.id, rule.defaultSeverity]));
+  // The catalog's defaults, asked for by every migrator made without lint rules (a fleet makes
+  // one per target): built once. A RuleSeverities is read-only, so one map serves them all.
+  if (rules === undefined && registry === RULE_CATALOG) return (catalogDefaults ??= defaultsOf(registry));
+  const severities = defaultsOf(registry);
   for (const [id, setting] of Object.entries(rules ?? {})) {
     if (!severities.has(id)) {
       const near = nearestName(id, [...severities.keys()]);
@@ -45,4 +48,10 @@ export function ruleSeverities(
     severities.set(id, setting);
   }
   return severities;
+}
+
+let catalogDefaults: RuleSeverities | undefined;
+
+function defaultsOf(registry: readonly { id: string; defaultSeverity: LintSeverity }[]): Map<string, LintRuleSetting> {
+  return new Map<string, LintRuleSetting>(registry.map((rule) => [rule.id, rule.defaultSeverity]));
 }

@@ -26,7 +26,28 @@ const STAMP_VERSION = 'sqlite1';
 // outside a string literal).
 const STAMP_QUERY = `SELECT group_concat(sql, char(30)) AS text FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`;
 
+/**
+ * The last few texts hashed on this thread and their stamps. A target's stamp is read up to three
+ * times a run (the lint key, the drift check, the step's ledger row), and a fleet's worker reads
+ * the same texts target after target: comparing a text with one kept costs less than hashing it
+ * again (a sha256 object, the digest, its hex). A pure memo of sha256 over the exact text: the
+ * text is still read every time, so it can never answer for a schema it did not just read.
+ */
+const hashed = new Map<string, string>();
+const HASHED_CAPACITY = 4;
+
 export async function sqliteSchemaStamp(driver: SqlDriver): Promise<string> {
   const [row] = await driver.query<{ text: string | null }>(STAMP_QUERY);
-  return `${STAMP_VERSION}:${sha256Hex(row?.text ?? '')}`;
+  return stampOfText(row?.text ?? '');
+}
+
+/** The stamp of a schema's text (exported for its test). */
+export function stampOfText(text: string): string {
+  let stamp = hashed.get(text);
+  if (stamp === undefined) {
+    stamp = `${STAMP_VERSION}:${sha256Hex(text)}`;
+    if (hashed.size >= HASHED_CAPACITY) hashed.delete(hashed.keys().next().value as string);
+    hashed.set(text, stamp);
+  }
+  return stamp;
 }
