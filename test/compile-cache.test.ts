@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compileCacheFolder } from '../src/cli/compile-cache.js';
+import { cacheKeyOf, compileCacheFolder } from '../src/cli/compile-cache.js';
 import { cli, ledger, tempDir, writeFiles } from './helpers.js';
 
 const MIGRATIONS = {
@@ -33,7 +33,7 @@ test('the first run writes the cache, the next runs use it unchanged, and both d
   assert.equal(first.code, 0, first.stderr);
   const [file] = cacheFiles(cache);
   assert.ok(file, 'no cache was written');
-  assert.match(file, new RegExp(`^[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+  assert.match(file, new RegExp(`^[0-9a-f]{16}-migrate-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
   assert.equal(statSync(cache).mode & 0o777, 0o700, 'the cache folder is the user’s alone');
   const written = statSync(join(cache, file));
 
@@ -44,8 +44,15 @@ test('the first run writes the cache, the next runs use it unchanged, and both d
   assert.deepEqual(cacheFiles(cache), [file]);
   assert.equal(statSync(join(cache, file)).mtimeMs, written.mtimeMs);
 
+  // Another command, its own cache: the first run of a command fills it with that command's code.
   const status = cli(['status', '--db', 'app.db', '--dir', 'migrations', '--json'], { cwd: dir, env });
   assert.equal(status.code, 0, status.stderr);
+  assert.equal(cacheFiles(cache).length, 2);
+  assert.ok(cacheFiles(cache).some((name) => name.includes('-status-')));
+  const help = cli(['migrate', '--help'], { cwd: dir, env });
+  assert.equal(help.code, 0, help.stderr);
+  assert.ok(cacheFiles(cache).some((name) => name.includes('-help-')));
+  assert.equal(statSync(join(cache, file)).mtimeMs, written.mtimeMs, "a --help run does not touch migrate's cache");
   assert.deepEqual(
     ledger(join(dir, 'app.db')).map((row) => [row.version, row.status]),
     [
@@ -58,15 +65,20 @@ test('the first run writes the cache, the next runs use it unchanged, and both d
 test('a module migration loads through import() when the program runs from the cache', () => {
   const dir = tempDir('strata-compile-cache-import-');
   const cache = join(dir, 'cache');
-  writeFiles(dir, MIGRATIONS);
+  const { 'migrations/0002_seed.js': seed, ...sqlOnly } = MIGRATIONS;
+  writeFiles(dir, sqlOnly);
   const env = { STRATA_COMPILE_CACHE: cache };
-  // Fill the cache with a run that loads no module, then apply the module from the cached program.
-  assert.equal(cli(['status', '--dir', 'migrations', '--db', 'app.db'], { cwd: dir, env }).code, 0);
-  assert.equal(cacheFiles(cache).length, 1);
+  // Fill migrate's cache with a run that loads no module, then apply the module from the cached program.
+  assert.equal(cli(['migrate', '--dir', 'migrations', '--db', 'app.db'], { cwd: dir, env }).code, 0);
+  const [file] = cacheFiles(cache);
+  assert.ok(file);
+  const written = statSync(join(cache, file)).mtimeMs;
+  writeFiles(dir, { 'migrations/0002_seed.js': seed! });
   const run = cli(['migrate', '--db', 'app.db', '--dir', 'migrations'], { cwd: dir, env });
   assert.equal(run.code, 0, run.stderr);
   // Imported through the bin's hook, not vm's experimental loader, which would print a warning.
   assert.doesNotMatch(run.stderr, /ExperimentalWarning/);
+  assert.equal(statSync(join(cache, file)).mtimeMs, written, 'the program did not run from the cache');
   const rows = ledger(join(dir, 'app.db')).map((row) => row.version);
   assert.deepEqual(rows, ['1', '2']);
 });
@@ -84,7 +96,7 @@ test('a damaged cache is refused by V8: the run compiles as usual and writes a g
   const damaged = Buffer.alloc(good.length, 0x5a);
   writeFileSync(path, damaged);
 
-  const run = cli(['migrate', '--db', 'app.db', '--dir', 'migrations'], { cwd: dir, env });
+  const run = cli(['status', '--db', 'app.db', '--dir', 'migrations'], { cwd: dir, env });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stderr.includes('Error'), false, run.stderr);
   assert.notDeepEqual(readFileSync(path), damaged, 'the refused cache was not rewritten');
@@ -120,6 +132,17 @@ test("another user's cache folder is never used", (t) => {
   mkdirSync(cache, { mode: 0o700 });
   chownSync(cache, 65534, 65534);
   assert.equal(compileCacheFolder({ STRATA_COMPILE_CACHE: cache }), undefined);
+});
+
+test('each command has its cache, and help one of its own', () => {
+  assert.equal(cacheKeyOf(['migrate', '--db', 'app.db']), 'migrate');
+  assert.equal(cacheKeyOf(['--json', 'status']), 'status');
+  assert.equal(cacheKeyOf(['migrate', '--help']), 'help');
+  assert.equal(cacheKeyOf(['help', 'migrate']), 'help');
+  assert.equal(cacheKeyOf(['-h']), 'help');
+  assert.equal(cacheKeyOf(['--version']), 'none');
+  // A flag's value before the command names no command, and no path reaches a file name.
+  assert.equal(cacheKeyOf(['--db', '../x.db', 'migrate']), 'none');
 });
 
 test('STRATA_COMPILE_CACHE=0 keeps no cache; unset, the cache is in the temp folder, one per user', () => {

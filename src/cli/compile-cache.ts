@@ -34,6 +34,18 @@ export function compileCacheFolder(env: NodeJS.ProcessEnv = process.env): string
   }
 }
 
+/**
+ * Which cache a command line uses: one per command (its first word), and one for help. A cache
+ * holds the functions compiled by the run that wrote it, and is not rewritten once V8 takes it,
+ * so a `--help` run or another command must not be the one that fills `migrate`'s. A word that is
+ * not a command (a flag's value before the command) only names another file.
+ */
+export function cacheKeyOf(argv: readonly string[]): string {
+  if (argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help')) return 'help';
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  return first !== undefined && /^[a-z]{1,16}$/.test(first) ? first : 'none';
+}
+
 /** Written whole or not at all: a temporary file, synced, then renamed over the old one. */
 function writeCache(file: string, data: Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
@@ -53,7 +65,7 @@ function writeCache(file: string, data: Buffer): void {
 }
 
 /**
- * Runs `file` as a CommonJS module, compiled from the cache when it holds this build (`id`). A
+ * Runs `file` as a CommonJS module, compiled from the cache when it holds this build and command (`id`). A
  * missing or rejected cache is written when the process exits, holding every function compiled by
  * then, so the next run of the same command compiles almost nothing.
  */

@@ -8,9 +8,9 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runCommonJsCached } from './compile-cache.js';
+import { cacheKeyOf, runCommonJsCached } from './compile-cache.js';
 
-/** Set by scripts/bundle-cli.mjs: the bundle's content hash, naming its cache. */
+/** Set by scripts/bundle-cli.mjs: the bundle's content hash, naming its caches (one per command). */
 declare const STRATA_PROGRAM_ID: string;
 
 // The program's import() of drivers and of the user's modules, made from this ES module: the hook
@@ -19,6 +19,6 @@ declare const STRATA_PROGRAM_ID: string;
 (globalThis as Record<symbol, unknown>)[Symbol.for('strata-migrate.import')] = (specifier: string) => import(specifier);
 
 const bundle = fileURLToPath(new URL('./program.cjs', import.meta.url));
-if (typeof STRATA_PROGRAM_ID === 'string' && existsSync(bundle)) runCommonJsCached(bundle, STRATA_PROGRAM_ID);
+if (typeof STRATA_PROGRAM_ID === 'string' && existsSync(bundle)) runCommonJsCached(bundle, `${STRATA_PROGRAM_ID}-${cacheKeyOf(process.argv.slice(2))}`);
 // Not a string literal: the bin's bundle must not take the program in.
 else await import(new URL('./program.js', import.meta.url).href);
