@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ruleSeverities } from '../src/lint/rule-severities.js';
 import { SqliteDriver } from '../src/targets/sql/sqlite/sqlite-driver.js';
-import { sqliteSchemaStamp, stampOfText } from '../src/targets/sql/sqlite/sqlite-stamp.js';
+import { keptStampTexts, sqliteSchemaStamp, stampOfText } from '../src/targets/sql/sqlite/sqlite-stamp.js';
 
 const sha = (text: string) => `sqlite1:${createHash('sha256').update(text).digest('hex')}`;
 
@@ -18,6 +18,17 @@ describe('the SQLite stamp of a text read again', () => {
   it('is the sha256 of that exact text, kept or not, past the memo capacity', () => {
     const texts = ['CREATE TABLE a (id INTEGER)', 'CREATE TABLE a (id INTEGER, b TEXT)', '', 'x', 'y', 'z', 'CREATE TABLE a (id INTEGER)'];
     for (let round = 0; round < 3; round++) for (const text of texts) assert.equal(stampOfText(text), sha(text));
+  });
+
+  it('keeps no copy of a large schema text, and still hashes it exactly', () => {
+    const large = `CREATE TABLE t (${'c INTEGER, '.repeat(40_000)}id INTEGER)`;
+    assert.ok(large.length > 256 * 1024);
+    assert.equal(stampOfText(large), sha(large));
+    assert.equal(stampOfText(large), sha(large));
+    assert.equal(
+      keptStampTexts().some((text) => text.length > 256 * 1024),
+      false,
+    );
   });
 
   it('moves with a change on the same connection right after a read (the memo never answers for another text)', async () => {

@@ -35,6 +35,8 @@ const STAMP_QUERY = `SELECT group_concat(sql, char(30)) AS text FROM sqlite_sche
  */
 const hashed = new Map<string, string>();
 const HASHED_CAPACITY = 4;
+/** Longer texts are hashed every time: the memo keeps small schemas, not copies of a large one for the life of the process. */
+const HASHED_MAX_LENGTH = 256 * 1024;
 
 export async function sqliteSchemaStamp(driver: SqlDriver): Promise<string> {
   const [row] = await driver.query<{ text: string | null }>(STAMP_QUERY);
@@ -43,6 +45,7 @@ export async function sqliteSchemaStamp(driver: SqlDriver): Promise<string> {
 
 /** The stamp of a schema's text (exported for its test). */
 export function stampOfText(text: string): string {
+  if (text.length > HASHED_MAX_LENGTH) return `${STAMP_VERSION}:${sha256Hex(text)}`;
   let stamp = hashed.get(text);
   if (stamp === undefined) {
     stamp = `${STAMP_VERSION}:${sha256Hex(text)}`;
@@ -50,4 +53,9 @@ export function stampOfText(text: string): string {
     hashed.set(text, stamp);
   }
   return stamp;
+}
+
+/** The texts the memo holds now (for its test). */
+export function keptStampTexts(): readonly string[] {
+  return [...hashed.keys()];
 }
