@@ -6,7 +6,7 @@
  * migration modules still load through import() from the cached program.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cacheKeyOf, compileCacheFolder } from '../src/cli/compile-cache.js';
@@ -120,6 +120,26 @@ test('a cache folder that others may write to is neither read nor written', () =
   assert.equal(compileCacheFolder({ STRATA_COMPILE_CACHE: cache }), undefined);
   chmodSync(cache, 0o700);
   assert.equal(compileCacheFolder({ STRATA_COMPILE_CACHE: cache }), cache);
+});
+
+test("in the temp folder, a link under the cache folder's name is not followed", () => {
+  const dir = tempDir('strata-compile-cache-link-');
+  const temp = join(dir, 'tmp');
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(temp);
+  mkdirSync(elsewhere, { mode: 0o700 });
+  const name = process.getuid ? `strata-compile-cache-${process.getuid()}` : 'strata-compile-cache';
+  symlinkSync(elsewhere, join(temp, name), 'dir');
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = temp;
+  try {
+    assert.equal(compileCacheFolder({}), undefined);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  // Named on purpose (STRATA_COMPILE_CACHE), a link is the user's own choice.
+  assert.equal(compileCacheFolder({ STRATA_COMPILE_CACHE: join(temp, name) }), join(temp, name));
 });
 
 test("another user's cache folder is never used", (t) => {

@@ -10,7 +10,7 @@
  * bundle's contents. The data is run as code: the folder must belong to the user and be writable by
  * nobody else, or nothing is read from it or written to it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +24,8 @@ export function compileCacheFolder(env: NodeJS.ProcessEnv = process.env): string
   const folder = setting || join(tmpdir(), uid === undefined ? 'strata-compile-cache' : `strata-compile-cache-${uid}`);
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const stats = statSync(folder);
+    // In the shared temp folder, a link another user left under our name is not followed.
+    const stats = setting ? statSync(folder) : lstatSync(folder);
     if (!stats.isDirectory()) return undefined;
     // Another user's folder, or one others may write to, could hold code planted for us to run.
     if (uid !== undefined && (stats.uid !== uid || (stats.mode & 0o022) !== 0)) return undefined;
