@@ -2,7 +2,7 @@
 // all it reaches), one CommonJS file; dist/cli/main.js, the bin, runs it through V8's code cache
 // (src/cli/compile-cache.ts). Before, the CLI was split per command into ES module chunks (a
 // command loaded ~550 KB instead of one 1.1 MB file), but Node 20 keeps no compiled code between
-// runs, and compiling those chunks was still ~40 ms of a no-op `strata migrate` (bench/README.md);
+// runs, and compiling them cost a no-op `strata migrate` ~30 ms of CPU (bench/README.md);
 // a classic script can be given cached data, an ES module cannot without experimental flags. A
 // command's own modules still run only when it is called: esbuild turns each `import()` of
 // program.ts into a lazy initializer. better-sqlite3 (native) and the optional drivers (loaded

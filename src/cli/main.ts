@@ -2,8 +2,8 @@
 /**
  * The `strata` bin. Built, it runs the CLI (program.ts, bundled as dist/cli/program.cjs, one
  * CommonJS file) through V8's code cache (compile-cache.ts): on Node 20, which keeps no compiled
- * code between runs, compiling the CLI's ES module chunks was ~40 ms of a no-op `strata migrate`
- * (bench/README.md). CommonJS because only a classic script can be given cached data without
+ * code between runs, compiling the CLI's ES module chunks cost a no-op `strata migrate` ~30 ms of
+ * CPU and ~12 ms of wall time (bench/README.md). CommonJS because only a classic script can be given cached data without
  * experimental flags. From the sources (under tsx), the program is imported as it is.
  */
 import { existsSync } from 'node:fs';
