@@ -93,7 +93,6 @@ export function runCommonJsCached(file: string, id: string, folder: string | und
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'latin1')}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData, importModuleDynamically: importModuleDynamically as never });
   if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
-  const module = { exports: {}, filename: file, id: file, loaded: false };
+  const module = { exports: {}, filename: file, id: file };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, dirname(file));
-  module.loaded = true;
 }

@@ -31,7 +31,6 @@ import { loadPeer } from '../targets/sql/load-peer.js';
 import { fnv1a32, redactUrl } from '../targets/sql/server-url.js';
 import type { FleetClaim, FleetRunInfo, FleetStateStore, FleetTally, FleetTarget, TargetRecord, TargetState } from './fleet-state.js';
 import { tallyOfGroups, type TallyGroup } from './fleet-tally.js';
-import { importModule } from '../fs/import-module.js';
 
 /** Options of {@link createPostgresFleetState}. */
 export interface PostgresFleetStateOptions {
@@ -462,7 +461,7 @@ class PostgresFleetState implements FleetStateStore {
   }
 
   private async connect(applicationName: string): Promise<pg.Client> {
-    this.pgModule ??= (await loadPeer('pg', 'a PostgreSQL fleet state', () => importModule('pg', () => import('pg')))).default;
+    this.pgModule ??= (await loadPeer('pg', 'a PostgreSQL fleet state', () => import('pg'))).default;
     const client = new this.pgModule.Client({ connectionString: this.url, application_name: applicationName, keepAlive: true });
     client.on('error', () => undefined);
     try {

@@ -8,7 +8,6 @@
  */
 import { loadPeer } from '../targets/sql/load-peer.js';
 import type { LintFile, LintStatement } from './lint-rule.js';
-import { importModule } from '../fs/import-module.js';
 
 /** The parts of libpg-query used here, typed structurally so the peer stays optional. */
 export interface PostgresParser {
@@ -20,7 +19,7 @@ export interface PostgresParser {
 export const POSTGRES_PARSER_PACKAGE = 'libpg-query';
 
 let loaded: Promise<PostgresParser> | undefined;
-let importParser: () => Promise<unknown> = () => importModule(POSTGRES_PARSER_PACKAGE, () => import('libpg-query'));
+let importParser: () => Promise<unknown> = () => import('libpg-query');
 
 /**
  * Swaps how the parser is imported and forgets the loaded one; returns the restore function.

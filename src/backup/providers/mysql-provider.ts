@@ -37,7 +37,6 @@ import type { BackupProvider } from './backup-provider.js';
 import { mysqlSql } from '../../targets/sql/mysql/mysql-sql.js';
 import { parseServerUrl } from '../../targets/sql/server-url.js';
 import { findTool, idPart, redact, redactUrl, runTool, scratchSuffix, summarise, withInputFile, withOutputFile, type ToolConnection } from './external-tool.js';
-import { importModule } from '../../fs/import-module.js';
 
 export interface MysqlProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */
@@ -304,7 +303,7 @@ export class MysqlBackupProvider implements BackupProvider {
 
   private async connect(conn: MysqlConnection): Promise<mysql.Connection> {
     // Loaded here: a SQLite or PostgreSQL run never pays for mysql2 (~100 modules).
-    const { default: mysql } = await loadPeer('mysql2', 'a MySQL/MariaDB backup', () => importModule('mysql2/promise', () => import('mysql2/promise')));
+    const { default: mysql } = await loadPeer('mysql2', 'a MySQL/MariaDB backup', () => import('mysql2/promise'), 'mysql2/promise');
     try {
       const c = await mysql.createConnection({
         host: conn.host,

@@ -34,7 +34,6 @@ import { postgresSql } from '../../targets/sql/postgres/postgres-sql.js';
 import { parseServerUrl } from '../../targets/sql/server-url.js';
 import type { BackupProvider } from './backup-provider.js';
 import { findTool, idPart, pipeThenCommit, redact, redactUrl, runTool, summarise, type ToolConnection } from './external-tool.js';
-import { importModule } from '../../fs/import-module.js';
 
 export interface PostgresProviderOptions {
   /** Back up and restore this schema only (default: the whole database). */
@@ -246,7 +245,7 @@ $strata$;`;
 
   private async connect(url: string): Promise<pg.Client> {
     // Loaded here: a SQLite or MySQL run never pays for pg.
-    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL backup', () => importModule('pg', () => import('pg')));
+    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL backup', () => import('pg'));
     const client = new pgModule.Client({ connectionString: url });
     client.on('error', () => undefined);
     await client.connect();

@@ -17,7 +17,6 @@ import { loadPeer } from '../load-peer.js';
 import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 import { mysqlDialect } from './dialect.js';
 import { mysqlSql } from './mysql-sql.js';
-import { importModule } from '../../../fs/import-module.js';
 
 export interface MysqlDriverOptions {
   /** Names the lock within the database (runs with the same name exclude each other). Default: the ledger table. */
@@ -190,7 +189,7 @@ export class MysqlDriver implements SqlDriver<MysqlConnection> {
   }
 
   private async newConnection(mode: 'read' | 'write'): Promise<Connection | undefined> {
-    const mysql = await loadPeer('mysql2', 'a MySQL/MariaDB URL', () => importModule('mysql2/promise', () => import('mysql2/promise')));
+    const mysql = await loadPeer('mysql2', 'a MySQL/MariaDB URL', () => import('mysql2/promise'), 'mysql2/promise');
     try {
       // Version and applied_at strings stay strings; big numbers stay exact.
       const conn = await mysql.createConnection({

@@ -22,7 +22,6 @@ import { databaseName, fnv1a32, redactUrl } from '../server-url.js';
 import { postgresDialect } from './dialect.js';
 import { postgresSql } from './postgres-sql.js';
 import { postgresErrorOffset, postgresTableExists } from './postgres-session.js';
-import { importModule } from '../../../fs/import-module.js';
 
 export interface PostgresDriverOptions {
   /** The schema migrations run in: created if missing, first on `search_path`, home of the ledger. */
@@ -222,7 +221,7 @@ export class PostgresDriver implements SqlDriver<PgClient> {
 
   /** A connected client; undefined in 'read' mode when the database does not exist. */
   private async newClient(mode: 'read' | 'write'): Promise<pg.Client | undefined> {
-    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL URL', () => importModule('pg', () => import('pg')));
+    const { default: pgModule } = await loadPeer('pg', 'a PostgreSQL URL', () => import('pg'));
     const client = new pgModule.Client({ connectionString: this.url, application_name: 'strata' });
     client.on('error', () => undefined);
     try {
