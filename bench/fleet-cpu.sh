@@ -31,7 +31,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for build in "$A" "$B"; do
     fresh
     (cd "$WORK" && /usr/bin/time -f "  $build  %e s wall, %U s user, %S s system" \
-      node "$build/dist/cli/main.js" fleet migrate --targets 't/*.db' --dir migrations --concurrency "$C" --no-backup --json > "$WORK/summary.json")
+      node "$build/dist/cli/main.cjs" fleet migrate --targets 't/*.db' --dir migrations --concurrency "$C" --no-backup --json > "$WORK/summary.json")
     node -e "const s = JSON.parse(require('node:fs').readFileSync('$WORK/summary.json', 'utf8')); if (s.migrated !== $N) throw new Error('migrated ' + s.migrated + ' of $N')"
   done
 done

@@ -53,7 +53,7 @@ const { values } = parseArgs({
 });
 /** The build measured: this checkout's, or another's (`--build /work/base`: a baseline in the same sitting, on the same prepared fleet). */
 const BUILD = resolve(values.build ?? ROOT);
-const CLI = join(BUILD, 'dist', 'cli', 'main.js');
+const CLI = join(BUILD, 'dist', 'cli', 'main.cjs');
 const CHILD = join(ROOT, 'bench', 'fleet-child.mjs');
 const RSS = join(ROOT, 'bench', 'report-rss.mjs');
 const WORK = join(ROOT, 'bench', '.work', 'fleet');

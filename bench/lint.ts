@@ -82,7 +82,7 @@ const lint = await medianTime(async () => {
   cpu.push((used.user + used.system) / 1000);
 }, RUNS);
 
-const cli = join(ROOT, 'dist', 'cli', 'main.js');
+const cli = join(ROOT, 'dist', 'cli', 'main.cjs');
 let processMs: number | undefined;
 if (existsSync(cli)) {
   const started = performance.now();

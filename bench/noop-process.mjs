@@ -3,7 +3,7 @@
  *   node bench/noop-process.mjs <raw|rawSha|knex|kysely|umzug|umzugList> <db file> <migrations dir>
  * It opens the database, runs the tool's migrate-to-latest (nothing pending), closes, and says
  * so on stdout, as a migration command would. Strata's counterpart is its own CLI:
- *   node dist/cli/main.js migrate --db <file> --dir <dir>
+ *   node dist/cli/main.cjs migrate --db <file> --dir <dir>
  */
 const [name, file, dir] = process.argv.slice(2);
 const { tools } = await import('./tools.mjs');

@@ -37,7 +37,7 @@ import { commitLabel, median, rotate } from './stats.js';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
 const require = createRequire(import.meta.url);
-const STRATA_CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const STRATA_CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 const KNEX_CLI = join(ROOT, 'node_modules', 'knex', 'bin', 'cli.js');
 const NPM_CLI = join(ROOT, 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js');
 const RAW_CLI = join(BENCH_DIR, 'postgres-raw.mjs');
@@ -366,7 +366,7 @@ async function main(): Promise<void> {
     pg: version('pg'),
     knex: version('knex'),
     'node-pg-migrate': version('node-pg-migrate'),
-    'dist/cli/main.js modified': distStamp(),
+    'dist/cli/main.cjs modified': distStamp(),
     'load average at start': load(),
   };
   for (const [k, v] of Object.entries(env)) log(`${k}: ${v}`);
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
   await dropDatabases(TOOL_IDS.map(noopDb));
   env['load average at end'] = load();
   // Others may rebuild dist/ while this runs: then the rows measured different builds.
-  if (distStamp() !== env['dist/cli/main.js modified']) env.WARNING = `dist/ was rebuilt during the run (now ${distStamp()}): run again`;
+  if (distStamp() !== env['dist/cli/main.cjs modified']) env.WARNING = `dist/ was rebuilt during the run (now ${distStamp()}): run again`;
 
   const seconds = ((performance.now() - startedAll) / 1000).toFixed(0);
   process.stdout.write(

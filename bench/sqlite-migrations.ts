@@ -32,7 +32,7 @@ if (RAW_LEDGER !== ledgerSql('sqlite').create || RAW_INSERT !== ledgerSql('sqlit
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
-const STRATA_CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const STRATA_CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 const NOOP_PROCESS = join(BENCH_DIR, 'noop-process.mjs');
 const REPORT_RSS = pathToFileURL(join(BENCH_DIR, 'report-rss.mjs')).href;
 

@@ -1,5 +1,5 @@
 // Bundles the CLI in two files. dist/cli/program.cjs is the whole program (src/cli/program.ts and
-// all it reaches), one CommonJS file; dist/cli/main.js, the bin, runs it through V8's code cache
+// all it reaches), one CommonJS file; dist/cli/main.cjs, the bin, runs it through V8's code cache
 // (src/cli/compile-cache.ts). Before, the CLI was split per command into ES module chunks (a
 // command loaded ~550 KB instead of one 1.1 MB file), but Node 20 keeps no compiled code between
 // runs, and compiling them cost a no-op `strata migrate` ~30 ms of CPU (bench/README.md);
@@ -45,13 +45,19 @@ const nonAscii = programBytes.findIndex((byte) => byte > 0x7f);
 if (nonAscii !== -1) throw new Error(`${program}: byte ${nonAscii} is not ASCII; the bin reads the program as latin1 (src/cli/compile-cache.ts)`);
 
 // The bins: a few lines that run the program from V8's code cache, named by the program's contents.
+// CommonJS (.cjs) too: Node starts an ES module entry through its ES module loader, ~8 ms more
+// of every run than a CommonJS one (bench/README.md), and the bin needs nothing ESM has.
+const notCommonJs = bins.filter((bin) => !bin.out.endsWith('.cjs'));
+if (notCommonJs.length) throw new Error(`package.json bin: ${notCommonJs.map((bin) => bin.out).join(', ')} must be .cjs files (the bin is built as CommonJS)`);
 const programId = createHash('sha256').update(programBytes).digest('hex').slice(0, 16);
 await build({
   ...common,
-  format: 'esm',
+  format: 'cjs',
   entryPoints: bins.map((bin) => bin.source),
   outdir,
-  define: { STRATA_PROGRAM_ID: JSON.stringify(programId) },
+  outExtension: { '.js': '.cjs' },
+  define: { STRATA_PROGRAM_ID: JSON.stringify(programId), 'import.meta.url': '__strataImportMetaUrl' },
+  banner: { js: "const __strataImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
 // What the worker bundles share. better-sqlite3 is CommonJS: give every file a require() for it.

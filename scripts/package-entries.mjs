@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-/** dist/a/b.js -> src/a/b.ts; the build fails here when package.json names a file no source builds. */
+/** dist/a/b.js (or .cjs) -> src/a/b.ts; the build fails here when package.json names a file no source builds. */
 function sourceOf(built, where) {
-  const source = built.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts');
+  const source = built.replace(/^\.\/dist\//, 'src/').replace(/\.c?js$/, '.ts');
   if (source === built || !existsSync(source)) throw new Error(`package.json ${where}: ${built} has no source (looked for ${source})`);
   return source;
 }

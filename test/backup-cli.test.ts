@@ -1,6 +1,6 @@
 /**
  * `strata backup ...` and the backups around `strata migrate` / `rollback`, through the built CLI
- * (dist/cli/main.js) on real SQLite files: round trips, damaged backups, keys that never show,
+ * (dist/cli/main.cjs) on real SQLite files: round trips, damaged backups, keys that never show,
  * the automatic restore after a failure the database cannot undo, a backup that cannot be
  * written, --no-backup, a process killed in the middle of a backup, and bad input.
  */

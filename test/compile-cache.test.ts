@@ -1,5 +1,5 @@
 /**
- * The built CLI (dist/cli/main.js) runs its one CommonJS program through V8's code cache, kept in
+ * The built CLI (dist/cli/main.cjs) runs its one CommonJS program through V8's code cache, kept in
  * a folder of the user's own (src/cli/compile-cache.ts). Shown with the real CLI on real files: the
  * cache is written once and then used, a damaged cache is refused by V8 and rewritten, a folder
  * others may write to is never used, STRATA_COMPILE_CACHE=0 turns it off, and the user's own

@@ -105,7 +105,7 @@ function strata(args: string[], bin = 'strata'): SpawnSyncReturns<string> {
 
 describe('the package as a consumer installs it', () => {
   before(() => {
-    for (const built of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/cli/main.js']) {
+    for (const built of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/cli/main.cjs']) {
       assert.ok(existsSync(join(ROOT, built)), `${built} is missing: run npm run build first (npm test does)`);
     }
     project = mkdtempSync(join(tmpdir(), 'strata-consumer-'));

@@ -39,7 +39,7 @@ test('the bundled CLI runs fleet targets on worker threads from dist/cli/ alone'
   for (const id of ids) new Database(join(work, id)).close();
 
   const args = ['fleet', 'migrate', '--targets', 'tenants/*.db', '--dir', 'migrations', '--concurrency', '2', '--no-backup', '--json'];
-  const run = spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), ...args], { cwd: work, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.cjs'), ...args], { cwd: work, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const summary = JSON.parse(run.stdout) as { ok: boolean; migrated: number; threads: number };
   assert.equal(summary.ok, true);

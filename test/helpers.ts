@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { StrataError } from '../src/model/errors.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 
 const made: string[] = [];
 after(() => {

@@ -4,7 +4,9 @@
  * CommonJS file) through V8's code cache (compile-cache.ts): on Node 20, which keeps no compiled
  * code between runs, compiling the CLI's ES module chunks cost a no-op `strata migrate` ~30 ms of
  * CPU and ~12 ms of wall time (bench/README.md). CommonJS because only a classic script can be given cached data without
- * experimental flags. From the sources (under tsx), the program is imported as it is.
+ * experimental flags. Built, the bin itself is CommonJS too (dist/cli/main.cjs): an ES module
+ * entry starts Node's ES module loader first, ~8 ms of every run. From the sources (under tsx),
+ * this file runs as an ES module and imports the program as it is.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,5 +22,7 @@ declare const STRATA_PROGRAM_ID: string;
 
 const bundle = fileURLToPath(new URL('./program.cjs', import.meta.url));
 if (typeof STRATA_PROGRAM_ID === 'string' && existsSync(bundle)) runCommonJsCached(bundle, `${STRATA_PROGRAM_ID}-${cacheKeyOf(process.argv.slice(2))}`);
-// Not a string literal: the bin's bundle must not take the program in.
-else await import(new URL('./program.js', import.meta.url).href);
+// Not a string literal: the bin's bundle must not take the program in. Not awaited: the bin is
+// built as CommonJS (no top-level await); a failure to load is an unhandled rejection, which
+// prints it and exits non-zero as an awaited one did.
+else void import(new URL('./program.js', import.meta.url).href);

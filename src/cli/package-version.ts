@@ -1,6 +1,6 @@
 /**
  * Strata's own version, read from its package.json at run time. The CLI runs from a bundle
- * (dist/cli/main.js), from source (src/cli/main.ts) or from node_modules, so the file is found by
+ * (dist/cli/main.cjs), from source (src/cli/main.ts) or from node_modules, so the file is found by
  * walking up from the running module to the first package.json that declares the `strata` bin,
  * never by a fixed relative path.
  */

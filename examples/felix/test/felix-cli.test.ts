@@ -1,5 +1,5 @@
 /**
- * Seed 002 through the real CLI (dist/cli/main.js) on a temp copy of the example: five SQLite
+ * Seed 002 through the real CLI (dist/cli/main.cjs) on a temp copy of the example: five SQLite
  * files, one strata.config.json. Migrate all, status across all five, rollback to a named version
  * (dependents first), failed and blocked steps, pre-migration backups with a manifest, verify and
  * the 30-day retention, and a second migrate that changes nothing.

@@ -3,7 +3,7 @@
  * <tmp>/examples/felix, with <tmp>/node_modules/strata-migrate a link to this package so the
  * migration modules' `import ... from 'strata-migrate'` resolves as in an installed project (to
  * the built dist/, through the package's exports). Real SQLite files,
- * the real CLI (dist/cli/main.js, built by `npm run build`).
+ * the real CLI (dist/cli/main.cjs, built by `npm run build`).
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';

@@ -37,7 +37,7 @@ import {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SCRIPT = join(ROOT, 'examples', 'observability', 'scripts', 'migrate.ts');
-const STRATA_CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const STRATA_CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 
 // ---- helpers -------------------------------------------------------------------------------------
 
