@@ -52,6 +52,32 @@ const MORE_CHANGES: readonly { what: string; family: Family; setup: string; sql:
     sql: 'ALTER TABLE elsewhere.owners RENAME COLUMN oid_ TO owner_id',
   },
   {
+    what: 'a type of another schema, used by a column, renamed',
+    family: 'postgres',
+    setup: "CREATE SCHEMA shared_types; CREATE TYPE shared_types.tone AS ENUM ('warm', 'cold'); ALTER TABLE items ADD COLUMN tone shared_types.tone",
+    sql: 'ALTER TYPE shared_types.tone RENAME TO shade',
+  },
+  {
+    what: 'a function of another schema, called by a default, renamed',
+    family: 'postgres',
+    setup:
+      'CREATE SCHEMA helpers; CREATE FUNCTION helpers.seven() RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$; ALTER TABLE items ADD COLUMN lucky INTEGER DEFAULT helpers.seven()',
+    sql: 'ALTER FUNCTION helpers.seven() RENAME TO lucky_number',
+  },
+  {
+    what: 'a table of another schema, read by a view, renamed',
+    family: 'postgres',
+    setup: 'CREATE SCHEMA reports; CREATE TABLE reports.totals (n INTEGER); CREATE VIEW item_totals AS SELECT n FROM reports.totals',
+    sql: 'ALTER TABLE reports.totals RENAME TO sums',
+  },
+  {
+    what: 'the schema of a table a foreign key references renamed',
+    family: 'postgres',
+    setup:
+      'CREATE SCHEMA billing; CREATE TABLE billing.accounts (id INTEGER PRIMARY KEY); ALTER TABLE items ADD COLUMN account INTEGER REFERENCES billing.accounts (id)',
+    sql: 'ALTER SCHEMA billing RENAME TO invoicing',
+  },
+  {
     what: 'a sequence restarted from another value',
     family: 'postgres',
     setup: 'CREATE SEQUENCE numbers START 1',
@@ -170,6 +196,27 @@ export function describeStamp(entry: DialectEntry): void {
       assert.equal(report.liveFingerprint, report.storedFingerprint);
     });
   });
+
+  if (entry.family === 'postgres') {
+    // One schema per tenant: another tenant's migrations must not make every check read the catalog.
+    test('schema stamp: DDL in another schema that no definition of this one names leaves it where it was; drift then reads no catalog', async () => {
+      const { db, dir } = await migrated();
+      await handChange(db, { sql: 'CREATE SCHEMA tenant_other; CREATE TABLE tenant_other.notes (id INTEGER PRIMARY KEY)' });
+      // A new schema moves every schema's stamp (their names are covered whole): a run stores the new one.
+      writeFiles(dir, { '0003_data.sql': "-- migrate:up\nINSERT INTO items (id, name) VALUES (3, 'third');\n" });
+      await withMigrator(db, dir, (migrator) => migrator.migrate());
+      const before = await stampOf(db);
+      await handChange(db, {
+        sql: "ALTER TABLE tenant_other.notes ADD COLUMN body TEXT DEFAULT 'x'; CREATE INDEX notes_body ON tenant_other.notes (body); CREATE VIEW tenant_other.bodies AS SELECT body FROM tenant_other.notes; DROP TABLE tenant_other.notes CASCADE",
+      });
+      assert.equal(await stampOf(db), before);
+      await withMigrator(db, dir, async (migrator) => {
+        const report = await migrator.drift();
+        assert.equal(report.checkedBy, 'stamp');
+        assert.equal(report.drift, false);
+      });
+    });
+  }
 
   test('schema stamp: stored with the fingerprint by the last step; a data-only run stores the same pair, a DDL run a new one', async () => {
     const { db, dir } = await migrated();
