@@ -68,8 +68,11 @@ describe('restore, delete and prune against a running migrate (two processes)', 
     assertFailure(run('backup', 'prune', '--lock-timeout', '300'), 'LOCK_TIMEOUT');
     assert.ok(stepRunning(db), 'the restore attempts must not have touched the migrating database');
 
-    const patient = cliAsync(['backup', 'restore', id, '--db', db], { cwd: dir });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    let patientSaid = '';
+    const patient = cliAsync(['backup', 'restore', id, '--db', db], { cwd: dir, onStderr: (text) => (patientSaid = text) });
+    // Let go of the migrate only once the restore says it waits on the lock: a fixed pause let a
+    // restore slow to start (a loaded CI machine) find the migrate finished and never wait.
+    await until(() => /waiting for the migration/.test(patientSaid), 'the restore to wait for the migration lock');
     assert.deepEqual(query(db, 'SELECT v FROM base ORDER BY rowid'), [{ v: '1' }, { v: '2a' }], 'the waiting restore must not touch it yet');
     writeFileSync(flag, '');
     const migrated = await migrating;

@@ -50,13 +50,19 @@ export function cli(args: string[], options: { cwd: string; env?: NodeJS.Process
 }
 
 /** Starts the CLI without waiting (for races). */
-export function cliAsync(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+export function cliAsync(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv /** Called with all of stderr so far, as it comes. */; onStderr?: (stderr: string) => void },
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, DATABASE_URL: '', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      options.onStderr?.(stderr);
+    });
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
   });
 }
