@@ -73,7 +73,7 @@ const set = (name: string, from: string, prefix = '') =>
 // constraints come from sequential scans of pg_class, pg_type, pg_proc and pg_constraint (no
 // index has the namespace first): a few ms at 1,000 schemas.
 // A CTE named more than once is computed once (no MATERIALIZED, which PostgreSQL 11 lacks).
-// \$1: the schema (null: current_schema()), as the schema reader takes it.
+// $1: the schema (null: current_schema()), as the schema reader takes it.
 export const POSTGRES_STAMP_QUERY = `
 WITH ns AS (SELECT oid, xmin AS x FROM pg_catalog.pg_namespace WHERE nspname = coalesce($1::text, current_schema())),
 ${set('rel', 'pg_catalog.pg_class WHERE relnamespace = (SELECT oid FROM ns)')},
