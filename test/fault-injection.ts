@@ -54,7 +54,27 @@ interface Observed {
   tables: Map<number, number>;
 }
 
+/**
+ * Waits until the server runs nothing more for the killed process. A client's death does not stop
+ * the statement its connection was running: MariaDB finishes a CREATE TABLE a killed run had
+ * sent (and commits it, DDL commits by itself) after the process is gone. Observed before that, a
+ * step looked not begun, was settled as rolled back, and then its table appeared.
+ */
+async function quiesce(entry: DialectEntry, db: string): Promise<void> {
+  if (entry.family !== 'mysql') return;
+  const started = Date.now();
+  for (;;) {
+    const [row] = await entry.read(db, (reader) =>
+      reader.query<{ n: number | string }>('SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()'),
+    );
+    if (Number(row!.n) === 0) return;
+    if (Date.now() - started > 30_000) assert.fail(`the killed run's statements were still running on ${db} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function observe(entry: DialectEntry, db: string): Promise<Observed> {
+  await quiesce(entry, db);
   return entry.read(db, async (reader) => {
     const names = await reader.tables();
     const ledger = new Map<number, string>();
