@@ -10,19 +10,12 @@ import { canonicalModel } from '../../../schema/canonical.js';
 import { normaliseSql, normaliseType, tokenize, unwrapParens, joinTokens, writeName } from '../../../schema/normalise.js';
 import type { ReadSchemaOptions, SchemaModel, TableModel } from '../../../schema/schema-model.js';
 import type { SqlDriver } from '../driver.js';
+import { lateralLookup } from './catalog-lookup.js';
 
 // Extension members from the `ext` set (pg_depend's extension rows, reached by their referenced
 // catalog on an index) rather than a NOT EXISTS per object: PostgreSQL turns that into an
 // anti-join, which scanned all of pg_depend (tens of thousands of rows at 1,000 schemas).
 const notExtension = (catalog: string, oid: string) => `${oid} NOT IN (SELECT objid FROM ext WHERE classid = '${catalog}'::regclass)`;
-
-/**
- * The rows of a catalog keyed by each row of rel: OFFSET 0 keeps the subquery from being merged
- * into a join, so it runs per relation on the catalog's index (joined, the same estimate made
- * PostgreSQL hash whole catalogs: ~23 ms a read at 1,000 schemas, against ~8 ms; bench/README.md).
- */
-const perRelation = (columns: string, from: string, where: string, alias: string) =>
-  `CROSS JOIN LATERAL (SELECT ${columns} FROM ${from} WHERE ${where} OFFSET 0) ${alias}`;
 
 const names = (array: string, rel: string) =>
   `(SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(${array}) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = k.n)`;
@@ -49,7 +42,7 @@ SELECT json_build_object(
       'default', pg_get_expr(d.adbin, d.adrelid), 'identity', a.attidentity, 'generated', a.attgenerated,
       'collation', CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
     ) ORDER BY r.relname, a.attnum)
-    FROM rel r ${perRelation('attnum, attname, atttypid, atttypmod, attnotnull, attidentity, attgenerated, attcollation', 'pg_attribute', 'attrelid = r.oid AND attnum > 0 AND NOT attisdropped', 'a')}
+    FROM rel r ${lateralLookup('attnum, attname, atttypid, atttypmod, attnotnull, attidentity, attgenerated, attcollation', 'pg_attribute', 'attrelid = r.oid AND attnum > 0 AND NOT attisdropped', 'a')}
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = r.oid AND d.adnum = a.attnum
     LEFT JOIN pg_collation co ON co.oid = a.attcollation
@@ -61,7 +54,7 @@ SELECT json_build_object(
       'keys', c.conkey, 'ref', fr.relname, 'refns', fn.nspname, 'refkeys', c.confkey,
       'refcols', CASE WHEN fr.relnamespace <> (SELECT oid FROM ns) THEN ${names('c.confkey', 'c.confrelid')} END, 'upd', c.confupdtype, 'del', c.confdeltype
     ))
-    FROM rel r ${perRelation('oid, conname, contype, conkey, confrelid, confkey, confupdtype, confdeltype', 'pg_constraint', "conrelid = r.oid AND contype IN ('p', 'f', 'c', 'u', 'x')", 'c')}
+    FROM rel r ${lateralLookup('oid, conname, contype, conkey, confrelid, confkey, confupdtype, confdeltype', 'pg_constraint', "conrelid = r.oid AND contype IN ('p', 'f', 'c', 'u', 'x')", 'c')}
     LEFT JOIN pg_class fr ON fr.oid = c.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fr.relnamespace
   ),
   'indexes', (
@@ -71,19 +64,19 @@ SELECT json_build_object(
                FROM generate_series(1, i.indnkeyatts) k),
       'where', pg_get_expr(i.indpred, i.indrelid, true)
     ))
-    FROM rel r ${perRelation('indexrelid, indrelid, indisunique, indkey, indnkeyatts, indoption, indpred', 'pg_index', 'indrelid = r.oid', 'i')}
+    FROM rel r ${lateralLookup('indexrelid, indrelid, indisunique, indkey, indnkeyatts, indoption, indpred', 'pg_index', 'indrelid = r.oid', 'i')}
     JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
     WHERE NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
   ),
   'views', (SELECT json_agg(json_build_object('name', relname, 'def', pg_get_viewdef(oid, true), 'mat', relkind = 'm')) FROM rel WHERE relkind IN ('v', 'm')),
   'triggers', (
     SELECT json_agg(json_build_object('t', r.relname, 'kind', r.relkind, 'name', tg.tgname, 'def', pg_get_triggerdef(tg.oid, true)))
-    FROM rel r ${perRelation('oid, tgname', 'pg_trigger', 'tgrelid = r.oid AND NOT tgisinternal', 'tg')}
+    FROM rel r ${lateralLookup('oid, tgname', 'pg_trigger', 'tgrelid = r.oid AND NOT tgisinternal', 'tg')}
   ),
   'sequences', (
     SELECT json_agg(json_build_object('name', r.relname, 'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text, 'inc', s.seqincrement::text,
       'min', s.seqmin::text, 'max', s.seqmax::text, 'cache', s.seqcache::text, 'cycle', s.seqcycle))
-    FROM rel r ${perRelation('seqtypid, seqstart, seqincrement, seqmin, seqmax, seqcache, seqcycle', 'pg_sequence', 'seqrelid = r.oid', 's')}
+    FROM rel r ${lateralLookup('seqtypid, seqstart, seqincrement, seqmin, seqmax, seqcache, seqcycle', 'pg_sequence', 'seqrelid = r.oid', 's')}
     WHERE r.relkind = 'S'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid AND d.deptype = 'i')
   ),

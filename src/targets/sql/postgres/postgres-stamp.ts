@@ -22,7 +22,7 @@
  *
  * Until pg1 it covered whole catalogs: in a database of one schema per tenant every other
  * tenant's migration moved it, so it never vouched there, and each read scanned every tenant's
- * rows (1,000 schemas: ~40 ms a read, against ~3 ms now; bench/README.md). A stored pg1 stamp
+ * rows (1,000 schemas: ~40 ms a read, against ~10 ms now; bench/README.md). A stored pg1 stamp
  * never equals a pg2 one: the first check after an upgrade reads the catalog.
  *
  * What still moves it without a change of the fingerprint (a full read, never a wrong answer):
@@ -31,11 +31,15 @@
  * object of another schema that the schema's definitions name.
  */
 import type { SqlDriver } from '../driver.js';
+import { lateralLookup } from './catalog-lookup.js';
 
 const STAMP_VERSION = 'pg2';
 
-/** The count and the sum of the hashed `xmin` of the rows `from` yields (`column`: where it has the `xmin`). */
-const part = (from: string, column = 'x') => `(SELECT count(*) || '/' || coalesce(sum(hashint8(${column}::text::int8)), 0) FROM ${from})`;
+/** The count and the sum of the hashed `xmin` of a query's rows (`column`: where it has the `xmin`). */
+const countAndSum = (column: string) => `count(*) || '/' || coalesce(sum(hashint8(${column}::text::int8)), 0)`;
+
+/** countAndSum of the rows `from` yields, as a value. */
+const part = (from: string, column = 'x') => `(SELECT ${countAndSum(column)} FROM ${from})`;
 
 /** The catalogs whose rows name objects (pg_depend's `classid`), and the schema's rows of each, as an array of oids. */
 const OWN_OBJECTS: readonly (readonly [string, string])[] = [
@@ -54,22 +58,16 @@ const NAMED_ELSEWHERE: readonly string[] = ['pg_class', 'pg_type', 'pg_proc'];
 /** The oids of a set, one row each (`o.oid`). */
 const each = (set: string) => `unnest((SELECT oids FROM ${set})) AS o(oid)`;
 
-/**
- * The rows of `catalog` matching each row of `keys` (`where` names the key's columns), through an
- * index: OFFSET 0 keeps the subquery from being merged into a join, so it runs once per key with
- * the key as a parameter.
- */
+/** The rows of `catalog` matching each row of `keys` (`where` names the key's columns), through its index (lateralLookup). */
 const lookup = (keys: string, catalog: string, where: string, columns = 'xmin AS x') =>
-  `${keys} CROSS JOIN LATERAL (SELECT ${columns} FROM pg_catalog.${catalog} WHERE ${where} OFFSET 0) AS r`;
+  `${keys} ${lateralLookup(columns, `pg_catalog.${catalog}`, where, 'r')}`;
 
 /** A set of the schema's rows: their oids, and its part of the stamp. */
 const set = (name: string, from: string, prefix = '') =>
-  `${name} AS (SELECT coalesce(array_agg(${prefix}oid), '{}') AS oids, count(*) || '/' || coalesce(sum(hashint8(${prefix}xmin::text::int8)), 0) AS stamp FROM ${from})`;
+  `${name} AS (SELECT coalesce(array_agg(${prefix}oid), '{}') AS oids, ${countAndSum(`${prefix}xmin`)} AS stamp FROM ${from})`;
 
 // Each catalog keyed by a relation, a type or an object is read through its index, key by key
-// (lookup): joined instead, PostgreSQL's estimate of a schema's share of pg_class (thousands of
-// rows, from the catalog's statistics) made it scan whole catalogs and pg_depend in merge joins,
-// ~50 ms at 1,000 schemas. The sets of the schema's own relations, types, routines and
+// (lookup; joined, it took ~50 ms at 1,000 schemas). The sets of the schema's own relations, types, routines and
 // constraints come from sequential scans of pg_class, pg_type, pg_proc and pg_constraint (no
 // index has the namespace first): a few ms at 1,000 schemas.
 // A CTE named more than once is computed once (no MATERIALIZED, which PostgreSQL 11 lacks).
