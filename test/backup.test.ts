@@ -20,6 +20,7 @@ import {
   type BackupEntry,
   type BackupManagerOptions,
 } from '../src/index.js';
+import { hashFile, HASH_IN_THREAD_MAX_BYTES } from '../src/backup/worker-task.js';
 import { abortedAttempts, dump, exec, ledger, query, rejectsWith, sha256, snapshot, tempDir, writeFiles } from './helpers.js';
 
 const ID = /^app\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(-\d+)?$/;
@@ -245,6 +246,68 @@ function countOccurrences(haystack: Buffer, needle: Buffer): number {
   for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) count++;
   return count;
 }
+
+describe('hashing a stored file', () => {
+  test('a small file on this thread and a large one on a worker give the sha256 and size of their bytes; a missing file fails with its code', async () => {
+    const dir = tempDir('strata-hash-');
+    for (const size of [0, 1000, HASH_IN_THREAD_MAX_BYTES, HASH_IN_THREAD_MAX_BYTES + 1]) {
+      const file = join(dir, `f${size}`);
+      const bytes = randomBytes(size);
+      writeFileSync(file, bytes);
+      assert.deepEqual(await hashFile(file), { sha256: createHash('sha256').update(bytes).digest('hex'), size });
+    }
+    await assert.rejects(hashFile(join(dir, 'gone')), { code: 'ENOENT' });
+  });
+});
+
+describe('one folder shared by many databases (a fleet of tenant files)', () => {
+  test("each lists, prunes and judges only its own backups, and reads no other database's manifest", async () => {
+    const dir = tempDir('strata-backup-shared-');
+    const { db: app } = makeDb(5, dir);
+    // Another tenant in the same folder, and one whose name starts with "app.": its ids do too.
+    const other = join(dir, 'other.db');
+    const appV2 = join(dir, 'app.v2.db');
+    for (const file of [other, appV2]) new Database(file).exec('CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);').close();
+    const managers = { app: sqlite(app, { retention: { keepCount: 1 } }), other: sqlite(other), appV2: sqlite(appV2) };
+    const made = { other: await managers.other.create(), appV2: await managers.appV2.create() };
+    const first = await managers.app.create();
+    assert.equal(managers.app.dir, managers.other.dir);
+    // Garbage where a manifest would be: another tenant's is none of app's business, app's own is reported.
+    writeFileSync(join(managers.app.dir, 'other.2026-01-01_00-00-00.manifest.json'), 'not json');
+    writeFileSync(join(managers.app.dir, 'app.2026-01-01_00-00-00.manifest.json'), 'not json');
+    const listing = await managers.app.list();
+    assert.deepEqual(
+      listing.backups.map((b) => b.id),
+      [first.backup.id],
+    );
+    assert.deepEqual(listing.unreadable, ['app.2026-01-01_00-00-00.manifest.json']);
+    assert.deepEqual((await managers.other.list()).unreadable, ['other.2026-01-01_00-00-00.manifest.json']);
+    assert.deepEqual(
+      (await managers.appV2.list()).backups.map((b) => b.id),
+      [made.appV2.backup.id],
+    );
+    // keepCount 1 for app: its older backup goes, the others' stay, whatever their names.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await managers.app.create();
+    assert.deepEqual(
+      second.pruned.map((b) => b.id),
+      [first.backup.id],
+    );
+    assert.deepEqual(
+      (await managers.app.list()).backups.map((b) => b.id),
+      [second.backup.id],
+    );
+    assert.deepEqual(
+      (await managers.other.list()).backups.map((b) => b.id),
+      [made.other.backup.id],
+    );
+    assert.deepEqual(
+      (await managers.appV2.list()).backups.map((b) => b.id),
+      [made.appV2.backup.id],
+    );
+    assert.equal((await managers.appV2.verify(made.appV2.backup.id)).id, made.appV2.backup.id);
+  });
+});
 
 describe('damaged backups are never restored', () => {
   const FORMATS = [

@@ -32,7 +32,7 @@ import {
 } from './backup-manifest.js';
 import { backupsToPrune, expired, type RetentionPolicy } from './retention.js';
 import type { BackupProvider, CheckLevel, Snapshot } from './providers/backup-provider.js';
-import { hashFileInWorker } from './worker-task.js';
+import { hashFile } from './worker-task.js';
 import { GrowingFileReader } from './growing-file.js';
 import { COMPRESS_BLOCK_BYTES } from './parallel-compress.js';
 import { checkCodecAvailable, codecSuffix, type CompressionCodec } from './compression.js';
@@ -231,7 +231,7 @@ export class BackupManager {
       // It may fail (no space for its -shm) while the encoding still runs: awaited below, never unhandled.
       checking.catch(() => undefined);
       if (!encoded) {
-        const hashed = snapshot.hashed ?? (await hashFileInWorker(plain));
+        const hashed = snapshot.hashed ?? (await hashFile(plain));
         facts = { size: hashed.size, sha256: hashed.sha256, plainSize: hashed.size, plainSha256: hashed.sha256 };
       } else if (early !== null && snapshot.streamed?.size === plainSize) {
         early.reader.finish(plainSize);
@@ -306,7 +306,8 @@ export class BackupManager {
   }
 
   async list(): Promise<BackupListing> {
-    const { entries, unreadable } = await readManifests(this.dir).catch((error: unknown) => {
+    // Ids are `<provider name>.<time>` (place()): manifests under another name are not read.
+    const { entries, unreadable } = await readManifests(this.dir, `${this.provider.name}.`).catch((error: unknown) => {
       throw new StrataError(ErrorCode.BACKUP_NOT_FOUND, `the backups folder ${this.dir} cannot be read: ${messageOf(error)}`, {
         hint: 'it must be a folder (set another with --backup-dir or backup.dir)',
         cause: error,
@@ -381,7 +382,7 @@ export class BackupManager {
             entry,
             `${stored} is ${size} bytes but its manifest says ${entry.size}: the file was ${size < entry.size ? 'truncated' : 'extended'}`,
           );
-        const [hashed, problems] = await Promise.all([hashFileInWorker(stored), this.checkInPlace(stored, plain)]);
+        const [hashed, problems] = await Promise.all([hashFile(stored), this.checkInPlace(stored, plain)]);
         // Both hashes: a manifest edited to the sha256 of changed bytes still names the snapshot's.
         if (hashed.sha256 !== entry.sha256 || hashed.sha256 !== entry.plainSha256 || hashed.size !== entry.plainSize) {
           throw corruptBytes(entry, `${stored} does not match the sha256 in its manifest: its bytes were changed`);
@@ -671,14 +672,16 @@ export class BackupManager {
       await rm(path, { force: true });
     }
     for (const name of names) {
+      // Another provider's files (a fleet's tenants share one folder): not this one's to judge.
+      if (!name.startsWith(prefix)) continue;
       const path = join(this.dir, name);
       // A check record whose backup was deleted while it was being written.
-      if (name.endsWith(CHECKED_SUFFIX) && name.startsWith(prefix) && !manifests.has(name.slice(0, -CHECKED_SUFFIX.length))) {
+      if (name.endsWith(CHECKED_SUFFIX) && !manifests.has(name.slice(0, -CHECKED_SUFFIX.length))) {
         await rm(path, { force: true });
         continue;
       }
       const data = /^(.+)\.bak(\.gz|\.zst)?(\.enc)?$/.exec(name);
-      if (!data || !name.startsWith(prefix) || manifests.has(data[1]!)) continue;
+      if (!data || manifests.has(data[1]!)) continue;
       const info = await stat(path).catch(() => null);
       if (info && (deadWriters.has(info.ino) || this.now().getTime() - info.mtimeMs > ORPHAN_AGE_MS)) await rm(path, { force: true });
     }

@@ -113,8 +113,14 @@ export async function writeManifest(dir: string, entry: BackupEntry): Promise<vo
   await writeFileAtomic(manifestPath(dir, entry.id), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** Every manifest in the folder, oldest first; unreadable ones are reported, not skipped. */
-export async function readManifests(dir: string): Promise<{ entries: BackupEntry[]; unreadable: string[] }> {
+/**
+ * Every manifest in the folder, oldest first; unreadable ones are reported, not skipped.
+ * `idPrefix` (a provider's `<name>.`): only the manifests whose id starts with it, the only ones
+ * that can be that provider's. A fleet's tenants share the `backups/` beside their files: without
+ * it each tenant's backup read every other tenant's manifest, and a fleet run grew with the
+ * square of its size.
+ */
+export async function readManifests(dir: string, idPrefix = ''): Promise<{ entries: BackupEntry[]; unreadable: string[] }> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
     throw error;
@@ -122,7 +128,7 @@ export async function readManifests(dir: string): Promise<{ entries: BackupEntry
   const entries: BackupEntry[] = [];
   const unreadable: string[] = [];
   for (const name of names) {
-    if (!name.endsWith(MANIFEST_SUFFIX)) continue;
+    if (!name.endsWith(MANIFEST_SUFFIX) || !name.startsWith(idPrefix)) continue;
     const id = name.slice(0, -MANIFEST_SUFFIX.length);
     try {
       const entry = JSON.parse(await readFile(join(dir, name), 'utf8')) as BackupEntry;
