@@ -89,6 +89,15 @@ describe('reconcile', () => {
       ['3', '5'],
     );
     assert.match(incomplete[0]!.hint, /strata repair 3 --applied/);
+    // Only a step left running, and only on a server, is told to wait for the server first.
+    assert.doesNotMatch(incomplete[1]!.hint, /still be running/);
+    const onServer = findProblems(r, { allowChanged: true, allowMissing: true, allowOutOfOrder: true, serverActivity: 'SHOW PROCESSLIST' });
+    assert.doesNotMatch(onServer[0]!.hint, /still be running/);
+    assert.match(
+      onServer[1]!.hint,
+      /^a statement the stopped process had sent may still be running on the server: wait until SHOW PROCESSLIST shows nothing more of it; then /,
+    );
+    assert.match(onServer[1]!.hint, /strata repair 5 --rolled-back/);
   });
 
   it('plans up to a version and down by steps or to a version', () => {

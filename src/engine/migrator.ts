@@ -15,7 +15,9 @@ import {
   planUp,
   problemsError,
   reconcile,
+  stillRunning,
   type ChecksumMatcher,
+  type ProblemContext,
   type ProblemPolicy,
   type Reconciled,
   type RollbackTarget,
@@ -137,11 +139,15 @@ export class Migrator<Ctx> {
   private readonly target: Target<Ctx>;
   private readonly registered: Migration<Ctx>[] = [];
   private readonly options: MigratorOptions<Ctx>;
+  /** What findProblems lets through, and what it tells of the store (its server's activity view). */
+  private readonly policy: ProblemContext;
   private readonly plugins = new PluginSlot<Ctx>(this.events);
 
   constructor(options: MigratorOptions<Ctx>) {
     this.options = options;
     this.target = options.target;
+    const { allowChanged, allowMissing, allowOutOfOrder } = options;
+    this.policy = { allowChanged, allowMissing, allowOutOfOrder, serverActivity: options.target.serverActivity };
     for (const plugin of options.plugins ?? []) this.plugins.add(plugin);
   }
 
@@ -180,7 +186,7 @@ export class Migrator<Ctx> {
     // Read first without the lock: when everything is applied and nothing is wrong, that is the
     // answer (a committed ledger row is final), and the common no-op run takes no lock and
     // writes nothing. Anything else is decided again under the lock.
-    if (!options.resume && planUp(unlocked.reconciled, to).length === 0 && findProblems(unlocked.reconciled, this.options).length === 0) {
+    if (!options.resume && planUp(unlocked.reconciled, to).length === 0 && findProblems(unlocked.reconciled, this.policy).length === 0) {
       return this.finish('up', [], started, unlocked.reconciled.currentVersion);
     }
     await this.target.open('write', this.openWait());
@@ -286,7 +292,7 @@ export class Migrator<Ctx> {
       currentVersion: reconciled.currentVersion,
       migrations: reconciled.statuses,
       pending: reconciled.pending.length,
-      problems: findProblems(reconciled, this.options),
+      problems: findProblems(reconciled, this.policy),
     };
   }
 
@@ -422,7 +428,7 @@ export class Migrator<Ctx> {
   /** The pending migrations a baseline at `wanted` records; refuses rows after it and steps stopped part-way. */
   private planBaseline(sources: Migration<Ctx>[], ledger: readonly LedgerEntry[], wanted: string): { reconciled: Reconciled<Ctx>; steps: Migration<Ctx>[] } {
     const reconciled = reconcile(sources, ledger, this.options.checksumMatches);
-    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true });
+    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true, serverActivity: this.target.serverActivity });
     if (incomplete.length) throw problemsError(incomplete);
     const { category } = versionParts(wanted);
     const after = ledger.filter(
@@ -726,7 +732,7 @@ export class Migrator<Ctx> {
         ErrorCode.MIGRATION_INCOMPLETE,
         `${migrationLabel(entry)} stopped part-way through a ${entry.operation === 'down' ? 'rollback' : 'run'} that --resume cannot continue${incomplete.length > 1 ? ` (and ${incomplete.length - 1} more steps are incomplete)` : ''}`,
         {
-          hint: `inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+          hint: `${entry.status === 'running' && this.target.serverActivity ? `${stillRunning(this.target.serverActivity)}; then ` : ''}inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
           next: [applied, rolledBack],
         },
       );
@@ -821,7 +827,7 @@ export class Migrator<Ctx> {
   }
 
   private throwProblems(reconciled: Reconciled<Ctx>): void {
-    const problems = findProblems(reconciled, this.options);
+    const problems = findProblems(reconciled, this.policy);
     if (problems.length) throw problemsError(problems);
   }
 
@@ -843,11 +849,11 @@ export class Migrator<Ctx> {
    * `fromLedger`, its down kept in the row.
    */
   private downSteps(reconciled: Reconciled<Ctx>, target: RollbackTarget, sources: readonly Migration<Ctx>[], fromLedger = false): DownStep<Ctx>[] {
-    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true });
+    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true, serverActivity: this.target.serverActivity });
     if (incomplete.length) throw problemsError(incomplete);
     const byVersion = new Map(sources.map((m) => [m.version, m]));
     const steps = planDown(reconciled, target);
-    const problems = findProblems(reconciled, this.options).filter((p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version));
+    const problems = findProblems(reconciled, this.policy).filter((p) => p.code === ErrorCode.CHECKSUM_MISMATCH && steps.some((s) => s.version === p.version));
     const missing = steps.filter((s) => !byVersion.has(s.version));
     const history = missing.filter((s) => adoptedHistoryTool(s) !== undefined);
     if (history.length) {

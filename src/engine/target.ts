@@ -51,6 +51,13 @@ export interface Target<Ctx> {
   /** A step and its ledger row can commit together (false for MySQL DDL, for instance). */
   readonly transactionalSteps: boolean;
   /**
+   * Where a database server lists the statements its clients sent (`SHOW PROCESSLIST`): a
+   * statement of a process killed mid-step can go on there, so the advice for a step left
+   * `running` says to wait for it. Absent for a store in the process (SQLite): its statements
+   * stop with the process.
+   */
+  readonly serverActivity?: string;
+  /**
    * `wait`: how long to wait, and whom to tell, when opening itself has to wait for another
    * process (a store only one process may have open at a time, such as a PGlite folder).
    */

@@ -74,6 +74,12 @@ export interface ProblemPolicy {
   allowOutOfOrder?: boolean;
 }
 
+/** A policy, and what the advice may say of the store. */
+export interface ProblemContext extends ProblemPolicy {
+  /** Where the store's server lists its clients' statements (Target.serverActivity): said in the advice for a step left running. */
+  serverActivity?: string;
+}
+
 /** Does the ledger's checksum still describe the source? Handles a changed algorithm tag. */
 export type ChecksumMatcher<Ctx> = (migration: Migration<Ctx>, recorded: string) => boolean;
 
@@ -159,8 +165,13 @@ function adoptedFrom(entry: LedgerEntry): string | undefined {
   return entry.adoptedFrom ?? adoptedHistoryTool(entry);
 }
 
+/** The advice for a step whose process stopped on a database server: its last statement may outlive it. */
+export function stillRunning(serverActivity: string): string {
+  return `a statement the stopped process had sent may still be running on the server: wait until ${serverActivity} shows nothing more of it`;
+}
+
 /** Everything that stops a `migrate`, in the order a user should deal with it. */
-export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemPolicy = {}): Problem[] {
+export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemContext = {}): Problem[] {
   const problems: Problem[] = [];
   for (const status of reconciled.statuses) {
     const label = migrationLabel(status);
@@ -172,11 +183,14 @@ export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemPo
           : `${label} failed part-way outside a transaction${status.error ? `: ${status.error}` : ''}`;
       const resume = nextCommand('migrate', '--resume');
       const [applied, rolledBack] = repairCommands(status.version);
+      // A server goes on with a statement whose client was killed: the schema may still change
+      // after the process is gone, so it is inspected only once the server is done with it.
+      const wait = status.state === 'running' && policy.serverActivity ? `${stillRunning(policy.serverActivity)}; then ` : '';
       problems.push({
         code: ErrorCode.MIGRATION_INCOMPLETE,
         version: status.version,
         message: what,
-        hint: `fix the failing statement and run '${commandLine(resume)}' to continue from it; or inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+        hint: `${wait}fix the failing statement and run '${commandLine(resume)}' to continue from it; or inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
         next: [resume, applied, rolledBack],
       });
     } else if (status.state === 'changed' && !policy.allowChanged) {

@@ -93,6 +93,8 @@ export interface DialectSql {
 export interface Dialect extends DialectSql {
   readonly name: string;
   readonly family: SqlFamily;
+  /** Where the server lists its clients' statements, for advice (Target.serverActivity); absent for a database in the process. */
+  readonly serverActivity?: string;
   /** Whether a `--db` string names a database of this dialect. */
   claims(db: string): boolean;
   /** What `open()` opens for a `--db` string this dialect claims (an absolute path, a URL), and how messages name it. */

@@ -80,6 +80,7 @@ const PROCESS_FINGERPRINTS = createStampMemo();
 export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   readonly description: string;
   readonly transactionalSteps: boolean;
+  readonly serverActivity: string | undefined;
   private readonly sql: LedgerSql;
   private mode: 'read' | 'write' | undefined;
   private exists = false;
@@ -102,6 +103,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
   ) {
     this.description = driver.description;
     this.transactionalSteps = driver.transactionalDdl;
+    this.serverActivity = driver.dialect.serverActivity;
     this.sql = ledgerSql(driver.dialect, table);
     this.ctx = {
       dialect: driver.dialect.family,

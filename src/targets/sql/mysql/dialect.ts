@@ -13,6 +13,7 @@ export const mysqlDialect: Dialect = {
   ...mysqlSql,
   name: 'mysql',
   family: 'mysql',
+  serverActivity: 'SHOW PROCESSLIST',
   claims: (db) => /^(mysql|mariadb):\/\//i.test(db),
   locate: (db) => ({ location: db, description: redactUrl(db) }),
   open: (spec) => new MysqlDriver(spec.location, { lockName: spec.tables.ledger.name }),

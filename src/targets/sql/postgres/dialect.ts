@@ -14,6 +14,8 @@ export const postgresDialect: Dialect = {
   ...postgresSql,
   name: 'postgres',
   family: 'postgres',
+  // A statement outside a transaction (CREATE INDEX CONCURRENTLY) runs on after its client is killed.
+  serverActivity: 'SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database()',
   claims: (db) => /^postgres(ql)?:\/\//i.test(db),
   locate: (db) => ({ location: db, description: redactUrl(db) }),
   open: (spec) =>
