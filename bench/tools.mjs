@@ -13,7 +13,7 @@
  * migrations it applied (0, checked by the caller).
  */
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -38,8 +38,12 @@ function readSql(dir, name) {
   return readFileSync(join(dir, name), 'utf8');
 }
 
+// The same one-shot hash Strata uses where Node has it (src/sources/sha256.ts): the limit does
+// the same work the fastest way there is.
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 function sha256(text) {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 // ---- raw better-sqlite3: the limit ------------------------------------------------------------
