@@ -224,7 +224,8 @@ export class BackupManager {
       const plainSize = (await stat(plain)).size;
       plainTotal = plainSize;
       this.progress(progressId, 'snapshot', plainSize, plainSize);
-      // The check and the hashing/encoding run side by side, on both cores.
+      // The check and the hashing/encoding run side by side, on both cores (a small file is hashed
+      // on this thread: starting a worker would cost more than its hash, see hashFile).
       let facts: StoredFacts;
       const checkLevel = this.options.check ?? 'structure';
       const checking = this.provider.check(plain, checkLevel);
