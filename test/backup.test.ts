@@ -145,6 +145,19 @@ describe('round trips', () => {
     assert.equal(readFileSync(join(dir, 'backups', outcome.safety!.file), 'utf8'), '{"version": 4}');
   });
 
+  test('a JSON file whose name is not an id (a space, accents): its id is made safe, and it restores by it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'état de l’app.json');
+    writeFileSync(path, '{"version": 1}');
+    const manager = new BackupManager({ provider: new FileBackupProvider(path) });
+    const { backup } = await manager.create();
+    assert.match(backup.id, /^tat_de_l_app\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/);
+    assert.deepEqual((await manager.list()).unreadable, []);
+    writeFileSync(path, '{"version": 2}');
+    await manager.restore(backup.id);
+    assert.equal(readFileSync(path, 'utf8'), '{"version": 1}');
+  });
+
   test('a JSON file that is not valid JSON is backed up unverified and does not prune older backups', async () => {
     const dir = tempDir();
     const path = join(dir, 'state.json');
@@ -258,6 +271,42 @@ describe('hashing a stored file', () => {
     }
     await assert.rejects(hashFile(join(dir, 'gone')), { code: 'ENOENT' });
   });
+});
+
+describe('a database whose file name is not an id (spaces, accents, a leading dot)', () => {
+  for (const file of ['my app.db', 'données (1).db', '.hidden.db']) {
+    test(`${file}: its backups are listed and verified, and a failed non-transactional step is undone from one`, async () => {
+      const dir = tempDir('strata-backup-name-');
+      const db = join(dir, file);
+      writeFiles(join(dir, 'migrations'), {
+        '0001_base.sql': "-- migrate:up\nCREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO base (v) VALUES ('one');\n",
+      });
+      const first = createMigrator({ db, dir: join(dir, 'migrations') });
+      await first.migrate();
+      await first.close();
+      const manager = sqlite(db);
+      const { backup } = await manager.create();
+      assert.match(backup.id, /^[A-Za-z0-9][A-Za-z0-9._-]*\.\d{4}-/);
+      assert.deepEqual(
+        (await manager.list()).backups.map((b) => b.id),
+        [backup.id],
+      );
+      assert.deepEqual((await manager.list()).unreadable, []);
+      assert.equal((await manager.verify(backup.id)).id, backup.id);
+      // A step outside a transaction fails half-way: only the pre-run backup can undo it.
+      writeFiles(join(dir, 'migrations'), {
+        '0002_half.sql': "-- strata:no-transaction\nCREATE TABLE half (id INTEGER);\nUPDATE base SET v = 'changed';\nINSERT INTO nowhere VALUES (1);\n",
+      });
+      const tables = () => query(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'strata%' ORDER BY name");
+      const before = tables();
+      const migrator = createMigrator({ db, dir: join(dir, 'migrations') });
+      const error = await rejectsWith(migrator.migrate(), 'MIGRATION_FAILED', /no such table: nowhere/);
+      await migrator.close();
+      assert.equal(error.details.restored, true, error.hint);
+      assert.deepEqual(tables(), before);
+      assert.deepEqual(query(db, 'SELECT v FROM base'), [{ v: 'one' }]);
+    });
+  }
 });
 
 describe('one folder shared by many databases (a fleet of tenant files)', () => {

@@ -86,6 +86,19 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(?:-
 /** What hints about a backup that is not there (or not to be trusted) point at. */
 export const BACKUP_LIST = nextCommand('backup list');
 
+/**
+ * A backup-id-safe form of a database's name (a file's base name, a server database's name):
+ * what every provider's `name` is, so that the ids made from it are ids (`my app.db` and
+ * `données.db` once made backups that no listing, restore or retention could find).
+ */
+export function idPart(text: string): string {
+  const safe = text
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  return safe || 'db';
+}
+
 export function isBackupId(text: string): boolean {
   return ID.test(text) && !text.includes('..');
 }

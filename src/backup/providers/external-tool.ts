@@ -39,14 +39,6 @@ export function redact(text: string, secrets: string[]): string {
   return out;
 }
 
-/** A backup-id-safe form of a database name. */
-export function idPart(text: string): string {
-  const safe = text
-    .replace(/[^A-Za-z0-9._-]/g, '_')
-    .replace(/\.{2,}/g, '.')
-    .replace(/^[^A-Za-z0-9]+/, '');
-  return safe || 'db';
-}
 
 /**
  * The absolute path of the first of `names` found in `binDir` or on the PATH; a coded

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { copyFileAtomic } from '../../fs/atomic-write.js';
+import { idPart } from '../backup-manifest.js';
 import type { BackupProvider } from './backup-provider.js';
 
 export class FileBackupProvider implements BackupProvider {
@@ -24,7 +25,7 @@ export class FileBackupProvider implements BackupProvider {
   ) {
     this.path = resolve(path);
     this.source = `file:${this.path}`;
-    this.name = basename(this.path, extname(this.path)) || basename(this.path);
+    this.name = idPart(basename(this.path, extname(this.path)) || basename(this.path));
     this.defaultDir = join(dirname(this.path), 'backups');
   }
 

@@ -36,7 +36,8 @@ import { compareVersions } from '../../model/version.js';
 import type { BackupProvider } from './backup-provider.js';
 import { mysqlSql } from '../../targets/sql/mysql/mysql-sql.js';
 import { parseServerUrl } from '../../targets/sql/server-url.js';
-import { findTool, idPart, redact, redactUrl, runTool, scratchSuffix, summarise, withInputFile, withOutputFile, type ToolConnection } from './external-tool.js';
+import { idPart } from '../backup-manifest.js';
+import { findTool, redact, redactUrl, runTool, scratchSuffix, summarise, withInputFile, withOutputFile, type ToolConnection } from './external-tool.js';
 
 export interface MysqlProviderOptions {
   /** The ledger table that holds the schema version (default strata_migrations). */

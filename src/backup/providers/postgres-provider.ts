@@ -33,7 +33,8 @@ import { compareVersions } from '../../model/version.js';
 import { postgresSql } from '../../targets/sql/postgres/postgres-sql.js';
 import { parseServerUrl } from '../../targets/sql/server-url.js';
 import type { BackupProvider } from './backup-provider.js';
-import { findTool, idPart, pipeThenCommit, redact, redactUrl, runTool, summarise, type ToolConnection } from './external-tool.js';
+import { idPart } from '../backup-manifest.js';
+import { findTool, pipeThenCommit, redact, redactUrl, runTool, summarise, type ToolConnection } from './external-tool.js';
 
 export interface PostgresProviderOptions {
   /** Back up and restore this schema only (default: the whole database). */

@@ -25,6 +25,7 @@ import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
 import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
+import { idPart } from '../backup-manifest.js';
 import type { BackupProvider, CheckLevel, Snapshot, SnapshotOptions } from './backup-provider.js';
 // The copy process and the worker thread (child_process, worker_threads) are imported when a
 // snapshot or a check runs: the provider is made for every migrate, most of which back nothing up.
@@ -63,7 +64,7 @@ export class SqliteBackupProvider implements BackupProvider {
     }
     this.path = resolve(path);
     this.source = `sqlite:${this.path}`;
-    this.name = basename(this.path, extname(this.path)) || basename(this.path);
+    this.name = idPart(basename(this.path, extname(this.path)) || basename(this.path));
     this.defaultDir = join(dirname(this.path), 'backups');
     this.ledgerTable = options.ledgerTable ?? 'strata_migrations';
     this.fileCopyMinBytes = options.fileCopyMinBytes ?? FILE_COPY_MIN_BYTES;

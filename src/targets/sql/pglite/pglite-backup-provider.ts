@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { idPart } from '../../../backup/backup-manifest.js';
 import type { BackupProvider, CheckLevel, Snapshot } from '../../../backup/providers/backup-provider.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import { compareVersions } from '../../../model/version.js';
@@ -45,7 +46,7 @@ export class PgliteBackupProvider implements BackupProvider {
   constructor(dir: string, options: PgliteBackupProviderOptions = {}) {
     this.dir = resolve(dir);
     this.source = `pglite:${this.dir}`;
-    this.name = basename(this.dir);
+    this.name = idPart(basename(this.dir));
     this.defaultDir = join(dirname(this.dir), 'backups');
     this.schema = options.schema;
     const table = options.ledgerTable ?? 'strata_migrations';
