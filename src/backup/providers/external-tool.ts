@@ -39,7 +39,6 @@ export function redact(text: string, secrets: string[]): string {
   return out;
 }
 
-
 /**
  * The absolute path of the first of `names` found in `binDir` or on the PATH; a coded
  * BACKUP_UNSUPPORTED error naming the tool and how to install it otherwise.
