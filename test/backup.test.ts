@@ -267,9 +267,10 @@ describe('hashing a stored file', () => {
       const file = join(dir, `f${size}`);
       const bytes = randomBytes(size);
       writeFileSync(file, bytes);
-      assert.deepEqual(await hashFile(file), { sha256: createHash('sha256').update(bytes).digest('hex'), size });
+      assert.deepEqual(await hashFile(file, size), { sha256: createHash('sha256').update(bytes).digest('hex'), size });
     }
-    await assert.rejects(hashFile(join(dir, 'gone')), { code: 'ENOENT' });
+    await assert.rejects(hashFile(join(dir, 'gone'), 0), { code: 'ENOENT' });
+    await assert.rejects(hashFile(join(dir, 'gone'), HASH_IN_THREAD_MAX_BYTES + 1), { code: 'ENOENT' });
   });
 });
 

@@ -232,7 +232,7 @@ export class BackupManager {
       // It may fail (no space for its -shm) while the encoding still runs: awaited below, never unhandled.
       checking.catch(() => undefined);
       if (!encoded) {
-        const hashed = snapshot.hashed ?? (await hashFile(plain));
+        const hashed = snapshot.hashed ?? (await hashFile(plain, plainSize));
         facts = { size: hashed.size, sha256: hashed.sha256, plainSize: hashed.size, plainSha256: hashed.sha256 };
       } else if (early !== null && snapshot.streamed?.size === plainSize) {
         early.reader.finish(plainSize);
@@ -383,7 +383,7 @@ export class BackupManager {
             entry,
             `${stored} is ${size} bytes but its manifest says ${entry.size}: the file was ${size < entry.size ? 'truncated' : 'extended'}`,
           );
-        const [hashed, problems] = await Promise.all([hashFile(stored), this.checkInPlace(stored, plain)]);
+        const [hashed, problems] = await Promise.all([hashFile(stored, size), this.checkInPlace(stored, plain)]);
         // Both hashes: a manifest edited to the sha256 of changed bytes still names the snapshot's.
         if (hashed.sha256 !== entry.sha256 || hashed.sha256 !== entry.plainSha256 || hashed.size !== entry.plainSize) {
           throw corruptBytes(entry, `${stored} does not match the sha256 in its manifest: its bytes were changed`);

@@ -5,7 +5,7 @@
  * bundled file; modules they need are passed as resolved paths.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { COPY_LOOP_SOURCE } from './copy-loop.js';
@@ -47,9 +47,12 @@ createReadStream(workerData.path, { highWaterMark: 1 << 20 })
  */
 export const HASH_IN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
 
-/** sha256 and size of a file: a large one on another thread (the caller's thread goes on with the check), a small one here. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  if ((await stat(path)).size > HASH_IN_THREAD_MAX_BYTES) return runWorker(HASH_FILE, { path });
+/**
+ * sha256 and size of a file: a large one on another thread (the caller's thread goes on with the
+ * check), a small one here. `size`: the file's size as the caller just stat'ed it, which decides where.
+ */
+export async function hashFile(path: string, size: number): Promise<{ sha256: string; size: number }> {
+  if (size > HASH_IN_THREAD_MAX_BYTES) return runWorker(HASH_FILE, { path });
   // Hashed as read: a file that grew since the stat is still hashed whole, with its size.
   const bytes = await readFile(path);
   return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
