@@ -15,7 +15,7 @@ import {
   planUp,
   problemsError,
   reconcile,
-  stillRunning,
+  waitForServer,
   type ChecksumMatcher,
   type ProblemContext,
   type ProblemPolicy,
@@ -141,13 +141,17 @@ export class Migrator<Ctx> {
   private readonly options: MigratorOptions<Ctx>;
   /** What findProblems lets through, and what it tells of the store (its server's activity view). */
   private readonly policy: ProblemContext;
+  /** findProblems letting everything through but steps stopped part-way (baseline, rollback). */
+  private readonly incompleteOnly: ProblemContext;
   private readonly plugins = new PluginSlot<Ctx>(this.events);
 
   constructor(options: MigratorOptions<Ctx>) {
     this.options = options;
     this.target = options.target;
     const { allowChanged, allowMissing, allowOutOfOrder } = options;
-    this.policy = { allowChanged, allowMissing, allowOutOfOrder, serverActivity: options.target.serverActivity };
+    const { serverActivity } = options.target;
+    this.policy = { allowChanged, allowMissing, allowOutOfOrder, serverActivity };
+    this.incompleteOnly = { allowChanged: true, allowMissing: true, allowOutOfOrder: true, serverActivity };
     for (const plugin of options.plugins ?? []) this.plugins.add(plugin);
   }
 
@@ -428,7 +432,7 @@ export class Migrator<Ctx> {
   /** The pending migrations a baseline at `wanted` records; refuses rows after it and steps stopped part-way. */
   private planBaseline(sources: Migration<Ctx>[], ledger: readonly LedgerEntry[], wanted: string): { reconciled: Reconciled<Ctx>; steps: Migration<Ctx>[] } {
     const reconciled = reconcile(sources, ledger, this.options.checksumMatches);
-    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true, serverActivity: this.target.serverActivity });
+    const incomplete = findProblems(reconciled, this.incompleteOnly);
     if (incomplete.length) throw problemsError(incomplete);
     const { category } = versionParts(wanted);
     const after = ledger.filter(
@@ -732,7 +736,7 @@ export class Migrator<Ctx> {
         ErrorCode.MIGRATION_INCOMPLETE,
         `${migrationLabel(entry)} stopped part-way through a ${entry.operation === 'down' ? 'rollback' : 'run'} that --resume cannot continue${incomplete.length > 1 ? ` (and ${incomplete.length - 1} more steps are incomplete)` : ''}`,
         {
-          hint: `${entry.status === 'running' && this.target.serverActivity ? `${stillRunning(this.target.serverActivity)}; then ` : ''}inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+          hint: `${waitForServer(entry.status, this.target.serverActivity)}inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
           next: [applied, rolledBack],
         },
       );
@@ -849,7 +853,7 @@ export class Migrator<Ctx> {
    * `fromLedger`, its down kept in the row.
    */
   private downSteps(reconciled: Reconciled<Ctx>, target: RollbackTarget, sources: readonly Migration<Ctx>[], fromLedger = false): DownStep<Ctx>[] {
-    const incomplete = findProblems(reconciled, { allowChanged: true, allowMissing: true, allowOutOfOrder: true, serverActivity: this.target.serverActivity });
+    const incomplete = findProblems(reconciled, this.incompleteOnly);
     if (incomplete.length) throw problemsError(incomplete);
     const byVersion = new Map(sources.map((m) => [m.version, m]));
     const steps = planDown(reconciled, target);

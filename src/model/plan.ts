@@ -165,9 +165,14 @@ function adoptedFrom(entry: LedgerEntry): string | undefined {
   return entry.adoptedFrom ?? adoptedHistoryTool(entry);
 }
 
-/** The advice for a step whose process stopped on a database server: its last statement may outlive it. */
-export function stillRunning(serverActivity: string): string {
-  return `a statement the stopped process had sent may still be running on the server: wait until ${serverActivity} shows nothing more of it`;
+/**
+ * The start of the advice for a step left `running` on a database server (its last statement may
+ * outlive its process, so the schema may still change); '' for any other step or store.
+ */
+export function waitForServer(state: string, serverActivity: string | undefined): string {
+  return state === 'running' && serverActivity
+    ? `a statement the stopped process had sent may still be running on the server: wait until ${serverActivity} shows nothing more of it; then `
+    : '';
 }
 
 /** Everything that stops a `migrate`, in the order a user should deal with it. */
@@ -183,14 +188,11 @@ export function findProblems<Ctx>(reconciled: Reconciled<Ctx>, policy: ProblemCo
           : `${label} failed part-way outside a transaction${status.error ? `: ${status.error}` : ''}`;
       const resume = nextCommand('migrate', '--resume');
       const [applied, rolledBack] = repairCommands(status.version);
-      // A server goes on with a statement whose client was killed: the schema may still change
-      // after the process is gone, so it is inspected only once the server is done with it.
-      const wait = status.state === 'running' && policy.serverActivity ? `${stillRunning(policy.serverActivity)}; then ` : '';
       problems.push({
         code: ErrorCode.MIGRATION_INCOMPLETE,
         version: status.version,
         message: what,
-        hint: `${wait}fix the failing statement and run '${commandLine(resume)}' to continue from it; or inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
+        hint: `${waitForServer(status.state, policy.serverActivity)}fix the failing statement and run '${commandLine(resume)}' to continue from it; or inspect the database, then run '${commandLine(applied)}' or '${commandLine(rolledBack)}'`,
         next: [resume, applied, rolledBack],
       });
     } else if (status.state === 'changed' && !policy.allowChanged) {
