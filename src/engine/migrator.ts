@@ -37,7 +37,7 @@ import {
 } from './drift.js';
 import { canonicalVersion, compareVersions, versionParts } from '../model/version.js';
 import { EventChannel, type EngineEventName, type EngineEvents, type Listener } from './events.js';
-import type { InspectedPlan, MigratorPlugin } from './plugin.js';
+import type { InspectedStep, MigratorPlugin } from './plugin.js';
 import { PluginSlot } from './plugin-slot.js';
 import type { RunReport, StatusReport, ValidationReport } from './reports.js';
 import { originOf, runVerify, type Identity } from './run-body.js';
@@ -203,7 +203,7 @@ export class Migrator<Ctx> {
       const { reconciled, steps, resumed } = unchanged ? this.planFrom(unlocked.reconciled, to) : this.planMigrate(ledger, sources, to, options);
       if (this.events.has('plan')) this.events.emit('plan', { direction: 'up', steps: steps.map(identity), dryRun: false });
       const loaded = await loadUps(steps);
-      if (inspected && steps.some((s) => !inspected.has(s.version))) await this.inspect('up', false, steps, loaded);
+      if (inspected && !allIn(steps, inspected)) await this.inspect('up', false, steps, loaded);
       if (resumed) this.checkResumable(resumed, loaded[0]!.up);
       const schemaBefore = steps.length ? await this.checkDriftBefore(reconciled.applied, options.drift) : undefined;
       const backup = await this.backupBefore('up', steps, options.backup);
@@ -621,7 +621,7 @@ export class Migrator<Ctx> {
       throw error;
     }
     await this.inspect('up', false, steps, await loadUps(steps));
-    return new Set(steps.map((s) => s.version));
+    return versionSet(steps);
   }
 
   private async inspect(
@@ -631,27 +631,9 @@ export class Migrator<Ctx> {
     loaded: readonly LoadedMigration<Ctx>[],
   ): Promise<void> {
     if (!this.plugins.inspects) return;
-    const plan: InspectedPlan<Ctx> = {
-      direction,
-      dryRun,
-      target: this.target.description,
-      steps: steps.map((step, k) => {
-        const origin = originOf(step);
-        const body = direction === 'up' ? loaded[k]!.up : loaded[k]!.down!;
-        const verify = direction === 'up' ? loaded[k]!.verify : undefined;
-        const checksum = direction === 'up' ? (step as Migration<Ctx>).checksum : undefined;
-        return {
-          version: step.version,
-          name: step.name,
-          origin,
-          file: (body.kind === 'sql' && body.file) || origin,
-          body,
-          ...(verify ? { verify } : {}),
-          ...(checksum ? { checksum } : {}),
-        };
-      }),
-    };
-    await this.plugins.inspect(plan);
+    const inspectedSteps: InspectedStep<Ctx>[] = [];
+    for (let k = 0; k < steps.length; k++) inspectedSteps.push(inspectedStep(direction, steps[k]!, loaded[k]!));
+    await this.plugins.inspect({ direction, dryRun, target: this.target.description, steps: inspectedSteps });
   }
 
   // ---- backups ---------------------------------------------------------------------------
@@ -1017,17 +999,59 @@ function identity(step: Identity): Identity {
   return { version: step.version, name: step.name };
 }
 
+// The per-step helpers below are module functions and loops, not closures made per call: they
+// run over every step of every migrate, and V8 drops such closures' optimized code at each full
+// GC (see sources/folder-source.ts).
+
+/** A step as the plugins inspect it. */
+function inspectedStep<Ctx>(direction: Direction, step: Migration<Ctx> | DownStep<Ctx>, loaded: LoadedMigration<Ctx>): InspectedStep<Ctx> {
+  const origin = originOf(step);
+  const body = direction === 'up' ? loaded.up : loaded.down!;
+  const inspected: InspectedStep<Ctx> = { version: step.version, name: step.name, origin, file: (body.kind === 'sql' && body.file) || origin, body };
+  if (direction === 'up') {
+    if (loaded.verify) inspected.verify = loaded.verify;
+    const { checksum } = step as Migration<Ctx>;
+    if (checksum) inspected.checksum = checksum;
+  }
+  return inspected;
+}
+
 function loadUps<Ctx>(steps: readonly Migration<Ctx>[]): Promise<LoadedMigration<Ctx>[]> {
-  return Promise.all(steps.map((step) => step.load()));
+  return Promise.all(steps.map(loadOf));
+}
+
+function loadOf<Ctx>(step: Migration<Ctx>): Promise<LoadedMigration<Ctx>> {
+  return step.load();
+}
+
+function versionSet(steps: readonly Identity[]): Set<string> {
+  const versions = new Set<string>();
+  for (const step of steps) versions.add(step.version);
+  return versions;
+}
+
+function allIn(steps: readonly Identity[], versions: ReadonlySet<string>): boolean {
+  for (const step of steps) if (!versions.has(step.version)) return false;
+  return true;
 }
 
 /** The last applied version in plan order once `results` (all successful) are done. */
 function currentAfter<Ctx>(before: Reconciled<Ctx>, results: readonly StepResult[]): string | null {
-  const applied = new Set(before.applied.map((entry) => entry.version));
+  const applied = versionSet(before.applied);
   for (const result of results) {
     if (result.status === 'applied') applied.add(result.version);
     else if (result.status === 'reverted') applied.delete(result.version);
   }
+  // The last in (position, version) order; versions outside the graph count as position -1.
   const { position } = before.graph;
-  return [...applied].sort((a, b) => (position.get(a) ?? -1) - (position.get(b) ?? -1) || compareVersions(a, b)).at(-1) ?? null;
+  let last: string | null = null;
+  let lastAt = -1;
+  for (const version of applied) {
+    const at = position.get(version) ?? -1;
+    if (last === null || at > lastAt || (at === lastAt && compareVersions(version, last) > 0)) {
+      last = version;
+      lastAt = at;
+    }
+  }
+  return last;
 }

@@ -88,7 +88,8 @@ export class MigrationRun<Ctx> {
 
   /** Every step in one transaction: all or nothing (ups only). */
   async applyAllInOneTransaction(steps: readonly Migration<Ctx>[], loaded: readonly LoadedMigration<Ctx>[]): Promise<StepResult[]> {
-    const outside = steps.filter((_, k) => !loaded[k]!.up.transaction);
+    const outside: Migration<Ctx>[] = [];
+    for (let k = 0; k < steps.length; k++) if (!loaded[k]!.up.transaction) outside.push(steps[k]!);
     if (outside.length || (steps.length && !this.target.transactionalSteps)) {
       throw new StrataError(
         ErrorCode.TRANSACTION_REQUIRED,
@@ -98,48 +99,13 @@ export class MigrationRun<Ctx> {
         { hint: 'run without --single-transaction, or apply up to the version before it with --to' },
       );
     }
-    const results: StepResult[] = [];
-    const foreignKeys = loaded.every((m) => m.up.foreignKeys);
-    let current: { step: Migration<Ctx>; event: () => StepEvent; started: number } | undefined;
+    const foreignKeys = loaded.every(keepsForeignKeys);
+    const progress: { current: StepUnderWay<Ctx> | undefined } = { current: undefined };
+    let results: StepResult[];
     try {
-      await this.target.transaction(
-        async () => {
-          for (let k = 0; k < steps.length; k++) {
-            const step = steps[k]!;
-            // Made only for listeners, or for the failure event.
-            const event = (): StepEvent => ({
-              version: step.version,
-              name: step.name,
-              direction: 'up',
-              index: k + 1,
-              total: steps.length,
-              ...statementCount(loaded[k]!.up),
-            });
-            current = { step, event, started: clock() };
-            if (this.events.has('migrating')) this.events.emit('migrating', event());
-            const { up, verify, down } = loaded[k]!;
-            const last = k === steps.length - 1;
-            // The last step fingerprints the schema (commitStep): awaited, like any step without synchronous operations.
-            const sql = this.sync && !last ? sqlBodies(up, verify) : undefined;
-            if (this.sync && sql) {
-              const statementsApplied = runSqlBodySync(this.runner, this.sync, step, sql.body, 'up');
-              if (sql.verify) runSqlVerifySync(this.runner, this.sync, step, sql.verify);
-              this.commitStepSync(this.sync, step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(current.started));
-            } else {
-              const statementsApplied = await runBody(this.runner, step, up, 'up', true);
-              if (verify) await runVerify(this.runner, step, verify);
-              await this.commitStep(step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(current.started), last);
-            }
-            const durationMs = elapsedSince(current.started);
-            results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
-            if (this.events.has('migrated')) this.events.emit('migrated', { ...event(), durationMs });
-          }
-          current = undefined;
-        },
-        { foreignKeys },
-      );
+      results = await this.target.transaction(() => this.applyEachInTransaction(steps, loaded, progress), { foreignKeys });
     } catch (caught) {
-      const failing = current ?? { step: steps.at(-1)!, event: undefined, started: clock() };
+      const failing = progress.current ?? { step: steps.at(-1)!, event: undefined, started: clock() };
       const durationMs = elapsedSince(failing.started);
       const again = nextCommand('migrate');
       const error = stepError(
@@ -162,6 +128,53 @@ export class MigrationRun<Ctx> {
   }
 
   /**
+   * applyAllInOneTransaction's steps, inside its transaction. A method rather than a closure made
+   * per run: V8 keeps a closure's optimized code only while one of its closures lives, so the
+   * loop ran unoptimized again after every full GC. `progress.current`: the step under way, for
+   * the failure.
+   */
+  private async applyEachInTransaction(
+    steps: readonly Migration<Ctx>[],
+    loaded: readonly LoadedMigration<Ctx>[],
+    progress: { current: StepUnderWay<Ctx> | undefined },
+  ): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k]!;
+      // Made only for listeners, or for the failure event.
+      const event = (): StepEvent => ({
+        version: step.version,
+        name: step.name,
+        direction: 'up',
+        index: k + 1,
+        total: steps.length,
+        ...statementCount(loaded[k]!.up),
+      });
+      const started = clock();
+      progress.current = { step, event, started };
+      if (this.events.has('migrating')) this.events.emit('migrating', event());
+      const { up, verify, down } = loaded[k]!;
+      const last = k === steps.length - 1;
+      // The last step fingerprints the schema (commitStep): awaited, like any step without synchronous operations.
+      const sql = this.sync && !last ? sqlBodies(up, verify) : undefined;
+      if (this.sync && sql) {
+        const statementsApplied = runSqlBodySync(this.runner, this.sync, step, sql.body, 'up');
+        if (sql.verify) runSqlVerifySync(this.runner, this.sync, step, sql.verify);
+        this.commitStepSync(this.sync, step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(started));
+      } else {
+        const statementsApplied = await runBody(this.runner, step, up, 'up', true);
+        if (verify) await runVerify(this.runner, step, verify);
+        await this.commitStep(step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(started), last);
+      }
+      const durationMs = elapsedSince(started);
+      results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
+      if (this.events.has('migrated')) this.events.emit('migrated', { ...event(), durationMs });
+    }
+    progress.current = undefined;
+    return results;
+  }
+
+  /**
    * The ledger's record of a finished step: an up's row (replacing the row it marked running,
    * or an aborted attempt's), or a down's row deleted. Called inside the step's transaction
    * when it has one, so the step and its record commit together.
@@ -175,7 +188,7 @@ export class MigrationRun<Ctx> {
     // With it the stamp (drift's fast path), and no catalog read at all when the stamp shows the
     // run left the schema as it found it.
     const schema = fingerprint ? await schemaNow(this.target, this.schemaBefore) : { schemaFingerprint: null, schemaStamp: null };
-    const applied = { ...entry, statementsApplied, durationMs, ...schema };
+    const applied = finishedEntry(entry, statementsApplied, durationMs, schema.schemaFingerprint, schema.schemaStamp);
     if (this.marked.has(step.version)) return this.target.writeLedger(applied);
     // Pending means "no ledger row" (or an aborted attempt's), and the lock is held: a plain
     // insert, not an upsert.
@@ -186,7 +199,7 @@ export class MigrationRun<Ctx> {
   /** commitStep for a step that is not the run's last (no fingerprint), through the synchronous operations. */
   private commitStepSync(sync: SyncSteps, step: Identity, entry: LedgerEntry, statementsApplied: number, durationMs: number): void {
     if (this.direction === 'down') return sync.deleteLedger(step.version);
-    const applied = { ...entry, statementsApplied, durationMs, schemaFingerprint: null, schemaStamp: null };
+    const applied = finishedEntry(entry, statementsApplied, durationMs, null, null);
     if (this.marked.has(step.version)) return sync.writeLedger(applied);
     if (this.retried.has(step.version)) sync.deleteLedger(step.version);
     sync.insertApplied(applied);
@@ -352,6 +365,13 @@ export class MigrationRun<Ctx> {
   }
 }
 
+/** applyAllInOneTransaction's step under way: what its failure reports. */
+interface StepUnderWay<Ctx> {
+  step: Migration<Ctx>;
+  event: () => StepEvent;
+  started: number;
+}
+
 /** A step that failed: what stepFailed needs to record it and say why. */
 class FailedStep {
   constructor(
@@ -361,6 +381,10 @@ class FailedStep {
     readonly durationMs: number,
     readonly eventOf: () => StepEvent,
   ) {}
+}
+
+function keepsForeignKeys<Ctx>(migration: LoadedMigration<Ctx>): boolean {
+  return migration.up.foreignKeys;
 }
 
 /** A step's bodies when they are SQL in the step's transaction, which a target's synchronous operations can run (a code body awaits its own calls). */
@@ -395,6 +419,35 @@ export function appliedEntry<Ctx>(
     // Kept for a later build that no longer has this file: `rollback --from-ledger`.
     downSql: down?.kind === 'sql' ? storedDownSql(down) : null,
     ...overrides,
+  };
+}
+
+/**
+ * `entry` as its step finished it. One literal with every field in appliedEntry's order, where
+ * spreads made a differently shaped object on each path: the code that reads rows for the ledger
+ * saw several shapes and was deoptimized on every run.
+ */
+function finishedEntry(
+  entry: LedgerEntry,
+  statementsApplied: number,
+  durationMs: number,
+  schemaFingerprint: string | null,
+  schemaStamp: string | null,
+): LedgerEntry {
+  return {
+    version: entry.version,
+    name: entry.name,
+    checksum: entry.checksum,
+    appliedAt: entry.appliedAt,
+    durationMs,
+    status: entry.status,
+    operation: entry.operation,
+    statementsApplied,
+    error: entry.error,
+    adoptedFrom: entry.adoptedFrom ?? null,
+    schemaFingerprint,
+    schemaStamp,
+    downSql: entry.downSql ?? null,
   };
 }
 

@@ -41,7 +41,7 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
     name: LINT_PLUGIN_NAME,
     async inspect(plan: InspectedPlan<Ctx>) {
       if (plan.direction !== 'up') return;
-      const linted = plan.steps.filter((step) => step.body.kind === 'sql' && step.origin.endsWith('.sql'));
+      const linted = plan.steps.filter(isSqlFileStep);
       if (!linted.length) return;
       // A fleet's tenants share a schema: naming it by its stamp (one query) instead of reading
       // it (a query per table) is what lets the second tenant of a schema skip the catalog.
@@ -66,6 +66,11 @@ export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx>
       return found.map((finding) => ({ ...finding }));
     },
   };
+}
+
+/** A module function, not a closure made per run: it sees every pending step of every migrate (see sources/folder-source.ts). */
+function isSqlFileStep<Ctx>(step: InspectedStep<Ctx>): boolean {
+  return step.body.kind === 'sql' && step.origin.endsWith('.sql');
 }
 
 /**

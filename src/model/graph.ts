@@ -29,8 +29,11 @@ export interface MigrationGraph {
  * whose files are gone); anything else, and any cycle, is an error that names the chain.
  */
 export function buildGraph(nodes: readonly GraphNode[], satisfied: ReadonlySet<string> = new Set()): MigrationGraph {
-  const sorted = [...nodes].sort((a, b) => compareVersions(a.version, b.version));
-  const byVersion = new Map(sorted.map((node) => [node.version, node]));
+  // Loops and a module comparator, not closures made per call: every migrate builds the graph of
+  // every file, and V8 drops such closures' optimized code at each full GC (see folder-source.ts).
+  const sorted = [...nodes].sort(inVersionOrder);
+  const byVersion = new Map<string, GraphNode>();
+  for (const node of sorted) byVersion.set(node.version, node);
   const dependencies = new Map<string, string[]>();
   const previousInCategory = new Map<string, string>();
   let explicit = false;
@@ -55,8 +58,20 @@ export function buildGraph(nodes: readonly GraphNode[], satisfied: ReadonlySet<s
     dependencies.set(node.version, deps);
   }
   // Without cross-category edges the version order is already topological.
-  const order = explicit ? topologicalOrder(sorted, dependencies, byVersion) : sorted.map((node) => node.version);
-  return { order, position: new Map(order.map((version, k) => [version, k])), dependencies };
+  const order = explicit ? topologicalOrder(sorted, dependencies, byVersion) : versionsOf(sorted);
+  const position = new Map<string, number>();
+  for (let k = 0; k < order.length; k++) position.set(order[k]!, k);
+  return { order, position, dependencies };
+}
+
+function inVersionOrder(a: GraphNode, b: GraphNode): number {
+  return compareVersions(a.version, b.version);
+}
+
+function versionsOf(nodes: readonly GraphNode[]): string[] {
+  const versions = new Array<string>(nodes.length);
+  for (let k = 0; k < nodes.length; k++) versions[k] = nodes[k]!.version;
+  return versions;
 }
 
 function topologicalOrder(

@@ -97,10 +97,12 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   let listing: Dirent[];
   try {
     listing = readdirSync(dir, { withFileTypes: true });
-    entries = listing.map((dirent) => {
+    entries = new Array<string>(listing.length);
+    for (let k = 0; k < listing.length; k++) {
+      const dirent = listing[k]!;
       if (dirent.isFile()) regular.add(dirent.name);
-      return dirent.name;
-    });
+      entries[k] = dirent.name;
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new StrataError(
@@ -110,16 +112,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
     );
   }
   const requested = options.format ?? 'auto';
-  if (
-    requested !== 'strata' &&
-    !(
-      cache?.migrations &&
-      sameListing(
-        entries.filter((entry) => !isIgnoredFile(entry)),
-        cache.listing,
-      )
-    )
-  ) {
+  if (requested !== 'strata' && !(cache?.migrations && sameListing(entries.filter(isCandidate), cache.listing))) {
     const view = folderView(dir, entries, displayRoot, listing);
     const format = requested === 'auto' ? detectFormat(view) : formatOf(requested);
     if (format) {
@@ -143,27 +136,26 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       }
     }
   }
-  const candidates = entries.filter((entry) => !isIgnoredFile(entry));
+  const candidates = entries.filter(isCandidate);
   const base = dir.endsWith(sep) ? dir : dir + sep;
   // The first read of a process stats nothing (a one-shot CLI run would pay for it in vain);
   // later reads stat every file and re-read only those whose stamp moved or was never taken.
-  const stamps = cache?.migrations ? candidates.map((entry) => statOrUndefined(base + entry)) : undefined;
-  if (cache && stamps && cache.migrations && sameListing(candidates, cache.listing)) {
-    if (candidates.every((entry, k) => stamps[k] !== undefined && sameStamp(cache.files.get(base + entry)?.stamp, stamps[k]))) {
-      return cache.migrations as readonly Migration<Ctx>[] as Migration<Ctx>[];
-    }
+  const stamps = cache?.migrations ? statsOf(base, candidates) : undefined;
+  if (cache && stamps && cache.migrations && sameListing(candidates, cache.listing) && allUnchanged(cache, base, candidates, stamps)) {
+    return cache.migrations as readonly Migration<Ctx>[] as Migration<Ctx>[];
   }
 
   // Computed once: relative() per file is measurable with a thousand files.
   const shownDir = shown(dir);
   const byVersion = new Map<string, FoundFile[]>();
   const badNames: string[] = [];
-  candidates.forEach((entry, k) => {
+  for (let k = 0; k < candidates.length; k++) {
+    const entry = candidates[k]!;
     const parsed = parseFileName(entry);
     const path = base + entry;
     if (!parsed) {
       badNames.push(shown(path));
-      return;
+      continue;
     }
     const stat = stamps?.[k];
     const { text, checksum } = readSource(path, cache, stat, shownDir + sep + entry, regular.has(entry) || stat?.isFile() === true);
@@ -180,7 +172,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
     };
     if (files) files.push(found);
     else byVersion.set(parsed.version, [found]);
-  });
+  }
   if (badNames.length) {
     throw new StrataError(ErrorCode.MIGRATION_NAME_INVALID, `migration file name${badNames.length > 1 ? 's do' : ' does'} not parse: ${badNames.join(', ')}`, {
       hint: "name migrations NNNN_name.sql (or category versions such as task001_name.sql), NNNN_name.up.sql/.down.sql or NNNN_name.ts (prefix helpers with '_' to have them ignored)",
@@ -189,7 +181,7 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   }
 
   // goose files are named as Strata's are: only their `-- +goose Up` markers tell them apart.
-  const gooseFiles = [...byVersion.values()].flat().filter((file) => file.kind === 'sql' && hasGooseMarkers(file.text));
+  const gooseFiles = [...byVersion.values()].flat().filter(isGooseFile);
   if (gooseFiles.length) {
     const view = folderView(dir, entries, displayRoot);
     const strataFiles = [...byVersion.values()]
@@ -221,12 +213,44 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
   for (const [version, files] of byVersion) {
     migrations.push(fromFiles<Ctx>(version, files, options.dialect, options.placeholders));
   }
-  migrations.sort((a, b) => compareVersions(a.version, b.version));
+  migrations.sort(byVersionOrder);
   if (cache) {
     cache.listing = candidates;
     cache.migrations = migrations as Migration<never>[];
   }
   return migrations;
+}
+
+// The callbacks and loops of a folder read are module functions, not closures made per read: V8
+// keeps a closure's optimized code only while one of its closures lives, so closures made per
+// read ran unoptimized again after every full GC (a long-lived process reads the folder on each
+// migrate, and compiling them again cost more CPU than the read itself).
+
+function isCandidate(entry: string): boolean {
+  return !isIgnoredFile(entry);
+}
+
+function isGooseFile(file: FoundFile): boolean {
+  return file.kind === 'sql' && hasGooseMarkers(file.text);
+}
+
+function byVersionOrder(a: { version: string }, b: { version: string }): number {
+  return compareVersions(a.version, b.version);
+}
+
+function statsOf(base: string, entries: readonly string[]): (Stats | undefined)[] {
+  const stats = new Array<Stats | undefined>(entries.length);
+  for (let k = 0; k < entries.length; k++) stats[k] = statOrUndefined(base + entries[k]);
+  return stats;
+}
+
+/** Whether every file is as the cache last read it (stat'ed, same stamp). */
+function allUnchanged(cache: FolderReadCache, base: string, entries: readonly string[], stats: readonly (Stats | undefined)[]): boolean {
+  for (let k = 0; k < entries.length; k++) {
+    const stat = stats[k];
+    if (stat === undefined || !sameStamp(cache.files.get(base + entries[k])?.stamp, stat)) return false;
+  }
+  return true;
 }
 
 /** A file's stat, or undefined when it cannot be stat'ed (a dangling link): reading it then says why. */
@@ -243,7 +267,9 @@ function sameStamp(stamp: Stamp | undefined, stat: Stats): boolean {
 }
 
 function sameListing(a: readonly string[], b: readonly string[] | undefined): boolean {
-  return b !== undefined && a.length === b.length && a.every((entry, k) => entry === b[k]);
+  if (b === undefined || a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function readSource(
@@ -261,6 +287,19 @@ function readSource(
   const fresh = { stamp, text, checksum: checksumOf(text)! };
   cache?.files.set(path, fresh);
   return fresh;
+}
+
+/** A SQL migration's files and what loading them gives, once loaded. */
+interface SqlFileToLoad<Ctx> {
+  main: FoundFile;
+  down: FoundFile | undefined;
+  dialect: SqlSyntax;
+  placeholders: FolderSourceOptions['placeholders'];
+  loaded: LoadedMigration<Ctx> | undefined;
+}
+
+async function loadSqlOnce<Ctx>(file: SqlFileToLoad<Ctx>): Promise<LoadedMigration<Ctx>> {
+  return (file.loaded ??= loadSql<Ctx>(file.main, file.down, file.dialect, file.placeholders));
 }
 
 function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlSyntax, placeholders: FolderSourceOptions['placeholders']): Migration<Ctx> {
@@ -290,8 +329,10 @@ function fromFiles<Ctx>(version: string, files: FoundFile[], dialect: SqlSyntax,
   const checksumWith = (algorithm: string) => checksumOf(source, algorithm);
   let load: Migration<Ctx>['load'];
   if (main.kind === 'sql') {
-    let loaded: LoadedMigration<Ctx> | undefined;
-    load = async () => (loaded ??= loadSql<Ctx>(main, isPair ? down : undefined, dialect, placeholders));
+    // The closure only hands over: the work is in a module function, whose optimized code
+    // outlives the thousand closures of a read (see isCandidate).
+    const file: SqlFileToLoad<Ctx> = { main, down: isPair ? down : undefined, dialect, placeholders, loaded: undefined };
+    load = () => loadSqlOnce(file);
   } else {
     let loading: Promise<LoadedMigration<Ctx>> | undefined;
     load = () => (loading ??= loadModule<Ctx>(main));
@@ -345,20 +386,23 @@ function dependencyMismatch(file: FoundFile, what: string): StrataError {
   });
 }
 
+/** A file's SQL with its placeholders replaced: before splitting, so statement line numbers are the file's (a value with line breaks shifts later ones). */
+function sqlOf(file: FoundFile, dialect: SqlSyntax, placeholders: FolderSourceOptions['placeholders']): string {
+  return placeholders ? replacePlaceholders(file.text, placeholders.values, placeholders.pattern, file.display, dialect) : file.text;
+}
+
 function loadSql<Ctx>(
   file: FoundFile,
   downFile: FoundFile | undefined,
   dialect: SqlSyntax,
   placeholders: FolderSourceOptions['placeholders'],
 ): LoadedMigration<Ctx> {
-  // Before splitting, so statement line numbers are the file's (a value with line breaks shifts later ones).
-  const sql = (f: FoundFile) => (placeholders ? replacePlaceholders(f.text, placeholders.values, placeholders.pattern, f.display, dialect) : f.text);
   if (downFile) {
-    const up = parseSqlMigrationMemo(sql(file), dialect, file.display).up;
-    const down = parseSqlMigrationMemo(sql(downFile), dialect, downFile.display).up;
+    const up = parseSqlMigrationMemo(sqlOf(file, dialect, placeholders), dialect, file.display).up;
+    const down = parseSqlMigrationMemo(sqlOf(downFile, dialect, placeholders), dialect, downFile.display).up;
     return { up: { ...up, file: file.display }, down: { ...down, file: downFile.display } };
   }
-  const parsed = parseSqlMigrationMemo(sql(file), dialect, file.display);
+  const parsed = parseSqlMigrationMemo(sqlOf(file, dialect, placeholders), dialect, file.display);
   return { up: parsed.up, down: parsed.down, ...(parsed.verify ? { verify: parsed.verify } : {}) };
 }
 

@@ -33,7 +33,12 @@ export const atlasFormat: MigrationFormat = {
     }
     const names = folder.entries.filter((entry) => entry.endsWith('.sql') && !entry.startsWith('_') && !folder.isDirectory(entry));
     const bad = names.filter((name) => !FILE.test(name));
-    if (bad.length) throw namesInvalid(atlasFormat, bad.map(folder.display), '<version>_<name>.sql, the version in digits');
+    if (bad.length)
+      throw namesInvalid(
+        atlasFormat,
+        bad.map((name) => folder.display(name)),
+        '<version>_<name>.sql, the version in digits',
+      );
     checkSum(folder, names);
     return names.map((entry): FormatStep => {
       const [, version = '', name = ''] = FILE.exec(entry)!;

@@ -38,7 +38,7 @@ export const drizzleFormat: MigrationFormat = {
     const strays = folder.entries.filter((entry) => entry.endsWith('.sql') && !entry.startsWith('_') && !listed.has(entry));
     if (strays.length) {
       throw malformed(
-        strays.map(folder.display).join(', '),
+        strays.map((stray) => folder.display(stray)).join(', '),
         `not in ${DRIZZLE_JOURNAL}, so drizzle would never run ${strays.length > 1 ? 'them' : 'it'}`,
         "generate migrations with 'drizzle-kit generate' (it writes the journal entry), or remove the file",
       );

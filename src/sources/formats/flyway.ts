@@ -26,9 +26,13 @@ const EXPECTED = 'V<version>__<description>.sql (and U<version>__<description>.s
 export const flywayFormat: MigrationFormat = {
   name: 'flyway',
   title: 'Flyway',
-  signature: (folder) => sqlFiles(folder).filter((path) => isFlywayName(baseName(path))),
+  signature: (folder) => sqlFiles(folder).filter(hasFlywayName),
   read: readFlyway,
 };
+
+function hasFlywayName(path: string): boolean {
+  return isFlywayName(baseName(path));
+}
 
 function isFlywayName(name: string): boolean {
   return VERSIONED.test(name) || REPEATABLE.test(name) || BASELINE.test(name);

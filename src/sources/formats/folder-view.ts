@@ -7,40 +7,83 @@ import type { FolderView } from './format.js';
 
 /** `listing`: the folder's entries with their types, when the caller listed it so already (no second listing). */
 export function folderView(dir: string, entries: readonly string[], displayRoot: string, listing?: readonly Dirent[]): FolderView {
-  const bytes = new Map<string, Buffer>();
-  const texts = new Map<string, string>();
-  const absolute = (path: string) => join(dir, path);
-  const readBytes = (path: string) => {
-    let found = bytes.get(path);
-    if (!found) bytes.set(path, (found = readRegularFile(absolute(path), relative(displayRoot, absolute(path)) || path)));
+  return new FsFolderView(dir, entries, displayRoot, listing);
+}
+
+/**
+ * Prototype methods, not closures made per view: format detection asks about every entry on
+ * every read of the folder, and V8 keeps a closure's optimized code only while one of its
+ * closures lives (see folder-source.ts). Methods read `this`: pass them on as
+ * `(path) => view.display(path)`, not detached.
+ */
+class FsFolderView implements FolderView {
+  readonly entries: readonly string[];
+  private readonly bytesRead = new Map<string, Buffer>();
+  private readonly texts = new Map<string, string>();
+  /** The top-level folders, from one listing with types on first use (not a stat per entry). */
+  private topFolders: Set<string> | undefined;
+
+  constructor(
+    readonly dir: string,
+    entries: readonly string[],
+    private readonly displayRoot: string,
+    private readonly listing: readonly Dirent[] | undefined,
+  ) {
+    this.entries = visible([...entries]);
+  }
+
+  display(path: string): string {
+    return relative(this.displayRoot, this.absolute(path)) || path;
+  }
+
+  absolute(path: string): string {
+    return join(this.dir, path);
+  }
+
+  exists(path: string): boolean {
+    return existsSync(this.absolute(path));
+  }
+
+  isDirectory(path: string): boolean {
+    return path.includes('/') ? isFolder(this.absolute(path)) : this.isTopFolder(path);
+  }
+
+  list(path: string): string[] {
+    return visible(readdirSync(this.absolute(path)));
+  }
+
+  text(path: string): string {
+    let found = this.texts.get(path);
+    if (found === undefined) this.texts.set(path, (found = normaliseSource(this.bytes(path).toString('utf8'))));
     return found;
-  };
-  const visible = (names: string[]) => names.filter((name) => !name.startsWith('.')).sort();
-  // One listing with types on first use, not a stat per entry: detection asks about every entry.
-  let topFolders: Set<string> | undefined;
-  const isTopFolder = (name: string) => {
-    topFolders ??= new Set(
-      (listing ?? readdirSync(dir, { withFileTypes: true }))
-        .filter((entry) => entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(dir, entry.name))))
-        .map((entry) => entry.name),
-    );
-    return topFolders.has(name);
-  };
-  return {
-    dir,
-    entries: visible([...entries]),
-    display: (path) => relative(displayRoot, absolute(path)) || path,
-    absolute,
-    exists: (path) => existsSync(absolute(path)),
-    isDirectory: (path) => (path.includes('/') ? isFolder(absolute(path)) : isTopFolder(path)),
-    list: (path) => visible(readdirSync(absolute(path))),
-    text: (path) => {
-      let found = texts.get(path);
-      if (found === undefined) texts.set(path, (found = normaliseSource(readBytes(path).toString('utf8'))));
-      return found;
-    },
-    bytes: readBytes,
-  };
+  }
+
+  bytes(path: string): Buffer {
+    let found = this.bytesRead.get(path);
+    if (!found) this.bytesRead.set(path, (found = readRegularFile(this.absolute(path), this.display(path))));
+    return found;
+  }
+
+  private isTopFolder(name: string): boolean {
+    this.topFolders ??= topFoldersOf(this.dir, this.listing ?? readdirSync(this.dir, { withFileTypes: true }));
+    return this.topFolders.has(name);
+  }
+}
+
+function topFoldersOf(dir: string, listing: readonly Dirent[]): Set<string> {
+  const folders = new Set<string>();
+  for (const entry of listing) {
+    if (entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(dir, entry.name)))) folders.add(entry.name);
+  }
+  return folders;
+}
+
+function visible(names: string[]): string[] {
+  return names.filter(isVisible).sort();
+}
+
+function isVisible(name: string): boolean {
+  return !name.startsWith('.');
 }
 
 function isFolder(path: string): boolean {

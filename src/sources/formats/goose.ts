@@ -32,7 +32,12 @@ export const gooseFormat: MigrationFormat = {
   name: 'goose',
   title: 'goose',
   // Only the .go files: SQL files are told apart by their text, which the folder source reads anyway.
-  signature: (folder) => folder.entries.filter((entry) => GO_FILE.test(entry) && !folder.isDirectory(entry)),
+  // A loop, not a closure made per call: it runs over every entry on every read (see folder-source.ts).
+  signature(folder) {
+    const found: string[] = [];
+    for (const entry of folder.entries) if (GO_FILE.test(entry) && !folder.isDirectory(entry)) found.push(entry);
+    return found;
+  },
   read(folder) {
     const steps: FormatStep[] = [];
     const bad: string[] = [];

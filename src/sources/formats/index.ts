@@ -51,7 +51,13 @@ export function detectFormat(folder: FolderView): MigrationFormat | undefined {
 }
 
 export function mixedFormats(folder: FolderView, found: { format: Pick<MigrationFormat, 'name' | 'title'>; files: string[] }[]): StrataError {
-  const shown = found.map(({ format, files }) => `${format.title} (${files.slice(0, 3).map(folder.display).join(', ')}${files.length > 3 ? ', ...' : ''})`);
+  const shown = found.map(
+    ({ format, files }) =>
+      `${format.title} (${files
+        .slice(0, 3)
+        .map((file) => folder.display(file))
+        .join(', ')}${files.length > 3 ? ', ...' : ''})`,
+  );
   return new StrataError(ErrorCode.FORMAT_MIXED, `${folder.display('.')} mixes migrations of ${shown.join(' and ')}`, {
     hint: 'keep one tool\'s migrations per folder (move the others to a folder of their own), or name the format with "format" in the config or --format',
     details: { dir: folder.dir, formats: Object.fromEntries(found.map(({ format, files }) => [format.name, files])) },

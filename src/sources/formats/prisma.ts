@@ -16,8 +16,14 @@ const SCRIPT = 'migration.sql';
 export const prismaFormat: MigrationFormat = {
   name: 'prisma',
   title: 'Prisma',
-  signature: (folder) =>
-    folder.entries.filter((entry) => entry === LOCK_FILE || (MIGRATION_DIR.test(entry) && folder.isDirectory(entry) && folder.exists(`${entry}/${SCRIPT}`))),
+  // A loop, not a closure made per call: it runs over every entry on every read (see folder-source.ts).
+  signature(folder) {
+    const found: string[] = [];
+    for (const entry of folder.entries) {
+      if (entry === LOCK_FILE || (MIGRATION_DIR.test(entry) && folder.isDirectory(entry) && folder.exists(`${entry}/${SCRIPT}`))) found.push(entry);
+    }
+    return found;
+  },
   read(folder) {
     const steps: FormatStep[] = [];
     const bad: string[] = [];

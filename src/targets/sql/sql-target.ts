@@ -13,7 +13,7 @@ import { fingerprintOf } from '../../schema/fingerprint.js';
 import { parseStoredDown } from '../../sources/sql/stored-down.js';
 import type { Dialect } from './dialect.js';
 import type { SqlContext, SqlDriver } from './driver.js';
-import { syncStatementsOf } from './sync-statements.js';
+import { syncStatementsOf, type SyncStatements } from './sync-statements.js';
 import {
   DEFAULT_LEDGER_TABLE,
   LEDGER_COLUMNS,
@@ -298,17 +298,7 @@ export class SqlTarget<Connection> implements Target<SqlContext<Connection>> {
    */
   syncSteps(): SyncSteps | undefined {
     const statements = syncStatementsOf(this.driver);
-    if (!statements) return undefined;
-    const { sql } = this;
-    return {
-      begin: () => statements.begin(),
-      execute: (text) => statements.exec(text),
-      insertApplied: (entry) => statements.run(sql.insertApplied, insertAppliedParams(entry)),
-      writeLedger: (entry) => statements.run(sql.upsert, upsertParams(entry)),
-      deleteLedger: (version) => statements.run(sql.delete, [version]),
-      commit: () => statements.commit(),
-      rollback: () => statements.rollbackIfOpen(),
-    };
+    return statements && new SqlSyncSteps(statements, this.sql);
   }
 
   parseStoredDown(sql: string, origin: string): SqlBody {
@@ -428,7 +418,9 @@ const LEDGER_VALUES: Record<LedgerColumn, (entry: LedgerEntry) => unknown> = {
 };
 
 function ledgerParams(columns: readonly LedgerColumn[], entry: LedgerEntry): unknown[] {
-  return columns.map((name) => LEDGER_VALUES[name](entry));
+  const params = new Array<unknown>(columns.length);
+  for (let k = 0; k < columns.length; k++) params[k] = LEDGER_VALUES[columns[k]!](entry);
+  return params;
 }
 
 /** The parameters of LedgerSql.upsert. */
@@ -439,4 +431,43 @@ function upsertParams(entry: LedgerEntry): unknown[] {
 /** The parameters of LedgerSql.insertApplied. */
 function insertAppliedParams(entry: LedgerEntry): unknown[] {
   return ledgerParams(LEDGER_INSERT_COLUMNS, entry);
+}
+
+/**
+ * SqlTarget.syncSteps: prototype methods, not closures made per run, so their optimized code
+ * outlives a full GC (see SqliteSyncStatements).
+ */
+class SqlSyncSteps implements SyncSteps {
+  constructor(
+    private readonly statements: SyncStatements,
+    private readonly sql: LedgerSql,
+  ) {}
+
+  begin(): void {
+    this.statements.begin();
+  }
+
+  execute(text: string): void {
+    this.statements.exec(text);
+  }
+
+  insertApplied(entry: LedgerEntry): void {
+    this.statements.run(this.sql.insertApplied, insertAppliedParams(entry));
+  }
+
+  writeLedger(entry: LedgerEntry): void {
+    this.statements.run(this.sql.upsert, upsertParams(entry));
+  }
+
+  deleteLedger(version: string): void {
+    this.statements.run(this.sql.delete, [version]);
+  }
+
+  commit(): void {
+    this.statements.commit();
+  }
+
+  rollback(): void {
+    this.statements.rollbackIfOpen();
+  }
 }

@@ -159,7 +159,8 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     this.execNow(sql);
   }
 
-  private execNow(sql: string): void {
+  /** @internal exec without a promise, for SqliteSyncStatements */
+  execNow(sql: string): void {
     try {
       this.connection.exec(sql);
     } catch (error) {
@@ -192,7 +193,8 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     return { changes: this.runNow(sql, params) };
   }
 
-  private runNow(sql: string, params: readonly unknown[]): number {
+  /** @internal run without a promise, for SqliteSyncStatements */
+  runNow(sql: string, params: readonly unknown[]): number {
     try {
       return this.prepared(sql).run(...params).changes;
     } catch (error) {
@@ -231,7 +233,8 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
     return this.rollbackIfOpenNow();
   }
 
-  private rollbackIfOpenNow(): boolean {
+  /** @internal rollbackIfOpen without a promise, for SqliteSyncStatements */
+  rollbackIfOpenNow(): boolean {
     if (!this.connection.inTransaction) return false;
     this.connection.exec('ROLLBACK');
     return true;
@@ -255,13 +258,7 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
       seenAs.rollback === own.rollback &&
       seenAs.rollbackIfOpen === own.rollbackIfOpen;
     if (!untouched) return undefined;
-    this.sync ??= {
-      begin: () => void this.runNow(sqliteSql.beginWrite, []),
-      exec: (sql) => this.execNow(sql),
-      run: (sql, params) => void this.runNow(sql, params),
-      commit: () => void this.runNow('COMMIT', []),
-      rollbackIfOpen: () => void this.rollbackIfOpenNow(),
-    };
+    this.sync ??= new SqliteSyncStatements(this);
     return this.sync;
   }
 
@@ -367,4 +364,34 @@ function openError(path: string, error: unknown): StrataError {
     hint: 'check the path and its permissions (the folder must be writable for WAL mode)',
     cause: error,
   });
+}
+
+/**
+ * The driver's statements without a promise each, as prototype methods rather than closures made
+ * per driver: V8 keeps a closure's optimized code only while one of its closures lives, so
+ * closures made per run were compiled again after every full GC (a fleet process, or a
+ * benchmark that collects between runs), and ran unoptimized until then.
+ */
+class SqliteSyncStatements implements SyncStatements {
+  constructor(private readonly driver: SqliteDriver) {}
+
+  begin(): void {
+    this.driver.runNow(sqliteSql.beginWrite, []);
+  }
+
+  exec(sql: string): void {
+    this.driver.execNow(sql);
+  }
+
+  run(sql: string, params: readonly unknown[]): void {
+    this.driver.runNow(sql, params);
+  }
+
+  commit(): void {
+    this.driver.runNow('COMMIT', []);
+  }
+
+  rollbackIfOpen(): void {
+    this.driver.rollbackIfOpenNow();
+  }
 }
