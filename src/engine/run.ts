@@ -157,16 +157,19 @@ export class MigrationRun<Ctx> {
       const last = k === steps.length - 1;
       // The last step fingerprints the schema (commitStep): awaited, like any step without synchronous operations.
       const sql = this.sync && !last ? sqlBodies(up, verify) : undefined;
+      let durationMs: number;
       if (this.sync && sql) {
         const statementsApplied = runSqlBodySync(this.runner, this.sync, step, sql.body, 'up');
         if (sql.verify) runSqlVerifySync(this.runner, this.sync, step, sql.verify);
-        this.commitStepSync(this.sync, step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(started));
+        // One clock read for the row and the result: the transaction commits after the last step.
+        durationMs = elapsedSince(started);
+        this.commitStepSync(this.sync, step, this.ledgerEntry(step, down), statementsApplied, durationMs);
       } else {
         const statementsApplied = await runBody(this.runner, step, up, 'up', true);
         if (verify) await runVerify(this.runner, step, verify);
         await this.commitStep(step, this.ledgerEntry(step, down), statementsApplied, elapsedSince(started), last);
+        durationMs = elapsedSince(started);
       }
-      const durationMs = elapsedSince(started);
       results.push({ version: step.version, name: step.name, direction: 'up', status: 'applied', durationMs });
       if (this.events.has('migrated')) this.events.emit('migrated', { ...event(), durationMs });
     }
