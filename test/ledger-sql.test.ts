@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ledgerSql, quoteTableName } from '../src/targets/sql/ledger-sql.js';
+import { LEDGER_INSERT_COLUMNS, ledgerSql, quoteTableName } from '../src/targets/sql/ledger-sql.js';
+import { insertAppliedParams, LEDGER_VALUES } from '../src/targets/sql/sql-target.js';
 
 describe('ledger SQL', () => {
   it('sqlite', () => {
@@ -58,5 +59,32 @@ describe('ledger SQL', () => {
     for (const bad of ['x; DROP TABLE y', 'a.b.c', '"quoted"', '']) {
       assert.throws(() => quoteTableName(bad, 'sqlite'), { code: 'CONFIG_INVALID' });
     }
+  });
+
+  it("insertApplied's parameters, written out for the hot path, are the columns' values in LEDGER_INSERT_COLUMNS' order", () => {
+    const filled = {
+      version: '7',
+      name: 'seven',
+      checksum: 'sha256:ab',
+      appliedAt: '2026-12-04T00:00:00.000Z',
+      durationMs: 1.5,
+      status: 'applied' as const,
+      operation: 'up' as const,
+      statementsApplied: 3,
+      error: null,
+      adoptedFrom: 'knex',
+      schemaFingerprint: 'fp',
+      downSql: 'DROP TABLE t',
+      schemaStamp: 'st',
+    };
+    // A v1-shaped entry: the v2 fields absent, written as NULL.
+    const { adoptedFrom, schemaFingerprint, downSql, schemaStamp, ...bare } = filled;
+    for (const entry of [filled, bare]) {
+      assert.deepEqual(
+        insertAppliedParams(entry),
+        LEDGER_INSERT_COLUMNS.map((column) => LEDGER_VALUES[column](entry)),
+      );
+    }
+    assert.equal(insertAppliedParams(filled).length, (ledgerSql('sqlite').insertApplied.match(/\?/g) ?? []).length);
   });
 });
