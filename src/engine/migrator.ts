@@ -1003,17 +1003,20 @@ function identity(step: Identity): Identity {
 // run over every step of every migrate, and V8 drops such closures' optimized code at each full
 // GC (see sources/folder-source.ts).
 
-/** A step as the plugins inspect it. */
+/**
+ * A step as the plugins inspect it. One literal per shape, not optional fields added afterwards:
+ * V8 keeps the shape of a literal for good, but a shape reached by adding properties lives only
+ * as long as some object has it, and the code that read it was deoptimised at each full GC.
+ */
 function inspectedStep<Ctx>(direction: Direction, step: Migration<Ctx> | DownStep<Ctx>, loaded: LoadedMigration<Ctx>): InspectedStep<Ctx> {
+  const { version, name } = step;
   const origin = originOf(step);
   const body = direction === 'up' ? loaded.up : loaded.down!;
-  const inspected: InspectedStep<Ctx> = { version: step.version, name: step.name, origin, file: (body.kind === 'sql' && body.file) || origin, body };
-  if (direction === 'up') {
-    if (loaded.verify) inspected.verify = loaded.verify;
-    const { checksum } = step as Migration<Ctx>;
-    if (checksum) inspected.checksum = checksum;
-  }
-  return inspected;
+  const file = (body.kind === 'sql' && body.file) || origin;
+  const checksum = direction === 'up' ? (step as Migration<Ctx>).checksum : undefined;
+  const verify = direction === 'up' ? loaded.verify : undefined;
+  if (!checksum) return verify ? { version, name, origin, file, body, verify } : { version, name, origin, file, body };
+  return verify ? { version, name, origin, file, body, verify, checksum } : { version, name, origin, file, body, checksum };
 }
 
 function loadUps<Ctx>(steps: readonly Migration<Ctx>[]): Promise<LoadedMigration<Ctx>[]> {
