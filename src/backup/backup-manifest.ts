@@ -5,7 +5,7 @@
  * file, so two swapped manifests are caught as well as changed bytes.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { CompressionCodec } from './compression.js';
 import { ErrorCode, StrataError } from '../model/errors.js';
@@ -97,6 +97,11 @@ export function idPart(text: string): string {
     .replace(/\.{2,}/g, '.')
     .replace(/^[^A-Za-z0-9]+/, '');
   return safe || 'db';
+}
+
+/** The provider name of a database kept in one file: its base name without the extension (the whole base name when that leaves nothing), id-safe. */
+export function fileBackupName(path: string): string {
+  return idPart(basename(path, extname(path)) || basename(path));
 }
 
 export function isBackupId(text: string): boolean {

@@ -7,7 +7,7 @@ import { adoptedHistoryTool, type LedgerEntry } from './ledger.js';
 import { migrationLabel, type Migration } from './migration.js';
 import { commandLine, nextCommand, repairCommands, type NextCommand } from './next-command.js';
 import type { StatusProblem } from './status-report.js';
-import { buildGraph, withDependencies, withDependents, type MigrationGraph } from './graph.js';
+import { buildGraph, withDependencies, withDependents, type GraphNode, type MigrationGraph } from './graph.js';
 import { compareVersions, versionParts } from './version.js';
 
 export const MigrationState = {
@@ -106,7 +106,7 @@ export function reconcile<Ctx>(
     gone.push(entry);
     goneVersions.add(entry.version);
   }
-  const nodes: { version: string; dependsOn?: readonly string[] }[] = [...sources];
+  const nodes: GraphNode[] = [...sources];
   for (const entry of gone) nodes.push({ version: entry.version });
   const graph = buildGraph(nodes, goneVersions);
   const statuses: MigrationStatus[] = [];

@@ -6,10 +6,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { copyFileAtomic } from '../../fs/atomic-write.js';
-import { idPart } from '../backup-manifest.js';
+import { fileBackupName } from '../backup-manifest.js';
 import type { BackupProvider } from './backup-provider.js';
 
 export class FileBackupProvider implements BackupProvider {
@@ -25,7 +25,7 @@ export class FileBackupProvider implements BackupProvider {
   ) {
     this.path = resolve(path);
     this.source = `file:${this.path}`;
-    this.name = idPart(basename(this.path, extname(this.path)) || basename(this.path));
+    this.name = fileBackupName(this.path);
     this.defaultDir = join(dirname(this.path), 'backups');
   }
 

@@ -19,13 +19,13 @@ import Database from 'better-sqlite3';
 import type { BetterSqlite3Database } from '../../targets/sql/sqlite/better-sqlite3-database.js';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { link, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ErrorCode, StrataError, messageOf } from '../../model/errors.js';
 import { compareVersions } from '../../model/version.js';
 import { fsyncDirectory } from '../../fs/atomic-write.js';
 import { ioFailureCode } from '../../fs/io-failure.js';
 import { sqliteSql } from '../../targets/sql/sqlite/sqlite-sql.js';
-import { idPart } from '../backup-manifest.js';
+import { fileBackupName } from '../backup-manifest.js';
 import type { BackupProvider, CheckLevel, Snapshot, SnapshotOptions } from './backup-provider.js';
 // The copy process and the worker thread (child_process, worker_threads) are imported when a
 // snapshot or a check runs: the provider is made for every migrate, most of which back nothing up.
@@ -64,7 +64,7 @@ export class SqliteBackupProvider implements BackupProvider {
     }
     this.path = resolve(path);
     this.source = `sqlite:${this.path}`;
-    this.name = idPart(basename(this.path, extname(this.path)) || basename(this.path));
+    this.name = fileBackupName(this.path);
     this.defaultDir = join(dirname(this.path), 'backups');
     this.ledgerTable = options.ledgerTable ?? 'strata_migrations';
     this.fileCopyMinBytes = options.fileCopyMinBytes ?? FILE_COPY_MIN_BYTES;
