@@ -9,6 +9,7 @@
 import type { StepResult, StrataError } from '../model/errors.js';
 import type { Direction } from '../model/run-report.js';
 import type { PlanFinding } from './plugin.js';
+import { anchorShape } from './shape-anchors.js';
 
 export interface StepEvent {
   version: string;
@@ -95,3 +96,6 @@ export class EventChannel<Events extends object = EngineEvents> {
     for (const listener of this.anyListeners) listener(event as string, payload);
   }
 }
+
+// One channel per migrator: its hidden class would die with the migrator (shape-anchors.ts).
+anchorShape('EventChannel', new EventChannel());

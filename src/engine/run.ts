@@ -11,8 +11,9 @@ import { commandLine, nextCommand } from '../model/next-command.js';
 import type { Direction } from '../model/run-report.js';
 import { storedDownSql } from '../sources/sql/stored-down.js';
 import { schemaNow, type SchemaState } from './drift.js';
-import type { EngineEvents, EventChannel, StepEvent } from './events.js';
+import { EventChannel, type EngineEvents, type StepEvent } from './events.js';
 import { originOf, runBody, runSqlBodySync, runSqlVerifySync, runVerify, type BodyRunner, type Identity } from './run-body.js';
+import { anchorShape } from './shape-anchors.js';
 import { stepError } from './step-error.js';
 import { syncStepsOf, type SyncSteps } from './sync-steps.js';
 import type { Target } from './target.js';
@@ -367,6 +368,11 @@ export class MigrationRun<Ctx> {
     return appliedEntry(migration, down, this.now ? this.now().toISOString() : isoNow());
   }
 }
+
+// A run is made per migrate and dropped: without a twin its hidden class, which the whole step
+// path is compiled against, died at each full GC (shape-anchors.ts). Its target is an empty
+// object: the twin runs nothing.
+anchorShape('MigrationRun', new MigrationRun({ target: {} as Target<unknown>, events: new EventChannel(), direction: 'up' }));
 
 /** applyAllInOneTransaction's step under way: what its failure reports. */
 interface StepUnderWay<Ctx> {

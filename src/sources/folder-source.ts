@@ -22,6 +22,7 @@ import { gooseFormat, hasGooseMarkers } from './formats/goose.js';
 import { detectFormat, formatOf, mixedFormats } from './formats/index.js';
 import { importFile, migrationExports } from './module-loader.js';
 import { parseSqlMigrationMemo } from './sql/parse-memo.js';
+import { anchorShape } from '../engine/shape-anchors.js';
 import { replacePlaceholders, type PlaceholderPattern, type PlaceholderValues } from './sql/placeholders.js';
 import type { SqlSyntax } from './sql/split-statements.js';
 
@@ -103,6 +104,8 @@ export function readMigrationFolder<Ctx>(dir: string, options: FolderSourceOptio
       if (dirent.isFile()) regular.add(dirent.name);
       entries[k] = dirent.name;
     }
+    // Node's Dirent is a class: its hidden class dies with the listing (shape-anchors.ts).
+    if (listing.length) anchorShape('Dirent', listing[0]!);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new StrataError(

@@ -4,6 +4,7 @@ import { readRegularFile } from '../../fs/read-regular-file.js';
 import { join, relative } from 'node:path';
 import { normaliseSource } from '../checksum.js';
 import type { FolderView } from './format.js';
+import { anchorShape } from '../../engine/shape-anchors.js';
 
 /** `listing`: the folder's entries with their types, when the caller listed it so already (no second listing). */
 export function folderView(dir: string, entries: readonly string[], displayRoot: string, listing?: readonly Dirent[]): FolderView {
@@ -69,6 +70,9 @@ class FsFolderView implements FolderView {
     return this.topFolders.has(name);
   }
 }
+
+// A folder read makes one view and drops it: without a twin, its class died at each full GC (shape-anchors.ts).
+anchorShape('FsFolderView', new FsFolderView('', [], '', []));
 
 function topFoldersOf(dir: string, listing: readonly Dirent[]): Set<string> {
   const folders = new Set<string>();

@@ -3,6 +3,7 @@
  * over a SqlDriver. One implementation; dialects differ only inside their drivers and the SQL
  * their Dialect builds.
  */
+import { anchorShape } from '../../engine/shape-anchors.js';
 import type { SyncSteps } from '../../engine/sync-steps.js';
 import type { LedgerUpgrade, OpenWait, Release, Target, TransactionOptions } from '../../engine/target.js';
 import { createStampMemo } from '../../schema/stamp-memo.js';
@@ -489,3 +490,6 @@ class SqlSyncSteps implements SyncSteps {
     this.statements.rollbackIfOpen();
   }
 }
+
+// Made per target and dropped with it: a twin keeps the class alive (shape-anchors.ts); it runs nothing.
+anchorShape('SqlSyncSteps', new SqlSyncSteps({} as SyncStatements, {} as LedgerSql));

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { BetterSqlite3Database, BetterSqlite3Statement } from './better-sqlite3-database.js';
 import { existsSync, statfsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { anchorShape } from '../../../engine/shape-anchors.js';
 import type { Release } from '../../../engine/target.js';
 import { ErrorCode, StrataError, messageOf } from '../../../model/errors.js';
 import type { Dialect } from '../dialect.js';
@@ -190,13 +191,22 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
-    return { changes: this.runNow(sql, params) };
+    try {
+      return { changes: this.prepared(sql).run(...params).changes };
+    } catch (error) {
+      throw this.busy(error) ?? error;
+    }
   }
 
-  /** @internal run without a promise, for SqliteSyncStatements */
-  runNow(sql: string, params: readonly unknown[]): number {
+  /**
+   * @internal run without a promise and without its result, for SqliteSyncStatements and
+   * begin/commit. better-sqlite3 builds each result property by property, so its hidden class
+   * dies with the last result: code that read one was thrown away at every full GC
+   * (shape-anchors.ts).
+   */
+  runNow(sql: string, params: readonly unknown[]): void {
     try {
-      return this.prepared(sql).run(...params).changes;
+      this.prepared(sql).run(...params);
     } catch (error) {
       throw this.busy(error) ?? error;
     }
@@ -294,9 +304,15 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async close(): Promise<void> {
+    const statement = this.statements.values().next().value;
     this.statements.clear();
     this.rawStatements.clear();
-    if (this.db && this.owned) this.db.close();
+    if (this.db && this.owned) {
+      this.db.close();
+      // Closed, they hold nothing: they keep better-sqlite3's classes alive (shape-anchors.ts).
+      anchorShape('better-sqlite3 Database', this.db);
+      if (statement) anchorShape('better-sqlite3 Statement', statement);
+    }
     if (this.owned) this.db = undefined;
   }
 }
@@ -395,3 +411,9 @@ class SqliteSyncStatements implements SyncStatements {
     this.driver.rollbackIfOpenNow();
   }
 }
+
+// A driver per migrator, dropped at close: a twin that never opens keeps the driver's class and
+// its synchronous statements' class alive (shape-anchors.ts).
+const twin = new SqliteDriver(':memory:');
+anchorShape('SqliteDriver', twin);
+anchorShape('SqliteSyncStatements', twin.syncStatements(twin)!);

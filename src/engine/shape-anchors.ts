@@ -1,0 +1,30 @@
+/**
+ * One live object of each hidden class that the migrate path's optimized code is compiled
+ * against.
+ *
+ * V8 compiles a hot function for the hidden classes ("maps") of the objects it has seen, and
+ * holds those classes weakly: when the last object of one dies, the next full GC throws away
+ * every function compiled against it. A class whose objects get their fields one at a time (a
+ * class instance, better-sqlite3's Database, Node's Dirent) lives only as long as one of its
+ * objects. An object literal's class lives with the code that makes it.
+ *
+ * So a process that migrates, closes and migrates again (a fleet's worker, an app opening a
+ * window, a test suite, the benchmark) lost the step path's optimized code at every full GC.
+ * It ran the step path unoptimized again and compiled it again on the other core: ~4 ms of a
+ * 15 ms apply of 1,000 trivial steps (bench/README.md, issue 19, thirteenth session).
+ *
+ * An anchor holds nothing large: a twin built from empty values when its module loads, or an
+ * object that is finished with (a closed connection). There is one per kind, and the newest
+ * replaces the last.
+ */
+const anchors = new Map<string, object>();
+
+/** Keeps `sample`, and so its hidden class, alive until another sample of `kind` replaces it. */
+export function anchorShape(kind: string, sample: object): void {
+  anchors.set(kind, sample);
+}
+
+/** The anchored kinds, for the test that checks each anchor shares its class with real objects. */
+export function anchoredShape(kind: string): object | undefined {
+  return anchors.get(kind);
+}
