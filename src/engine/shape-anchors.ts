@@ -24,7 +24,3 @@ export function anchorShape(kind: string, sample: object): void {
   anchors.set(kind, sample);
 }
 
-/** The anchored kinds, for the test that checks each anchor shares its class with real objects. */
-export function anchoredShape(kind: string): object | undefined {
-  return anchors.get(kind);
-}
