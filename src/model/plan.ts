@@ -169,15 +169,25 @@ function inPlanOrder<T extends { version: string }>(items: readonly T[], positio
  * unless fixed), stopped part-way, or is itself blocked.
  */
 function markBlocked(statuses: MigrationStatus[], graph: MigrationGraph): void {
-  const byVersion = new Map(statuses.map((s) => [s.version, s]));
+  // Loops and a module function: a filter with a closure made per status cost 6-8 ms of a
+  // 1,000-step migrate until V8 had compiled it, several runs into a process (issue 19).
+  const byVersion = new Map<string, MigrationStatus>();
+  for (const status of statuses) byVersion.set(status.version, status);
   for (const status of statuses) {
     if (status.state !== 'pending' && !status.rolledBack) continue;
-    const blockers = (graph.dependencies.get(status.version) ?? []).filter((dep) => {
-      const other = byVersion.get(dep);
-      return other !== undefined && (other.state === 'failed' || other.state === 'running' || (other.blockedBy?.length ?? 0) > 0);
-    });
-    if (blockers.length) status.blockedBy = blockers;
+    const blockers = blockersOf(graph.dependencies.get(status.version), byVersion);
+    if (blockers) status.blockedBy = blockers;
   }
+}
+
+/** The dependencies that block a step (failed, stopped part-way, or blocked themselves); undefined when none does. */
+function blockersOf(dependencies: readonly string[] | undefined, byVersion: ReadonlyMap<string, MigrationStatus>): string[] | undefined {
+  let blockers: string[] | undefined;
+  for (const dependency of dependencies ?? []) {
+    const other = byVersion.get(dependency);
+    if (other !== undefined && (other.state === 'failed' || other.state === 'running' || (other.blockedBy?.length ?? 0) > 0)) (blockers ??= []).push(dependency);
+  }
+  return blockers;
 }
 
 function statusOf(version: string, name: string, state: MigrationState, origin: string | null, entry: LedgerEntry | null): MigrationStatus {
