@@ -23,4 +23,3 @@ const anchors = new Map<string, object>();
 export function anchorShape(kind: string, sample: object): void {
   anchors.set(kind, sample);
 }
-

@@ -185,7 +185,8 @@ function blockersOf(dependencies: readonly string[] | undefined, byVersion: Read
   let blockers: string[] | undefined;
   for (const dependency of dependencies ?? []) {
     const other = byVersion.get(dependency);
-    if (other !== undefined && (other.state === 'failed' || other.state === 'running' || (other.blockedBy?.length ?? 0) > 0)) (blockers ??= []).push(dependency);
+    if (other !== undefined && (other.state === 'failed' || other.state === 'running' || (other.blockedBy?.length ?? 0) > 0))
+      (blockers ??= []).push(dependency);
   }
   return blockers;
 }
