@@ -10,8 +10,9 @@
  *
  * So a process that migrates, closes and migrates again (a fleet's worker, an app opening a
  * window, a test suite, the benchmark) lost the step path's optimized code at every full GC.
- * It ran the step path unoptimized again and compiled it again on the other core: ~4 ms of a
- * 15 ms apply of 1,000 trivial steps (bench/README.md, issue 19, thirteenth session).
+ * It ran the step path unoptimized again and compiled it again on the other core: an apply of
+ * 1,000 trivial steps after a full GC took 20-21 ms instead of 15-16 (bench/README.md, issue 19,
+ * thirteenth session).
  *
  * An anchor holds nothing large: a twin built from empty values when its module loads, or an
  * object that is finished with (a closed connection). There is one per kind, and the newest
