@@ -4,7 +4,7 @@
  * (left as it is, and not closed by us).
  */
 import Database from 'better-sqlite3';
-import type { BetterSqlite3Database, BetterSqlite3Statement } from './better-sqlite3-database.js';
+import type { BetterSqlite3Database, BetterSqlite3RunResult, BetterSqlite3Statement } from './better-sqlite3-database.js';
 import { existsSync, statfsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { anchorShape } from '../../../engine/shape-anchors.js';
@@ -191,22 +191,18 @@ export class SqliteDriver implements SqlDriver<BetterSqlite3Database> {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
-    try {
-      return { changes: this.prepared(sql).run(...params).changes };
-    } catch (error) {
-      throw this.busy(error) ?? error;
-    }
+    return { changes: this.runNow(sql, params).changes };
   }
 
   /**
-   * @internal run without a promise and without its result, for SqliteSyncStatements and
-   * begin/commit. better-sqlite3 builds each result property by property, so its hidden class
-   * dies with the last result: code that read one was thrown away at every full GC
-   * (shape-anchors.ts).
+   * @internal run without a promise, for SqliteSyncStatements and begin/commit, which never read
+   * the result: better-sqlite3 builds each result property by property, so its hidden class dies
+   * with the last result, and code that read one was thrown away at every full GC
+   * (shape-anchors.ts). Only `run` reads it.
    */
-  runNow(sql: string, params: readonly unknown[]): void {
+  runNow(sql: string, params: readonly unknown[]): BetterSqlite3RunResult {
     try {
-      this.prepared(sql).run(...params);
+      return this.prepared(sql).run(...params);
     } catch (error) {
       throw this.busy(error) ?? error;
     }
