@@ -15,6 +15,7 @@ import { backupHook } from './backup/backup-hook.js';
 import type { BackupSettings } from './backup/backup-settings.js';
 import type { BackupManager } from './backup/backup-manager.js';
 import { Migrator } from './engine/migrator.js';
+import { anchorShape } from './engine/shape-anchors.js';
 import type { MigratorPlugin } from './engine/plugin.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
@@ -126,6 +127,8 @@ export function createSharingMigrator<Connection = BetterSqlite3Database>(option
   // Compiled now so a bad pattern fails here (before a connection is opened), not at the first migration that is loaded.
   const placeholders =
     options.placeholderPattern === false ? undefined : { values: { ...options.placeholders }, pattern: compilePlaceholderPattern(options.placeholderPattern) };
+  // Every SQL file's load reads it: its hidden class must outlive this migrator (shape-anchors.ts).
+  if (placeholders) anchorShape('placeholders', placeholders);
   const spec = resolveDatabase({ ...options, journalTable: typeof options.journal === 'object' ? options.journal.table : undefined });
   const driver = spec.driver ?? spec.openDriver();
   const dir = options.dir === undefined ? undefined : resolve(options.dir);

@@ -41,6 +41,11 @@ const ANCHORED_PATH = [
   'isFile',
   'isSymbolicLink',
   'Dirent',
+  // createMigrator's placeholders, read by every SQL file's load
+  'sqlOf',
+  'loadSql',
+  'loadSqlOnce',
+  'loadOf',
 ];
 
 const CHILD = `

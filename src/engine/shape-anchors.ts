@@ -6,7 +6,11 @@
  * holds those classes weakly: when the last object of one dies, the next full GC throws away
  * every function compiled against it. A class whose objects get their fields one at a time (a
  * class instance, better-sqlite3's Database, Node's Dirent) lives only as long as one of its
- * objects. An object literal's class lives with the code that makes it.
+ * objects. An object literal's class lives with the code that makes it, but only once V8 has
+ * given that code a feedback vector (after several calls): a literal made once per migrator
+ * (createMigrator's placeholders) died with its migrator in the first runs of a process, and
+ * the folder's SQL loads compiled against it lost their code, still at the eleventh migrate of
+ * test/shape-anchors.test.ts.
  *
  * So a process that migrates, closes and migrates again (a fleet's worker, an app opening a
  * window, a test suite, the benchmark) lost the step path's optimized code at every full GC.
