@@ -20,7 +20,7 @@ import type { MigratorPlugin } from './engine/plugin.js';
 import type { ProblemPolicy } from './model/plan.js';
 import { checksumMatches } from './sources/checksum.js';
 import { codeMigration } from './sources/code-source.js';
-import { createFolderReadCache, readMigrationFolder, type FolderReadCache } from './sources/folder-source.js';
+import { cachedFileText, createFolderReadCache, readMigrationFolder, type FolderReadCache } from './sources/folder-source.js';
 import { formatNamed } from './sources/formats/index.js';
 import { compilePlaceholderPattern } from './sources/sql/placeholders.js';
 import { resolveDatabase, type DatabaseSpec } from './targets/sql/database-spec.js';
@@ -144,6 +144,7 @@ export function createSharingMigrator<Connection = BetterSqlite3Database>(option
           severities: ruleSeverities(options.lint?.rules, 'the lint option'),
           schemaStart: driverSchemaStart(driver, spec),
           schemaKey: driverSchemaKey(driver, spec),
+          readText: (path) => cachedFileText(cache, path),
         });
   let backups: BackupManager | undefined;
   const target = new SqlTarget(driver as SqlDriver<Connection>, spec.tables.ledger.name, [spec.tables.journal.name, spec.tables.backfill.name]);

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createMigrator, type PlanFinding } from '../src/index.js';
+import { createMigrator, type InspectedStep, type PlanFinding } from '../src/index.js';
+import { lintPlugin } from '../src/lint/lint-plugin.js';
+import { ruleSeverities } from '../src/lint/rule-severities.js';
 import { RULE_CATALOG } from '../src/lint/rules/catalog.js';
 import { LINT_RULES } from '../src/lint/rules/index.js';
 import { exec, query, rejectsWith, tempDir, userTables, writeFiles } from './helpers.js';
@@ -130,5 +132,36 @@ describe('schema fingerprints remembered by content stamp (SQLite)', () => {
     assert.ok(a?.startsWith('v1:'));
     assert.equal(b, a);
     assert.notEqual(c, a);
+  });
+});
+
+describe('the text linted on migrate', () => {
+  const severities = ruleSeverities(undefined, 'the test');
+  const step = (version: string, origin: string): InspectedStep => ({
+    version,
+    name: origin,
+    origin,
+    file: origin,
+    body: { kind: 'sql', statements: [], transaction: true, foreignKeys: true },
+  });
+  const inspect = async (readText: ((path: string) => string | undefined) | undefined, cwd: string) =>
+    (await lintPlugin({ family: 'sqlite', severities, schemaStart: async () => ({ kind: 'empty' }), cwd, ...(readText ? { readText } : {}) }).inspect!({
+      direction: 'up',
+      dryRun: false,
+      target: 'sqlite:test.db',
+      steps: [step('1', 'migrations/0001_t.sql'), step('2', 'migrations/0002_u.sql')],
+    })) ?? [];
+
+  it('is the source read when the source gives it, else the file on disk', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'migrations/0001_t.sql': 'CREATE TABLE t (id INTEGER);\n', 'migrations/0002_u.sql': 'SELECT 1;\n' });
+    const second = join(dir, 'migrations', '0002_u.sql');
+    // What the source read (and checksummed): not what the disk holds now.
+    const asRead = (asked: string) => (asked === second ? 'DELETE FROM t;\n' : undefined);
+    assert.deepEqual(
+      (await inspect(asRead, dir)).map((finding) => [finding.version, finding.rule]),
+      [['2', 'sqlite/delete-or-update-without-where']],
+    );
+    for (const readText of [undefined, () => undefined]) assert.deepEqual(await inspect(readText, dir), [], 'the files on disk delete nothing');
   });
 });

@@ -34,6 +34,12 @@ export interface LintPluginOptions {
   schemaKey?(): Promise<string | null>;
   /** Where the steps' origins are relative to (default: the current directory, as the folder source shows them). */
   cwd?: string;
+  /**
+   * A migration file's text as the migrations' source read it (the text its checksum is over), by
+   * absolute path; undefined, or no function: the file is read from disk. createMigrator passes
+   * its folder read, so a file is linted as it was checksummed and not read a second time.
+   */
+  readText?(path: string): string | undefined;
 }
 
 export function lintPlugin<Ctx>(options: LintPluginOptions): MigratorPlugin<Ctx> {
@@ -130,11 +136,13 @@ function mayBeFlywayVersioned(origin: string): boolean {
 function inputOfStep<Ctx>(step: InspectedStep<Ctx>, options: LintPluginOptions): LintInput | undefined {
   if (step.body.kind !== 'sql' || !step.origin.endsWith('.sql')) return undefined;
   const file = resolve(options.cwd ?? process.cwd(), step.origin);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  let text = options.readText?.(file);
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
   }
   const down = downFileOf(file);
   return {
@@ -142,7 +150,7 @@ function inputOfStep<Ctx>(step: InspectedStep<Ctx>, options: LintPluginOptions):
     text,
     family: options.family,
     transaction: step.body.transaction,
-    ...(down ? { downText: readFileSync(down, 'utf8') } : {}),
+    ...(down ? { downText: options.readText?.(down) ?? readFileSync(down, 'utf8') } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
   };
 }

@@ -80,6 +80,11 @@ export function createFolderReadCache(): FolderReadCache {
   return { files: new Map(), listing: undefined, migrations: undefined };
 }
 
+/** A file's text as the last read of its folder through `cache` found it (line endings normalised), by absolute path. */
+export function cachedFileText(cache: FolderReadCache, path: string): string | undefined {
+  return cache.files.get(path)?.text;
+}
+
 interface FoundFile extends ParsedFileName {
   path: string;
   display: string;
