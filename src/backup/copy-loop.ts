@@ -37,7 +37,11 @@ function writeAt(fd, buf, pos) {
   for (let offset = 0; offset < buf.length; offset += COPY_WRITE) {
     parts.push(writePart(fd, buf, offset, Math.min(COPY_WRITE, buf.length - offset), pos + offset));
   }
-  return Promise.all(parts);
+  // Settled only when every part has: a failed part must not let the caller close the file (and
+  // the descriptor be reused) while the others still write.
+  return Promise.allSettled(parts).then((settled) => {
+    for (const part of settled) if (part.status === 'rejected') throw part.reason;
+  });
 }
 const dataSync = (fd) => new Promise((ok, ko) => fs.fdatasync(fd, (e) => (e ? ko(e) : ok())));
 async function copyHashed(inFd, outFd, hash, durable, onWritten) {
