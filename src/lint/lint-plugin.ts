@@ -136,13 +136,11 @@ function mayBeFlywayVersioned(origin: string): boolean {
 function inputOfStep<Ctx>(step: InspectedStep<Ctx>, options: LintPluginOptions): LintInput | undefined {
   if (step.body.kind !== 'sql' || !step.origin.endsWith('.sql')) return undefined;
   const file = resolve(options.cwd ?? process.cwd(), step.origin);
-  let text = options.readText?.(file);
-  if (text === undefined) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+  let text: string;
+  try {
+    text = fileText(file, options);
+  } catch {
+    return undefined;
   }
   const down = downFileOf(file);
   return {
@@ -150,9 +148,14 @@ function inputOfStep<Ctx>(step: InspectedStep<Ctx>, options: LintPluginOptions):
     text,
     family: options.family,
     transaction: step.body.transaction,
-    ...(down ? { downText: options.readText?.(down) ?? readFileSync(down, 'utf8') } : {}),
+    ...(down ? { downText: fileText(down, options) } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
   };
+}
+
+/** A file's text as the source read it, else as the disk holds it now. */
+function fileText(path: string, options: LintPluginOptions): string {
+  return options.readText?.(path) ?? readFileSync(path, 'utf8');
 }
 
 function planFinding(finding: LintFinding, version: string | undefined): PlanFinding {
